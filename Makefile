@@ -1,0 +1,48 @@
+# LoadLab: the two commands a newcomer needs are `make demo` and `make test`.
+# Every target installs what it needs first, so a fresh clone works.
+
+NPM ?= npm
+NODE ?= node
+LOADLAB := $(NODE) harness/bin/loadlab.js
+
+.PHONY: help install build demo test typecheck bench bench-soak doctor clean
+
+help:
+	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
+	@echo "make test    typecheck, build and run every test"
+	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy)"
+	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
+	@echo "make doctor  check this machine for optional pieces (Docker, k6, Chromium, Redis, ...)"
+
+# Installs only when package.json is newer than the last install: re-running is cheap.
+node_modules/.installed: package.json
+	$(NPM) install --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+build: install
+	$(NPM) run build
+
+demo: build
+	$(LOADLAB) run quickstart --open
+
+test: install
+	$(NPM) test
+
+typecheck: install
+	$(NPM) run typecheck
+
+bench: build
+	npx tsx system-under-test/bench/replica-vs-hello.ts
+	npx tsx system-under-test/bench/balancer-throughput.ts
+	npx tsx harness/src/bench/engine-bench.ts
+
+bench-soak: build
+	npx tsx harness/src/bench/soak-bench.ts
+
+doctor: build
+	$(LOADLAB) doctor
+
+clean:
+	rm -rf system-under-test/dist harness/dist

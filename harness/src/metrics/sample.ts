@@ -1,0 +1,45 @@
+import type { OperationName } from '../workload/workload.js'
+
+// What an engine emits: one sample per finished (or failed, or dropped) request. Engines only
+// emit; sinks (histograms, counters, time series, threshold checks) decide what to keep.
+
+export interface Sample {
+  /** Wall clock (ms since epoch) when the request was intended to start (open model) or started (closed). */
+  t: number
+  op: OperationName
+  /** HTTP status, or 0 when no response came (connect error, timeout, reset). */
+  status: number
+  /** Latency in ms, measured from the intended start time (coordinated-omission corrected). */
+  latencyMs: number
+  /** Latency in ms from when the request actually went out; equal to latencyMs for closed-model engines. */
+  serviceLatencyMs: number
+  /** Set when status is 0 or the request failed below HTTP: 'timeout', 'ECONNREFUSED', ... */
+  error?: string
+  /** Which replica answered (X-Backend header), when a balancer is in front. */
+  backend?: string
+  /** true when the request was never sent because the in-flight cap was reached (open model). */
+  dropped?: boolean
+  /** Read of a record older than the newest version this harness had acknowledged for it. */
+  staleRead?: boolean
+}
+
+export interface SampleSink {
+  /** Called by engines with batches of samples as they finish; must return quickly and never throw. */
+  add(batch: readonly Sample[]): void
+}
+
+/** What an engine reports when it stops, besides the samples. */
+export interface EngineSummary {
+  engine: 'autocannon' | 'open' | 'k6'
+  /** Actual duration of the measured phase in seconds. */
+  durationS: number
+  /** Requests the engine sent (excluding dropped). */
+  sent: number
+  dropped: number
+  /** Highest number of requests in flight at once. */
+  maxInFlight: number
+  /** Generator health: share of one core the load generator used, and its event-loop lag p99 (ms). */
+  generatorCpu: number
+  eventLoopLagP99Ms: number
+  notes: string[]
+}

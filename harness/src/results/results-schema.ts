@@ -1,0 +1,263 @@
+import type { LoadModel, OperationName, Workload } from '../workload/workload.js'
+
+// The contract between measuring and everything after it (analysis, gates, reports, baselines).
+// `results.json` is this object. Bump RESULTS_SCHEMA_VERSION on any incompatible change and
+// describe it in harness/src/results/README.md. Times are ISO strings; latencies are ms.
+
+export const RESULTS_SCHEMA_VERSION = 1
+
+export interface LatencySummary {
+  count: number
+  min: number
+  mean: number
+  stdev: number
+  p50: number
+  p90: number
+  p95: number
+  p99: number
+  p999: number
+  max: number
+}
+
+export interface RunMetrics {
+  http_reqs: { count: number; rate: number }
+  /** Coordinated-omission corrected for the open model; as measured for closed. */
+  http_req_duration: LatencySummary
+  /** From actual send time (open model only differs). */
+  http_req_duration_uncorrected: LatencySummary
+  http_req_failed: { rate: number; fails: number; passes: number }
+  /** Count by status code as a string; '0' = no response. */
+  status_counts: Record<string, number>
+  dropped_iterations: { count: number; rate: number }
+  /** Share of successful (2xx-4xx expected) requests: 1 - http_req_failed.rate. */
+  availability: { rate: number }
+  /** From the SUT's /metrics over the measured phase; absent when no member caches. */
+  cache_hit_rate?: { rate: number; hits: number; misses: number }
+  stale_reads: { count: number; checked: number }
+  /** Acknowledged writes read back after the run; absent when the run made no writes. */
+  lost_writes?: { count: number; checked: number }
+}
+
+export interface OperationMetrics {
+  http_reqs: { count: number; rate: number }
+  http_req_duration: LatencySummary
+  http_req_failed: { rate: number; fails: number; passes: number }
+}
+
+/** One second of a run (t = seconds since the measured phase began). */
+export interface TimePoint {
+  t: number
+  reqs: number
+  errors: number
+  dropped: number
+  p50: number
+  p95: number
+  p99: number
+  max: number
+  /** Open model: the arrival rate the engine aimed for in this second. */
+  offeredRate?: number
+  /** From the SUT scrape of this second, when available. */
+  cacheHitRate?: number
+}
+
+export interface FaultEvent {
+  /** Seconds since the measured phase began. */
+  t: number
+  at: string
+  action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow'
+  member: string
+  detail?: string
+  ok: boolean
+  error?: string
+}
+
+export interface ValidityNote {
+  level: 'info' | 'warning' | 'error'
+  code:
+    | 'generator-saturated'
+    | 'event-loop-lag'
+    | 'dropped-iterations'
+    | 'errors'
+    | 'coordinated-omission'
+    | 'littles-law'
+    | 'stale-reads'
+    | 'lost-writes'
+    | 'short-run'
+    | 'other'
+  message: string
+}
+
+/** What the SUT's members reported about the measured phase (deltas of their counters). */
+export interface SutMetrics {
+  /** Requests answered per backend (balancer view, or X-Backend counts). */
+  backends: Record<string, number>
+  /** Requests served per shard index ("0", "1", ...). */
+  shards: Record<string, number>
+  cache?: { hits: number; misses: number; evictions: number; size: number }
+  /** consistent-hash and others: share of keys that would move if one shard were added. */
+  keysMovedIfShardAdded?: number
+}
+
+/** The topology a run used, fully resolved (defaults filled in). */
+export interface TopologyInfo {
+  /** 'local' | 'containers' | 'external' */
+  environment: string
+  target?: string
+  replicas: number
+  shards: number
+  balancer: { strategy: string; engine: string } | null
+  partition: string
+  cache: { strategy: string; size: number; ttlMs: number; writePolicy: string }
+  store: string
+  capacity: { serviceTime: string; slots: number; queueLimit: number } | null
+}
+
+export interface RunResult {
+  /** Unique in the suite, readable: "cache=lru replicas=2 #1". */
+  id: string
+  /** The matrix values of this run's cell; runs with equal cells are repetitions. */
+  cell: Record<string, string | number>
+  /** Readable cell label, equal for all repetitions of a cell: "cache=lru replicas=2". */
+  cellLabel: string
+  repetition: number
+  topology: TopologyInfo
+  workload: Workload
+  load: LoadModel
+  engine: 'autocannon' | 'open' | 'k6'
+  startedAt: string
+  durationS: number
+  status: 'ok' | 'failed' | 'aborted'
+  /** Why a run failed or was aborted; metrics keep what was measured until then. */
+  error?: string
+  metrics: RunMetrics
+  perOperation: Partial<Record<OperationName, OperationMetrics>>
+  timeSeries: TimePoint[]
+  /** http_req_duration HDR histogram (µs), base64 from hdr-histogram-js encodeIntoCompressedBase64. */
+  histogram: string
+  /** Latency percentile distribution for charts: [percentile, ms] pairs up to 99.99. */
+  percentiles: Array<[number, number]>
+  sut: SutMetrics
+  faults: FaultEvent[]
+  validity: ValidityNote[]
+  generator: { cpu: number; eventLoopLagP99Ms: number; maxInFlight: number }
+}
+
+export interface Slo {
+  /** e.g. { metric: 'http_req_duration', stat: 'p95', below: 200 } */
+  latency: { stat: 'p50' | 'p90' | 'p95' | 'p99'; belowMs: number }
+  /** Highest tolerated http_req_failed rate. */
+  maxErrorRate: number
+}
+
+export interface ThresholdOutcome {
+  runId: string
+  /** As written: "http_req_duration{op:get_customer}" */
+  metric: string
+  expression: string
+  /** The measured value the expression compared, or null when it could not be computed. */
+  value: number | null
+  passed: boolean
+  abortOnFail: boolean
+  message?: string
+}
+
+export interface BaselineChange {
+  metric: string
+  cellLabel: string
+  baseline: number
+  current: number
+  relChange: number
+  ci: [number, number]
+  significant: boolean
+  regression: boolean
+}
+
+export interface GateResult {
+  passed: boolean
+  thresholds: ThresholdOutcome[]
+  baseline?: { file: string; tolerance: number; changes: BaselineChange[]; passed: boolean }
+}
+
+export interface Interval { estimate: number; lo: number; hi: number; n: number; method: string }
+
+export interface CellSummary {
+  cellLabel: string
+  cell: Record<string, string | number>
+  runs: string[]
+  /** metric key ("rps", "p95", "p99", "error_rate", "cache_hit_rate") -> interval over repetitions */
+  metrics: Record<string, Interval>
+}
+
+export interface Comparison {
+  metric: string
+  a: string
+  b: string
+  /** (b - a) / a with its interval. */
+  relDiff: Interval
+  significant: boolean
+  /** Which cell is better on this metric, only when significant. */
+  better: string | null
+  text: string
+}
+
+export interface KneePoint { offeredRps: number; achievedRps: number; latency: number; errorRate: number; sloOk: boolean }
+export interface KneeResult {
+  maxSustainableRps: number | null
+  points: KneePoint[]
+  evidence: string
+  sloText: string
+}
+
+export interface UslFit {
+  sigma: number
+  kappa: number
+  lambda: number
+  nStar: number | null
+  xStar: number | null
+  r2: number
+  points: Array<{ n: number; throughput: number; fitted: number; residual: number; efficiency: number }>
+  /** Set when the data is degenerate (κ≈0, < 3 points): what the fit can and cannot say. */
+  note?: string
+}
+
+export interface CapacityPlan {
+  targetRps: number
+  headroom: number
+  replicas: number | null
+  /** Why: the throughput that count gives, or that the peak X(N*) is below target. */
+  reason: string
+}
+
+export interface SuiteAnalysis {
+  cells: CellSummary[]
+  comparisons: Comparison[]
+  /** metric -> winning cell label, only when significant */
+  winners: Record<string, string>
+  knee?: KneeResult
+  scalability?: UslFit
+  capacityPlan?: CapacityPlan
+  partitions?: Array<{ cellLabel: string; shareByShard: Record<string, number>; hottestShare: number; keysMovedIfShardAdded?: number }>
+  caches?: Array<{ cellLabel: string; hitRate: Interval; latencyGainPerPointMs: number | null }>
+  notes: string[]
+}
+
+export interface SuiteResult {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION
+  tool: { name: 'loadlab'; version: string }
+  scenario: {
+    name: string
+    kind: string
+    description: string
+    file: string | null
+    slo: Slo | null
+    /** metric expression -> threshold expressions, as in the scenario */
+    thresholds: Record<string, Array<string | { threshold: string; abortOnFail?: boolean }>>
+  }
+  startedAt: string
+  finishedAt: string
+  machine: { hostname: string; platform: string; cpus: number; cpuModel: string; memoryMb: number; node: string }
+  runs: RunResult[]
+  analysis: SuiteAnalysis | null
+  gates: GateResult | null
+  verdict: { text: string; passed: boolean; exitCode: number }
+}

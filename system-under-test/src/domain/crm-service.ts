@@ -1,0 +1,382 @@
+import type { CustomerPatch, ShardStore } from '../storage/shard-store.js'
+import type { PartitionStrategy } from '../strategies/partition/partition-strategy.js'
+import type { CacheAside } from '../strategies/cache/cache-aside.js'
+import { ShardOverloadedError } from '../storage/shard-client.js'
+import { newChildId, newCustomerId } from './customer-id.js'
+import { ConflictError, NotFoundError, OverloadedError, ValidationError } from './domain-errors.js'
+import { mergeSearchPages, nameKeyOf } from './merge-search-pages.js'
+import {
+  OPEN_DEAL_STAGES,
+  type Activity,
+  type ActivityType,
+  type Contact,
+  type Customer,
+  type Deal,
+  type DealStage,
+  type Segment,
+} from './records.js'
+import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js'
+
+// The CRM use cases over partitioned shard stores. Everything about a customer lives on the shard
+// its id maps to; the only cross-shard pieces are email uniqueness (a claim on the shard that owns
+// `email:<lower(email)>`) and prefix search (scatter to every shard, merge). Reads of a customer
+// and its 360 view go through the cache-aside layer, which promises that after a write this
+// replica never serves the old version.
+
+export interface NewCustomer { name: string; email: string; company: string; segment: Segment }
+export interface SeedCustomer extends NewCustomer { createdAt: string }
+export interface NewContact { name: string; email: string; phone?: string | null; role?: string | null }
+export interface NewDeal { title: string; amount: number; currency?: string; stage?: DealStage }
+export interface NewActivity { type: ActivityType; at?: string; note?: string }
+
+export interface SearchResult { items: Customer[]; nextCursor: string | null }
+export interface Customer360 { customer: Customer; contacts: Contact[]; openDeals: Deal[]; latestActivities: Activity[] }
+/** A read that may have come from the cache; the API turns `hit` into `X-Cache`. */
+export interface CachedRead<T> { value: T; hit: boolean }
+
+/** Observes every call to a shard store; used for the per-shard metrics. */
+export interface ShardCallObserver {
+  /** Called when a shard call settles (success or failure), with its duration in seconds. */
+  onShardCall(shard: number, seconds: number): void
+}
+
+export interface CrmServiceOptions {
+  shards: readonly ShardStore[]
+  partition: PartitionStrategy
+  cache: CacheAside
+  observer?: ShardCallObserver
+  /** Clock, injectable so tests can pin createdAt. */
+  now?: () => number
+}
+
+/** Children shown in the 360 view (the API lists more through the per-kind routes). */
+const VIEW_CONTACTS = 20
+const VIEW_OPEN_DEALS = 20
+const VIEW_ACTIVITIES = 10
+/** Email claims during a bulk load run this many at a time: fast, without flooding one shard. */
+const BULK_CLAIM_CONCURRENCY = 32
+
+export const customerCacheKey = (id: string): string => `customer:${id}`
+export const customer360CacheKey = (id: string): string => `c360:${id}`
+const emailKey = (email: string): string => `email:${email.toLowerCase()}`
+
+export class CrmService {
+  private readonly shards: readonly ShardStore[]
+  private readonly partition: PartitionStrategy
+  private readonly cache: CacheAside
+  private readonly observer: ShardCallObserver | undefined
+  private readonly now: () => number
+
+  constructor(options: CrmServiceOptions) {
+    if (options.shards.length !== options.partition.shardCount) {
+      throw new Error(`partition strategy expects ${options.partition.shardCount} shards but ${options.shards.length} stores were given`)
+    }
+    this.shards = options.shards
+    this.partition = options.partition
+    this.cache = options.cache
+    this.observer = options.observer
+    this.now = options.now ?? Date.now
+  }
+
+  // ---------------------------------------------------------------- customers
+
+  async createCustomer(input: NewCustomer): Promise<Customer> {
+    const nowMs = this.now()
+    const at = new Date(nowMs).toISOString()
+    const customer: Customer = { id: newCustomerId(nowMs), ...input, createdAt: at, updatedAt: at, version: 1 }
+    await this.claimEmailOrThrow(customer.email, customer.id)
+    try {
+      await this.onShard(this.partition.shardFor(customer.id), (s) => s.insertCustomer(customer))
+    } catch (error) {
+      await this.releaseEmailQuietly(customer.email, customer.id)
+      throw error
+    }
+    return customer
+  }
+
+  async getCustomer(id: string): Promise<CachedRead<Customer>> {
+    const read = await this.cache.read(customerCacheKey(id), () => this.onShard(this.partition.shardFor(id), (s) => s.getCustomer(id)))
+    if (read.value === null || read.value === undefined) throw notFound(id)
+    return { value: read.value as Customer, hit: read.hit }
+  }
+
+  async updateCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    const shard = this.partition.shardFor(id)
+    const current = await this.onShard(shard, (s) => s.getCustomer(id))
+    if (current === null) throw notFound(id)
+    const newEmail = patch.email !== undefined && patch.email.toLowerCase() !== current.email.toLowerCase() ? patch.email : null
+    if (newEmail !== null) await this.claimEmailOrThrow(newEmail, id)
+    let updated: Customer | null
+    try {
+      updated = await this.onShard(shard, (s) => s.updateCustomer(id, patch, new Date(this.now()).toISOString()))
+    } catch (error) {
+      if (newEmail !== null) await this.releaseEmailQuietly(newEmail, id)
+      throw error
+    }
+    if (updated === null) {
+      // Deleted between our read and the update.
+      if (newEmail !== null) await this.releaseEmailQuietly(newEmail, id)
+      throw notFound(id)
+    }
+    if (newEmail !== null) await this.releaseEmailQuietly(current.email, id)
+    await this.cache.afterWrite(customerCacheKey(id), updated)
+    await this.cache.afterWrite(customer360CacheKey(id), null)
+    return updated
+  }
+
+  async deleteCustomer(id: string): Promise<void> {
+    const shard = this.partition.shardFor(id)
+    const current = await this.onShard(shard, (s) => s.getCustomer(id))
+    if (current === null) throw notFound(id)
+    const deleted = await this.onShard(shard, (s) => s.deleteCustomer(id))
+    await this.cache.afterDelete(customerCacheKey(id))
+    await this.cache.afterDelete(customer360CacheKey(id))
+    if (!deleted) throw notFound(id)
+    await this.releaseEmailQuietly(current.email, id)
+  }
+
+  /**
+   * Name or email prefix search over every shard. Each shard is asked for one more than `limit`
+   * after the cursor position, so the merged list tells whether another page exists without a
+   * second round trip.
+   */
+  async searchCustomers(prefix: string, limit: number, cursor: string | null): Promise<SearchResult> {
+    const after = cursor === null ? null : decodeSearchCursor(cursor)
+    const q = prefix.toLowerCase()
+    const pages = await Promise.all(
+      this.partition.shardsForScan().map((shard) => this.onShard(shard, (s) => s.searchCustomers(q, limit + 1, after))),
+    )
+    const merged = mergeSearchPages(
+      pages.map((p) => p.items),
+      limit + 1,
+    )
+    const items = merged.slice(0, limit)
+    const last = items[items.length - 1]
+    const nextCursor = merged.length > limit && last !== undefined ? encodeSearchCursor({ nameKey: nameKeyOf(last), id: last.id }) : null
+    return { items, nextCursor }
+  }
+
+  /** Customer, contacts, open deals and latest activities: one shard, read in parallel, cached as a whole. */
+  async getCustomer360(id: string): Promise<CachedRead<Customer360>> {
+    const shard = this.partition.shardFor(id)
+    const read = await this.cache.read(customer360CacheKey(id), async () => {
+      const [customer, contacts, openDeals, latestActivities] = await Promise.all([
+        this.onShard(shard, (s) => s.getCustomer(id)),
+        this.onShard(shard, (s) => s.listContacts(id, VIEW_CONTACTS)),
+        this.onShard(shard, (s) => s.listDeals(id, VIEW_OPEN_DEALS, true)),
+        this.onShard(shard, (s) => s.listActivities(id, VIEW_ACTIVITIES)),
+      ])
+      if (customer === null) return null
+      const view: Customer360 = {
+        customer,
+        contacts,
+        // The store filters already; filtering again keeps the view honest whatever the store.
+        openDeals: openDeals.filter((d) => OPEN_DEAL_STAGES.includes(d.stage)),
+        latestActivities,
+      }
+      return view
+    })
+    if (read.value === null || read.value === undefined) throw notFound(id)
+    return { value: read.value as Customer360, hit: read.hit }
+  }
+
+  /**
+   * Seeding fast path: ids derive from each createdAt, so a data set spread over a year spreads
+   * over range partitions as real data would. Emails are claimed first (so later creates still
+   * see them as taken); on any conflict nothing is inserted and the claims are released.
+   */
+  async bulkInsertCustomers(inputs: readonly SeedCustomer[]): Promise<string[]> {
+    const seen = new Map<string, number>()
+    const duplicates: { field: string; message: string }[] = []
+    inputs.forEach((c, i) => {
+      const key = c.email.toLowerCase()
+      const first = seen.get(key)
+      if (first !== undefined) duplicates.push({ field: `customers.${i}.email`, message: `same email as customers.${first}` })
+      else seen.set(key, i)
+    })
+    if (duplicates.length > 0) throw new ValidationError('emails must be unique within one bulk call', duplicates)
+
+    const customers: Customer[] = inputs.map((c) => {
+      const createdMs = Date.parse(c.createdAt)
+      const createdAt = new Date(createdMs).toISOString()
+      return { id: newCustomerId(createdMs), name: c.name, email: c.email, company: c.company, segment: c.segment, createdAt, updatedAt: createdAt, version: 1 }
+    })
+
+    const claimed: Customer[] = []
+    let conflict: ConflictError | null = null
+    await forEachLimited(customers, BULK_CLAIM_CONCURRENCY, async (c) => {
+      if (conflict !== null) return
+      const holder = await this.onShard(this.partition.shardFor(emailKey(c.email)), (s) => s.claimEmail(c.email, c.id))
+      if (holder !== null && holder !== c.id) conflict ??= new ConflictError(`email ${c.email} is already used by customer ${holder}`, holder)
+      else claimed.push(c)
+    }).catch(async (error: unknown) => {
+      await this.releaseAll(claimed)
+      throw error
+    })
+    if (conflict !== null) {
+      await this.releaseAll(claimed)
+      throw conflict
+    }
+
+    const byShard = new Map<number, Customer[]>()
+    for (const c of customers) {
+      const shard = this.partition.shardFor(c.id)
+      let group = byShard.get(shard)
+      if (group === undefined) byShard.set(shard, (group = []))
+      group.push(c)
+    }
+    try {
+      await Promise.all([...byShard].map(([shard, group]) => this.onShard(shard, (s) => s.insertCustomers(group))))
+    } catch (error) {
+      await this.releaseAll(customers)
+      throw error
+    }
+    return customers.map((c) => c.id)
+  }
+
+  // ---------------------------------------------------------------- children
+
+  async createContact(customerId: string, input: NewContact): Promise<Contact> {
+    const contact: Contact = {
+      id: newChildId('ct'),
+      customerId,
+      name: input.name,
+      email: input.email,
+      phone: input.phone ?? null,
+      role: input.role ?? null,
+      createdAt: new Date(this.now()).toISOString(),
+    }
+    return this.insertChild(customerId, contact, (s) => s.insertContact(contact))
+  }
+
+  async listContacts(customerId: string, limit: number): Promise<Contact[]> {
+    return this.listChildren(customerId, (s) => s.listContacts(customerId, limit))
+  }
+
+  async createDeal(customerId: string, input: NewDeal): Promise<Deal> {
+    const at = new Date(this.now()).toISOString()
+    const deal: Deal = {
+      id: newChildId('dl'),
+      customerId,
+      title: input.title,
+      amount: input.amount,
+      currency: input.currency ?? 'USD',
+      stage: input.stage ?? 'lead',
+      createdAt: at,
+      updatedAt: at,
+    }
+    return this.insertChild(customerId, deal, (s) => s.insertDeal(deal))
+  }
+
+  async listDeals(customerId: string, limit: number, openOnly: boolean): Promise<Deal[]> {
+    return this.listChildren(customerId, (s) => s.listDeals(customerId, limit, openOnly))
+  }
+
+  async createActivity(customerId: string, input: NewActivity): Promise<Activity> {
+    const createdAt = new Date(this.now()).toISOString()
+    const activity: Activity = {
+      id: newChildId('ac'),
+      customerId,
+      type: input.type,
+      at: input.at === undefined ? createdAt : new Date(Date.parse(input.at)).toISOString(),
+      note: input.note ?? '',
+      createdAt,
+    }
+    return this.insertChild(customerId, activity, (s) => s.insertActivity(activity))
+  }
+
+  async listActivities(customerId: string, limit: number): Promise<Activity[]> {
+    return this.listChildren(customerId, (s) => s.listActivities(customerId, limit))
+  }
+
+  // ---------------------------------------------------------------- health
+
+  /** Problems that make this replica unable to serve (unreachable shards); empty when ready. */
+  async readinessProblems(timeoutMs: number): Promise<string[]> {
+    const problems = await Promise.all(
+      this.shards.map(async (store, shard) => {
+        try {
+          await withTimeout(store.countCustomers(), timeoutMs)
+          return null
+        } catch (error) {
+          return `shard ${shard}: ${error instanceof Error ? error.message : String(error)}`
+        }
+      }),
+    )
+    return problems.filter((p): p is string => p !== null)
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async insertChild<T>(customerId: string, record: T, insert: (s: ShardStore) => Promise<void>): Promise<T> {
+    const shard = this.partition.shardFor(customerId)
+    const customer = await this.onShard(shard, (s) => s.getCustomer(customerId))
+    if (customer === null) throw notFound(customerId)
+    await this.onShard(shard, insert)
+    await this.cache.afterWrite(customer360CacheKey(customerId), null)
+    return record
+  }
+
+  private async listChildren<T>(customerId: string, list: (s: ShardStore) => Promise<T[]>): Promise<T[]> {
+    const shard = this.partition.shardFor(customerId)
+    const [customer, items] = await Promise.all([this.onShard(shard, (s) => s.getCustomer(customerId)), this.onShard(shard, list)])
+    if (customer === null) throw notFound(customerId)
+    return items
+  }
+
+  private async claimEmailOrThrow(email: string, customerId: string): Promise<void> {
+    const holder = await this.onShard(this.partition.shardFor(emailKey(email)), (s) => s.claimEmail(email, customerId))
+    if (holder !== null && holder !== customerId) {
+      throw new ConflictError(`email ${email} is already used by customer ${holder}: choose another email or update that customer`, holder)
+    }
+  }
+
+  private async releaseEmailQuietly(email: string, customerId: string): Promise<void> {
+    // A claim left behind only blocks that email; it must not turn a finished write into an error.
+    await this.onShard(this.partition.shardFor(emailKey(email)), (s) => s.releaseEmail(email, customerId)).catch(() => undefined)
+  }
+
+  private async releaseAll(customers: readonly Customer[]): Promise<void> {
+    await forEachLimited(customers, BULK_CLAIM_CONCURRENCY, (c) => this.releaseEmailQuietly(c.email, c.id))
+  }
+
+  /** Every shard call goes through here: metrics, and the shard's overload turned into the domain's. */
+  private async onShard<T>(shard: number, call: (store: ShardStore) => Promise<T>): Promise<T> {
+    const store = this.shards[shard]
+    if (store === undefined) throw new Error(`partition strategy chose shard ${shard} but only ${this.shards.length} exist`)
+    const started = performance.now()
+    try {
+      return await call(store)
+    } catch (error) {
+      if (error instanceof ShardOverloadedError) {
+        throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds)
+      }
+      throw error
+    } finally {
+      this.observer?.onShardCall(shard, (performance.now() - started) / 1000)
+    }
+  }
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`customer ${id} does not exist`)
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]
+      await work(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,40 @@
+// A read cache in front of the shard stores. In-process strategies live per replica; `redis` is
+// shared by all replicas.
+
+export const CACHE_STRATEGIES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as const
+export type CacheStrategyName = (typeof CACHE_STRATEGIES)[number]
+export const WRITE_POLICIES = ['invalidate', 'write-through'] as const
+export type WritePolicy = (typeof WRITE_POLICIES)[number]
+
+export interface CacheStats {
+  hits: number
+  misses: number
+  evictions: number
+  /** Entries held now (for redis: the keys under this cache's prefix, or -1 when unknown). */
+  size: number
+}
+
+export interface Cache {
+  readonly name: CacheStrategyName
+  /** Called on every cacheable read; undefined is a miss. Counts a hit or a miss. */
+  get(key: string): Promise<unknown>
+  /** Called after a miss was filled from the store, and on write-through after a write. */
+  set(key: string, value: unknown): Promise<void>
+  /** Called after every successful write under the `invalidate` policy, and on delete. */
+  delete(key: string): Promise<void>
+  /** Called by /metrics scrapes. */
+  stats(): CacheStats
+  /** Called on shutdown. */
+  close(): Promise<void>
+}
+
+export interface CacheOptions {
+  /** Max entries for lru/lfu/ttl (and the LRU bound under ttl). */
+  size: number
+  /** ttl and redis: entry lifetime in ms (0 = no expiry for redis). */
+  ttlMs: number
+  /** redis: connection URL. */
+  redisUrl?: string
+  /** redis: key prefix, so several runs can share one server. */
+  keyPrefix?: string
+}

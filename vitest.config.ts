@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+// Tests that start processes share two cores with everything else: run files one at a time
+// in forks so a slow machine gives slow tests, not flaky ones.
+export default defineConfig({
+  test: {
+    include: ['system-under-test/**/*.test.ts', 'harness/**/*.test.ts', 'scenarios/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    pool: 'forks',
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+})
