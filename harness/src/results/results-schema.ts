@@ -110,6 +110,8 @@ export interface TopologyInfo {
   cache: { strategy: string; size: number; ttlMs: number; writePolicy: string }
   store: string
   capacity: { serviceTime: string; slots: number; queueLimit: number } | null
+  /** Capacity model of the shard servers, when the scenario set one (`capacity` is the replicas'). Added in schema 1 (optional). */
+  shardCapacity?: { serviceTime: string; slots: number; queueLimit: number }
 }
 
 export interface RunResult {

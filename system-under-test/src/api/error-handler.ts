@@ -11,7 +11,7 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json(body)
 }
 
-const DOMAIN_STATUS: Record<string, number> = { not_found: 404, email_taken: 409, validation_failed: 400, overloaded: 503 }
+const DOMAIN_STATUS: Record<string, number> = { not_found: 404, email_taken: 409, validation_failed: 400, overloaded: 503, shard_unavailable: 503 }
 
 /** body-parser's own errors carry `type` and a 4xx `status`. */
 interface HttpishError { type?: unknown; status?: unknown; statusCode?: unknown; limit?: unknown; message?: unknown }

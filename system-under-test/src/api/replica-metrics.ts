@@ -47,9 +47,9 @@ export function createReplicaMetrics(sources: ReplicaMetricsSources): ReplicaMet
   new Gauge({ name: 'crm_partition_keys_moved_if_shard_added_ratio', help: 'Share of customer keys that would change shard if one shard were added', registers }).set(sources.keysMovedIfShardAddedRatio)
 
   // Label children are looked up once per distinct label set, not per request: this is on the hot path.
-  const requestChildren = new Map<string, Counter.Internal<'route' | 'method' | 'status'>>()
+  const requestChildren = new Map<string, Counter.Internal>()
   const durationChildren = new Map<string, Histogram.Internal<'route'>>()
-  const shardChildren: { count: Counter.Internal<'shard'>; duration: Histogram.Internal<'shard'> }[] = []
+  const shardChildren: { count: Counter.Internal; duration: Histogram.Internal<'shard'> }[] = []
 
   return {
     registry,

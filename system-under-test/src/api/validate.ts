@@ -27,5 +27,5 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   if (result.success) return result.data
   const details = issuesToProblems(result.error.issues, what === 'body' ? '(body)' : '(query)')
   const fields = [...new Set(details.map((d) => d.field))].join(', ')
-  throw new ValidationError(`invalid request ${what}: check ${fields} (unknown fields are rejected)`, details)
+  throw new ValidationError(`invalid request ${what}: check ${fields}${what === 'body' ? ' (unknown body fields are rejected)' : ''}`, details)
 }

@@ -66,7 +66,7 @@ export function createCapacityModel(o: CapacityOptions, deps: CapacityModelDeps 
   let served = 0
   let abandoned = 0
   // FIFO queue as an array with a moving head: O(1) shift without Array#shift's copying.
-  let queue: Waiter[] = []
+  let queue: (Waiter | undefined)[] = []
   let head = 0
   let queuedNow = 0
 
@@ -91,6 +91,8 @@ export function createCapacityModel(o: CapacityOptions, deps: CapacityModelDeps 
     return { admit: admitFree, setSlowdown, stats }
   }
 
+  // Node timers fire after at least 1 ms, so a sampled time in (0, 1) ms takes about 1 ms: keep
+  // means well above 1 ms (a few ms and up) when the exact distribution matters.
   const sampleMs = (): number => {
     const base =
       serviceTime.kind === 'constant'
@@ -103,14 +105,14 @@ export function createCapacityModel(o: CapacityOptions, deps: CapacityModelDeps 
   /** Hands a freed slot to the oldest waiter still waiting, or returns it to the pool. */
   const freeSlot = (): void => {
     while (head < queue.length) {
-      const next = queue[head]!
-      queue[head] = undefined as unknown as Waiter
+      const next = queue[head]
+      queue[head] = undefined // let the settled waiter be collected
       head++
       if (head > 1024 && head * 2 > queue.length) {
         queue = queue.slice(head)
         head = 0
       }
-      if (next.settled) continue
+      if (!next || next.settled) continue
       queuedNow--
       next.settled = true
       next.grant() // the slot passes straight on: inService stays the same

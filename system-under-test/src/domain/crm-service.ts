@@ -1,9 +1,9 @@
 import type { CustomerPatch, ShardStore } from '../storage/shard-store.js'
 import type { PartitionStrategy } from '../strategies/partition/partition-strategy.js'
 import type { CacheAside } from '../strategies/cache/cache-aside.js'
-import { ShardOverloadedError } from '../storage/shard-client.js'
-import { newChildId, newCustomerId } from './customer-id.js'
-import { ConflictError, NotFoundError, OverloadedError, ValidationError } from './domain-errors.js'
+import { ShardOverloadedError, ShardUnavailableError } from '../storage/shard-errors.js'
+import { customerIdTimeMs, newChildId, newCustomerId } from './customer-id.js'
+import { ConflictError, NotFoundError, OverloadedError, UnavailableError, ValidationError } from './domain-errors.js'
 import { mergeSearchPages, nameKeyOf } from './merge-search-pages.js'
 import {
   OPEN_DEAL_STAGES,
@@ -53,8 +53,8 @@ export interface CrmServiceOptions {
 const VIEW_CONTACTS = 20
 const VIEW_OPEN_DEALS = 20
 const VIEW_ACTIVITIES = 10
-/** Email claims during a bulk load run this many at a time: fast, without flooding one shard. */
-const BULK_CLAIM_CONCURRENCY = 32
+/** Claims released after a failed bulk load run this many at a time: fast, without flooding one shard. */
+const RELEASE_CONCURRENCY = 32
 
 export const customerCacheKey = (id: string): string => `customer:${id}`
 export const customer360CacheKey = (id: string): string => `c360:${id}`
@@ -95,12 +95,14 @@ export class CrmService {
   }
 
   async getCustomer(id: string): Promise<CachedRead<Customer>> {
+    assertCustomerId(id)
     const read = await this.cache.read(customerCacheKey(id), () => this.onShard(this.partition.shardFor(id), (s) => s.getCustomer(id)))
     if (read.value === null || read.value === undefined) throw notFound(id)
     return { value: read.value as Customer, hit: read.hit }
   }
 
   async updateCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    assertCustomerId(id)
     const shard = this.partition.shardFor(id)
     const current = await this.onShard(shard, (s) => s.getCustomer(id))
     if (current === null) throw notFound(id)
@@ -125,6 +127,7 @@ export class CrmService {
   }
 
   async deleteCustomer(id: string): Promise<void> {
+    assertCustomerId(id)
     const shard = this.partition.shardFor(id)
     const current = await this.onShard(shard, (s) => s.getCustomer(id))
     if (current === null) throw notFound(id)
@@ -158,6 +161,7 @@ export class CrmService {
 
   /** Customer, contacts, open deals and latest activities: one shard, read in parallel, cached as a whole. */
   async getCustomer360(id: string): Promise<CachedRead<Customer360>> {
+    assertCustomerId(id)
     const shard = this.partition.shardFor(id)
     const read = await this.cache.read(customer360CacheKey(id), async () => {
       const [customer, contacts, openDeals, latestActivities] = await Promise.all([
@@ -202,29 +206,28 @@ export class CrmService {
       return { id: newCustomerId(createdMs), name: c.name, email: c.email, company: c.company, segment: c.segment, createdAt, updatedAt: createdAt, version: 1 }
     })
 
+    // One bulk claim per email shard; what was claimed is released again if anything fails.
+    const byEmailShard = groupBy(customers, (c) => this.partition.shardFor(emailKey(c.email)))
     const claimed: Customer[] = []
-    let conflict: ConflictError | null = null
-    await forEachLimited(customers, BULK_CLAIM_CONCURRENCY, async (c) => {
-      if (conflict !== null) return
-      const holder = await this.onShard(this.partition.shardFor(emailKey(c.email)), (s) => s.claimEmail(c.email, c.id))
-      if (holder !== null && holder !== c.id) conflict ??= new ConflictError(`email ${c.email} is already used by customer ${holder}`, holder)
-      else claimed.push(c)
-    }).catch(async (error: unknown) => {
+    const conflicts: ConflictError[] = []
+    const claimResults = await Promise.allSettled(
+      [...byEmailShard].map(async ([shard, group]) => {
+        const holders = await this.onShard(shard, (s) => s.claimEmails(group.map((c) => ({ email: c.email, customerId: c.id }))))
+        group.forEach((c, i) => {
+          const holder = holders[i]
+          if (holder === null || holder === undefined || holder === c.id) claimed.push(c)
+          else conflicts.push(new ConflictError(`email ${c.email} is already used by customer ${holder}: bulk load inserted nothing`, holder))
+        })
+      }),
+    )
+    const failed = claimResults.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed !== undefined || conflicts.length > 0) {
       await this.releaseAll(claimed)
-      throw error
-    })
-    if (conflict !== null) {
-      await this.releaseAll(claimed)
-      throw conflict
+      if (failed !== undefined) throw failed.reason
+      throw conflicts[0]
     }
 
-    const byShard = new Map<number, Customer[]>()
-    for (const c of customers) {
-      const shard = this.partition.shardFor(c.id)
-      let group = byShard.get(shard)
-      if (group === undefined) byShard.set(shard, (group = []))
-      group.push(c)
-    }
+    const byShard = groupBy(customers, (c) => this.partition.shardFor(c.id))
     try {
       await Promise.all([...byShard].map(([shard, group]) => this.onShard(shard, (s) => s.insertCustomers(group))))
     } catch (error) {
@@ -238,7 +241,7 @@ export class CrmService {
 
   async createContact(customerId: string, input: NewContact): Promise<Contact> {
     const contact: Contact = {
-      id: newChildId('ct'),
+      id: newChildId('con'),
       customerId,
       name: input.name,
       email: input.email,
@@ -256,7 +259,7 @@ export class CrmService {
   async createDeal(customerId: string, input: NewDeal): Promise<Deal> {
     const at = new Date(this.now()).toISOString()
     const deal: Deal = {
-      id: newChildId('dl'),
+      id: newChildId('deal'),
       customerId,
       title: input.title,
       amount: input.amount,
@@ -275,7 +278,7 @@ export class CrmService {
   async createActivity(customerId: string, input: NewActivity): Promise<Activity> {
     const createdAt = new Date(this.now()).toISOString()
     const activity: Activity = {
-      id: newChildId('ac'),
+      id: newChildId('act'),
       customerId,
       type: input.type,
       at: input.at === undefined ? createdAt : new Date(Date.parse(input.at)).toISOString(),
@@ -293,22 +296,14 @@ export class CrmService {
 
   /** Problems that make this replica unable to serve (unreachable shards); empty when ready. */
   async readinessProblems(timeoutMs: number): Promise<string[]> {
-    const problems = await Promise.all(
-      this.shards.map(async (store, shard) => {
-        try {
-          await withTimeout(store.countCustomers(), timeoutMs)
-          return null
-        } catch (error) {
-          return `shard ${shard}: ${error instanceof Error ? error.message : String(error)}`
-        }
-      }),
-    )
-    return problems.filter((p): p is string => p !== null)
+    const answers = await Promise.all(this.shards.map((store) => withTimeout(store.ping(), timeoutMs).catch(() => false)))
+    return answers.flatMap((ok, shard) => (ok ? [] : [`shard ${shard} does not answer`]))
   }
 
   // ---------------------------------------------------------------- internals
 
   private async insertChild<T>(customerId: string, record: T, insert: (s: ShardStore) => Promise<void>): Promise<T> {
+    assertCustomerId(customerId)
     const shard = this.partition.shardFor(customerId)
     const customer = await this.onShard(shard, (s) => s.getCustomer(customerId))
     if (customer === null) throw notFound(customerId)
@@ -318,6 +313,7 @@ export class CrmService {
   }
 
   private async listChildren<T>(customerId: string, list: (s: ShardStore) => Promise<T[]>): Promise<T[]> {
+    assertCustomerId(customerId)
     const shard = this.partition.shardFor(customerId)
     const [customer, items] = await Promise.all([this.onShard(shard, (s) => s.getCustomer(customerId)), this.onShard(shard, list)])
     if (customer === null) throw notFound(customerId)
@@ -337,7 +333,7 @@ export class CrmService {
   }
 
   private async releaseAll(customers: readonly Customer[]): Promise<void> {
-    await forEachLimited(customers, BULK_CLAIM_CONCURRENCY, (c) => this.releaseEmailQuietly(c.email, c.id))
+    await forEachLimited(customers, RELEASE_CONCURRENCY, (c) => this.releaseEmailQuietly(c.email, c.id))
   }
 
   /** Every shard call goes through here: metrics, and the shard's overload turned into the domain's. */
@@ -351,6 +347,7 @@ export class CrmService {
       if (error instanceof ShardOverloadedError) {
         throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds)
       }
+      if (error instanceof ShardUnavailableError) throw new UnavailableError(`shard ${shard} is unavailable: ${error.message}`)
       throw error
     } finally {
       this.observer?.onShardCall(shard, (performance.now() - started) / 1000)
@@ -358,8 +355,24 @@ export class CrmService {
   }
 }
 
+/** A string that is not a customer id names no customer: 404 without asking a shard. */
+function assertCustomerId(id: string): void {
+  if (customerIdTimeMs(id) === null) throw notFound(id.length > 64 ? `${id.slice(0, 64)}...` : id)
+}
+
 function notFound(id: string): NotFoundError {
   return new NotFoundError(`customer ${id} does not exist`)
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>()
+  for (const item of items) {
+    const key = keyOf(item)
+    let group = groups.get(key)
+    if (group === undefined) groups.set(key, (group = []))
+    group.push(item)
+  }
+  return groups
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

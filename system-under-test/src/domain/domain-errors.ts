@@ -46,3 +46,8 @@ export class OverloadedError extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds
   }
 }
+
+/** A shard could not be reached or failed: the request may succeed later or on another replica. */
+export class UnavailableError extends DomainError {
+  readonly code = 'shard_unavailable'
+}

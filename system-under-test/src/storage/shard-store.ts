@@ -12,6 +12,9 @@ export interface SearchPage {
   items: Customer[]
 }
 
+/** One email reservation in a bulk claim (seeding). */
+export interface EmailClaim { email: string; customerId: string }
+
 export type CustomerPatch = Partial<Pick<Customer, 'name' | 'email' | 'company' | 'segment'>>
 
 export interface ShardStore {
@@ -19,6 +22,8 @@ export interface ShardStore {
   init(): Promise<void>
   /** Called on shutdown. */
   close(): Promise<void>
+  /** Called by the replica's /ready: resolves true when the shard answers, false (never throws) when it does not. */
+  ping(): Promise<boolean>
 
   /**
    * Reserve `email` for `customerId` (case-insensitive). Returns the id already holding it when
@@ -26,6 +31,12 @@ export interface ShardStore {
    * uniqueness holds across shards without a global lock.
    */
   claimEmail(email: string, customerId: string): Promise<string | null>
+  /**
+   * Bulk `claimEmail` for seeding (one round trip for thousands): element i is the id already
+   * holding claims[i].email, or null when claimed now. A later duplicate in the same call is
+   * reported as held by the earlier one's customerId.
+   */
+  claimEmails(claims: EmailClaim[]): Promise<(string | null)[]>
   /** Release a claim (after a failed create, an email change or a delete). No-op if not held by customerId. */
   releaseEmail(email: string, customerId: string): Promise<void>
 

@@ -22,6 +22,14 @@ export interface Cache {
   set(key: string, value: unknown): Promise<void>
   /** Called after every successful write under the `invalidate` policy, and on delete. */
   delete(key: string): Promise<void>
+  /**
+   * Called by CacheAside instead of set when the value carries a numeric `version` (customers):
+   * stores it unless the entry cached now has a higher `version`, atomically within this cache
+   * (redis: one Lua script). Resolves true when it stored. Optional so test doubles stay small.
+   */
+  setIfNewer?(key: string, value: unknown, version: number): Promise<boolean>
+  /** Called by GET /ready: rejects when the cache's server cannot be reached (redis only). */
+  ping?(): Promise<void>
   /** Called by /metrics scrapes. */
   stats(): CacheStats
   /** Called on shutdown. */
@@ -35,6 +43,8 @@ export interface CacheOptions {
   ttlMs: number
   /** redis: connection URL. */
   redisUrl?: string
-  /** redis: key prefix, so several runs can share one server. */
+  /** redis: key prefix, so several runs can share one server (default `crm:`). */
   keyPrefix?: string
+  /** ttl: the clock entries age by (tests pass a fake one; default performance.now). */
+  clock?: { now(): number }
 }

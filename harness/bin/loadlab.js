@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `loadlab` command: runs the compiled CLI (harness/dist). Exit codes: 0 pass, 1 error,
+// 2 bad usage or configuration, 99 a threshold or gate failed, 130 interrupted.
+import { existsSync } from 'node:fs'
+
+const entry = new URL('../dist/cli/loadlab.js', import.meta.url)
+if (!existsSync(entry)) {
+  process.stderr.write('loadlab: the harness is not built: run `npm run build` (or `make build`) first\n')
+  process.exit(2)
+}
+const { main } = await import(entry.href)
+const code = await main(process.argv)
+process.exitCode = code
+// Exit once stdout has drained, even if a library left a socket or timer open.
+setTimeout(() => process.exit(code), 250).unref()

@@ -1,0 +1,119 @@
+import type { Comparison, Interval, RunResult } from '../results/results-schema.js'
+import { ANALYSIS_METRIC_DEFINITIONS, type AnalysisMetric } from './analysis-metrics.js'
+import { compareGroups, excludesZero, type GroupIntervalOptions } from './group-intervals.js'
+
+// Pairwise comparisons between cells that differ in exactly one matrix key (the treatment): "lru
+// vs none at replicas=2" is a question an architect asks; "lru,replicas=2 vs none,replicas=3"
+// mixes two causes and answers none. Stress levels (`rate`) are a curve, not a comparison.
+
+export const COMPARED_METRICS: readonly AnalysisMetric[] = ['rps', 'p50', 'p95', 'p99', 'error_rate', 'cache_hit_rate']
+const NOT_A_TREATMENT = new Set(['rate'])
+const MAX_PAIRS = 60
+
+export interface CellGroup {
+  cellLabel: string
+  cell: Record<string, string | number>
+  runs: readonly RunResult[]
+}
+
+function differingKeys(a: CellGroup, b: CellGroup): string[] {
+  const keys = new Set([...Object.keys(a.cell), ...Object.keys(b.cell)])
+  return [...keys].filter((k) => a.cell[k] !== b.cell[k])
+}
+
+/** Pairs of cells to compare (a first in suite order, so `a` reads as the reference). */
+export function comparablePairs(cells: readonly CellGroup[]): Array<[CellGroup, CellGroup]> {
+  const pairs: Array<[CellGroup, CellGroup]> = []
+  for (let i = 0; i < cells.length; i++) {
+    for (let j = i + 1; j < cells.length; j++) {
+      const diff = differingKeys(cells[i], cells[j])
+      if (diff.length === 1 && !NOT_A_TREATMENT.has(diff[0])) pairs.push([cells[i], cells[j]])
+    }
+  }
+  // A suite without matrix keys but several labels (hand-built results): compare every pair.
+  if (pairs.length === 0 && cells.length >= 2 && cells.every((c) => Object.keys(c.cell).length === 0)) {
+    for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) pairs.push([cells[i], cells[j]])
+  }
+  return pairs.slice(0, MAX_PAIRS)
+}
+
+function pctText(x: number): string {
+  const v = Math.abs(x * 100)
+  return `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%`
+}
+
+function signedPct(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${pctText(x)}`
+}
+
+function ppText(x: number): string {
+  return `${Math.abs(x * 100).toFixed(2)} percentage points`
+}
+
+/** Sentence for a comparison; the interval is (b − a)/a or b − a as `metric` defines. */
+export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: string, d: Interval, significant: boolean): string {
+  const def = ANALYSIS_METRIC_DEFINITIONS[metric]
+  const ratio = def.scale === 'ratio'
+  const noInterval = d.lo === d.hi
+  if (!significant) {
+    const range = ratio ? `${signedPct(d.estimate)}, 95% CI ${signedPct(d.lo)} to ${signedPct(d.hi)}` : `${d.estimate >= 0 ? '+' : '−'}${ppText(d.estimate)}, 95% CI ${(d.lo * 100).toFixed(2)} to ${(d.hi * 100).toFixed(2)} pp`
+    return noInterval
+      ? `${def.label}: ${bLabel} vs ${aLabel} ${ratio ? signedPct(d.estimate) : `${d.estimate >= 0 ? '+' : '−'}${ppText(d.estimate)}`}; no interval (${d.method}), so no significant difference can be claimed`
+      : `no significant difference in ${def.label} between ${aLabel} and ${bLabel} (${range})`
+  }
+  const bHigher = d.estimate > 0
+  const bBetter = bHigher === def.higherIsBetter
+  const [winner, loser] = bBetter ? [bLabel, aLabel] : [aLabel, bLabel]
+  if (ratio) {
+    // Always relative to the loser: (winner − loser) / loser. The interval is for (b − a)/a, so
+    // when a wins it is mapped through r -> 1/(1+r) − 1, which is monotone (bounds swap).
+    const t = bBetter ? d : { ...d, estimate: 1 / (1 + d.estimate) - 1, lo: 1 / (1 + d.hi) - 1, hi: 1 / (1 + d.lo) - 1 }
+    const [lo, hi] = [Math.abs(t.lo), Math.abs(t.hi)].sort((x, y) => x - y)
+    return `${winner} beats ${loser} on ${def.label} by ${pctText(t.estimate)} (95% CI ${pctText(lo)}–${pctText(hi)})`
+  }
+  const [lo, hi] = [Math.abs(d.lo), Math.abs(d.hi)].sort((x, y) => x - y)
+  return `${winner} beats ${loser} on ${def.label} by ${ppText(d.estimate)} (95% CI ${(lo * 100).toFixed(2)}–${(hi * 100).toFixed(2)} pp)`
+}
+
+/** All comparisons between comparable cells, one per metric both cells measured. */
+export function compareCells(cells: readonly CellGroup[], opts: GroupIntervalOptions = {}): Comparison[] {
+  const out: Comparison[] = []
+  for (const [a, b] of comparablePairs(cells)) {
+    for (const metric of COMPARED_METRICS) {
+      const def = ANALYSIS_METRIC_DEFINITIONS[metric]
+      const d = compareGroups(def, a.runs, b.runs, opts)
+      if (!d) continue
+      const significant = d.lo !== d.hi && excludesZero(d)
+      const bBetter = (d.estimate > 0) === def.higherIsBetter
+      out.push({
+        metric,
+        a: a.cellLabel,
+        b: b.cellLabel,
+        relDiff: d,
+        significant,
+        better: significant ? (bBetter ? b.cellLabel : a.cellLabel) : null,
+        text: comparisonText(metric, a.cellLabel, b.cellLabel, d, significant),
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * Per metric, the cell that significantly beats every cell it was compared with (at least one);
+ * omitted when no cell does, or when two cells in different parts of the matrix both do.
+ */
+export function pickWinners(comparisons: readonly Comparison[]): Record<string, string> {
+  const winners: Record<string, string> = {}
+  const metrics = [...new Set(comparisons.map((c) => c.metric))]
+  for (const metric of metrics) {
+    const cs = comparisons.filter((c) => c.metric === metric)
+    const cells = [...new Set(cs.flatMap((c) => [c.a, c.b]))]
+    const unbeaten = cells.filter((cell) => {
+      const mine = cs.filter((c) => c.a === cell || c.b === cell)
+      return mine.length > 0 && mine.every((c) => c.better === cell)
+    })
+    if (unbeaten.length === 1) winners[metric] = unbeaten[0]
+  }
+  return winners
+}

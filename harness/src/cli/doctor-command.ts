@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process'
+import { accessSync, constants, existsSync } from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import type { Command } from 'commander'
+import { SUT_MAIN } from '../environment/local-environment.js'
+import { freePort } from '../environment/free-port.js'
+
+const run = promisify(execFile)
+
+export interface DoctorCheck {
+  name: string
+  ok: boolean
+  detail: string
+  /** What does not work without it (shown when missing). */
+  disables: string
+  /** Missing an essential piece makes `doctor` exit 1. */
+  essential: boolean
+}
+
+/** An executable on PATH (or null). */
+export function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const file = path.join(dir, name)
+    try {
+      accessSync(file, constants.X_OK)
+      return file
+    } catch {
+      // not here
+    }
+  }
+  return null
+}
+
+async function version(command: string, args: string[]): Promise<string | null> {
+  try {
+    const { stdout, stderr } = await run(command, args, { timeout: 5_000 })
+    return (stdout || stderr).trim().split('\n')[0] ?? ''
+  } catch {
+    return null
+  }
+}
+
+function binaryCheck(name: string, file: string | null, disables: string, versionText: string | null = null): DoctorCheck {
+  return { name, ok: file !== null, detail: file ? `${file}${versionText ? ` (${versionText})` : ''}` : 'not found', disables, essential: false }
+}
+
+/** Checks what this machine can run. Called by `loadlab doctor`; never throws. */
+export async function runDoctorChecks(): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = []
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  checks.push({ name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: process.version, disables: 'LoadLab itself (needs Node >= 20.19)', essential: true })
+  let port = 0
+  try {
+    port = await freePort()
+  } catch {
+    port = 0
+  }
+  checks.push({ name: 'loopback port', ok: port > 0, detail: port > 0 ? `127.0.0.1:${port} free` : 'cannot listen on 127.0.0.1', disables: 'every local topology', essential: true })
+  checks.push({ name: 'system under test', ok: existsSync(SUT_MAIN), detail: existsSync(SUT_MAIN) ? SUT_MAIN : `${SUT_MAIN} missing: run \`npm run build\``, disables: 'every local topology', essential: true })
+  const docker = findOnPath('docker')
+  const dockerVersion = docker ? await version(docker, ['version', '--format', '{{.Server.Version}}']) : null
+  checks.push({
+    name: 'docker',
+    ok: docker !== null && dockerVersion !== null && dockerVersion !== '',
+    detail: docker ? (dockerVersion ? `${docker} (server ${dockerVersion})` : `${docker} (daemon not reachable)`) : 'not found',
+    disables: 'the containers environment (Testcontainers)',
+    essential: false,
+  })
+  const k6 = process.env.K6_BIN && existsSync(process.env.K6_BIN) ? process.env.K6_BIN : findOnPath('k6')
+  checks.push(binaryCheck('k6', k6, 'the k6 engine (set K6_BIN or put k6 on PATH)'))
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((f) => existsSync(f)) ?? findOnPath('chromium')
+  checks.push(binaryCheck('chromium', chromium ?? null, 'the browser test of the HTML report (the report itself still renders)'))
+  const redis = findOnPath('redis-server')
+  checks.push(binaryCheck('redis-server', redis, 'cache strategy "redis"', redis ? await version(redis, ['--version']) : null))
+  const haproxy = findOnPath('haproxy')
+  checks.push(binaryCheck('haproxy', haproxy, 'balancer engine "haproxy"', haproxy ? await version(haproxy, ['-v']) : null))
+  const nginx = findOnPath('nginx')
+  checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
+  const postgres = findOnPath('postgres')
+  checks.push(binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null))
+  return checks
+}
+
+/** Registers `doctor`: prints each check and exits 1 when an essential piece is missing. */
+export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('doctor')
+    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, haproxy, nginx, postgres')
+    .action(async () => {
+      const checks = await runDoctorChecks()
+      const width = Math.max(...checks.map((c) => c.name.length))
+      const lines = checks.map(
+        (c) => `${c.ok ? 'ok     ' : c.essential ? 'MISSING' : 'missing'}  ${c.name.padEnd(width)}  ${c.detail}${c.ok ? '' : `  -> disables ${c.disables}`}`,
+      )
+      const broken = checks.filter((c) => !c.ok && c.essential)
+      lines.push('', broken.length === 0 ? 'LoadLab can run local scenarios on this machine.' : `LoadLab cannot run local scenarios: fix ${broken.map((c) => c.name).join(', ')}.`)
+      process.stdout.write(`${lines.join('\n')}\n`)
+      setExit(broken.length === 0 ? 0 : 1)
+    })
+}

@@ -1,0 +1,95 @@
+import path from 'node:path'
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import { ENGINE_NAMES } from '../engines/engine-registry.js'
+import { killAllChildrenSync } from '../environment/child-registry.js'
+import { ConsoleReporter } from '../report/console-reporter.js'
+import { runSuite, type EngineChoice } from '../runner/run-suite.js'
+import { applyQuick } from '../scenario/apply-quick.js'
+import { loadScenario } from '../scenario/load-scenario.js'
+
+/** Exit code after Ctrl-C / SIGTERM, as shells report a process ended by SIGINT. */
+export const EXIT_INTERRUPTED = 130
+
+export interface RunCommandOptions {
+  engine?: EngineChoice
+  out?: string
+  quick?: boolean
+  baseline?: string
+  tolerance?: number
+}
+
+/** Parses --tolerance: a relative change such as 0.05 (5%). */
+export function parseTolerance(text: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value >= 10) {
+    throw new InvalidArgumentError(`"${text}" is not a tolerance: give a relative change as a number, for example 0.05 for 5%`)
+  }
+  return value
+}
+
+/** reports/<scenario>-<UTC timestamp>/ under the current directory. */
+export function defaultOutDir(scenarioName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+  const safe = scenarioName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'scenario'
+  return path.resolve('reports', `${safe}-${stamp}`)
+}
+
+/**
+ * `loadlab run <scenario>`: loads and validates the scenario, runs the suite with live progress,
+ * writes results.json, index.html, junit.xml and summary.md, prints the table and where the report
+ * is. Ctrl-C (or SIGTERM) stops the current run, keeps what finished and exits 130; a second one
+ * kills every member at once. Returns the exit code (0 pass, 99 gate failed, 1 run failures, 130).
+ */
+export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
+  let scenario = await loadScenario(scenarioArg)
+  if (opts.quick) scenario = applyQuick(scenario)
+  const outDir = path.resolve(opts.out ?? defaultOutDir(scenario.name))
+
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupts++
+    if (interrupts === 1) {
+      process.stderr.write(`\n${sig}: stopping the current run and writing what was measured (press Ctrl-C again to kill everything now)\n`)
+      controller.abort(new Error(`interrupted by ${sig}`))
+    } else {
+      killAllChildrenSync()
+      process.exit(EXIT_INTERRUPTED)
+    }
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    const outcome = await runSuite(scenario, {
+      engine: opts.engine,
+      outDir,
+      baselineFile: opts.baseline,
+      tolerance: opts.tolerance,
+      reporters: [new ConsoleReporter()],
+      signal: controller.signal,
+    })
+    const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
+    if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
+    process.stdout.write(`${lines.join('\n')}\n`)
+    return outcome.aborted ? EXIT_INTERRUPTED : outcome.suite.verdict.exitCode
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+/** Registers `run` on the root program; `setExit` receives the exit code. */
+export function registerRunCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('run a scenario (a file or a name from scenarios/) and write results.json and the reports')
+    .argument('<scenario>', 'scenario file (scenarios/quickstart.ts) or name (quickstart)')
+    .addOption(new Option('--engine <name>', 'load engine (default: autocannon for closed loads, open for arrival rates)').choices(ENGINE_NAMES))
+    .option('--out <dir>', 'output folder (default: reports/<scenario>-<timestamp>/)')
+    .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')
+    .option('--baseline <file>', 'results.json of an earlier run: fail (99) on a significant regression beyond the tolerance')
+    .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
+    .action(async (scenario: string, opts: RunCommandOptions) => {
+      setExit(await runCommand(scenario, opts))
+    })
+}

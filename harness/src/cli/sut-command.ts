@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Command } from 'commander'
+import { LocalEnvironment } from '../environment/local-environment.js'
+import { UsageError } from '../runner/usage-error.js'
+import { loadScenario } from '../scenario/load-scenario.js'
+import { planRuns } from '../scenario/plan-runs.js'
+
+/**
+ * `loadlab sut up <scenario>`: starts the scenario's topology (its first matrix cell) and keeps
+ * it until Ctrl-C, for exploring by hand with curl or another tool. Logs go to --logs (default a
+ * temporary folder, printed). Returns the exit code.
+ */
+export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: number }): Promise<number> {
+  const scenario = await loadScenario(scenarioArg)
+  if (!scenario.topology) throw new UsageError(`${scenario.name} targets ${scenario.target?.href}, a system LoadLab does not start; nothing to bring up`)
+  const plan = planRuns(scenario)
+  const cells = [...new Map(plan.runs.map((r) => [r.cellLabel, r])).values()]
+  const index = (opts.cell ?? 1) - 1
+  const run = cells[index]
+  if (!run) throw new UsageError(`--cell ${opts.cell}: ${scenario.name} has ${cells.length} cell(s): ${cells.map((c, i) => `${i + 1} = ${c.cellLabel}`).join(', ')}`)
+  const logDir = path.resolve(opts.logs ?? mkdtempSync(path.join(tmpdir(), `loadlab-sut-${scenario.name}-`)))
+
+  const controller = new AbortController()
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      controller.abort(new Error('interrupted'))
+      resolve()
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  })
+  process.stderr.write(`starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`)
+  const env = await new LocalEnvironment({ logDir }).start(run.topology, controller.signal)
+  try {
+    const lines = [`entrypoint: ${env.entrypoint().href}`, 'members:']
+    for (const m of env.members()) lines.push(`  ${m.name.padEnd(10)} ${m.url.padEnd(26)} pid ${m.pid ?? '-'}${m.metricsUrl ? `  metrics ${m.metricsUrl}` : ''}`)
+    lines.push(`logs: ${logDir}`, '', `try: curl -s ${new URL('/customers?q=a&limit=3', env.entrypoint()).href}`, 'press Ctrl-C to stop every member')
+    process.stdout.write(`${lines.join('\n')}\n`)
+    await stopped
+    process.stderr.write('stopping...\n')
+  } finally {
+    await env.stop()
+  }
+  return 0
+}
+
+/** Registers `sut up` on the root program. */
+export function registerSutCommand(program: Command, setExit: (code: number) => void): void {
+  const sut = program.command('sut').description('the system under test on its own')
+  sut
+    .command('up')
+    .description("start a scenario's topology and keep it running until Ctrl-C")
+    .argument('<scenario>', 'scenario file or name')
+    .option('--logs <dir>', 'folder for the members\' logs (default: a temporary folder)')
+    .option('--cell <n>', 'which matrix cell to start (1 = first)', (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--cell "${v}" must be a whole number >= 1`)
+      return n
+    })
+    .action(async (scenario: string, opts: { logs?: string; cell?: number }) => {
+      setExit(await sutUp(scenario, opts))
+    })
+}

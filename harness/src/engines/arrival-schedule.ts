@@ -1,0 +1,92 @@
+import type { LoadModel } from '../workload/workload.js'
+
+// When each request of an open-model run is meant to start. The rate is piecewise linear
+// (constant rate = one flat stage; ramping stages start from 0 req/s, a 0-second stage jumps
+// the rate). Arrival k is due when the cumulative arrivals N(t) = ∫rate reach k, so times are
+// computed from the start, never from timer deltas: a late timer cannot make the run drift.
+
+type OpenLoad = Extract<LoadModel, { model: 'open' }>
+
+interface Segment { startS: number; durationS: number; r0: number; r1: number; n0: number }
+
+export class ArrivalSchedule {
+  private readonly segments: Segment[] = []
+  /** Planned length of the run in seconds. */
+  readonly totalS: number
+  /** Arrivals the plan makes (ceil of the integral of the rate). */
+  readonly totalArrivals: number
+  private k = 0
+  private seg = 0
+
+  constructor(load: OpenLoad) {
+    const stages = load.stages ?? []
+    if (load.rate !== undefined && stages.length > 0) {
+      throw new Error('load: set either rate (with durationS) or stages for the open model, not both')
+    }
+    let t = 0
+    let n = 0
+    let r = 0
+    const push = (durationS: number, r0: number, r1: number): void => {
+      if (durationS > 0) {
+        this.segments.push({ startS: t, durationS, r0, r1, n0: n })
+        n += ((r0 + r1) / 2) * durationS
+        t += durationS
+      }
+    }
+    if (load.rate !== undefined) {
+      if (!(load.rate > 0)) throw new Error(`load.rate must be > 0 req/s, got ${load.rate}`)
+      if (!(load.durationS !== undefined && load.durationS > 0)) throw new Error(`load.durationS must be > 0 with load.rate, got ${load.durationS}`)
+      push(load.durationS, load.rate, load.rate)
+    } else {
+      if (stages.length === 0) throw new Error('load: the open model needs rate and durationS, or stages [{durationS, target}]')
+      stages.forEach((s, i) => {
+        if (!(s.durationS >= 0) || !(s.target >= 0)) throw new Error(`load.stages[${i}] needs durationS >= 0 and target >= 0 req/s, got ${JSON.stringify(s)}`)
+        push(s.durationS, r, s.target)
+        r = s.target
+      })
+    }
+    if (t <= 0) throw new Error('load: the open model plan has no duration (all stages are 0 s long)')
+    this.totalS = t
+    this.totalArrivals = Math.ceil(n - 1e-9)
+  }
+
+  /** Planned arrival rate (req/s) at `tS` seconds after the start. */
+  rateAt(tS: number): number {
+    for (const s of this.segments) {
+      if (tS < s.startS + s.durationS) return s.r0 + ((s.r1 - s.r0) * Math.max(0, tS - s.startS)) / s.durationS
+    }
+    return 0
+  }
+
+  /** Planned arrivals in [0, tS]: the integral of the rate. */
+  cumulative(tS: number): number {
+    let n = 0
+    for (const s of this.segments) {
+      const tau = Math.min(Math.max(0, tS - s.startS), s.durationS)
+      n = s.n0 + s.r0 * tau + ((s.r1 - s.r0) * tau * tau) / (2 * s.durationS)
+      if (tS < s.startS + s.durationS) break
+    }
+    return n
+  }
+
+  /** Called in a loop by the engine: the offset (ms from the start) of the next arrival, or null when the plan is done. */
+  next(): number | null {
+    const k = this.k
+    while (this.seg < this.segments.length) {
+      const s = this.segments[this.seg]
+      const m = k - s.n0
+      const inSeg = ((s.r0 + s.r1) / 2) * s.durationS
+      if (m < inSeg) {
+        // Solve r0·τ + a·τ² = m with a = (r1-r0)/(2D); this form is stable for a ≈ 0 and r0 = 0.
+        const a = (s.r1 - s.r0) / (2 * s.durationS)
+        const disc = Math.max(0, s.r0 * s.r0 + 4 * a * m)
+        const denom = s.r0 + Math.sqrt(disc)
+        const tau = denom > 0 ? (2 * m) / denom : 0
+        this.k++
+        return (s.startS + Math.min(tau, s.durationS)) * 1000
+      }
+      this.seg++
+    }
+    return null
+  }
+}

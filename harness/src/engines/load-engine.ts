@@ -1,0 +1,46 @@
+import type { Workload } from '../workload/workload.js'
+import type { EngineSummary, SampleSink } from '../metrics/sample.js'
+import type { Dataset } from '../workload/dataset.js'
+import type { VersionTracker } from '../workload/version-tracker.js'
+
+export type EngineName = 'autocannon' | 'open' | 'k6'
+
+/** What the runner shows while an engine runs. */
+export interface EngineTick {
+  elapsedS: number
+  totalS: number
+  /** Open model: the arrival rate aimed for during the second that just ended. */
+  offeredRate?: number
+}
+
+export interface EngineContext {
+  /** Receives every sample; engines batch their calls. */
+  sink: SampleSink
+  /** Aborting stops the run quickly (in-flight requests are abandoned, not recorded). */
+  signal: AbortSignal
+  /** Customers to address; create_customer appends to it during the run. */
+  dataset: Dataset
+  /** Acknowledged versions of records the run wrote (stale reads, lost writes). */
+  versions: VersionTracker
+  /** Called about once per second while the run is going. */
+  onTick?(t: EngineTick): void
+}
+
+/** One phase of an engine's plan, shown before the run (`--dry-run`, report). */
+export interface ExecutionStep {
+  startS: number
+  durationS: number
+  description: string
+  /** Open model: arrival rate at the end of the step (req/s). */
+  rate?: number
+  /** Closed model: concurrent connections. */
+  connections?: number
+}
+
+export interface LoadEngine {
+  readonly name: EngineName
+  /** Called before the run (and for dry runs): what the engine will do and when. Throws on a load model it cannot drive. */
+  plan(w: Workload): ExecutionStep[]
+  /** Called once per run after seeding: drives the load at `target`, streaming samples to ctx.sink. */
+  run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary>
+}

@@ -1,0 +1,52 @@
+import type { FaultAction, Topology } from '../scenario/scenario.js'
+
+// The life cycle of a system under test: configure -> started -> stopped. The runner starts one
+// per run and always stops it (after the run, on error, on Ctrl-C).
+
+export type MemberRole = 'replica' | 'shard' | 'balancer' | 'redis'
+
+/** One process (or container, or external endpoint) of a started topology. */
+export interface Member {
+  /** Stable name used by faults and reports: replica-1.., shard-0.., balancer, redis. */
+  name: string
+  role: MemberRole
+  /** Base URL it serves on (redis: redis://...). */
+  url: string
+  /** Prometheus endpoint, or null when the member has none (redis). */
+  metricsUrl: string | null
+  /** OS process id while it runs locally; null for external members or after it exited. */
+  pid: number | null
+}
+
+export interface Fault {
+  action: FaultAction
+  member: string
+  /** For 'slow': multiplies the member's service time. */
+  factor?: number
+}
+
+export interface StartedEnvironment extends AsyncDisposable {
+  /** Called by the runner for the base URL the load goes to (the balancer, or the single replica). */
+  entrypoint(): URL
+  /** Called for metrics scraping, fault targets and the pid list; reflects restarts. */
+  members(): Member[]
+  /** Called by the runner when a scheduled fault is due; resolves with a short detail, throws when it could not be applied. */
+  fault(f: Fault): Promise<string>
+  /** Called once by the runner (in `finally`): stops every process it started. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+export interface Environment {
+  /** 'local' | 'external' (| 'containers' later); stored in results as topology.environment. */
+  readonly name: string
+  /** Called once per run; rejects (after cleaning up what it started) when a member fails to start or `signal` aborts. */
+  start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment>
+}
+
+/** A failure of the environment the user can act on (a missing binary, a member that would not start). */
+export class EnvironmentError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'EnvironmentError'
+  }
+}

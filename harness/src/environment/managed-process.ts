@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { EnvironmentError } from './environment.js'
+import { isPaused, markPaused, registerChild } from './child-registry.js'
+
+export interface ManagedProcessSpec {
+  /** Member name, used in messages and the log. */
+  name: string
+  command: string
+  /** Arguments for a given port (0 on first start; the port it got on restarts). */
+  args(port: number): string[]
+  logFile: string
+  /** Lines that together say the process is ready (any order); the first capture group of the first is its URL. */
+  readyPatterns: RegExp[]
+  startupTimeoutMs: number
+  /** Called with each spawned pid (restarts too): the runner keeps a pid file for cleanup checks. */
+  onSpawn?(pid: number): void
+}
+
+export interface ReadyInfo {
+  url: string
+  port: number
+  /** First capture group (or the whole match) of each ready pattern: the balancer's ADMIN URL is captures[1]. */
+  captures: string[]
+}
+
+const TAIL_LINES = 20
+const STOP_GRACE_MS = 3_000
+
+/**
+ * One child process of a topology: spawned with its output going to its log file, ready when it
+ * prints its ready line, and stoppable in every state (running, paused, exited). Used by the
+ * local environment for the SUT roles and redis-server.
+ */
+export class ManagedProcess {
+  private child: ChildProcess | null = null
+  private log: WriteStream | null = null
+  private readonly tail: string[] = []
+  private exited: Promise<void> = Promise.resolve()
+  private port = 0
+  ready: ReadyInfo | null = null
+
+  constructor(private readonly spec: ManagedProcessSpec) {}
+
+  get name(): string {
+    return this.spec.name
+  }
+
+  get pid(): number | null {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? (this.child.pid ?? null) : null
+  }
+
+  get running(): boolean {
+    return this.pid !== null
+  }
+
+  /** Spawns the process (on `port`, 0 = any) and resolves when it printed its ready line. */
+  async start(signal: AbortSignal, port = this.port): Promise<ReadyInfo> {
+    if (signal.aborted) throw signal.reason
+    this.log ??= createWriteStream(this.spec.logFile, { flags: 'a' })
+    this.log.write(`--- ${new Date().toISOString()} starting ${this.spec.command} ${this.spec.args(port).join(' ')}\n`)
+    // Own process group: a Ctrl-C in the terminal reaches only LoadLab, which then stops the
+    // members in order (balancer first) instead of all of them dying at once mid-measurement.
+    const child = spawn(this.spec.command, this.spec.args(port), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    this.child = child
+    registerChild(child)
+    if (child.pid !== undefined) this.spec.onSpawn?.(child.pid)
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    child.once('exit', (code, sig) => this.log?.write(`--- ${new Date().toISOString()} exited code=${code} signal=${sig}\n`))
+
+    const readyPromise = new Promise<ReadyInfo>((resolve, reject) => {
+      const captures: Array<string | undefined> = this.spec.readyPatterns.map(() => undefined)
+      let done = false
+      const timer = setTimeout(() => {
+        settle(this.startError(`did not print its ready line within ${this.spec.startupTimeoutMs / 1000} s`))
+      }, this.spec.startupTimeoutMs)
+      const onAbort = (): void => settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+      signal.addEventListener('abort', onAbort, { once: true })
+      const settle = (error: Error | null): void => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
+        if (error) reject(error)
+        else {
+          const url = captures[0] ?? ''
+          resolve({ url, port: Number(/:(\d+)(?:\/|$)/.exec(url)?.[1] ?? port), captures: captures.map((c) => c ?? '') })
+        }
+      }
+      child.once('error', (error) => settle(this.startError(`could not be started: ${error.message}`)))
+      child.once('exit', (code, sig) => settle(this.startError(`exited (code ${code}, signal ${sig}) before it was ready`)))
+      const onLine = (line: string): void => {
+        this.remember(line)
+        if (done) return
+        this.spec.readyPatterns.forEach((pattern, i) => {
+          const match = pattern.exec(line)
+          if (match && captures[i] === undefined) captures[i] = match[1] ?? match[0]
+        })
+        if (captures.every((c) => c !== undefined)) settle(null)
+      }
+      for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', onLine)
+    })
+    try {
+      const ready = await readyPromise
+      this.port = ready.port || port
+      this.ready = ready
+      return ready
+    } catch (error) {
+      await this.stop()
+      throw error
+    }
+  }
+
+  /** Sends a signal now (kill / pause / resume faults). */
+  signal(sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void {
+    const child = this.child
+    if (!child || !this.running) throw new EnvironmentError(`${this.name} is not running`)
+    child.kill(sig)
+    if (sig === 'SIGSTOP') markPaused(child, true)
+    if (sig === 'SIGCONT') markPaused(child, false)
+  }
+
+  /** Resolves once the process has exited (immediately when it already has). */
+  waitForExit(): Promise<void> {
+    return this.exited
+  }
+
+  /** Stops the process: SIGCONT if paused, SIGTERM, then SIGKILL after a grace period. Safe to call in any state. */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    const child = this.child
+    if (child && this.running) {
+      if (isPaused(child)) {
+        child.kill('SIGCONT')
+        markPaused(child, false)
+      }
+      child.kill('SIGTERM')
+      const timedOut = await Promise.race([
+        this.exited.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
+      ])
+      if (timedOut && this.running) {
+        child.kill('SIGKILL')
+        await this.exited
+      }
+    }
+  }
+
+  /** Closes the log (after the final stop). */
+  async close(): Promise<void> {
+    const log = this.log
+    this.log = null
+    if (log) {
+      log.end()
+      await once(log, 'close').catch(() => undefined)
+    }
+  }
+
+  private remember(line: string): void {
+    this.log?.write(`${line}\n`)
+    this.tail.push(line)
+    if (this.tail.length > TAIL_LINES) this.tail.shift()
+  }
+
+  private startError(what: string): EnvironmentError {
+    const tail = this.tail.length > 0 ? this.tail.map((l) => `    | ${l}`).join('\n') : '    | (no output)'
+    return new EnvironmentError(`${this.name} ${what}. Last lines of ${this.spec.logFile}:\n${tail}`)
+  }
+}

@@ -1,0 +1,44 @@
+import type { LoadModel, Workload } from '../../workload/workload.js'
+import type { TopologyInfo } from '../../results/results-schema.js'
+import { formatCount, formatDuration, formatNumber } from './format.js'
+
+// Plain-language descriptions of how a run was driven, shown in captions and the validity
+// section ("open model, 500 req/s, at most 256 in flight").
+
+/** "closed model, 32 connections, 30 s" / "open model, ramp to 2,000 req/s over 60 s". */
+export function describeLoad(load: LoadModel | undefined): string {
+  if (!load) return 'load model unknown'
+  if (load.model === 'closed') {
+    return `closed model, ${formatCount(load.connections)} connections, ${formatDuration(load.durationS)}${load.pipelining && load.pipelining > 1 ? `, pipelining ${load.pipelining}` : ''}`
+  }
+  const cap = `at most ${formatCount(load.maxInFlight)} in flight`
+  if (load.stages && load.stages.length > 0) {
+    const total = load.stages.reduce((s, st) => s + st.durationS, 0)
+    const peak = Math.max(...load.stages.map((s) => s.target))
+    return `open model, ramp to ${formatNumber(peak)} req/s over ${formatDuration(total)}, ${cap}`
+  }
+  return `open model, ${formatNumber(load.rate)} req/s for ${formatDuration(load.durationS)}, ${cap}`
+}
+
+/** "2 replicas behind round-robin (builtin), 4 hash shards, cache lru (10,000)". */
+export function describeTopology(t: TopologyInfo | undefined): string {
+  if (!t) return 'topology unknown'
+  const parts: string[] = []
+  parts.push(`${formatCount(t.replicas)} replica${t.replicas === 1 ? '' : 's'}`)
+  if (t.balancer) parts[0] += ` behind ${t.balancer.strategy} (${t.balancer.engine})`
+  parts.push(`${formatCount(t.shards)} ${t.partition} shard${t.shards === 1 ? '' : 's'} (${t.store})`)
+  if (t.cache && t.cache.strategy !== 'none') parts.push(`cache ${t.cache.strategy} (${formatCount(t.cache.size)}, ${t.cache.writePolicy})`)
+  else parts.push('no cache')
+  if (t.capacity) parts.push(`service time ${t.capacity.serviceTime}, ${t.capacity.slots} slots`)
+  parts.push(t.environment)
+  return parts.join(', ')
+}
+
+/** "get_customer 60 %, search_customers 20 %, ..." */
+export function describeMix(workload: Workload | undefined): string {
+  if (!workload) return ''
+  const entries = Object.entries(workload.mix).filter(([, w]) => typeof w === 'number' && w > 0) as Array<[string, number]>
+  const total = entries.reduce((s, [, w]) => s + w, 0)
+  if (total <= 0) return ''
+  return entries.map(([op, w]) => `${op} ${Math.round((w / total) * 100)} %`).join(', ')
+}

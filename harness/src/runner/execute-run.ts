@@ -1,0 +1,258 @@
+import { mkdirSync } from 'node:fs'
+import type { LoadEngine } from '../engines/load-engine.js'
+import type { Environment, StartedEnvironment } from '../environment/environment.js'
+import { RunRecorder } from '../metrics/run-recorder.js'
+import type { EngineSummary, Sample, SampleSink } from '../metrics/sample.js'
+import { SutScraper } from '../metrics/sut-scraper.js'
+import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
+import type { PlannedRun } from '../scenario/plan-runs.js'
+import type { Scenario } from '../scenario/scenario.js'
+import { seedDataset, type Dataset } from '../workload/dataset.js'
+import { verifyWrites } from '../workload/verify-writes.js'
+import { VersionTracker } from '../workload/version-tracker.js'
+import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
+import { notify, type Reporter } from './reporter.js'
+import { validityNotes } from './validity-notes.js'
+
+export interface ExecuteRunContext {
+  scenario: Scenario
+  engine: LoadEngine
+  environment: Environment
+  /** Folder for this run's member logs. */
+  logDir: string
+  /** Aborted on Ctrl-C: the run stops, keeps what it measured and reports status 'aborted'. */
+  signal: AbortSignal
+  reporters: readonly Reporter[]
+}
+
+const DISCARD: SampleSink = { add: (_batch: readonly Sample[]) => undefined }
+
+/**
+ * One planned run, start to finish: start the environment, seed, warm up (samples discarded),
+ * measure (recorder + SUT scraper + faults on time + progress), read back writes, and stop the
+ * environment whatever happened. Never throws: a failure becomes status 'failed' with its error
+ * and whatever was measured until then. Called by runSuite for each run in order.
+ */
+export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promise<RunResult> {
+  const { scenario, engine, reporters, signal } = ctx
+  const startedAt = new Date()
+  mkdirSync(ctx.logDir, { recursive: true })
+  let recorder = new RunRecorder(Date.now())
+  let measuredStartMs: number | null = null
+  let summary: EngineSummary | null = null
+  let sut: SutMetrics = { backends: {}, shards: {} }
+  let perSecondCacheHitRate: number[] | undefined
+  let lostWrites: RunMetrics['lost_writes']
+  const faults: FaultEvent[] = []
+  let error: unknown = null
+  let env: StartedEnvironment | null = null
+  let scraper: SutScraper | null = null
+  const timers: NodeJS.Timeout[] = []
+  const pendingFaults: Array<Promise<void>> = []
+
+  try {
+    notify(reporters, 'onPhase', run, 'starting')
+    env = await ctx.environment.start(run.topology, signal)
+    const target = env.entrypoint()
+
+    notify(reporters, 'onPhase', run, 'seeding')
+    const dataset: Dataset = await seedDataset(target, run.workload, signal)
+    const versions = new VersionTracker()
+
+    if (run.warmupS > 0) {
+      notify(reporters, 'onPhase', run, 'warm-up')
+      await engine.run({ ...run.workload, load: warmupLoad(run.workload.load, run.warmupS) }, target, {
+        sink: DISCARD,
+        signal,
+        dataset,
+        versions,
+      })
+    }
+    signal.throwIfAborted()
+
+    notify(reporters, 'onPhase', run, 'measuring')
+    measuredStartMs = Date.now()
+    recorder = new RunRecorder(measuredStartMs)
+    const started = env
+    scraper = new SutScraper(
+      started
+        .members()
+        .filter((m) => m.metricsUrl !== null && m.role !== 'redis')
+        .map((m) => ({ name: m.name, role: m.role as 'replica' | 'shard' | 'balancer', metricsUrl: m.metricsUrl! })),
+      1000,
+    )
+    scraper.start()
+    for (const f of run.faults) {
+      const startMs = measuredStartMs
+      timers.push(
+        setTimeout(() => {
+          pendingFaults.push(
+            applyFault(started, f, startMs).then((event) => {
+              faults.push(event)
+              notify(reporters, 'onFault', run, event)
+            }),
+          )
+        }, f.atS * 1000),
+      )
+    }
+    const rec = recorder
+    summary = await engine.run(run.workload, target, {
+      sink: rec,
+      signal,
+      dataset,
+      versions,
+      onTick: (t) => {
+        if (t.offeredRate !== undefined) rec.noteOfferedRate(t.elapsedS, t.offeredRate)
+        const live = rec.live()
+        notify(reporters, 'onProgress', {
+          run,
+          elapsedS: t.elapsedS,
+          totalS: t.totalS,
+          rps: live.rps,
+          p95: live.p95,
+          errors: live.errors,
+          dropped: live.dropped,
+          offeredRate: t.offeredRate,
+        })
+      },
+    })
+    timers.forEach(clearTimeout)
+    await Promise.allSettled(pendingFaults)
+    const scraped = await scraper.stop()
+    scraper = null
+    sut = scraped.sut
+    perSecondCacheHitRate = scraped.perSecondCacheHitRate
+    signal.throwIfAborted()
+
+    if (writes(run.workload)) {
+      notify(reporters, 'onPhase', run, 'verifying')
+      const verified = await verifyWrites(target, versions, signal)
+      lostWrites = { count: verified.count, checked: verified.checked }
+    }
+  } catch (e) {
+    error = e
+  } finally {
+    timers.forEach(clearTimeout)
+    await Promise.allSettled(pendingFaults)
+    if (scraper) {
+      const scraped = await scraper.stop().catch(() => null)
+      if (scraped) {
+        sut = scraped.sut
+        perSecondCacheHitRate = scraped.perSecondCacheHitRate
+      }
+    }
+    notify(reporters, 'onPhase', run, 'stopping')
+    await env?.stop().catch(() => undefined)
+  }
+
+  for (const f of run.faults) {
+    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === f.member && Math.abs(e.t - f.atS) < 5)) {
+      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: f.member, ok: false, error: 'not applied: the run ended first' })
+    }
+  }
+  faults.sort((a, b) => a.t - b.t)
+
+  const durationS = summary?.durationS ?? (measuredStartMs === null ? 0 : (Date.now() - measuredStartMs) / 1000)
+  const parts = recorder.finish(durationS, perSecondCacheHitRate)
+  const metrics: RunMetrics = { ...parts.metrics }
+  if (sut.cache && run.topology && run.topology.cache.strategy !== 'none') {
+    const { hits, misses } = sut.cache
+    metrics.cache_hit_rate = { rate: hits + misses > 0 ? hits / (hits + misses) : 0, hits, misses }
+  } else if (sut.cache && run.topology === null && sut.cache.hits + sut.cache.misses > 0) {
+    const { hits, misses } = sut.cache
+    metrics.cache_hit_rate = { rate: hits / (hits + misses), hits, misses }
+  }
+  if (lostWrites) metrics.lost_writes = lostWrites
+
+  const aborted = signal.aborted
+  const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
+  const validity = validityNotes(metrics, summary, run.workload.load, durationS)
+  if (status !== 'ok') {
+    validity.unshift({
+      level: 'error',
+      code: 'other',
+      message: aborted ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it' : `the run failed: ${describe(error)}`,
+    })
+  }
+  return {
+    id: run.id,
+    cell: run.cell,
+    cellLabel: run.cellLabel,
+    repetition: run.repetition,
+    topology: topologyInfo(scenario, run),
+    workload: run.workload,
+    load: run.workload.load,
+    engine: engine.name,
+    startedAt: startedAt.toISOString(),
+    durationS,
+    status,
+    ...(status === 'ok' ? {} : { error: aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error) }),
+    metrics,
+    perOperation: parts.perOperation,
+    timeSeries: parts.timeSeries,
+    histogram: parts.histogram,
+    percentiles: parts.percentiles,
+    sut,
+    faults,
+    validity,
+    generator: {
+      cpu: summary?.generatorCpu ?? 0,
+      eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0,
+      maxInFlight: summary?.maxInFlight ?? 0,
+    },
+  }
+}
+
+async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
+  const at = new Date()
+  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: f.member }
+  try {
+    const detail = await env.fault({ action: f.action, member: f.member, factor: f.factor })
+    return { ...base, detail, ok: true }
+  } catch (e) {
+    return { ...base, ok: false, error: describe(e) }
+  }
+}
+
+/** The warm-up drives the same kind of load for its own (shorter) duration. */
+export function warmupLoad(load: LoadModel, durationS: number): LoadModel {
+  if (load.model === 'closed') return { ...load, durationS }
+  const rate = load.rate ?? Math.max(1, load.stages?.[0]?.target ?? 1)
+  return { model: 'open', rate, durationS, maxInFlight: load.maxInFlight }
+}
+
+function writes(w: Workload): boolean {
+  return WRITE_OPERATIONS.some((op) => (w.mix[op] ?? 0) > 0)
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+  const t = run.topology
+  if (!t) {
+    return {
+      environment: 'external',
+      target: scenario.target?.href,
+      replicas: 1,
+      shards: 0,
+      balancer: null,
+      partition: 'unknown',
+      cache: { strategy: 'unknown', size: 0, ttlMs: 0, writePolicy: 'unknown' },
+      store: 'unknown',
+      capacity: null,
+    }
+  }
+  return {
+    environment: 'local',
+    replicas: t.replicas,
+    shards: t.shards,
+    balancer: t.replicas > 1 ? { strategy: t.balancer.strategy, engine: t.balancer.engine } : null,
+    partition: t.partition,
+    cache: { ...t.cache },
+    store: t.store,
+    capacity: t.capacity.replica ?? null,
+    ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
+  }
+}

@@ -1,0 +1,210 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { analyzeSuite } from '../analysis/analyze-suite.js'
+import { isPastKnee } from '../analysis/knee.js'
+import { createEngine } from '../engines/engine-registry.js'
+import { createEnvironment } from '../environment/create-environment.js'
+import { compareToBaseline } from '../gates/baseline.js'
+import { evaluateThresholds } from '../gates/evaluate-thresholds.js'
+import { decideVerdict } from '../gates/verdict.js'
+import { writeReports } from '../report/write-reports.js'
+import { RESULTS_SCHEMA_VERSION, type GateResult, type KneePoint, type RunResult, type SuiteResult } from '../results/results-schema.js'
+import { planRuns, type PlannedRun, type RunPlan } from '../scenario/plan-runs.js'
+import type { Scenario } from '../scenario/scenario.js'
+import { executeRun } from './execute-run.js'
+import { UsageError } from './usage-error.js'
+import { machineInfo } from './machine-info.js'
+import { notify, type Reporter } from './reporter.js'
+import { toolVersion } from './tool-version.js'
+
+export type EngineChoice = 'autocannon' | 'open'
+
+export interface RunSuiteOptions {
+  /** Load engine; default: autocannon for closed loads, open for open loads. */
+  engine?: EngineChoice
+  /** Folder for results.json, the reports, logs/ and pids.txt; created if missing. */
+  outDir: string
+  /** A previous results.json to compare against (regressions fail the gate). */
+  baselineFile?: string
+  /** Relative change tolerated before a significant regression fails (default 0.05). */
+  tolerance?: number
+  reporters?: Reporter[]
+  /** Aborting (Ctrl-C) stops the current run; finished runs are kept and reports still written. */
+  signal?: AbortSignal
+}
+
+export interface SuiteOutcome {
+  suite: SuiteResult
+  plan: RunPlan
+  /** Where the reports were written (results.json, index.html, junit.xml, summary.md). */
+  files: Partial<Record<string, string>>
+  aborted: boolean
+}
+
+/**
+ * Runs every planned run of a scenario one after the other, then analysis, gates and reports.
+ * A failing run is recorded as 'failed' and the suite goes on; an abort stops the current run,
+ * keeps the finished ones and still writes the reports. results.json is also rewritten after
+ * each run so a hard kill loses at most the run in progress.
+ */
+export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promise<SuiteOutcome> {
+  const signal = opts.signal ?? new AbortController().signal
+  const reporters = opts.reporters ?? []
+  const baseline = opts.baselineFile ? readBaseline(opts.baselineFile) : null
+  mkdirSync(opts.outDir, { recursive: true })
+  const pidFile = path.join(opts.outDir, 'pids.txt')
+  const plan = planRuns(scenario)
+  // Ask each engine for its plan before anything starts: a load it cannot drive is a usage error
+  // now, not a failed run after minutes of start-up.
+  for (const run of plan.runs) {
+    const name = engineFor(run, opts.engine)
+    try {
+      createEngine(name).plan(run.workload)
+    } catch (error) {
+      throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'open' ? 'autocannon' : 'open'}, or leave --engine out to pick by load model`)
+    }
+  }
+  notify(reporters, 'onPlan', plan)
+
+  const suite: SuiteResult = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'loadlab', version: toolVersion() },
+    scenario: {
+      name: scenario.name,
+      kind: scenario.kind,
+      description: scenario.description,
+      file: scenario.file,
+      slo: scenario.slo,
+      thresholds: scenario.thresholds,
+    },
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    runs: [],
+    analysis: null,
+    gates: null,
+    verdict: { text: 'not finished', passed: false, exitCode: 1 },
+  }
+
+  const pastKnee = new Set<string>()
+  const kneePoints = new Map<string, KneePoint[]>()
+  for (const [index, run] of plan.runs.entries()) {
+    if (signal.aborted) break
+    if (run.rampLabel !== undefined && pastKnee.has(run.rampLabel)) {
+      notify(reporters, 'onSkip', run, 'past the knee')
+      continue
+    }
+    notify(reporters, 'onRunStart', run, index, plan.runs.length)
+    const engine = createEngine(engineFor(run, opts.engine))
+    const result = await executeRun(run, {
+      scenario,
+      engine,
+      environment: createEnvironment(scenario, path.join(opts.outDir, 'logs', runFolder(index, run)), pidFile),
+      logDir: path.join(opts.outDir, 'logs', runFolder(index, run)),
+      signal,
+      reporters,
+    })
+    suite.runs.push(result)
+    notify(reporters, 'onRunEnd', result)
+    suite.finishedAt = new Date().toISOString()
+    await writeReports(suite, opts.outDir, { only: ['results.json'] }).catch(() => undefined)
+    if (run.rampLabel !== undefined && run.stressRate !== undefined && scenario.slo && run.repetition === scenario.repetitions) {
+      const points = kneePoints.get(run.rampLabel) ?? []
+      points.push(kneePoint(run, suite.runs.filter((r) => r.cellLabel === run.cellLabel && r.status === 'ok'), scenario))
+      kneePoints.set(run.rampLabel, points)
+      if (safely(() => isPastKnee(points, scenario.slo!), false)) pastKnee.add(run.rampLabel)
+    }
+  }
+
+  const aborted = signal.aborted
+  suite.finishedAt = new Date().toISOString()
+  const notes: string[] = []
+  suite.analysis = safely(
+    () => analyzeSuite(suite, scenario.capacity ? { targetRps: scenario.capacity.targetRps, headroom: scenario.capacity.headroom } : undefined),
+    null,
+    (e) => notes.push(`analysis failed: ${e}`),
+  )
+  const thresholds = safely(() => evaluateThresholds(suite), [], (e) => notes.push(`threshold evaluation failed: ${e}`))
+  const gates: GateResult = { passed: thresholds.every((t) => t.passed), thresholds }
+  if (baseline && opts.baselineFile) {
+    const tolerance = opts.tolerance ?? 0.05
+    const result = safely(
+      () => compareToBaseline(suite, baseline, { tolerance }),
+      null,
+      (e) => notes.push(`baseline comparison failed: ${e}`),
+    )
+    if (result) {
+      gates.baseline = { ...result, file: opts.baselineFile }
+      gates.passed &&= result.passed
+    }
+  }
+  suite.gates = gates
+  if (suite.analysis) suite.analysis.notes.push(...notes)
+  suite.verdict = safely(() => decideVerdict(suite), fallbackVerdict(suite), (e) => notes.push(`verdict failed: ${e}`))
+  if (aborted) {
+    suite.verdict = {
+      text: `Stopped by the user after ${suite.runs.filter((r) => r.status === 'ok').length} of ${plan.runs.length} runs; ${suite.verdict.text}`,
+      passed: false,
+      exitCode: 130,
+    }
+  }
+  notify(reporters, 'onEnd', suite)
+  const files = await writeReports(suite, opts.outDir)
+  return { suite, plan, files, aborted }
+}
+
+/** --engine, or the engine made for the load model: autocannon for closed, open for arrival rates. */
+function engineFor(run: PlannedRun, choice: EngineChoice | undefined): EngineChoice {
+  return choice ?? (run.workload.load.model === 'closed' ? 'autocannon' : 'open')
+}
+
+function runFolder(index: number, run: PlannedRun): string {
+  const slug = run.id.replace(/[^A-Za-z0-9.=-]+/g, '-').replace(/^-+|-+$/g, '')
+  return `${String(index + 1).padStart(2, '0')}-${slug}`
+}
+
+function kneePoint(run: PlannedRun, runs: RunResult[], scenario: Scenario): KneePoint {
+  const slo = scenario.slo!
+  const avg = (f: (r: RunResult) => number): number => (runs.length === 0 ? 0 : runs.reduce((s, r) => s + f(r), 0) / runs.length)
+  const latency = runs.length === 0 ? Number.POSITIVE_INFINITY : avg((r) => r.metrics.http_req_duration[slo.latency.stat])
+  const errorRate = runs.length === 0 ? 1 : avg((r) => r.metrics.http_req_failed.rate)
+  return {
+    offeredRps: run.stressRate ?? 0,
+    achievedRps: avg((r) => r.metrics.http_reqs.rate),
+    latency,
+    errorRate,
+    sloOk: latency < slo.latency.belowMs && errorRate <= slo.maxErrorRate,
+  }
+}
+
+function readBaseline(file: string): SuiteResult {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new UsageError(`--baseline ${file}: cannot read it as JSON (${error instanceof Error ? error.message : String(error)}); give the results.json of an earlier run`)
+  }
+  const version = (parsed as { schemaVersion?: unknown } | null)?.schemaVersion
+  if (version !== RESULTS_SCHEMA_VERSION) {
+    throw new UsageError(`--baseline ${file}: schemaVersion ${String(version)} is not ${RESULTS_SCHEMA_VERSION}; give a results.json written by this LoadLab version`)
+  }
+  return parsed as SuiteResult
+}
+
+
+function safely<T>(f: () => T, fallback: T, onError?: (message: string) => void): T {
+  try {
+    return f()
+  } catch (error) {
+    onError?.(error instanceof Error ? error.message : String(error))
+    return fallback
+  }
+}
+
+function fallbackVerdict(suite: SuiteResult): SuiteResult['verdict'] {
+  const failed = suite.runs.filter((r) => r.status !== 'ok').length
+  const gatesPassed = suite.gates?.passed ?? true
+  if (!gatesPassed) return { text: 'A threshold or gate failed.', passed: false, exitCode: 99 }
+  if (failed > 0) return { text: `${failed} of ${suite.runs.length} runs failed.`, passed: false, exitCode: 1 }
+  return { text: `All ${suite.runs.length} runs passed.`, passed: true, exitCode: 0 }
+}

@@ -1,0 +1,159 @@
+import type { KeyPopularity, LoadModel, OperationName, RampStage } from '../workload/workload.js'
+import type { Slo } from '../results/results-schema.js'
+
+// What a scenario file (scenarios/*.ts) declares: plain typed data. The zod schema in
+// scenario-schema.ts checks the same shape at run time and fills in the defaults; these types
+// are what an editor shows while the user writes `defineScenario({...})`.
+
+export const SCENARIO_KINDS = ['performance', 'stress', 'scale-out', 'soak', 'spike', 'failover', 'comparison'] as const
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
+
+// The strategy names users type (DESIGN.md). Repeated here rather than imported from
+// system-under-test/ so the harness builds on its own; a name the SUT does not know fails at
+// start-up with the SUT's own message anyway.
+export const BALANCER_STRATEGY_NAMES = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'random',
+  'p2c',
+  'consistent-hash',
+] as const
+export const BALANCER_ENGINE_NAMES = ['builtin', 'haproxy', 'nginx'] as const
+export const PARTITION_NAMES = ['single', 'hash', 'consistent-hash', 'range'] as const
+export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as const
+export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
+export const STORE_NAMES = ['embedded', 'postgres'] as const
+export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
+
+export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
+export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
+export type PartitionName = (typeof PARTITION_NAMES)[number]
+export type CacheStrategy = (typeof CACHE_STRATEGY_NAMES)[number]
+export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
+export type StoreName = (typeof STORE_NAMES)[number]
+export type FaultAction = (typeof FAULT_ACTIONS)[number]
+
+/** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
+export interface CapacitySpec {
+  serviceTime: string
+  slots?: number
+  queueLimit?: number
+}
+
+export interface TopologySpec {
+  replicas?: number
+  shards?: number
+  /** Used when replicas > 1. */
+  balancer?: { strategy?: BalancerStrategy; engine?: BalancerEngine; weights?: number[] }
+  partition?: PartitionName
+  cache?: { strategy?: CacheStrategy; size?: number; ttlMs?: number; writePolicy?: WritePolicyName }
+  store?: StoreName
+  capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
+}
+
+/** A topology with every default filled in: what the environment starts. */
+export interface Topology {
+  replicas: number
+  shards: number
+  balancer: { strategy: BalancerStrategy; engine: BalancerEngine; weights?: number[] }
+  partition: PartitionName
+  cache: { strategy: CacheStrategy; size: number; ttlMs: number; writePolicy: WritePolicyName }
+  store: StoreName
+  capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
+}
+
+export interface WorkloadSpec {
+  mix: Partial<Record<OperationName, number>>
+  keys: KeyPopularity
+  datasetSize: number
+  seed?: number
+  requestTimeoutMs?: number
+}
+
+export type LoadSpec =
+  | { model: 'closed'; connections: number; durationS: number; pipelining?: number }
+  | { model: 'open'; rate: number; durationS: number; maxInFlight?: number }
+  | { model: 'open'; stages: RampStage[]; maxInFlight?: number }
+
+export interface FaultSpec {
+  /** Seconds after the measured phase began. */
+  atS: number
+  action: FaultAction
+  /** Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis'. */
+  member: string
+  /** For 'slow': multiplies the member's emulated service time (1 = normal). */
+  factor?: number
+}
+
+export type ThresholdSpec = Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>>
+
+/** Shorter settings used by `--quick` (tests, a first look); anything left out gets a quick default. */
+export interface QuickOverrides {
+  load?: LoadSpec
+  warmup?: { durationS: number }
+  datasetSize?: number
+  repetitions?: number
+  stress?: Partial<StressSpec>
+  matrix?: Record<string, Array<string | number>>
+}
+
+export interface StressSpec {
+  /** Open-model arrival rate of the first step (req/s). */
+  startRate: number
+  step: number
+  maxRate: number
+  stepDurationS: number
+}
+
+export interface ScenarioDefinition {
+  name: string
+  kind: ScenarioKind
+  description: string
+  /** The topology LoadLab starts locally; leave out when `target` is set. */
+  topology?: TopologySpec
+  /** URL of a system the user runs (loopback only); no topology is started. */
+  target?: string
+  /** Topology field path -> values; every combination of values is a run (cell). */
+  matrix?: Record<string, Array<string | number>>
+  workload: WorkloadSpec
+  load: LoadSpec
+  warmup?: { durationS: number }
+  /** Runs per cell; 2 or more gives confidence intervals. */
+  repetitions?: number
+  faults?: FaultSpec[]
+  /** k6 grammar: `{ 'http_req_duration{op:get_customer}': ['p(95)<50'] }`. */
+  thresholds?: ThresholdSpec
+  slo?: Slo
+  /** kind 'stress': the runner steps the open-model rate and stops once past the knee. */
+  stress?: StressSpec
+  /** kind 'scale-out': the load the capacity plan must serve. */
+  capacity?: { targetRps: number; headroom?: number }
+  quick?: QuickOverrides
+}
+
+/**
+ * A validated scenario with every default filled in: what `loadScenario` returns and the runner
+ * plans from. `quick` has already been applied when the user asked for `--quick`.
+ */
+export interface Scenario {
+  name: string
+  kind: ScenarioKind
+  description: string
+  /** Absolute path of the scenario file, or null when built in code. */
+  file: string | null
+  /** null when the scenario targets an external system. */
+  topology: Topology | null
+  target: URL | null
+  matrix: Record<string, Array<string | number>>
+  workload: Required<WorkloadSpec>
+  load: LoadModel
+  warmupS: number
+  repetitions: number
+  faults: FaultSpec[]
+  thresholds: ThresholdSpec
+  slo: Slo | null
+  stress: StressSpec | null
+  capacity: { targetRps: number; headroom: number } | null
+  quick: QuickOverrides | null
+}

@@ -1,0 +1,143 @@
+import type { z } from 'zod'
+import { parseThresholds } from '../gates/threshold-expression.js'
+import type { LoadModel } from '../workload/workload.js'
+import { formatFieldPath } from './format-field-path.js'
+import { MATRIX_PATHS, setTopologyPath } from './matrix-paths.js'
+import type { Scenario, Topology } from './scenario.js'
+import { ScenarioError } from './scenario-error.js'
+import { scenarioSchema, topologySchema, type ParsedScenario } from './scenario-schema.js'
+
+/**
+ * Checks a scenario object (the default export of a scenario file) and fills in its defaults.
+ * Called once by `loadScenario` (and by tests with objects). Throws a ScenarioError whose
+ * message names the file, every bad field by its path and, for a choice, the allowed values.
+ */
+export function validateScenario(input: unknown, file: string | null): Scenario {
+  const where = file ?? 'scenario'
+  const parsed = scenarioSchema.safeParse(input)
+  if (!parsed.success) throw new ScenarioError(describeIssues(where, parsed.error.issues, input))
+  const s = parsed.data
+  const problems: string[] = []
+
+  const target = s.target === undefined ? null : checkTarget(s.target, problems)
+  if (target !== null && Object.keys(s.matrix).length > 0) {
+    problems.push('matrix: a scenario with `target` runs against a system LoadLab does not start, so there is no topology to vary; remove `matrix` or use `topology`')
+  }
+  const topology = target === null ? (s.topology ?? topologySchema.parse({})) : null
+  if (topology !== null) problems.push(...checkMatrix(s.matrix, s.topology ?? {}, 'matrix'))
+  if (topology !== null && s.quick?.matrix) problems.push(...checkMatrix(s.quick.matrix, s.topology ?? {}, 'quick.matrix'))
+  for (const [i, f] of s.faults.entries()) {
+    if (target !== null) problems.push(`faults[${i}]: faults need a topology LoadLab started; "${s.name}" uses an external target`)
+  }
+
+  try {
+    parseThresholds(s.thresholds)
+  } catch (error) {
+    problems.push(`thresholds: ${error instanceof Error ? error.message : String(error)}`)
+  }
+
+  if (problems.length > 0) {
+    throw new ScenarioError(`${where} is not a valid scenario:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+  return toScenario(s, topology as Topology | null, target, file)
+}
+
+function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null): Scenario {
+  return {
+    name: s.name,
+    kind: s.kind,
+    description: s.description,
+    file,
+    topology,
+    target,
+    matrix: s.matrix,
+    workload: s.workload,
+    load: s.load as LoadModel,
+    warmupS: s.warmup.durationS,
+    repetitions: s.repetitions,
+    faults: s.faults,
+    thresholds: s.thresholds,
+    slo: s.slo ?? (s.kind === 'stress' ? { latency: { stat: 'p95', belowMs: 200 }, maxErrorRate: 0.01 } : null),
+    stress: s.stress ?? null,
+    capacity: s.capacity ? { targetRps: s.capacity.targetRps, headroom: s.capacity.headroom } : null,
+    quick: s.quick ? (s.quick as Scenario['quick']) : null,
+  }
+}
+
+// Load only ever goes to this machine: a typo in a URL must not turn LoadLab into a tool that
+// floods someone else's server.
+function checkTarget(text: string, problems: string[]): URL | null {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    problems.push(`target: "${text}" is not a URL; write it like http://127.0.0.1:8080`)
+    return null
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    problems.push(`target: "${text}" must be an http:// or https:// URL`)
+    return null
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  if (!loopback) {
+    problems.push(
+      `target: "${text}" is not on this machine. LoadLab only sends load to loopback addresses (127.0.0.1, localhost, ::1) ` +
+        'so a mistyped URL cannot overload a system you do not own; run LoadLab on a machine next to the system under test instead',
+    )
+    return null
+  }
+  return url
+}
+
+/** Each matrix value must be a valid value of its topology field: try it in place and report where it fails. */
+function checkMatrix(matrix: Record<string, Array<string | number>>, base: unknown, label: string): string[] {
+  const problems: string[] = []
+  for (const [path, values] of Object.entries(matrix)) {
+    if (!(MATRIX_PATHS as readonly string[]).includes(path)) {
+      problems.push(`${label}[${JSON.stringify(path)}]: not a topology field; allowed: ${MATRIX_PATHS.join(', ')}`)
+      continue
+    }
+    values.forEach((value, i) => {
+      const candidate = setTopologyPath(structuredClone(base) as Record<string, unknown>, path, value)
+      const result = topologySchema.safeParse(candidate)
+      if (result.success) return
+      for (const issue of result.error.issues) {
+        const allowed = allowedValues(issue)
+        problems.push(
+          `${label}[${JSON.stringify(path)}][${i}] = ${JSON.stringify(value)}: ${issue.message}` +
+            (allowed ? `; allowed: ${allowed}` : '') +
+            (issue.path.join('.') === path ? '' : ` (at topology.${issue.path.join('.')})`),
+        )
+      }
+    })
+  }
+  return problems
+}
+
+function allowedValues(issue: z.core.$ZodIssue): string | null {
+  if (issue.code === 'invalid_value') return issue.values.map((v) => String(v)).join(', ')
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    return (issue.options as unknown[]).map((v) => String(v)).join(', ')
+  }
+  return null
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node: unknown = input
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<PropertyKey, unknown>)[key]
+  }
+  return node
+}
+
+function describeIssues(where: string, issues: readonly z.core.$ZodIssue[], input: unknown): string {
+  const lines = issues.map((issue) => {
+    const allowed = allowedValues(issue)
+    const got = valueAt(input, issue.path)
+    const shown = got === undefined || typeof got === 'object' ? '' : ` = ${JSON.stringify(got)}`
+    return `  - ${formatFieldPath(issue.path)}${shown}: ${issue.message}${allowed ? `; allowed: ${allowed}` : ''}`
+  })
+  return `${where} is not a valid scenario:\n${lines.join('\n')}`
+}

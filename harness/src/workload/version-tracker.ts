@@ -1,0 +1,36 @@
+// The newest version of each customer this harness wrote and the CRM acknowledged (200/201).
+// Reads are checked against it (stale_reads) and after the run every entry is read back
+// (lost_writes). Only records the run wrote are tracked: seeded records are version 1, the
+// lowest possible, so a read of them can never be older than what was acknowledged.
+
+export class VersionTracker {
+  private readonly versions = new Map<string, number>()
+
+  /** Called on every acknowledged write (201 create, 200 update) with the version the CRM returned. */
+  acknowledge(id: string, version: number): void {
+    const prev = this.versions.get(id)
+    // Responses of concurrent updates can arrive out of order: keep the highest.
+    if (prev === undefined || version > prev) this.versions.set(id, version)
+  }
+
+  /** Called when a read is generated: the version the read must at least return, if tracked. */
+  get(id: string): number | undefined {
+    return this.versions.get(id)
+  }
+
+  /** true when `version` is older than the newest acknowledged version of `id`. */
+  isStale(id: string, version: number): boolean {
+    const v = this.versions.get(id)
+    return v !== undefined && version < v
+  }
+
+  /** Number of tracked records. */
+  get size(): number {
+    return this.versions.size
+  }
+
+  /** Called after the run by verifyWrites: every tracked record with its acknowledged version. */
+  entries(): IterableIterator<[string, number]> {
+    return this.versions.entries()
+  }
+}

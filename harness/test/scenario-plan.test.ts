@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { applyQuick } from '../src/scenario/apply-quick.js'
+import { loadScenario } from '../src/scenario/load-scenario.js'
+import { expandMatrix, planRuns } from '../src/scenario/plan-runs.js'
+import { validateScenario } from '../src/scenario/validate-scenario.js'
+
+const base = {
+  name: 'plan',
+  kind: 'comparison',
+  topology: { replicas: 1, cache: { size: 50 } },
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 100 },
+  load: { model: 'closed', connections: 2, durationS: 1 },
+}
+
+describe('run plan', () => {
+  it('expands every combination of the matrix, in order', () => {
+    expect(expandMatrix({ a: [1, 2], b: ['x', 'y', 'z'] })).toEqual([
+      { a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: 1, b: 'z' },
+      { a: 2, b: 'x' }, { a: 2, b: 'y' }, { a: 2, b: 'z' },
+    ])
+    expect(expandMatrix({})).toEqual([{}])
+  })
+
+  it('gives each cell its own topology and readable labels, repeated per repetition', () => {
+    const s = validateScenario({ ...base, repetitions: 2, matrix: { 'cache.strategy': ['none', 'lru'], replicas: [1, 3] } }, 'f.ts')
+    const plan = planRuns(s)
+    expect(plan.runs).toHaveLength(8)
+    expect(plan.runs.map((r) => r.id).slice(0, 3)).toEqual(['cache=none replicas=1 #1', 'cache=none replicas=1 #2', 'cache=none replicas=3 #1'])
+    const lru3 = plan.runs.find((r) => r.cellLabel === 'cache=lru replicas=3')!
+    expect(lru3.topology).toMatchObject({ replicas: 3, cache: { strategy: 'lru', size: 50 } })
+    expect(new Set(plan.runs.map((r) => r.id)).size).toBe(8)
+  })
+
+  it('fills a capacity field varied by the matrix with its defaults', () => {
+    const s = validateScenario({ ...base, matrix: { 'capacity.replica.slots': [2, 4] } }, 'f.ts')
+    expect(planRuns(s).runs[1].topology?.capacity.replica).toEqual({ serviceTime: 'off', slots: 4, queueLimit: 64 })
+  })
+
+  it('turns a stress scenario into rate steps with an open load', async () => {
+    const s = await loadScenario('stress')
+    const plan = planRuns(s)
+    expect(plan.runs[0].cell).toEqual({ rate: 100 })
+    expect(plan.runs[1].workload.load).toMatchObject({ model: 'open', rate: 200, durationS: 8 })
+    expect(plan.runs.at(-1)?.stressRate).toBe(1500)
+  })
+
+  it('--quick shortens runs, keeps faults inside them, and uses one repetition', async () => {
+    const s = applyQuick(await loadScenario('failover'))
+    const plan = planRuns(s)
+    expect(plan.runs).toHaveLength(1)
+    const load = plan.runs[0].workload.load
+    expect(load.model === 'open' && load.durationS).toBeLessThanOrEqual(5)
+    expect(s.faults.every((f) => f.atS < 5)).toBe(true)
+    expect(s.faults[0].atS).toBeLessThan(s.faults[1].atS)
+  })
+})

@@ -1,0 +1,28 @@
+import { defineScenario } from '../harness/src/scenario/define-scenario.js'
+
+// Every cache strategy under a hotspot workload (20% of the customers get 80% of the reads),
+// including redis shared by both replicas (LoadLab starts a redis-server for it). Writes use
+// cache-aside invalidation; stale_reads counts any read older than an acknowledged write.
+export default defineScenario({
+  name: 'compare-caches',
+  kind: 'comparison',
+  description: 'none vs lru vs lfu vs ttl vs redis under a hotspot workload, 2 replicas, 2 shards with a service time',
+  topology: {
+    replicas: 2,
+    shards: 2,
+    partition: 'hash',
+    cache: { size: 1_000, ttlMs: 5_000, writePolicy: 'invalidate' },
+    capacity: { shard: { serviceTime: 'constant:3', slots: 2, queueLimit: 512 } },
+  },
+  matrix: { 'cache.strategy': ['none', 'lru', 'lfu', 'ttl', 'redis'] },
+  workload: {
+    mix: { get_customer: 75, customer_360: 10, update_customer: 10, add_activity: 5 },
+    keys: { kind: 'hotspot', hotKeyShare: 0.2, hotTrafficShare: 0.8 },
+    datasetSize: 10_000,
+    seed: 5,
+  },
+  load: { model: 'closed', connections: 24, durationS: 12 },
+  warmup: { durationS: 3 },
+  repetitions: 2,
+  thresholds: { http_req_failed: ['rate<0.01'], lost_writes: ['count==0'] },
+})

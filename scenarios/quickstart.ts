@@ -1,0 +1,39 @@
+import { defineScenario } from '../harness/src/scenario/define-scenario.js'
+
+// The README demo: does a cache help under a skewed (Zipf) workload, and is LFU better than LRU?
+// The shards have an emulated capacity (a few ms per request, few slots), so every cache miss
+// costs what a real database round trip would and the cache's effect shows on a laptop.
+export default defineScenario({
+  name: 'quickstart',
+  kind: 'comparison',
+  description: 'Cache none vs LRU vs LFU under a Zipf workload: 2 replicas behind the builtin balancer, 2 hash-partitioned shards',
+  topology: {
+    replicas: 2,
+    shards: 2,
+    balancer: { strategy: 'round-robin', engine: 'builtin' },
+    partition: 'hash',
+    cache: { size: 300, writePolicy: 'invalidate' },
+    capacity: { shard: { serviceTime: 'constant:3', slots: 2, queueLimit: 256 } },
+  },
+  matrix: { 'cache.strategy': ['none', 'lru', 'lfu'] },
+  workload: {
+    mix: { get_customer: 80, customer_360: 10, search_customers: 4, update_customer: 6 },
+    keys: { kind: 'zipf', s: 1.0 },
+    datasetSize: 5_000,
+    seed: 42,
+  },
+  load: { model: 'closed', connections: 24, durationS: 8 },
+  warmup: { durationS: 3 },
+  repetitions: 2,
+  thresholds: {
+    http_req_failed: ['rate<0.01'],
+    lost_writes: ['count==0'],
+  },
+  slo: { latency: { stat: 'p95', belowMs: 200 }, maxErrorRate: 0.01 },
+  quick: {
+    load: { model: 'closed', connections: 16, durationS: 3 },
+    warmup: { durationS: 1 },
+    datasetSize: 2_000,
+    repetitions: 1,
+  },
+})

@@ -1,0 +1,32 @@
+import type { CapacityOptions } from '../capacity/capacity-model.js'
+import type { CacheStrategyName, WritePolicy } from '../strategies/cache/cache.js'
+import type { PartitionStrategyName } from '../strategies/partition/partition-strategy.js'
+
+// Everything a replica needs to start, already validated (the CLI validates flags into this; tests
+// build it directly).
+
+export const SHARD_STORES = ['embedded', 'postgres'] as const
+export type ShardStoreKind = (typeof SHARD_STORES)[number]
+
+export interface ReplicaOptions {
+  /** Interface to bind; 127.0.0.1 unless the user says otherwise. */
+  host: string
+  /** 0 = ask the OS for a free port. */
+  port: number
+  /** Sent as X-Replica; default `replica-<port>` once the port is known. */
+  name?: string
+  /** One URL per shard, in shard-index order: http://... (embedded) or postgres://... (postgres). */
+  shards: string[]
+  store: ShardStoreKind
+  partition: PartitionStrategyName
+  virtualNodes: number
+  /** range partitions: the time window split by the first N-1 shards (ms since epoch). */
+  rangeStartMs: number
+  rangeEndMs: number
+  cache: CacheStrategyName
+  cacheSize: number
+  cacheTtlMs: number
+  writePolicy: WritePolicy
+  redisUrl?: string
+  capacity: CapacityOptions
+}

@@ -1,0 +1,143 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createApp } from '../api/create-app.js'
+import { createReplicaMetrics } from '../api/replica-metrics.js'
+import { createCapacityModel } from '../capacity/create-capacity-model.js'
+import { CrmService } from '../domain/crm-service.js'
+import { newCustomerId } from '../domain/customer-id.js'
+import { ShardClient } from '../storage/shard-client.js'
+import type { ShardStore } from '../storage/shard-store.js'
+import { CacheAside } from '../strategies/cache/cache-aside.js'
+import { createCache } from '../strategies/cache/cache-registry.js'
+import { createPartitionStrategy, keysMovedIfShardAdded } from '../strategies/partition/partition-registry.js'
+import type { PartitionOptions } from '../strategies/partition/partition-strategy.js'
+import type { ReplicaOptions } from './replica-options.js'
+
+// Wires one replica: shard stores, partition strategy, cache, capacity model, metrics and the
+// HTTP app, then listens. In-process so tests can start one cheaply; the CLI is a thin shell
+// around it.
+
+export interface StartedReplica {
+  /** http://host:port the replica answers on. */
+  url: string
+  /** The X-Replica name it answers with. */
+  name: string
+  /** Stops accepting, finishes in-flight requests (up to a grace period), closes stores and cache. */
+  close(): Promise<void>
+}
+
+/** Synthetic keys for the keys-moved gauge: enough for a stable ratio, cheap to compute at start. */
+const KEYS_MOVED_SAMPLE = 10_000
+const READY_TIMEOUT_MS = 1_000
+const CLOSE_GRACE_MS = 3_000
+
+export async function startReplica(options: ReplicaOptions): Promise<StartedReplica> {
+  const stores = await createStores(options)
+  const cache = createCache(options.cache, {
+    size: options.cacheSize,
+    ttlMs: options.cacheTtlMs,
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+  })
+  const cleanups: (() => Promise<void>)[] = [() => cache.close()]
+  try {
+    await Promise.all(stores.map((s) => s.init()))
+    cleanups.push(() => Promise.all(stores.map((s) => s.close().catch(() => undefined))).then(() => undefined))
+
+    const partitionOptions: PartitionOptions = {
+      shardCount: stores.length,
+      virtualNodes: options.virtualNodes,
+      rangeStartMs: options.rangeStartMs,
+      rangeEndMs: options.rangeEndMs,
+    }
+    const partition = createPartitionStrategy(options.partition, partitionOptions)
+    const capacity = createCapacityModel({ ...options.capacity })
+    const metrics = createReplicaMetrics({
+      cacheStats: () => cache.stats(),
+      capacityStats: () => capacity.stats(),
+      keysMovedIfShardAddedRatio: keysMovedIfShardAdded(options.partition, partitionOptions, sampleCustomerIds(options.rangeStartMs, Date.now())),
+    })
+    const service = new CrmService({
+      shards: stores,
+      partition,
+      cache: new CacheAside(cache, options.writePolicy),
+      observer: metrics,
+    })
+
+    const server = createServer({ keepAliveTimeout: 65_000 })
+    const address = await listen(server, options.host, options.port)
+    const url = `http://${options.host}:${address.port}`
+    const name = options.name ?? `replica-${address.port}`
+    cleanups.unshift(() => closeServer(server))
+    server.on(
+      'request',
+      createApp({
+        service,
+        replicaName: name,
+        metrics,
+        capacity,
+        readinessProblems: async () => {
+          const problems = await service.readinessProblems(READY_TIMEOUT_MS)
+          if (cache.ping !== undefined) {
+            await withTimeout(cache.ping(), READY_TIMEOUT_MS).catch((error: unknown) => problems.push(`cache ${cache.name} is not reachable: ${error instanceof Error ? error.message : String(error)}`))
+          }
+          return problems
+        },
+      }),
+    )
+    let closing: Promise<void> | undefined
+    return {
+      url,
+      name,
+      close: () => (closing ??= runCleanups(cleanups)),
+    }
+  } catch (error) {
+    await runCleanups(cleanups)
+    throw error
+  }
+}
+
+/** pg is only loaded when PostgreSQL is used: an embedded replica starts faster without it. */
+async function createStores(options: ReplicaOptions): Promise<ShardStore[]> {
+  if (options.store === 'postgres') {
+    const { PostgresShardStore } = await import('../storage/postgres-shard-store.js')
+    return options.shards.map((url) => new PostgresShardStore(url))
+  }
+  return options.shards.map((url) => new ShardClient(url))
+}
+
+/** Customer ids spread over the range window up to now, as a seeded data set plus new customers would be. */
+function sampleCustomerIds(fromMs: number, toMs: number): string[] {
+  const span = Math.max(1, toMs - fromMs)
+  return Array.from({ length: KEYS_MOVED_SAMPLE }, (_, i) => newCustomerId(Math.floor(fromMs + (span * i) / KEYS_MOVED_SAMPLE)))
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve(server.address() as AddressInfo)
+    })
+  })
+}
+
+async function closeServer(server: Server): Promise<void> {
+  // Idle keep-alive sockets would hold close() open; in-flight requests get a grace period.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS)
+  await closed
+  clearTimeout(timer)
+}
+
+async function runCleanups(cleanups: readonly (() => Promise<void>)[]): Promise<void> {
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined)
+}

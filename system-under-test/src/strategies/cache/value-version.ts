@@ -1,0 +1,9 @@
+// Customers carry a `version` that grows on every update; the caches use it to refuse to put an
+// older copy of a record over a newer one. Values without one (the 360 view) are not compared.
+
+/** The numeric top-level `version` of a cached value, or undefined when it has none. */
+export function versionOf(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = (value as { version?: unknown }).version
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+}

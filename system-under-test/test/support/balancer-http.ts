@@ -1,0 +1,74 @@
+import { request } from 'undici'
+
+/** One request through a balancer; returns status, X-Backend and parsed JSON body (if any). */
+export async function send(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; backend: string | null; body: unknown; headers: Record<string, string | string[] | undefined> }> {
+  const response = await request(new URL(path, baseUrl), {
+    method: (init.method ?? 'GET') as 'GET',
+    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  })
+  const text = await response.body.text()
+  let body: unknown = text
+  try {
+    body = text ? JSON.parse(text) : null
+  } catch {
+    // not JSON: keep the text
+  }
+  const backend = response.headers['x-backend']
+  return { status: response.statusCode, backend: typeof backend === 'string' ? backend : null, body, headers: response.headers }
+}
+
+/** Percentile (0..100) of a list of numbers, nearest-rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank]
+}
+
+/** Counts values: how many times each occurs. */
+export function tally(values: readonly (string | null)[]): Map<string | null, number> {
+  const counts = new Map<string | null, number>()
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
+  return counts
+}
+
+export interface LoadResult {
+  /** Which request of the run (0-based, in send order); results arrive in completion order. */
+  index: number
+  status: number
+  backend: string | null
+  latencyMs: number
+  /** Set when the request failed without an HTTP answer. */
+  error?: string
+}
+
+/**
+ * A bounded closed-loop load: `concurrency` workers send `total` requests in all, each worker
+ * waiting for its answer before the next. Never unbounded: total and concurrency are both fixed.
+ */
+export async function runLoad(
+  baseUrl: string,
+  options: { total: number; concurrency: number; path?: (i: number) => string; method?: string; headers?: (i: number) => Record<string, string>; body?: (i: number) => unknown },
+): Promise<LoadResult[]> {
+  const results: LoadResult[] = []
+  let next = 0
+  const worker = async () => {
+    for (;;) {
+      const i = next++
+      if (i >= options.total) return
+      const started = performance.now()
+      try {
+        const answer = await send(baseUrl, options.path?.(i) ?? '/customers', { method: options.method, headers: options.headers?.(i), body: options.body?.(i) })
+        results.push({ index: i, status: answer.status, backend: answer.backend, latencyMs: performance.now() - started })
+      } catch (err) {
+        results.push({ index: i, status: 0, backend: null, latencyMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) })
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency }, worker))
+  return results
+}
