@@ -11,6 +11,9 @@ export default defineScenario({
     replicas: 2,
     shards: 2,
     partition: 'hash',
+    // By customer id: each customer's reads and writes meet the same in-process cache, so the
+    // in-process strategies are compared with redis on hit rate, not on staleness.
+    balancer: { strategy: 'consistent-hash' },
     cache: { size: 1_000, ttlMs: 5_000, writePolicy: 'invalidate' },
     capacity: { shard: { serviceTime: 'constant:3', slots: 2, queueLimit: 512 } },
   },

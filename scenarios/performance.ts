@@ -10,7 +10,7 @@ export default defineScenario({
     replicas: 2,
     shards: 2,
     partition: 'hash',
-    balancer: { strategy: 'round-robin' },
+    balancer: { strategy: 'consistent-hash' },
     cache: { strategy: 'lru', size: 2_000 },
   },
   workload: {

@@ -10,14 +10,16 @@ export default defineScenario({
   topology: {
     replicas: 2,
     shards: 2,
-    balancer: { strategy: 'round-robin', engine: 'builtin' },
+    // consistent-hash by customer id: each customer's reads and writes go to the same replica, so
+    // per-replica caches stay coherent (round-robin would show stale reads from the other cache).
+    balancer: { strategy: 'consistent-hash', engine: 'builtin' },
     partition: 'hash',
     cache: { size: 300, writePolicy: 'invalidate' },
-    capacity: { shard: { serviceTime: 'constant:3', slots: 2, queueLimit: 256 } },
+    capacity: { shard: { serviceTime: 'constant:20', slots: 2, queueLimit: 256 } },
   },
   matrix: { 'cache.strategy': ['none', 'lru', 'lfu'] },
   workload: {
-    mix: { get_customer: 80, customer_360: 10, search_customers: 4, update_customer: 6 },
+    mix: { get_customer: 85, customer_360: 5, search_customers: 4, update_customer: 6 },
     keys: { kind: 'zipf', s: 1.0 },
     datasetSize: 5_000,
     seed: 42,

@@ -10,7 +10,8 @@ export default defineScenario({
     replicas: 2,
     shards: 2,
     partition: 'consistent-hash',
-    balancer: { strategy: 'p2c' },
+    // By customer id, so each customer's reads and writes meet the same per-replica cache.
+    balancer: { strategy: 'consistent-hash' },
     cache: { strategy: 'lru', size: 2_000, writePolicy: 'write-through' },
   },
   workload: {

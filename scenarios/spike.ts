@@ -12,7 +12,6 @@ export default defineScenario({
     shards: 1,
     partition: 'single',
     balancer: { strategy: 'least-connections' },
-    cache: { strategy: 'lru', size: 1_000 },
     capacity: { replica: { serviceTime: 'constant:4', slots: 2, queueLimit: 64 } },
   },
   workload: {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BalancerSnapshot } from '../src/balancer/balancer-control.js'
 import { crash, startCrmCluster, type CrmCluster } from './support/balancer-crm-cluster.js'
-import { percentile, runLoad, send } from './support/balancer-http.js'
+import { percentile, runLoad, runOpenLoad, send } from './support/balancer-http.js'
 import { spawnRole, stopAll } from './support/sut-processes.js'
 
 // Failure behaviour of the built-in balancer with REAL replicas (spawned dist processes over a
@@ -19,12 +19,13 @@ afterEach(async () => {
 const HEALTH_INTERVAL_MS = 300
 const HEALTH_TIMEOUT_MS = 150
 
-async function startBalancer(strategy: string, backends: readonly string[]) {
-  return spawnRole('balancer', [
-    '--port', '0', '--strategy', strategy, '--backends', backends.join(','),
-    '--health-interval-ms', String(HEALTH_INTERVAL_MS), '--health-timeout-ms', String(HEALTH_TIMEOUT_MS),
-    '--fall', '1', '--rise', '2', '--eject-after', '3', '--eject-ms', '60000',
-  ])
+// Fast detection for the crash tests. The slow-replica test uses the defaults' patience instead:
+// under heavy load on two shared cores a 150 ms check timeout can fail on a live replica.
+const FAST_DETECTION = ['--health-interval-ms', String(HEALTH_INTERVAL_MS), '--health-timeout-ms', String(HEALTH_TIMEOUT_MS), '--fall', '1', '--rise', '2', '--eject-after', '3', '--eject-ms', '60000']
+const PATIENT_DETECTION = ['--health-interval-ms', '1000', '--health-timeout-ms', '1000', '--fall', '3']
+
+async function startBalancer(strategy: string, backends: readonly string[], detection: readonly string[] = FAST_DETECTION) {
+  return spawnRole('balancer', ['--port', '0', '--strategy', strategy, '--backends', backends.join(','), ...detection])
 }
 
 describe('built-in balancer failure behaviour (real replicas)', () => {
@@ -34,15 +35,18 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     const lb = await startBalancer('round-robin', cluster.replicas.map((r) => r.url))
     const ids = cluster.customerIds
     let crashNow = false
-    // Steady, bounded load: 600 GETs from 4 workers; the victim crashes a third of the way in.
-    const load = runLoad(lb.url, { total: 600, concurrency: 4, path: (i) => {
-      if (i === 200) crashNow = true
+    // Steady, bounded load: GETs from 4 workers for 4 s (at most 20k); the victim crashes after
+    // the first 100, so the load runs on for seconds after the crash (else the test could not fail).
+    const load = runLoad(lb.url, { total: 20_000, durationMs: 4000, concurrency: 4, path: (i) => {
+      if (i === 100) crashNow = true
       return `/customers/${ids[i % ids.length]}`
     } })
     await expect.poll(() => crashNow, { timeout: 20_000, interval: 5 }).toBe(true)
-    await crash(victim)
     const killedAt = Date.now()
+    await crash(victim)
     const results = await load
+    const loadEndedAt = Date.now()
+    expect(loadEndedAt - killedAt).toBeGreaterThan(2000)
 
     // Users notice failed GETs: there must be none (connect failures are retried on another replica).
     const failed = results.filter((r) => r.status !== 200)
@@ -55,6 +59,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     // The balancer's own record of its last send to the dead replica. Generous slack for a busy
     // machine: the promise is "within interval + timeout"; passive ejection usually acts in ms.
     const stoppedAfterMs = dead.lastSentAt! - killedAt
+    console.log(`last request sent to the crashed replica ${stoppedAfterMs} ms after the crash; state ${JSON.stringify(dead)}`)
     expect(stoppedAfterMs).toBeLessThanOrEqual(HEALTH_INTERVAL_MS + HEALTH_TIMEOUT_MS + 1000)
     const metrics = String((await send(lb.url, '/metrics')).body)
     expect(Number(/^lb_retries_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0)
@@ -64,23 +69,31 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
   })
 
   it('with one replica ten times slower, least-connections and p2c give a far lower p99 than round-robin', async () => {
-    // 5 ms service time with 4 slots per replica; the slow one takes 50 ms. 24 closed-loop clients:
-    // round-robin keeps sending the slow replica a third of the requests, so clients pile up in its
-    // queue; load-aware strategies send it only as many as it finishes.
-    cluster = await startCrmCluster({ replicas: 3, serviceMs: 5, slots: 4, seedCustomers: 100 })
+    // 10 ms service time with 2 slots per replica (200 req/s each); the slow one takes 100 ms
+    // (20 req/s). Users arrive at 100 req/s whatever the answers do (open model; a low rate so a
+    // busy two-core machine keeps up). Round-robin still sends the slow replica a third (33 req/s,
+    // 1.7x what it can serve): its queue grows for the whole run and p99 reaches seconds.
+    // Least-connections and p2c send it only what it keeps up with: p99 stays near 100-200 ms.
+    // (A closed loop caps the gap near 1/3 with three replicas; we measured 0.41-0.5 there.)
+    cluster = await startCrmCluster({ replicas: 3, serviceMs: 10, slots: 2, seedCustomers: 100 })
     const slowdown = await send(cluster.replicas[2].url, '/admin/slowdown', { method: 'POST', body: { factor: 10 } })
     expect(slowdown.status).toBe(200)
     const ids = cluster.customerIds
+    const path = (i: number) => `/customers/${ids[i % ids.length]}`
     const p99: Record<string, number> = {}
+    const slowShare: Record<string, number> = {}
     for (const strategy of ['round-robin', 'least-connections', 'p2c']) {
-      const lb = await startBalancer(strategy, cluster.replicas.map((r) => r.url))
-      await runLoad(lb.url, { total: 100, concurrency: 24, path: (i) => `/customers/${ids[i % ids.length]}` }) // warm-up
-      const results = await runLoad(lb.url, { total: 720, concurrency: 24, path: (i) => `/customers/${ids[i % ids.length]}` })
-      expect(results.every((r) => r.status === 200)).toBe(true)
-      p99[strategy] = percentile(results.map((r) => r.latencyMs), 99)
+      const lb = await startBalancer(strategy, cluster.replicas.map((r) => r.url), PATIENT_DETECTION)
+      await runLoad(lb.url, { total: 30, concurrency: 3, path }) // warm-up: connections, JIT
+      const results = await runOpenLoad(lb.url, { ratePerSec: 100, durationMs: 3000, maxInFlight: 300, path })
+      const failed = results.filter((r) => r.status !== 200)
+      expect(failed, `${strategy}: ${JSON.stringify(failed.slice(0, 3))}`).toEqual([])
+      p99[strategy] = Math.round(percentile(results.map((r) => r.latencyMs), 99))
+      slowShare[strategy] = Number((results.filter((r) => r.backend === cluster!.replicas[2].url).length / results.length).toFixed(3))
       await lb.stop()
+      // runOpenLoad waited for every answer, so the slow replica's queue is empty again.
     }
-    console.log(`p99 ms with one replica 10x slower: ${JSON.stringify(p99)}`)
+    console.log(`one replica 10x slower: p99 ms ${JSON.stringify(p99)}; slow replica's share ${JSON.stringify(slowShare)}`)
     expect(p99['least-connections'] / p99['round-robin']).toBeLessThan(0.5)
     expect(p99.p2c / p99['round-robin']).toBeLessThan(0.5)
   })
@@ -102,7 +115,8 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
 
     // A duplicate attempt of a POST would surface as 409 (the email already exists).
     expect(results.filter((r) => r.status === 409)).toEqual([])
-    expect(results.every((r) => r.status === 201 || r.status === 502)).toBe(true)
+    const unexpected = results.filter((r) => r.status !== 201 && r.status !== 502)
+    expect(unexpected, JSON.stringify(unexpected.slice(0, 3))).toEqual([])
     const failedCount = results.filter((r) => r.status === 502).length
     expect(failedCount).toBeGreaterThan(0) // the crash did hit POSTs: the test exercised the rule
 

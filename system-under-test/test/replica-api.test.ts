@@ -156,6 +156,15 @@ describe('replica API over two shard servers (no cache)', () => {
     expect((await api('POST', '/customers', newCustomer({ email: a.email }))).status).toBe(201)
   })
 
+  it('lets exactly one of many concurrent creates with the same email win', async () => {
+    const email = `race-${Date.now()}@example.com`
+    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => api('POST', '/customers', newCustomer({ email: i % 2 === 0 ? email : email.toUpperCase() }))))
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(1)
+    expect(replies.filter((r) => r.status === 409)).toHaveLength(11)
+    const search = await api('GET', `/customers?q=${encodeURIComponent(email)}`)
+    expect(search.body.items).toHaveLength(1)
+  })
+
   it('answers 413 for a body over 64 KiB, 415 for a non-JSON body and 400 invalid_json for broken JSON', async () => {
     const big = newCustomer({ name: 'x'.repeat(70 * 1024) })
     expectErrorShape(await api('POST', '/customers', big), 413, 'payload_too_large')
@@ -263,6 +272,20 @@ describe('replica API over two shard servers (no cache)', () => {
     expect((await api('GET', `/customers/${ids[0]}`)).body).toMatchObject({ createdAt: '2025-03-15T00:00:00.000Z', version: 1 })
     expectErrorShape(await api('POST', '/customers', newCustomer({ email: customers[0].email })), 409, 'email_taken')
     expectErrorShape(await api('POST', '/admin/customers/bulk', { customers: [customers[1]] }), 409, 'email_taken')
+    // A conflicting bulk call inserts nothing, so its other emails stay free.
+    const fresh = { ...newCustomer(), createdAt: '2025-05-01T00:00:00Z' }
+    expectErrorShape(await api('POST', '/admin/customers/bulk', { customers: [fresh, customers[2]] }), 409, 'email_taken')
+    expect((await api('POST', '/customers', newCustomer({ email: fresh.email }))).status).toBe(201)
+  })
+
+  it('limits bulk calls to 5000 customers and 16 MiB', async () => {
+    const one = { ...newCustomer(), createdAt: '2025-05-01T00:00:00Z' }
+    const tooMany = await api('POST', '/admin/customers/bulk', { customers: Array.from({ length: 5001 }, () => one) })
+    expectErrorShape(tooMany, 400, 'validation_failed')
+    expect(tooMany.body.error.details).toEqual([{ field: 'customers', message: 'at most 5000 customers per call' }])
+    const huge = await api('POST', '/admin/customers/bulk', { customers: [{ ...one, name: 'x'.repeat(17 * 1024 * 1024) }] })
+    expectErrorShape(huge, 413, 'payload_too_large')
+    expect(huge.body.error.message).toContain('16 MiB')
   })
 
   it('serves /health, /ready and /metrics with the contract metric names', async () => {
@@ -320,6 +343,12 @@ describe.each(['invalidate', 'write-through'] as const)('lru cache with write po
     }
     expect((await api('GET', `/customers/${customer.id}`)).headers.get('x-cache')).toBe('hit')
 
+    // Concurrent updates: whatever order their cache updates finish in, the newest version wins.
+    const concurrent = await Promise.all(Array.from({ length: 8 }, (_, i) => api('PATCH', `/customers/${customer.id}`, { company: `Parallel ${i}` })))
+    expect(concurrent.map((r) => r.body.version).sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10, 11, 12])
+    expect((await api('GET', `/customers/${customer.id}`)).body).toMatchObject({ version: 12 })
+    expect((await api('GET', `/customers/${customer.id}`)).body).toMatchObject({ version: 12 })
+
     // The 360 view is cached too, and a child write or an update shows in it at once.
     expect((await api('GET', `/customers/${customer.id}/360`)).headers.get('x-cache')).toBe('miss')
     expect((await api('GET', `/customers/${customer.id}/360`)).headers.get('x-cache')).toBe('hit')
@@ -327,7 +356,7 @@ describe.each(['invalidate', 'write-through'] as const)('lru cache with write po
     await api('PATCH', `/customers/${customer.id}`, { company: 'After' })
     const view = await api('GET', `/customers/${customer.id}/360`)
     expect(view.body.contacts.map((c: { name: string }) => c.name)).toEqual(['New Contact'])
-    expect(view.body.customer).toMatchObject({ company: 'After', version: 5 })
+    expect(view.body.customer).toMatchObject({ company: 'After', version: 13 })
 
     expect((await api('DELETE', `/customers/${customer.id}`)).status).toBe(204)
     expect((await api('GET', `/customers/${customer.id}`)).status).toBe(404)
@@ -335,5 +364,67 @@ describe.each(['invalidate', 'write-through'] as const)('lru cache with write po
 
     const metrics = await fetch(`${stack.url}/metrics`).then((r) => r.text())
     expect(Number(/\ncrm_cache_hits_total (\S+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3)
+  })
+})
+
+describe('capacity', () => {
+  const stacks: Stack[] = []
+  afterEach(async () => {
+    await Promise.all(stacks.splice(0).map((s) => s.close()))
+  })
+
+  it('refuses requests beyond the replica queue with 503 + Retry-After, while /health, /metrics and /admin still answer', async () => {
+    const stack = await startStack({ capacity: { serviceTime: { kind: 'constant', ms: 400 }, slots: 1, queueLimit: 0, slowdown: 1 } })
+    stacks.push(stack)
+    const created = await call(stack.url, 'POST', '/customers', newCustomer())
+    expect(created.status).toBe(201)
+    // One request holds the only slot for 400 ms; the others arrive meanwhile and find no queue.
+    const replies = await Promise.all([0, 1, 2].map(() => call(stack.url, 'GET', `/customers/${created.body.id}`)))
+    const refused = replies.filter((r) => r.status === 503)
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(1)
+    expect(refused).toHaveLength(2)
+    expect(refused[0].headers.get('retry-after')).toBe('1')
+    expect(refused[0].body).toMatchObject({ error: { code: 'overloaded' } })
+
+    const busy = call(stack.url, 'GET', `/customers/${created.body.id}`)
+    expect((await call(stack.url, 'GET', '/health')).status).toBe(200)
+    expect((await call(stack.url, 'POST', '/admin/slowdown', { factor: 1 })).status).toBe(200)
+    const metrics = await fetch(`${stack.url}/metrics`).then((r) => r.text())
+    expect(Number(/\ncrm_capacity_rejected_total (\S+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2)
+    expect((await busy).status).toBe(200)
+  })
+
+  it('answers 503 overloaded with Retry-After when a shard refuses for capacity, never 500', async () => {
+    const shard = await startShardServer({ host: '127.0.0.1', port: 0, shardIndex: 0, capacity: { serviceTime: { kind: 'constant', ms: 400 }, slots: 1, queueLimit: 0, slowdown: 1 } })
+    const replica = await startReplica({
+      host: '127.0.0.1', port: 0, shards: [shard.url], store: 'embedded', partition: 'single', virtualNodes: 160,
+      rangeStartMs: 0, rangeEndMs: 1, cache: 'none', cacheSize: 10, cacheTtlMs: 0, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY },
+    })
+    stacks.push({ url: replica.url, close: async () => { await replica.close(); await shard.close() } })
+    const id = 'cus_0000000000aaaaaaaaaaaaaaaa'
+    const replies = await Promise.all([0, 1, 2].map(() => call(replica.url, 'GET', `/customers/${id}`)))
+    expect(replies.map((r) => r.status).sort()).toEqual([404, 503, 503])
+    const refused = replies.find((r) => r.status === 503)!
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect(refused.body).toMatchObject({ error: { code: 'overloaded' } })
+  })
+
+  it('answers /ready 503 and 503 shard_unavailable (not 500) when a shard is down', async () => {
+    // A shard address nobody listens on any more: the replica starts (shards may come up later)
+    // and must say what is wrong.
+    const gone = await startShardServer({ host: '127.0.0.1', port: 0, shardIndex: 0, capacity: { ...DEFAULT_CAPACITY } })
+    const url = gone.url
+    await gone.close()
+    const replica = await startReplica({
+      host: '127.0.0.1', port: 0, shards: [url], store: 'embedded', partition: 'single', virtualNodes: 160,
+      rangeStartMs: 0, rangeEndMs: 1, cache: 'none', cacheSize: 10, cacheTtlMs: 0, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY },
+    })
+    stacks.push({ url: replica.url, close: () => replica.close() })
+    const ready = await call(replica.url, 'GET', '/ready')
+    expectErrorShape(ready, 503, 'not_ready')
+    expect(ready.body.error.message).toContain('shard 0')
+    expect((await call(replica.url, 'GET', '/health')).status).toBe(200)
+    expectErrorShape(await call(replica.url, 'GET', '/customers/cus_0000000000aaaaaaaaaaaaaaaa'), 503, 'shard_unavailable')
+    expectErrorShape(await call(replica.url, 'POST', '/customers', newCustomer()), 503, 'shard_unavailable')
   })
 })

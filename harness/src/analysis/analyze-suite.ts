@@ -74,8 +74,6 @@ export function analyzeSuite(suite: SuiteResult, opts: AnalyzeOptions = {}): Sui
     notes.push('cells with a single repetition get intervals from their own per-second values (within-run noise only); add repetitions to capture run-to-run variation')
   }
 
-  analysis.comparisons = compareCells(cells, io)
-  analysis.winners = pickWinners(analysis.comparisons)
 
   const slo = suite.scenario.slo
   const points = stressPoints(suite.runs, slo)
@@ -89,6 +87,10 @@ export function analyzeSuite(suite: SuiteResult, opts: AnalyzeOptions = {}): Sui
     }
     if (opts.targetRps !== undefined) analysis.capacityPlan = planCapacity(analysis.scalability, opts.targetRps, opts.headroom ?? DEFAULT_HEADROOM)
   }
+
+  // Replica counts are a curve (the USL fit above), not a contest: "6 replicas beat 1" says nothing.
+  analysis.comparisons = compareCells(cells, io, analysis.scalability ? ['replicas'] : [])
+  analysis.winners = pickWinners(analysis.comparisons)
 
   const partitions = cells.map((g) => partitionLoad(g.cellLabel, g.runs)).filter((p): p is NonNullable<typeof p> => p !== null)
   if (partitions.length > 0 && cells.some((g) => g.runs.some((r) => r.topology.shards > 1))) {

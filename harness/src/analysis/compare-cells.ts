@@ -22,12 +22,12 @@ function differingKeys(a: CellGroup, b: CellGroup): string[] {
 }
 
 /** Pairs of cells to compare (a first in suite order, so `a` reads as the reference). */
-export function comparablePairs(cells: readonly CellGroup[]): Array<[CellGroup, CellGroup]> {
+export function comparablePairs(cells: readonly CellGroup[], excludeKeys: readonly string[] = []): Array<[CellGroup, CellGroup]> {
   const pairs: Array<[CellGroup, CellGroup]> = []
   for (let i = 0; i < cells.length; i++) {
     for (let j = i + 1; j < cells.length; j++) {
       const diff = differingKeys(cells[i], cells[j])
-      if (diff.length === 1 && !NOT_A_TREATMENT.has(diff[0])) pairs.push([cells[i], cells[j]])
+      if (diff.length === 1 && !NOT_A_TREATMENT.has(diff[0]) && !excludeKeys.includes(diff[0])) pairs.push([cells[i], cells[j]])
     }
   }
   // A suite without matrix keys but several labels (hand-built results): compare every pair.
@@ -57,6 +57,7 @@ export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: s
   const noInterval = d.lo === d.hi
   if (!significant) {
     const range = ratio ? `${signedPct(d.estimate)}, 95% CI ${signedPct(d.lo)} to ${signedPct(d.hi)}` : `${d.estimate >= 0 ? '+' : '−'}${ppText(d.estimate)}, 95% CI ${(d.lo * 100).toFixed(2)} to ${(d.hi * 100).toFixed(2)} pp`
+    if (noInterval && d.estimate === 0) return `no difference in ${def.label} between ${aLabel} and ${bLabel} (equal in every run)`
     return noInterval
       ? `${def.label}: ${bLabel} vs ${aLabel} ${ratio ? signedPct(d.estimate) : `${d.estimate >= 0 ? '+' : '−'}${ppText(d.estimate)}`}; no interval (${d.method}), so no significant difference can be claimed`
       : `no significant difference in ${def.label} between ${aLabel} and ${bLabel} (${range})`
@@ -76,9 +77,10 @@ export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: s
 }
 
 /** All comparisons between comparable cells, one per metric both cells measured. */
-export function compareCells(cells: readonly CellGroup[], opts: GroupIntervalOptions = {}): Comparison[] {
+/** `excludeKeys`: matrix keys analysed as a curve elsewhere (replicas when the USL is fitted). */
+export function compareCells(cells: readonly CellGroup[], opts: GroupIntervalOptions = {}, excludeKeys: readonly string[] = []): Comparison[] {
   const out: Comparison[] = []
-  for (const [a, b] of comparablePairs(cells)) {
+  for (const [a, b] of comparablePairs(cells, excludeKeys)) {
     for (const metric of COMPARED_METRICS) {
       const def = ANALYSIS_METRIC_DEFINITIONS[metric]
       const d = compareGroups(def, a.runs, b.runs, opts)

@@ -3,34 +3,59 @@ import autocannon from 'autocannon'
 import type { Workload } from '../workload/workload.js'
 import type { EngineSummary, Sample } from '../metrics/sample.js'
 import { GeneratorMonitor } from '../metrics/generator-monitor.js'
-import { createRequestGenerator, JSON_HEADERS, type RequestSpec } from '../workload/request-generator.js'
+import { createRequestGenerator, type RequestSpec } from '../workload/request-generator.js'
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { SampleBatcher } from './sample-batcher.js'
 
 // The closed model on autocannon: `connections` clients each send a request, wait for its
 // response, send the next. Every request is drawn from the workload's generator (operation mix
-// and key popularity) through autocannon's `setupRequest`.
+// and key popularity).
 //
-// autocannon does not say which request a response belongs to, so each client keeps a FIFO of
-// what it sent (HTTP/1.1 answers in order on a connection, also when pipelining):
-// - `setupClient` gives us each client; its 'request' event fires right before autocannon
-//   builds (setupRequest) and writes the next request, so the spec setupRequest draws is
-//   pushed on that client's FIFO. The client's first request is built in its constructor,
-//   before setupClient, and is claimed there.
-// - `onResponse` (status, body, headers) runs synchronously right before the client's
-//   'response' event, which pops the FIFO and emits the sample.
-// - 'timeout' and 'connError' turn the requests outstanding on the broken connection into
-//   status-0 samples.
-// Latency is measured by us from the write (same tick as setupRequest) to the response; for a
-// closed model latencyMs == serviceLatencyMs (a closed model cannot correct coordinated
-// omission: a stalled server simply receives fewer requests, which the report notes).
+// Why not autocannon's `setupRequest`: it rebuilds each request through autocannon's generic
+// request builder (object merges, header handling), which doubled the generator's CPU per
+// request in `make bench` and made LoadLab the bottleneck. Instead `setupClient` (public)
+// gives us each client, and we replace its request iterator's `nextRequest` (internal, checked
+// below, autocannon 8) with one that draws the next request and serializes it directly. Every
+// drawn request is pushed on the client's FIFO at the moment it is written; HTTP/1.1 answers in
+// order on a connection (also when pipelining), so the client's 'response' event pops the FIFO.
+// Bodies are only needed when the run writes (ids, versions, stale reads): then the request
+// carries autocannon's `onResponse`, which runs synchronously right before 'response'.
+// 'timeout' and 'connError' turn the requests outstanding on the broken connection into
+// status-0 samples.
+// Latency is measured by us from the write to the response; for a closed model latencyMs ==
+// serviceLatencyMs (a closed model cannot correct coordinated omission: a stalled server simply
+// receives fewer requests, which the report notes).
 // Known gap: when the server closes a keep-alive connection gracefully, autocannon re-sends on a
 // new one without an event; the request lost on the old connection is then not recorded.
 
 type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
 interface Outstanding { spec: RequestSpec; sentPerf: number }
-interface ClientState { fifo: Outstanding[]; first: Outstanding | undefined }
+
+/** What autocannon's Client keeps of the request being written (internal shape, autocannon 8). */
+interface IteratorRequest { requestBuffer: Buffer; onResponse?: (status: number, body: string) => void }
+interface RequestIteratorInternals { currentRequest: IteratorRequest; resetted: boolean; nextRequest(): IteratorRequest }
+
+function serialize(spec: RequestSpec, host: string): Buffer {
+  if (spec.body === undefined) return Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`)
+  return Buffer.from(
+    `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(spec.body)}\r\n\r\n${spec.body}`,
+  )
+}
+
+/** X-Backend (balancer) or X-Replica from http-parser-js' raw [name, value, ...] header list. */
+function backendOf(raw: unknown): string | undefined {
+  if (!Array.isArray(raw)) return undefined
+  let replica: string | undefined
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length !== 9) continue
+    const lower = name.toLowerCase()
+    if (lower === 'x-backend') return String(raw[i + 1])
+    if (lower === 'x-replica') replica = String(raw[i + 1])
+  }
+  return replica
+}
 
 function closedLoad(w: Workload): ClosedLoad {
   if (w.load.model !== 'closed') throw new Error(`the autocannon engine drives load.model 'closed', got '${w.load.model}'; use the open engine for arrival rates`)
@@ -39,12 +64,6 @@ function closedLoad(w: Workload): ClosedLoad {
   if (!(l.durationS > 0)) throw new Error(`load.durationS must be > 0 seconds, got ${l.durationS}`)
   if (l.pipelining !== undefined && !(Number.isInteger(l.pipelining) && l.pipelining >= 1)) throw new Error(`load.pipelining must be an integer >= 1, got ${l.pipelining}`)
   return l
-}
-
-function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (!headers) return undefined
-  const v = headers[name] ?? headers[name.toLowerCase()] ?? headers[name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())]
-  return typeof v === 'string' ? v : undefined
 }
 
 export class AutocannonEngine implements LoadEngine {
@@ -65,9 +84,13 @@ export class AutocannonEngine implements LoadEngine {
     const notes: string[] = []
     let sent = 0
     let finished = false
-    let activeClient: ClientState | undefined
-    let unclaimed: Outstanding | undefined
-    let pending: { body: string; headers: Record<string, unknown> | undefined } | undefined
+    let pendingBody: string | undefined
+    // Bodies are read only when the generator needs them; a read-only run never looks at them.
+    const needsBodies = ctx.versions.size > 0 || (w.mix.create_customer ?? 0) > 0 || (w.mix.update_customer ?? 0) > 0
+    const onResponse = (_status: number, body: string): void => {
+      pendingBody = body
+    }
+    const host = target.host
 
     if (ctx.signal.aborted) {
       return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }
@@ -85,61 +108,57 @@ export class AutocannonEngine implements LoadEngine {
     }
 
     const setupClient = (client: autocannon.Client): void => {
-      const state: ClientState = { fifo: [], first: unclaimed }
-      unclaimed = undefined
-      // reqsMade is autocannon's per-client count of requests written so far.
-      const made = (): number => (client as unknown as { reqsMade: number }).reqsMade
-      // 'request', 'timeout' and 'connError' are emitted by autocannon's Client (its run loop
-      // listens to them) but missing from its type declarations.
-      const events = client as unknown as EventEmitter
-      events.on('request', () => {
+      const it = (client as unknown as { requestIterator?: RequestIteratorInternals }).requestIterator
+      if (!it || typeof it.nextRequest !== 'function' || !it.currentRequest) {
+        throw new Error('the installed autocannon does not have the client internals this engine was built for (autocannon 8); pin autocannon@8')
+      }
+      const fifo: Outstanding[] = []
+      const draw = (): IteratorRequest => {
+        const spec = gen.next()
         sent++
-        if (made() === 0) {
-          if (state.first) state.fifo.push({ spec: state.first.spec, sentPerf: performance.now() })
-          state.first = undefined
-        } else activeClient = state // the setupRequest call that follows belongs to this client
+        fifo.push({ spec, sentPerf: performance.now() })
+        return { requestBuffer: serialize(spec, host), onResponse: needsBodies ? onResponse : undefined }
+      }
+      // The first request is written by the constructor right after setupClient returns; the
+      // next ones by _doRequest right after nextRequest().
+      it.currentRequest = draw()
+      it.nextRequest = function nextRequest(this: RequestIteratorInternals) {
+        this.resetted = false
+        this.currentRequest = draw()
+        return this.currentRequest
+      }
+      // 'timeout' and 'connError' are emitted by autocannon's Client (its run loop listens to
+      // them) but missing from its type declarations.
+      const events = client as unknown as EventEmitter
+      let backend: string | undefined
+      events.on('headers', (opts: { headers?: unknown }) => {
+        backend = backendOf(opts.headers)
       })
       client.on('response', (status: number) => {
-        const o = state.fifo.shift()
-        const res = pending
-        pending = undefined
+        const o = fifo.shift()
+        const body = pendingBody
+        pendingBody = undefined
         if (!o || finished) return
         const done = performance.now()
-        const staleRead = gen.observe(o.spec, status, gen.needsBody(o.spec) ? res?.body : undefined)
         const sample: Sample = {
           t: wallOf(o.sentPerf),
           op: o.spec.op,
           status,
           latencyMs: done - o.sentPerf,
           serviceLatencyMs: done - o.sentPerf,
-          backend: header(res?.headers, 'x-backend') ?? header(res?.headers, 'x-replica'),
-          staleRead,
+          backend,
+          staleRead: needsBodies ? gen.observe(o.spec, status, body) : undefined,
         }
         batcher.push(sample)
       })
       events.on('timeout', () => {
         // autocannon reconnects and re-sends `pipelining` new requests before emitting this.
-        while (state.fifo.length > pipelining) failOutstanding(state.fifo.shift()!, 'timeout')
+        while (fifo.length > pipelining) failOutstanding(fifo.shift()!, 'timeout')
       })
       events.on('connError', (err: unknown) => {
         const code = (err as { code?: unknown } | null)?.code
-        for (const o of state.fifo.splice(0)) failOutstanding(o, typeof code === 'string' ? code : 'connection error')
+        for (const o of fifo.splice(0)) failOutstanding(o, typeof code === 'string' ? code : 'connection error')
       })
-    }
-
-    const request = {
-      setupRequest: (req: autocannon.Request): autocannon.Request => {
-        const spec = gen.next()
-        const o: Outstanding = { spec, sentPerf: performance.now() }
-        if (activeClient) {
-          activeClient.fifo.push(o)
-          activeClient = undefined
-        } else unclaimed = o
-        return { ...req, method: spec.method, path: spec.path, body: spec.body ?? '', headers: spec.body === undefined ? {} : { ...JSON_HEADERS } }
-      },
-      onResponse: (_status: number, body: string, _context: object, headers: autocannon.Request['headers']) => {
-        pending = { body, headers: headers as Record<string, unknown> | undefined }
-      },
     }
 
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -152,11 +171,12 @@ export class AutocannonEngine implements LoadEngine {
         instance = autocannon(
           {
             url: target.origin,
+            // Replaced per client in setupClient; autocannon builds this one once and never sends it.
+            method: 'GET',
             connections: load.connections,
             pipelining,
             duration: load.durationS,
             timeout: w.requestTimeoutMs / 1000,
-            requests: [request],
             setupClient,
           },
           (err, res) => {

@@ -125,10 +125,12 @@ class LocalTopology implements StartedEnvironment {
     }
     const p = member.process
     switch (f.action) {
-      case 'kill':
+      case 'kill': {
+        const pid = p.pid
         p.signal('SIGKILL')
         await p.waitForExit()
-        return `SIGKILL sent to pid`
+        return `SIGKILL (pid ${pid})`
+      }
       case 'pause':
         p.signal('SIGSTOP')
         return 'SIGSTOP'

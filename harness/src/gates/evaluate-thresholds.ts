@@ -142,6 +142,11 @@ function formatValue(name: string, v: number): string {
 export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], runs: readonly RunResult[]): ThresholdOutcome[] {
   const out: ThresholdOutcome[] = []
   for (const t of parsed) {
+    if (!isKnownMetric(t.name)) {
+      // One outcome for the suite, not one per run: the problem is the scenario, not a run.
+      out.push({ runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${Object.keys(THRESHOLD_METRICS).join(', ')}` })
+      continue
+    }
     const selectors = Object.entries(t.tags).filter(([k]) => !(DATA_TAGS as readonly string[]).includes(k))
     const unknown = selectors.filter(([k]) => !runs.some((r) => runTagValue(r, k) !== undefined))
     if (unknown.length > 0) {

@@ -41,6 +41,8 @@ export const isFailedStatus = (status: number): boolean => status === 0 || statu
 export class RunRecorder implements SampleSink {
   private readonly corrected = createLatencyHistogram()
   private readonly uncorrected = createLatencyHistogram()
+  /** While every sample had latencyMs == serviceLatencyMs (closed model), `uncorrected` is a copy made at the end: one record less per sample. */
+  private uncorrectedSameSoFar = true
   private readonly perOp = new Map<OperationName, OpStats>()
   private readonly statusCounts: Record<string, number> = {}
   private fails = 0
@@ -90,8 +92,12 @@ export class RunRecorder implements SampleSink {
         this.staleChecked++
         if (s.staleRead) this.staleCount++
       }
+      if (this.uncorrectedSameSoFar && s.latencyMs !== s.serviceLatencyMs) {
+        this.uncorrectedSameSoFar = false
+        this.uncorrected.add(this.corrected)
+      }
       recordMs(this.corrected, s.latencyMs)
-      recordMs(this.uncorrected, s.serviceLatencyMs)
+      if (!this.uncorrectedSameSoFar) recordMs(this.uncorrected, s.serviceLatencyMs)
       let op = this.perOp.get(s.op)
       if (!op) {
         op = { hist: createLatencyHistogram(), fails: 0 }
@@ -145,6 +151,10 @@ export class RunRecorder implements SampleSink {
   finish(durationS: number, perSecondCacheHitRate?: number[]): Pick<RunResult, 'metrics' | 'perOperation' | 'timeSeries' | 'histogram' | 'percentiles'> {
     this.finished = true
     this.sweep(Number.POSITIVE_INFINITY)
+    if (this.uncorrectedSameSoFar) {
+      this.uncorrectedSameSoFar = false
+      this.uncorrected.add(this.corrected)
+    }
     const d = durationS > 0 ? durationS : 1
     const count = this.corrected.totalCount
     const failRate = count === 0 ? 0 : this.fails / count

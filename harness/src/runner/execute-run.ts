@@ -11,6 +11,8 @@ import { seedDataset, type Dataset } from '../workload/dataset.js'
 import { verifyWrites } from '../workload/verify-writes.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
+import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
+import type { ParsedThreshold } from '../gates/threshold-expression.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
 
@@ -23,6 +25,8 @@ export interface ExecuteRunContext {
   /** Aborted on Ctrl-C: the run stops, keeps what it measured and reports status 'aborted'. */
   signal: AbortSignal
   reporters: readonly Reporter[]
+  /** The scenario's thresholds, parsed; those with abortOnFail stop the run as soon as they fail. */
+  thresholds?: readonly ParsedThreshold[]
 }
 
 const DISCARD: SampleSink = { add: (_batch: readonly Sample[]) => undefined }
@@ -34,7 +38,12 @@ const DISCARD: SampleSink = { add: (_batch: readonly Sample[]) => undefined }
  * and whatever was measured until then. Called by runSuite for each run in order.
  */
 export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promise<RunResult> {
-  const { scenario, engine, reporters, signal } = ctx
+  const { scenario, engine, reporters } = ctx
+  // The run's own signal: the suite's (Ctrl-C) or an abortOnFail threshold stops it.
+  const runController = new AbortController()
+  const signal = AbortSignal.any([ctx.signal, runController.signal])
+  let thresholdAbort: string | null = null
+  const abortOnFail = (ctx.thresholds ?? []).filter((t) => t.abortOnFail)
   const startedAt = new Date()
   mkdirSync(ctx.logDir, { recursive: true })
   let recorder = new RunRecorder(Date.now())
@@ -61,7 +70,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      await engine.run({ ...run.workload, load: warmupLoad(run.workload.load, run.warmupS) }, target, {
+      await engine.run(warmupWorkload(run.workload, run.warmupS), target, {
         sink: DISCARD,
         signal,
         dataset,
@@ -104,6 +113,13 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       onTick: (t) => {
         if (t.offeredRate !== undefined) rec.noteOfferedRate(t.elapsedS, t.offeredRate)
         const live = rec.live()
+        if (abortOnFail.length > 0 && thresholdAbort === null) {
+          const decision = checkAbortOnFail(abortOnFail, t.elapsedS, liveReaderFromSnapshot(live))
+          if (decision) {
+            thresholdAbort = decision.message
+            runController.abort(new Error(decision.message))
+          }
+        }
         notify(reporters, 'onProgress', {
           run,
           elapsedS: t.elapsedS,
@@ -166,12 +182,17 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
+  const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
   if (status !== 'ok') {
     validity.unshift({
       level: 'error',
       code: 'other',
-      message: aborted ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it' : `the run failed: ${describe(error)}`,
+      message: thresholdAbort
+        ? `stopped early: ${thresholdAbort}`
+        : aborted
+          ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it'
+          : `the run failed: ${describe(error)}`,
     })
   }
   return {
@@ -186,7 +207,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     startedAt: startedAt.toISOString(),
     durationS,
     status,
-    ...(status === 'ok' ? {} : { error: aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error) }),
+    ...(status === 'ok' ? {} : { error: why }),
     metrics,
     perOperation: parts.perOperation,
     timeSeries: parts.timeSeries,
@@ -212,6 +233,17 @@ async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][numbe
   } catch (e) {
     return { ...base, ok: false, error: describe(e) }
   }
+}
+
+/**
+ * The warm-up: the same requests (same seed, so the same hot keys) for its own duration, minus
+ * creates: the generator names new customers from the seed, so creates in the warm-up would make
+ * the measured phase's creates duplicates (409).
+ */
+export function warmupWorkload(w: Workload, durationS: number): Workload {
+  const mix = { ...w.mix, create_customer: 0 }
+  const anyLeft = Object.values(mix).some((weight) => (weight ?? 0) > 0)
+  return { ...w, mix: anyLeft ? mix : w.mix, load: warmupLoad(w.load, durationS) }
 }
 
 /** The warm-up drives the same kind of load for its own (shorter) duration. */

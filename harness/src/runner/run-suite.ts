@@ -1,11 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { analyzeSuite } from '../analysis/analyze-suite.js'
-import { isPastKnee } from '../analysis/knee.js'
+import { isPastKnee, kneePointFromRun } from '../analysis/knee.js'
 import { createEngine } from '../engines/engine-registry.js'
+import type { LoadEngine } from '../engines/load-engine.js'
 import { createEnvironment } from '../environment/create-environment.js'
-import { compareToBaseline } from '../gates/baseline.js'
-import { evaluateThresholds } from '../gates/evaluate-thresholds.js'
+import type { Environment } from '../environment/environment.js'
+import { DEFAULT_TOLERANCE } from '../gates/baseline.js'
+import { evaluateGates } from '../gates/evaluate-gates.js'
+import { parseThresholds } from '../gates/threshold-expression.js'
 import { decideVerdict } from '../gates/verdict.js'
 import { writeReports } from '../report/write-reports.js'
 import { RESULTS_SCHEMA_VERSION, type GateResult, type KneePoint, type RunResult, type SuiteResult } from '../results/results-schema.js'
@@ -31,6 +34,9 @@ export interface RunSuiteOptions {
   reporters?: Reporter[]
   /** Aborting (Ctrl-C) stops the current run; finished runs are kept and reports still written. */
   signal?: AbortSignal
+  /** Test seams: production code passes neither (engines from the registry, local or external environments). */
+  engineFactory?: (name: EngineChoice) => LoadEngine
+  environmentFactory?: (logDir: string, pidFile: string) => Environment
 }
 
 export interface SuiteOutcome {
@@ -53,13 +59,15 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   const baseline = opts.baselineFile ? readBaseline(opts.baselineFile) : null
   mkdirSync(opts.outDir, { recursive: true })
   const pidFile = path.join(opts.outDir, 'pids.txt')
+  const makeEngine = opts.engineFactory ?? createEngine
   const plan = planRuns(scenario)
+  const thresholds = parseThresholds(scenario.thresholds)
   // Ask each engine for its plan before anything starts: a load it cannot drive is a usage error
   // now, not a failed run after minutes of start-up.
   for (const run of plan.runs) {
     const name = engineFor(run, opts.engine)
     try {
-      createEngine(name).plan(run.workload)
+      makeEngine(name).plan(run.workload)
     } catch (error) {
       throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'open' ? 'autocannon' : 'open'}, or leave --engine out to pick by load model`)
     }
@@ -95,14 +103,16 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
       continue
     }
     notify(reporters, 'onRunStart', run, index, plan.runs.length)
-    const engine = createEngine(engineFor(run, opts.engine))
+    const engine = makeEngine(engineFor(run, opts.engine))
+    const logDir = path.join(opts.outDir, 'logs', runFolder(index, run))
     const result = await executeRun(run, {
       scenario,
       engine,
-      environment: createEnvironment(scenario, path.join(opts.outDir, 'logs', runFolder(index, run)), pidFile),
-      logDir: path.join(opts.outDir, 'logs', runFolder(index, run)),
+      environment: opts.environmentFactory?.(logDir, pidFile) ?? createEnvironment(scenario, logDir, pidFile),
+      logDir,
       signal,
       reporters,
+      thresholds,
     })
     suite.runs.push(result)
     notify(reporters, 'onRunEnd', result)
@@ -110,7 +120,7 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
     await writeReports(suite, opts.outDir, { only: ['results.json'] }).catch(() => undefined)
     if (run.rampLabel !== undefined && run.stressRate !== undefined && scenario.slo && run.repetition === scenario.repetitions) {
       const points = kneePoints.get(run.rampLabel) ?? []
-      points.push(kneePoint(run, suite.runs.filter((r) => r.cellLabel === run.cellLabel && r.status === 'ok'), scenario))
+      points.push(kneePoint(run, suite.runs.filter((r) => r.cellLabel === run.cellLabel), scenario))
       kneePoints.set(run.rampLabel, points)
       if (safely(() => isPastKnee(points, scenario.slo!), false)) pastKnee.add(run.rampLabel)
     }
@@ -124,20 +134,12 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
     null,
     (e) => notes.push(`analysis failed: ${e}`),
   )
-  const thresholds = safely(() => evaluateThresholds(suite), [], (e) => notes.push(`threshold evaluation failed: ${e}`))
-  const gates: GateResult = { passed: thresholds.every((t) => t.passed), thresholds }
-  if (baseline && opts.baselineFile) {
-    const tolerance = opts.tolerance ?? 0.05
-    const result = safely(
-      () => compareToBaseline(suite, baseline, { tolerance }),
-      null,
-      (e) => notes.push(`baseline comparison failed: ${e}`),
-    )
-    if (result) {
-      gates.baseline = { ...result, file: opts.baselineFile }
-      gates.passed &&= result.passed
-    }
-  }
+  const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE
+  const gates: GateResult = safely(
+    () => evaluateGates(suite, baseline ? { baseline: { suite: baseline, tolerance, file: opts.baselineFile } } : {}),
+    { passed: false, thresholds: [] },
+    (e) => notes.push(`gate evaluation failed: ${e}`),
+  )
   suite.gates = gates
   if (suite.analysis) suite.analysis.notes.push(...notes)
   suite.verdict = safely(() => decideVerdict(suite), fallbackVerdict(suite), (e) => notes.push(`verdict failed: ${e}`))
@@ -163,18 +165,12 @@ function runFolder(index: number, run: PlannedRun): string {
   return `${String(index + 1).padStart(2, '0')}-${slug}`
 }
 
+/** The knee point of a finished stress step (its last repetition that measured something). */
 function kneePoint(run: PlannedRun, runs: RunResult[], scenario: Scenario): KneePoint {
-  const slo = scenario.slo!
-  const avg = (f: (r: RunResult) => number): number => (runs.length === 0 ? 0 : runs.reduce((s, r) => s + f(r), 0) / runs.length)
-  const latency = runs.length === 0 ? Number.POSITIVE_INFINITY : avg((r) => r.metrics.http_req_duration[slo.latency.stat])
-  const errorRate = runs.length === 0 ? 1 : avg((r) => r.metrics.http_req_failed.rate)
-  return {
-    offeredRps: run.stressRate ?? 0,
-    achievedRps: avg((r) => r.metrics.http_reqs.rate),
-    latency,
-    errorRate,
-    sloOk: latency < slo.latency.belowMs && errorRate <= slo.maxErrorRate,
-  }
+  const measured = runs.filter((r) => r.metrics.http_reqs.count > 0)
+  const last = measured.at(-1)
+  if (!last) return { offeredRps: run.stressRate ?? 0, achievedRps: 0, latency: Number.POSITIVE_INFINITY, errorRate: 1, sloOk: false }
+  return kneePointFromRun(last, scenario.slo)
 }
 
 function readBaseline(file: string): SuiteResult {

@@ -28,7 +28,7 @@ export async function verifyWrites(target: URL, versions: VersionTracker, signal
 
   const readOnce = async (id: string, acked: number): Promise<Verdict> => {
     try {
-      const res = await pool.request({ method: 'GET', path: `/customers/${encodeURIComponent(id)}`, signal })
+      const res = await pool.request({ method: 'GET', path: `/customers/${encodeURIComponent(id)}` })
       const text = await res.body.text()
       if (res.statusCode === 404) return 'lost'
       if (res.statusCode !== 200) return 'unverified'
@@ -41,7 +41,7 @@ export async function verifyWrites(target: URL, versions: VersionTracker, signal
   }
 
   const worker = async (): Promise<void> => {
-    for (let next = entries.next(); !next.done; next = entries.next()) {
+    for (let next = entries.next(); !next.done && !signal.aborted; next = entries.next()) {
       const [id, acked] = next.value
       let verdict: Verdict = 'unverified'
       let sawDefinite = false
@@ -58,10 +58,17 @@ export async function verifyWrites(target: URL, versions: VersionTracker, signal
     }
   }
 
+  // One abort listener for the whole read-back (not one per request): destroying the pool
+  // fails every outstanding read at once.
+  const onAbort = (): void => void pool.destroy().catch(() => undefined)
+  signal.throwIfAborted()
+  signal.addEventListener('abort', onAbort, { once: true })
   try {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   } finally {
-    await pool.close().catch(() => undefined)
+    signal.removeEventListener('abort', onAbort)
+    if (!pool.destroyed) await pool.close().catch(() => undefined)
   }
+  signal.throwIfAborted()
   return result
 }

@@ -104,10 +104,18 @@ export class CrmService {
   async updateCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
     assertCustomerId(id)
     const shard = this.partition.shardFor(id)
-    const current = await this.onShard(shard, (s) => s.getCustomer(id))
-    if (current === null) throw notFound(id)
-    const newEmail = patch.email !== undefined && patch.email.toLowerCase() !== current.email.toLowerCase() ? patch.email : null
-    if (newEmail !== null) await this.claimEmailOrThrow(newEmail, id)
+    // Only an email change needs the current record (to move the claim); other patches go straight to the shard.
+    let newEmail: string | null = null
+    let oldEmail: string | null = null
+    if (patch.email !== undefined) {
+      const current = await this.onShard(shard, (s) => s.getCustomer(id))
+      if (current === null) throw notFound(id)
+      if (patch.email.toLowerCase() !== current.email.toLowerCase()) {
+        newEmail = patch.email
+        oldEmail = current.email
+        await this.claimEmailOrThrow(newEmail, id)
+      }
+    }
     let updated: Customer | null
     try {
       updated = await this.onShard(shard, (s) => s.updateCustomer(id, patch, new Date(this.now()).toISOString()))
@@ -116,11 +124,11 @@ export class CrmService {
       throw error
     }
     if (updated === null) {
-      // Deleted between our read and the update.
+      // Unknown id, or deleted between our read and the update.
       if (newEmail !== null) await this.releaseEmailQuietly(newEmail, id)
       throw notFound(id)
     }
-    if (newEmail !== null) await this.releaseEmailQuietly(current.email, id)
+    if (oldEmail !== null) await this.releaseEmailQuietly(oldEmail, id)
     await this.cache.afterWrite(customerCacheKey(id), updated)
     await this.cache.afterWrite(customer360CacheKey(id), null)
     return updated

@@ -161,9 +161,11 @@ export async function runReplicaCli(argv: string[]): Promise<void> {
   try {
     replica = await startReplica(options)
   } catch (error) {
-    process.stderr.write(`replica failed to start: ${error instanceof Error ? error.message : String(error)}\n`)
-    // A flag value the strategies refuse (e.g. an option range) is a configuration error.
-    process.exit(error instanceof Error && /^(unknown|partition|--)/.test(error.message) ? 2 : 1)
+    const message = error instanceof Error ? error.message : String(error)
+    const inUse = (error as { code?: unknown }).code === 'EADDRINUSE'
+    process.stderr.write(`replica failed to start: ${message}${inUse ? ` (port ${options.port} is taken: pick another --port, or 0 for any free port)` : ''}\n`)
+    // A taken port or a flag value the strategies refuse (they name the flag) is a configuration error.
+    process.exit(inUse || /^(unknown|partition|--)/.test(message) ? 2 : 1)
   }
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {

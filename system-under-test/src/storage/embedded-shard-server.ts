@@ -62,13 +62,21 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   if (!type.startsWith('application/json')) throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json')
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > MAX_RPC_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `body over ${MAX_RPC_BODY_BYTES} bytes`)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_RPC_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `body over ${MAX_RPC_BODY_BYTES} bytes`)
-    chunks.push(chunk as Buffer)
-  }
+  // Plain 'data' events rather than `for await`: no async iterator per request on the hot path.
+  const { chunks, size } = await new Promise<{ chunks: Buffer[]; size: number }>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_RPC_BODY_BYTES) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(new HttpError(413, 'payload_too_large', `body over ${MAX_RPC_BODY_BYTES} bytes`))
+      } else chunks.push(chunk)
+    })
+    req.once('end', () => resolve({ chunks, size }))
+    req.once('error', reject)
+  })
   try {
     return JSON.parse(Buffer.concat(chunks, size).toString('utf8'))
   } catch {

@@ -152,9 +152,9 @@ export class MemoryShardStore implements ShardStore {
 
   /**
    * Name matches come in (nameKey, id) order straight from the name index, starting after the
-   * cursor. Email matches are in email order, so they are collected from the email index's prefix
-   * range (only those whose name does not match too, and only after the cursor), sorted, and
-   * merged in. Cost follows the number of matches, never the shard size.
+   * cursor. Email matches are in email order, so the email index's prefix range is walked for
+   * those whose name does not match too (and lie after the cursor), keeping the best `limit`,
+   * which are merged in. Cost follows the number of matches, never the shard size.
    */
   async searchCustomers(prefix: string, limit: number, after: SearchPosition | null): Promise<SearchPage> {
     if (limit <= 0) return { items: [] }
@@ -169,15 +169,24 @@ export class MemoryShardStore implements ShardStore {
       byName.push(this.customers.get(this.byName.idAt(i)) as CustomerRow)
     }
 
+    // Only the best `limit` email-only matches can make the page, and none after the last name
+    // match when the name walk already filled it: keep a small sorted top-k instead of sorting all.
     const byEmailOnly: CustomerRow[] = []
+    const cmp = (x: CustomerRow, y: CustomerRow): number => compareKeyId(x.nameKey, x.customer.id, y.nameKey, y.customer.id)
+    const bound = byName.length === limit ? byName[limit - 1] : null
     // With an empty prefix every name matches, so the email index has nothing to add.
     if (p !== '') {
       for (let j = this.byEmail.lowerBound(p, ''); j < this.byEmail.size; j++) {
         if (!this.byEmail.keyAt(j).startsWith(p)) break
         const row = this.customers.get(this.byEmail.idAt(j)) as CustomerRow
-        if (!row.nameKey.startsWith(p) && isAfter(row)) byEmailOnly.push(row)
+        if (row.nameKey.startsWith(p) || !isAfter(row)) continue
+        if (bound !== null && cmp(row, bound) >= 0) continue
+        if (byEmailOnly.length === limit && cmp(row, byEmailOnly[limit - 1]) >= 0) continue
+        let at = byEmailOnly.length
+        while (at > 0 && cmp(byEmailOnly[at - 1], row) > 0) at--
+        byEmailOnly.splice(at, 0, row)
+        if (byEmailOnly.length > limit) byEmailOnly.pop()
       }
-      byEmailOnly.sort((a, b) => compareKeyId(a.nameKey, a.customer.id, b.nameKey, b.customer.id))
     }
 
     const items: Customer[] = []

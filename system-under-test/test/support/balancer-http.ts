@@ -47,19 +47,20 @@ export interface LoadResult {
 }
 
 /**
- * A bounded closed-loop load: `concurrency` workers send `total` requests in all, each worker
- * waiting for its answer before the next. Never unbounded: total and concurrency are both fixed.
+ * A bounded closed-loop load: `concurrency` workers send `total` requests in all (or fewer, when
+ * `durationMs` passes first), each worker waiting for its answer before the next. Never unbounded.
  */
 export async function runLoad(
   baseUrl: string,
-  options: { total: number; concurrency: number; path?: (i: number) => string; method?: string; headers?: (i: number) => Record<string, string>; body?: (i: number) => unknown },
+  options: { total: number; concurrency: number; durationMs?: number; path?: (i: number) => string; method?: string; headers?: (i: number) => Record<string, string>; body?: (i: number) => unknown },
 ): Promise<LoadResult[]> {
   const results: LoadResult[] = []
   let next = 0
+  const deadline = options.durationMs === undefined ? Infinity : performance.now() + options.durationMs
   const worker = async () => {
     for (;;) {
       const i = next++
-      if (i >= options.total) return
+      if (i >= options.total || performance.now() >= deadline) return
       const started = performance.now()
       try {
         const answer = await send(baseUrl, options.path?.(i) ?? '/customers', { method: options.method, headers: options.headers?.(i), body: options.body?.(i) })
@@ -70,5 +71,41 @@ export async function runLoad(
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, worker))
+  return results
+}
+
+/**
+ * A bounded open-model load: requests start at a fixed rate whatever the answers do (as real
+ * users arrive), for `durationMs`. Latency is measured from each request's intended start, so a
+ * stalled backend cannot hide behind a slowed generator. In flight is capped at `maxInFlight`
+ * (a request over the cap is recorded with status -1, never silently delayed).
+ */
+export async function runOpenLoad(
+  baseUrl: string,
+  options: { ratePerSec: number; durationMs: number; maxInFlight?: number; path: (i: number) => string },
+): Promise<LoadResult[]> {
+  const results: LoadResult[] = []
+  const pending: Promise<void>[] = []
+  const maxInFlight = options.maxInFlight ?? 1000
+  const start = performance.now()
+  const total = Math.floor((options.ratePerSec * options.durationMs) / 1000)
+  let inFlight = 0
+  for (let i = 0; i < total; i++) {
+    const intended = start + (i * 1000) / options.ratePerSec
+    const wait = intended - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    if (inFlight >= maxInFlight) {
+      results.push({ index: i, status: -1, backend: null, latencyMs: 0, error: 'dropped: in-flight cap reached' })
+      continue
+    }
+    inFlight++
+    pending.push(
+      send(baseUrl, options.path(i)).then(
+        (answer) => void results.push({ index: i, status: answer.status, backend: answer.backend, latencyMs: performance.now() - intended }),
+        (err: unknown) => void results.push({ index: i, status: 0, backend: null, latencyMs: performance.now() - intended, error: String(err) }),
+      ).finally(() => void inFlight--),
+    )
+  }
+  await Promise.all(pending)
   return results
 }

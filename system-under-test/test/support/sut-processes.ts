@@ -33,6 +33,12 @@ export interface SpawnOptions {
 
 const running = new Set<SpawnedRole>()
 
+const OUTPUT_TAIL_CHARS = 256 * 1024
+
+function keepTail(text: string): string {
+  return text.length > OUTPUT_TAIL_CHARS ? text.slice(-OUTPUT_TAIL_CHARS) : text
+}
+
 function assertBuilt(): void {
   if (!existsSync(SUT_MAIN)) throw new Error(`${SUT_MAIN} does not exist: run \`npm run build\` before the process-level tests`)
 }
@@ -56,8 +62,9 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  // Long benchmark runs must not grow memory: keep the tail of each stream only.
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = keepTail(stdout + chunk)))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = keepTail(stderr + chunk)))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
 
   const spawned: SpawnedRole = {

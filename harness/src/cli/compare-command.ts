@@ -1,0 +1,127 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { BASELINE_METRICS, compareToBaseline, DEFAULT_TOLERANCE, type BaselineGate } from '../gates/baseline.js'
+import { loadResultsFile } from '../gates/load-results-file.js'
+import { escapeMarkdown } from '../report/markdown-summary.js'
+
+// `loadlab compare <baseline.json> <current.json> [--tolerance 0.05] [--out DIR]`
+//
+// EXIT-CODE CONVENTION of this file and capacity-commands.ts (read by the root program in
+// loadlab.ts): command handlers never call process.exit and never set process.exitCode. A
+// non-zero outcome is THROWN as a `CliExit` (or another error with a numeric `exitCode`, such as
+// ResultsFileError with 2); the root program prints its message (when non-empty) to stderr and
+// exits with `exitCode`. Normal output goes through the `io` given at registration (stdout by
+// default), so tests capture it without touching the process.
+//   0  no significant regression
+//   99 a significant regression beyond the tolerance (see gates/baseline.ts for the rule)
+//   2  an unreadable or invalid file, or a bad flag (the message names the file or flag)
+
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'CliExit'
+  }
+}
+
+export interface CliIo {
+  /** Called with each chunk of normal output (stdout by default). */
+  out(text: string): void
+  /** Called with human-facing side notes (stderr by default). */
+  err(text: string): void
+}
+
+export const processIo: CliIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+}
+
+/** Parses a ratio flag like --tolerance 0.05 or --headroom 0.3; throws CliExit(2) naming the flag. */
+export function parseShare(flag: string, text: string, { max = 1, allowMax = false } = {}): number {
+  const r = z.coerce.number().finite().min(0).safeParse(text)
+  if (!r.success || r.data > max || (!allowMax && r.data === max) || text.trim() === '') {
+    throw new CliExit(2, `${flag} ${JSON.stringify(text)}: give a share between 0 and ${max}${allowMax ? '' : ' (exclusive)'}, e.g. 0.05 for 5%`)
+  }
+  return r.data
+}
+
+function fmtValue(metric: string, v: number): string {
+  if (metric === 'error_rate') return `${(v * 100).toFixed(2)}%`
+  if (metric === 'rps') return `${v.toFixed(1)} req/s`
+  return `${v.toFixed(2)} ms`
+}
+
+function fmtChange(metric: string, change: number, ci: [number, number]): string {
+  const sign = (x: number) => (x >= 0 ? '+' : '')
+  if (metric === 'error_rate') return `${sign(change)}${(change * 100).toFixed(2)} pp (95% CI ${sign(ci[0])}${(ci[0] * 100).toFixed(2)} to ${sign(ci[1])}${(ci[1] * 100).toFixed(2)} pp)`
+  return `${sign(change)}${(change * 100).toFixed(1)}% (95% CI ${sign(ci[0])}${(ci[0] * 100).toFixed(1)}% to ${sign(ci[1])}${(ci[1] * 100).toFixed(1)}%)`
+}
+
+/** Plain-text report of a comparison, one line per cell and metric. */
+export function formatComparison(gate: BaselineGate, baselineFile: string, currentFile: string): string {
+  const lines = [`compare ${baselineFile} (baseline) -> ${currentFile} (current), tolerance ${(gate.tolerance * 100).toFixed(1)}%`]
+  if (gate.changes.length === 0) lines.push('no cell of the current results exists in the baseline: nothing to compare (cell labels must match)')
+  const width = Math.max(4, ...gate.changes.map((c) => c.cellLabel.length))
+  for (const c of gate.changes) {
+    const verdict = c.regression ? 'REGRESSION' : c.significant ? 'changed (within tolerance or better)' : 'no significant change'
+    lines.push(`  ${c.cellLabel.padEnd(width)}  ${c.metric.padEnd(10)}  ${fmtValue(c.metric, c.baseline).padStart(13)} -> ${fmtValue(c.metric, c.current).padStart(13)}  ${fmtChange(c.metric, c.relChange, c.ci)}  ${verdict}`)
+  }
+  const regressions = gate.changes.filter((c) => c.regression)
+  lines.push(regressions.length > 0 ? `${regressions.length} significant regression${regressions.length === 1 ? '' : 's'} beyond the tolerance` : gate.passed ? 'no significant regression beyond the tolerance' : 'the comparison failed')
+  return `${lines.join('\n')}\n`
+}
+
+function markdown(gate: BaselineGate, baselineFile: string, currentFile: string): string {
+  const rows = gate.changes.map((c) => `| ${c.regression ? '❌' : c.significant ? '≠' : '·'} | ${escapeMarkdown(c.cellLabel)} | ${c.metric} | ${fmtValue(c.metric, c.baseline)} | ${fmtValue(c.metric, c.current)} | ${fmtChange(c.metric, c.relChange, c.ci)} |`)
+  return [
+    `## LoadLab compare: ${escapeMarkdown(baselineFile)} → ${escapeMarkdown(currentFile)}`,
+    '',
+    `${gate.passed ? '✅ no significant regression' : '❌ regression'} (tolerance ${(gate.tolerance * 100).toFixed(1)}%)`,
+    '',
+    '| | cell | metric | baseline | current | change |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n')
+}
+
+export interface CompareOptions {
+  tolerance: number
+  out?: string
+}
+
+/** The command's work, callable without commander: returns the gate, throws CliExit on 99/2. */
+export function runCompare(baselineFile: string, currentFile: string, opts: CompareOptions, io: CliIo = processIo): BaselineGate {
+  const baseline = loadResultsFile(baselineFile)
+  const current = loadResultsFile(currentFile)
+  const gate = compareToBaseline(current, baseline, { tolerance: opts.tolerance, file: baselineFile })
+  io.out(formatComparison(gate, baselineFile, currentFile))
+  if (opts.out) {
+    mkdirSync(opts.out, { recursive: true })
+    writeFileSync(path.join(opts.out, 'comparison.json'), `${JSON.stringify({ baseline: baselineFile, current: currentFile, metrics: BASELINE_METRICS, ...gate }, null, 2)}\n`)
+    writeFileSync(path.join(opts.out, 'comparison.md'), markdown(gate, baselineFile, currentFile))
+    io.err(`wrote ${path.join(opts.out, 'comparison.json')} and comparison.md\n`)
+  }
+  if (!gate.passed) {
+    throw new CliExit(99, gate.changes.length === 0 ? `${baselineFile} and ${currentFile} share no cell: nothing could be compared` : 'significant regression beyond the tolerance (see above)')
+  }
+  return gate
+}
+
+export function registerCompareCommand(program: Command, io: CliIo = processIo): Command {
+  return program
+    .command('compare')
+    .description('compare two results.json files metric by metric with confidence intervals; exit 99 only on a significant regression beyond the tolerance')
+    .argument('<baseline>', 'results.json of the reference run (the old build)')
+    .argument('<current>', 'results.json of the run to judge (the new build)')
+    .option('--tolerance <share>', 'relative change tolerated for throughput and latency, e.g. 0.05 = 5% (error rate: tolerance/10 absolute)', String(DEFAULT_TOLERANCE))
+    .option('--out <dir>', 'also write comparison.json and comparison.md into this folder')
+    .action((baselineFile: string, currentFile: string, flags: { tolerance: string; out?: string }) => {
+      const tolerance = parseShare('--tolerance', flags.tolerance)
+      runCompare(baselineFile, currentFile, { tolerance, ...(flags.out ? { out: flags.out } : {}) }, io)
+    })
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { makeSuiteResult, type RunSpec } from '../../test/fixtures/suite-fixtures.js'
+import { analyzeSuite } from '../analysis/analyze-suite.js'
+import { uslThroughput } from '../analysis/usl-fit.js'
+import type { SuiteResult } from '../results/results-schema.js'
+import { compareToBaseline } from './baseline.js'
+import { evaluateGates } from './evaluate-gates.js'
+import { decideVerdict } from './verdict.js'
+
+function finish(suite: SuiteResult, opts: Parameters<typeof analyzeSuite>[1] = {}, baseline?: SuiteResult): SuiteResult {
+  suite.analysis = analyzeSuite(suite, opts)
+  suite.gates = evaluateGates(suite, baseline ? { baseline: { suite: baseline, tolerance: 0.05, file: 'old.json' } } : {})
+  suite.verdict = decideVerdict(suite)
+  return suite
+}
+
+const reps = (spec: RunSpec, seed: number): RunSpec[] => [1, 2, 3].map((repetition) => ({ ...spec, repetition, seed: seed + repetition }))
+
+describe('decideVerdict', () => {
+  it('states the winner with its interval and the gates in one sentence', () => {
+    const suite = finish(makeSuiteResult({
+      thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
+      runs: [...reps({ cell: { cache: 'none' }, medianMs: 10 }, 0), ...reps({ cell: { cache: 'lru' }, medianMs: 6 }, 10)],
+    }))
+    expect(suite.verdict.text).toMatch(/^cache=lru beats cache=none on p95 latency by \d+% \(95% CI \d+%–\d+%\); all 12 thresholds passed\.$/)
+    expect(suite.verdict).toMatchObject({ passed: true, exitCode: 0 })
+  })
+
+  it('fails with 99 and names the threshold and its measured value', () => {
+    const suite = finish(makeSuiteResult({ thresholds: { http_req_duration: ['p(95)<5'] }, runs: [{ medianMs: 10 }] }))
+    expect(suite.verdict.exitCode).toBe(99)
+    expect(suite.verdict.passed).toBe(false)
+    expect(suite.verdict.text).toMatch(/1 of 1 threshold failed \(first: http_req_duration p\(95\)<5 on default #1: measured 2\d\.\d+\)/)
+  })
+
+  it('fails with 99 on a baseline regression and passes on noise', () => {
+    const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }] })
+    const slower = finish(makeSuiteResult({ runs: [{ medianMs: 14, seed: 2 }] }), {}, old)
+    expect(slower.verdict.exitCode).toBe(99)
+    expect(slower.verdict.text).toMatch(/regression against the baseline: p95 \+\d+\.\d% on default/)
+    const same = finish(makeSuiteResult({ runs: [{ medianMs: 10, seed: 3 }] }), {}, old)
+    expect(same.verdict.exitCode).toBe(0)
+    expect(same.verdict.text).toMatch(/no significant regression against the baseline \(tolerance 5%\)/)
+    expect(compareToBaseline(same, old, { tolerance: 0.05 }).passed).toBe(true)
+  })
+
+  it('states the capacity plan', () => {
+    const truth = { sigma: 0.05, kappa: 0.005, lambda: 900 }
+    const suite = finish(makeSuiteResult({ kind: 'scale-out', runs: [1, 2, 3, 4, 6].map((n) => ({ cell: { replicas: n }, rps: uslThroughput(truth, n), seed: n, noise: 0.01 })) }), { targetRps: 2000, headroom: 0.3 })
+    expect(suite.verdict.text).toMatch(/\d replicas serve 2,000 req\/s with 30% headroom/)
+  })
+
+  it('exits 1 when a run failed without any gate failing', () => {
+    const suite = makeSuiteResult({ runs: [{ status: 'failed' }] })
+    suite.runs[0].error = 'replica 2 did not start'
+    finish(suite)
+    expect(suite.verdict.exitCode).toBe(1)
+    expect(suite.verdict.text).toMatch(/1 run failed \(default #1: replica 2 did not start\)/)
+  })
+})

@@ -1,0 +1,74 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { LOADLAB_BIN, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
+
+// The CLI's answers to mistakes a user makes (exit 2 and a message naming the input), and doctor.
+const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('loadlab usage errors', () => {
+  it('a scenario with a bad matrix value exits 2 naming the file, the field path and the allowed values', async () => {
+    const file = path.join(dir, 'bad.ts')
+    writeFileSync(
+      file,
+      `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}
+export default defineScenario({
+  name: 'bad', kind: 'comparison', description: '',
+  topology: { replicas: 1 },
+  matrix: { 'cache.strategy': ['lru', 'mru'] },
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 },
+  load: { model: 'closed', connections: 1, durationS: 1 },
+} as never)
+`,
+    )
+    const run = runLoadlab(['run', file, '--out', path.join(dir, 'out-bad')])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toContain(file)
+    expect(run.stderr()).toContain('matrix["cache.strategy"][1] = "mru"')
+    expect(run.stderr()).toContain('allowed: none, lru, lfu, ttl, redis')
+  })
+
+  it('an unknown engine exits 2 naming the flag and the engines', async () => {
+    const run = runLoadlab(['run', 'quickstart', '--engine', 'wrk'])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(/--engine.*wrk.*autocannon, open/s)
+  })
+
+  it('a non-numeric tolerance exits 2 naming the flag', async () => {
+    const run = runLoadlab(['run', 'quickstart', '--tolerance', 'five'])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(/--tolerance.*"five" is not a tolerance/s)
+  })
+
+  it('an engine that cannot drive the load exits 2 before starting anything', async () => {
+    const run = runLoadlab(['run', 'stress', '--quick', '--engine', 'autocannon', '--out', path.join(dir, 'out-engine')])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(/--engine autocannon cannot run/)
+  })
+
+  it('an unknown scenario name exits 2 and lists the shipped ones', async () => {
+    const run = runLoadlab(['run', 'quikstart'])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(/scenario "quikstart" not found.*quickstart/s)
+  })
+
+  it('says to build first when the harness is not built', async () => {
+    mkdirSync(path.join(dir, 'bin'), { recursive: true })
+    const bin = path.join(dir, 'bin', 'loadlab.js')
+    copyFileSync(LOADLAB_BIN, bin)
+    const { spawnSync } = await import('node:child_process')
+    const result = spawnSync(process.execPath, [bin, 'doctor'], { encoding: 'utf8' })
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('run `npm run build` (or `make build`) first')
+  })
+
+  it('doctor reports each piece and what a missing one disables', async () => {
+    const run = runLoadlab(['doctor'], { PATH: '/nonexistent', K6_BIN: '' })
+    expect(await run.exited).toBe(0)
+    expect(run.stdout()).toMatch(/missing\s+redis-server\s+not found\s+-> disables cache strategy "redis"/)
+    expect(run.stdout()).toMatch(/ok\s+node/)
+    expect(run.stdout()).toMatch(/missing\s+k6 .*disables the k6 engine/)
+  })
+})

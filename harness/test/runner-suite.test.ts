@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EngineContext, LoadEngine } from '../src/engines/load-engine.js'
+import type { Environment, StartedEnvironment } from '../src/environment/environment.js'
+import type { EngineSummary, Sample } from '../src/metrics/sample.js'
+import type { SuiteResult } from '../src/results/results-schema.js'
+import { runSuite } from '../src/runner/run-suite.js'
+import { validateScenario } from '../src/scenario/validate-scenario.js'
+import type { Workload } from '../src/workload/workload.js'
+
+// The suite's control flow with a fake engine and a fake environment (a tiny HTTP server that
+// accepts the seeding): failures do not stop the suite, stress ramps stop past the knee,
+// abortOnFail stops a run, Ctrl-C keeps finished runs, and reports are always written.
+
+let server: http.Server
+let target: URL
+beforeAll(async () => {
+  let next = 0
+  server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (d: Buffer) => (body += d.toString()))
+    req.on('end', () => {
+      const n = req.url === '/admin/customers/bulk' ? (JSON.parse(body) as { customers: unknown[] }).customers.length : 0
+      res.writeHead(req.url === '/admin/customers/bulk' ? 201 : 200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ids: Array.from({ length: n }, () => `c${next++}`) }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  target = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+function outDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'loadlab-suite-'))
+  dirs.push(d)
+  return d
+}
+
+/** Latency grows with the offered rate beyond 300 req/s: a knee at 300. */
+class FakeEngine implements LoadEngine {
+  readonly name = 'open' as const
+  runs = 0
+  constructor(
+    private readonly onRun?: (ctx: EngineContext, n: number) => void,
+    /** Waits before the tick so the recorder's live view (last full second) has the samples. */
+    private readonly tickDelayMs = 0,
+  ) {}
+  plan(w: Workload) {
+    return [{ startS: 0, durationS: 1, description: `fake ${w.load.model}` }]
+  }
+  async run(w: Workload, _target: URL, ctx: EngineContext): Promise<EngineSummary> {
+    this.runs++
+    this.onRun?.(ctx, this.runs)
+    const rate = w.load.model === 'open' ? (w.load.rate ?? 100) : 100
+    const latency = rate > 300 ? 500 : 10
+    const now = Date.now()
+    const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ t: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
+    ctx.sink.add(batch)
+    if (this.tickDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tickDelayMs))
+    ctx.onTick?.({ elapsedS: 1, totalS: 1, offeredRate: rate })
+    return { engine: 'open', durationS: 1, sent: rate, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
+  }
+}
+
+function fakeEnvironment(failOn: Set<number>, counter = { n: 0 }): () => Environment {
+  return () => ({
+    name: 'fake',
+    async start(): Promise<StartedEnvironment> {
+      counter.n++
+      if (failOn.has(counter.n)) throw new Error(`member replica-1 would not start (attempt ${counter.n})`)
+      return {
+        entrypoint: () => target,
+        members: () => [],
+        fault: () => Promise.resolve('ok'),
+        stop: () => Promise.resolve(),
+        [Symbol.asyncDispose]: () => Promise.resolve(),
+      }
+    },
+  })
+}
+
+const base = {
+  name: 'fake',
+  kind: 'comparison',
+  topology: { replicas: 1 },
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 },
+  load: { model: 'open', rate: 100, durationS: 1 },
+}
+
+describe('runSuite', () => {
+  it('records a failed run with its error and goes on with the next', async () => {
+    const scenario = validateScenario({ ...base, matrix: { 'cache.strategy': ['none', 'lru', 'lfu'] } }, 'fake.ts')
+    const dir = outDir()
+    const { suite } = await runSuite(scenario, { outDir: dir, engineFactory: () => new FakeEngine(), environmentFactory: fakeEnvironment(new Set([2])) })
+    expect(suite.runs.map((r) => r.status)).toEqual(['ok', 'failed', 'ok'])
+    expect(suite.runs[1].error).toMatch(/replica-1 would not start/)
+    expect(suite.runs[0].metrics.http_reqs.count).toBe(100)
+    expect(suite.verdict.passed).toBe(false)
+    const written = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as SuiteResult
+    expect(written.runs).toHaveLength(3)
+  })
+
+  it('stops a stress ramp once past the knee', async () => {
+    const scenario = validateScenario(
+      { ...base, kind: 'stress', stress: { startRate: 100, step: 100, maxRate: 1000, stepDurationS: 1 }, slo: { latency: { stat: 'p95', belowMs: 100 }, maxErrorRate: 0.01 } },
+      'fake.ts',
+    )
+    const engine = new FakeEngine()
+    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
+    // 100, 200, 300 meet the SLO; 400 and 500 fail it: two failing steps in a row end the ramp.
+    expect(suite.runs.map((r) => r.cell.rate)).toEqual([100, 200, 300, 400, 500])
+  })
+
+  it('stops a run when an abortOnFail threshold fails, and the gate fails', async () => {
+    const scenario = validateScenario(
+      { ...base, load: { model: 'open', rate: 1000, durationS: 1 }, thresholds: { http_req_duration: [{ threshold: 'p(95)<100', abortOnFail: true }] } },
+      'fake.ts',
+    )
+    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(undefined, 1100), environmentFactory: fakeEnvironment(new Set()) })
+    expect(suite.runs[0].status).toBe('aborted')
+    expect(suite.runs[0].error).toMatch(/p\(95\)<100 failed/)
+    expect(suite.gates?.passed).toBe(false)
+    expect(suite.verdict.exitCode).toBe(99)
+  })
+
+  it('on abort keeps the finished runs, marks the current one, skips the rest and still writes reports', async () => {
+    const scenario = validateScenario({ ...base, repetitions: 4 }, 'fake.ts')
+    const controller = new AbortController()
+    const dir = outDir()
+    const engine = new FakeEngine((_ctx, n) => {
+      if (n === 2) controller.abort(new Error('SIGINT'))
+    })
+    const outcome = await runSuite(scenario, { outDir: dir, signal: controller.signal, engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
+    expect(outcome.aborted).toBe(true)
+    expect(outcome.suite.runs.map((r) => r.status)).toEqual(['ok', 'aborted'])
+    expect(outcome.suite.verdict.exitCode).toBe(130)
+    expect(JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')).runs).toHaveLength(2)
+  })
+
+  it('refuses an unreadable baseline before running anything', async () => {
+    const scenario = validateScenario(base, 'fake.ts')
+    const engine = new FakeEngine()
+    await expect(
+      runSuite(scenario, { outDir: outDir(), baselineFile: '/nonexistent/results.json', engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) }),
+    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--baseline \/nonexistent\/results.json/) })
+    expect(engine.runs).toBe(0)
+  })
+})

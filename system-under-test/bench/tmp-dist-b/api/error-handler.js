@@ -1,0 +1,55 @@
+import { DomainError, OverloadedError } from '../domain/domain-errors.js';
+export function sendError(res, status, code, message, details) {
+    const body = { error: details === undefined ? { code, message } : { code, message, details } };
+    res.status(status).json(body);
+}
+const DOMAIN_STATUS = { not_found: 404, email_taken: 409, validation_failed: 400, overloaded: 503, shard_unavailable: 503 };
+export function errorHandler(options) {
+    const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    return (error, _req, res, next) => {
+        if (res.headersSent) {
+            next(error);
+            return;
+        }
+        if (error instanceof DomainError) {
+            if (error instanceof OverloadedError)
+                res.setHeader('Retry-After', String(error.retryAfterSeconds));
+            sendError(res, DOMAIN_STATUS[error.code] ?? 400, error.code, error.message, error.details);
+            return;
+        }
+        const e = (typeof error === 'object' && error !== null ? error : {});
+        switch (e.type) {
+            case 'entity.parse.failed':
+                sendError(res, 400, 'invalid_json', 'request body is not valid JSON: send a JSON object with Content-Type: application/json');
+                return;
+            case 'entity.too.large':
+                sendError(res, 413, 'payload_too_large', `request body is larger than ${options.jsonLimitText}: send a smaller body`);
+                return;
+            case 'encoding.unsupported':
+            case 'charset.unsupported':
+                sendError(res, 415, 'unsupported_media_type', 'request body must be JSON encoded as UTF-8 (Content-Type: application/json)');
+                return;
+        }
+        const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+        if (status >= 400 && status < 500) {
+            sendError(res, status, 'bad_request', typeof e.message === 'string' ? e.message : 'bad request');
+            return;
+        }
+        log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        sendError(res, 500, 'internal', 'internal error: the replica logged the cause');
+    };
+}
+/** 404 for any route the API does not have. */
+export const routeNotFound = (req, res) => {
+    sendError(res, 404, 'route_not_found', `no route ${req.method} ${req.path}: see system-under-test/README.md for the API`);
+};
+/** A request that carries a body must say it is JSON; anything else is a 415 before parsing. */
+export const requireJsonBody = (req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (hasBody && req.is('application/json') === false) {
+        sendError(res, 415, 'unsupported_media_type', `request body must be JSON (Content-Type: application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`);
+        return;
+    }
+    next();
+};
+//# sourceMappingURL=error-handler.js.map

@@ -1,0 +1,72 @@
+import { Backend } from './backend.js';
+import { UnknownBackendError } from './balancer-control.js';
+/**
+ * The configured backends and their passive health: consecutive connect errors or 5xx answers
+ * eject a backend for `ejectMs`; any good answer resets the count.
+ */
+export class BackendSet {
+    options;
+    list;
+    metrics = null;
+    constructor(options) {
+        this.options = options;
+        this.list = options.backends.map((url, i) => new Backend(url, options.weights?.[i] ?? 1, options.connectionsPerBackend));
+    }
+    /** Called once after the metrics exist (they read this set's state at scrape time). */
+    attachMetrics(metrics) {
+        this.metrics = metrics;
+    }
+    get(url) {
+        const backend = this.list.find((b) => b.url === url) ?? this.list.find((b) => b.url === safeOrigin(url));
+        if (!backend)
+            throw new UnknownBackendError(url, this.list.map((b) => b.url));
+        return backend;
+    }
+    /** Called when a request is about to be sent to `backend`. */
+    onSend(backend) {
+        backend.inFlight++;
+        backend.requests++;
+        backend.lastSentAt = Date.now();
+        this.metrics?.requests.labels(backend.url).inc();
+    }
+    /** Called when a backend answered with a status below 500. */
+    onGoodAnswer(backend) {
+        backend.consecutiveFailures = 0;
+    }
+    /** Called on a connect error, reset, timeout or 5xx answer. */
+    onFailure(backend, kind) {
+        backend.errors++;
+        this.metrics?.errors.labels(backend.url, kind).inc();
+        backend.consecutiveFailures++;
+        if (!backend.ejected && backend.consecutiveFailures >= this.options.ejectAfter)
+            this.eject(backend);
+    }
+    eject(backend) {
+        backend.ejected = true;
+        backend.ejectedAt = Date.now();
+        backend.ejections++;
+        this.metrics?.ejections.labels(backend.url).inc();
+        backend.ejectionTimer = setTimeout(() => {
+            backend.ejected = false;
+            backend.consecutiveFailures = 0;
+            backend.ejectionTimer = null;
+        }, this.options.ejectMs);
+        backend.ejectionTimer.unref();
+    }
+    /** Called on shutdown, after the last in-flight request. */
+    async close() {
+        for (const backend of this.list)
+            if (backend.ejectionTimer)
+                clearTimeout(backend.ejectionTimer);
+        await Promise.all(this.list.map((b) => b.pool.close().catch(() => b.pool.destroy())));
+    }
+}
+function safeOrigin(url) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return url;
+    }
+}
+//# sourceMappingURL=backend-set.js.map

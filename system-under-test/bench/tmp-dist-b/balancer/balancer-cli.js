@@ -1,0 +1,121 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js';
+import { BALANCER_ENGINES } from './balancer-options.js';
+import { BalancerConfigError, launchBalancer } from './launch-balancer.js';
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+function integer(name) {
+    return (value) => {
+        if (!/^\d+$/.test(value.trim()))
+            throw new InvalidArgumentError(`${name} must be a whole number, got "${value}"`);
+        return Number(value);
+    };
+}
+function list(value) {
+    return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+function buildCommand() {
+    return new Command('balancer')
+        .description('Load balancer in front of CRM replicas: the built-in Node balancer, or real HAProxy / nginx with generated config')
+        .option('--host <host>', 'address to listen on', '127.0.0.1')
+        .option('--port <port>', 'port to listen on (0 = any free port)', integer('--port'), 0)
+        .option('--admin-port <port>', 'admin port, always on 127.0.0.1 (0 = any free port)', integer('--admin-port'), 0)
+        .addOption(new Option('--strategy <name>', 'balancing strategy').choices(BALANCER_STRATEGIES).default('round-robin'))
+        .requiredOption('--backends <urls>', 'comma-separated backend origins, e.g. http://127.0.0.1:8001,http://127.0.0.1:8002', list)
+        .option('--weights <numbers>', 'comma-separated weights, one per backend (default 1 each)', (v) => list(v).map(integer('--weights')))
+        .addOption(new Option('--engine <engine>', 'which balancer runs').choices(BALANCER_ENGINES).default('builtin'))
+        .option('--health-interval-ms <ms>', 'active health check interval (GET /health)', integer('--health-interval-ms'), 1000)
+        .option('--health-timeout-ms <ms>', 'health check timeout', integer('--health-timeout-ms'), 500)
+        .option('--rise <n>', 'passing checks that bring a backend back', integer('--rise'), 2)
+        .option('--fall <n>', 'failing checks that take a backend out', integer('--fall'), 2)
+        .option('--eject-after <n>', 'consecutive connect errors or 5xx that eject a backend', integer('--eject-after'), 3)
+        .option('--eject-ms <ms>', 'how long an ejected backend gets no requests', integer('--eject-ms'), 5000)
+        .option('--connections <n>', 'keep-alive connections per backend (built-in engine)', integer('--connections'), 64)
+        .option('--virtual-nodes <n>', 'ring points per backend for consistent-hash (built-in engine)', integer('--virtual-nodes'), 160)
+        .option('--work-dir <dir>', 'folder for haproxy/nginx config, pid and logs (default: a temp dir removed on exit)')
+        .exitOverride()
+        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+}
+/**
+ * `node system-under-test/dist/main.js balancer [flags]` (argv = the flags after the role).
+ * Prints `LISTENING <url>` then `ADMIN <url>` when ready; exits 0 on SIGTERM/SIGINT after a
+ * graceful close, 2 on bad flags (message names the flag and the fix), 1 if a real engine dies.
+ */
+export async function runBalancerCli(argv) {
+    const command = buildCommand();
+    let flags;
+    try {
+        command.parse(argv, { from: 'user' });
+        flags = command.opts();
+    }
+    catch (err) {
+        if (err instanceof CommanderError) {
+            // --help and --version are not errors.
+            process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+            return;
+        }
+        throw err;
+    }
+    let balancer;
+    try {
+        balancer = await launchBalancer({
+            host: flags.host,
+            port: flags.port,
+            adminPort: flags.adminPort,
+            strategy: flags.strategy,
+            engine: flags.engine,
+            backends: flags.backends,
+            weights: flags.weights,
+            healthIntervalMs: flags.healthIntervalMs,
+            healthTimeoutMs: flags.healthTimeoutMs,
+            rise: flags.rise,
+            fall: flags.fall,
+            ejectAfter: flags.ejectAfter,
+            ejectMs: flags.ejectMs,
+            connectionsPerBackend: flags.connections,
+            virtualNodes: flags.virtualNodes,
+            workDir: flags.workDir,
+        });
+    }
+    catch (err) {
+        if (err instanceof BalancerConfigError) {
+            process.stderr.write(`balancer: ${err.message.split('\n').join('\nbalancer: ')}\n`);
+            process.exitCode = EXIT_USAGE;
+            return;
+        }
+        process.stderr.write(`balancer: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = EXIT_FAILURE;
+        return;
+    }
+    process.stdout.write(`LISTENING ${balancer.url}\nADMIN ${balancer.adminUrl}\n`);
+    await new Promise((resolve) => {
+        let stopping = false;
+        const stop = (signal) => {
+            if (stopping)
+                return;
+            stopping = true;
+            process.stderr.write(`balancer: ${signal}, closing\n`);
+            balancer.close().then(() => {
+                process.exitCode = 0;
+                resolve();
+            }, (err) => {
+                process.stderr.write(`balancer: error while closing: ${String(err)}\n`);
+                process.exitCode = EXIT_FAILURE;
+                resolve();
+            });
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        void balancer.exited.then(({ code, signal }) => {
+            if (stopping)
+                return;
+            stopping = true;
+            process.stderr.write(`balancer: ${flags.engine} exited unexpectedly (${signal ?? `code ${code}`}); stopping\n`);
+            void balancer.close().finally(() => {
+                process.exitCode = EXIT_FAILURE;
+                resolve();
+            });
+        });
+    });
+}
+//# sourceMappingURL=balancer-cli.js.map

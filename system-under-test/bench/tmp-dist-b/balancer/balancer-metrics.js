@@ -1,0 +1,35 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+/**
+ * Created once per balancer. In-flight and up are gauges read at scrape time from the live
+ * backend state (`readState`), so the request path pays nothing for them.
+ */
+export function createBalancerMetrics(readState) {
+    const registry = new Registry();
+    const requests = new Counter({ name: 'lb_requests_total', help: 'Requests sent to each backend (retries included)', labelNames: ['backend'], registers: [registry] });
+    const errors = new Counter({ name: 'lb_errors_total', help: 'Failed backend requests by kind', labelNames: ['backend', 'kind'], registers: [registry] });
+    const ejections = new Counter({ name: 'lb_ejections_total', help: 'Passive ejections of each backend', labelNames: ['backend'], registers: [registry] });
+    const retries = new Counter({ name: 'lb_retries_total', help: 'Idempotent requests retried on another backend after a connect failure', registers: [registry] });
+    const noBackend = new Counter({ name: 'lb_no_backend_total', help: 'Requests answered 503 because no backend was eligible', registers: [registry] });
+    new Gauge({
+        name: 'lb_in_flight',
+        help: 'Requests in flight to each backend',
+        labelNames: ['backend'],
+        registers: [registry],
+        collect() {
+            for (const b of readState())
+                this.set({ backend: b.url }, b.inFlight);
+        },
+    });
+    new Gauge({
+        name: 'lb_backend_up',
+        help: '1 when the backend may take new requests (healthy, not ejected, not draining)',
+        labelNames: ['backend'],
+        registers: [registry],
+        collect() {
+            for (const b of readState())
+                this.set({ backend: b.url }, b.up ? 1 : 0);
+        },
+    });
+    return { registry, requests, errors, ejections, retries, noBackend };
+}
+//# sourceMappingURL=balancer-metrics.js.map

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+/**
+ * The same lb_* metric names and labels as the built-in balancer, filled from a real engine's
+ * counters (HAProxy's stats, nginx's access log), so the harness reads one format.
+ */
+export function createEngineMetrics() {
+    const registry = new Registry();
+    let current = { backends: [], errors: new Map(), retries: 0 };
+    new Counter({
+        name: 'lb_requests_total', help: 'Requests sent to each backend (from the engine\'s counters)', labelNames: ['backend'], registers: [registry],
+        collect() {
+            this.reset();
+            for (const b of current.backends)
+                this.inc({ backend: b.url }, b.requests);
+        },
+    });
+    new Gauge({
+        name: 'lb_in_flight', help: 'Requests in flight to each backend (0 when the engine does not report it)', labelNames: ['backend'], registers: [registry],
+        collect() {
+            for (const b of current.backends)
+                this.set({ backend: b.url }, b.inFlight);
+        },
+    });
+    new Counter({
+        name: 'lb_errors_total', help: 'Failed backend requests by kind', labelNames: ['backend', 'kind'], registers: [registry],
+        collect() {
+            this.reset();
+            for (const [backend, kinds] of current.errors)
+                for (const [kind, n] of Object.entries(kinds))
+                    if (n)
+                        this.inc({ backend, kind }, n);
+        },
+    });
+    new Counter({
+        name: 'lb_ejections_total', help: 'Times each backend was taken out (health checks or passive)', labelNames: ['backend'], registers: [registry],
+        collect() {
+            this.reset();
+            for (const b of current.backends)
+                this.inc({ backend: b.url }, b.ejections);
+        },
+    });
+    new Counter({
+        name: 'lb_retries_total', help: 'Requests retried on another backend', registers: [registry],
+        collect() {
+            this.reset();
+            this.inc(current.retries);
+        },
+    });
+    new Gauge({
+        name: 'lb_backend_up', help: '1 when the backend may take new requests', labelNames: ['backend'], registers: [registry],
+        collect() {
+            for (const b of current.backends)
+                this.set({ backend: b.url }, b.up ? 1 : 0);
+        },
+    });
+    return {
+        registry,
+        update(counters) {
+            current = counters;
+        },
+    };
+}
+//# sourceMappingURL=engine-counters.js.map

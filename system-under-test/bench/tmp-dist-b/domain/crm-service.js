@@ -1,0 +1,343 @@
+import { ShardOverloadedError, ShardUnavailableError } from '../storage/shard-errors.js';
+import { customerIdTimeMs, newChildId, newCustomerId } from './customer-id.js';
+import { ConflictError, NotFoundError, OverloadedError, UnavailableError, ValidationError } from './domain-errors.js';
+import { mergeSearchPages, nameKeyOf } from './merge-search-pages.js';
+import { OPEN_DEAL_STAGES, } from './records.js';
+import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
+/** Children shown in the 360 view (the API lists more through the per-kind routes). */
+const VIEW_CONTACTS = 20;
+const VIEW_OPEN_DEALS = 20;
+const VIEW_ACTIVITIES = 10;
+/** Claims released after a failed bulk load run this many at a time: fast, without flooding one shard. */
+const RELEASE_CONCURRENCY = 32;
+export const customerCacheKey = (id) => `customer:${id}`;
+export const customer360CacheKey = (id) => `c360:${id}`;
+const emailKey = (email) => `email:${email.toLowerCase()}`;
+export class CrmService {
+    shards;
+    partition;
+    cache;
+    observer;
+    now;
+    constructor(options) {
+        if (options.shards.length !== options.partition.shardCount) {
+            throw new Error(`partition strategy expects ${options.partition.shardCount} shards but ${options.shards.length} stores were given`);
+        }
+        this.shards = options.shards;
+        this.partition = options.partition;
+        this.cache = options.cache;
+        this.observer = options.observer;
+        this.now = options.now ?? Date.now;
+    }
+    // ---------------------------------------------------------------- customers
+    async createCustomer(input) {
+        const nowMs = this.now();
+        const at = new Date(nowMs).toISOString();
+        const customer = { id: newCustomerId(nowMs), ...input, createdAt: at, updatedAt: at, version: 1 };
+        await this.claimEmailOrThrow(customer.email, customer.id);
+        try {
+            await this.onShard(this.partition.shardFor(customer.id), (s) => s.insertCustomer(customer));
+        }
+        catch (error) {
+            await this.releaseEmailQuietly(customer.email, customer.id);
+            throw error;
+        }
+        return customer;
+    }
+    async getCustomer(id) {
+        assertCustomerId(id);
+        const read = await this.cache.read(customerCacheKey(id), () => this.onShard(this.partition.shardFor(id), (s) => s.getCustomer(id)));
+        if (read.value === null || read.value === undefined)
+            throw notFound(id);
+        return { value: read.value, hit: read.hit };
+    }
+    async updateCustomer(id, patch) {
+        assertCustomerId(id);
+        const shard = this.partition.shardFor(id);
+        // Only an email change needs the current record (to move the claim); other patches go straight to the shard.
+        let newEmail = null;
+        let oldEmail = null;
+        if (patch.email !== undefined) {
+            const current = await this.onShard(shard, (s) => s.getCustomer(id));
+            if (current === null)
+                throw notFound(id);
+            if (patch.email.toLowerCase() !== current.email.toLowerCase()) {
+                newEmail = patch.email;
+                oldEmail = current.email;
+                await this.claimEmailOrThrow(newEmail, id);
+            }
+        }
+        let updated;
+        try {
+            updated = await this.onShard(shard, (s) => s.updateCustomer(id, patch, new Date(this.now()).toISOString()));
+        }
+        catch (error) {
+            if (newEmail !== null)
+                await this.releaseEmailQuietly(newEmail, id);
+            throw error;
+        }
+        if (updated === null) {
+            // Unknown id, or deleted between our read and the update.
+            if (newEmail !== null)
+                await this.releaseEmailQuietly(newEmail, id);
+            throw notFound(id);
+        }
+        if (oldEmail !== null)
+            await this.releaseEmailQuietly(oldEmail, id);
+        await this.cache.afterWrite(customerCacheKey(id), updated);
+        await this.cache.afterWrite(customer360CacheKey(id), null);
+        return updated;
+    }
+    async deleteCustomer(id) {
+        assertCustomerId(id);
+        const shard = this.partition.shardFor(id);
+        const current = await this.onShard(shard, (s) => s.getCustomer(id));
+        if (current === null)
+            throw notFound(id);
+        const deleted = await this.onShard(shard, (s) => s.deleteCustomer(id));
+        await this.cache.afterDelete(customerCacheKey(id));
+        await this.cache.afterDelete(customer360CacheKey(id));
+        if (!deleted)
+            throw notFound(id);
+        await this.releaseEmailQuietly(current.email, id);
+    }
+    /**
+     * Name or email prefix search over every shard. Each shard is asked for one more than `limit`
+     * after the cursor position, so the merged list tells whether another page exists without a
+     * second round trip.
+     */
+    async searchCustomers(prefix, limit, cursor) {
+        const after = cursor === null ? null : decodeSearchCursor(cursor);
+        const q = prefix.toLowerCase();
+        const pages = await Promise.all(this.partition.shardsForScan().map((shard) => this.onShard(shard, (s) => s.searchCustomers(q, limit + 1, after))));
+        const merged = mergeSearchPages(pages.map((p) => p.items), limit + 1);
+        const items = merged.slice(0, limit);
+        const last = items[items.length - 1];
+        const nextCursor = merged.length > limit && last !== undefined ? encodeSearchCursor({ nameKey: nameKeyOf(last), id: last.id }) : null;
+        return { items, nextCursor };
+    }
+    /** Customer, contacts, open deals and latest activities: one shard, read in parallel, cached as a whole. */
+    async getCustomer360(id) {
+        assertCustomerId(id);
+        const shard = this.partition.shardFor(id);
+        const read = await this.cache.read(customer360CacheKey(id), async () => {
+            const [customer, contacts, openDeals, latestActivities] = await Promise.all([
+                this.onShard(shard, (s) => s.getCustomer(id)),
+                this.onShard(shard, (s) => s.listContacts(id, VIEW_CONTACTS)),
+                this.onShard(shard, (s) => s.listDeals(id, VIEW_OPEN_DEALS, true)),
+                this.onShard(shard, (s) => s.listActivities(id, VIEW_ACTIVITIES)),
+            ]);
+            if (customer === null)
+                return null;
+            const view = {
+                customer,
+                contacts,
+                // The store filters already; filtering again keeps the view honest whatever the store.
+                openDeals: openDeals.filter((d) => OPEN_DEAL_STAGES.includes(d.stage)),
+                latestActivities,
+            };
+            return view;
+        });
+        if (read.value === null || read.value === undefined)
+            throw notFound(id);
+        return { value: read.value, hit: read.hit };
+    }
+    /**
+     * Seeding fast path: ids derive from each createdAt, so a data set spread over a year spreads
+     * over range partitions as real data would. Emails are claimed first (so later creates still
+     * see them as taken); on any conflict nothing is inserted and the claims are released.
+     */
+    async bulkInsertCustomers(inputs) {
+        const seen = new Map();
+        const duplicates = [];
+        inputs.forEach((c, i) => {
+            const key = c.email.toLowerCase();
+            const first = seen.get(key);
+            if (first !== undefined)
+                duplicates.push({ field: `customers.${i}.email`, message: `same email as customers.${first}` });
+            else
+                seen.set(key, i);
+        });
+        if (duplicates.length > 0)
+            throw new ValidationError('emails must be unique within one bulk call', duplicates);
+        const customers = inputs.map((c) => {
+            const createdMs = Date.parse(c.createdAt);
+            const createdAt = new Date(createdMs).toISOString();
+            return { id: newCustomerId(createdMs), name: c.name, email: c.email, company: c.company, segment: c.segment, createdAt, updatedAt: createdAt, version: 1 };
+        });
+        // One bulk claim per email shard; what was claimed is released again if anything fails.
+        const byEmailShard = groupBy(customers, (c) => this.partition.shardFor(emailKey(c.email)));
+        const claimed = [];
+        const conflicts = [];
+        const claimResults = await Promise.allSettled([...byEmailShard].map(async ([shard, group]) => {
+            const holders = await this.onShard(shard, (s) => s.claimEmails(group.map((c) => ({ email: c.email, customerId: c.id }))));
+            group.forEach((c, i) => {
+                const holder = holders[i];
+                if (holder === null || holder === undefined || holder === c.id)
+                    claimed.push(c);
+                else
+                    conflicts.push(new ConflictError(`email ${c.email} is already used by customer ${holder}: bulk load inserted nothing`, holder));
+            });
+        }));
+        const failed = claimResults.find((r) => r.status === 'rejected');
+        if (failed !== undefined || conflicts.length > 0) {
+            await this.releaseAll(claimed);
+            if (failed !== undefined)
+                throw failed.reason;
+            throw conflicts[0];
+        }
+        const byShard = groupBy(customers, (c) => this.partition.shardFor(c.id));
+        try {
+            await Promise.all([...byShard].map(([shard, group]) => this.onShard(shard, (s) => s.insertCustomers(group))));
+        }
+        catch (error) {
+            await this.releaseAll(customers);
+            throw error;
+        }
+        return customers.map((c) => c.id);
+    }
+    // ---------------------------------------------------------------- children
+    async createContact(customerId, input) {
+        const contact = {
+            id: newChildId('con'),
+            customerId,
+            name: input.name,
+            email: input.email,
+            phone: input.phone ?? null,
+            role: input.role ?? null,
+            createdAt: new Date(this.now()).toISOString(),
+        };
+        return this.insertChild(customerId, contact, (s) => s.insertContact(contact));
+    }
+    async listContacts(customerId, limit) {
+        return this.listChildren(customerId, (s) => s.listContacts(customerId, limit));
+    }
+    async createDeal(customerId, input) {
+        const at = new Date(this.now()).toISOString();
+        const deal = {
+            id: newChildId('deal'),
+            customerId,
+            title: input.title,
+            amount: input.amount,
+            currency: input.currency ?? 'USD',
+            stage: input.stage ?? 'lead',
+            createdAt: at,
+            updatedAt: at,
+        };
+        return this.insertChild(customerId, deal, (s) => s.insertDeal(deal));
+    }
+    async listDeals(customerId, limit, openOnly) {
+        return this.listChildren(customerId, (s) => s.listDeals(customerId, limit, openOnly));
+    }
+    async createActivity(customerId, input) {
+        const createdAt = new Date(this.now()).toISOString();
+        const activity = {
+            id: newChildId('act'),
+            customerId,
+            type: input.type,
+            at: input.at === undefined ? createdAt : new Date(Date.parse(input.at)).toISOString(),
+            note: input.note ?? '',
+            createdAt,
+        };
+        return this.insertChild(customerId, activity, (s) => s.insertActivity(activity));
+    }
+    async listActivities(customerId, limit) {
+        return this.listChildren(customerId, (s) => s.listActivities(customerId, limit));
+    }
+    // ---------------------------------------------------------------- health
+    /** Problems that make this replica unable to serve (unreachable shards); empty when ready. */
+    async readinessProblems(timeoutMs) {
+        const answers = await Promise.all(this.shards.map((store) => withTimeout(store.ping(), timeoutMs).catch(() => false)));
+        return answers.flatMap((ok, shard) => (ok ? [] : [`shard ${shard} does not answer`]));
+    }
+    // ---------------------------------------------------------------- internals
+    async insertChild(customerId, record, insert) {
+        assertCustomerId(customerId);
+        const shard = this.partition.shardFor(customerId);
+        const customer = await this.onShard(shard, (s) => s.getCustomer(customerId));
+        if (customer === null)
+            throw notFound(customerId);
+        await this.onShard(shard, insert);
+        await this.cache.afterWrite(customer360CacheKey(customerId), null);
+        return record;
+    }
+    async listChildren(customerId, list) {
+        assertCustomerId(customerId);
+        const shard = this.partition.shardFor(customerId);
+        const [customer, items] = await Promise.all([this.onShard(shard, (s) => s.getCustomer(customerId)), this.onShard(shard, list)]);
+        if (customer === null)
+            throw notFound(customerId);
+        return items;
+    }
+    async claimEmailOrThrow(email, customerId) {
+        const holder = await this.onShard(this.partition.shardFor(emailKey(email)), (s) => s.claimEmail(email, customerId));
+        if (holder !== null && holder !== customerId) {
+            throw new ConflictError(`email ${email} is already used by customer ${holder}: choose another email or update that customer`, holder);
+        }
+    }
+    async releaseEmailQuietly(email, customerId) {
+        // A claim left behind only blocks that email; it must not turn a finished write into an error.
+        await this.onShard(this.partition.shardFor(emailKey(email)), (s) => s.releaseEmail(email, customerId)).catch(() => undefined);
+    }
+    async releaseAll(customers) {
+        await forEachLimited(customers, RELEASE_CONCURRENCY, (c) => this.releaseEmailQuietly(c.email, c.id));
+    }
+    /** Every shard call goes through here: metrics, and the shard's overload turned into the domain's. */
+    async onShard(shard, call) {
+        const store = this.shards[shard];
+        if (store === undefined)
+            throw new Error(`partition strategy chose shard ${shard} but only ${this.shards.length} exist`);
+        const started = performance.now();
+        try {
+            return await call(store);
+        }
+        catch (error) {
+            if (error instanceof ShardOverloadedError) {
+                throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds);
+            }
+            if (error instanceof ShardUnavailableError)
+                throw new UnavailableError(`shard ${shard} is unavailable: ${error.message}`);
+            throw error;
+        }
+        finally {
+            this.observer?.onShardCall(shard, (performance.now() - started) / 1000);
+        }
+    }
+}
+/** A string that is not a customer id names no customer: 404 without asking a shard. */
+function assertCustomerId(id) {
+    if (customerIdTimeMs(id) === null)
+        throw notFound(id.length > 64 ? `${id.slice(0, 64)}...` : id);
+}
+function notFound(id) {
+    return new NotFoundError(`customer ${id} does not exist`);
+}
+function groupBy(items, keyOf) {
+    const groups = new Map();
+    for (const item of items) {
+        const key = keyOf(item);
+        let group = groups.get(key);
+        if (group === undefined)
+            groups.set(key, (group = []));
+        group.push(item);
+    }
+    return groups;
+}
+async function forEachLimited(items, limit, work) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const item = items[next++];
+            await work(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+function withTimeout(promise, ms) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+//# sourceMappingURL=crm-service.js.map

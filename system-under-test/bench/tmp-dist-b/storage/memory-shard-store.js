@@ -1,0 +1,216 @@
+import { OPEN_DEAL_STAGES } from '../domain/records.js';
+import { DuplicateCustomerIdError, UnknownCustomerError } from './shard-errors.js';
+import { compareKeyId, SortedKeyIndex } from './sorted-key-index.js';
+const OPEN_STAGES = new Set(OPEN_DEAL_STAGES);
+/** Inserts keeping (t, id) ascending; children mostly arrive newest last, so search from the end. */
+function insertTimed(list, item) {
+    let at = list.length;
+    while (at > 0 && (list[at - 1].t > item.t || (list[at - 1].t === item.t && list[at - 1].id > item.id)))
+        at--;
+    list.splice(at, 0, item);
+}
+/** Newest first, at most `limit`, optionally filtered. */
+function newestFirst(list, limit, keep) {
+    const out = [];
+    if (list === undefined)
+        return out;
+    for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
+        const r = list[i].record;
+        if (keep === undefined || keep(r))
+            out.push({ ...r });
+    }
+    return out;
+}
+function timeOf(iso) {
+    const t = Date.parse(iso);
+    return Number.isNaN(t) ? 0 : t;
+}
+export class MemoryShardStore {
+    customers = new Map();
+    claims = new Map();
+    children = new Map();
+    byName = new SortedKeyIndex();
+    byEmail = new SortedKeyIndex();
+    async init() { }
+    async close() { }
+    async ping() {
+        return true;
+    }
+    async claimEmail(email, customerId) {
+        return this.claimOne(email, customerId);
+    }
+    async claimEmails(claims) {
+        return claims.map((c) => this.claimOne(c.email, c.customerId));
+    }
+    async releaseEmail(email, customerId) {
+        const key = email.toLowerCase();
+        if (this.claims.get(key) === customerId)
+            this.claims.delete(key);
+    }
+    async insertCustomer(c) {
+        if (this.customers.has(c.id))
+            throw new DuplicateCustomerIdError(c.id);
+        const row = this.rowOf(c);
+        this.customers.set(c.id, row);
+        this.byName.insert(row.nameKey, c.id);
+        this.byEmail.insert(row.emailKey, c.id);
+    }
+    async insertCustomers(cs) {
+        // Check everything first, so a bad batch leaves the shard unchanged.
+        const batchIds = new Set();
+        for (const c of cs) {
+            if (this.customers.has(c.id) || batchIds.has(c.id))
+                throw new DuplicateCustomerIdError(c.id);
+            batchIds.add(c.id);
+        }
+        const names = [];
+        const emails = [];
+        for (const c of cs) {
+            const row = this.rowOf(c);
+            this.customers.set(c.id, row);
+            names.push({ key: row.nameKey, id: c.id });
+            emails.push({ key: row.emailKey, id: c.id });
+        }
+        this.byName.insertMany(names);
+        this.byEmail.insertMany(emails);
+    }
+    async getCustomer(id) {
+        const row = this.customers.get(id);
+        return row === undefined ? null : { ...row.customer };
+    }
+    async updateCustomer(id, patch, now) {
+        const row = this.customers.get(id);
+        if (row === undefined)
+            return null;
+        const c = row.customer;
+        const next = {
+            ...c,
+            name: patch.name ?? c.name,
+            email: patch.email ?? c.email,
+            company: patch.company ?? c.company,
+            segment: patch.segment ?? c.segment,
+            updatedAt: now,
+            version: c.version + 1,
+        };
+        const nameKey = next.name.toLowerCase();
+        const emailKey = next.email.toLowerCase();
+        if (nameKey !== row.nameKey) {
+            this.byName.remove(row.nameKey, id);
+            this.byName.insert(nameKey, id);
+        }
+        if (emailKey !== row.emailKey) {
+            this.byEmail.remove(row.emailKey, id);
+            this.byEmail.insert(emailKey, id);
+        }
+        this.customers.set(id, { customer: next, nameKey, emailKey });
+        return { ...next };
+    }
+    async deleteCustomer(id) {
+        const row = this.customers.get(id);
+        if (row === undefined)
+            return false;
+        this.customers.delete(id);
+        this.byName.remove(row.nameKey, id);
+        this.byEmail.remove(row.emailKey, id);
+        this.children.delete(id);
+        return true;
+    }
+    /**
+     * Name matches come in (nameKey, id) order straight from the name index, starting after the
+     * cursor. Email matches are in email order, so the email index's prefix range is walked for
+     * those whose name does not match too (and lie after the cursor), keeping the best `limit`,
+     * which are merged in. Cost follows the number of matches, never the shard size.
+     */
+    async searchCustomers(prefix, limit, after) {
+        if (limit <= 0)
+            return { items: [] };
+        const p = prefix.toLowerCase();
+        const isAfter = (row) => after === null || compareKeyId(row.nameKey, row.customer.id, after.nameKey, after.id) > 0;
+        const byName = [];
+        let i = this.byName.lowerBound(p, '');
+        if (after !== null)
+            i = Math.max(i, this.byName.upperBound(after.nameKey, after.id));
+        for (; i < this.byName.size && byName.length < limit; i++) {
+            if (!this.byName.keyAt(i).startsWith(p))
+                break;
+            byName.push(this.customers.get(this.byName.idAt(i)));
+        }
+        // Only the best `limit` email-only matches can make the page, and none after the last name
+        // match when the name walk already filled it: keep a small sorted top-k instead of sorting all.
+        const byEmailOnly = [];
+        const cmp = (x, y) => compareKeyId(x.nameKey, x.customer.id, y.nameKey, y.customer.id);
+        const bound = byName.length === limit ? byName[limit - 1] : null;
+        // With an empty prefix every name matches, so the email index has nothing to add.
+        if (p !== '') {
+            for (let j = this.byEmail.lowerBound(p, ''); j < this.byEmail.size; j++) {
+                if (!this.byEmail.keyAt(j).startsWith(p))
+                    break;
+                const row = this.customers.get(this.byEmail.idAt(j));
+                if (row.nameKey.startsWith(p) || !isAfter(row))
+                    continue;
+                if (bound !== null && cmp(row, bound) >= 0)
+                    continue;
+                if (byEmailOnly.length === limit && cmp(row, byEmailOnly[limit - 1]) >= 0)
+                    continue;
+                let at = byEmailOnly.length;
+                while (at > 0 && cmp(byEmailOnly[at - 1], row) > 0)
+                    at--;
+                byEmailOnly.splice(at, 0, row);
+                if (byEmailOnly.length > limit)
+                    byEmailOnly.pop();
+            }
+        }
+        const items = [];
+        let a = 0;
+        let b = 0;
+        while (items.length < limit && (a < byName.length || b < byEmailOnly.length)) {
+            const takeName = b >= byEmailOnly.length ||
+                (a < byName.length && compareKeyId(byName[a].nameKey, byName[a].customer.id, byEmailOnly[b].nameKey, byEmailOnly[b].customer.id) < 0);
+            items.push({ ...(takeName ? byName[a++] : byEmailOnly[b++]).customer });
+        }
+        return { items };
+    }
+    async countCustomers() {
+        return this.customers.size;
+    }
+    async insertContact(c) {
+        insertTimed(this.childrenOf(c.customerId).contacts, { t: timeOf(c.createdAt), id: c.id, record: { ...c } });
+    }
+    async listContacts(customerId, limit) {
+        return newestFirst(this.children.get(customerId)?.contacts, limit);
+    }
+    async insertDeal(d) {
+        insertTimed(this.childrenOf(d.customerId).deals, { t: timeOf(d.createdAt), id: d.id, record: { ...d } });
+    }
+    async listDeals(customerId, limit, openOnly) {
+        return newestFirst(this.children.get(customerId)?.deals, limit, openOnly ? (d) => OPEN_STAGES.has(d.stage) : undefined);
+    }
+    async insertActivity(a) {
+        insertTimed(this.childrenOf(a.customerId).activities, { t: timeOf(a.at), id: a.id, record: { ...a } });
+    }
+    async listActivities(customerId, limit) {
+        return newestFirst(this.children.get(customerId)?.activities, limit);
+    }
+    claimOne(email, customerId) {
+        const key = email.toLowerCase();
+        const holder = this.claims.get(key);
+        if (holder === undefined) {
+            this.claims.set(key, customerId);
+            return null;
+        }
+        return holder === customerId ? null : holder;
+    }
+    rowOf(c) {
+        return { customer: { ...c }, nameKey: c.name.toLowerCase(), emailKey: c.email.toLowerCase() };
+    }
+    /** Children of a customer this shard holds; a child for an unknown customer is refused like a foreign key would. */
+    childrenOf(customerId) {
+        if (!this.customers.has(customerId))
+            throw new UnknownCustomerError(customerId);
+        let kids = this.children.get(customerId);
+        if (kids === undefined)
+            this.children.set(customerId, (kids = { contacts: [], deals: [], activities: [] }));
+        return kids;
+    }
+}
+//# sourceMappingURL=memory-shard-store.js.map

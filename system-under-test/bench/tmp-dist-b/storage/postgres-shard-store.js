@@ -1,0 +1,292 @@
+import pg from 'pg';
+import { OPEN_DEAL_STAGES } from '../domain/records.js';
+import { DuplicateCustomerIdError, ShardUnavailableError, UnknownCustomerError } from './shard-errors.js';
+// One shard in a PostgreSQL database (one database a shard). It must behave exactly like
+// MemoryShardStore (the same contract tests run against both), which shapes the schema:
+// - Search keys (lower-cased name and email) are stored columns computed in JS, COLLATE "C".
+//   Lower-casing in JS and comparing in code-point order is what the memory store and the
+//   replica's cross-shard merge do; PostgreSQL's lower() and a linguistic collation would sort
+//   differently and break cursor pagination across shards. A C-collated btree also serves
+//   `LIKE 'prefix%'` directly, which is what text_pattern_ops would otherwise be needed for.
+// - Ids are COLLATE "C" too, since (name_key, id) is the cursor order.
+// - Children reference their customer with ON DELETE CASCADE, so deleting a customer removes
+//   them atomically and a child for an unknown customer is refused by the foreign key.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS customers (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  email text NOT NULL,
+  company text NOT NULL,
+  segment text NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  version integer NOT NULL,
+  name_key text COLLATE "C" NOT NULL,
+  email_key text COLLATE "C" NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customers_name_key_id_idx ON customers (name_key, id);
+CREATE INDEX IF NOT EXISTS customers_email_key_idx ON customers (email_key);
+CREATE TABLE IF NOT EXISTS email_claims (
+  email_key text COLLATE "C" PRIMARY KEY,
+  customer_id text COLLATE "C" NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+  id text COLLATE "C" PRIMARY KEY,
+  customer_id text COLLATE "C" NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  name text NOT NULL,
+  email text NOT NULL,
+  phone text,
+  role text,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_customer_idx ON contacts (customer_id, created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS deals (
+  id text COLLATE "C" PRIMARY KEY,
+  customer_id text COLLATE "C" NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  title text NOT NULL,
+  amount double precision NOT NULL,
+  currency text NOT NULL,
+  stage text NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deals_customer_idx ON deals (customer_id, created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS activities (
+  id text COLLATE "C" PRIMARY KEY,
+  customer_id text COLLATE "C" NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  type text NOT NULL,
+  at timestamptz NOT NULL,
+  note text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS activities_customer_idx ON activities (customer_id, at DESC, id DESC);
+`;
+/** Replicas starting together all run the schema: one at a time, under this advisory lock. */
+const SCHEMA_LOCK = 0x10ad1ab;
+const CUSTOMER_COLUMNS = 'id, name, email, company, segment, created_at, updated_at, version, name_key';
+const toCustomer = (r) => ({
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    company: r.company,
+    segment: r.segment,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    version: r.version,
+});
+/** `LIKE` pattern for "starts with `prefix`": the prefix's own %, _ and \ match literally. */
+const startsWithPattern = (prefix) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+export class PostgresShardStore {
+    /** The URL without its password, for messages. */
+    url;
+    pool;
+    /** Called once per shard when a replica starts with `--store postgres`; connects lazily (init() does the first). */
+    constructor(url, options = {}) {
+        let parsed;
+        try {
+            parsed = new URL(url);
+        }
+        catch {
+            throw new Error(`shard address "${url}" is not a URL: use one such as postgres://user@127.0.0.1:5432/shard0 (--shards with --store postgres)`);
+        }
+        if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+            throw new Error(`shard address "${url}" must be a postgres:// URL for --store postgres (http:// shard servers need --store embedded)`);
+        }
+        if (parsed.password)
+            parsed.password = '***';
+        this.url = parsed.toString();
+        this.pool = new pg.Pool({
+            connectionString: url,
+            max: options.maxConnections ?? 10,
+            connectionTimeoutMillis: 5_000,
+            idleTimeoutMillis: 30_000,
+            statement_timeout: 10_000,
+        });
+        // An idle connection dropped by the server (restart, failover test) is reported here; without
+        // a listener it would crash the replica. The next query simply gets a new connection.
+        this.pool.on('error', () => undefined);
+    }
+    async init() {
+        const client = await this.pool.connect().catch((error) => {
+            throw this.unavailable('init', error);
+        });
+        try {
+            await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+            try {
+                await client.query(SCHEMA);
+            }
+            finally {
+                await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
+            }
+        }
+        catch (error) {
+            throw this.unavailable('init', error);
+        }
+        finally {
+            client.release();
+        }
+    }
+    async close() {
+        await this.pool.end();
+    }
+    async ping() {
+        try {
+            await this.pool.query('SELECT 1');
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    async claimEmail(email, customerId) {
+        const key = email.toLowerCase();
+        // Insert-or-read in one statement. If a concurrent claim of the same email committed after
+        // our snapshot, neither part sees a row: ask again.
+        for (let attempt = 0; attempt < 5; attempt++) {
+            const { rows } = await this.query('claimEmail', `WITH ins AS (
+           INSERT INTO email_claims (email_key, customer_id) VALUES ($1, $2) ON CONFLICT (email_key) DO NOTHING RETURNING customer_id
+         )
+         SELECT customer_id FROM ins UNION ALL SELECT customer_id FROM email_claims WHERE email_key = $1 LIMIT 1`, [key, customerId]);
+            if (rows.length > 0)
+                return rows[0].customer_id === customerId ? null : rows[0].customer_id;
+        }
+        throw new ShardUnavailableError(this.url, `claimEmail could not settle the claim on ${email} under contention`);
+    }
+    async claimEmails(claims) {
+        if (claims.length === 0)
+            return [];
+        const keys = claims.map((c) => c.email.toLowerCase());
+        // unnest keeps array order, and DO NOTHING skips a row conflicting with one inserted earlier
+        // in the same statement: the first claim of an email in the batch wins, as in memory.
+        await this.query('claimEmails', `INSERT INTO email_claims (email_key, customer_id)
+       SELECT k, c FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, c, n) ORDER BY n
+       ON CONFLICT (email_key) DO NOTHING`, [keys, claims.map((c) => c.customerId)]);
+        const { rows } = await this.query('claimEmails', 'SELECT email_key, customer_id FROM email_claims WHERE email_key = ANY($1::text[])', [keys]);
+        const holders = new Map(rows.map((r) => [r.email_key, r.customer_id]));
+        const result = [];
+        for (let i = 0; i < claims.length; i++) {
+            const holder = holders.get(keys[i]);
+            // Released by someone else between the two statements: settle that one on its own.
+            if (holder === undefined)
+                result.push(await this.claimEmail(claims[i].email, claims[i].customerId));
+            else
+                result.push(holder === claims[i].customerId ? null : holder);
+        }
+        return result;
+    }
+    async releaseEmail(email, customerId) {
+        await this.query('releaseEmail', 'DELETE FROM email_claims WHERE email_key = $1 AND customer_id = $2', [email.toLowerCase(), customerId]);
+    }
+    async insertCustomer(c) {
+        await this.insertCustomers([c]);
+    }
+    async insertCustomers(cs) {
+        if (cs.length === 0)
+            return;
+        // One statement with array parameters: a whole seeding batch in one round trip, atomically.
+        await this.query('insertCustomers', `INSERT INTO customers (id, name, email, company, segment, created_at, updated_at, version, name_key, email_key)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[], $10::text[])`, [
+            cs.map((c) => c.id),
+            cs.map((c) => c.name),
+            cs.map((c) => c.email),
+            cs.map((c) => c.company),
+            cs.map((c) => c.segment),
+            cs.map((c) => c.createdAt),
+            cs.map((c) => c.updatedAt),
+            cs.map((c) => c.version),
+            cs.map((c) => c.name.toLowerCase()),
+            cs.map((c) => c.email.toLowerCase()),
+        ]);
+    }
+    async getCustomer(id) {
+        const { rows } = await this.query('getCustomer', `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1`, [id]);
+        return rows.length === 0 ? null : toCustomer(rows[0]);
+    }
+    async updateCustomer(id, patch, now) {
+        // One UPDATE ... RETURNING: the version bump is atomic, concurrent updates each count.
+        const { rows } = await this.query('updateCustomer', `UPDATE customers SET
+         name = COALESCE($2, name), email = COALESCE($3, email), company = COALESCE($4, company), segment = COALESCE($5, segment),
+         name_key = COALESCE($6, name_key), email_key = COALESCE($7, email_key), updated_at = $8, version = version + 1
+       WHERE id = $1 RETURNING ${CUSTOMER_COLUMNS}`, [id, patch.name ?? null, patch.email ?? null, patch.company ?? null, patch.segment ?? null, patch.name?.toLowerCase() ?? null, patch.email?.toLowerCase() ?? null, now]);
+        return rows.length === 0 ? null : toCustomer(rows[0]);
+    }
+    async deleteCustomer(id) {
+        const { rowCount } = await this.query('deleteCustomer', 'DELETE FROM customers WHERE id = $1', [id]);
+        return (rowCount ?? 0) > 0;
+    }
+    /**
+     * Name matches come straight off the (name_key, id) index in order; email matches come off the
+     * email index and are sorted (top-N). Two branches rather than one OR so the planner can use an
+     * index for each; UNION drops customers matching both ways.
+     */
+    async searchCustomers(prefix, limit, after) {
+        if (limit <= 0)
+            return { items: [] };
+        const p = prefix.toLowerCase();
+        const pattern = startsWithPattern(p);
+        const afterClause = after === null ? '' : `AND (name_key, id) > ($3 COLLATE "C", $4 COLLATE "C")`;
+        const params = [pattern, limit, ...(after === null ? [] : [after.nameKey, after.id])];
+        const byName = `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE name_key LIKE $1 ${afterClause} ORDER BY name_key, id LIMIT $2`;
+        const byEmail = `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE email_key LIKE $1 ${afterClause} ORDER BY name_key, id LIMIT $2`;
+        // With an empty prefix every name matches: the email branch has nothing to add.
+        const sql = p === '' ? byName : `(${byName}) UNION (${byEmail}) ORDER BY name_key, id LIMIT $2`;
+        const { rows } = await this.query('searchCustomers', sql, params);
+        return { items: rows.map(toCustomer) };
+    }
+    async countCustomers() {
+        const { rows } = await this.query('countCustomers', 'SELECT count(*)::int AS n FROM customers', []);
+        return rows[0].n;
+    }
+    async insertContact(c) {
+        await this.query('insertContact', 'INSERT INTO contacts (id, customer_id, name, email, phone, role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [c.id, c.customerId, c.name, c.email, c.phone, c.role, c.createdAt], c.customerId);
+    }
+    async listContacts(customerId, limit) {
+        const { rows } = await this.query('listContacts', 'SELECT id, customer_id, name, email, phone, role, created_at FROM contacts WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [customerId, limit]);
+        return rows.map((r) => ({ id: r.id, customerId: r.customer_id, name: r.name, email: r.email, phone: r.phone, role: r.role, createdAt: r.created_at.toISOString() }));
+    }
+    async insertDeal(d) {
+        await this.query('insertDeal', 'INSERT INTO deals (id, customer_id, title, amount, currency, stage, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [d.id, d.customerId, d.title, d.amount, d.currency, d.stage, d.createdAt, d.updatedAt], d.customerId);
+    }
+    async listDeals(customerId, limit, openOnly) {
+        const { rows } = await this.query('listDeals', `SELECT id, customer_id, title, amount, currency, stage, created_at, updated_at FROM deals
+       WHERE customer_id = $1 ${openOnly ? 'AND stage = ANY($3::text[])' : ''} ORDER BY created_at DESC, id DESC LIMIT $2`, openOnly ? [customerId, limit, OPEN_DEAL_STAGES] : [customerId, limit]);
+        return rows.map((r) => ({
+            id: r.id,
+            customerId: r.customer_id,
+            title: r.title,
+            amount: r.amount,
+            currency: r.currency,
+            stage: r.stage,
+            createdAt: r.created_at.toISOString(),
+            updatedAt: r.updated_at.toISOString(),
+        }));
+    }
+    async insertActivity(a) {
+        await this.query('insertActivity', 'INSERT INTO activities (id, customer_id, type, at, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [a.id, a.customerId, a.type, a.at, a.note, a.createdAt], a.customerId);
+    }
+    async listActivities(customerId, limit) {
+        const { rows } = await this.query('listActivities', 'SELECT id, customer_id, type, at, note, created_at FROM activities WHERE customer_id = $1 ORDER BY at DESC, id DESC LIMIT $2', [customerId, limit]);
+        return rows.map((r) => ({ id: r.id, customerId: r.customer_id, type: r.type, at: r.at.toISOString(), note: r.note, createdAt: r.created_at.toISOString() }));
+    }
+    /** Every statement goes through here, so errors mean the same as from the other stores. */
+    async query(op, sql, params, childOf) {
+        try {
+            return await this.pool.query(sql, params);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === '23505' && op === 'insertCustomers') {
+                const id = /\(id\)=\(([^)]*)\)/.exec(error.detail ?? '')?.[1] ?? '?';
+                throw new DuplicateCustomerIdError(id);
+            }
+            if (code === '23503' && childOf !== undefined)
+                throw new UnknownCustomerError(childOf);
+            throw this.unavailable(op, error);
+        }
+    }
+    unavailable(op, error) {
+        const message = error instanceof Error ? error.message || String(error.code ?? error) : String(error);
+        return new ShardUnavailableError(this.url, `${op} failed: ${message}`, { cause: error });
+    }
+}
+//# sourceMappingURL=postgres-shard-store.js.map

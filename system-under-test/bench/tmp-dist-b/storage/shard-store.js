@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=shard-store.js.map

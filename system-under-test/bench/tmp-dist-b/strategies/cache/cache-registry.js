@@ -1,0 +1,26 @@
+// The `--cache` flag's words mapped to their strategies: the one place a new strategy is added.
+import { CACHE_STRATEGIES } from './cache.js';
+import { LfuCacheStrategy } from './lfu-cache-strategy.js';
+import { LruCacheStrategy } from './lru-cache-strategy.js';
+import { NoneCacheStrategy } from './none-cache-strategy.js';
+import { RedisCacheStrategy } from './redis-cache-strategy.js';
+import { TtlCacheStrategy } from './ttl-cache-strategy.js';
+const FACTORIES = {
+    none: () => new NoneCacheStrategy(),
+    lru: (o) => new LruCacheStrategy(o),
+    lfu: (o) => new LfuCacheStrategy(o),
+    ttl: (o) => new TtlCacheStrategy(o),
+    redis: (o) => new RedisCacheStrategy(o),
+};
+/**
+ * Builds the cache a replica runs with. Called once at replica start-up. Throws an Error naming
+ * the bad option (unknown name, size < 1, missing --redis URL, ...) for the CLI to report.
+ */
+export function createCache(name, o) {
+    const factory = FACTORIES[name];
+    if (!factory) {
+        throw new Error(`--cache "${String(name)}" is not a cache strategy: use one of ${CACHE_STRATEGIES.join(', ')}`);
+    }
+    return factory(o);
+}
+//# sourceMappingURL=cache-registry.js.map

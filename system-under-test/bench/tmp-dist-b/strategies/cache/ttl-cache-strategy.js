@@ -1,0 +1,19 @@
+// `ttl`: entries live for --cache-ttl-ms and are then misses, bounded by --cache-size like `lru`
+// (the least recently used entry goes first when full). Staleness is bounded by the ttl even when
+// another replica wrote the record, at the price of a lower hit rate.
+import { LruCacheStrategy } from './lru-cache-strategy.js';
+export class TtlCacheStrategy extends LruCacheStrategy {
+    name = 'ttl';
+    constructor(o) {
+        if (!Number.isFinite(o.ttlMs) || o.ttlMs <= 0) {
+            throw new Error(`--cache-ttl-ms ${o.ttlMs} is not valid for --cache ttl: use a number of milliseconds > 0`);
+        }
+        super(o, o.ttlMs);
+    }
+    stats() {
+        // Expired entries linger until touched; drop them so `size` shows what can still hit.
+        this.entries.purgeStale();
+        return super.stats();
+    }
+}
+//# sourceMappingURL=ttl-cache-strategy.js.map
