@@ -23,5 +23,5 @@ export default defineScenario({
   load: { model: 'open', rate: 100, durationS: 8, maxInFlight: 512 },
   stress: { startRate: 100, step: 100, maxRate: 1_500, stepDurationS: 8 },
   slo: { latency: { stat: 'p95', belowMs: 100 }, maxErrorRate: 0.01 },
-  quick: { stress: { startRate: 200, step: 300, maxRate: 1_100, stepDurationS: 3 } },
+  quick: { stress: { startRate: 100, step: 200, maxRate: 900, stepDurationS: 3 } },
 })

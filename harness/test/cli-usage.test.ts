@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -52,6 +52,43 @@ export default defineScenario({
     const run = runLoadlab(['run', 'quikstart'])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toMatch(/scenario "quikstart" not found.*quickstart/s)
+  })
+
+  it('an unreachable external target fails clearly, keeps results and exits 1', async () => {
+    const file = path.join(dir, 'external.ts')
+    writeFileSync(
+      file,
+      `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}
+export default defineScenario({
+  name: 'external', kind: 'performance', description: '',
+  target: 'http://127.0.0.1:9',
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 },
+  load: { model: 'closed', connections: 1, durationS: 1 },
+})
+`,
+    )
+    const out = path.join(dir, 'out-external')
+    const run = runLoadlab(['run', file, '--out', out])
+    expect(await run.exited).toBe(1)
+    expect(run.stderr() + run.stdout()).toMatch(/target http:\/\/127.0.0.1:9\/ is not reachable/)
+    const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { runs: Array<{ status: string }> }
+    expect(suite.runs.map((r) => r.status)).toEqual(['failed'])
+  })
+
+  it('refuses a target that is not on this machine', async () => {
+    const file = path.join(dir, 'remote.ts')
+    writeFileSync(
+      file,
+      `export default {
+  name: 'remote', kind: 'performance', target: 'http://10.1.2.3:8080',
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 },
+  load: { model: 'closed', connections: 1, durationS: 1 },
+}
+`,
+    )
+    const run = runLoadlab(['run', file])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(/target: "http:\/\/10.1.2.3:8080" is not on this machine/)
   })
 
   it('says to build first when the harness is not built', async () => {

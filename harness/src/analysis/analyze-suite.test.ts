@@ -134,3 +134,30 @@ describe("analyzeSuite: Little's law", () => {
     expect(notes[0]).toMatch(/x=bad #1: .* but 40 were kept open \(-\d+%\): .*load generator was the bottleneck/)
   })
 })
+
+describe('analyzeSuite: intervals from a single run', () => {
+  it('cover the true throughput about 95% of the time (batch means over autocorrelated seconds)', () => {
+    let covered = 0
+    const trials = 80
+    for (let seed = 1; seed <= trials; seed++) {
+      const run = makeRunResult({ rps: 500, durationS: 30, noise: 0.06, autocorrelation: 0.6, samplesPerSecond: 20, seed })
+      const a = analyzeSuite(makeSuiteResult({ runs: [run] }))
+      const i = a.cells[0].metrics.rps
+      if (i.lo <= 500 && 500 <= i.hi) covered++
+    }
+    expect(covered / trials).toBeGreaterThan(0.85)
+    expect(covered / trials).toBeLessThan(1)
+  })
+})
+
+describe('analyzeSuite: degenerate suites', () => {
+  it('handles an empty suite and a suite whose runs all failed without NaN', () => {
+    for (const suite of [makeSuiteResult({ runs: [] }), makeSuiteResult({ runs: [{ status: 'failed', rps: 0 }, { status: 'failed', rps: 0, cell: { replicas: 2 } }] })]) {
+      const a = analyzeSuite(suite)
+      expectNoNonFinite(a)
+      expect(JSON.parse(JSON.stringify(a))).toEqual(a)
+    }
+    const a = analyzeSuite(makeSuiteResult({ runs: [{ status: 'failed', rps: 0 }] }))
+    expect(a.notes.join('\n')).toMatch(/default: every run failed/)
+  })
+})

@@ -27,7 +27,8 @@ export function createProgram(setExit: (code: number) => void): Command {
 }
 
 /**
- * Runs the CLI and returns the process exit code. The ONE place where errors become exit codes:
+ * Runs the CLI and returns the process exit code. The ONE place where errors become exit codes
+ * (see the convention at the top of compare-command.ts: handlers throw, they never exit):
  * commander usage errors -> 2 (help and --version -> 0); an error carrying a numeric `exitCode`
  * (ScenarioError, UsageError, the other commands' typed errors) -> that code with its message;
  * anything else -> 1 with its message (stack with LOADLAB_DEBUG=1). A command that sets
@@ -47,7 +48,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     }
     const exitCode = (error as { exitCode?: unknown } | null)?.exitCode
     const message = error instanceof Error ? error.message : String(error)
-    process.stderr.write(`loadlab: ${message}\n`)
+    // A CliExit with an empty message (compare-command.ts's convention) has printed its own output.
+    if (message !== '') process.stderr.write(`loadlab: ${message}\n`)
     if (process.env.LOADLAB_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`)
     return typeof exitCode === 'number' && Number.isInteger(exitCode) ? exitCode : EXIT.error
   }

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
+import { SUT_MAIN } from '../environment/local-environment.js'
+import { UsageError } from '../runner/usage-error.js'
 import { ConsoleReporter } from '../report/console-reporter.js'
 import { runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { applyQuick } from '../scenario/apply-quick.js'
@@ -43,6 +46,9 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
   let scenario = await loadScenario(scenarioArg)
   if (opts.quick) scenario = applyQuick(scenario)
+  if (scenario.topology && !existsSync(SUT_MAIN)) {
+    throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
+  }
   const outDir = path.resolve(opts.out ?? defaultOutDir(scenario.name))
 
   const controller = new AbortController()

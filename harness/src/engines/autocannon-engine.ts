@@ -190,9 +190,10 @@ export class AutocannonEngine implements LoadEngine {
         return
       }
       ctx.signal.addEventListener('abort', onAbort, { once: true })
+      let tickSecond = 0
       instance.on('tick', () => {
         try {
-          ctx.onTick?.({ elapsedS: (performance.now() - startPerf) / 1000, totalS: load.durationS })
+          ctx.onTick?.({ elapsedS: (performance.now() - startPerf) / 1000, totalS: load.durationS, second: tickSecond++ })
         } catch {
           // progress display problems must not stop the load
         }

@@ -9,7 +9,9 @@ export type EngineName = 'autocannon' | 'open' | 'k6'
 export interface EngineTick {
   elapsedS: number
   totalS: number
-  /** Open model: the arrival rate aimed for during the second that just ended. */
+  /** 0-based index of the second that just ended (pass it to RunRecorder.noteOfferedRate). */
+  second: number
+  /** Open model: the arrival rate aimed for during that second. */
   offeredRate?: number
 }
 

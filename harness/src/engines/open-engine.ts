@@ -158,7 +158,7 @@ export class OpenEngine implements LoadEngine {
       tickSecond++
       const offeredRate = schedule.cumulative(tickSecond) - schedule.cumulative(tickSecond - 1)
       try {
-        ctx.onTick?.({ elapsedS: (performance.now() - startPerf) / 1000, totalS: schedule.totalS, offeredRate })
+        ctx.onTick?.({ elapsedS: (performance.now() - startPerf) / 1000, totalS: schedule.totalS, second: tickSecond - 1, offeredRate })
       } catch {
         // progress display problems must not stop the load
       }

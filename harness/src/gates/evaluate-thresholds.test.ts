@@ -98,4 +98,13 @@ describe('checkAbortOnFail', () => {
     expect(decision?.message).toMatch(/p\(95\)<50 failed at 12 s \(abortOnFail\): measured p\(95\) = 80/)
     expect(checkAbortOnFail(parsed, 12, liveReaderFromSnapshot({ rps: 100, p95: 20, errors: 0, dropped: 0 }))).toBeNull()
   })
+
+})
+
+describe('evaluateThresholds and failed runs', () => {
+  it('skips runs that failed before measuring anything (they exit 1, not 99)', () => {
+    const suite = makeSuiteResult({ thresholds: { http_req_duration: ['p(95)<1000'] }, runs: [{ seed: 1 }, { cell: { x: 1 }, status: 'failed', rps: 0, seed: 2 }] })
+    expect(suite.runs[1].metrics.http_reqs.count).toBe(0)
+    expect(evaluateThresholds(suite).map((o) => o.runId)).toEqual(['default #1'])
+  })
 })

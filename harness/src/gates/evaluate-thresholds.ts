@@ -175,7 +175,9 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
       })
       continue
     }
-    for (const run of selected) {
+    // A run that failed before measuring anything (the environment broke) has no values to
+    // judge: it makes the verdict exit 1 as a failed run, not 99 as a failed threshold.
+    for (const run of selected.filter((r) => !(r.status === 'failed' && r.metrics.http_reqs.count === 0))) {
       const r = resolveThresholdValue(t, run)
       if ('error' in r) {
         out.push({ runId: run.id, metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression} on ${run.id}: ${r.error}` })

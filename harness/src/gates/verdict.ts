@@ -30,6 +30,11 @@ export function headlineComparison(comparisons: readonly Comparison[]): Comparis
   return null
 }
 
+function signedPct(x: number): string {
+  const v = Math.abs(x * 100)
+  return `${x >= 0 ? '+' : '−'}${v < 10 ? v.toFixed(1) : v.toFixed(0)}%`
+}
+
 function cleanSentence(s: string): string {
   return s.replace(/\s+/g, ' ').trim()
 }
@@ -47,8 +52,14 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
     if (head) {
       parts.push(head.text)
     } else if (analysis.comparisons.length > 0) {
+      const cells = [...new Set(analysis.comparisons.flatMap((c) => [c.a, c.b]))]
+      const names = cells.length <= 2 ? cells.join(' and ') : `${cells.slice(0, -1).join(', ')} and ${cells[cells.length - 1]}`
       const metric = HEADLINE_ORDER.find((m) => analysis.comparisons.some((c) => c.metric === m)) ?? 'p95'
-      parts.push(`no significant difference between ${[...new Set(analysis.comparisons.flatMap((c) => [c.a, c.b]))].join(', ')} on ${ANALYSIS_METRIC_DEFINITIONS[metric].label} or any other metric`)
+      const one = analysis.comparisons.filter((c) => c.metric === metric)
+      const detail = one.length === 1 && one[0].relDiff.lo !== one[0].relDiff.hi && ANALYSIS_METRIC_DEFINITIONS[metric].scale === 'ratio'
+        ? ` (${ANALYSIS_METRIC_DEFINITIONS[metric].label} ${signedPct(one[0].relDiff.estimate)}, 95% CI ${signedPct(one[0].relDiff.lo)} to ${signedPct(one[0].relDiff.hi)})`
+        : ''
+      parts.push(`no significant difference between ${names} on any metric${detail}`)
     } else if (analysis.cells.length === 1 && !analysis.knee && !analysis.scalability) {
       const m = analysis.cells[0].metrics
       if (m.rps && m.p95) parts.push(`${analysis.cells[0].cellLabel} served ${fmt(m.rps.estimate)} req/s at p95 ${m.p95.estimate.toFixed(1)} ms`)
@@ -67,7 +78,7 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
     if (analysis.capacityPlan) {
       const p = analysis.capacityPlan
       parts.push(p.replicas !== null
-        ? `${p.replicas} replica${p.replicas === 1 ? '' : 's'} serve ${fmt(p.targetRps)} req/s with ${Math.round(p.headroom * 100)}% headroom`
+        ? `${p.replicas} replica${p.replicas === 1 ? '' : 's'} serve${p.replicas === 1 ? 's' : ''} ${fmt(p.targetRps)} req/s with ${Math.round(p.headroom * 100)}% headroom${/extrapolated beyond the measured N ≤ \d+/.test(p.reason) ? ` (${/extrapolated beyond the measured N ≤ \d+/.exec(p.reason)?.[0]})` : ''}`
         : `no replica count reaches ${fmt(p.targetRps)} req/s: ${p.reason}`)
     }
   }

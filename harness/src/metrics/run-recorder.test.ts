@@ -61,6 +61,9 @@ describe('RunRecorder', () => {
     rec.noteOfferedRate(0, 100)
     rec.noteOfferedRate(1, 200)
     const r = rec.finish(2, [0.5, 0.75])
+    // closed model: latency == service latency, so both summaries agree
+    expect(r.metrics.http_req_duration_uncorrected).toEqual(r.metrics.http_req_duration)
+    expect(r.metrics.http_req_duration_uncorrected.count).toBe(1)
     expect(r.timeSeries).toMatchObject([{ t: 0, offeredRate: 100, cacheHitRate: 0.5 }, { t: 1, offeredRate: 200, cacheHitRate: 0.75 }])
   })
 })

@@ -125,9 +125,9 @@ export class RunRecorder implements SampleSink {
     }
   }
 
-  /** Called by the runner from the engine's onTick: the arrival rate the open engine aimed for in that second. */
-  noteOfferedRate(elapsedS: number, rate: number): void {
-    this.offered.set(Math.max(0, Math.floor(elapsedS)), rate)
+  /** Called by the runner from the engine's onTick: `second` = EngineTick.second, `rate` = EngineTick.offeredRate. */
+  noteOfferedRate(second: number, rate: number): void {
+    this.offered.set(Math.max(0, Math.floor(second)), rate)
   }
 
   /** Called about once a second for the progress line. */
@@ -158,7 +158,19 @@ export class RunRecorder implements SampleSink {
     const d = durationS > 0 ? durationS : 1
     const count = this.corrected.totalCount
     const failRate = count === 0 ? 0 : this.fails / count
-    const lastSec = Math.max(Math.ceil(durationS) - 1, ...this.closed.keys(), ...this.offered.keys())
+    // The series has one point per whole second of the run. The engine's clock starts a few ms
+    // after the recorder's and runs end on fractions of a second: samples of a trailing partial
+    // second are folded into the last point instead of drawing a misleading near-empty second.
+    const lastSec = Math.max(0, Math.round(durationS) - 1)
+    for (const [sec, extra] of [...this.closed]) {
+      if (sec <= lastSec) continue
+      const into = this.closedPoint(lastSec)
+      into.reqs += extra.reqs
+      into.errors += extra.errors
+      into.dropped += extra.dropped
+      into.max = Math.max(into.max, extra.max)
+      this.closed.delete(sec)
+    }
     const timeSeries: TimePoint[] = []
     for (let t = 0; t <= lastSec; t++) {
       const p = this.closed.get(t) ?? emptyPoint(t)

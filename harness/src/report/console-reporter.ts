@@ -102,7 +102,9 @@ export class ConsoleReporter implements Reporter {
           .map((k) => {
             const i = c.metrics[k]
             const f = k === 'rps' ? fmtRate : k === 'p95' ? (x: number) => `${fmtMs(x)} ms` : fmtPct
-            return `${k} ${f(i.estimate)} [${f(i.lo)}, ${f(i.hi)}]`
+            // An interval from two repetitions can reach past what the metric can be; show the possible part.
+            const hiCap = k === 'error_rate' || k === 'cache_hit_rate' ? 1 : Number.POSITIVE_INFINITY
+            return `${k} ${f(i.estimate)} [${f(Math.max(0, i.lo))}, ${f(Math.min(hiCap, i.hi))}]`
           })
         out.push(`  ${c.cellLabel}: ${parts.join('  ')}`)
       }

@@ -26,12 +26,13 @@ export class BackendSet {
     return backend
   }
 
-  /** Called when a request is about to be sent to `backend`. */
+  /** Called when a request is about to be sent to `backend` (the caller decrements inFlight when done). */
   onSend(backend: Backend): void {
     backend.inFlight++
     backend.requests++
     backend.lastSentAt = Date.now()
-    this.metrics?.requests.labels(backend.url).inc()
+    backend.requestCounter ??= this.metrics?.requests.labels(backend.url)
+    backend.requestCounter?.inc()
   }
 
   /** Called when a backend answered with a status below 500. */

@@ -23,6 +23,8 @@ export class Backend implements BackendState {
   healthChangedAt: number | null = null
   ejectedAt: number | null = null
   ejectionTimer: NodeJS.Timeout | null = null
+  /** lb_requests_total{backend=url}, resolved once: the request path should not hash labels. */
+  requestCounter: { inc(): void } | undefined = undefined
   readonly pool: Pool
 
   constructor(readonly url: string, weight: number, connections: number) {

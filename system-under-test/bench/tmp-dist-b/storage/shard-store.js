@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=shard-store.js.map
