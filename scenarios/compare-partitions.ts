@@ -11,7 +11,7 @@ export default defineScenario({
     replicas: 1,
     shards: 4,
     cache: { strategy: 'none' },
-    capacity: { shard: { serviceTime: 'constant:2', slots: 4, queueLimit: 512 } },
+    capacity: { shard: { serviceTime: 'constant:5', slots: 2, queueLimit: 512 } },
   },
   matrix: { partition: ['hash', 'consistent-hash', 'range'] },
   workload: {

@@ -93,6 +93,20 @@ describe('autocannon engine', () => {
     expect(lost.count).toBe(1)
   })
 
+  it('records a request slower than requestTimeoutMs as failed (status 0, timeout) and keeps going', async () => {
+    stub = new StubCrmServer({ delayMs: 1 })
+    const timer = setTimeout(() => stub?.stall(2000), 500)
+    try {
+      const { result } = await runClosed(workload({ requestTimeoutMs: 1000, load: { model: 'closed', connections: 4, durationS: 3.5 } }))
+      expect(result.metrics.status_counts['0']).toBeGreaterThanOrEqual(4)
+      expect(result.metrics.http_req_failed.fails).toBe(result.metrics.status_counts['0'])
+      // Requests after the stall succeed again.
+      expect(result.timeSeries.at(-1)!.reqs - result.timeSeries.at(-1)!.errors).toBeGreaterThan(50)
+    } finally {
+      clearTimeout(timer)
+    }
+  })
+
   it('stops within about a second when aborted, as does the open engine', async () => {
     expect(ENGINE_NAMES).toEqual(['autocannon', 'open'])
     stub = new StubCrmServer({ delayMs: 2 })

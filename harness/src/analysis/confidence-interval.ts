@@ -46,8 +46,12 @@ export function percentileBootstrap(
   statistic: (resample: number[]) => number,
   opts: IntervalOptions = {},
 ): [number, number] {
+  return quantilePair(bootstrapReplicates(values, statistic, opts), opts.confidence ?? CONFIDENCE)
+}
+
+/** `statistic` over `iterations` resamples (with replacement) of `values`; non-finite results dropped. */
+export function bootstrapReplicates(values: readonly number[], statistic: (resample: number[]) => number, opts: IntervalOptions = {}): number[] {
   const iterations = opts.iterations ?? 2000
-  const confidence = opts.confidence ?? CONFIDENCE
   const rnd = createSeededRandom(opts.seed ?? 1)
   const stats: number[] = []
   const buf = new Array<number>(values.length)
@@ -56,7 +60,7 @@ export function percentileBootstrap(
     const s = statistic(buf)
     if (Number.isFinite(s)) stats.push(s)
   }
-  return quantilePair(stats, confidence)
+  return stats
 }
 
 /** The (1-c)/2 and (1+c)/2 quantiles of replicate statistics; [0,0] when there are none. */

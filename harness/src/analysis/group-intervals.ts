@@ -1,7 +1,7 @@
 import { mean, sampleStandardDeviation } from 'simple-statistics'
 import type { Interval, RunResult } from '../results/results-schema.js'
 import type { AnalysisMetricDefinition } from './analysis-metrics.js'
-import { BOOTSTRAP_MIN_N, CONFIDENCE, meanInterval, pct, percentileBootstrap, pointInterval, quantilePair } from './confidence-interval.js'
+import { BOOTSTRAP_MIN_N, CONFIDENCE, bootstrapReplicates, meanInterval, pct, pointInterval, quantilePair } from './confidence-interval.js'
 import { studentTCritical } from './student-t.js'
 
 // Intervals for a cell (a group of repetitions) and for the difference between two cells.
@@ -145,10 +145,8 @@ function bootstrapGroups(def: AnalysisMetricDefinition, a: number[], b: number[]
   const iterations = opts.iterations ?? 2000
   // Resample each side independently with its own seeded stream.
   const seed = opts.seed ?? 1
-  const ra: number[] = []
-  const rb: number[] = []
-  percentileBootstrap(a, (xs) => { ra.push(mean(xs)); return 0 }, { iterations, seed })
-  percentileBootstrap(b, (xs) => { rb.push(mean(xs)); return 0 }, { iterations, seed: seed + 7919 })
+  const ra = bootstrapReplicates(a, mean, { iterations, seed })
+  const rb = bootstrapReplicates(b, mean, { iterations, seed: seed + 7919 })
   const stats = ra.map((x, i) => (def.scale === 'ratio' ? rb[i] / x - 1 : rb[i] - x)).filter(Number.isFinite)
   const [lo, hi] = quantilePair(stats, confidence)
   return { estimate, lo, hi, n: a.length + b.length, method: `percentile bootstrap over repetitions, ${a.length} vs ${b.length} (${iterations} resamples, ${pct(confidence)}%)` }

@@ -92,6 +92,7 @@ export class AutocannonEngine implements LoadEngine {
     }
     const host = target.host
 
+    if (w.requestTimeoutMs < 1000) notes.push(`requestTimeoutMs ${w.requestTimeoutMs} raised to 1000 ms: autocannon cannot time requests out sooner`)
     if (ctx.signal.aborted) {
       return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }
     }
@@ -176,7 +177,8 @@ export class AutocannonEngine implements LoadEngine {
             connections: load.connections,
             pipelining,
             duration: load.durationS,
-            timeout: w.requestTimeoutMs / 1000,
+            // autocannon refuses timeouts under 1 s (noted in the summary when clamped).
+            timeout: Math.max(1, w.requestTimeoutMs / 1000),
             setupClient,
           },
           (err, res) => {

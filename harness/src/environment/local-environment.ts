@@ -38,7 +38,9 @@ export class LocalEnvironment implements Environment {
     if (topology === null) throw new EnvironmentError('the local environment needs a topology (this scenario has a `target`)')
     if (topology.store === 'postgres') {
       throw new EnvironmentError(
-        'store "postgres" is not started by the local environment yet; use store "embedded" (the default)',
+        'store "postgres": the local environment does not start PostgreSQL (it cannot run as root, and databases need provisioning). ' +
+          'Use store "embedded" (the default), or start replicas yourself with `--store postgres --shards postgres://...` ' +
+          'and point a scenario\'s `target` at them',
       )
     }
     mkdirSync(this.options.logDir, { recursive: true })

@@ -56,6 +56,17 @@ describe('compareToBaseline', () => {
     expect(same.passed).toBe(true)
   })
 
+  it('switches to a seeded bootstrap over repetitions from 10 per side', async () => {
+    const { compareGroups } = await import('../analysis/group-intervals.js')
+    const { ANALYSIS_METRIC_DEFINITIONS } = await import('../analysis/analysis-metrics.js')
+    const a = suite(11, { durationS: 10, samplesPerSecond: 20 }, 10).runs
+    const b = suite(12, { durationS: 10, samplesPerSecond: 20, medianMs: 15 }, 10).runs
+    const d = compareGroups(ANALYSIS_METRIC_DEFINITIONS.p95, a, b, { seed: 4 })!
+    expect(d.method).toMatch(/percentile bootstrap over repetitions, 10 vs 10/)
+    expect(d.lo).toBeGreaterThan(0.1)
+    expect(d).toEqual(compareGroups(ANALYSIS_METRIC_DEFINITIONS.p95, a, b, { seed: 4 }))
+  })
+
   it('treats error rate as an absolute change and fails on a real error increase', () => {
     const gate = compareToBaseline(suite(9, { errorRate: 0.05 }), suite(10), { tolerance: 0.05 })
     const err = gate.changes.find((c) => c.metric === 'error_rate')!

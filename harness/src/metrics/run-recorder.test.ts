@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js'
 import { RunRecorder } from './run-recorder.js'
 import type { Sample } from './sample.js'
@@ -65,5 +65,37 @@ describe('RunRecorder', () => {
     expect(r.metrics.http_req_duration_uncorrected).toEqual(r.metrics.http_req_duration)
     expect(r.metrics.http_req_duration_uncorrected.count).toBe(1)
     expect(r.timeSeries).toMatchObject([{ t: 0, offeredRate: 100, cacheHitRate: 0.5 }, { t: 1, offeredRate: 200, cacheHitRate: 0.75 }])
+  })
+
+  it('folds a trailing partial second (clock skew between engine and recorder) into the last whole second', () => {
+    const rec = new RunRecorder(START)
+    rec.add([
+      { t: START + 1500, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 },
+      { t: START + 2004, op: 'get_customer', status: 500, latencyMs: 1, serviceLatencyMs: 1 },
+    ])
+    const r = rec.finish(2.003)
+    expect(r.timeSeries).toHaveLength(2)
+    expect(r.timeSeries[1]).toMatchObject({ reqs: 2, errors: 1 })
+    expect(r.metrics.http_reqs.count).toBe(2)
+  })
+
+  it('live(): completions of the last wall-clock second, its p95, errors and drops so far', () => {
+    vi.useFakeTimers()
+    try {
+      vi.setSystemTime(START)
+      const rec = new RunRecorder(START)
+      vi.setSystemTime(START + 1990)
+      const batch = Array.from({ length: 50 }, (_, i) => ({ t: START + 1000 + 19 * i, op: 'get_customer' as const, status: i < 3 ? 500 : 200, latencyMs: i < 45 ? 10 : 100, serviceLatencyMs: 10 }))
+      rec.add([...batch, { t: START + 1900, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true }])
+      vi.setSystemTime(START + 2050)
+      const live = rec.live()
+      expect(live.elapsedS).toBeCloseTo(2.05)
+      expect(live.rps).toBe(50)
+      expect(live.p95).toBeCloseTo(100, 0)
+      expect(live.errors).toBe(3)
+      expect(live.dropped).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -29,7 +29,7 @@ export interface LiveStats {
   elapsedS: number
   /** Responses completed in the last full wall-clock second. */
   rps: number
-  /** p95 (ms) of responses completed in the last full wall-clock second. */
+  /** p95 (ms) of the requests that started in the last whole second of the run. */
   p95: number
   /** Failed requests so far (status 0 or >= 400). */
   errors: number
@@ -56,8 +56,7 @@ export class RunRecorder implements SampleSink {
   private readonly offered = new Map<number, number>()
   private readonly lateWindowS: number
   private lastSweepMs = 0
-  // live(): completions per wall-clock second
-  private readonly liveHist = createLatencyHistogram()
+  // live(): completions per wall-clock second; p95 of the last whole second (by start time)
   private liveSecond = 0
   private liveCount = 0
   private lastSecondRps = 0
@@ -116,7 +115,6 @@ export class RunRecorder implements SampleSink {
         if (failed) p.errors++
         p.max = Math.max(p.max, s.latencyMs)
       }
-      recordMs(this.liveHist, s.latencyMs)
       this.liveCount++
     }
     if (now - this.lastSweepMs >= 500) {
@@ -253,8 +251,9 @@ export class RunRecorder implements SampleSink {
     // A gap of more than one second means nothing completed in the last full second.
     const contiguous = sec === this.liveSecond + 1
     this.lastSecondRps = contiguous ? this.liveCount : 0
-    this.lastSecondP95 = contiguous ? percentileMs(this.liveHist, 95) : 0
-    this.liveHist.reset()
+    // Its requests are mostly complete by now; reading the open bucket costs no extra recording per sample.
+    const bucket = this.open.get(sec - 1)
+    this.lastSecondP95 = bucket ? percentileMs(bucket.hist, 95) : (this.closed.get(sec - 1)?.p95 ?? 0)
     this.liveCount = 0
     this.liveSecond = sec
   }
