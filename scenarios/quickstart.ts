@@ -1,12 +1,12 @@
 import { defineScenario } from '../harness/src/scenario/define-scenario.js'
 
 // The README demo: does a cache help under a skewed (Zipf) workload, and is LFU better than LRU?
-// The shards have an emulated capacity (a few ms per request, few slots), so every cache miss
+// The shards have an emulated capacity (20 ms per request, 2 at a time), so every cache miss
 // costs what a real database round trip would and the cache's effect shows on a laptop.
 export default defineScenario({
   name: 'quickstart',
   kind: 'comparison',
-  description: 'Cache none vs LRU vs LFU under a Zipf workload: 2 replicas behind the builtin balancer, 2 hash-partitioned shards',
+  description: 'Cache none vs LRU vs LFU under a Zipf workload: 2 replicas behind the builtin balancer (consistent-hash by customer), 2 hash-partitioned shards with a 20 ms service time',
   topology: {
     replicas: 2,
     shards: 2,

@@ -56,6 +56,19 @@ describe('autocannon engine', () => {
     expect(summary.sent).toBeGreaterThanOrEqual(total)
   })
 
+  it('keeps labelling responses right when the server closes keep-alive connections (nginx keepalive_requests)', async () => {
+    // search is made 30 ms slower than everything else: a response filed under the wrong
+    // operation would show in the per-operation medians.
+    stub = new StubCrmServer({ delayByRoute: { 'GET /customers': 30 }, maxRequestsPerConnection: 25 })
+    const { result, summary } = await runClosed(workload({ load: { model: 'closed', connections: 4, durationS: 2 } }))
+    const per = result.perOperation
+    expect(result.metrics.http_req_failed.fails).toBe(0)
+    expect(per.search_customers!.http_req_duration.p50).toBeGreaterThanOrEqual(29)
+    expect(per.get_customer!.http_req_duration.p50).toBeLessThan(15)
+    expect(per.get_customer!.http_req_duration.p90).toBeLessThan(29)
+    expect(summary.notes.join(' ')).toMatch(/closing \(keep-alive limit\)/)
+  })
+
   it('follows the key popularity (hotspot: 90% of reads on 10% of the keys)', async () => {
     stub = new StubCrmServer()
     await runClosed(workload({ mix: { get_customer: 1 }, keys: { kind: 'hotspot', hotKeyShare: 0.1, hotTrafficShare: 0.9 } }))

@@ -81,7 +81,7 @@ describe('engines against the real CRM', () => {
         signal,
         dataset,
         versions,
-        onTick: (t) => t.offeredRate !== undefined && recorder.noteOfferedRate(t.second, t.offeredRate),
+        onTick: (t) => t.offeredRate !== undefined && recorder.noteOfferedRate(t.elapsedS, t.offeredRate),
       })
       const scraped = await scraper.stop()
       const r = recorder.finish(summary.durationS, scraped.perSecondCacheHitRate)
@@ -96,6 +96,7 @@ describe('engines against the real CRM', () => {
       expect(scraped.sut.backends.r1).toBeGreaterThanOrEqual(r.metrics.http_reqs.count)
       expect(Object.keys(scraped.sut.shards).sort()).toEqual(['0', '1'])
       expect(scraped.sut.cache?.hits).toBeGreaterThan(0)
+      if (engine === 'open') expect(r.timeSeries.map((p) => p.offeredRate)).toEqual([150, 150])
     })
   }
 })

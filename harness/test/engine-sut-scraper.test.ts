@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { SutScraper } from '../src/metrics/sut-scraper.js'
@@ -44,5 +46,31 @@ describe('SutScraper (the SUT /metrics scraper)', () => {
     expect(Object.keys(sut.shards)).toEqual(['0'])
     expect(perSecondCacheHitRate.length).toBeGreaterThanOrEqual(1)
     expect(perSecondCacheHitRate[0]).toBeCloseTo(0.75, 1)
+  })
+
+  it('takes per-backend counts from the balancer and survives a counter reset (a restarted member)', async () => {
+    // A fake balancer whose counters grow by 10/20 per scrape and restart from 0 on the 3rd scrape.
+    let scrapes = 0
+    const server = http.createServer((_req, res) => {
+      scrapes++
+      const n = scrapes >= 3 ? scrapes - 3 : scrapes
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.end(`lb_requests_total{backend="http://127.0.0.1:8001"} ${10 * n}\nlb_requests_total{backend="http://127.0.0.1:8002"} ${20 * n}\n`)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const { port } = server.address() as AddressInfo
+      const scraper = new SutScraper([{ name: 'balancer', role: 'balancer', metricsUrl: `http://127.0.0.1:${port}/metrics` }], 50)
+      await scraper.start()
+      while (scrapes < 4) await new Promise((r) => setTimeout(r, 20))
+      const { sut, perSecondCacheHitRate } = await scraper.stop()
+      // Readings 1, 2, 0 (restart), 1, 2, ...: every scrape after the baseline adds one step except the reset one.
+      const steps = scrapes - 2
+      expect(sut.backends).toEqual({ 'http://127.0.0.1:8001': 10 * steps, 'http://127.0.0.1:8002': 20 * steps })
+      expect(sut.cache).toBeUndefined()
+      expect(perSecondCacheHitRate).toEqual([])
+    } finally {
+      server.close()
+    }
   })
 })

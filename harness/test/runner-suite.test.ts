@@ -63,7 +63,7 @@ class FakeEngine implements LoadEngine {
     const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ t: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
     ctx.sink.add(batch)
     if (this.tickDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tickDelayMs))
-    ctx.onTick?.({ elapsedS: 1, totalS: 1, offeredRate: rate })
+    ctx.onTick?.({ elapsedS: 1, totalS: 1, second: 0, offeredRate: rate })
     return { engine: 'open', durationS: 1, sent: rate, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
   }
 }

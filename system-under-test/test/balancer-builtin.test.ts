@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startBalancer, type RunningBalancer } from '../src/balancer/start-balancer.js'
 import { closeAll, startStubBackends, type StubBackend } from './support/balancer-stub-backend.js'
-import { send, tally } from './support/balancer-http.js'
+import { runLoad, send, tally } from './support/balancer-http.js'
 
 // The built-in balancer in this process, against stub backends: proxying, admin controls,
 // metrics, retry rules. Failure behaviour under load is in balancer-failover.test.ts.
@@ -109,5 +109,28 @@ describe('built-in balancer', () => {
     const metrics = await send(lb.adminUrl, '/metrics')
     expect(String(metrics.body)).toContain(`lb_ejections_total{backend="${stubs[0].url}"} 1`)
     expect(String(metrics.body)).toContain(`lb_backend_up{backend="${stubs[0].url}"} 0`)
+  })
+
+  it('POSTs in flight when a backend dies are applied at most once (backends record request ids)', async () => {
+    const lb = await start('least-connections', 3, { healthIntervalMs: 60_000 })
+    for (const stub of stubs) stub.delayMs = 15
+    let killNow = false
+    const load = runLoad(lb.url, {
+      total: 150, concurrency: 8, method: 'POST', body: () => ({}),
+      path: (i) => { if (i === 40) killNow = true; return '/customers' },
+      headers: (i) => ({ 'x-request-id': `req-${i}` }),
+    })
+    await expect.poll(() => killNow, { timeout: 10_000, interval: 2 }).toBe(true)
+    await stubs[0].kill()
+    const results = await load
+    const applied = stubs.flatMap((s) => s.appliedWrites)
+    expect(applied.length).toBe(new Set(applied).size) // no id applied twice
+    for (const r of results) {
+      const times = applied.filter((id) => id === `req-${r.index}`).length
+      if (r.status === 201) expect(times, `req-${r.index}`).toBe(1)
+      else expect(r.status).toBe(502)
+    }
+    expect(results.some((r) => r.status === 502)).toBe(true)
+    expect(String((await send(lb.adminUrl, '/metrics')).body)).toMatch(/^lb_retries_total 0$/m)
   })
 })

@@ -10,8 +10,9 @@ import { runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { applyQuick } from '../scenario/apply-quick.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 
-/** Exit code after Ctrl-C / SIGTERM, as shells report a process ended by SIGINT. */
+/** Exit codes after Ctrl-C (SIGINT) and SIGTERM, as shells report a process ended by them (128 + signal). */
 export const EXIT_INTERRUPTED = 130
+export const EXIT_TERMINATED = 143
 
 export interface RunCommandOptions {
   engine?: EngineChoice
@@ -40,8 +41,8 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
 /**
  * `loadlab run <scenario>`: loads and validates the scenario, runs the suite with live progress,
  * writes results.json, index.html, junit.xml and summary.md, prints the table and where the report
- * is. Ctrl-C (or SIGTERM) stops the current run, keeps what finished and exits 130; a second one
- * kills every member at once. Returns the exit code (0 pass, 99 gate failed, 1 run failures, 130).
+ * is. Ctrl-C (or SIGTERM) stops the current run, keeps what finished and exits 130 (143); a second one
+ * kills every member at once. Returns the exit code (0 pass, 99 gate failed, 1 run failures, 130/143).
  */
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
   let scenario = await loadScenario(scenarioArg)
@@ -53,14 +54,16 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
 
   const controller = new AbortController()
   let interrupts = 0
+  let interruptCode = EXIT_INTERRUPTED
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupts++
+    if (interrupts === 1 && sig === 'SIGTERM') interruptCode = EXIT_TERMINATED
     if (interrupts === 1) {
       process.stderr.write(`\n${sig}: stopping the current run and writing what was measured (press Ctrl-C again to kill everything now)\n`)
       controller.abort(new Error(`interrupted by ${sig}`))
     } else {
       killAllChildrenSync()
-      process.exit(EXIT_INTERRUPTED)
+      process.exit(interruptCode)
     }
   }
   process.on('SIGINT', onSignal)
@@ -77,7 +80,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
     if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
     process.stdout.write(`${lines.join('\n')}\n`)
-    return outcome.aborted ? EXIT_INTERRUPTED : outcome.suite.verdict.exitCode
+    return outcome.aborted ? interruptCode : outcome.suite.verdict.exitCode
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

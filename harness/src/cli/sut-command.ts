@@ -6,13 +6,15 @@ import { LocalEnvironment } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import { planRuns } from '../scenario/plan-runs.js'
+import { seedDataset } from '../workload/dataset.js'
 
 /**
  * `loadlab sut up <scenario>`: starts the scenario's topology (its first matrix cell) and keeps
- * it until Ctrl-C, for exploring by hand with curl or another tool. Logs go to --logs (default a
+ * it until Ctrl-C, for exploring by hand with curl or another tool, seeded with the scenario's
+ * dataset unless --no-seed. Logs go to --logs (default a
  * temporary folder, printed). Returns the exit code.
  */
-export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: number }): Promise<number> {
+export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: number; seed?: boolean }): Promise<number> {
   const scenario = await loadScenario(scenarioArg)
   if (!scenario.topology) throw new UsageError(`${scenario.name} targets ${scenario.target?.href}, a system LoadLab does not start; nothing to bring up`)
   const plan = planRuns(scenario)
@@ -34,9 +36,13 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
   process.stderr.write(`starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`)
   const env = await new LocalEnvironment({ logDir }).start(run.topology, controller.signal)
   try {
+    if (opts.seed !== false) {
+      const dataset = await seedDataset(env.entrypoint(), run.workload, controller.signal)
+      process.stderr.write(`seeded ${dataset.customerIds.length} customers (the scenario's dataset; --no-seed to skip)\n`)
+    }
     const lines = [`entrypoint: ${env.entrypoint().href}`, 'members:']
     for (const m of env.members()) lines.push(`  ${m.name.padEnd(10)} ${m.url.padEnd(26)} pid ${m.pid ?? '-'}${m.metricsUrl ? `  metrics ${m.metricsUrl}` : ''}`)
-    lines.push(`logs: ${logDir}`, '', `try: curl -s ${new URL('/customers?q=a&limit=3', env.entrypoint()).href}`, 'press Ctrl-C to stop every member')
+    lines.push(`logs: ${logDir}`, '', `try: curl -s '${new URL('/customers?q=a&limit=3', env.entrypoint()).href}'`, 'press Ctrl-C to stop every member')
     process.stdout.write(`${lines.join('\n')}\n`)
     await stopped
     process.stderr.write('stopping...\n')
@@ -59,7 +65,8 @@ export function registerSutCommand(program: Command, setExit: (code: number) => 
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--cell "${v}" must be a whole number >= 1`)
       return n
     })
-    .action(async (scenario: string, opts: { logs?: string; cell?: number }) => {
+    .option('--no-seed', "start empty instead of seeding the scenario's dataset")
+    .action(async (scenario: string, opts: { logs?: string; cell?: number; seed?: boolean }) => {
       setExit(await sutUp(scenario, opts))
     })
 }

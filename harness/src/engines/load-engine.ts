@@ -7,9 +7,10 @@ export type EngineName = 'autocannon' | 'open' | 'k6'
 
 /** What the runner shows while an engine runs. */
 export interface EngineTick {
+  /** Seconds since the measured phase began, at the end of the second that just ended (the open engine reports whole seconds). */
   elapsedS: number
   totalS: number
-  /** 0-based index of the second that just ended (pass it to RunRecorder.noteOfferedRate). */
+  /** 0-based index of the second that just ended. */
   second: number
   /** Open model: the arrival rate aimed for during that second. */
   offeredRate?: number
@@ -24,6 +25,12 @@ export interface EngineContext {
   dataset: Dataset
   /** Acknowledged versions of records the run wrote (stale reads, lost writes). */
   versions: VersionTracker
+  /**
+   * Makes the emails of customers created during the run unique across runs on one target
+   * (default "n<seed>"): set it for an external target that keeps its data between runs,
+   * where a repeated email would be answered 409.
+   */
+  emailTag?: string
   /** Called about once per second while the run is going. */
   onTick?(t: EngineTick): void
 }

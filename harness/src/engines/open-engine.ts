@@ -5,7 +5,8 @@ import { GeneratorMonitor } from '../metrics/generator-monitor.js'
 import { createRequestGenerator, JSON_HEADERS, type RequestSpec } from '../workload/request-generator.js'
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
-import { errorLabel, SampleBatcher } from './sample-batcher.js'
+import { SampleBatcher } from './sample-batcher.js'
+import { errorLabel } from './error-label.js'
 
 // The open model: requests arrive on a schedule whatever the server does, like users do.
 // Latency is measured from each request's INTENDED start time, so a server that stalls for a
@@ -65,7 +66,7 @@ export class OpenEngine implements LoadEngine {
   async run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary> {
     const load = openLoad(w)
     const schedule = new ArrivalSchedule(load)
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions)
+    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag })
     const batcher = new SampleBatcher(ctx.sink)
     const monitor = new GeneratorMonitor()
     const timeout = w.requestTimeoutMs
@@ -154,15 +155,18 @@ export class OpenEngine implements LoadEngine {
 
     // Per-second progress with the rate the plan aimed for in the second that ended.
     let tickSecond = 0
-    const ticker = setInterval(() => {
+    const tick = (): void => {
       tickSecond++
       const offeredRate = schedule.cumulative(tickSecond) - schedule.cumulative(tickSecond - 1)
       try {
-        ctx.onTick?.({ elapsedS: (performance.now() - startPerf) / 1000, totalS: schedule.totalS, second: tickSecond - 1, offeredRate })
+        // elapsedS is the schedule's whole second (not the timer's late wall time) so that
+        // RunRecorder.noteOfferedRate(elapsedS, ...) files the rate under the second it covered.
+        ctx.onTick?.({ elapsedS: tickSecond, totalS: schedule.totalS, second: tickSecond - 1, offeredRate })
       } catch {
         // progress display problems must not stop the load
       }
-    }, 1000)
+    }
+    const ticker = setInterval(tick, 1000)
 
     await new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined
@@ -207,6 +211,8 @@ export class OpenEngine implements LoadEngine {
       pump()
     })
     clearInterval(ticker)
+    // The interval and the end of the plan race at the last whole second: report it either way.
+    while (tickSecond < Math.floor((endPerf - startPerf) / 1000 + 0.05)) tick()
 
     // Let in-flight requests finish: they time out by themselves after requestTimeoutMs.
     const grace = ctx.signal.aborted ? Math.min(ABORT_GRACE_MS, timeout) : timeout + 1000
@@ -224,7 +230,6 @@ export class OpenEngine implements LoadEngine {
     batcher.flush()
     const health = monitor.stop()
     await pool.destroy().catch(() => undefined)
-    if (dropped > 0) notes.push(`${dropped} arrival(s) found ${load.maxInFlight} requests in flight and were dropped (dropped_iterations)`)
     return {
       engine: 'open',
       durationS: (endPerf - startPerf) / 1000,

@@ -35,12 +35,3 @@ export class SampleBatcher {
     }
   }
 }
-
-/** A short, stable error label for a failed request: 'timeout', 'ECONNREFUSED', 'UND_ERR_SOCKET', ... */
-export function errorLabel(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout'
-  if (typeof code === 'string') return code
-  const name = (err as { name?: unknown } | null)?.name
-  return typeof name === 'string' ? name : 'error'
-}

@@ -142,7 +142,9 @@ class LocalTopology implements StartedEnvironment {
       case 'restart': {
         await p.stop()
         // Same port, so the balancer (and the replicas, for a shard) find it again.
-        await p.start(new AbortController().signal)
+        const ready = await p.start(new AbortController().signal)
+        // The balancer's admin port is not fixed: it may come back elsewhere.
+        if (member.role === 'balancer' && ready.captures[1]) member.metricsUrl = `${ready.captures[1]}/metrics`
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {

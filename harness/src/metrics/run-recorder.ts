@@ -123,9 +123,12 @@ export class RunRecorder implements SampleSink {
     }
   }
 
-  /** Called by the runner from the engine's onTick: `second` = EngineTick.second, `rate` = EngineTick.offeredRate. */
-  noteOfferedRate(second: number, rate: number): void {
-    this.offered.set(Math.max(0, Math.floor(second)), rate)
+  /**
+   * Called by the runner from the engine's onTick with EngineTick.elapsedS and .offeredRate: the
+   * rate the open engine aimed for in the second that ENDED at `endS` (endS = 1 -> second 0).
+   */
+  noteOfferedRate(endS: number, rate: number): void {
+    this.offered.set(Math.max(0, Math.ceil(endS - 1e-6) - 1), rate)
   }
 
   /** Called about once a second for the progress line. */

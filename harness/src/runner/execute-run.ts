@@ -111,7 +111,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       dataset,
       versions,
       onTick: (t) => {
-        if (t.offeredRate !== undefined) rec.noteOfferedRate(t.elapsedS, t.offeredRate)
+        if (t.offeredRate !== undefined) rec.noteOfferedRate(t.second, t.offeredRate)
         const live = rec.live()
         if (abortOnFail.length > 0 && thresholdAbort === null) {
           const decision = checkAbortOnFail(abortOnFail, t.elapsedS, liveReaderFromSnapshot(live))
@@ -158,6 +158,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       }
     }
     notify(reporters, 'onPhase', run, 'stopping')
+    if (env) sut = { ...sut, backends: byMemberName(sut.backends, env) }
     await env?.stop().catch(() => undefined)
   }
 
@@ -251,6 +252,20 @@ export function warmupLoad(load: LoadModel, durationS: number): LoadModel {
   if (load.model === 'closed') return { ...load, durationS }
   const rate = load.rate ?? Math.max(1, load.stages?.[0]?.target ?? 1)
   return { model: 'open', rate, durationS, maxInFlight: load.maxInFlight }
+}
+
+/**
+ * The balancer counts requests per backend URL; ports differ from run to run, so results key them
+ * by member name (replica-1, ...) instead: repetitions and baselines then line up.
+ */
+function byMemberName(backends: Record<string, number>, env: StartedEnvironment): Record<string, number> {
+  const names = new Map(env.members().map((m) => [m.url.replace(/\/$/, ''), m.name]))
+  const out: Record<string, number> = {}
+  for (const [url, count] of Object.entries(backends)) {
+    const name = names.get(url.replace(/\/$/, '')) ?? url
+    out[name] = (out[name] ?? 0) + count
+  }
+  return out
 }
 
 function writes(w: Workload): boolean {

@@ -12,6 +12,10 @@ export interface StubOptions {
   delayMs?: number
   /** Value of X-Backend (and X-Replica). */
   name?: string
+  /** Extra delay (ms) per route key ('GET /customers', ...): lets a test tell operations apart by latency. */
+  delayByRoute?: Record<string, number>
+  /** Answer `Connection: close` and close the socket after this many responses on it (like nginx keepalive_requests). */
+  maxRequestsPerConnection?: number
 }
 
 /** What the stub saw, for assertions. */
@@ -35,10 +39,15 @@ export class StubCrmServer {
   private nextId = 0
   private readonly server: http.Server
   private readonly name: string
+  private readonly delayByRoute: Record<string, number>
+  private readonly maxPerConnection: number
+  private readonly servedOnSocket = new WeakMap<object, number>()
 
   constructor(opts: StubOptions = {}) {
     this.delayMs = opts.delayMs ?? 0
     this.name = opts.name ?? 'stub-1'
+    this.delayByRoute = opts.delayByRoute ?? {}
+    this.maxPerConnection = opts.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY
     this.server = http.createServer((req, res) => this.handle(req, res))
     this.server.keepAliveTimeout = 60_000
   }
@@ -71,7 +80,10 @@ export class StubCrmServer {
     return `${Date.parse(createdAt).toString(36).padStart(9, '0')}-${(this.nextId++).toString(36).padStart(6, '0')}`
   }
 
+  private lastRoute = ''
+
   private count(route: string): void {
+    this.lastRoute = route
     this.stats.total++
     this.stats.routes.set(route, (this.stats.routes.get(route) ?? 0) + 1)
   }
@@ -81,7 +93,9 @@ export class StubCrmServer {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      let route = ''
       const reply = (status: number, body: unknown, extra: Record<string, string> = {}): void => {
+        route = this.lastRoute
         const send = (): void => {
           const now = Date.now()
           if (now < this.pausedUntil) {
@@ -89,6 +103,9 @@ export class StubCrmServer {
             return
           }
           const text = typeof body === 'string' ? body : JSON.stringify(body)
+          const served = (this.servedOnSocket.get(req.socket) ?? 0) + 1
+          this.servedOnSocket.set(req.socket, served)
+          if (served >= this.maxPerConnection) res.shouldKeepAlive = false
           res.writeHead(status, {
             'content-type': typeof body === 'string' ? 'text/plain; version=0.0.4' : 'application/json',
             'content-length': Buffer.byteLength(text),
@@ -98,10 +115,11 @@ export class StubCrmServer {
           })
           res.end(text)
         }
-        const wait = received + this.delayMs - Date.now()
+        const wait = received + this.delayMs + (this.delayByRoute[route] ?? 0) - Date.now()
         if (wait > 0 || Date.now() < this.pausedUntil) setTimeout(send, Math.max(0, wait))
         else send()
       }
+      this.lastRoute = ''
       try {
         this.route(req.method ?? 'GET', req.url ?? '/', Buffer.concat(chunks).toString('utf8'), reply)
       } catch (err) {

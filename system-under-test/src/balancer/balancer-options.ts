@@ -66,7 +66,3 @@ export const balancerOptionsSchema = z
 export type BalancerOptionsInput = z.input<typeof balancerOptionsSchema>
 export type BalancerOptions = z.output<typeof balancerOptionsSchema>
 
-/** Turns a zod failure into one line per bad field, naming the flag-style field path. */
-export function describeOptionIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('\n')
-}

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
 import type { Balancer } from '../strategies/balancer/balancer.js'
 import type { Backend } from './backend.js'
 import type { BackendSet } from './backend-set.js'
@@ -42,26 +43,17 @@ export function createProxyHandler({ backends, balancer, metrics }: ProxyDeps) {
       const backend = balancer.pick({ method, path, exclude: tried }, backends.list) as Backend | null
       if (!backend) break
       backends.onSend(backend)
-      let answered = false
+      const attemptState = { answered: false }
       try {
-        // undici's stream(): the answer is written straight into `res` (no intermediate
-        // Readable), the fastest way undici offers to relay a response. The factory runs when the
-        // backend's status line and headers arrive; after that nothing is retried.
-        await backend.pool.stream(
-          { method: method as 'GET', path, headers, body: hasBody ? req : undefined },
-          ({ statusCode, headers: answerHeaders }) => {
-            answered = true
-            if (statusCode >= 500) backends.onFailure(backend, 'status_5xx')
-            else backends.onGoodAnswer(backend)
-            res.writeHead(statusCode, responseHeaders(answerHeaders, backend.url))
-            return res
-          },
-        )
+        await relay(backend, { method, path, headers, body: hasBody ? req : undefined }, res, attemptState, (statusCode) => {
+          if (statusCode >= 500) backends.onFailure(backend, 'status_5xx')
+          else backends.onGoodAnswer(backend)
+        })
         backend.inFlight--
         return
       } catch (err) {
         backend.inFlight--
-        if (answered || res.headersSent) {
+        if (attemptState.answered || res.headersSent) {
           // Cut mid-answer (backend died or the client left): the status is already sent; all
           // we can do is close the connection so the client sees a truncated response.
           if (!res.destroyed && !res.writableFinished) res.destroy()
@@ -91,6 +83,50 @@ export function createProxyHandler({ backends, balancer, metrics }: ProxyDeps) {
     metrics.noBackend.inc()
     sendJsonError(res, 503, 'no_backend', 'no backend is available (all unhealthy, ejected or draining); retry later', { 'retry-after': '1' })
   }
+}
+
+/**
+ * Sends one request to `backend` and relays the answer into `res` at undici's lowest level
+ * (dispatch handlers: no intermediate streams or promises per chunk), with backpressure. Resolves
+ * when the answer is fully relayed; rejects on any failure, with `state.answered` telling whether
+ * the status line had already gone to the client (then nothing may be retried).
+ */
+function relay(
+  backend: Backend,
+  options: { method: string; path: string; headers: string[]; body: IncomingMessage | undefined },
+  res: ServerResponse,
+  state: { answered: boolean },
+  onAnswer: (statusCode: number) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    backend.pool.dispatch(options as Dispatcher.DispatchOptions, {
+      onRequestStart(controller) {
+        // The client left: stop reading from the backend.
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort(new Error('client closed the connection'))
+        })
+      },
+      onResponseStart(_controller, statusCode, headers) {
+        if (statusCode < 200) return // 1xx: informational, the real answer follows
+        state.answered = true
+        onAnswer(statusCode)
+        res.writeHead(statusCode, responseHeaders(headers as Record<string, string | string[] | undefined>, backend.url))
+      },
+      onResponseData(controller, chunk) {
+        if (!res.write(chunk)) {
+          controller.pause()
+          res.once('drain', () => controller.resume())
+        }
+      },
+      onResponseEnd() {
+        res.end()
+        resolve()
+      },
+      onResponseError(_controller, error) {
+        reject(error)
+      },
+    })
+  })
 }
 
 function isClientGone(res: ServerResponse): boolean {
