@@ -13,26 +13,14 @@
 // per-round ratios so one neighbour's burst on a shared machine cannot decide it.
 // Exit code: 0 when the ratio meets the target, 99 when it does not, 1 on errors.
 
-import autocannon from 'autocannon'
 import { spawnListening, spawnRole, stopAll, type SpawnedRole } from '../test/support/sut-processes.js'
+import { customerPaths, envNumber, failuresOf, meanRps, measure, median, REQUEST_ENTRIES, runBench, startSeededReplica, worstP99, type Measured } from './bench-support.js'
 
-const num = (name: string, fallback: number): number => {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) {
-    process.stderr.write(`${name}=${raw} is not valid: use a positive number\n`)
-    process.exit(2)
-  }
-  return n
-}
-
-const DURATION_S = num('BENCH_DURATION_S', 10)
-const CONNECTIONS = Math.round(num('BENCH_CONNECTIONS', 50))
-const ROUNDS = Math.round(num('BENCH_ROUNDS', 3))
-const CUSTOMERS = Math.round(num('BENCH_CUSTOMERS', 1000))
-const TARGET = num('BENCH_TARGET_RATIO', 0.7)
-const REQUEST_ENTRIES = 100
+const DURATION_S = envNumber('BENCH_DURATION_S', 10)
+const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 50))
+const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 3))
+const CUSTOMERS = Math.round(envNumber('BENCH_CUSTOMERS', 1000))
+const TARGET = envNumber('BENCH_TARGET_RATIO', 0.7)
 
 // Fallback backend: answers every GET with a small JSON body, like a cached customer read.
 const BARE_BACKEND = `
@@ -45,29 +33,13 @@ const stop = () => server.close(() => process.exit(0))
 process.on('SIGTERM', stop); process.on('SIGINT', stop)
 `
 
-interface Measured { requestsPerSecond: number; non2xx: number; errors: number; p99Ms: number }
-
-async function drive(url: string, paths: readonly string[], seconds: number): Promise<Measured> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: paths.map((path) => ({ method: 'GET', path })) })
-  return { requestsPerSecond: result.requests.average, non2xx: result.non2xx, errors: result.errors, p99Ms: result.latency.p99 }
-}
+const drive = (url: string, paths: readonly string[], seconds: number): Promise<Measured> => measure(url, paths, seconds, CONNECTIONS)
 
 /** A real replica with a warm cache, or the bare backend when the replica is not available. */
 async function startBackend(): Promise<{ url: string; paths: string[]; kind: string }> {
   try {
-    const shard = await spawnRole('shard', ['--port', '0', '--shard-index', '0'])
-    const replica = await spawnRole('replica', ['--port', '0', '--shards', shard.url, '--partition', 'single', '--cache', 'lru', '--cache-size', String(CUSTOMERS * 2)])
-    const now = Date.now()
-    const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({
-      name: `Bench Customer ${i}`, email: `lb-bench-${i}-${now}@example.com`, company: `Company ${i % 97}`,
-      segment: (['smb', 'mid-market', 'enterprise'] as const)[i % 3], createdAt: new Date(now - (i + 1) * 60_000).toISOString(),
-    }))
-    const res = await fetch(`${replica.url}/admin/customers/bulk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customers }) })
-    if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`)
-    const { ids } = (await res.json()) as { ids: string[] }
-    await Promise.all(ids.map((id) => fetch(`${replica.url}/customers/${id}`).then((r) => r.arrayBuffer())))
-    const paths = Array.from({ length: REQUEST_ENTRIES }, (_, i) => `/customers/${ids[(i * 7919) % ids.length]}`)
-    return { url: replica.url, paths, kind: 'real CRM replica (warm lru cache, GET /customers/:id)' }
+    const replica = await startSeededReplica(CUSTOMERS, 'lb-bench')
+    return { url: replica.url, paths: customerPaths(replica.ids), kind: 'real CRM replica (warm lru cache, GET /customers/:id)' }
   } catch (error) {
     process.stderr.write(`replica unavailable (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); using a bare node:http backend\n`)
     await stopAll()
@@ -109,16 +81,11 @@ async function main(): Promise<void> {
       haproxyRatios.push(measured.haproxy.requestsPerSecond / measured.direct.requestsPerSecond)
       process.stdout.write(`round ${round + 1}: ${targets.map((t) => `${t.name} ${measured[t.name].requestsPerSecond.toFixed(0)}`).join(', ')} req/s; builtin/direct ${builtinRatios[round].toFixed(3)}, haproxy/direct ${haproxyRatios[round].toFixed(3)}\n`)
     }
-    const mean = (name: string) => runs.get(name)!.reduce((s, m) => s + m.requestsPerSecond, 0) / ROUNDS
-    const p99 = (name: string) => Math.max(...runs.get(name)!.map((m) => m.p99Ms))
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b)
-      const mid = Math.floor(sorted.length / 2)
-      return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-    }
+    const mean = (name: string) => meanRps(runs.get(name)!)
+    const p99 = (name: string) => worstP99(runs.get(name)!)
     const builtinRatio = median(builtinRatios)
     const haproxyRatio = median(haproxyRatios)
-    const failures = [...runs.values()].flat().reduce((s, m) => s + m.non2xx + m.errors, 0)
+    const failures = failuresOf([...runs.values()].flat())
     const pass = builtinRatio >= TARGET && failures === 0
     process.stdout.write(
       [
@@ -139,8 +106,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (error: unknown) => {
-  process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  await stopAll()
-  process.exit(1)
-})
+runBench(main)

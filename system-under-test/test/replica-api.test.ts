@@ -4,6 +4,7 @@ import { startReplica, type StartedReplica } from '../src/replica/start-replica.
 import type { ReplicaOptions } from '../src/replica/replica-options.js'
 import { DEFAULT_CAPACITY } from '../src/capacity/create-capacity-model.js'
 import type { Customer } from '../src/domain/records.js'
+import { REPLICA_METRIC_NAMES } from './support/replica-metric-names.js'
 
 // The replica's public API, in-process, over two real (in-process) embedded shard servers
 // reached over HTTP: what a client of the CRM sees.
@@ -292,20 +293,7 @@ describe('replica API over two shard servers (no cache)', () => {
     expect((await api('GET', '/health')).status).toBe(200)
     expect((await api('GET', '/ready')).body).toMatchObject({ status: 'ready' })
     const metrics = await fetch(`${stack.url}/metrics`).then((r) => r.text())
-    for (const name of [
-      'crm_http_requests_total',
-      'crm_http_request_duration_seconds',
-      'crm_cache_hits_total',
-      'crm_cache_misses_total',
-      'crm_cache_evictions_total',
-      'crm_cache_size',
-      'crm_shard_requests_total',
-      'crm_shard_request_duration_seconds',
-      'crm_partition_keys_moved_if_shard_added_ratio',
-      'crm_capacity_rejected_total',
-      'crm_capacity_in_service',
-      'crm_capacity_queued',
-    ]) {
+    for (const name of REPLICA_METRIC_NAMES) {
       expect(metrics).toContain(`\n${name}`)
     }
     expect(metrics).toMatch(/crm_shard_requests_total\{shard="0"\} [1-9]/)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REPLICA_METRIC_NAMES } from './support/replica-metric-names.js'
 import { runToExit, spawnRole, stopAll, type SpawnedRole } from './support/sut-processes.js'
 
 // The built system under test as users and the harness start it:
@@ -83,20 +84,7 @@ describe('replica over two shard processes', () => {
     expect(read.headers.get('x-replica')).toBe('r-proc')
 
     const text = await fetch(`${replica.url}/metrics`).then((r) => r.text())
-    for (const name of [
-      'crm_http_requests_total',
-      'crm_http_request_duration_seconds',
-      'crm_cache_hits_total',
-      'crm_cache_misses_total',
-      'crm_cache_evictions_total',
-      'crm_cache_size',
-      'crm_shard_requests_total',
-      'crm_shard_request_duration_seconds',
-      'crm_partition_keys_moved_if_shard_added_ratio',
-      'crm_capacity_rejected_total',
-      'crm_capacity_in_service',
-      'crm_capacity_queued',
-    ]) {
+    for (const name of REPLICA_METRIC_NAMES) {
       expect(text).toContain(`# TYPE ${name} `)
     }
   })

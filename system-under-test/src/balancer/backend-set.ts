@@ -1,7 +1,7 @@
 import type { BalancerOptions } from './balancer-options.js'
 import { Backend } from './backend.js'
 import type { BackendErrorKind, BalancerMetrics } from './balancer-metrics.js'
-import { UnknownBackendError } from './balancer-control.js'
+import { backendOrigin, UnknownBackendError } from './balancer-control.js'
 
 /**
  * The configured backends and their passive health: consecutive connect errors or 5xx answers
@@ -21,7 +21,7 @@ export class BackendSet {
   }
 
   get(url: string): Backend {
-    const backend = this.list.find((b) => b.url === url) ?? this.list.find((b) => b.url === safeOrigin(url))
+    const backend = this.list.find((b) => b.url === url) ?? this.list.find((b) => b.url === backendOrigin(url))
     if (!backend) throw new UnknownBackendError(url, this.list.map((b) => b.url))
     return backend
   }
@@ -65,13 +65,5 @@ export class BackendSet {
   async close(): Promise<void> {
     for (const backend of this.list) if (backend.ejectionTimer) clearTimeout(backend.ejectionTimer)
     await Promise.all(this.list.map((b) => b.pool.close().catch(() => b.pool.destroy())))
-  }
-}
-
-function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return url
   }
 }

@@ -1,11 +1,9 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { parseRoleFlags, serveRole } from '../cli/serve-role.js'
+import { ConfigurationError } from '../config/configuration-error.js'
 import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js'
 import { BALANCER_ENGINES } from './balancer-options.js'
-import { BalancerConfigError, launchBalancer } from './launch-balancer.js'
-import type { RunningBalancer } from './start-balancer.js'
-
-const EXIT_USAGE = 2
-const EXIT_FAILURE = 1
+import { launchBalancer } from './launch-balancer.js'
 
 function integer(name: string) {
   return (value: string): number => {
@@ -66,81 +64,36 @@ interface CliFlags {
  * graceful close, 2 on bad flags (message names the flag and the fix), 1 if a real engine dies.
  */
 export async function runBalancerCli(argv: string[]): Promise<void> {
-  const command = buildCommand()
-  let flags: CliFlags
-  try {
-    command.parse(argv, { from: 'user' })
-    flags = command.opts<CliFlags>()
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version are not errors.
-      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE
-      return
-    }
-    throw err
-  }
-
-  let balancer: RunningBalancer
-  try {
-    balancer = await launchBalancer({
-      host: flags.host,
-      port: flags.port,
-      adminPort: flags.adminPort,
-      strategy: flags.strategy as (typeof BALANCER_STRATEGIES)[number],
-      engine: flags.engine as (typeof BALANCER_ENGINES)[number],
-      backends: flags.backends,
-      weights: flags.weights,
-      healthIntervalMs: flags.healthIntervalMs,
-      healthTimeoutMs: flags.healthTimeoutMs,
-      rise: flags.rise,
-      fall: flags.fall,
-      ejectAfter: flags.ejectAfter,
-      ejectMs: flags.ejectMs,
-      connectionsPerBackend: flags.connections,
-      virtualNodes: flags.virtualNodes,
-      workDir: flags.workDir,
-    })
-  } catch (err) {
-    if (err instanceof BalancerConfigError) {
-      process.stderr.write(`balancer: ${err.message.split('\n').join('\nbalancer: ')}\n`)
-      process.exitCode = EXIT_USAGE
-      return
-    }
-    process.stderr.write(`balancer: could not start: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exitCode = EXIT_FAILURE
-    return
-  }
-
-  process.stdout.write(`LISTENING ${balancer.url}\nADMIN ${balancer.adminUrl}\n`)
-
-  await new Promise<void>((resolve) => {
-    let stopping = false
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return
-      stopping = true
-      process.stderr.write(`balancer: ${signal}, closing\n`)
-      balancer.close().then(
-        () => {
-          process.exitCode = 0
-          resolve()
-        },
-        (err: unknown) => {
-          process.stderr.write(`balancer: error while closing: ${String(err)}\n`)
-          process.exitCode = EXIT_FAILURE
-          resolve()
-        },
-      )
-    }
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
-    void balancer.exited.then(({ code, signal }) => {
-      if (stopping) return
-      stopping = true
-      process.stderr.write(`balancer: ${flags.engine} exited unexpectedly (${signal ?? `code ${code}`}); stopping\n`)
-      void balancer.close().finally(() => {
-        process.exitCode = EXIT_FAILURE
-        resolve()
-      })
-    })
+  const flags = parseRoleFlags<CliFlags>(buildCommand(), argv)
+  await serveRole({
+    role: 'balancer',
+    start: () =>
+      launchBalancer({
+        host: flags.host,
+        port: flags.port,
+        adminPort: flags.adminPort,
+        strategy: flags.strategy as (typeof BALANCER_STRATEGIES)[number],
+        engine: flags.engine as (typeof BALANCER_ENGINES)[number],
+        backends: flags.backends,
+        weights: flags.weights,
+        healthIntervalMs: flags.healthIntervalMs,
+        healthTimeoutMs: flags.healthTimeoutMs,
+        rise: flags.rise,
+        fall: flags.fall,
+        ejectAfter: flags.ejectAfter,
+        ejectMs: flags.ejectMs,
+        connectionsPerBackend: flags.connections,
+        virtualNodes: flags.virtualNodes,
+        workDir: flags.workDir,
+      }),
+    // A refused option may list several problems, one a line: each line names the role.
+    describeStartFailure: (error) =>
+      error instanceof ConfigurationError
+        ? `balancer: ${error.message.split('\n').join('\nbalancer: ')}`
+        : `balancer: could not start: ${error instanceof Error ? error.message : String(error)}`,
+    readyLines: (balancer) => [`LISTENING ${balancer.url}`, `ADMIN ${balancer.adminUrl}`],
+    describeClosing: (signal) => `balancer: ${signal}, closing`,
+    describeCloseFailure: (error) => `balancer: error while closing: ${String(error)}`,
+    died: (balancer) => balancer.exited.then(({ code, signal }) => `balancer: ${flags.engine} exited unexpectedly (${signal ?? `code ${code}`}); stopping`),
   })
 }

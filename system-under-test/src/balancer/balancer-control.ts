@@ -1,3 +1,5 @@
+import type { Registry } from 'prom-client'
+
 // What the admin port can ask of a running balancer, whatever the engine. The built-in balancer
 // implements it directly; the HAProxy and nginx engines translate to their own runtime controls
 // and counters, so the harness reads one format from every engine.
@@ -41,6 +43,22 @@ export class UnknownBackendError extends Error {
   }
 }
 
+/** The origin of a backend url as an admin call spelled it, or the text itself when it is no URL (then unknown). */
+export function backendOrigin(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
+}
+
+/** Called by admin calls naming a backend: its index in `backends` (origins); throws UnknownBackendError. */
+export function backendIndex(backends: readonly string[], url: string): number {
+  const index = backends.indexOf(backendOrigin(url))
+  if (index < 0) throw new UnknownBackendError(url, backends)
+  return index
+}
+
 export class UnsupportedControlError extends Error {}
 
 export interface BalancerControl {
@@ -53,5 +71,16 @@ export interface BalancerControl {
   /** Called on POST /admin/weights with every weight to change (url -> weight). */
   setWeights(weights: Readonly<Record<string, number>>): Promise<void>
   /** Called on GET /metrics (admin port, and the main port of the built-in balancer). */
-  metrics(): Promise<{ contentType: string; body: string }>
+  metrics(): Promise<MetricsPage>
+}
+
+/** A GET /metrics answer: Prometheus text and its content type. */
+export interface MetricsPage {
+  contentType: string
+  body: string
+}
+
+/** Called by every engine's metrics(): the registry's current text. */
+export async function renderMetrics(registry: Registry): Promise<MetricsPage> {
+  return { contentType: registry.contentType, body: await registry.metrics() }
 }

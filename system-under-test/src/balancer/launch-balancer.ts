@@ -1,24 +1,23 @@
+import { ConfigurationError } from '../config/configuration-error.js'
 import { balancerOptionsSchema, type BalancerOptionsInput } from './balancer-options.js'
 import { unsupportedStrategyMessage } from './engines/engine-capabilities.js'
 import { startHaproxyBalancer } from './engines/haproxy-balancer.js'
 import { startNginxBalancer } from './engines/nginx-balancer.js'
 import { startBalancer, type RunningBalancer } from './start-balancer.js'
 
-export class BalancerConfigError extends Error {}
-
 /**
  * Starts a balancer with the chosen engine (`builtin` in this process, or real HAProxy / nginx
- * as supervised children). Throws BalancerConfigError, before starting anything, when the
+ * as supervised children). Throws a ConfigurationError, before starting anything, when the
  * options are invalid or the engine cannot run the strategy.
  */
 export async function launchBalancer(input: BalancerOptionsInput): Promise<RunningBalancer> {
   const parsed = balancerOptionsSchema.safeParse(input)
   if (!parsed.success) {
-    throw new BalancerConfigError(parsed.error.issues.map((i) => `${flagName(i.path)}: ${i.message}`).join('\n'))
+    throw new ConfigurationError(parsed.error.issues.map((i) => `${flagName(i.path)}: ${i.message}`).join('\n'))
   }
   const options = parsed.data
   const refusal = unsupportedStrategyMessage(options.engine, options.strategy)
-  if (refusal) throw new BalancerConfigError(refusal)
+  if (refusal) throw new ConfigurationError(refusal)
   switch (options.engine) {
     case 'builtin':
       return startBalancer(options)

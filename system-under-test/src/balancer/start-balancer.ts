@@ -1,12 +1,12 @@
 import { createServer } from 'node:http'
+import { closeServer, listen } from '../http/listen.js'
 import { createBalancer } from '../strategies/balancer/balancer-registry.js'
 import { createAdminServer } from './admin-server.js'
 import { BackendSet } from './backend-set.js'
-import type { BalancerControl, BalancerSnapshot } from './balancer-control.js'
+import { renderMetrics, type BalancerControl, type BalancerSnapshot } from './balancer-control.js'
 import { createBalancerMetrics } from './balancer-metrics.js'
 import { balancerOptionsSchema, type BalancerOptionsInput } from './balancer-options.js'
 import { HealthChecker } from './health-checker.js'
-import { closeServer, listen } from './listen.js'
 import { createProxyHandler } from './proxy-handler.js'
 import type { RandomSource } from '../strategies/balancer/balancer.js'
 
@@ -56,9 +56,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
       const resolved = Object.entries(weights).map(([url, weight]) => [backends.get(url), weight] as const)
       for (const [backend, weight] of resolved) backend.weight = weight
     },
-    async metrics() {
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }
-    },
+    metrics: () => renderMetrics(metrics.registry),
   }
 
   const proxy = createProxyHandler({ backends, balancer, metrics })

@@ -4,6 +4,7 @@
 // emulated work) is deliberate: a slow store or a slow client also occupies the server, as it
 // would in a thread-per-request server.
 
+import { ConfigurationError } from '../config/configuration-error.js'
 import type { CapacityModel, CapacityOptions, CapacityStats } from './capacity-model.js'
 
 export const DEFAULT_CAPACITY: CapacityOptions = Object.freeze({
@@ -17,7 +18,7 @@ const SERVICE_TIME_FORMS = '`off`, `constant:<ms>` or `exp:<ms>` (for example co
 
 /**
  * Parses the `--service-time` flag. Called once at start-up by the shard and replica CLIs; a bad
- * value throws an Error that names the value and the accepted forms (the CLI exits 2 with it).
+ * value throws a ConfigurationError that names the value and the accepted forms (the CLI exits 2 with it).
  */
 export function parseServiceTime(text: string): CapacityOptions['serviceTime'] {
   const trimmed = text.trim()
@@ -25,7 +26,7 @@ export function parseServiceTime(text: string): CapacityOptions['serviceTime'] {
   const match = /^(constant|exp):(.+)$/.exec(trimmed)
   const ms = match ? Number(match[2]) : Number.NaN
   if (!match || !Number.isFinite(ms) || ms < 0) {
-    throw new Error(
+    throw new ConfigurationError(
       `--service-time "${text}" is not valid: use ${SERVICE_TIME_FORMS}, with <ms> a number of milliseconds >= 0`,
     )
   }
@@ -47,15 +48,15 @@ interface Waiter {
 
 /**
  * Builds the capacity model of one process. Called once at start-up by the shard and replica
- * CLIs (and by tests). Throws an Error naming the bad option when slots/queueLimit/slowdown are
- * out of range.
+ * CLIs (and by tests). Throws a ConfigurationError naming the flag when slots/queueLimit are out
+ * of range (an Error for a bad slowdown).
  */
 export function createCapacityModel(o: CapacityOptions, deps: CapacityModelDeps = {}): CapacityModel {
   if (!Number.isInteger(o.slots) || o.slots < 1) {
-    throw new Error(`--slots ${o.slots} is not valid: use a whole number >= 1`)
+    throw new ConfigurationError(`--slots ${o.slots} is not valid: use a whole number >= 1`)
   }
   if (!Number.isInteger(o.queueLimit) || o.queueLimit < 0) {
-    throw new Error(`--queue-limit ${o.queueLimit} is not valid: use a whole number >= 0`)
+    throw new ConfigurationError(`--queue-limit ${o.queueLimit} is not valid: use a whole number >= 0`)
   }
   checkSlowdown(o.slowdown)
   const random = deps.random ?? Math.random

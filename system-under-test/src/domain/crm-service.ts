@@ -2,6 +2,7 @@ import type { CustomerPatch, ShardStore } from '../storage/shard-store.js'
 import type { PartitionStrategy } from '../strategies/partition/partition-strategy.js'
 import type { CacheAside } from '../strategies/cache/cache-aside.js'
 import { ShardOverloadedError, ShardUnavailableError } from '../storage/shard-errors.js'
+import { withTimeout } from '../util/with-timeout.js'
 import { customerIdTimeMs, newChildId, newCustomerId } from './customer-id.js'
 import { ConflictError, NotFoundError, OverloadedError, UnavailableError, ValidationError } from './domain-errors.js'
 import { mergeSearchPages, nameKeyOf } from './merge-search-pages.js'
@@ -392,12 +393,4 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

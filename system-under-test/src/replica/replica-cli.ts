@@ -1,6 +1,8 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import type { CapacityOptions } from '../capacity/capacity-model.js'
-import { DEFAULT_CAPACITY, parseServiceTime } from '../capacity/create-capacity-model.js'
+import { Command, Option } from 'commander'
+import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/capacity-flags.js'
+import { dateFlag, intFlag } from '../cli/flag-parsers.js'
+import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
+import { ConfigurationError } from '../config/configuration-error.js'
 import { CACHE_STRATEGIES, WRITE_POLICIES, type CacheStrategyName, type WritePolicy } from '../strategies/cache/cache.js'
 import { DEFAULT_VIRTUAL_NODES } from '../strategies/partition/partition-registry.js'
 import { PARTITION_STRATEGIES, type PartitionStrategyName } from '../strategies/partition/partition-strategy.js'
@@ -12,35 +14,10 @@ import { startReplica } from './start-replica.js'
 // replica. Prints exactly one `LISTENING <url>` line on stdout when ready; bad flags exit 2 with a
 // message naming the flag; SIGTERM/SIGINT close gracefully and exit 0.
 
-/** A flag combination that commander alone cannot check (exit 2). */
-class UsageError extends Error {}
-
-const intFlag = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
-  const n = Number(text)
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`${flag} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`)
-  }
-  return n
-}
-
-const dateFlag = (flag: string) => (text: string): number => {
-  const ms = Date.parse(text)
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`${flag} must be an ISO date like 2026-01-01 or 2026-01-01T00:00:00Z`)
-  return ms
-}
-
-const serviceTimeFlag = (text: string): CapacityOptions['serviceTime'] => {
-  try {
-    return parseServiceTime(text)
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error))
-  }
-}
-
 /** Builds the `replica` command; exported so `--help` text can be tested without a process. */
 export function replicaCommand(): Command {
   const window = defaultRangeWindow()
-  return new Command('replica')
+  const command = new Command('replica')
     .description('Start a CRM replica (REST API) over the given shards.')
     .addOption(new Option('--host <host>', 'interface to bind').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(0).argParser(intFlag('--port', 0, 65535)))
@@ -66,16 +43,11 @@ export function replicaCommand(): Command {
     .addOption(new Option('--cache-ttl-ms <ms>', 'entry lifetime for ttl and redis (0 = none for redis)').default(30_000).argParser(intFlag('--cache-ttl-ms', 0)))
     .addOption(new Option('--write-policy <policy>', 'what a write does to the cache').choices(WRITE_POLICIES).default('invalidate'))
     .addOption(new Option('--redis <url>', 'redis URL, required by --cache redis (e.g. redis://127.0.0.1:6379)'))
-    .addOption(
-      new Option('--service-time <model>', 'emulated service time: off, constant:<ms> or exp:<ms>').default(DEFAULT_CAPACITY.serviceTime, 'off').argParser(serviceTimeFlag),
-    )
-    .addOption(new Option('--slots <n>', 'requests served at once by the capacity model').default(DEFAULT_CAPACITY.slots).argParser(intFlag('--slots', 1)))
-    .addOption(new Option('--queue-limit <n>', 'requests allowed to wait for a slot; more get 503').default(DEFAULT_CAPACITY.queueLimit).argParser(intFlag('--queue-limit', 0)))
-    .exitOverride()
-    .showHelpAfterError('(run with --help for every flag and its default)')
+  for (const option of capacityOptions()) command.addOption(option)
+  return command.exitOverride().showHelpAfterError('(run with --help for every flag and its default)')
 }
 
-interface ParsedFlags {
+interface ParsedFlags extends CapacityFlags {
   host: string
   port: number
   name?: string
@@ -90,35 +62,32 @@ interface ParsedFlags {
   cacheTtlMs: number
   writePolicy: WritePolicy
   redis?: string
-  serviceTime: CapacityOptions['serviceTime']
-  slots: number
-  queueLimit: number
 }
 
-/** Cross-flag checks; throws UsageError naming the flag to fix. */
+/** Cross-flag checks; throws a ConfigurationError naming the flag to fix. */
 export function toReplicaOptions(flags: ParsedFlags): ReplicaOptions {
   const shards = flags.shards.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  if (shards.length === 0) throw new UsageError('--shards is empty: give at least one shard URL, like --shards http://127.0.0.1:7001')
+  if (shards.length === 0) throw new ConfigurationError('--shards is empty: give at least one shard URL, like --shards http://127.0.0.1:7001')
   const protocols = flags.store === 'postgres' ? ['postgres:', 'postgresql:'] : ['http:']
   for (const shard of shards) {
     let protocol: string
     try {
       protocol = new URL(shard).protocol
     } catch {
-      throw new UsageError(`--shards: "${shard}" is not a URL`)
+      throw new ConfigurationError(`--shards: "${shard}" is not a URL`)
     }
     if (!protocols.includes(protocol)) {
-      throw new UsageError(
+      throw new ConfigurationError(
         flags.store === 'postgres'
           ? `--shards: "${shard}" is not a postgres:// URL, which --store postgres requires (one database per shard)`
           : `--shards: "${shard}" is not an http:// shard server URL; for PostgreSQL pass --store postgres`,
       )
     }
   }
-  if (new Set(shards).size !== shards.length) throw new UsageError('--shards lists a shard twice: list each shard once')
-  if (flags.cache === 'redis' && flags.redis === undefined) throw new UsageError('--cache redis needs --redis <url>, like --redis redis://127.0.0.1:6379')
-  if (flags.redis !== undefined && !/^rediss?:\/\//.test(flags.redis)) throw new UsageError(`--redis: "${flags.redis}" is not a redis:// URL`)
-  if (!(flags.rangeEnd > flags.rangeStart)) throw new UsageError('--range-end must be after --range-start')
+  if (new Set(shards).size !== shards.length) throw new ConfigurationError('--shards lists a shard twice: list each shard once')
+  if (flags.cache === 'redis' && flags.redis === undefined) throw new ConfigurationError('--cache redis needs --redis <url>, like --redis redis://127.0.0.1:6379')
+  if (flags.redis !== undefined && !/^rediss?:\/\//.test(flags.redis)) throw new ConfigurationError(`--redis: "${flags.redis}" is not a redis:// URL`)
+  if (!(flags.rangeEnd > flags.rangeStart)) throw new ConfigurationError('--range-end must be after --range-start')
   return {
     host: flags.host,
     port: flags.port,
@@ -134,53 +103,18 @@ export function toReplicaOptions(flags: ParsedFlags): ReplicaOptions {
     cacheTtlMs: flags.cacheTtlMs,
     writePolicy: flags.writePolicy,
     ...(flags.redis === undefined ? {} : { redisUrl: flags.redis }),
-    capacity: { ...DEFAULT_CAPACITY, serviceTime: flags.serviceTime, slots: flags.slots, queueLimit: flags.queueLimit },
+    capacity: capacityFromFlags(flags),
   }
 }
 
 /** Entry point of the `replica` role; `argv` are the arguments after the role name. */
 export async function runReplicaCli(argv: string[]): Promise<void> {
-  const command = replicaCommand()
-  let options: ReplicaOptions
-  try {
-    command.parse(argv, { from: 'user' })
-    options = toReplicaOptions(command.opts<ParsedFlags>())
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version are successful exits; commander already printed everything.
-      process.exit(error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? 0 : 2)
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`)
-      process.exit(2)
-    }
-    throw error
-  }
-
-  let replica: Awaited<ReturnType<typeof startReplica>>
-  try {
-    replica = await startReplica(options)
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    const inUse = (error as { code?: unknown }).code === 'EADDRINUSE'
-    process.stderr.write(`replica failed to start: ${message}${inUse ? ` (port ${options.port} is taken: pick another --port, or 0 for any free port)` : ''}\n`)
-    // A taken port or a flag value the strategies refuse (they name the flag) is a configuration error.
-    process.exit(inUse || /^(unknown|partition|--)/.test(message) ? 2 : 1)
-  }
-  let stopping = false
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return
-    stopping = true
-    process.stderr.write(`${signal}: closing replica ${replica.name}\n`)
-    replica.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`error while closing: ${String(error)}\n`)
-        process.exit(1)
-      },
-    )
-  }
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
-  process.stdout.write(`LISTENING ${replica.url}\n`)
+  const options = parseRoleFlags(replicaCommand(), argv, toReplicaOptions)
+  await serveRole({
+    role: 'replica',
+    // Flag values the strategies refuse throw a ConfigurationError naming the flag (exit 2).
+    start: () => startOnPort(options.port, () => startReplica(options)),
+    readyLines: (replica) => [`LISTENING ${replica.url}`],
+    describeClosing: (signal, replica) => `${signal}: closing replica ${replica.name}`,
+  })
 }

@@ -1,16 +1,17 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:http'
 import { createApp } from '../api/create-app.js'
 import { createReplicaMetrics } from '../api/replica-metrics.js'
 import { createCapacityModel } from '../capacity/create-capacity-model.js'
 import { CrmService } from '../domain/crm-service.js'
 import { newCustomerId } from '../domain/customer-id.js'
+import { closeServer, listen } from '../http/listen.js'
 import { ShardClient } from '../storage/shard-client.js'
 import type { ShardStore } from '../storage/shard-store.js'
 import { CacheAside } from '../strategies/cache/cache-aside.js'
 import { createCache } from '../strategies/cache/cache-registry.js'
 import { createPartitionStrategy, keysMovedIfShardAdded } from '../strategies/partition/partition-registry.js'
 import type { PartitionOptions } from '../strategies/partition/partition-strategy.js'
+import { withTimeout } from '../util/with-timeout.js'
 import type { ReplicaOptions } from './replica-options.js'
 
 // Wires one replica: shard stores, partition strategy, cache, capacity model, metrics and the
@@ -29,6 +30,7 @@ export interface StartedReplica {
 /** Synthetic keys for the keys-moved gauge: enough for a stable ratio, cheap to compute at start. */
 const KEYS_MOVED_SAMPLE = 10_000
 const READY_TIMEOUT_MS = 1_000
+/** In-flight requests get this long to finish on close. */
 const CLOSE_GRACE_MS = 3_000
 
 export async function startReplica(options: ReplicaOptions): Promise<StartedReplica> {
@@ -64,10 +66,10 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
     })
 
     const server = createServer({ keepAliveTimeout: 65_000 })
-    const address = await listen(server, options.host, options.port)
-    const url = `http://${options.host}:${address.port}`
-    const name = options.name ?? `replica-${address.port}`
-    cleanups.unshift(() => closeServer(server))
+    const port = await listen(server, options.port, options.host)
+    const url = `http://${options.host}:${port}`
+    const name = options.name ?? `replica-${port}`
+    cleanups.unshift(() => closeServer(server, CLOSE_GRACE_MS))
     server.on(
       'request',
       createApp({
@@ -109,33 +111,6 @@ async function createStores(options: ReplicaOptions): Promise<ShardStore[]> {
 function sampleCustomerIds(fromMs: number, toMs: number): string[] {
   const span = Math.max(1, toMs - fromMs)
   return Array.from({ length: KEYS_MOVED_SAMPLE }, (_, i) => newCustomerId(Math.floor(fromMs + (span * i) / KEYS_MOVED_SAMPLE)))
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve(server.address() as AddressInfo)
-    })
-  })
-}
-
-async function closeServer(server: Server): Promise<void> {
-  // Idle keep-alive sockets would hold close() open; in-flight requests get a grace period.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-  server.closeIdleConnections()
-  const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS)
-  await closed
-  clearTimeout(timer)
 }
 
 async function runCleanups(cleanups: readonly (() => Promise<void>)[]): Promise<void> {

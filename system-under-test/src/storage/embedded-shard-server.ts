@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { z } from 'zod'
 import type { CapacityOptions } from '../capacity/capacity-model.js'
 import { createCapacityModel } from '../capacity/create-capacity-model.js'
+import { closeServer, listen } from '../http/listen.js'
 import { MemoryShardStore } from './memory-shard-store.js'
 import { DuplicateCustomerIdError, UnknownCustomerError } from './shard-errors.js'
 import { MAX_RPC_BODY_BYTES, RPC_ARGS, RPC_OPS, rpcBodySchema, type RpcErrorBody, type RpcOp } from './shard-rpc.js'
@@ -200,14 +200,7 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
   server.keepAliveTimeout = 60_000
   server.headersTimeout = 65_000
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listen(server, opts.port, opts.host)
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host
 
   let closing: Promise<void> | null = null
@@ -215,12 +208,8 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
     url: `http://${host}:${port}`,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeIdleConnections()
-          // In-flight requests get a moment to finish; then nothing may keep the process alive.
-          setTimeout(() => server.closeAllConnections(), 2000).unref()
-        })
+        // In-flight requests get a moment to finish; then nothing may keep the process alive.
+        await closeServer(server, 2000)
         await store.close()
       })()
       return closing

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client'
-import type { BackendSnapshot } from '../balancer-control.js'
+import { renderMetrics, type BackendSnapshot, type MetricsPage } from '../balancer-control.js'
 import type { BackendErrorKind } from '../balancer-metrics.js'
 
 /** What a real engine's counters say, read once per scrape or admin call. */
@@ -14,7 +14,7 @@ export interface EngineCounters {
  * The same lb_* metric names and labels as the built-in balancer, filled from a real engine's
  * counters (HAProxy's stats, nginx's access log), so the harness reads one format.
  */
-export function createEngineMetrics(): { registry: Registry; update(counters: EngineCounters): void } {
+export function createEngineMetrics(): { scrape(counters: EngineCounters): Promise<MetricsPage> } {
   const registry = new Registry()
   let current: EngineCounters = { backends: [], errors: new Map(), retries: 0 }
   new Counter({
@@ -58,9 +58,10 @@ export function createEngineMetrics(): { registry: Registry; update(counters: En
     },
   })
   return {
-    registry,
-    update(counters) {
+    /** Called on every GET /metrics with the engine's counters read just now. */
+    scrape(counters) {
       current = counters
+      return renderMetrics(registry)
     },
   }
 }

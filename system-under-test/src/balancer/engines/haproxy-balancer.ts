@@ -1,17 +1,14 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createAdminServer } from '../admin-server.js'
-import { UnknownBackendError, type BackendSnapshot, type BalancerControl, type BalancerSnapshot } from '../balancer-control.js'
+import { backendIndex, type BackendSnapshot, type BalancerControl, type BalancerSnapshot } from '../balancer-control.js'
 import type { BackendErrorKind } from '../balancer-metrics.js'
 import type { BalancerOptions } from '../balancer-options.js'
-import { closeServer, listen } from '../listen.js'
 import type { RunningBalancer } from '../start-balancer.js'
 import { createEngineMetrics } from './engine-counters.js'
-import { startSupervisedProcess } from './engine-process.js'
 import { prepareWorkDir } from './engine-work-dir.js'
-import { freePort } from './free-port.js'
 import { HAPROXY_BACKEND, haproxyServerName, renderHaproxyConfig } from './haproxy-config.js'
 import { haproxyCommand, parseHaproxyStats, type HaproxyServerStats } from './haproxy-runtime.js'
+import { superviseEngine } from './supervise-engine.js'
 
 /**
  * Runs real HAProxy as the balancer: generates haproxy.cfg, starts `haproxy -db` (foreground) as
@@ -23,12 +20,7 @@ export async function startHaproxyBalancer(options: BalancerOptions): Promise<Ru
   const socketPath = join(workDir.path, 'haproxy.sock')
   const metrics = createEngineMetrics()
   const draining = new Set<string>()
-  const indexOf = (url: string): number => {
-    const origin = safeOrigin(url)
-    const index = options.backends.indexOf(origin)
-    if (index < 0) throw new UnknownBackendError(url, options.backends)
-    return index
-  }
+  const indexOf = (url: string): number => backendIndex(options.backends, url)
   const run = async (command: string) => {
     const answer = (await haproxyCommand(socketPath, command)).trim()
     if (answer !== '') throw new Error(`HAProxy refused "${command}": ${answer}`)
@@ -91,46 +83,20 @@ export async function startHaproxyBalancer(options: BalancerOptions): Promise<Ru
         await run(`set server ${HAPROXY_BACKEND}/${haproxyServerName(i)} weight ${weight}`)
       }
     },
-    async metrics() {
-      metrics.update(await readCounters())
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }
+    metrics: async () => metrics.scrape(await readCounters()),
+  }
+
+  return superviseEngine({
+    binary: 'haproxy',
+    options,
+    workDir,
+    control,
+    // SIGUSR1 = HAProxy's soft stop: stop listening, let open requests finish.
+    stopSignal: 'SIGUSR1',
+    configure: async ({ port, adminPort }) => {
+      const configPath = join(workDir.path, 'haproxy.cfg')
+      await writeFile(configPath, renderHaproxyConfig({ ...options, port, adminPort, workDir: workDir.path, weights: options.weights ?? [] }))
+      return ['-db', '-f', configPath]
     },
-  }
-
-  const admin = createAdminServer(control)
-  const adminPort = await listen(admin, options.adminPort, '127.0.0.1')
-  try {
-    const port = options.port === 0 ? await freePort(options.host) : options.port
-    const configPath = join(workDir.path, 'haproxy.cfg')
-    await writeFile(configPath, renderHaproxyConfig({ ...options, port, adminPort, workDir: workDir.path, weights: options.weights ?? [] }))
-    const proc = await startSupervisedProcess('haproxy', ['-db', '-f', configPath], { host: options.host, port })
-    let closing: Promise<void> | null = null
-    return {
-      url: `http://${options.host}:${port}`,
-      adminUrl: `http://127.0.0.1:${adminPort}`,
-      control,
-      exited: proc.exited,
-      close() {
-        // SIGUSR1 = HAProxy's soft stop: stop listening, let open requests finish.
-        closing ??= (async () => {
-          await proc.stop('SIGUSR1', 3000)
-          await closeServer(admin)
-          await workDir.cleanup()
-        })()
-        return closing
-      },
-    }
-  } catch (err) {
-    await closeServer(admin)
-    await workDir.cleanup()
-    throw err
-  }
-}
-
-function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return url
-  }
+  })
 }

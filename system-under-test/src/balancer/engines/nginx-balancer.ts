@@ -1,16 +1,14 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createAdminServer } from '../admin-server.js'
-import { UnknownBackendError, type BalancerControl, type BalancerSnapshot } from '../balancer-control.js'
+import { backendIndex, type BalancerControl, type BalancerSnapshot } from '../balancer-control.js'
 import type { BalancerOptions } from '../balancer-options.js'
-import { closeServer, listen } from '../listen.js'
 import type { RunningBalancer } from '../start-balancer.js'
 import { createEngineMetrics } from './engine-counters.js'
-import { startSupervisedProcess } from './engine-process.js'
+import type { SupervisedProcess } from './engine-process.js'
 import { prepareWorkDir } from './engine-work-dir.js'
-import { freePort } from './free-port.js'
 import { NginxAccessLog } from './nginx-access-log.js'
 import { renderNginxConfig } from './nginx-config.js'
+import { superviseEngine } from './supervise-engine.js'
 
 const NOTES = [
   'nginx (open source) has no active health checks: "healthy" is not observed; failing backends are skipped passively (max_fails/fail_timeout)',
@@ -30,21 +28,12 @@ export async function startNginxBalancer(options: BalancerOptions): Promise<Runn
   const weights = options.backends.map((_, i) => options.weights?.[i] ?? 1)
   const urlByAddress = new Map(options.backends.map((url) => [new URL(url).host, url]))
   const log = new NginxAccessLog(join(workDir.path, 'access.log'), (address) => urlByAddress.get(address) ?? `http://${address}`)
-  const indexOf = (url: string): number => {
-    let origin = url
-    try {
-      origin = new URL(url).origin
-    } catch {
-      // keep as typed; reported as unknown below
-    }
-    const index = options.backends.indexOf(origin)
-    if (index < 0) throw new UnknownBackendError(url, options.backends)
-    return index
-  }
+  const indexOf = (url: string): number => backendIndex(options.backends, url)
 
+  // Known once superviseEngine has both ports; every reload rewrites the config with them.
   let port = options.port
   let adminPort = 0
-  let proc: Awaited<ReturnType<typeof startSupervisedProcess>> | null = null
+  let proc: SupervisedProcess | null = null
   const configPath = join(workDir.path, 'nginx.conf')
   const writeConfig = () =>
     writeFile(configPath, renderNginxConfig({
@@ -100,37 +89,25 @@ export async function startNginxBalancer(options: BalancerOptions): Promise<Runn
     },
     async metrics() {
       const snap = await snapshot()
-      metrics.update({ backends: snap.backends, errors: log.errors, retries: log.retries })
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }
+      return metrics.scrape({ backends: snap.backends, errors: log.errors, retries: log.retries })
     },
   }
 
-  const admin = createAdminServer(control)
-  adminPort = await listen(admin, options.adminPort, '127.0.0.1')
-  try {
-    if (port === 0) port = await freePort(options.host)
-    await writeConfig()
-    proc = await startSupervisedProcess('nginx', ['-p', workDir.path, '-c', configPath, '-g', 'daemon off;'], { host: options.host, port })
-    const running = proc
-    let closing: Promise<void> | null = null
-    return {
-      url: `http://${options.host}:${port}`,
-      adminUrl: `http://127.0.0.1:${adminPort}`,
-      control,
-      exited: running.exited,
-      close() {
-        // SIGQUIT = nginx's graceful shutdown: finish open requests, then exit.
-        closing ??= (async () => {
-          await running.stop('SIGQUIT', 3000)
-          await closeServer(admin)
-          await workDir.cleanup()
-        })()
-        return closing
-      },
-    }
-  } catch (err) {
-    await closeServer(admin)
-    await workDir.cleanup()
-    throw err
-  }
+  return superviseEngine({
+    binary: 'nginx',
+    options,
+    workDir,
+    control,
+    // SIGQUIT = nginx's graceful shutdown: finish open requests, then exit.
+    stopSignal: 'SIGQUIT',
+    configure: async (ports) => {
+      port = ports.port
+      adminPort = ports.adminPort
+      await writeConfig()
+      return ['-p', workDir.path, '-c', configPath, '-g', 'daemon off;']
+    },
+    started: (engine) => {
+      proc = engine
+    },
+  })
 }

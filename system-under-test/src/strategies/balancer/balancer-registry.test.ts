@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { makeBackends } from '../../../test/support/strategy-backends.js'
 import { BALANCER_STRATEGIES, createBalancer } from './balancer-registry.js'
-import { makeBackends } from './test-backends.js'
 
 describe('balancer registry', () => {
   it('creates every strategy under its user-facing name', () => {

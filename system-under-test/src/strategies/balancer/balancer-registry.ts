@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../../config/configuration-error.js'
 import { BALANCER_STRATEGIES, type Balancer, type BalancerStrategyName, type RandomSource } from './balancer.js'
 import { ConsistentHashBalancer } from './consistent-hash.js'
 import { LeastConnectionsBalancer } from './least-connections.js'
@@ -31,7 +32,7 @@ export function isBalancerStrategyName(name: string): name is BalancerStrategyNa
 /** Called once when a balancer starts: a fresh strategy instance (each keeps its own cursor). */
 export function createBalancer(name: string, options: CreateBalancerOptions = {}): Balancer {
   if (!isBalancerStrategyName(name)) {
-    throw new Error(`unknown balancer strategy "${name}": use one of ${BALANCER_STRATEGIES.join(', ')}`)
+    throw new ConfigurationError(`unknown balancer strategy "${name}": use one of ${BALANCER_STRATEGIES.join(', ')}`)
   }
   return FACTORIES[name](options)
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { countPicks, makeBackends } from '../../../test/support/strategy-backends.js'
 import { ConsistentHashBalancer } from './consistent-hash.js'
 import { customerIdFromPath } from './customer-id-from-path.js'
-import { countPicks, makeBackends } from './test-backends.js'
 
 const customerPath = (i: number) => `/customers/c${String(i).padStart(8, '0')}/360`
 

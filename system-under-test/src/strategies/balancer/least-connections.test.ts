@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { makeBackends } from '../../../test/support/strategy-backends.js'
 import { LeastConnectionsBalancer } from './least-connections.js'
-import { makeBackends } from './test-backends.js'
 
 describe('least-connections', () => {
   it('picks the backend with the fewest requests in flight', () => {

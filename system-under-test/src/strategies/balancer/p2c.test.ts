@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { makeBackends } from '../../../test/support/strategy-backends.js'
 import { PowerOfTwoChoicesBalancer } from './p2c.js'
 import { seededRandom } from './seeded-random.js'
-import { makeBackends } from './test-backends.js'
 
 describe('p2c', () => {
   it('of the two sampled backends, takes the one with fewer in flight', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { countPicks, makeBackends } from '../../../test/support/strategy-backends.js'
 import { RandomBalancer } from './random.js'
 import { seededRandom } from './seeded-random.js'
-import { countPicks, makeBackends } from './test-backends.js'
 
 describe('random', () => {
   it('spreads close to evenly and never picks an ineligible backend', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { countPicks, makeBackends } from '../../../test/support/strategy-backends.js'
 import { RoundRobinBalancer } from './round-robin.js'
-import { countPicks, makeBackends } from './test-backends.js'
 
 describe('round-robin', () => {
   it('rotates through every backend exactly evenly', () => {

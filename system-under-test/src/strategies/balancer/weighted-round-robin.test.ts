@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { countPicks, makeBackends } from '../../../test/support/strategy-backends.js'
 import { WeightedRoundRobinBalancer } from './weighted-round-robin.js'
-import { countPicks, makeBackends } from './test-backends.js'
 
 describe('weighted-round-robin', () => {
   it('gives each backend exactly its share of the weights', () => {

@@ -1,5 +1,6 @@
 // The `--cache` flag's words mapped to their strategies: the one place a new strategy is added.
 
+import { ConfigurationError } from '../../config/configuration-error.js'
 import type { Cache, CacheOptions, CacheStrategyName } from './cache.js'
 import { CACHE_STRATEGIES } from './cache.js'
 import { LfuCacheStrategy } from './lfu-cache-strategy.js'
@@ -17,13 +18,13 @@ const FACTORIES: Record<CacheStrategyName, (o: CacheOptions) => Cache> = {
 }
 
 /**
- * Builds the cache a replica runs with. Called once at replica start-up. Throws an Error naming
- * the bad option (unknown name, size < 1, missing --redis URL, ...) for the CLI to report.
+ * Builds the cache a replica runs with. Called once at replica start-up. Throws a ConfigurationError
+ * naming the bad option (unknown name, size < 1, missing --redis URL, ...) for the CLI to report.
  */
 export function createCache(name: CacheStrategyName, o: CacheOptions): Cache {
   const factory = FACTORIES[name]
   if (!factory) {
-    throw new Error(`--cache "${String(name)}" is not a cache strategy: use one of ${CACHE_STRATEGIES.join(', ')}`)
+    throw new ConfigurationError(`--cache "${String(name)}" is not a cache strategy: use one of ${CACHE_STRATEGIES.join(', ')}`)
   }
   return factory(o)
 }

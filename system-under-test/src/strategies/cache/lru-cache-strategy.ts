@@ -1,24 +1,16 @@
 // `lru`: an in-process cache that evicts the least recently used entry when full (lru-cache).
 // Also the base of `ttl`, which is the same cache with an entry lifetime.
-//
-// Values are kept by reference and must be treated as immutable by callers: copying on every hit
-// would cost the throughput this cache exists to give.
 
 import { LRUCache } from 'lru-cache'
-import type { Cache, CacheOptions, CacheStats } from './cache.js'
-import { versionOf } from './value-version.js'
+import type { CacheOptions } from './cache.js'
+import { InProcessCache } from './in-process-cache.js'
 
-export class LruCacheStrategy implements Cache {
+export class LruCacheStrategy extends InProcessCache {
   readonly name: 'lru' | 'ttl' = 'lru'
   protected readonly entries: LRUCache<string, object>
-  private hits = 0
-  private misses = 0
-  private evictions = 0
 
   constructor(o: CacheOptions, ttlMs = 0) {
-    if (!Number.isInteger(o.size) || o.size < 1) {
-      throw new Error(`--cache-size ${o.size} is not valid: use a whole number >= 1`)
-    }
+    super(o.size)
     this.entries = new LRUCache<string, object>({
       max: o.size,
       ...(ttlMs > 0 ? { ttl: ttlMs, updateAgeOnGet: false } : {}),
@@ -26,45 +18,8 @@ export class LruCacheStrategy implements Cache {
       ...(o.clock ? { perf: o.clock, ttlResolution: 0 } : {}),
       // Only capacity evictions count: replacements ('set'), deletes and expiries are not.
       dispose: (_value, _key, reason) => {
-        if (reason === 'evict') this.evictions++
+        if (reason === 'evict') this.countEviction()
       },
     })
-  }
-
-  async get(key: string): Promise<unknown> {
-    const value = this.entries.get(key)
-    if (value === undefined) this.misses++
-    else this.hits++
-    return value
-  }
-
-  async set(key: string, value: unknown): Promise<void> {
-    this.put(key, value)
-  }
-
-  async setIfNewer(key: string, value: unknown, version: number): Promise<boolean> {
-    // peek + set run in one synchronous step, so nothing can slip in between.
-    const cached = versionOf(this.entries.peek(key))
-    if (cached !== undefined && cached > version) return false
-    this.put(key, value)
-    return true
-  }
-
-  async delete(key: string): Promise<void> {
-    this.entries.delete(key)
-  }
-
-  stats(): CacheStats {
-    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size }
-  }
-
-  async close(): Promise<void> {
-    this.entries.clear()
-  }
-
-  private put(key: string, value: unknown): void {
-    // lru-cache cannot hold null/undefined; "nothing" is simply not cached.
-    if (value === undefined || value === null) this.entries.delete(key)
-    else this.entries.set(key, value as object)
   }
 }

@@ -16,6 +16,7 @@
 //   -1 until the first count has arrived).
 
 import { Redis } from 'ioredis'
+import { ConfigurationError } from '../../config/configuration-error.js'
 import type { Cache, CacheOptions, CacheStats } from './cache.js'
 
 const STATS_REFRESH_MS = 2000
@@ -60,10 +61,10 @@ export class RedisCacheStrategy implements Cache {
 
   constructor(o: CacheOptions) {
     if (!o.redisUrl) {
-      throw new Error('--cache redis needs a server: pass --redis redis://127.0.0.1:6379 (or the URL of yours)')
+      throw new ConfigurationError('--cache redis needs a server: pass --redis redis://127.0.0.1:6379 (or the URL of yours)')
     }
     if (!Number.isFinite(o.ttlMs) || o.ttlMs < 0) {
-      throw new Error(`--cache-ttl-ms ${o.ttlMs} is not valid: use a number of milliseconds >= 0 (0 = no expiry)`)
+      throw new ConfigurationError(`--cache-ttl-ms ${o.ttlMs} is not valid: use a number of milliseconds >= 0 (0 = no expiry)`)
     }
     this.prefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX
     this.ttlMs = Math.round(o.ttlMs)

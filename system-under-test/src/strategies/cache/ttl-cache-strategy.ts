@@ -2,6 +2,7 @@
 // (the least recently used entry goes first when full). Staleness is bounded by the ttl even when
 // another replica wrote the record, at the price of a lower hit rate.
 
+import { ConfigurationError } from '../../config/configuration-error.js'
 import type { CacheOptions, CacheStats } from './cache.js'
 import { LruCacheStrategy } from './lru-cache-strategy.js'
 
@@ -10,7 +11,7 @@ export class TtlCacheStrategy extends LruCacheStrategy {
 
   constructor(o: CacheOptions) {
     if (!Number.isFinite(o.ttlMs) || o.ttlMs <= 0) {
-      throw new Error(`--cache-ttl-ms ${o.ttlMs} is not valid for --cache ttl: use a number of milliseconds > 0`)
+      throw new ConfigurationError(`--cache-ttl-ms ${o.ttlMs} is not valid for --cache ttl: use a number of milliseconds > 0`)
     }
     super(o, o.ttlMs)
   }

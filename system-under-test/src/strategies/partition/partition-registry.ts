@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../../config/configuration-error.js'
 import { ConsistentHashPartition } from './consistent-hash-partition.js'
 import { HashPartition } from './hash-partition.js'
 import { PARTITION_STRATEGIES, type PartitionOptions, type PartitionStrategy, type PartitionStrategyName } from './partition-strategy.js'
@@ -9,14 +10,14 @@ export const DEFAULT_VIRTUAL_NODES = 160
 
 function checkOptions(name: string, o: PartitionOptions): void {
   if (!Number.isInteger(o.shardCount) || o.shardCount < 1) {
-    throw new Error(`partition ${name}: shard count must be a whole number >= 1, got ${o.shardCount}; pass at least one shard with --shards`)
+    throw new ConfigurationError(`partition ${name}: shard count must be a whole number >= 1, got ${o.shardCount}; pass at least one shard with --shards`)
   }
   if (o.virtualNodes !== undefined && (!Number.isInteger(o.virtualNodes) || o.virtualNodes < 1 || o.virtualNodes > 10_000)) {
-    throw new Error(`partition ${name}: --virtual-nodes must be a whole number from 1 to 10000, got ${o.virtualNodes}`)
+    throw new ConfigurationError(`partition ${name}: --virtual-nodes must be a whole number from 1 to 10000, got ${o.virtualNodes}`)
   }
   const { rangeStartMs, rangeEndMs } = o
   if (rangeStartMs !== undefined && rangeEndMs !== undefined && !(rangeEndMs > rangeStartMs)) {
-    throw new Error(
+    throw new ConfigurationError(
       `partition ${name}: --range-end (${new Date(rangeEndMs).toISOString()}) must be after --range-start (${new Date(rangeStartMs).toISOString()})`,
     )
   }
@@ -29,7 +30,7 @@ function checkOptions(name: string, o: PartitionOptions): void {
  */
 export function createPartitionStrategy(name: string, options: PartitionOptions): PartitionStrategy {
   if (!(PARTITION_STRATEGIES as readonly string[]).includes(name)) {
-    throw new Error(`unknown partition strategy "${name}": use one of ${PARTITION_STRATEGIES.join(', ')} (--partition)`)
+    throw new ConfigurationError(`unknown partition strategy "${name}": use one of ${PARTITION_STRATEGIES.join(', ')} (--partition)`)
   }
   checkOptions(name, options)
   switch (name as PartitionStrategyName) {

@@ -1,6 +1,7 @@
-import type { BackendState } from './balancer.js'
+import type { BackendState } from '../../src/strategies/balancer/balancer.js'
 
-// Shared by the strategy unit tests: plain backend objects the tests mutate directly.
+// Shared by the balancer strategy unit tests (src/strategies/balancer/*.test.ts): plain backend
+// objects the tests mutate directly.
 export function makeBackends(count: number, weights?: readonly number[]): BackendState[] {
   return Array.from({ length: count }, (_, i) => ({
     url: `http://127.0.0.1:${8001 + i}`,
