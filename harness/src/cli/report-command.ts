@@ -1,0 +1,33 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Command } from 'commander'
+import { loadResultsFile } from '../gates/load-results-file.js'
+import { renderHtmlReport } from '../report/html/render-html-report.js'
+import { processIo, type CliIo } from './compare-command.js'
+
+// `loadlab report <results.json> [--out DIR]`: renders index.html again from a stored result
+// (after an upgrade of LoadLab, or for a results.json that came from CI). It reads only the
+// file; it runs nothing. Exit codes follow compare-command.ts: an unreadable or invalid file
+// throws ResultsFileError (exit 2) whose message names the file and the problem.
+
+/** Renders the HTML report of `resultsFile` into `outDir` (default: beside the file); returns the page's path. */
+export async function runReport(resultsFile: string, outDir: string | undefined, io: CliIo = processIo): Promise<string> {
+  const suite = loadResultsFile(resultsFile)
+  const dir = path.resolve(outDir ?? path.dirname(resultsFile))
+  await mkdir(dir, { recursive: true })
+  const page = path.join(dir, 'index.html')
+  await writeFile(page, renderHtmlReport(suite))
+  io.out(`report: ${page}\n`)
+  return page
+}
+
+export function registerReportCommand(program: Command, io: CliIo = processIo): void {
+  program
+    .command('report')
+    .description('render the HTML report (index.html) of a results.json again')
+    .argument('<results.json>', 'results file written by `loadlab run`')
+    .option('--out <dir>', 'folder for index.html (default: the folder of the results file)')
+    .action(async (file: string, opts: { out?: string }) => {
+      await runReport(file, opts.out, io)
+    })
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { makeHostileSuite, makeMinimalSuite, makeRichSuite } from '../../../test/support/report-fixture.js'
+import { renderHtmlReport } from './render-html-report.js'
+
+/** The page text a reader sees: markup, scripts and styles removed. */
+function visibleText(page: string): string {
+  return page
+    .replace(/<script[\s\S]*?<\/script>/g, ' ')
+    .replace(/<style[\s\S]*?<\/style>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+}
+
+function sectionIds(page: string): string[] {
+  return [...page.matchAll(/<section class="report-section" id="([a-z-]+)"/g)].map((m) => m[1])
+}
+
+describe('renderHtmlReport', () => {
+  it('loads nothing from the network: no external src, href or url()', () => {
+    const page = renderHtmlReport(makeRichSuite())
+    expect(page).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i)
+    expect(page).not.toMatch(/url\(\s*["']?https?:/i)
+    // chart.js itself is inlined, not referenced
+    expect(page).toContain('Chart')
+    expect(page).toMatch(/default-src (&#39;|')none/)
+  })
+
+  it('shows the verdict sentence and the pass/fail state first', () => {
+    const suite = makeRichSuite()
+    const page = renderHtmlReport(suite)
+    const verdictAt = page.indexOf('id="verdict"')
+    expect(verdictAt).toBeGreaterThan(0)
+    expect(verdictAt).toBeLessThan(page.indexOf('id="run-matrix"'))
+    expect(visibleText(page)).toContain('FAIL')
+  })
+
+  it('renders a section per kind of data in the rich suite', () => {
+    const ids = sectionIds(renderHtmlReport(makeRichSuite()))
+    for (const id of ['run-matrix', 'comparison', 'capacity', 'scalability', 'knee', 'over-time', 'latency-distribution', 'errors', 'cache', 'shards', 'gates', 'validity']) {
+      expect(ids, id).toContain(id)
+    }
+  })
+
+  it('leaves out sections without data, and never prints NaN, undefined or null', () => {
+    const page = renderHtmlReport(makeMinimalSuite())
+    const ids = sectionIds(page)
+    for (const id of ['comparison', 'capacity', 'scalability', 'knee', 'cache', 'gates']) expect(ids, id).not.toContain(id)
+    for (const suite of [makeMinimalSuite(), makeRichSuite()]) {
+      const text = visibleText(renderHtmlReport(suite))
+      expect(text).not.toMatch(/\bNaN\b|\bundefined\b|\bnull\b|\[object Object\]/)
+    }
+  })
+
+  it('escapes every string that comes from a scenario, a run or an error', () => {
+    const page = renderHtmlReport(makeHostileSuite())
+    const withoutTrustedScripts = page.replace(/<script( type="application\/json" id="loadlab-data")?>[\s\S]*?<\/script>/g, '')
+    // Hostile strings only ever appear escaped: no raw tag from them survives.
+    expect(withoutTrustedScripts).not.toMatch(/<(script|img|svg|iframe|b|u)[\s>]/i)
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    // The inline JSON data block cannot be closed early by a string in the data.
+    const data = page.match(/<script type="application\/json" id="loadlab-data">([\s\S]*?)<\/script>/)
+    expect(data).not.toBeNull()
+    expect(() => JSON.parse(data![1])).not.toThrow()
+    expect(data![1]).not.toMatch(/<\/script|<!--/i)
+  })
+})
