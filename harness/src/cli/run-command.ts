@@ -9,6 +9,7 @@ import { ConsoleReporter } from '../report/console-reporter.js'
 import { runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { applyQuick } from '../scenario/apply-quick.js'
 import { loadScenario } from '../scenario/load-scenario.js'
+import { openInBrowser } from './open-in-browser.js'
 
 /** Exit codes after Ctrl-C (SIGINT) and SIGTERM, as shells report a process ended by them (128 + signal). */
 export const EXIT_INTERRUPTED = 130
@@ -20,6 +21,8 @@ export interface RunCommandOptions {
   quick?: boolean
   baseline?: string
   tolerance?: number
+  /** Open index.html in the desktop's browser at the end (the README demo). */
+  open?: boolean
 }
 
 /** Parses --tolerance: a relative change such as 0.05 (5%). */
@@ -80,6 +83,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
     if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
     process.stdout.write(`${lines.join('\n')}\n`)
+    if (opts.open && outcome.files['index.html']) openInBrowser(outcome.files['index.html'])
     return outcome.aborted ? interruptCode : outcome.suite.verdict.exitCode
   } finally {
     process.off('SIGINT', onSignal)
@@ -98,6 +102,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')
     .option('--baseline <file>', 'results.json of an earlier run: fail (99) on a significant regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
+    .option('--open', 'open index.html in the browser at the end (when there is a desktop)')
     .action(async (scenario: string, opts: RunCommandOptions) => {
       setExit(await runCommand(scenario, opts))
     })
