@@ -1,11 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { request } from 'undici'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { isAlive, runLoadlab, waitFor } from './support/run-fixtures.js'
 
 // `loadlab sut up`: the topology comes up seeded, answers, and Ctrl-C stops every member.
 describe('loadlab sut up', () => {
+  const logs = mkdtempSync(path.join(tmpdir(), 'loadlab-sut-test-'))
+  afterAll(() => rmSync(logs, { recursive: true, force: true }))
+
   it('serves the seeded topology until Ctrl-C and leaves no process behind', async () => {
-    const run = runLoadlab(['sut', 'up', 'quickstart', '--cell', '2'])
+    const run = runLoadlab(['sut', 'up', 'quickstart', '--cell', '2', '--logs', logs])
     let pids: number[] = []
     try {
       await waitFor(() => run.stdout().includes('press Ctrl-C') || run.child.exitCode !== null, 60_000, 'the topology')

@@ -63,7 +63,7 @@ function batchMethod(runs: readonly RunResult[], k: number, confidence: number):
 export function cellMetricInterval(def: AnalysisMetricDefinition, runs: readonly RunResult[], opts: GroupIntervalOptions = {}): Interval | null {
   const values = overallValues(def, runs)
   if (values.length === 0) return null
-  if (values.length >= 2) return meanInterval(values, opts)
+  if (values.length >= 2) return clampToRange(def, meanInterval(values, opts))
   const confidence = opts.confidence ?? CONFIDENCE
   const estimate = values[0]
   const batches = batchValues(def, runs)
@@ -80,6 +80,16 @@ export function cellMetricInterval(def: AnalysisMetricDefinition, runs: readonly
   const half = (t * sd) / Math.sqrt(k)
   const clamp = (x: number) => (def.unit === 'share' ? Math.min(1, Math.max(0, x)) : x)
   return { estimate, lo: clamp(estimate - half), hi: clamp(estimate + half), n: 1, method }
+}
+
+/**
+ * Every metric here is non-negative and shares cannot pass 1, but a t-interval over two or three
+ * repetitions is symmetric and can cross those bounds (a p50 of 5 ms "between -0.2 and 9.4 ms").
+ * The true value cannot lie outside them, so the interval is cut there.
+ */
+function clampToRange(def: AnalysisMetricDefinition, i: Interval): Interval {
+  const hi = def.unit === 'share' ? Math.min(1, i.hi) : i.hi
+  return { ...i, lo: Math.max(0, i.lo), hi }
 }
 
 /**

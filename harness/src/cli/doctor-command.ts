@@ -79,7 +79,10 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const nginx = findOnPath('nginx')
   checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
   const postgres = findOnPath('postgres')
-  checks.push(binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null))
+  const pg = binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null)
+  // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
+  if (pg.ok) pg.detail += '; the local environment does not start it: run replicas with --store postgres yourself and use a scenario `target`'
+  checks.push(pg)
   return checks
 }
 

@@ -62,4 +62,14 @@ describe('renderHtmlReport', () => {
     expect(() => JSON.parse(data![1])).not.toThrow()
     expect(data![1]).not.toMatch(/<\/script|<!--/i)
   })
+
+  it('names the real pairwise differences when no single configuration wins', () => {
+    const suite = makeRichSuite()
+    const real = suite.analysis!.comparisons.filter((c) => c.significant && c.better)
+    expect(real.length).toBeGreaterThan(0)
+    suite.analysis!.winners = {}
+    const text = visibleText(renderHtmlReport(suite))
+    expect(text).not.toContain('No configuration is significantly better')
+    expect(text).toContain(real[0].text.replace(/&/g, '&amp;'))
+  })
 })

@@ -84,6 +84,7 @@ export function renderComparisonSection(ctx: ReportContext): ReportSection | nul
         )
       : null
   const winners = Object.entries(analysis.winners ?? {})
+  const significant = comparisons.filter((c) => c.significant && c.better !== null)
   return {
     id: 'comparison',
     title: 'Comparison',
@@ -91,7 +92,11 @@ export function renderComparisonSection(ctx: ReportContext): ReportSection | nul
       html`<p class="lede">${
         winners.length > 0
           ? html`Significant winners: ${winners.map(([m, cell], i) => html`${i > 0 ? '; ' : ''}<strong>${cell}</strong> on ${metricInfo(m).title.toLowerCase()}`)}.`
-          : 'No configuration is significantly better than the others on any metric.'
+          : significant.length > 0
+            // No one cell beats all others (e.g. lru and lfu both beat none but tie with each
+            // other): say which pairs differ for real rather than "nothing is better".
+            ? html`No single configuration beats all the others, but these differences are real: ${significant.map((c, i) => html`${i > 0 ? '; ' : ''}${c.text}`)}.`
+            : 'No configuration is significantly better than the others on any metric.'
       } Whiskers show each estimate's confidence interval.</p>`,
       charts.length > 0 ? html`<div class="chart-grid">${charts}</div>` : null,
       comparisonTable,
