@@ -57,4 +57,19 @@ describe('decideVerdict', () => {
     expect(suite.verdict.exitCode).toBe(1)
     expect(suite.verdict.text).toMatch(/1 run failed \(default #1: replica 2 did not start\)/)
   })
+
+  it('says the data cannot tell, not "no difference", when one short run per configuration gives no interval', () => {
+    const suite = makeSuiteResult({
+      runs: [
+        { cell: { cache: 'none' }, rps: 140, durationS: 3, seed: 1 },
+        { cell: { cache: 'lru' }, rps: 320, durationS: 3, seed: 2 },
+      ],
+    })
+    suite.analysis = analyzeSuite(suite)
+    suite.gates = evaluateGates(suite)
+    const v = decideVerdict(suite)
+    expect(v.text).toMatch(/too little data to tell whether cache=none and cache=lru really differ/)
+    expect(v.text).toMatch(/throughput \+1\d\d%/)
+    expect(v.text).not.toMatch(/no significant difference/)
+  })
 })

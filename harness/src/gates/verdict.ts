@@ -59,7 +59,15 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
       const detail = one.length === 1 && one[0].relDiff.lo !== one[0].relDiff.hi && ANALYSIS_METRIC_DEFINITIONS[metric].scale === 'ratio'
         ? ` (${ANALYSIS_METRIC_DEFINITIONS[metric].label} ${signedPct(one[0].relDiff.estimate)}, 95% CI ${signedPct(one[0].relDiff.lo)} to ${signedPct(one[0].relDiff.hi)})`
         : ''
-      parts.push(`no significant difference between ${names} on any metric${detail}`)
+      // A single short run per configuration gives no interval at all: "no significant
+      // difference" would read as "they are the same" when the data simply cannot tell.
+      const noInterval = analysis.comparisons.every((c) => c.relDiff.lo === c.relDiff.hi)
+      const rps = analysis.comparisons.filter((c) => c.metric === 'rps').sort((x, y) => Math.abs(y.relDiff.estimate) - Math.abs(x.relDiff.estimate))[0]
+      parts.push(
+        noInterval
+          ? `too little data to tell whether ${names} really differ (one short run each gives no confidence interval${rps ? `; ${rps.b} vs ${rps.a} throughput ${signedPct(rps.relDiff.estimate)}` : ''}): run with repetitions or longer runs`
+          : `no significant difference between ${names} on any metric${detail}`,
+      )
     } else if (analysis.cells.length === 1 && !analysis.knee && !analysis.scalability) {
       const m = analysis.cells[0].metrics
       if (m.rps && m.p95) parts.push(`${analysis.cells[0].cellLabel} served ${fmt(m.rps.estimate)} req/s at p95 ${m.p95.estimate.toFixed(1)} ms`)
