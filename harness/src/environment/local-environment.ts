@@ -81,6 +81,14 @@ class LocalTopology implements StartedEnvironment {
         this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...capacityFlags(t.capacity.shard)], signal),
       ),
     )
+    // Range partitions split a time window by customer-id time. Every replica (and a replica
+    // restarted by a fault, maybe after UTC midnight) must use the same window, or they would
+    // disagree on which shard owns a customer: fix it once for the topology. The seeded data
+    // spreads over the past year, so the window is the year before start; later customers go
+    // to the last shard, as they would in production.
+    const rangeEnd = new Date()
+    const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
+    const rangeFlags = ['--range-start', rangeStart.toISOString(), '--range-end', rangeEnd.toISOString()]
     let redisUrl: string | null = null
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
@@ -91,7 +99,7 @@ class LocalTopology implements StartedEnvironment {
       Array.from({ length: t.replicas }, (_, i) =>
         this.launch(`replica-${i + 1}`, 'replica', process.execPath, (port) => [
           main, 'replica', '--port', String(port), '--name', `replica-${i + 1}`,
-          '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition,
+          '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition, ...rangeFlags,
           '--cache', t.cache.strategy, '--cache-size', String(t.cache.size), '--cache-ttl-ms', String(t.cache.ttlMs),
           '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []),
           ...capacityFlags(t.capacity.replica),

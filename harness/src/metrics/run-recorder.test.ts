@@ -93,6 +93,7 @@ describe('RunRecorder', () => {
       expect(live.rps).toBe(50)
       expect(live.p95).toBeCloseTo(100, 0)
       expect(live.errors).toBe(3)
+      expect(live.requests).toBe(50)
       expect(live.dropped).toBe(1)
     } finally {
       vi.useRealTimers()

@@ -31,6 +31,8 @@ export interface LiveStats {
   rps: number
   /** p95 (ms) of the requests that started in the last whole second of the run. */
   p95: number
+  /** Requests answered or failed so far (dropped arrivals excluded): the base of the live error rate. */
+  requests: number
   /** Failed requests so far (status 0 or >= 400). */
   errors: number
   dropped: number
@@ -139,6 +141,7 @@ export class RunRecorder implements SampleSink {
       elapsedS: (now - this.startMs) / 1000,
       rps: this.lastSecondRps,
       p95: this.lastSecondP95,
+      requests: this.passes + this.fails,
       errors: this.fails,
       dropped: this.dropped,
     }
