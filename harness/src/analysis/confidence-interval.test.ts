@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { meanInterval } from './confidence-interval.js'
-import { createSeededRandom } from './seeded-random.js'
+import { createSeededRandom } from '../random/seeded-random.js'
 import { normalQuantile, studentTCritical } from './student-t.js'
 
 describe('studentTCritical', () => {

@@ -1,6 +1,6 @@
 import { mean, quantileSorted, sampleStandardDeviation } from 'simple-statistics'
 import type { Interval } from '../results/results-schema.js'
-import { createSeededRandom } from './seeded-random.js'
+import { createSeededRandom } from '../random/seeded-random.js'
 import { studentTCritical } from './student-t.js'
 
 // Intervals for one quantity measured over repetitions. Small samples (the usual 2-5

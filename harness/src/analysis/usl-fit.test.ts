@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSeededRandom } from './seeded-random.js'
+import { createSeededRandom } from '../random/seeded-random.js'
 import { fitUsl, uslThroughput, type UslParameters } from './usl-fit.js'
 
 function synthetic(truth: UslParameters, ns: number[], noise: number, seed: number) {

@@ -1,4 +1,4 @@
-import type { SeededRandom } from './seeded-random.js'
+import type { SeededRandom } from '../random/seeded-random.js'
 
 // Deterministic, plausible CRM data drawn from a seed. Kept in the harness (not imported from
 // system-under-test) because the harness also drives external targets and builds on its own.

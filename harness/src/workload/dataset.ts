@@ -1,7 +1,7 @@
 import { request } from 'undici'
 import { z } from 'zod'
 import type { Workload } from './workload.js'
-import { createSeededRandom } from './seeded-random.js'
+import { createSeededRandom } from '../random/seeded-random.js'
 import { randomCustomer } from './customer-data.js'
 
 /** The customers a run can address. Index 0 = oldest; ids created during the run are appended. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createKeySampler } from './key-popularity.js'
-import { createSeededRandom } from './seeded-random.js'
+import { createSeededRandom } from '../random/seeded-random.js'
 
 const draw = (sampler: { pick(n: number): number }, size: number, n: number): number[] => {
   const counts = new Array<number>(size).fill(0)

@@ -1,5 +1,5 @@
 import type { KeyPopularity } from './workload.js'
-import type { SeededRandom } from './seeded-random.js'
+import type { SeededRandom } from '../random/seeded-random.js'
 
 // Which customer each request touches. Samplers return an index into Dataset.customerIds
 // (index 0 = oldest). The key space can grow during a run (create_customer appends ids), so

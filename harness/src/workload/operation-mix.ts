@@ -1,5 +1,5 @@
 import { OPERATIONS, type OperationName } from './workload.js'
-import type { SeededRandom } from './seeded-random.js'
+import type { SeededRandom } from '../random/seeded-random.js'
 
 export interface OperationPicker {
   /** Called once per request: the operation to send, drawn by weight. */

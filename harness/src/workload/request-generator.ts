@@ -1,7 +1,7 @@
 import type { OperationName, Workload } from './workload.js'
 import type { Dataset } from './dataset.js'
 import type { VersionTracker } from './version-tracker.js'
-import { createSeededRandom } from './seeded-random.js'
+import { createSeededRandom } from '../random/seeded-random.js'
 import { createOperationPicker } from './operation-mix.js'
 import { createKeySampler } from './key-popularity.js'
 import { randomActivity, randomCompany, randomCustomer, randomSearchPrefix, randomSegment } from './customer-data.js'

@@ -1,6 +1,7 @@
-// A tiny seeded PRNG (sfc32, seeded through splitmix32). Hand-written because it is ~20 lines and
-// must be bit-for-bit stable across versions: the same scenario seed must give the same request
-// sequence years from now, which a third-party library upgrade could silently break.
+// The one seeded PRNG of the harness (sfc32, seeded through splitmix32): request sequences,
+// bootstrap resampling and synthetic test data. Hand-written because it is ~20 lines and must be
+// bit-for-bit stable across versions: the same scenario seed must give the same request sequence,
+// and the same results.json the same intervals, years from now.
 
 export interface SeededRandom {
   /** Called for every random choice: a float in [0, 1). */
@@ -9,6 +10,8 @@ export interface SeededRandom {
   int(n: number): number
   /** Called to derive an independent stream (e.g. one for keys, one for bodies) from this one. */
   fork(label: number): SeededRandom
+  /** Called for Gaussian noise (synthetic data, tests): standard normal, Box–Muller. */
+  normal(): number
 }
 
 function splitmix32(state: number): () => number {
@@ -42,10 +45,25 @@ export function createSeededRandom(seed: number): SeededRandom {
   }
   // Warm up: the first outputs of sfc32 are correlated with the seed words.
   for (let i = 0; i < 12; i++) nextU32()
+  const next = (): number => nextU32() / 0x100000000
+  let spareNormal: number | null = null
   const rng: SeededRandom = {
-    next: () => nextU32() / 0x100000000,
-    int: (n) => Math.floor((nextU32() / 0x100000000) * n),
+    next,
+    int: (n) => Math.floor(next() * n),
     fork: (label) => createSeededRandom((nextU32() ^ Math.imul(label + 1, 0x9e3779b1)) >>> 0),
+    normal: () => {
+      if (spareNormal !== null) {
+        const v = spareNormal
+        spareNormal = null
+        return v
+      }
+      let u = 0
+      while (u <= Number.EPSILON) u = next()
+      const v = next()
+      const r = Math.sqrt(-2 * Math.log(u))
+      spareNormal = r * Math.sin(2 * Math.PI * v)
+      return r * Math.cos(2 * Math.PI * v)
+    },
   }
   return rng
 }
