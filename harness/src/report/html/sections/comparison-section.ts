@@ -75,7 +75,7 @@ export function renderComparisonSection(ctx: ReportContext): ReportSection | nul
             { header: 'A', cell: (c) => c.a },
             { header: 'B', cell: (c) => c.b },
             { header: 'B vs A [CI]', numeric: true, cell: (c) => formatInterval(c.relDiff, formatRelChange) },
-            { header: 'Real?', cell: (c) => (c.significant ? '✅ significant' : 'not significant') },
+            { header: 'Real?', cell: (c) => (c.significant ? '✓ significant' : 'not significant') },
             { header: 'Better', cell: (c) => c.better ?? '' },
             { header: 'In words', cell: (c) => c.text },
           ],

@@ -25,7 +25,7 @@ export function renderGatesSection(ctx: ReportContext): ReportSection | null {
     thresholds.length > 0
       ? dataTable(
           [
-            { header: '', cell: (t: ThresholdOutcome) => (t.passed ? '✅' : '❌') },
+            { header: '', cell: (t: ThresholdOutcome) => (t.passed ? '✓ pass' : '✘ fail') },
             { header: 'Metric', cell: (t) => html`<code>${t.metric}</code>` },
             { header: 'Threshold', cell: (t) => html`<code>${t.expression}</code>${t.abortOnFail ? html` <span class="tag">abortOnFail</span>` : ''}` },
             { header: 'Measured', numeric: true, cell: (t) => formatValue(t.metric, t.value), className: (t) => (t.passed ? undefined : 'fail') },
@@ -43,7 +43,7 @@ ${
   baseline.changes.length > 0
     ? dataTable(
         [
-          { header: '', cell: (c: BaselineChange) => (c.regression ? '❌' : '✅') },
+          { header: '', cell: (c: BaselineChange) => (c.regression ? '✘ fail' : '✓ pass') },
           { header: 'Metric', cell: (c) => c.metric },
           { header: 'Configuration', cell: (c) => c.cellLabel },
           { header: 'Baseline', numeric: true, cell: (c) => formatValue(c.metric, c.baseline) },

@@ -53,7 +53,7 @@ export function renderKneeSection(ctx: ReportContext): ReportSection | null {
       { header: 'Achieved', numeric: true, cell: (p) => formatRps(p.achievedRps) },
       { header: stat, numeric: true, cell: (p) => formatMs(p.latency) },
       { header: 'Error rate', numeric: true, cell: (p) => formatPercent(p.errorRate) },
-      { header: 'Within SLO', cell: (p) => (p.sloOk ? '✅' : '❌') },
+      { header: 'Within SLO', cell: (p) => (p.sloOk ? '✓ yes' : '✘ no') },
     ],
     points,
   )
