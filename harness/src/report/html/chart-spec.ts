@@ -12,6 +12,8 @@ export interface AxisSpec {
   format: ValueFormat
   min?: number
   max?: number
+  /** The axis reaches at least this far (e.g. the top of the highest whisker). */
+  suggestedMax?: number
   /** Stacked bars/areas on this axis. */
   stacked?: boolean
 }

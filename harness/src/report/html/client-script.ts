@@ -36,9 +36,13 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     var p = percentileOf(x);
     return trim(p.toFixed(digits !== undefined ? digits : 4)) + ' %';
   }
-  function tick(format, v) {
+  function tick(format, v, ticks) {
     switch (format) {
-      case 'percent': return pct(v, Math.abs(v) < 0.1 && v !== 0 ? 1 : 0);
+      case 'percent': {
+        // As many decimals as the tick spacing needs: 0.05 % steps get two, 10 % steps none.
+        var step = ticks && ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) * 100 : 1;
+        return pct(v, Math.max(0, Math.min(4, Math.ceil(-Math.log10(step) - 1e-9))));
+      }
       case 'seconds': return num(v) + ' s';
       case 'count': return grouped.format(v);
       default: return num(v);
@@ -123,6 +127,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
           var top = scale.getPixelForValue(w[1]), bottom = scale.getPixelForValue(w[0]);
           var half = Math.max(4, Math.min(12, (bar.width || 24) / 4));
           ctx.save();
+          ctx.beginPath();
+          ctx.rect(chart.chartArea.left, chart.chartArea.top, chart.chartArea.right - chart.chartArea.left, chart.chartArea.bottom - chart.chartArea.top);
+          ctx.clip();
           ctx.strokeStyle = '#1f2937';
           ctx.lineWidth = 1.5;
           ctx.beginPath();
@@ -147,6 +154,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     };
     if (isNum(spec.min)) a.min = spec.min;
     if (isNum(spec.max)) a.max = spec.max;
+    if (isNum(spec.suggestedMax)) a.suggestedMax = spec.suggestedMax;
     if (spec.stacked) a.stacked = true;
     if (spec.type === 'percentile') {
       a.min = 1;
@@ -157,7 +165,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       a.ticks.callback = function (v) { return percentileText(v); };
       a.ticks.autoSkip = false;
     } else if (spec.type !== 'category') {
-      a.ticks.callback = function (v) { return tick(spec.format, v); };
+      a.ticks.callback = function (v, i, ticks) { return tick(spec.format, v, ticks); };
       if (spec.format === 'replicas') a.ticks.precision = 0;
     }
     if (!isX && spec.type === 'linear' && a.min === undefined) a.beginAtZero = true;
@@ -192,7 +200,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
 
   function config(spec) {
     var categorical = !!spec.labels;
-    var many = spec.datasets.some(function (d) { return d.data.length > 40; });
+    var many = spec.datasets.some(function (d) { return d.data.length > 20; });
     var scales = { x: axis(spec.x, 'bottom', true), y: axis(spec.y, 'left', false) };
     if (spec.y2) { scales.y2 = axis(spec.y2, 'right', false); scales.y2.grid = { drawOnChartArea: false }; }
     var formats = { y: spec.y.format, y2: spec.y2 ? spec.y2.format : spec.y.format };

@@ -15,9 +15,14 @@ export function formatNumber(value: number | null | undefined): string {
   const abs = Math.abs(value)
   if (abs >= 1000) return grouped.format(value)
   if (abs >= 100) return value.toFixed(0)
-  if (abs >= 10) return value.toFixed(1)
-  if (abs >= 0.1 || abs === 0) return value.toFixed(2).replace(/\.00$/, '')
-  return value.toPrecision(2)
+  if (abs >= 10) return trimZeros(value.toFixed(1))
+  if (abs >= 0.1 || abs === 0) return trimZeros(value.toFixed(2))
+  return trimZeros(value.toPrecision(2))
+}
+
+/** "50.0" -> "50", "3.10" -> "3.1"; integers are left alone. */
+function trimZeros(text: string): string {
+  return text.includes('.') && !text.includes('e') ? text.replace(/0+$/, '').replace(/\.$/, '') : text
 }
 
 /** Integer counts with thousands separators. */

@@ -76,12 +76,15 @@ table { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-
 caption { text-align: left; font-weight: 600; padding: 4px 0 6px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: 0.03em; color: var(--muted); font-weight: 600; background: var(--soft); white-space: nowrap; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 tbody tr:nth-child(even) td { background: #fbfbfc; }
 th.num, td.num { text-align: right; white-space: nowrap; }
 td.fail { color: var(--fail); font-weight: 600; }
 td.warn { color: var(--warn); font-weight: 600; }
 ul.notes { margin: 0; padding-left: 20px; }
+.mark { font-weight: 700; }
+.mark.pass { color: var(--pass); }
+.mark.fail { color: var(--fail); }
 footer.page-footer { margin-top: 48px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
 @media (max-width: 700px) {
   .page { padding: 20px 16px 48px; }

@@ -24,7 +24,14 @@ function metricChart(ctx: ReportContext, metric: string, cells: CellSummary[], w
     title: info.title,
     labels: withValue.map((c) => c.cellLabel),
     x: { title: 'configuration', type: 'category', format: 'number' },
-    y: { title: info.title, type: 'linear', format: info.format, min: 0 },
+    y: {
+      title: info.title,
+      type: 'linear',
+      format: info.format,
+      min: 0,
+      // Leave room for the whiskers above the tallest bar.
+      suggestedMax: Math.max(...withValue.map((c) => (Number.isFinite(c.metrics[metric].hi) ? c.metrics[metric].hi : c.metrics[metric].estimate))) * 1.05,
+    },
     legend: false,
     datasets: [
       {
