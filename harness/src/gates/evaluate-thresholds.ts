@@ -151,28 +151,12 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
     const unknown = selectors.filter(([k]) => !runs.some((r) => runTagValue(r, k) !== undefined))
     if (unknown.length > 0) {
       const cellKeys = [...new Set(runs.flatMap((r) => Object.keys(r.cell)))]
-      out.push({
-        runId: '(suite)',
-        metric: t.metricKey,
-        expression: t.expression,
-        value: null,
-        passed: false,
-        abortOnFail: t.abortOnFail,
-        message: `unknown tag "${unknown[0][0]}" in ${t.metricKey}; tags: ${[...DATA_TAGS, 'run', 'cell', ...Object.keys(RUN_TOPOLOGY_TAGS), ...cellKeys].filter((k, i, a) => a.indexOf(k) === i).join(', ')}`,
-      })
+      out.push(suiteFailure(t, `unknown tag "${unknown[0][0]}" in ${t.metricKey}; tags: ${[...DATA_TAGS, 'run', 'cell', ...Object.keys(RUN_TOPOLOGY_TAGS), ...cellKeys].filter((k, i, a) => a.indexOf(k) === i).join(', ')}`))
       continue
     }
     const selected = runs.filter((r) => selectors.every(([k, v]) => runTagValue(r, k) === v))
     if (selected.length === 0) {
-      out.push({
-        runId: '(suite)',
-        metric: t.metricKey,
-        expression: t.expression,
-        value: null,
-        passed: false,
-        abortOnFail: t.abortOnFail,
-        message: `no run matches ${t.metricKey}; runs: ${runs.map((r) => r.id).join(', ') || 'none'}`,
-      })
+      out.push(suiteFailure(t, `no run matches ${t.metricKey}; runs: ${runs.map((r) => r.id).join(', ') || 'none'}`))
       continue
     }
     // A run that failed before measuring anything (the environment broke) has no values to
@@ -213,4 +197,9 @@ export function evaluateThresholds(suite: SuiteResult): ThresholdOutcome[] {
     out.push(...evaluateParsedThresholds(parsed, suite.runs))
   }
   return out
+}
+
+/** A threshold that cannot be judged for the suite (unknown tag, no matching run): a failure, never a pass. */
+function suiteFailure(t: ParsedThreshold, message: string): ThresholdOutcome {
+  return { runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message }
 }
