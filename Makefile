@@ -5,7 +5,7 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install build demo test typecheck bench bench-soak doctor clean
+.PHONY: help install test-deps build demo test typecheck bench bench-soak doctor clean
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
@@ -14,12 +14,17 @@ help:
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make doctor  check this machine for optional pieces (Docker, k6, Chromium, Redis, ...)"
 
-# Installs only when package.json is newer than the last install: re-running is cheap.
-node_modules/.installed: package.json
-	$(NPM) install --no-audit --no-fund
+# Installs exactly the lock file's versions, and only when package.json or the lock changed
+# since the last install: re-running is cheap.
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
 	@touch $@
 
 install: node_modules/.installed
+
+# Debian packages the tests need (as root: installed; otherwise the exact command is printed).
+test-deps:
+	.ci/install-deps
 
 build: install
 	$(NPM) run build
@@ -27,7 +32,7 @@ build: install
 demo: build
 	$(LOADLAB) run quickstart --open
 
-test: install
+test: install test-deps
 	$(NPM) test
 
 typecheck: install
