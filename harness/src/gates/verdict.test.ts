@@ -9,7 +9,7 @@ import { decideVerdict } from './verdict.js'
 
 function finish(suite: SuiteResult, opts: Parameters<typeof analyzeSuite>[1] = {}, baseline?: SuiteResult): SuiteResult {
   suite.analysis = analyzeSuite(suite, opts)
-  suite.gates = evaluateGates(suite, baseline ? { baseline: { suite: baseline, tolerance: 0.05, file: 'old.json' } } : {})
+  suite.gates = evaluateGates(suite, baseline ? { baseline: { source: baseline, tolerance: 0.05, file: 'old.json' } } : {})
   suite.verdict = decideVerdict(suite)
   return suite
 }
