@@ -71,7 +71,7 @@ export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: s
       ? `cannot tell whether ${aLabel} and ${bLabel} differ in ${def.label}: ${bLabel} vs ${aLabel} ${signedChange(def, d.estimate)} (${d.noInterval}); repeat the runs to get an interval`
       : `cannot tell whether ${aLabel} and ${bLabel} differ in ${def.label}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}; more repetitions would narrow the interval`
   }
-  if (outcome === 'no-difference') return `no significant difference in ${def.label} between ${aLabel} and ${bLabel} (${changeWithInterval(def, d)})`
+  if (outcome === 'no-difference') return `no significant difference in ${def.label} between ${aLabel} and ${bLabel}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}`
   const bHigher = d.estimate > 0
   const bBetter = bHigher === def.higherIsBetter
   const [winner, loser] = bBetter ? [bLabel, aLabel] : [aLabel, bLabel]

@@ -13,10 +13,12 @@ import type { AnalysisMetricDefinition } from './analysis-metrics.js'
 //  - runs agree as well as their own noise predicts: the within-run estimate, whose degrees of
 //    freedom come from every batch of every run (2 runs of 20 s: 6 df instead of 1 or 2);
 //  - runs disagree more than that: the between-run mean square, with its few degrees of freedom.
-// The within-run noise is autocorrelated (a GC pause, a noisy neighbour lasts seconds), so the
-// per-second lag-1 autocorrelation is estimated from all runs at once and the batch variance is
-// corrected for it under an AR(1) model; otherwise 5-second batches would look more independent
-// than they are and the interval would be too narrow.
+// Repetitions replay the same request sequence, so they share a time profile; the within-run
+// noise is what is left around that profile (see `residuals`). It is autocorrelated (a GC
+// pause, a noisy neighbour lasts seconds), so the per-second lag-1 autocorrelation is estimated
+// from all runs at once and the batch variance is corrected for it under an AR(1) model;
+// otherwise 5-second batches would look more independent than they are and the interval would
+// be too narrow.
 
 /** One run, as the variance model sees it. */
 export interface RunObservation {
@@ -58,6 +60,8 @@ export interface VarianceComponents {
 }
 
 const KNOWN_VARIANCE_DF = 1000
+/** An AR(1) fit to a few short series is unreliable near 1, where the correction explodes. */
+const MAX_AUTOCORRELATION = 0.9
 
 /** Seconds per batch for a run of `length` seconds: >= 5 s from 20 s on (about 10 batches at most), 2 s for short runs. */
 export function batchSeconds(length: number): number {
@@ -106,30 +110,55 @@ function mean(xs: readonly number[]): number {
 }
 
 /**
- * Lag-1 autocorrelation of the seconds, pooled over runs (deviations from each run's own mean),
- * with Kendall's first-order bias correction for short series (E[r] ≈ φ − (1 + 3φ)/n).
+ * Deviations of each row (a run's batches or seconds) from what it shares with the other rows of
+ * its group. Repetitions replay the same request sequence (same seed), so they share a time
+ * profile (caches filling, a burst of writes at second 12): with two or more rows of equal length
+ * the row means AND the common profile are removed (double centring), so only what differs from
+ * run to run counts as noise; a single row is centred on its own mean. `runsShared` is the number
+ * of rows that shared a profile (0 when centred on their own means).
  */
-export function pooledAutocorrelation(runs: readonly RunObservation[]): number {
+function residuals(rows: readonly (readonly number[])[]): { rows: number[][]; runsShared: number } {
+  const length = Math.min(...rows.map((r) => r.length))
+  if (rows.length >= 2 && rows.every((r) => r.length === length) && length >= 2) {
+    const rowMeans = rows.map((r) => mean(r))
+    const grand = mean(rowMeans)
+    const colMeans = Array.from({ length }, (_, j) => mean(rows.map((r) => r[j])))
+    return { rows: rows.map((r, i) => r.map((v, j) => v - rowMeans[i] - colMeans[j] + grand)), runsShared: rows.length }
+  }
+  const own = rows.map((r) => {
+    const m = mean(r)
+    return r.map((v) => v - m)
+  })
+  return { rows: own, runsShared: 0 }
+}
+
+/**
+ * Lag-1 autocorrelation of the seconds' residuals (see `residuals`), pooled over groups, with
+ * Kendall's first-order bias correction for short series (E[r] ≈ φ − (1 + 3φ)/n).
+ */
+export function pooledAutocorrelation(groups: readonly (readonly RunObservation[])[]): number {
   let num = 0
   let den = 0
   let lengths = 0
   let series = 0
-  for (const r of runs) {
-    const xs = r.seconds.filter((v) => Number.isFinite(v))
-    if (xs.length < 4 || xs.length !== r.seconds.length) continue
-    const m = mean(xs)
-    for (let t = 0; t < xs.length; t++) {
-      den += (xs[t] - m) ** 2
-      if (t > 0) num += (xs[t] - m) * (xs[t - 1] - m)
+  for (const g of groups) {
+    const rows = g.map((r) => r.seconds).filter((xs) => xs.length >= 4 && xs.every((v) => Number.isFinite(v)))
+    if (rows.length === 0) continue
+    const length = Math.min(...rows.map((r) => r.length))
+    for (const xs of residuals(rows.map((r) => r.slice(0, length))).rows) {
+      for (let t = 0; t < xs.length; t++) {
+        den += xs[t] ** 2
+        if (t > 0) num += xs[t] * xs[t - 1]
+      }
+      lengths += xs.length
+      series++
     }
-    lengths += xs.length
-    series++
   }
   if (series === 0 || !(den > 0)) return 0
   const r = num / den
   const n = lengths / series
   const phi = (r * n + 1) / (n - 3)
-  return Math.min(0.9, Math.max(0, phi))
+  return Math.min(MAX_AUTOCORRELATION, Math.max(0, phi))
 }
 
 /** Σ_i Σ_j φ^|i−j| over n consecutive seconds: n²·Var(mean of n seconds) / Var(one second) under AR(1). */
@@ -152,22 +181,29 @@ function ar1Sum(n: number, phi: number): number {
 export function varianceComponents(groups: readonly (readonly RunObservation[])[], opts: { share?: boolean } = {}): VarianceComponents | null {
   const all = groups.flat()
   if (all.length === 0) return null
-  const phi = pooledAutocorrelation(all)
+  const phi = pooledAutocorrelation(groups)
 
-  // Within: pooled variance of one second, σ²_s, from the batch sums of squares, then each run's
-  // variance of its mean over its batched seconds.
+  // Within: pooled variance of one second, σ²_s, from the batch residuals, then each run's
+  // variance of its mean over its batched seconds. Under AR(1), for k batches of b seconds
+  // (n = kb), E[Σ (batch − run mean)²] = σ²_s · k · (g(b)/b² − g(n)/n²) per run, and (runs − 1)
+  // times that for a group centred on its shared profile as well.
   let ss = 0
   let expected = 0
   let withinDf = 0
-  for (const r of all) {
-    const k = r.batches.length
-    if (k < 2) continue
-    const m = mean(r.batches)
-    ss += r.batches.reduce((s, v) => s + (v - m) ** 2, 0)
-    const n = k * r.batchS
-    // E[Σ (batch − run mean)²] = σ²_s · k · (g(b)/b² − g(n)/n²) under AR(1).
-    expected += k * (ar1Sum(r.batchS, phi) / r.batchS ** 2 - ar1Sum(n, phi) / n ** 2)
-    withinDf += k - 1
+  for (const g of groups) {
+    const batched = g.filter((r) => r.batches.length >= 2)
+    const sameShape = batched.every((r) => r.batchS === batched[0]?.batchS && r.batches.length === batched[0]?.batches.length)
+    const parts = sameShape ? [batched] : batched.map((r) => [r])
+    for (const part of parts) {
+      if (part.length === 0) continue
+      const { rows, runsShared } = residuals(part.map((r) => r.batches))
+      const k = part[0].batches.length
+      const b = part[0].batchS
+      const factor = k * (ar1Sum(b, phi) / b ** 2 - ar1Sum(k * b, phi) / (k * b) ** 2)
+      ss += rows.reduce((s, row) => s + row.reduce((t, v) => t + v * v, 0), 0)
+      expected += factor * (runsShared > 0 ? runsShared - 1 : part.length)
+      withinDf += (k - 1) * (runsShared > 0 ? runsShared - 1 : part.length)
+    }
   }
   const perSecond = expected > 0 ? ss / expected : null
   let share: number | null = null

@@ -1,6 +1,6 @@
 import { hasSettled, type WarmupSample } from '../analysis/warm-up.js'
 import type { EngineContext, LoadEngine } from '../engines/load-engine.js'
-import { RunRecorder } from '../metrics/run-recorder.js'
+import type { Sample, SampleSink } from '../metrics/sample.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
 import type { Workload } from '../workload/workload.js'
 
@@ -16,6 +16,22 @@ export interface WarmupOutcome {
   settled: boolean
 }
 
+/** Requests finished between two engine ticks (about a second): their count and p95. */
+class TickWindow implements SampleSink {
+  private latencies: number[] = []
+
+  add(batch: readonly Sample[]): void {
+    for (const s of batch) if (!s.dropped && s.status > 0) this.latencies.push(s.latencyMs)
+  }
+
+  /** Called at each tick: the window's figures, then an empty window. */
+  take(): WarmupSample {
+    const sorted = this.latencies.sort((a, b) => a - b)
+    this.latencies = []
+    return { rps: sorted.length, p95: sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] : Number.NaN }
+  }
+}
+
 /** The longest the warm-up of `run` may last (s): what its workload must be planned for. */
 export function longestWarmupS(run: PlannedRun): number {
   return Math.max(run.warmupS, run.warmupMaxS)
@@ -28,7 +44,7 @@ export function longestWarmupS(run: PlannedRun): number {
 export async function warmUp(engine: LoadEngine, run: PlannedRun, workload: Workload, target: URL, ctx: Omit<EngineContext, 'sink' | 'onTick'>): Promise<WarmupOutcome> {
   const maxS = longestWarmupS(run)
   const started = Date.now()
-  const recorder = new RunRecorder(started, { lateWindowS: 2 })
+  const window = new TickWindow()
   const seconds: WarmupSample[] = []
   const enough = new AbortController()
   let settled = maxS === run.warmupS
@@ -36,11 +52,10 @@ export async function warmUp(engine: LoadEngine, run: PlannedRun, workload: Work
   const throughputRise = run.workload.load.model === 'closed' ? undefined : null
   await engine.run(workload, target, {
     ...ctx,
-    sink: recorder,
+    sink: window,
     signal: AbortSignal.any([ctx.signal, enough.signal]),
     onTick: (t) => {
-      const live = recorder.live()
-      seconds.push({ rps: live.rps, p95: live.p95 })
+      seconds.push(window.take())
       if (!settled && t.elapsedS >= run.warmupS && hasSettled(seconds, { throughputRise })) {
         settled = true
         enough.abort(new Error('warmed up'))
