@@ -36,7 +36,9 @@ import type { Scenario } from '../scenario/scenario.js'
 //
 // Environment: BENCH_GATES_ROUNDS (default 40), BENCH_GATES_POOL (default
 // reports/bench-gates/pool.jsonl), BENCH_GATES_EVALUATE_ONLY=1 (judge an existing pool),
-// BENCH_GATES_DURATION_S (measured seconds per run; default the scenario's 20).
+// BENCH_GATES_DURATION_S (measured seconds per run; default the scenario's 20),
+// BENCH_GATES_RESAMPLE (default 200: also judge that many gates per design drawn at random from
+// the pool, a cheap offline estimate whose gates share runs).
 
 export const SLOWDOWNS = [1, 1.1, 1.2, 1.5] as const
 const BASE_SERVICE_MS = 2
@@ -258,6 +260,42 @@ export function evaluate(pool: PoolRun[]): PowerRow[] {
   return rows
 }
 
+/**
+ * Offline check on the recorded pool: `n` gates per design and slowdown, each from runs drawn at
+ * random (without replacement inside a gate, ignoring rounds). Cheap, but gates share runs, so
+ * the rates are estimates whose binomial intervals would be too narrow: none is printed.
+ */
+export function resample(pool: PoolRun[], n: number, seed = 1): Array<{ design: string; factor: number; rate: number }> {
+  const rnd = createSeededRandom(seed)
+  const out: Array<{ design: string; factor: number; rate: number }> = []
+  const ofLevel = (f: number) => pool.filter((p) => p.factor === f).map((p) => p.run)
+  const draw = (xs: RunResult[], k: number) => {
+    const copy = [...xs]
+    const picked: RunResult[] = []
+    for (let i = 0; i < k && copy.length > 0; i++) picked.push(copy.splice(rnd.int(copy.length), 1)[0])
+    return picked
+  }
+  for (const d of DESIGNS) {
+    const perSide = d.name === 'history-1' ? 10 : d.perSide
+    const candidates = d.name === 'history-1' ? 1 : d.perSide
+    for (const factor of SLOWDOWNS) {
+      let failed = 0
+      let gates = 0
+      for (let g = 0; g < n; g++) {
+        const base = ofLevel(1)
+        const baseline = draw(base, perSide)
+        const rest = factor === 1 ? base.filter((r) => !baseline.includes(r)) : ofLevel(factor)
+        const current = draw(rest, candidates)
+        if (baseline.length < perSide || current.length < candidates) break
+        gates++
+        if (d.fails(baseline, current)) failed++
+      }
+      if (gates > 0) out.push({ design: d.name, factor, rate: failed / gates })
+    }
+  }
+  return out
+}
+
 export function formatPower(rows: PowerRow[], pool: PoolRun[]): string {
   const p95 = (f: number) => {
     const xs = pool.filter((p) => p.factor === f).map((p) => p.run.metrics.http_req_duration.p95)
@@ -281,6 +319,11 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_GATES_EVALUATE_ONLY) await collect(poolFile, rounds, duration)
   const pool = readPool(poolFile)
   process.stdout.write(formatPower(evaluate(pool), pool))
+  const draws = Number(process.env.BENCH_GATES_RESAMPLE ?? 200)
+  if (draws > 0) {
+    process.stdout.write(`\nresampled from the pool (${draws} gates each, runs drawn at random; gates share runs, so no intervals):\n`)
+    for (const r of resample(pool, draws)) process.stdout.write(`  ${r.design.padEnd(10)} x${r.factor.toFixed(1)}  ${(r.rate * 100).toFixed(0)}%\n`)
+  }
   const row = (d: string, f: number) => evaluate(pool).find((r) => r.design === d && r.factor === f)
   const falseAlarms = row('new-6', 1)
   const detection = row('new-6', 1.2)
