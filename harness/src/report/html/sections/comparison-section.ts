@@ -103,7 +103,9 @@ export function renderComparisonSection(ctx: ReportContext): ReportSection | nul
             // No one cell beats all others (e.g. lru and lfu both beat none but tie with each
             // other): say which pairs differ for real rather than "nothing is better".
             ? html`No single configuration beats all the others, but these differences are real: ${significant.map((c, i) => html`${i > 0 ? '; ' : ''}${c.text}`)}.`
-            : comparisons.some((c) => c.outcome === 'cannot-tell')
+            : comparisons.length === 0
+              ? 'No pairwise comparisons here: the configurations differ in more than one setting, or form a curve analysed in its own section (replica counts: Scalability).'
+              : comparisons.some((c) => c.outcome === 'cannot-tell')
               ? 'The data cannot tell whether the configurations differ: no interval excludes zero, and some are missing or too wide to rule out large differences (see the table); more repetitions would tell.'
               : 'No configuration is significantly better than the others on any metric, and the intervals rule out large differences.'
       } Whiskers show each estimate's confidence interval.</p>`,
