@@ -180,7 +180,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
   const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
-  if (warmup && !warmup.settled) {
+  if (warmup && !warmup.settled && !aborted) {
     validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
   }
   if (status !== 'ok') {
