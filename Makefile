@@ -5,11 +5,12 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps build demo test typecheck bench bench-soak bench-gates doctor clean
+.PHONY: help install test-deps build demo test typecheck lint bench bench-soak bench-gates doctor clean
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
-	@echo "make test    typecheck, build and run every test"
+	@echo "make test    lint, typecheck, build and run every test"
+	@echo "make lint    the linter and the layer check (imports only run down)"
 	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make bench-gates power of the CI baseline gate: false alarms and detection of +10/20/50% slowdowns (hours; resumable)"
@@ -34,10 +35,14 @@ demo: build
 	$(LOADLAB) run quickstart --open
 
 test: install test-deps
+	$(NPM) run lint
 	$(NPM) test
 
 typecheck: install
 	$(NPM) run typecheck
+
+lint: install
+	$(NPM) run lint
 
 # Every benchmark runs even when an earlier one misses its target; the target fails at the end.
 BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts harness/src/bench/engine-bench.ts

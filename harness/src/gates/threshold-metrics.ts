@@ -34,5 +34,5 @@ export const STATS_BY_TYPE: Record<MetricType, readonly string[]> = {
 export const DATA_TAGS = ['op', 'status', 'backend', 'shard'] as const
 
 export function isKnownMetric(name: string): name is ThresholdMetricName {
-  return Object.prototype.hasOwnProperty.call(THRESHOLD_METRICS, name)
+  return Object.hasOwn(THRESHOLD_METRICS, name)
 }

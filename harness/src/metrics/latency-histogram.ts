@@ -20,7 +20,7 @@ export function createLatencyHistogram(): Histogram {
 /** Records a latency given in ms; values outside 1 µs..60 s are clamped (a 70 s stall reads as 60 s). */
 export function recordMs(h: Histogram, ms: number): void {
   const us = Math.round(ms * 1000)
-  h.recordValue(us < 1 ? 1 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us)
+  h.recordValue(us < 1 ? 1 : Math.min(us, HIGHEST_TRACKABLE_US))
 }
 
 /** Percentile (0..100) in ms; 0 for an empty histogram. */

@@ -24,8 +24,6 @@ export class ConsoleReporter implements Reporter {
   private readonly out: NodeJS.WritableStream
   private liveLine = false
   private lastPrinted = 0
-  private index = 0
-  private total = 0
 
   constructor(opts: ConsoleReporterOptions = {}) {
     this.progress = opts.progress ?? process.stderr
@@ -42,12 +40,10 @@ export class ConsoleReporter implements Reporter {
   }
 
   onRunStart(run: PlannedRun, index: number, total: number): void {
-    this.index = index
-    this.total = total
     this.line(`[${index + 1}/${total}] ${run.id}`)
   }
 
-  onPhase(run: PlannedRun, phase: RunPhase): void {
+  onPhase(_run: PlannedRun, phase: RunPhase): void {
     if (phase === 'measuring' || phase === 'stopping') return
     this.status(`  ${phase}...`)
   }
