@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { groupCells, scaleOutPoints } from '../analysis/analyze-suite.js'
 import { planCapacity } from '../analysis/capacity-plan.js'
 import { fitUsl, type ThroughputPoint } from '../analysis/usl-fit.js'
-import { parseSuiteResult, ResultsFileError } from '../gates/load-results-file.js'
+import { parseSuiteResult, ResultsFileError } from '../results/load-results-file.js'
 import type { CapacityPlan, SuiteResult, UslFit } from '../results/results-schema.js'
 import { CliExit, parseShare, processIo, type CliIo } from './compare-command.js'
 

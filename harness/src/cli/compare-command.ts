@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { BASELINE_METRICS, compareToBaseline, DEFAULT_TOLERANCE, type BaselineGate } from '../gates/baseline.js'
 import { loadBaselineSource } from '../gates/baseline-source.js'
-import { loadResultsFile } from '../gates/load-results-file.js'
+import { loadResultsFile } from '../results/load-results-file.js'
 import type { BaselineChange, ChangeOutcome } from '../results/results-schema.js'
 import { escapeMarkdown } from '../report/markdown-summary.js'
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { loadResultsFile } from '../gates/load-results-file.js'
+import { loadResultsFile } from '../results/load-results-file.js'
 import { renderHtmlReport } from '../report/html/render-html-report.js'
 import { processIo, type CliIo } from './compare-command.js'
 
