@@ -5,7 +5,7 @@ import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
-import { ConsoleReporter } from '../report/console-reporter.js'
+import { createReporters, REPORTER_NAMES, writtenFiles } from '../report/reporter-registry.js'
 import { runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { applyQuick } from '../scenario/apply-quick.js'
 import { loadScenario } from '../scenario/load-scenario.js'
@@ -23,6 +23,8 @@ export interface RunCommandOptions {
   tolerance?: number
   /** Open index.html in the desktop's browser at the end (the README demo). */
   open?: boolean
+  /** Reporters beyond the defaults: built-in names or module paths (--reporter, repeatable). */
+  reporter?: string[]
 }
 
 /** Parses --tolerance: a relative change such as 0.05 (5%). */
@@ -54,6 +56,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
   const outDir = path.resolve(opts.out ?? defaultOutDir(scenario.name))
+  const reporters = await createReporters(opts.reporter ?? [], { outDir })
 
   const controller = new AbortController()
   let interrupts = 0
@@ -77,13 +80,15 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       outDir,
       baselineFile: opts.baseline,
       tolerance: opts.tolerance,
-      reporters: [new ConsoleReporter()],
+      reporters,
+      onReporterError: (f) => process.stderr.write(`loadlab: the ${f.reporter} reporter failed (${f.hook}): ${f.error instanceof Error ? f.error.message : String(f.error)}\n`),
       signal: controller.signal,
     })
-    const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
-    if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
+    const files = writtenFiles(reporters)
+    const lines = ['', `Results: ${files['results.json'] ?? path.join(outDir, 'results.json')}`]
+    if (files['index.html']) lines.push(`Report:  ${files['index.html']}`)
     process.stdout.write(`${lines.join('\n')}\n`)
-    if (opts.open && outcome.files['index.html']) openInBrowser(outcome.files['index.html'])
+    if (opts.open && files['index.html']) openInBrowser(files['index.html'])
     return outcome.aborted ? interruptCode : outcome.suite.verdict.exitCode
   } finally {
     process.off('SIGINT', onSignal)
@@ -103,6 +108,11 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--baseline <file|dir>', 'results.json of an earlier run, or a folder of them (a history): fail (99) on a regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
     .option('--open', 'open index.html in the browser at the end (when there is a desktop)')
+    .option(
+      '--reporter <name|module>',
+      `another reporter besides console, results.json, index.html, junit.xml and summary.md (repeatable): one of ${REPORTER_NAMES.join(', ')}, or a .ts/.js module whose default export is a reporter`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (scenario: string, opts: RunCommandOptions) => {
       setExit(await runCommand(scenario, opts))
     })

@@ -20,6 +20,7 @@ const fmtRate = (x: number): string => x.toFixed(x >= 100 ? 0 : 1)
  * to stdout, so `loadlab run ... > table.txt` keeps the result without the progress noise.
  */
 export class ConsoleReporter implements Reporter {
+  readonly name = 'console'
   private readonly progress: NodeJS.WritableStream & { isTTY?: boolean }
   private readonly out: NodeJS.WritableStream
   private liveLine = false
