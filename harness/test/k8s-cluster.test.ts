@@ -5,8 +5,10 @@ import { loadAllYaml, PatchStrategy, type KubernetesObject, type V1Job, type V1P
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyManifests, dryRunManifests } from '../src/k8s/cluster/apply-manifests.js'
 import { connectToCluster, type ClusterConnection } from '../src/k8s/cluster/connect-to-cluster.js'
+import { deployExport } from '../src/k8s/cluster/deploy-export.js'
 import { waitForJobComplete } from '../src/k8s/cluster/wait-for-job.js'
 import { waitForPodsReady } from '../src/k8s/cluster/wait-for-pods.js'
+import { exportedObjects, exportManifests } from '../src/k8s/manifests/export-manifests.js'
 import { startTestCluster, type TestCluster } from './k8s-cluster/test-cluster.js'
 import { runLoadlab } from './support/run-fixtures.js'
 
@@ -137,20 +139,36 @@ describe('k8s export on a real API server', () => {
 })
 
 describe('apply, wait and delete', () => {
+  it('deployExport: the CRM and every agent ready, agents done, then deleted on dispose', async () => {
+    const ns = await namespace()
+    const e = await exportManifests({ scenario: 'quickstart', parallelism: 2, sut: true, namespace: ns, name: 'deployed' })
+    const progress: string[] = []
+    {
+      await using deployed = await deployExport(c, e, { readyTimeoutMs: WAIT_MS, onProgress: (l) => progress.push(l) })
+      expect(deployed.agents).toHaveLength(2)
+      // the CRM was ready before the agents were waited for
+      expect(progress.map((l) => l.split(' ').slice(0, 4).join(' '))).toEqual(['applying 9 objects to', "waiting for the CRM's", 'waiting for 2 agent'])
+      await finishPods(ns, await podsOf(ns, 'app.kubernetes.io/component=agent'), 'succeed')
+      expect((await deployed.agentsDone(WAIT_MS)).status?.succeeded).toBe(2)
+    }
+    expect(await leftovers(ns, 'deployed')).toEqual([])
+  })
+
   it('aborting (Ctrl-C) while pods wait deletes what was applied, pods included', async () => {
     const ns = await namespace()
-    const { objects } = await exportWithCli(['quickstart', '--parallelism', '2', '--sut', '--namespace', ns, '--name', 'aborted'])
-    const applied = await applyManifests(c, objects)
+    const e = await exportManifests({ scenario: 'quickstart', parallelism: 2, sut: true, namespace: ns, name: 'aborted' })
+    // agents that can never be scheduled: the deploy waits until aborted
+    const job = exportedObjects(e).find((o) => o.kind === 'Job') as V1Job
+    job.spec!.template.spec!.nodeSelector = { 'loadlab.test/pool': 'does-not-exist' }
     const controller = new AbortController()
-    const waiting = waitForPodsReady(c, { namespace: ns, labelSelector: 'app.kubernetes.io/instance=aborted', count: 99, timeoutMs: WAIT_MS, signal: controller.signal })
-    // abort once the controllers have made pods, as a Ctrl-C in the middle of the wait would
+    const deploying = deployExport(c, e, { readyTimeoutMs: WAIT_MS, signal: controller.signal })
+    // abort once the controllers have made every pod, as a Ctrl-C in the middle of the wait would
     for (let i = 0; (await podsOf(ns, 'app.kubernetes.io/instance=aborted')).length < 7; i++) {
       if (i > 400) throw new Error('the controllers made no pods')
       await new Promise((r) => setTimeout(r, 250))
     }
     controller.abort(new Error('interrupted by SIGINT'))
-    await expect(waiting).rejects.toThrow('interrupted by SIGINT')
-    await applied.delete()
+    await expect(deploying).rejects.toThrow('interrupted by SIGINT')
     expect(await leftovers(ns, 'aborted')).toEqual([])
   })
 

@@ -28,7 +28,11 @@ export async function k8sExport(scenarioArg: string, flags: K8sExportFlags): Pro
   const exported = await exportManifests({ scenario: scenarioArg, ...flags })
   const outDir = path.resolve(flags.out ?? `k8s-${exported.base}`)
   const files = writeManifestExport(exported, outDir)
-  const rel = (p: string): string => path.relative(process.cwd(), p) || '.'
+  // Short paths when under the current folder, absolute otherwise (no ../../ chains).
+  const rel = (p: string): string => {
+    const r = path.relative(process.cwd(), p)
+    return r === '' ? '.' : r.startsWith('..') ? p : r
+  }
   const lines = [`wrote ${files.length} files into ${rel(outDir)}:`, ...files.map((f) => `  ${path.basename(f)}`)]
   if (exported.cell && exported.cell.count > 1) {
     lines.push(`the CRM is deployed with cell ${exported.cell.index} of ${exported.cell.count} (${exported.cell.label}); pick another with --cell`)

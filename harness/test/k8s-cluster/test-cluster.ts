@@ -103,6 +103,8 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
       `--service-account-key-file=${pki.saPublic}`, `--service-account-signing-key-file=${pki.saKey}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC',
+      // The "kubernetes" Service may not point at a loopback address, and no pod here needs it.
+      '--endpoint-reconciler-type=none',
       // One client (the tests) on a shared machine: no request queuing or profiling endpoints.
       '--enable-priority-and-fairness=false', '--profiling=false',
     ]))

@@ -98,8 +98,7 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
     targetUrl = sutEntrypointUrl(base)
   } else if (scenario.topology) {
     throw new UsageError(
-      `${scenario.name} describes a topology for LoadLab to start, which a cluster does not have: ` +
-        'add --sut to deploy the reference CRM with it, or give the scenario a `target` the pods can reach',
+      `${scenario.name} describes a topology for LoadLab to start: add --sut to deploy the reference CRM with that topology in the cluster`,
     )
   } else if (scenario.target && isLoopback(scenario.target)) {
     throw new UsageError(
