@@ -20,6 +20,8 @@ import { runLoadlab } from './support/run-fixtures.js'
 
 const FIRST_BUILD_MS = 40 * 60_000 // the binaries are built when missing: minutes on a busy machine
 const WAIT_MS = 90_000
+// Each test exports through the CLI (seconds on a busy machine), applies, waits and deletes.
+const TEST_MS = 4 * WAIT_MS
 let cluster: TestCluster | undefined
 let c: ClusterConnection
 const out = mkdtempSync(path.join(tmpdir(), 'loadlab-k8s-test-'))
@@ -73,7 +75,7 @@ async function leftovers(ns: string, instance: string): Promise<string[]> {
   return found
 }
 
-describe('k8s export on a real API server', () => {
+describe('k8s export on a real API server', { timeout: TEST_MS }, () => {
   it('dry-run, apply, N indexed agent pods and the CRM ready, the Job Complete, and everything deleted afterwards', async () => {
     const ns = await namespace()
     const { objects } = await exportWithCli(['quickstart', '--parallelism', '3', '--sut', '--namespace', ns, '--image', 'registry.example/loadlab:test'])
@@ -138,7 +140,7 @@ describe('k8s export on a real API server', () => {
   })
 })
 
-describe('apply, wait and delete', () => {
+describe('apply, wait and delete', { timeout: TEST_MS }, () => {
   it('deployExport: the CRM and every agent ready, agents done, then deleted on dispose', async () => {
     const ns = await namespace()
     const e = await exportManifests({ scenario: 'quickstart', parallelism: 2, sut: true, namespace: ns, name: 'deployed' })

@@ -105,6 +105,10 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
       '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC',
       // The "kubernetes" Service may not point at a loopback address, and no pod here needs it.
       '--endpoint-reconciler-type=none',
+      // Debian's etcd (3.4) cannot report watch progress, which the watch cache needs to serve the
+      // streaming lists client-go asks for first; its refusals restart the controllers' and kwok's
+      // watches every few seconds. Without the cache, etcd serves those lists itself.
+      '--watch-cache=false',
       // One client (the tests) on a shared machine: no request queuing or profiling endpoints.
       '--enable-priority-and-fairness=false', '--profiling=false',
     ]))
