@@ -2,8 +2,8 @@
 # Builds the binaries of the Kubernetes test cluster from the Go module proxy and caches them:
 # kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes at a tagged
 # release, and kwok.
-# Only what is missing is built, so a second call returns at once. The first build takes about
-# 7.5 minutes on two cores and leaves about 5 GB in Go's module and build caches.
+# Only what is missing is built, so a second call returns at once. The first build needs about 21
+# CPU-minutes (about 10 minutes on two idle cores) and leaves about 5 GB in Go's caches.
 #
 # k8s.io/kubernetes is not meant to be used as a module: its go.mod points the k8s.io/* staging
 # modules at ./staging/src, which a dependant does not see. A throw-away module requires it and
