@@ -5,8 +5,8 @@ import { exportedObjects, type ManifestExport } from '../manifests/export-manife
 import { applyManifests, type AppliedManifests } from './apply-manifests.js'
 import { KubernetesError } from './kubernetes-error.js'
 import type { ClusterConnection } from './connect-to-cluster.js'
-import { waitForJobComplete } from './wait-for-job.js'
-import { waitForPodsReady, type ReadyPod } from './wait-for-pods.js'
+import { waitForJobComplete } from './wait-for-job-complete.js'
+import { waitForPodsReady, type ReadyPod } from './wait-for-pods-ready.js'
 
 export interface DeployOptions {
   /** How long pods may take to become ready (pulling the image, scheduling). */
