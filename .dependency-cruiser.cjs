@@ -15,7 +15,7 @@ const PACKAGES = [
     layers: [
       ['cli'],
       ['bench'],
-      ['report'],
+      ['report', 'k8s'],
       ['runner'],
       ['environment', 'engines'],
       ['scenario'],
