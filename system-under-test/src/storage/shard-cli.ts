@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/capacity-flags.js'
 import { intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
+import { listeningLine } from '../contract/ready-lines.js'
 import { startShardServer } from './embedded-shard-server.js'
 
 // `main.js shard [flags]`: an embedded shard server. Prints exactly one `LISTENING <url>` line on
@@ -34,7 +35,7 @@ export async function runShardCli(argv: string[]): Promise<void> {
       startOnPort(flags.port, () =>
         startShardServer({ host: flags.host, port: flags.port, shardIndex: flags.shardIndex, capacity: capacityFromFlags(flags) }),
       ),
-    readyLines: (server) => [`LISTENING ${server.url}`],
+    readyLines: (server) => [listeningLine(server.url)],
     describeClosing: (signal) => `${signal}: closing shard ${flags.shardIndex}`,
   })
 }

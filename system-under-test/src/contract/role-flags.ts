@@ -1,0 +1,123 @@
+import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, PartitionStrategyName, ShardStoreKind, WritePolicy } from './strategy-names.js'
+
+// The command lines of the three roles, `node system-under-test/dist/main.js <role> [flags]`,
+// built from typed options. Whoever starts the service (local processes, containers, Kubernetes
+// manifests) builds its arguments here, so the flags are spelled once; a test parses what these
+// build with the roles' own flag parsers.
+
+export const ROLES = ['shard', 'replica', 'balancer'] as const
+export type RoleName = (typeof ROLES)[number]
+
+/** The emulated service time's forms, as `--service-time` takes them: `off`, `constant:<ms>`, `exp:<ms>`. */
+export const SERVICE_TIME_PATTERN = /^(off|(constant|exp):\d+(\.\d+)?)$/
+
+/** The capacity flags of a shard or a replica (--service-time, --slots, --queue-limit). */
+export interface CapacityArgs {
+  serviceTime: string
+  slots: number
+  queueLimit: number
+}
+
+/** A port, or a value the launcher fills in (a Kubernetes `$(POD_INDEX)`). */
+type Value = number | string
+
+export interface ShardArgs {
+  host?: string
+  port: Value
+  shardIndex: Value
+  capacity?: CapacityArgs
+}
+
+export interface ReplicaArgs {
+  host?: string
+  port: Value
+  /** Sent as X-Replica on every answer. */
+  name: string
+  /** In shard order. */
+  shardUrls: readonly string[]
+  store: ShardStoreKind
+  partition: PartitionStrategyName
+  /** The range partition's window: every replica of a topology must get the same one. */
+  rangeStart: Date | string
+  rangeEnd: Date | string
+  cache: { strategy: CacheStrategyName; size: number; ttlMs: number; writePolicy: WritePolicy }
+  /** Required by the `redis` cache. */
+  redisUrl?: string | null
+  capacity?: CapacityArgs
+}
+
+export interface BalancerArgs {
+  host?: string
+  port: Value
+  /** The admin port (metrics, health of the balancer itself); 0 or left out = any free port. */
+  adminPort?: Value
+  strategy: BalancerStrategyName
+  engine: BalancerEngineName
+  backendUrls: readonly string[]
+  weights?: readonly number[]
+}
+
+export function shardArgs(o: ShardArgs): string[] {
+  return ['shard', ...hostFlag(o.host), '--port', String(o.port), '--shard-index', String(o.shardIndex), ...capacityFlags(o.capacity)]
+}
+
+export function replicaArgs(o: ReplicaArgs): string[] {
+  return [
+    'replica',
+    ...hostFlag(o.host),
+    '--port',
+    String(o.port),
+    '--name',
+    o.name,
+    '--shards',
+    o.shardUrls.join(','),
+    '--store',
+    o.store,
+    '--partition',
+    o.partition,
+    '--range-start',
+    isoDate(o.rangeStart),
+    '--range-end',
+    isoDate(o.rangeEnd),
+    '--cache',
+    o.cache.strategy,
+    '--cache-size',
+    String(o.cache.size),
+    '--cache-ttl-ms',
+    String(o.cache.ttlMs),
+    '--write-policy',
+    o.cache.writePolicy,
+    ...(o.redisUrl ? ['--redis', o.redisUrl] : []),
+    ...capacityFlags(o.capacity),
+  ]
+}
+
+export function balancerArgs(o: BalancerArgs): string[] {
+  return [
+    'balancer',
+    ...hostFlag(o.host),
+    '--port',
+    String(o.port),
+    ...(o.adminPort === undefined ? [] : ['--admin-port', String(o.adminPort)]),
+    '--strategy',
+    o.strategy,
+    '--engine',
+    o.engine,
+    '--backends',
+    o.backendUrls.join(','),
+    ...(o.weights ? ['--weights', o.weights.join(',')] : []),
+  ]
+}
+
+function hostFlag(host: string | undefined): string[] {
+  return host === undefined ? [] : ['--host', host]
+}
+
+function capacityFlags(c: CapacityArgs | undefined): string[] {
+  if (!c) return []
+  return ['--service-time', c.serviceTime, '--slots', String(c.slots), '--queue-limit', String(c.queueLimit)]
+}
+
+function isoDate(d: Date | string): string {
+  return typeof d === 'string' ? d : d.toISOString()
+}
