@@ -121,6 +121,6 @@ module.exports = {
     exclude: { path: '(^|/)(node_modules|dist)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['loadlab-source', 'import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
   },
 }

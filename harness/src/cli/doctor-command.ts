@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { accessSync, constants, existsSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { CHOICE_KINDS, type RequiredProgram } from '#crm-contract'
 import type { Command } from 'commander'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { freePort } from '../environment/free-port.js'
@@ -46,6 +47,26 @@ function binaryCheck(name: string, file: string | null, disables: string, versio
   return { name, ok: file !== null, detail: file ? `${file}${versionText ? ` (${versionText})` : ''}` : 'not found', disables, essential: false }
 }
 
+/** A program some strategy of the CRM service needs, and the choices it enables ('cache strategy "redis"'). */
+export interface ProgramNeed extends RequiredProgram {
+  enables: string[]
+}
+
+/** Every program the service's strategies need, from its contract, in the order `doctor` lists them. */
+export function programsTheStrategiesNeed(): ProgramNeed[] {
+  const needs = new Map<string, ProgramNeed>()
+  for (const kind of CHOICE_KINDS) {
+    for (const name of kind.names) {
+      const requires = kind.info[name]?.requires
+      if (!requires) continue
+      const need = needs.get(requires.program) ?? { ...requires, enables: [] }
+      need.enables.push(`${kind.label} "${name}"`)
+      needs.set(requires.program, need)
+    }
+  }
+  return [...needs.values()]
+}
+
 /** Checks what this machine can run. Called by `loadlab doctor`; never throws. */
 export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = []
@@ -72,17 +93,13 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push(binaryCheck('k6', k6, 'the k6 engine (set K6_BIN or put k6 on PATH)'))
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((f) => existsSync(f)) ?? findOnPath('chromium')
   checks.push(binaryCheck('chromium', chromium ?? null, 'the browser test of the HTML report (the report itself still renders)'))
-  const redis = findOnPath('redis-server')
-  checks.push(binaryCheck('redis-server', redis, 'cache strategy "redis"', redis ? await version(redis, ['--version']) : null))
-  const haproxy = findOnPath('haproxy')
-  checks.push(binaryCheck('haproxy', haproxy, 'balancer engine "haproxy"', haproxy ? await version(haproxy, ['-v']) : null))
-  const nginx = findOnPath('nginx')
-  checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
-  const postgres = findOnPath('postgres')
-  const pg = binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null)
-  // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
-  if (pg.ok) pg.detail += '; the local environment does not start it: run replicas with --store postgres yourself and use a scenario `target`'
-  checks.push(pg)
+  for (const need of programsTheStrategiesNeed()) {
+    const file = findOnPath(need.program)
+    const check = binaryCheck(need.program, file, need.enables.join(', '), file ? await version(file, [...need.versionArgs]) : null)
+    // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
+    if (check.ok && need.program === 'postgres') check.detail += '; the local environment does not start it: run replicas with --store postgres yourself and use a scenario `target`'
+    checks.push(check)
+  }
   return checks
 }
 
@@ -90,7 +107,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, haproxy, nginx, postgres')
+    .description(`check this machine: Node, ports, the built SUT, Docker, k6, Chromium, ${programsTheStrategiesNeed().map((n) => n.program).join(', ')}`)
     .action(async () => {
       const checks = await runDoctorChecks()
       const width = Math.max(...checks.map((c) => c.name.length))

@@ -1,3 +1,4 @@
+import { HEALTH_PATH, METRICS_PATH } from '#crm-contract'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
 import { EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
@@ -13,7 +14,7 @@ export class ExternalEnvironment implements Environment {
   async start(_topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     const target = this.target
     try {
-      const res = await request(new URL('/health', target), { headersTimeout: 3_000, bodyTimeout: 3_000, signal })
+      const res = await request(new URL(HEALTH_PATH, target), { headersTimeout: 3_000, bodyTimeout: 3_000, signal })
       await res.body.text()
     } catch (error) {
       if (signal.aborted) throw signal.reason
@@ -22,7 +23,7 @@ export class ExternalEnvironment implements Environment {
         `target ${target.href} is not reachable (${reason}); start the system first, or fix \`target\` in the scenario`,
       )
     }
-    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: new URL('/metrics', target).href, pid: null }
+    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: new URL(METRICS_PATH, target).href, pid: null }
     return {
       entrypoint: () => target,
       members: () => [member],

@@ -1,8 +1,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ADMIN_LINE, balancerArgs, LISTENING_LINE, METRICS_PATH, READY_PATH, replicaArgs, SLOWDOWN_PATH, shardArgs } from '#crm-contract'
 import { request } from 'undici'
-import type { CapacitySpec, Topology } from '../scenario/scenario.js'
+import type { Topology } from '../scenario/scenario.js'
 import { EnvironmentError, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { ManagedProcess } from './managed-process.js'
@@ -10,8 +11,6 @@ import { ManagedProcess } from './managed-process.js'
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
 export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/main.js', import.meta.url))
 
-const LISTENING = /^LISTENING (http:\/\/\S+)/
-const ADMIN = /^ADMIN (http:\/\/\S+)/
 const REDIS_READY = /Ready to accept connections/
 
 export interface LocalEnvironmentOptions {
@@ -78,7 +77,7 @@ class LocalTopology implements StartedEnvironment {
     const main = this.options.sutMain ?? SUT_MAIN
     const shardUrls = await Promise.all(
       Array.from({ length: t.shards }, (_, i) =>
-        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...capacityFlags(t.capacity.shard)], signal),
+        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, ...shardArgs({ port, shardIndex: i, capacity: t.capacity.shard })], signal),
       ),
     )
     // Range partitions split a time window by customer-id time. Every replica (and a replica
@@ -88,7 +87,6 @@ class LocalTopology implements StartedEnvironment {
     // to the last shard, as they would in production.
     const rangeEnd = new Date()
     const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
-    const rangeFlags = ['--range-start', rangeStart.toISOString(), '--range-end', rangeEnd.toISOString()]
     let redisUrl: string | null = null
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
@@ -97,23 +95,31 @@ class LocalTopology implements StartedEnvironment {
     }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
-        this.launch(`replica-${i + 1}`, 'replica', process.execPath, (port) => [
-          main, 'replica', '--port', String(port), '--name', `replica-${i + 1}`,
-          '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition, ...rangeFlags,
-          '--cache', t.cache.strategy, '--cache-size', String(t.cache.size), '--cache-ttl-ms', String(t.cache.ttlMs),
-          '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []),
-          ...capacityFlags(t.capacity.replica),
-        ], signal),
+        this.launch(
+          `replica-${i + 1}`,
+          'replica',
+          process.execPath,
+          (port) => [
+            main,
+            ...replicaArgs({ port, name: `replica-${i + 1}`, shardUrls, store: t.store, partition: t.partition, rangeStart, rangeEnd, cache: t.cache, redisUrl, capacity: t.capacity.replica }),
+          ],
+          signal,
+        ),
       ),
     )
     if (t.replicas > 1) {
-      const balancerUrl = await this.launch('balancer', 'balancer', process.execPath, (port) => [
-        main, 'balancer', '--port', String(port), '--strategy', t.balancer.strategy, '--engine', t.balancer.engine,
-        '--backends', replicaUrls.join(','), ...(t.balancer.weights ? ['--weights', t.balancer.weights.join(',')] : []),
-      ], signal, 0, [LISTENING, ADMIN])
+      const balancerUrl = await this.launch(
+        'balancer',
+        'balancer',
+        process.execPath,
+        (port) => [main, ...balancerArgs({ port, strategy: t.balancer.strategy, engine: t.balancer.engine, backendUrls: replicaUrls, weights: t.balancer.weights })],
+        signal,
+        0,
+        [LISTENING_LINE, ADMIN_LINE],
+      )
       this.entry = new URL(balancerUrl)
       // The balancer health-checks its backends before routing to them: wait until it serves.
-      await waitUntilServing(new URL('/ready', this.entry), signal, 'balancer')
+      await waitUntilServing(new URL(READY_PATH, this.entry), signal, 'balancer')
     } else {
       this.entry = new URL(replicaUrls[0])
     }
@@ -152,13 +158,13 @@ class LocalTopology implements StartedEnvironment {
         // Same port, so the balancer (and the replicas, for a shard) find it again.
         const ready = await p.start(new AbortController().signal)
         // The balancer's admin port is not fixed: it may come back elsewhere.
-        if (member.role === 'balancer' && ready.captures[1]) member.metricsUrl = `${ready.captures[1]}/metrics`
+        if (member.role === 'balancer' && ready.captures[1]) member.metricsUrl = `${ready.captures[1]}${METRICS_PATH}`
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {
         if (member.role === 'redis' || member.role === 'balancer') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
         const factor = f.factor ?? 1
-        const res = await request(new URL('/admin/slowdown', member.url), {
+        const res = await request(new URL(SLOWDOWN_PATH, member.url), {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ factor }),
@@ -194,7 +200,7 @@ class LocalTopology implements StartedEnvironment {
     args: (port: number) => string[],
     signal: AbortSignal,
     port = 0,
-    readyPatterns: RegExp[] = [LISTENING],
+    readyPatterns: RegExp[] = [LISTENING_LINE],
     fixedUrl?: string,
   ): Promise<string> {
     const proc = new ManagedProcess({
@@ -214,15 +220,10 @@ class LocalTopology implements StartedEnvironment {
     if (!fixedUrl) member.url = ready.url
     // The balancer serves its metrics on the admin port; redis has none.
     if (role === 'redis') member.metricsUrl = null
-    else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}/metrics`
-    else member.metricsUrl = `${ready.url}/metrics`
+    else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}${METRICS_PATH}`
+    else member.metricsUrl = `${ready.url}${METRICS_PATH}`
     return member.url
   }
-}
-
-function capacityFlags(c: Required<CapacitySpec> | undefined): string[] {
-  if (!c) return []
-  return ['--service-time', c.serviceTime, '--slots', String(c.slots), '--queue-limit', String(c.queueLimit)]
 }
 
 async function waitUntilServing(url: URL, signal: AbortSignal, name: string, timeoutMs = 15_000): Promise<void> {

@@ -8,30 +8,25 @@ import type { Slo } from '../results/results-schema.js'
 export const SCENARIO_KINDS = ['performance', 'stress', 'scale-out', 'soak', 'spike', 'failover', 'comparison'] as const
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
 
-// The strategy names users type (DESIGN.md). Repeated here rather than imported from
-// system-under-test/ so the harness builds on its own; a name the SUT does not know fails at
-// start-up with the SUT's own message anyway.
-export const BALANCER_STRATEGY_NAMES = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'random',
-  'p2c',
-  'consistent-hash',
-] as const
-export const BALANCER_ENGINE_NAMES = ['builtin', 'haproxy', 'nginx'] as const
-export const PARTITION_NAMES = ['single', 'hash', 'consistent-hash', 'range'] as const
-export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as const
-export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
-export const STORE_NAMES = ['embedded', 'postgres'] as const
+// The strategy names users type come from the CRM service's contract: a strategy added to the
+// service is a valid scenario value at once.
+export {
+  BALANCER_ENGINES as BALANCER_ENGINE_NAMES,
+  BALANCER_STRATEGIES as BALANCER_STRATEGY_NAMES,
+  CACHE_STRATEGIES as CACHE_STRATEGY_NAMES,
+  PARTITION_STRATEGIES as PARTITION_NAMES,
+  SHARD_STORES as STORE_NAMES,
+  WRITE_POLICIES as WRITE_POLICY_NAMES,
+} from '#crm-contract'
+import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, PartitionStrategyName, ShardStoreKind, WritePolicy } from '#crm-contract'
 export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
 
-export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
-export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
-export type PartitionName = (typeof PARTITION_NAMES)[number]
-export type CacheStrategy = (typeof CACHE_STRATEGY_NAMES)[number]
-export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
-export type StoreName = (typeof STORE_NAMES)[number]
+export type BalancerStrategy = BalancerStrategyName
+export type BalancerEngine = BalancerEngineName
+export type PartitionName = PartitionStrategyName
+export type CacheStrategy = CacheStrategyName
+export type WritePolicyName = WritePolicy
+export type StoreName = ShardStoreKind
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
