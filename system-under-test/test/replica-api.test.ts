@@ -5,6 +5,7 @@ import type { ReplicaOptions } from '../src/replica/replica-options.js'
 import { DEFAULT_CAPACITY } from '../src/capacity/create-capacity-model.js'
 import type { Customer } from '../src/domain/records.js'
 import { REPLICA_METRIC_NAMES } from './support/replica-metric-names.js'
+import { TEST_ADMIN_TOKEN } from './support/sut-processes.js'
 
 // The replica's public API, in-process, over two real (in-process) embedded shard servers
 // reached over HTTP: what a client of the CRM sees.
@@ -30,6 +31,7 @@ async function startStack(overrides: Partial<ReplicaOptions> = {}): Promise<Stac
       cacheTtlMs: 30_000,
       writePolicy: 'invalidate',
       capacity: { ...DEFAULT_CAPACITY },
+      adminToken: TEST_ADMIN_TOKEN,
       ...overrides,
     })
   } catch (error) {
@@ -49,7 +51,7 @@ async function startStack(overrides: Partial<ReplicaOptions> = {}): Promise<Stac
 interface Reply { status: number; headers: Headers; body: any }
 
 async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const init: RequestInit = { method, headers: { ...headers } }
+  const init: RequestInit = { method, headers: { ...(path.startsWith('/admin') ? { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } : {}), ...headers } }
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body)
     ;(init.headers as Record<string, string>)['content-type'] ??= 'application/json'

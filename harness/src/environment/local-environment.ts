@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
-import { EnvironmentError, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
+import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { ManagedProcess } from './managed-process.js'
 
@@ -67,6 +68,8 @@ class LocalTopology implements StartedEnvironment {
   private readonly running: RunningMember[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** One admin token per start, handed to every CRM member through its environment (never its command line). */
+  private readonly adminToken = randomBytes(32).toString('base64url')
 
   constructor(
     private readonly topology: Topology,
@@ -124,6 +127,12 @@ class LocalTopology implements StartedEnvironment {
     return this.entry
   }
 
+  adminEndpoint(): AdminEndpoint {
+    const replica = this.running.find((m) => m.role === 'replica' && m.process.running)
+    if (!replica) throw new EnvironmentError('no replica is running to take admin calls')
+    return { url: new URL(replica.url), token: this.adminToken }
+  }
+
   members(): Member[] {
     return this.running.map((m) => ({ name: m.name, role: m.role, url: m.url, metricsUrl: m.metricsUrl, pid: m.process.pid }))
   }
@@ -160,7 +169,7 @@ class LocalTopology implements StartedEnvironment {
         const factor = f.factor ?? 1
         const res = await request(new URL('/admin/slowdown', member.url), {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: adminHeaders(this.adminToken),
           body: JSON.stringify({ factor }),
           headersTimeout: 5_000,
           bodyTimeout: 5_000,
@@ -207,6 +216,7 @@ class LocalTopology implements StartedEnvironment {
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
+      env: role === 'redis' ? process.env : { ...process.env, [ADMIN_TOKEN_ENV]: this.adminToken },
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)

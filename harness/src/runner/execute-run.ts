@@ -65,7 +65,8 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
-    const dataset: Dataset = await seedDataset(target, run.workload, signal)
+    const admin = env.adminEndpoint()
+    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {

@@ -1,4 +1,5 @@
 import express, { type Express, type Request, type RequestHandler } from 'express'
+import { checkAdminRequest, type AdminGuardOptions } from '../admin/admin-guard.js'
 import { capacityMiddleware } from '../capacity/capacity-middleware.js'
 import type { CapacityModel } from '../capacity/capacity-model.js'
 import type { CrmService } from '../domain/crm-service.js'
@@ -30,6 +31,8 @@ export interface AppDeps {
   capacity: CapacityModel
   /** Called by GET /ready: the reasons this replica cannot serve; empty when ready. */
   readinessProblems(): Promise<string[]>
+  /** Who may call /admin (token, accepted Host names). */
+  admin: AdminGuardOptions
 }
 
 export const PUBLIC_JSON_LIMIT = 64 * 1024
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   })
 
   const admin = express.Router()
+  admin.use(adminGuard(deps.admin))
   admin.use(jsonBody(ADMIN_JSON_LIMIT))
   admin.post('/customers/bulk', async (req, res) => {
     const { customers } = parseInput(bulkCustomersSchema, req.body, 'body')
@@ -144,6 +148,18 @@ function jsonBody(limit: number): RequestHandler {
   const parse = express.json({ limit })
   return (req, res, next) => {
     requireJsonBody(req, res, (error?: unknown) => (error === undefined ? parse(req, res, next) : next(error)))
+  }
+}
+
+/** Refuses an /admin request without the token, from a foreign Host or Origin, or a POST that is not JSON (see admin-guard.ts). */
+function adminGuard(options: AdminGuardOptions): RequestHandler {
+  return (req, res, next) => {
+    const refusal = checkAdminRequest(req, options)
+    if (refusal === null) return next()
+    if (refusal.headers) res.set(refusal.headers)
+    // The body may be unread (and may be large): answer, then close the connection.
+    res.set('Connection', 'close')
+    sendError(res, refusal.status, refusal.code, refusal.message)
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
-import { DomainError, OverloadedError, type FieldProblem } from '../domain/domain-errors.js'
+import { DEPENDENCY_FAILURE_HEADER } from '../contract/http-contract.js'
+import { DomainError, OverloadedError, UnavailableError, type FieldProblem } from '../domain/domain-errors.js'
 
 // The one place where errors become HTTP responses. Every error body has the same shape:
 // {"error":{"code","message","details"?}}. Bad input is always a 4xx; only our own faults are 5xx.
@@ -25,6 +26,10 @@ export function errorHandler(options: { jsonLimitText: string; log?: (line: stri
     }
     if (error instanceof DomainError) {
       if (error instanceof OverloadedError) res.setHeader('Retry-After', String(error.retryAfterSeconds))
+      // The balancer must not eject this replica for its shard's failure (see http-contract.ts).
+      if ((error instanceof OverloadedError || error instanceof UnavailableError) && error.dependency !== undefined) {
+        res.setHeader(DEPENDENCY_FAILURE_HEADER, error.dependency)
+      }
       sendError(res, DOMAIN_STATUS[error.code] ?? 400, error.code, error.message, error.details)
       return
     }

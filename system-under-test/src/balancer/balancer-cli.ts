@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { startWithAdminToken } from '../admin/admin-token.js'
 import { parseRoleFlags, serveRole } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
 import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js'
@@ -68,7 +69,8 @@ export async function runBalancerCli(argv: string[]): Promise<void> {
   await serveRole({
     role: 'balancer',
     start: () =>
-      launchBalancer({
+      startWithAdminToken('balancer', (adminToken) => launchBalancer({
+        adminToken,
         host: flags.host,
         port: flags.port,
         adminPort: flags.adminPort,
@@ -85,7 +87,7 @@ export async function runBalancerCli(argv: string[]): Promise<void> {
         connectionsPerBackend: flags.connections,
         virtualNodes: flags.virtualNodes,
         workDir: flags.workDir,
-      }),
+      })),
     // A refused option may list several problems, one a line: each line names the role.
     describeStartFailure: (error) =>
       error instanceof ConfigurationError

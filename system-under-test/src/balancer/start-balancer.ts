@@ -16,6 +16,8 @@ export interface RunningBalancer {
   readonly url: string
   /** The admin port's origin (127.0.0.1 only). */
   readonly adminUrl: string
+  /** The token the admin port requires (Authorization: Bearer). */
+  readonly adminToken: string
   readonly control: BalancerControl
   /** Resolves if the balancer stops by itself (a real engine died); never for the built-in one. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
@@ -72,7 +74,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
     }
     proxy(req, res)
   })
-  const admin = createAdminServer(control)
+  const admin = createAdminServer(control, options.adminToken)
 
   const port = await listen(server, options.port, options.host)
   let adminPort: number
@@ -89,6 +91,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
   return {
     url: `http://${formatHost(options.host)}:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminToken: options.adminToken,
     control,
     exited: new Promise(() => {}),
     close() {

@@ -354,9 +354,9 @@ export class CrmService {
       return await call(store)
     } catch (error) {
       if (error instanceof ShardOverloadedError) {
-        throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds)
+        throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds, `shard-${shard}`)
       }
-      if (error instanceof ShardUnavailableError) throw new UnavailableError(`shard ${shard} is unavailable: ${error.message}`)
+      if (error instanceof ShardUnavailableError) throw new UnavailableError(`shard ${shard} is unavailable: ${error.message}`, `shard-${shard}`)
       throw error
     } finally {
       this.observer?.onShardCall(shard, (performance.now() - started) / 1000)

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { startWithAdminToken } from '../admin/admin-token.js'
 import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/capacity-flags.js'
 import { dateFlag, intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
@@ -113,7 +114,7 @@ export async function runReplicaCli(argv: string[]): Promise<void> {
   await serveRole({
     role: 'replica',
     // Flag values the strategies refuse throw a ConfigurationError naming the flag (exit 2).
-    start: () => startOnPort(options.port, () => startReplica(options)),
+    start: () => startWithAdminToken('replica', (adminToken) => startOnPort(options.port, () => startReplica({ ...options, adminToken }))),
     readyLines: (replica) => [`LISTENING ${replica.url}`],
     describeClosing: (signal, replica) => `${signal}: closing replica ${replica.name}`,
   })

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { startWithAdminToken } from '../admin/admin-token.js'
 import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/capacity-flags.js'
 import { intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
@@ -31,8 +32,10 @@ export async function runShardCli(argv: string[]): Promise<void> {
   await serveRole({
     role: 'shard',
     start: () =>
-      startOnPort(flags.port, () =>
-        startShardServer({ host: flags.host, port: flags.port, shardIndex: flags.shardIndex, capacity: capacityFromFlags(flags) }),
+      startWithAdminToken('shard', (adminToken) =>
+        startOnPort(flags.port, () =>
+          startShardServer({ host: flags.host, port: flags.port, shardIndex: flags.shardIndex, capacity: capacityFromFlags(flags), adminToken }),
+        ),
       ),
     readyLines: (server) => [`LISTENING ${server.url}`],
     describeClosing: (signal) => `${signal}: closing shard ${flags.shardIndex}`,
