@@ -281,14 +281,14 @@ describe('replica API over two shard servers (no cache)', () => {
     expect((await api('POST', '/customers', newCustomer({ email: fresh.email }))).status).toBe(201)
   })
 
-  it('limits bulk calls to 5000 customers and 16 MiB', async () => {
+  it('limits bulk calls to 5000 customers and 4 MiB', async () => {
     const one = { ...newCustomer(), createdAt: '2025-05-01T00:00:00Z' }
     const tooMany = await api('POST', '/admin/customers/bulk', { customers: Array.from({ length: 5001 }, () => one) })
     expectErrorShape(tooMany, 400, 'validation_failed')
     expect(tooMany.body.error.details).toEqual([{ field: 'customers', message: 'at most 5000 customers per call' }])
     const huge = await api('POST', '/admin/customers/bulk', { customers: [{ ...one, name: 'x'.repeat(17 * 1024 * 1024) }] })
     expectErrorShape(huge, 413, 'payload_too_large')
-    expect(huge.body.error.message).toContain('16 MiB')
+    expect(huge.body.error.message).toContain('4 MiB')
   })
 
   it('serves /health, /ready and /metrics with the contract metric names', async () => {

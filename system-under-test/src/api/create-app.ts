@@ -3,7 +3,8 @@ import { checkAdminRequest, type AdminGuardOptions } from '../admin/admin-guard.
 import { capacityMiddleware } from '../capacity/capacity-middleware.js'
 import type { CapacityModel } from '../capacity/capacity-model.js'
 import type { CrmService } from '../domain/crm-service.js'
-import { errorHandler, requireJsonBody, routeNotFound, sendError } from './error-handler.js'
+import { errorHandler, routeNotFound, sendError } from './error-handler.js'
+import { BULK_BODY, jsonBody, PUBLIC_BODY } from './json-body.js'
 import type { ReplicaMetrics } from './replica-metrics.js'
 import {
   bulkCustomersSchema,
@@ -35,9 +36,6 @@ export interface AppDeps {
   admin: AdminGuardOptions
 }
 
-export const PUBLIC_JSON_LIMIT = 64 * 1024
-export const ADMIN_JSON_LIMIT = 16 * 1024 * 1024
-
 export function createApp(deps: AppDeps): Express {
   const { service, metrics } = deps
   const app = express()
@@ -62,25 +60,22 @@ export function createApp(deps: AppDeps): Express {
 
   const admin = express.Router()
   admin.use(adminGuard(deps.admin))
-  admin.use(jsonBody(ADMIN_JSON_LIMIT))
-  admin.post('/customers/bulk', async (req, res) => {
+  admin.post('/customers/bulk', jsonBody(BULK_BODY), async (req, res) => {
     const { customers } = parseInput(bulkCustomersSchema, req.body, 'body')
     const ids = await service.bulkInsertCustomers(customers)
     res.status(201).json({ ids })
   })
-  admin.post('/slowdown', (req, res) => {
+  admin.post('/slowdown', jsonBody(PUBLIC_BODY), (req, res) => {
     const { factor } = parseInput(slowdownSchema, req.body, 'body')
     deps.capacity.setSlowdown(factor)
     res.json({ factor })
   })
   admin.use(routeNotFound)
   app.use('/admin', admin)
-  // The admin router's own errors (a 17 MiB body) must name its own limit.
-  app.use('/admin', errorHandler({ jsonLimitText: '16 MiB' }))
 
   app.use(capacityMiddleware(deps.capacity))
   // Body parsing only on routes that take a body: GETs (the hot path) skip two middlewares.
-  const body = jsonBody(PUBLIC_JSON_LIMIT)
+  const body = jsonBody(PUBLIC_BODY)
 
   // The hot path the benchmark measures, first among the public routes: one cache lookup, one JSON body.
   app.get('/customers/:id', async (req, res) => {
@@ -134,21 +129,13 @@ export function createApp(deps: AppDeps): Express {
   })
 
   app.use(routeNotFound)
-  app.use(errorHandler({ jsonLimitText: '64 KiB' }))
+  app.use(errorHandler())
   return app
 }
 
 /** `:id` is always one path segment; the typings also allow arrays (for wildcard routes). */
 function idParam(value: string | string[]): string {
   return typeof value === 'string' ? value : value.join('/')
-}
-
-/** 415 unless the body is JSON, then parse it (400 invalid JSON, 413 over `limit` bytes). */
-function jsonBody(limit: number): RequestHandler {
-  const parse = express.json({ limit })
-  return (req, res, next) => {
-    requireJsonBody(req, res, (error?: unknown) => (error === undefined ? parse(req, res, next) : next(error)))
-  }
 }
 
 /** Refuses an /admin request without the token, from a foreign Host or Origin, or a POST that is not JSON (see admin-guard.ts). */
