@@ -79,10 +79,11 @@ export function createApp(deps: AppDeps): Express {
 
   // The hot path the benchmark measures, first among the public routes: one cache lookup, one JSON body.
   app.get('/customers/:id', async (req, res) => {
-    const read = await service.getCustomer(idParam(req.params.id))
+    const bypass = wantsNoCache(req)
+    const read = await service.getCustomer(idParam(req.params.id), bypass)
     // res.json's extras (freshness check, charset juggling) buy nothing for this body.
     const json = JSON.stringify(read.value)
-    res.writeHead(200, { 'X-Cache': read.hit ? 'hit' : 'miss', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
+    res.writeHead(200, { 'X-Cache': cacheHeader(read.hit, bypass), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
     res.end(json)
   })
   app.post('/customers', body, async (req, res) => {
@@ -101,8 +102,9 @@ export function createApp(deps: AppDeps): Express {
     res.status(204).end()
   })
   app.get('/customers/:id/360', async (req, res) => {
-    const read = await service.getCustomer360(idParam(req.params.id))
-    res.setHeader('X-Cache', read.hit ? 'hit' : 'miss')
+    const bypass = wantsNoCache(req)
+    const read = await service.getCustomer360(idParam(req.params.id), bypass)
+    res.setHeader('X-Cache', cacheHeader(read.hit, bypass))
     res.json(read.value)
   })
 
@@ -131,6 +133,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(routeNotFound)
   app.use(errorHandler())
   return app
+}
+
+/**
+ * `Cache-Control: no-cache` on a read: the client must see what the shards store (the harness
+ * verifying its writes), so the replica's cache is neither read nor filled (RFC 9111 5.2.1.4).
+ */
+function wantsNoCache(req: Request): boolean {
+  const header = req.headers['cache-control']
+  return header !== undefined && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(header)
+}
+
+function cacheHeader(hit: boolean, bypassed: boolean): string {
+  return bypassed ? 'bypass' : hit ? 'hit' : 'miss'
 }
 
 /** `:id` is always one path segment; the typings also allow arrays (for wildcard routes). */

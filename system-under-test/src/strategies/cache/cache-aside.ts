@@ -54,9 +54,12 @@ export class CacheAside {
   /**
    * Called for every cacheable read. Returns the cached value (hit), or loads it from the store,
    * fills the cache unless a write to the key happened meanwhile, and returns it (miss). A null
-   * from `load` (not found) is returned and not cached.
+   * from `load` (not found) is returned and not cached. With `bypass` the cache is neither read
+   * nor filled: the value comes from the store.
    */
-  async read<T>(key: string, load: () => Promise<T | null>): Promise<CacheAsideRead<T>> {
+  async read<T>(key: string, load: () => Promise<T | null>, options: { bypass?: boolean } = {}): Promise<CacheAsideRead<T>> {
+    // A reader that must see the store itself (the harness verifying writes): no lookup, no fill.
+    if (options.bypass) return { value: await load(), hit: false }
     // Registered before the cache lookup, not after: a write that lands while the lookup is on
     // its way (a redis round trip) must also void this read's fill.
     let flight = this.inFlight.get(key)
