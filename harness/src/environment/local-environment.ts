@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
@@ -81,7 +81,7 @@ class LocalTopology implements StartedEnvironment {
     const main = this.options.sutMain ?? SUT_MAIN
     const shardUrls = await Promise.all(
       Array.from({ length: t.shards }, (_, i) =>
-        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...capacityFlags(t.capacity.shard)], signal),
+        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard)], signal),
       ),
     )
     // Range partitions split a time window by customer-id time. Every replica (and a replica
@@ -120,6 +120,18 @@ class LocalTopology implements StartedEnvironment {
     } else {
       this.entry = new URL(replicaUrls[0])
     }
+  }
+
+  /**
+   * A durable shard's log lives in the run folder, next to its process log; a `restart` fault
+   * starts the shard on the same file, so it replays what it acknowledged. A file left from an
+   * earlier start is removed first: a new topology starts empty.
+   */
+  private durabilityFlags(shard: number): string[] {
+    if (this.topology.durability === 'none') return []
+    const dataFile = path.join(this.options.logDir, `shard-${shard}.aof`)
+    if (!this.running.some((m) => m.name === `shard-${shard}`)) rmSync(dataFile, { force: true })
+    return ['--durability', this.topology.durability, '--data-file', dataFile]
   }
 
   entrypoint(): URL {

@@ -302,5 +302,6 @@ function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
     store: t.store,
     capacity: t.capacity.replica ?? null,
     ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
+    ...(t.durability !== 'none' ? { durability: t.durability } : {}),
   }
 }

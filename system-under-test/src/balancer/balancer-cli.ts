@@ -36,6 +36,7 @@ function buildCommand(): Command {
     .option('--connections <n>', 'keep-alive connections per backend (built-in engine)', integer('--connections'), 64)
     .option('--virtual-nodes <n>', 'ring points per backend for consistent-hash (built-in engine)', integer('--virtual-nodes'), 160)
     .option('--work-dir <dir>', 'folder for haproxy/nginx config, pid and logs (default: a temp dir removed on exit)')
+    .addHelpText('after', '\nAdmin token for the admin port: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
 }

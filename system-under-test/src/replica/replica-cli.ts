@@ -45,7 +45,10 @@ export function replicaCommand(): Command {
     .addOption(new Option('--write-policy <policy>', 'what a write does to the cache').choices(WRITE_POLICIES).default('invalidate'))
     .addOption(new Option('--redis <url>', 'redis URL, required by --cache redis (e.g. redis://127.0.0.1:6379)'))
   for (const option of capacityOptions()) command.addOption(option)
-  return command.exitOverride().showHelpAfterError('(run with --help for every flag and its default)')
+  return command
+    .addHelpText('after', '\nAdmin token for /admin: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for every flag and its default)')
 }
 
 interface ParsedFlags extends CapacityFlags {
