@@ -66,6 +66,22 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
       expect(stubs.every((s) => s.served >= 3)).toBe(true)
     })
 
+    it('answers a declared body over --max-body-bytes 413 at once, though the client sends 2 bytes or none', async () => {
+      const lb = await start()
+      for (const request of [
+        'POST /customers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 209715200\r\n\r\n{}',
+        'GET /customers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 209715200\r\n\r\n',
+      ]) {
+        // Before, the built-in balancer forwarded nothing until the body came, and the client waited for ever.
+        const answer = await rawRequest(lb.url, request)
+        expect(answer.timedOut, request).toBe(false)
+        expect(answer.status, `${request}: ${answer.body}`).toBe(413)
+      }
+      expect(stubs.map((s) => s.served)).toEqual([0, 0])
+      const state = (await send(lb.adminUrl, '/admin/backends')).body as BalancerSnapshot
+      for (const backend of state.backends) expect(backend, backend.url).toMatchObject({ up: true, errors: 0 })
+    })
+
     it('proxies the public API only: /admin in any spelling is a 404 that reaches no backend', async () => {
       const lb = await start()
       const body = '{"factor":50}'

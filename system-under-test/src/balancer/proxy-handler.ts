@@ -18,6 +18,8 @@ interface ProxyDeps {
   backends: BackendSet
   balancer: Balancer
   metrics: BalancerMetrics
+  /** Largest request body forwarded (declared Content-Length). */
+  maxBodyBytes: number
 }
 
 /**
@@ -32,15 +34,15 @@ interface ProxyDeps {
  * answered 400 here and never reaches or blames a backend; a 5xx the backend marks as its
  * dependency's (DEPENDENCY_FAILURE_HEADER) is passed on without blaming it either.
  */
-export function createProxyHandler({ backends, balancer, metrics }: ProxyDeps) {
+export function createProxyHandler({ backends, balancer, metrics, maxBodyBytes }: ProxyDeps) {
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     void proxy(req, res)
   }
 
   async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = screenRequest(req)
+    const refusal = screenRequest(req, maxBodyBytes)
     if (refusal) {
-      sendJsonError(res, refusal.status, refusal.code, refusal.message)
+      sendJsonError(res, refusal.status, refusal.code, refusal.message, refusal.headers)
       return
     }
     const method = req.method ?? 'GET'

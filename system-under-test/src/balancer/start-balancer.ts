@@ -61,7 +61,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
     metrics: () => renderMetrics(metrics.registry),
   }
 
-  const proxy = createProxyHandler({ backends, balancer, metrics })
+  const proxy = createProxyHandler({ backends, balancer, metrics, maxBodyBytes: options.maxBodyBytes })
   // GET /metrics on the main port answers the balancer's own metrics (the harness scrapes every
   // member at its main URL); every other path is proxied.
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {

@@ -21,6 +21,9 @@ export interface RawAnswer {
 export function rawRequest(url: string, bytes: string | Buffer, timeoutMs = 5_000): Promise<RawAnswer> {
   const { hostname, port } = new URL(url)
   const started = performance.now()
+  // The answer to HEAD has a Content-Length but no body.
+  const headRequest = (typeof bytes === 'string' ? bytes.slice(0, 5) : bytes.toString('latin1', 0, 5)) === 'HEAD '
+  const isComplete = (data: Buffer): boolean => complete(data, headRequest)
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname)
     let received = Buffer.alloc(0)
@@ -43,10 +46,16 @@ export function rawRequest(url: string, bytes: string | Buffer, timeoutMs = 5_00
   })
 }
 
+/** The final response's head and what follows it; interim 1xx responses (100 Continue) are skipped. */
 function split(data: Buffer): { head: string; body: Buffer } | null {
-  const end = data.indexOf('\r\n\r\n')
-  if (end < 0) return null
-  return { head: data.subarray(0, end).toString('latin1'), body: data.subarray(end + 4) }
+  let rest = data
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n')
+    if (end < 0) return null
+    const head = rest.subarray(0, end).toString('latin1')
+    if (!/^HTTP\/1\.[01] 1\d\d/.test(head)) return { head, body: rest.subarray(end + 4) }
+    rest = rest.subarray(end + 4)
+  }
 }
 
 function headersOf(head: string): Record<string, string> {
@@ -58,9 +67,10 @@ function headersOf(head: string): Record<string, string> {
   return headers
 }
 
-function isComplete(data: Buffer): boolean {
+function complete(data: Buffer, headRequest: boolean): boolean {
   const parts = split(data)
   if (!parts) return false
+  if (headRequest || /^HTTP\/1\.[01] (204|304)/.test(parts.head)) return true
   const headers = headersOf(parts.head)
   if (headers['content-length'] !== undefined) return parts.body.length >= Number(headers['content-length'])
   if (/chunked/i.test(headers['transfer-encoding'] ?? '')) return parts.body.includes('0\r\n\r\n')

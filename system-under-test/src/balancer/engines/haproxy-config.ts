@@ -31,6 +31,7 @@ export function haproxyServerName(index: number): string {
 
 // Answers HAProxy gives itself, in the CRM's error shape (no single quotes: they delimit the string).
 const ADMIN_NOT_PROXIED = JSON.stringify({ error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] } })
+const BODY_TOO_LARGE = JSON.stringify({ error: { code: 'payload_too_large', message: 'the request body is larger than the balancer forwards: send a smaller body', details: [] } })
 const TARGET_NOT_A_PATH = JSON.stringify({ error: { code: 'bad_request', message: 'the request target is not a path: send an origin-form target such as /customers', details: [] } })
 
 /** Generates a complete haproxy.cfg; pure so it can be unit-tested without the binary. */
@@ -62,6 +63,8 @@ frontend lb
   http-request return status 404 content-type application/json string '${ADMIN_NOT_PROXIED}' if { path,url_dec -m reg -i '^/+([.]{1,2}/+)*admin([/;?]|$)' }
   # A target that is not a path (such as *): the client's error, answered here, never a backend's.
   http-request return status 400 content-type application/json string '${TARGET_NOT_A_PATH}' unless { path_beg / }
+  # A declared body over the limit: 413 at once, before anything is forwarded.
+  http-request return status 413 content-type application/json string '${BODY_TOO_LARGE}' if { req.hdr_val(content-length) gt ${c.maxBodyBytes} }
   http-request del-header X-LB-Customer-Id
   http-request set-header X-LB-Customer-Id %[path,field(3,/)] if { path_beg /customers/ }
   use_backend lb_admin if { path /metrics } METH_GET

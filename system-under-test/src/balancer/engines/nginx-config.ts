@@ -78,6 +78,8 @@ ${servers.join('\n')}
 
   server {
     listen ${c.host}:${c.port};
+    # A declared body over the limit: 413 at once, before anything is forwarded.
+    client_max_body_size ${c.maxBodyBytes};
     # LoadLab's admin server translates the access log into the lb_* metrics every engine exposes.
     # The public CRM API only: /admin is for the harness, which calls a replica directly. nginx
     # matches locations on the normalised path (escapes decoded, slashes merged, dots resolved).
