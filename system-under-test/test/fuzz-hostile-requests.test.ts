@@ -18,7 +18,7 @@ import { spawnRole, stopAll, TEST_ADMIN_HEADERS, type SpawnedRole } from './supp
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
 const BATCHES = Number(process.env.FUZZ_RUNS ?? 100)
 const BATCH_SIZE = 50
-const CONCURRENCY = 25
+const CONCURRENCY = 16
 const HANG_MS = 5_000
 
 let shards: SpawnedRole[]
@@ -138,7 +138,9 @@ describe('fuzzing with hostile requests', () => {
       }
       console.log(`${sent} requests to the ${targetName}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`)
       expect(sent).toBe(BATCHES * BATCH_SIZE)
-    })
+      // A bound for a heavily shared machine, not a speed target: every request is held to
+      // HANG_MS on its own.
+    }, 180_000)
   }
 
   it('leaves the data written before intact, the replica ready and every backend in service', async () => {
