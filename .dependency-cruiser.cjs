@@ -35,7 +35,8 @@ const PACKAGES = [
       // The store port and its adapters, and the partition strategies, speak the domain's records
       // and customer ids: one unit.
       { folders: ['domain', 'storage', 'strategies'], mutual: true },
-      ['cli'],
+      // What every role's command line and admin routes share.
+      ['cli', 'admin'],
       ['capacity', 'http', 'util'],
       ['config'],
       // What the CRM service and the harness agree on: it imports nothing of either.

@@ -39,9 +39,20 @@ const capacity = { serviceTime: 'exp:2.5', slots: 3, queueLimit: 7 }
 
 describe('the contract: role command lines', () => {
   it('the shard role parses what shardArgs builds', () => {
-    const args = shardArgs({ host: '0.0.0.0', port: 7101, shardIndex: 2, capacity })
+    const args = shardArgs({ host: '0.0.0.0', port: 7101, shardIndex: 2, durability: { level: 'always', dataFile: '/tmp/shard-2.aof' }, capacity })
     expect(args[0]).toBe('shard')
-    expect(parse(shardCommand(), args.slice(1))).toMatchObject({ host: '0.0.0.0', port: 7101, shardIndex: 2, serviceTime: { kind: 'exponential', meanMs: 2.5 }, slots: 3, queueLimit: 7 })
+    expect(parse(shardCommand(), args.slice(1))).toMatchObject({
+      host: '0.0.0.0',
+      port: 7101,
+      shardIndex: 2,
+      durability: 'always',
+      dataFile: '/tmp/shard-2.aof',
+      serviceTime: { kind: 'exponential', meanMs: 2.5 },
+      slots: 3,
+      queueLimit: 7,
+    })
+    // Memory only: no log flags at all (the shard refuses --data-file without a durable level).
+    expect(shardArgs({ port: 0, shardIndex: 0, durability: { level: 'none', dataFile: '/tmp/x' } })).not.toContain('--data-file')
   })
 
   it('the replica role parses what replicaArgs builds into the options it was given', () => {
@@ -100,7 +111,7 @@ describe('the contract: role command lines', () => {
 
   it('every choice the contract names is a value its role flag accepts', () => {
     const flagsOf = (c: ReturnType<typeof shardCommand>) => new Map(c.options.map((o) => [o.long, o.argChoices]))
-    const accepted = new Map([...flagsOf(replicaCommand()), ...flagsOf(balancerCommand())])
+    const accepted = new Map([...flagsOf(shardCommand()), ...flagsOf(replicaCommand()), ...flagsOf(balancerCommand())])
     for (const kind of CHOICE_KINDS) {
       expect(accepted.get(kind.flag), `${kind.flag} (${kind.label})`).toEqual([...kind.names])
       // Every name is explained, for doctor and the report.

@@ -25,9 +25,25 @@ export interface Fault {
   factor?: number
 }
 
+/**
+ * Where the harness's admin calls (seeding, slowdown) go: a replica directly, since a balancer
+ * proxies the public API only, with the token its /admin routes require.
+ */
+export interface AdminEndpoint {
+  url: URL
+  /** Sent as `Authorization: Bearer <token>`; undefined when unknown (an external target without LOADLAB_ADMIN_TOKEN). */
+  token: string | undefined
+}
+
+// The variable that hands a CRM role its admin token, and the headers of an admin call: the CRM
+// contract's, named here too for the environments that use them.
+export { ADMIN_TOKEN_ENV, adminHeaders } from '#crm-contract'
+
 export interface StartedEnvironment extends AsyncDisposable {
   /** Called by the runner for the base URL the load goes to (the balancer, or the single replica). */
   entrypoint(): URL
+  /** Called by the runner before seeding: where admin calls go and with which token. */
+  adminEndpoint(): AdminEndpoint
   /** Called for metrics scraping, fault targets and the pid list; reflects restarts. */
   members(): Member[]
   /** Called by the runner when a scheduled fault is due; resolves with a short detail, throws when it could not be applied. */

@@ -1,10 +1,11 @@
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ADMIN_LINE, balancerArgs, LISTENING_LINE, METRICS_PATH, READY_PATH, replicaArgs, SLOWDOWN_PATH, shardArgs } from '#crm-contract'
+import { ADMIN_LINE, ADMIN_TOKEN_ENV, balancerArgs, LISTENING_LINE, METRICS_PATH, READY_PATH, replicaArgs, SLOWDOWN_PATH, type ShardArgs, shardArgs } from '#crm-contract'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
-import { EnvironmentError, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
+import { adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { ManagedProcess } from './managed-process.js'
 
@@ -66,6 +67,8 @@ class LocalTopology implements StartedEnvironment {
   private readonly running: RunningMember[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** One admin token per start, handed to every CRM member through its environment (never its command line). */
+  private readonly adminToken = randomBytes(32).toString('base64url')
 
   constructor(
     private readonly topology: Topology,
@@ -77,7 +80,7 @@ class LocalTopology implements StartedEnvironment {
     const main = this.options.sutMain ?? SUT_MAIN
     const shardUrls = await Promise.all(
       Array.from({ length: t.shards }, (_, i) =>
-        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, ...shardArgs({ port, shardIndex: i, capacity: t.capacity.shard })], signal),
+        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, ...shardArgs({ port, shardIndex: i, durability: this.durability(i), capacity: t.capacity.shard })], signal),
       ),
     )
     // Range partitions split a time window by customer-id time. Every replica (and a replica
@@ -125,9 +128,27 @@ class LocalTopology implements StartedEnvironment {
     }
   }
 
+  /**
+   * A durable shard's log lives in the run folder, next to its process log; a `restart` fault
+   * starts the shard on the same file, so it replays what it acknowledged. A file left from an
+   * earlier start is removed first: a new topology starts empty.
+   */
+  private durability(shard: number): ShardArgs['durability'] {
+    if (this.topology.durability === 'none') return undefined
+    const dataFile = path.join(this.options.logDir, `shard-${shard}.aof`)
+    if (!this.running.some((m) => m.name === `shard-${shard}`)) rmSync(dataFile, { force: true })
+    return { level: this.topology.durability, dataFile }
+  }
+
   entrypoint(): URL {
     if (!this.entry) throw new EnvironmentError('the topology is not started')
     return this.entry
+  }
+
+  adminEndpoint(): AdminEndpoint {
+    const replica = this.running.find((m) => m.role === 'replica' && m.process.running)
+    if (!replica) throw new EnvironmentError('no replica is running to take admin calls')
+    return { url: new URL(replica.url), token: this.adminToken }
   }
 
   members(): Member[] {
@@ -166,7 +187,7 @@ class LocalTopology implements StartedEnvironment {
         const factor = f.factor ?? 1
         const res = await request(new URL(SLOWDOWN_PATH, member.url), {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: adminHeaders(this.adminToken),
           body: JSON.stringify({ factor }),
           headersTimeout: 5_000,
           bodyTimeout: 5_000,
@@ -213,6 +234,7 @@ class LocalTopology implements StartedEnvironment {
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
+      env: role === 'redis' ? process.env : { ...process.env, [ADMIN_TOKEN_ENV]: this.adminToken },
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)

@@ -14,11 +14,13 @@ export {
   BALANCER_ENGINES as BALANCER_ENGINE_NAMES,
   BALANCER_STRATEGIES as BALANCER_STRATEGY_NAMES,
   CACHE_STRATEGIES as CACHE_STRATEGY_NAMES,
+  /** The embedded shards' append-only log (the SUT's `shard --durability`). */
+  DURABILITY_LEVELS as DURABILITY_NAMES,
   PARTITION_STRATEGIES as PARTITION_NAMES,
   SHARD_STORES as STORE_NAMES,
   WRITE_POLICIES as WRITE_POLICY_NAMES,
 } from '#crm-contract'
-import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, PartitionStrategyName, ShardStoreKind, WritePolicy } from '#crm-contract'
+import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, Durability, PartitionStrategyName, ShardStoreKind, WritePolicy } from '#crm-contract'
 export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
 
 export type BalancerStrategy = BalancerStrategyName
@@ -28,6 +30,7 @@ export type CacheStrategy = CacheStrategyName
 export type WritePolicyName = WritePolicy
 export type StoreName = ShardStoreKind
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
+export type DurabilityName = Durability
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
@@ -44,6 +47,12 @@ export interface TopologySpec {
   partition?: PartitionName
   cache?: { strategy?: CacheStrategy; size?: number; ttlMs?: number; writePolicy?: WritePolicyName }
   store?: StoreName
+  /**
+   * Embedded shards: `none` keeps data in memory only (a restarted shard comes back empty);
+   * `everysec` and `always` append every change to a log in the run folder, replayed on restart
+   * (fsync once a second / before each answer). Default `none`.
+   */
+  durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
 }
 
@@ -55,6 +64,7 @@ export interface Topology {
   partition: PartitionName
   cache: { strategy: CacheStrategy; size: number; ttlMs: number; writePolicy: WritePolicyName }
   store: StoreName
+  durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
 }
 

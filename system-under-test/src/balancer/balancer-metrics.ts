@@ -2,7 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client'
 import { BALANCER_METRICS as NAMES } from '../contract/metric-names.js'
 
 /** Error kinds in lb_errors_total{kind}. */
-export type BackendErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'response_aborted'
+export type BackendErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'response_aborted' | 'dependency_5xx'
 
 /** The balancer's own Prometheus registry (names from the contract, src/contract/metric-names.ts; the harness scrapes them). */
 export interface BalancerMetrics {

@@ -1,4 +1,4 @@
-import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, PartitionStrategyName, ShardStoreKind, WritePolicy } from './strategy-names.js'
+import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, Durability, PartitionStrategyName, ShardStoreKind, WritePolicy } from './strategy-names.js'
 
 // The command lines of the three roles, `node system-under-test/dist/main.js <role> [flags]`,
 // built from typed options. Whoever starts the service (local processes, containers, Kubernetes
@@ -25,6 +25,8 @@ export interface ShardArgs {
   host?: string
   port: Value
   shardIndex: Value
+  /** The append-only log (`none` or left out: memory only). */
+  durability?: { level: Durability; dataFile: string }
   capacity?: CapacityArgs
 }
 
@@ -58,7 +60,8 @@ export interface BalancerArgs {
 }
 
 export function shardArgs(o: ShardArgs): string[] {
-  return ['shard', ...hostFlag(o.host), '--port', String(o.port), '--shard-index', String(o.shardIndex), ...capacityFlags(o.capacity)]
+  const durability = o.durability && o.durability.level !== 'none' ? ['--durability', o.durability.level, '--data-file', o.durability.dataFile] : []
+  return ['shard', ...hostFlag(o.host), '--port', String(o.port), '--shard-index', String(o.shardIndex), ...durability, ...capacityFlags(o.capacity)]
 }
 
 export function replicaArgs(o: ReplicaArgs): string[] {

@@ -36,6 +36,9 @@ export type WritePolicy = (typeof WRITE_POLICIES)[number]
 export const SHARD_STORES = ['embedded', 'postgres'] as const
 export type ShardStoreKind = (typeof SHARD_STORES)[number]
 
+export const DURABILITY_LEVELS = ['none', 'everysec', 'always'] as const
+export type Durability = (typeof DURABILITY_LEVELS)[number]
+
 const REDIS_SERVER: RequiredProgram = { program: 'redis-server', versionArgs: ['--version'] }
 
 export const BALANCER_STRATEGY_INFO: Record<BalancerStrategyName, ChoiceInfo> = {
@@ -78,6 +81,12 @@ export const SHARD_STORE_INFO: Record<ShardStoreKind, ChoiceInfo> = {
   postgres: { about: 'one PostgreSQL database per shard', requires: { program: 'postgres', versionArgs: ['--version'] } },
 }
 
+export const DURABILITY_INFO: Record<Durability, ChoiceInfo> = {
+  none: { about: 'the embedded shard keeps its data in memory only' },
+  everysec: { about: 'every change appended to a log before the answer, fsync once a second' },
+  always: { about: 'every change appended to a log and fsync’d before the answer' },
+}
+
 /** One configurable choice of a topology: its scenario field, its role flag, its names. */
 export interface ChoiceKind {
   /** Field path in a scenario's topology (and a matrix key): `cache.strategy`. */
@@ -98,4 +107,5 @@ export const CHOICE_KINDS: readonly ChoiceKind[] = [
   { field: 'balancer.engine', label: 'balancer engine', flag: '--engine', names: BALANCER_ENGINES, info: BALANCER_ENGINE_INFO },
   { field: 'partition', label: 'partition', flag: '--partition', names: PARTITION_STRATEGIES, info: PARTITION_STRATEGY_INFO },
   { field: 'store', label: 'store', flag: '--store', names: SHARD_STORES, info: SHARD_STORE_INFO },
+  { field: 'durability', label: 'durability', flag: '--durability', names: DURABILITY_LEVELS, info: DURABILITY_INFO },
 ]
