@@ -2,7 +2,8 @@ import * as hdr from 'hdr-histogram-js'
 import type { LatencySummary, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
 import { OPERATIONS, type OperationName } from '../workload/workload.js'
 import { compare, parseThresholds, statLabel, type ParsedThreshold, ThresholdSyntaxError } from './threshold-expression.js'
-import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics.js'
+import { METRIC_NAMES, metricDefinition, type MetricReading } from '../results/metric-catalog.js'
+import { DATA_TAGS, isKnownMetric } from './threshold-metrics.js'
 
 // One outcome per threshold per run it applies to. Anything that cannot be measured is an
 // error outcome (passed: false, value: null, a message that says what exists instead): a gate
@@ -78,7 +79,7 @@ function rateValue(t: ParsedThreshold, rate: number): Resolved {
 /** The measured value of `t` in `run` (the data tags op/status/backend/shard applied). */
 export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resolved {
   if (!isKnownMetric(t.name)) {
-    return { error: `no such metric "${t.name}"; available: ${Object.keys(THRESHOLD_METRICS).join(', ')}` }
+    return { error: `no such metric "${t.name}"; available: ${METRIC_NAMES.join(', ')}` }
   }
   const dataTags = Object.keys(t.tags).filter((k) => (DATA_TAGS as readonly string[]).includes(k))
   if (dataTags.length > 1) return { error: `combine at most one of ${DATA_TAGS.join(', ')} in one key (got ${dataTags.join(', ')})` }
@@ -89,12 +90,12 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
     if (!(OPERATIONS as readonly string[]).includes(op)) return { error: `unknown op "${op}"; operations: ${OPERATIONS.join(', ')}` }
     const per = run.perOperation[op as OperationName]
     if (!per) return { error: `the run sent no ${op} requests; operations measured: ${Object.keys(run.perOperation).join(', ') || 'none'}` }
-    switch (t.name) {
-      case 'http_reqs': return counterValue(t, per.http_reqs.count, run.durationS, per.http_reqs.rate)
-      case 'http_req_duration': return trendValue(t, per.http_req_duration, run, false)
-      case 'http_req_failed': return rateValue(t, per.http_req_failed.rate)
-      default: return { error: `${t.name} has no per-operation values; {op:...} works with http_reqs, http_req_duration, http_req_failed` }
+    const readForOperation = metricDefinition(t.name).readForOperation
+    if (!readForOperation) {
+      const perOp = METRIC_NAMES.filter((n) => metricDefinition(n).readForOperation)
+      return { error: `${t.name} has no per-operation values; {op:...} works with ${perOp.join(', ')}` }
     }
+    return statOfReading(t, readForOperation(per), run, false)
   }
   if (tag === 'status' || tag === 'backend' || tag === 'shard') {
     if (t.name !== 'http_reqs') return { error: `{${tag}:...} works only with http_reqs` }
@@ -103,23 +104,18 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
     if (tag !== 'status' && !(key in table)) return { error: `no ${tag} "${key}" in this run; ${tag}s: ${Object.keys(table).join(', ') || 'none recorded'}` }
     return counterValue(t, table[key] ?? 0, run.durationS)
   }
-  switch (t.name) {
-    case 'http_reqs': return counterValue(t, m.http_reqs.count, run.durationS, m.http_reqs.rate)
-    case 'http_req_duration': return trendValue(t, m.http_req_duration, run, true)
-    case 'http_req_duration_uncorrected': return trendValue(t, m.http_req_duration_uncorrected, run, false)
-    case 'http_req_failed': return rateValue(t, m.http_req_failed.rate)
-    case 'availability': return rateValue(t, m.availability.rate)
-    case 'cache_hit_rate':
-      if (!m.cache_hit_rate) return { error: 'cache_hit_rate was not measured in this run (no member caches, or its /metrics could not be scraped); scope the threshold to caching cells, e.g. cache_hit_rate{cache:lru}' }
-      return rateValue(t, m.cache_hit_rate.rate)
-    case 'dropped_iterations': return counterValue(t, m.dropped_iterations.count, run.durationS, m.dropped_iterations.rate)
-    case 'stale_reads': return counterValue(t, m.stale_reads.count, run.durationS)
-    case 'lost_writes':
-      if (!m.lost_writes) {
-        const r = counterValue(t, 0, run.durationS)
-        return 'value' in r ? { value: r.value, note: 'the run made no writes, so none could be lost' } : r
-      }
-      return counterValue(t, m.lost_writes.count, run.durationS)
+  const read = metricDefinition(t.name).read(run)
+  if ('error' in read) return read
+  const value = statOfReading(t, read, run, read.type === 'trend' && read.fromHistogram === true)
+  return read.note !== undefined && 'value' in value ? { ...value, note: read.note } : value
+}
+
+/** The stat `t` names, of a metric's reading in `run`. */
+function statOfReading(t: ParsedThreshold, reading: MetricReading, run: RunResult, histogramAllowed: boolean): Resolved {
+  switch (reading.type) {
+    case 'trend': return trendValue(t, reading.summary, run, histogramAllowed)
+    case 'counter': return counterValue(t, reading.count, run.durationS, reading.rate)
+    case 'rate': return rateValue(t, reading.rate)
   }
 }
 
@@ -134,8 +130,7 @@ function runTagValue(run: RunResult, key: string): string | undefined {
 
 function formatValue(name: string, v: number): string {
   const rounded = Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3)
-  const type = isKnownMetric(name) ? THRESHOLD_METRICS[name] : undefined
-  return type === 'trend' ? `${rounded} ms` : rounded
+  return isKnownMetric(name) && metricDefinition(name).unit === 'ms' ? `${rounded} ms` : rounded
 }
 
 /** Evaluates parsed thresholds over the suite's runs. */
@@ -144,7 +139,7 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
   for (const t of parsed) {
     if (!isKnownMetric(t.name)) {
       // One outcome for the suite, not one per run: the problem is the scenario, not a run.
-      out.push({ runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${Object.keys(THRESHOLD_METRICS).join(', ')}` })
+      out.push({ runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${METRIC_NAMES.join(', ')}` })
       continue
     }
     const selectors = Object.entries(t.tags).filter(([k]) => !(DATA_TAGS as readonly string[]).includes(k))

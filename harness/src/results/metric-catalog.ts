@@ -1,0 +1,143 @@
+import type { LatencySummary, OperationMetrics, RunResult } from './results-schema.js'
+
+// The metrics of a run, one entry each: the name a threshold uses (k6's), its k6 type, its unit,
+// which direction is better, words for people, and how it is read from a run in results.json.
+// Thresholds (which stats apply, how a value is measured, how it is printed) read this catalog;
+// a new metric is a field in RunMetrics (results-schema.ts), the code that fills it, and an entry
+// here (CONTRIBUTING.md walks through one).
+
+/** k6's metric model: a trend has avg/min/med/max/p(N), a counter count and rate (per second), a rate metric rate (a share of 0..1). */
+export type MetricType = 'trend' | 'counter' | 'rate'
+
+/** What a value of the metric is measured in: `ms` (trends), `count` (counters), `share` (0..1). */
+export type MetricUnit = 'ms' | 'count' | 'share'
+
+/** The stats a threshold may name for each type (`p(N)` for any percentile). */
+export const STATS_BY_TYPE: Record<MetricType, readonly string[]> = {
+  trend: ['avg', 'min', 'med', 'max', 'p(N)'],
+  counter: ['count', 'rate'],
+  rate: ['rate'],
+}
+
+/** A metric's value in one run, as its type reads. */
+export type MetricReading =
+  | {
+      type: 'trend'
+      summary: LatencySummary
+      /** True when percentiles beyond the summary's can be read from the run's histogram (overall http_req_duration only). */
+      fromHistogram?: boolean
+    }
+  | { type: 'counter'; count: number; /** Per second; count / duration when left out. */ rate?: number }
+  | { type: 'rate'; rate: number }
+
+/** What reading a run gives: a value (with a note worth showing beside it), or why there is none. */
+export type MetricRead = (MetricReading & { note?: string }) | { error: string }
+
+export interface MetricDefinition {
+  type: MetricType
+  unit: MetricUnit
+  /** Which way is better: `false` for latency, errors, drops. */
+  higherIsBetter: boolean
+  /** Words for sentences and table headers: "request latency". */
+  label: string
+  /** Called once per run and threshold: the run's value. */
+  read(run: RunResult): MetricRead
+  /** For metrics the recorder keeps per operation: the value for one operation (`{op:...}` thresholds). */
+  readForOperation?(op: OperationMetrics): MetricReading
+}
+
+/** Every metric of a run, by its k6 name. Add an entry here for a new metric; the order is the order of error messages. */
+export const METRIC_CATALOG = {
+  http_reqs: {
+    type: 'counter',
+    unit: 'count',
+    higherIsBetter: true,
+    label: 'requests',
+    read: (r) => ({ type: 'counter', count: r.metrics.http_reqs.count, rate: r.metrics.http_reqs.rate }),
+    readForOperation: (op) => ({ type: 'counter', count: op.http_reqs.count, rate: op.http_reqs.rate }),
+  },
+  http_req_duration: {
+    type: 'trend',
+    unit: 'ms',
+    higherIsBetter: false,
+    label: 'request latency',
+    // Coordinated-omission corrected in the open model.
+    read: (r) => ({ type: 'trend', summary: r.metrics.http_req_duration, fromHistogram: true }),
+    readForOperation: (op) => ({ type: 'trend', summary: op.http_req_duration }),
+  },
+  http_req_duration_uncorrected: {
+    type: 'trend',
+    unit: 'ms',
+    higherIsBetter: false,
+    label: 'request latency from the actual send time',
+    read: (r) => ({ type: 'trend', summary: r.metrics.http_req_duration_uncorrected }),
+  },
+  http_req_failed: {
+    type: 'rate',
+    unit: 'share',
+    higherIsBetter: false,
+    label: 'error rate',
+    read: (r) => ({ type: 'rate', rate: r.metrics.http_req_failed.rate }),
+    readForOperation: (op) => ({ type: 'rate', rate: op.http_req_failed.rate }),
+  },
+  availability: {
+    type: 'rate',
+    unit: 'share',
+    higherIsBetter: true,
+    label: 'availability',
+    read: (r) => ({ type: 'rate', rate: r.metrics.availability.rate }),
+  },
+  cache_hit_rate: {
+    type: 'rate',
+    unit: 'share',
+    higherIsBetter: true,
+    label: 'cache hit rate',
+    read: (r) =>
+      r.metrics.cache_hit_rate
+        ? { type: 'rate', rate: r.metrics.cache_hit_rate.rate }
+        : {
+            error:
+              'cache_hit_rate was not measured in this run (no member caches, or its /metrics could not be scraped); scope the threshold to caching cells, e.g. cache_hit_rate{cache:lru}',
+          },
+  },
+  // A counter as in k6: its `rate` is arrivals dropped per second. For "share of arrivals
+  // dropped" compare dropped_iterations count with http_reqs count.
+  dropped_iterations: {
+    type: 'counter',
+    unit: 'count',
+    higherIsBetter: false,
+    label: 'dropped arrivals',
+    read: (r) => ({ type: 'counter', count: r.metrics.dropped_iterations.count, rate: r.metrics.dropped_iterations.rate }),
+  },
+  stale_reads: {
+    type: 'counter',
+    unit: 'count',
+    higherIsBetter: false,
+    label: 'stale reads',
+    read: (r) => ({ type: 'counter', count: r.metrics.stale_reads.count }),
+  },
+  lost_writes: {
+    type: 'counter',
+    unit: 'count',
+    higherIsBetter: false,
+    label: 'lost writes',
+    read: (r) =>
+      r.metrics.lost_writes
+        ? { type: 'counter', count: r.metrics.lost_writes.count }
+        : { type: 'counter', count: 0, note: 'the run made no writes, so none could be lost' },
+  },
+} as const satisfies Record<string, MetricDefinition>
+
+export type MetricName = keyof typeof METRIC_CATALOG
+
+/** Every metric name, in catalog order. */
+export const METRIC_NAMES = Object.keys(METRIC_CATALOG) as MetricName[]
+
+export function isKnownMetric(name: string): name is MetricName {
+  return Object.hasOwn(METRIC_CATALOG, name)
+}
+
+/** The catalog entry of `name`, typed as the general definition (so optional members can be asked for). */
+export function metricDefinition(name: MetricName): MetricDefinition {
+  return METRIC_CATALOG[name]
+}
