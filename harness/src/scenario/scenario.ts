@@ -1,5 +1,6 @@
 import type { KeyPopularity, LoadModel, OperationName, RampStage } from '../workload/workload.js'
 import type { Slo } from '../results/results-schema.js'
+import type { MatrixPath } from './matrix-paths.js'
 
 // What a scenario file (scenarios/*.ts) declares: plain typed data. The zod schema in
 // scenario-schema.ts checks the same shape at run time and fills in the defaults; these types
@@ -68,6 +69,30 @@ export interface Topology {
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
 }
 
+/** The values each matrix path takes: a scenario's matrix gets completion for its keys and values. */
+interface MatrixValues {
+  replicas: number
+  shards: number
+  partition: PartitionName
+  store: StoreName
+  durability: DurabilityName
+  'balancer.strategy': BalancerStrategy
+  'balancer.engine': BalancerEngine
+  'cache.strategy': CacheStrategy
+  'cache.size': number
+  'cache.ttlMs': number
+  'cache.writePolicy': WritePolicyName
+  'capacity.replica.serviceTime': string
+  'capacity.replica.slots': number
+  'capacity.replica.queueLimit': number
+  'capacity.shard.serviceTime': string
+  'capacity.shard.slots': number
+  'capacity.shard.queueLimit': number
+}
+
+/** Topology field path -> the values to try; every combination is a run (cell). A path missing from MatrixValues takes no value, so the two lists cannot drift apart. */
+export type MatrixSpec = { [P in MatrixPath]?: Array<P extends keyof MatrixValues ? MatrixValues[P] : never> }
+
 export interface WorkloadSpec {
   mix: Partial<Record<OperationName, number>>
   keys: KeyPopularity
@@ -105,7 +130,7 @@ export interface QuickOverrides {
   datasetSize?: number
   repetitions?: number
   stress?: Partial<StressSpec>
-  matrix?: Record<string, Array<string | number>>
+  matrix?: MatrixSpec
 }
 
 export interface StressSpec {
@@ -125,7 +150,7 @@ export interface ScenarioDefinition {
   /** URL of a system the user runs (loopback only); no topology is started. */
   target?: string
   /** Topology field path -> values; every combination of values is a run (cell). */
-  matrix?: Record<string, Array<string | number>>
+  matrix?: MatrixSpec
   workload: WorkloadSpec
   load: LoadSpec
   /**
