@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { makeRunResult } from '../../test/fixtures/suite-fixtures.js'
+import { ANALYSIS_METRIC_DEFINITIONS, ANALYSIS_METRICS } from '../analysis/analysis-metrics.js'
 import { evaluateParsedThresholds } from '../gates/evaluate-thresholds.js'
 import { parseThresholds, ThresholdSyntaxError } from '../gates/threshold-expression.js'
 import { THRESHOLD_METRICS } from '../gates/threshold-metrics.js'
@@ -58,6 +59,15 @@ describe('the metric catalog', () => {
   it('an unknown metric lists every metric of the catalog', () => {
     const [outcome] = evaluateParsedThresholds(parseThresholds({ http_req_durations: ['p(95)<1'] }), [makeRunResult({})])
     expect(outcome?.message).toContain(`available: ${METRIC_NAMES.join(', ')}`)
+  })
+
+  it('the analysis judges its figures in the direction of the run metric each summarizes', () => {
+    for (const key of ANALYSIS_METRICS) {
+      const def = ANALYSIS_METRIC_DEFINITIONS[key]
+      expect(def.higherIsBetter, key).toBe(METRIC_CATALOG[def.of].higherIsBetter)
+    }
+    // What a user expects: more throughput and hits are better, more latency and errors worse.
+    expect(ANALYSIS_METRICS.filter((k) => ANALYSIS_METRIC_DEFINITIONS[k].higherIsBetter)).toEqual(['rps', 'cache_hit_rate'])
   })
 
   it('the report words and direction of a metric come from the catalog', () => {
