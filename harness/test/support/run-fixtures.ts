@@ -49,7 +49,7 @@ export interface RunLoadlabOptions {
    * The run is stopped after this long: SIGINT first (loadlab then stops every member and writes
    * what it measured), SIGKILL after a grace period, then every member left in its pids.txt.
    * Keep it below the test's own timeout, so the test fails with this run's output instead of
-   * vitest abandoning a live process. Default 45 s (vitest's timeout here is 60 s).
+   * vitest abandoning a live process. Default 90 s (vitest's timeout here is 120 s).
    */
   timeoutMs?: number
 }
@@ -78,7 +78,7 @@ export function runLoadlab(args: string[], options: RunLoadlabOptions = {}): Cli
   let timedOut = false
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-  const timeoutMs = options.timeoutMs ?? 45_000
+  const timeoutMs = options.timeoutMs ?? 90_000
   let killTimer: NodeJS.Timeout | undefined
   const timer = setTimeout(() => {
     timedOut = true
