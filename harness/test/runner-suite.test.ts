@@ -3,7 +3,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { EngineContext, LoadEngine } from '../src/engines/load-engine.js'
 import type { Environment, StartedEnvironment } from '../src/environment/environment.js'
 import type { EngineSummary, Sample } from '../src/metrics/sample.js'
@@ -48,8 +48,11 @@ class FakeEngine implements LoadEngine {
   runs = 0
   constructor(
     private readonly onRun?: (ctx: EngineContext, n: number) => void,
-    /** Waits before the tick so the recorder's live view (last full second) has the samples. */
-    private readonly tickDelayMs = 0,
+    /**
+     * Moves a fake Date this far before the tick, so the recorder's live view (the last whole
+     * second) has the samples: a second passes for the run without the test waiting for it.
+     */
+    private readonly advanceClockMs = 0,
   ) {}
   plan(w: Workload) {
     return [{ startS: 0, durationS: 1, description: `fake ${w.load.model}` }]
@@ -62,7 +65,10 @@ class FakeEngine implements LoadEngine {
     const now = Date.now()
     const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ t: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
     ctx.sink.add(batch)
-    if (this.tickDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tickDelayMs))
+    if (this.advanceClockMs > 0) {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+      vi.advanceTimersByTime(this.advanceClockMs)
+    }
     ctx.onTick?.({ elapsedS: 1, totalS: 1, second: 0, offeredRate: rate })
     return { engine: 'open', durationS: 1, sent: rate, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
   }
@@ -122,7 +128,12 @@ describe('runSuite', () => {
       { ...base, load: { model: 'open', rate: 1000, durationS: 1 }, thresholds: { http_req_duration: [{ threshold: 'p(95)<100', abortOnFail: true }] } },
       'fake.ts',
     )
-    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(undefined, 1100), environmentFactory: fakeEnvironment(new Set()) })
+    let suite: SuiteResult
+    try {
+      ;({ suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(undefined, 1100), environmentFactory: fakeEnvironment(new Set()) }))
+    } finally {
+      vi.useRealTimers()
+    }
     expect(suite.runs[0].status).toBe('aborted')
     expect(suite.runs[0].error).toMatch(/p\(95\)<100 failed/)
     expect(suite.gates?.passed).toBe(false)
