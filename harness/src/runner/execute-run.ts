@@ -65,7 +65,11 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
-    const dataset: Dataset = await seedDataset(target, run.workload, signal)
+    // A local topology starts empty for every run; an external target keeps what earlier runs
+    // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
+    const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
+    const dataset: Dataset = await seedDataset(target, run.workload, signal, runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {})
+    const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
@@ -75,6 +79,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
         signal,
         dataset,
         versions,
+        emailTag,
       })
     }
     signal.throwIfAborted()
@@ -110,6 +115,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       signal,
       dataset,
       versions,
+      emailTag,
       onTick: (t) => {
         if (t.offeredRate !== undefined) rec.noteOfferedRate(t.second, t.offeredRate)
         const live = rec.live()
