@@ -5,11 +5,12 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps build demo test typecheck bench bench-soak doctor clean
+.PHONY: help install test-deps build demo test test-under-load typecheck bench bench-soak doctor clean
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
 	@echo "make test    typecheck, build and run every test"
+	@echo "make test-under-load  the suite RUNS=10 times with both cores kept busy; prints every failure"
 	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make doctor  check this machine for optional pieces (Docker, k6, Chromium, Redis, ...)"
@@ -34,6 +35,11 @@ demo: build
 
 test: install test-deps
 	$(NPM) test
+
+# The proof that no test depends on the machine's speed: the whole suite RUNS times (default 10)
+# with two busy loops at the tests' own niceness. Run it on a machine you have to yourself.
+test-under-load: install test-deps
+	harness/scripts/test-under-load.sh
 
 typecheck: install
 	$(NPM) run typecheck
