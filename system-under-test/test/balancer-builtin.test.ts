@@ -123,7 +123,7 @@ describe('built-in balancer', () => {
       path: (i) => { if (i === 40) killNow = true; return '/customers' },
       headers: (i) => ({ 'x-request-id': `req-${i}` }),
     })
-    await expect.poll(() => killNow, { timeout: 10_000, interval: 2 }).toBe(true)
+    await expect.poll(() => killNow, { timeout: 30_000, interval: 2 }).toBe(true)
     await stubs[0].kill()
     const results = await load
     const applied = stubs.flatMap((s) => s.appliedWrites)

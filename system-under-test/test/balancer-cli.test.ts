@@ -70,7 +70,7 @@ describe('balancer CLI', () => {
       expect(lb.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       const results = await runLoad(lb.url, { total: 40, concurrency: 1 })
       expect(tally(results.map((r) => r.backend))).toEqual(new Map(stubs.map((s) => [s.url, 20])))
-      await expect.poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 3000 }).toEqual([20, 20])
+      await expect.poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 30_000 }).toEqual([20, 20])
       const metrics = String((await send(lb.adminUrl!, '/metrics')).body)
       expect(metrics).toContain(`lb_requests_total{backend="${stubs[1].url}"} 20`)
       expect(metrics).toContain(`lb_backend_up{backend="${stubs[0].url}"} 1`)
@@ -79,7 +79,7 @@ describe('balancer CLI', () => {
       expect(children.length).toBe(engine === 'builtin' ? 0 : 1)
       expect(await lb.stop()).toBe(0)
       // The engine's master (and so its workers) is gone with the CLI.
-      for (const pid of children) await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false)
+      for (const pid of children) await expect.poll(() => alive(pid), { timeout: 30_000 }).toBe(false)
     })
   }
 

@@ -49,7 +49,7 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       await expect.poll(async () => {
         const snapshot = (await send(lb.adminUrl, '/admin/backends')).body as BalancerSnapshot
         return snapshot.backends.map((b) => b.requests)
-      }, { timeout: 3000 }).toEqual(stubs.map((s) => s.served))
+      }, { timeout: 30_000 }).toEqual(stubs.map((s) => s.served))
       const metrics = String((await send(lb.url, '/metrics')).body)
       expect(metrics).toContain(`lb_requests_total{backend="${stubs[0].url}"} ${stubs[0].served}`)
     })
@@ -101,7 +101,7 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       expect(drain.status).toBe(200)
       expect((drain.body as BalancerSnapshot).backends[1].draining).toBe(true)
       // nginx applies it by a graceful reload: give the new worker a moment.
-      await expect.poll(async () => (await runLoad(lb.url, { total: 30, concurrency: 1 })).some((r) => r.backend === stubs[1].url), { timeout: 5000 }).toBe(false)
+      await expect.poll(async () => (await runLoad(lb.url, { total: 30, concurrency: 1 })).some((r) => r.backend === stubs[1].url), { timeout: 30_000 }).toBe(false)
     })
   })
 }
