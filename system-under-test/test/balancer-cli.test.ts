@@ -27,7 +27,7 @@ function alive(pid: number): boolean {
 }
 
 function childPids(parent: number): number[] {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' })
+  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8', timeout: 30_000 })
   return out.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)
 }
 
@@ -62,7 +62,7 @@ describe('balancer CLI', () => {
   for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
     it(`--engine ${engine}: serves, reports per-backend counts on the admin port, exits 0 on SIGTERM leaving no process`, async () => {
       if (engine !== 'builtin') {
-        const probe = spawnSync(engine, ['-v'])
+        const probe = spawnSync(engine, ['-v'], { timeout: 30_000 })
         expect(probe.error, `${engine} is not installed: run "apt-get install haproxy nginx-light" (CI's .ci/run does)`).toBeUndefined()
       }
       stubs = await startStubBackends(2)

@@ -23,7 +23,7 @@ afterEach(async () => {
 for (const engine of ['haproxy', 'nginx'] as const) {
   describe(`${engine} engine`, () => {
     beforeAll(() => {
-      const probe = spawnSync(engine, ['-v'], { encoding: 'utf8' })
+      const probe = spawnSync(engine, ['-v'], { encoding: 'utf8', timeout: 30_000 })
       expect(probe.error, `${engine} is not installed: run "apt-get install haproxy nginx-light" (CI's .ci/run does)`).toBeUndefined()
     })
 

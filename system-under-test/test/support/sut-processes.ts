@@ -123,7 +123,7 @@ export async function stopAll(): Promise<void> {
 export interface FinishedRun { code: number | null; stdout: string; stderr: string }
 
 /** Runs `main.js ...args` to completion (for --help and bad-flag checks); killed after `timeoutMs`. */
-export function runToExit(args: readonly string[], timeoutMs = 15_000): Promise<FinishedRun> {
+export function runToExit(args: readonly string[], timeoutMs = 60_000): Promise<FinishedRun> {
   assertBuilt()
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [SUT_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
