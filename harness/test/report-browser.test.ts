@@ -30,8 +30,8 @@ export default defineScenario({
   topology: { replicas: 2, shards: 2, cache: { size: 200 } },
   matrix: { 'cache.strategy': ['none', 'lru'] },
   workload: { mix: { get_customer: 8, update_customer: 1 }, keys: { kind: 'zipf', s: 1 }, datasetSize: 500 },
-  load: { model: 'closed', connections: 4, durationS: 2 },
-  faults: [{ atS: 1, action: 'slow', member: 'replica-2', factor: 2 }],
+  load: { model: 'closed', connections: 4, durationS: 3 },
+  faults: [{ atS: 0.2, action: 'slow', member: 'replica-2', factor: 2 }],
 })
 `,
     )
@@ -51,10 +51,11 @@ export default defineScenario({
   it('opens offline with no errors, draws every chart, shows the hostile name as text, and prints to PDF', async () => {
     const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
     expect(suite.runs.length).toBe(2)
-    // The scenario's fault fired in each run, at or after its atS, and was applied.
+    // The scenario's fault fired in each run, at or after its atS (early in the run, so a loaded
+    // machine's late timers still fire it inside the measured phase), and was applied.
     for (const run of suite.runs) {
       expect(run.faults, run.id).toEqual([expect.objectContaining({ action: 'slow', member: 'replica-2', ok: true, detail: 'service time x2' })])
-      expect(run.faults[0].t, run.id).toBeGreaterThanOrEqual(1)
+      expect(run.faults[0].t, run.id).toBeGreaterThanOrEqual(0.2)
       expect(run.faults[0].t, run.id).toBeLessThanOrEqual(run.durationS)
     }
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } })

@@ -125,13 +125,16 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
   },
   failover(suite) {
     const [run] = suite.runs
-    // Both faults fired during the measured phase, at or after their atS, in order (--quick
-    // keeps them at the same place in the shorter run: 10 s and 20 s of 30 become 1.7 s and 3.3 s of 5).
-    expect(run.faults.map((e) => [e.action, e.member, e.ok])).toEqual([['kill', 'replica-2', true], ['restart', 'replica-2', true]])
+    // The faults fired at or after their atS, in order (--quick keeps them at the same place in
+    // the shorter run: 10 s and 20 s of 30 become 1.7 s and 3.3 s of 5). A timer that a loaded
+    // machine runs after the end of the measured phase is reported as not applied, never hidden.
+    expect(run.faults.map((e) => [e.action, e.member])).toEqual([['kill', 'replica-2'], ['restart', 'replica-2']])
+    expect(run.faults[0].ok).toBe(true)
     const planned = [1.7, 3.3]
     run.faults.forEach((e, i) => {
       expect(e.t, e.action).toBeGreaterThanOrEqual(planned[i])
-      expect(e.t, e.action).toBeLessThanOrEqual(run.durationS)
+      if (e.ok) expect(e.t, e.action).toBeLessThanOrEqual(run.durationS)
+      else expect(e.error, e.action).toBe('not applied: the run ended first')
     })
     expect(run.metrics.lost_writes?.count).toBe(0)
     expect(run.metrics.lost_writes?.checked).toBeGreaterThan(0)
