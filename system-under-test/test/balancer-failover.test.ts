@@ -5,7 +5,7 @@ import { runLoad, runOpenLoad, send } from './support/balancer-http.js'
 import { spawnRole, stopAll } from './support/sut-processes.js'
 
 // Failure behaviour of the built-in balancer with REAL replicas (spawned dist processes over a
-// real shard server; `npm run build` first): a replica crashing under load, a replica ten times
+// real shard server; `npm run build` first): a replica crashing under load, a replica much
 // slower than the others, and POSTs in flight when a replica dies.
 
 let cluster: CrmCluster | null = null
@@ -77,21 +77,20 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     })
   }
 
-  it('with one replica ten times slower, least-connections and p2c send it far less than its round-robin third', async () => {
-    // One slot per replica, 10 ms service time (100 req/s each); the slow one takes 100 ms
-    // (10 req/s). Users arrive at 45 req/s whatever the answers do (open model). Round-robin
-    // sends the slow replica exactly a third (15 req/s, 1.5x what it can serve), so its queue
-    // grows for the whole run. Least-connections and p2c give it a request only when it is no
-    // busier than the others, and it is busy for 100 ms with each one: at most about its own
-    // 10 req/s of 45, under a quarter, however fast or slow this machine runs the load.
-    // What that does to p99 is a measurement, not a test: `make bench` (slow-replica-p99).
+  it('with one replica much slower, least-connections and p2c send it far less than round-robin\'s third', async () => {
+    // One slot per replica, 10 ms service time (100 req/s each); the slow one takes 300 ms (about
+    // 3 req/s). Users arrive at 45 req/s whatever the answers do (open model). Round-robin would
+    // send the slow replica exactly a third (see balancer-builtin.test.ts), five times what it
+    // can serve. Least-connections and p2c give it a request only when it is no busier than the
+    // others, and each one keeps it busy for 300 ms: it gets a small share however fast or slow
+    // this machine runs the load. What that does to p99 is `make bench`'s (slow-replica-p99).
     cluster = await startCrmCluster({ replicas: 3, serviceMs: 10, slots: 1, seedCustomers: 100 })
-    const slowdown = await send(cluster.replicas[2].url, '/admin/slowdown', { method: 'POST', body: { factor: 10 } })
+    const slowdown = await send(cluster.replicas[2].url, '/admin/slowdown', { method: 'POST', body: { factor: 30 } })
     expect(slowdown.status).toBe(200)
     const ids = cluster.customerIds
     const path = (i: number) => `/customers/${ids[i % ids.length]}`
     const slowShare: Record<string, number> = {}
-    for (const strategy of ['round-robin', 'least-connections', 'p2c']) {
+    for (const strategy of ['least-connections', 'p2c']) {
       const lb = await startBalancer(strategy, cluster.replicas.map((r) => r.url), PATIENT_DETECTION)
       await runLoad(lb.url, { total: 30, concurrency: 3, path }) // warm-up: connections, JIT
       const results = await runOpenLoad(lb.url, { ratePerSec: 45, durationMs: 3000, maxInFlight: 200, path })
@@ -102,10 +101,9 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
       await lb.stop()
       // runOpenLoad waited for every answer, so the slow replica's queue is empty again.
     }
-    console.log(`one replica 10x slower: its share of requests ${JSON.stringify(slowShare)}`)
-    expect(slowShare['round-robin']).toBeCloseTo(1 / 3, 2)
-    expect(slowShare['least-connections']).toBeLessThan(0.25)
-    expect(slowShare.p2c).toBeLessThan(0.25)
+    console.log(`one replica 30x slower: its share of requests ${JSON.stringify(slowShare)}`)
+    expect(slowShare['least-connections']).toBeLessThan(0.2)
+    expect(slowShare.p2c).toBeLessThan(0.2)
   })
 
   it('applies each POST at most once when a replica dies mid-load, and never retries one', async () => {

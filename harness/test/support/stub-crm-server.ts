@@ -67,9 +67,14 @@ export class StubCrmServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
+  /** The last stall, as epoch ms [from, until): when it began and when responses flow again. */
+  stalled: { from: number; until: number } | null = null
+
   /** Holds every response (also those already waiting) until `ms` from now: a GC pause or a frozen process. */
   stall(ms: number): void {
-    this.pausedUntil = Date.now() + ms
+    const now = Date.now()
+    this.pausedUntil = now + ms
+    this.stalled = { from: now, until: now + ms }
   }
 
   private stallPlan: { after: number; ms: number } | null = null
