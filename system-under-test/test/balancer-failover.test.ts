@@ -83,7 +83,8 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     // send the slow replica exactly a third (see balancer-builtin.test.ts), five times what it
     // can serve. Least-connections and p2c give it a request only when it is no busier than the
     // others, and each one keeps it busy for 300 ms: it gets a small share however fast or slow
-    // this machine runs the load. What that does to p99 is `make bench`'s (slow-replica-p99).
+    // this machine runs the load (0.11-0.19 measured with both cores kept busy; 0.25 leaves room).
+    // What that does to p99 is `make bench`'s (slow-replica-p99).
     cluster = await startCrmCluster({ replicas: 3, serviceMs: 10, slots: 1, seedCustomers: 100 })
     const slowdown = await send(cluster.replicas[2].url, '/admin/slowdown', { method: 'POST', body: { factor: 30 } })
     expect(slowdown.status).toBe(200)
@@ -102,8 +103,8 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
       // runOpenLoad waited for every answer, so the slow replica's queue is empty again.
     }
     console.log(`one replica 30x slower: its share of requests ${JSON.stringify(slowShare)}`)
-    expect(slowShare['least-connections']).toBeLessThan(0.2)
-    expect(slowShare.p2c).toBeLessThan(0.2)
+    expect(slowShare['least-connections']).toBeLessThan(0.25)
+    expect(slowShare.p2c).toBeLessThan(0.25)
   })
 
   it('applies each POST at most once when a replica dies mid-load, and never retries one', async () => {
