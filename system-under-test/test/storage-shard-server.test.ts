@@ -85,7 +85,7 @@ describe('embedded shard server', () => {
     queued.release()
     await expectGauge(server.url, 'shard_capacity_in_service{shard="3"}', 0)
     await expectGauge(server.url, 'shard_capacity_queued{shard="3"}', 0)
-    await postJson(server.url, '/admin/slowdown', { factor: 1e-5 })
+    await postJson(server, '/admin/slowdown', { factor: 1e-5 })
     expect(await client.countCustomers()).toBe(0)
   })
 
@@ -98,7 +98,7 @@ describe('embedded shard server', () => {
     // ...while health, metrics and admin still answer.
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
     expect((await fetch(`${server.url}/metrics`)).status).toBe(200)
-    expect((await postJson(server.url, '/admin/slowdown', { factor: 1 })).status).toBe(200)
+    expect((await postJson(server, '/admin/slowdown', { factor: 1 })).status).toBe(200)
     expect(await gauge(server.url, 'shard_capacity_in_service{shard="3"}')).toBe(1)
     busy.release()
     await expectGauge(server.url, 'shard_capacity_in_service{shard="3"}', 0)
@@ -106,7 +106,7 @@ describe('embedded shard server', () => {
 
   it('accepts a slowdown factor and refuses a bad one with 400 naming the field', async () => {
     const { server } = await start()
-    const post = (body: string) => fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const post = (body: string) => fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body })
     const ok = await post('{"factor":10}')
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ factor: 10 })
@@ -211,8 +211,9 @@ function holdRpc(url: string): { release(): void } {
   return hold
 }
 
-function postJson(url: string, path: string, body: unknown): Promise<Response> {
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+/** POSTs JSON to one of the server's admin routes, with its admin token. */
+function postJson(server: RunningShardServer, path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body: JSON.stringify(body) })
 }
 
 /** The value of one series (name with labels) on a /metrics page. */
