@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function start(strategy: string, count: number, extra: Record<string, unknown> = {}) {
   stubs = await startStubBackends(count)
-  balancer = await startBalancer({ strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), healthIntervalMs: 200, healthTimeoutMs: 100, adminToken: TEST_ADMIN_TOKEN, ...extra })
+  balancer = await startBalancer({ strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), healthIntervalMs: 200, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN, ...extra })
   return balancer
 }
 

@@ -33,7 +33,7 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       delays.forEach((ms, i) => (stubs[i].delayMs = ms))
       balancer = await launchBalancer({
         engine, strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), weights,
-        healthIntervalMs: 1000, healthTimeoutMs: 500, adminToken: TEST_ADMIN_TOKEN,
+        healthIntervalMs: 1000, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN,
       })
       return balancer
     }

@@ -93,7 +93,8 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
   running.add(spawned)
 
   const needAdmin = options.needAdmin ?? false
-  const timeoutMs = options.startTimeoutMs ?? 20_000
+  // A backstop for a role that never starts, not a speed limit: a loaded machine starts node slowly.
+  const timeoutMs = options.startTimeoutMs ?? 60_000
   return new Promise<SpawnedRole>((resolve, reject) => {
     const fail = (why: string): void => {
       cleanup()
