@@ -98,6 +98,7 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     expect(redis.topology.cache.strategy).toBe('redis')
     expect(redis.metrics.cache_hit_rate?.rate).toBeGreaterThan(0)
     expect(redis.metrics.lost_writes).toMatchObject({ count: 0 })
+    expect(redis.metrics.lost_writes!.checked, 'writes read back through the redis cache').toBeGreaterThan(0)
   },
   'compare-balancers'(suite) {
     expect(suite.runs.map((r) => r.cellLabel)).toEqual(['balancer=round-robin', 'balancer=least-connections', 'balancer=p2c'])
