@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'
-import { spawnRole, stopAll } from '../../system-under-test/test/support/sut-processes.js'
+import { spawnRole, stopAll, TEST_ADMIN_TOKEN } from '../../system-under-test/test/support/sut-processes.js'
 import { parseSuiteResult } from '../src/gates/load-results-file.js'
 import type { RunResult, SuiteResult } from '../src/results/results-schema.js'
 import { isAlive, killLeftoverRuns, pidsIn, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
@@ -126,8 +126,10 @@ export default defineScenario({
 `,
     )
     // Two repetitions: the second seeds and creates customers on a target that keeps the first's.
+    // The user exports the admin token the target was started with, so the harness can seed it.
+    const env = { LOADLAB_ADMIN_TOKEN: TEST_ADMIN_TOKEN }
     const first = path.join(dir, 'external-1')
-    const run = runLoadlab(['run', file, '--out', first])
+    const run = runLoadlab(['run', file, '--out', first], { env })
     expect(await run.exited, run.stdout() + run.stderr()).toBe(0)
     const suite = readSuite(first)
     expect(suite.runs).toHaveLength(2)
@@ -145,7 +147,7 @@ export default defineScenario({
     // compared with it, and the comparison is in results.json and the verdict. The wide tolerance
     // keeps this a pass on a noisy machine (runner-suite.test.ts shows a regression failing the gate).
     const second = path.join(dir, 'external-2')
-    const gated = runLoadlab(['run', file, '--out', second, '--baseline', path.join(first, 'results.json'), '--tolerance', '9'])
+    const gated = runLoadlab(['run', file, '--out', second, '--baseline', path.join(first, 'results.json'), '--tolerance', '9'], { env })
     expect(await gated.exited, gated.stdout() + gated.stderr()).toBe(0)
     const judged = readSuite(second)
     for (const r of judged.runs) expect(r.status, r.error).toBe('ok')
@@ -154,7 +156,9 @@ export default defineScenario({
     expect(baseline.changes.map((c) => [c.cellLabel, c.metric])).toEqual([['external', 'rps'], ['external', 'p95'], ['external', 'p99'], ['external', 'error_rate']])
     const firstRps = suite.runs.reduce((sum, r) => sum + r.metrics.http_reqs.rate, 0) / suite.runs.length
     expect(baseline.changes[0].baseline).toBeCloseTo(firstRps, 6)
-    expect(judged.verdict.text).toMatch(/no significant regression against the baseline \(tolerance 900%\)/)
-    expect(gated.stdout()).toMatch(/Baseline .*results.json: no significant regression/)
+    // 2 runs a side: each check proves no regression, or says it cannot tell; never a regression.
+    expect(baseline.changes.filter((c) => c.regression)).toEqual([])
+    expect(judged.verdict.text).toMatch(/no regression beyond the 900% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell/)
+    expect(gated.stdout()).toMatch(/Baseline .*results.json: no regression beyond the tolerance of 900(\.0)?%/)
   }, 240_000)
 })
