@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { LocalEnvironment } from '../environment/local-environment.js'
+import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 import { UsageError } from '../runner/usage-error.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import { planRuns } from '../scenario/plan-runs.js'
@@ -23,6 +24,8 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
   const run = cells[index]
   if (!run) throw new UsageError(`--cell ${opts.cell}: ${scenario.name} has ${cells.length} cell(s): ${cells.map((c, i) => `${i + 1} = ${c.cellLabel}`).join(', ')}`)
   const logDir = path.resolve(opts.logs ?? mkdtempSync(path.join(tmpdir(), `loadlab-sut-${scenario.name}-`)))
+  const reaped = describeReaped(reapLeftovers())
+  if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
 
   const controller = new AbortController()
   const stopped = new Promise<void>((resolve) => {

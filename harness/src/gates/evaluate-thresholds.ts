@@ -10,7 +10,16 @@ import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics
 
 type Resolved = { value: number; note?: string } | { error: string }
 
-const RUN_TOPOLOGY_TAGS: Record<string, (r: RunResult) => string | number | undefined> = {
+/** What a run selector reads of a run: a finished RunResult, or a planned run before it starts (check-threshold-targets.ts). */
+export interface TaggableRun {
+  id: string
+  cellLabel: string
+  cell: Record<string, string | number>
+  engine: string
+  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number }
+}
+
+export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | number | undefined> = {
   cache: (r) => r.topology.cache.strategy,
   partition: (r) => r.topology.partition,
   balancer: (r) => r.topology.balancer?.strategy,
@@ -123,7 +132,8 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
   }
 }
 
-function runTagValue(run: RunResult, key: string): string | undefined {
+/** The value of run-selector tag `key` for `run` (run, cell, a matrix key or a topology tag), undefined when the run has none. */
+export function runTagValue(run: TaggableRun, key: string): string | undefined {
   if (key === 'run') return run.id
   if (key === 'cell') return run.cellLabel
   if (key in run.cell) return String(run.cell[key])

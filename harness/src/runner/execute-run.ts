@@ -13,6 +13,7 @@ import { VersionTracker } from '../workload/version-tracker.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
+import { interruptionOf } from './interruption.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
 
@@ -183,7 +184,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
-  const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
+  const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
   if (status !== 'ok') {
     validity.unshift({
@@ -192,7 +193,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       message: thresholdAbort
         ? `stopped early: ${thresholdAbort}`
         : aborted
-          ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it'
+          ? `the run was stopped (${interruptionOf(ctx.signal.reason).what}) before it finished: its numbers cover only part of it`
           : `the run failed: ${describe(error)}`,
     })
   }
@@ -276,7 +277,8 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+/** The topology a run uses, as results.json records it (also what threshold tags select on). */
+export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
   const t = run.topology
   if (!t) {
     return {
