@@ -83,6 +83,7 @@ export class ConsoleReporter implements Reporter {
       `  ${mark}: ${fmtRate(m.http_reqs.rate)} req/s, p95 ${fmtMs(m.http_req_duration.p95)} ms, p99 ${fmtMs(m.http_req_duration.p99)} ms, ` +
         `errors ${fmtPct(m.http_req_failed.rate)}` +
         (m.cache_hit_rate ? `, cache hits ${fmtPct(m.cache_hit_rate.rate)}` : '') +
+        (m.lost_writes ? `, lost writes ${m.lost_writes.count} of ${m.lost_writes.checked} checked${m.lost_writes.unverified ? ` (${m.lost_writes.unverified} unverified)` : ''}` : '') +
         (r.error ? ` - ${r.error}` : ''),
     )
     for (const note of r.validity) {

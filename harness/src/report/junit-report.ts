@@ -22,6 +22,8 @@ interface Case {
   classname: string
   name: string
   time?: number
+  /** What a passing case should still say (a threshold judged on part of the data). */
+  output?: string
   failure?: { message: string; type: string; body?: string }
   error?: { message: string; type: string; body?: string }
 }
@@ -32,7 +34,7 @@ function fmt(v: number): string {
 
 function thresholdCase(t: ThresholdOutcome): Case {
   const c: Case = { classname: t.runId, name: `${t.metric} ${t.expression}` }
-  if (t.passed) return c
+  if (t.passed) return t.message ? { ...c, output: t.message } : c
   if (t.value === null) c.error = { type: 'ThresholdError', message: t.message ?? 'the threshold could not be evaluated' }
   else c.failure = { type: 'ThresholdFailed', message: t.message ?? `${t.metric} ${t.expression}: measured ${fmt(t.value)}`, body: `measured value: ${fmt(t.value)}${t.abortOnFail ? ' (abortOnFail)' : ''}` }
   return c
@@ -41,7 +43,7 @@ function thresholdCase(t: ThresholdOutcome): Case {
 function renderCase(c: Case): string {
   const head = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="${(c.time ?? 0).toFixed(3)}"`
   const inner = c.failure ?? c.error
-  if (!inner) return `${head}/>`
+  if (!inner) return c.output ? `${head}>\n      <system-out>${escapeXml(c.output)}</system-out>\n    </testcase>` : `${head}/>`
   const tag = c.failure ? 'failure' : 'error'
   return `${head}>\n      <${tag} message="${escapeXml(inner.message)}" type="${inner.type}">${escapeXml(inner.body ?? inner.message)}</${tag}>\n    </testcase>`
 }

@@ -59,6 +59,19 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     ), '')
   }
 
+  const writeRuns = suite.runs.filter((r) => r.metrics.lost_writes !== undefined)
+  if (writeRuns.length > 0) {
+    out.push('### Writes read back after each run', '')
+    out.push(...table(
+      ['run', 'checked', 'lost', 'unverified', 'unverified explained by'],
+      writeRuns.map((r) => {
+        const w = r.metrics.lost_writes!
+        const unverified = w.unverified ?? 0
+        return [e(r.id), String(w.checked), w.count > 0 ? `❌ ${w.count}` : '0', unverified > 0 ? `⚠️ ${unverified}` : '0', unverified === 0 ? '' : e((w.unverifiedExplainedBy ?? []).join(', ') || 'no fault of the scenario')]
+      }),
+    ), '')
+  }
+
   const baseline = suite.gates?.baseline
   if (baseline) {
     out.push(`### Baseline: ${e(baseline.file)} (tolerance ${Math.round(baseline.tolerance * 100)}%) ${baseline.passed ? '✅' : '❌'}`, '')

@@ -144,7 +144,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     if (writes(run.workload)) {
       notify(reporters, 'onPhase', run, 'verifying')
       const verified = await verifyWrites(target, versions, signal)
-      lostWrites = { count: verified.count, checked: verified.checked }
+      lostWrites = { count: verified.count, checked: verified.checked, unverified: verified.unverified }
     }
   } catch (e) {
     error = e
@@ -180,7 +180,9 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const { hits, misses } = sut.cache
     metrics.cache_hit_rate = { rate: hits / (hits + misses), hits, misses }
   }
-  if (lostWrites) metrics.lost_writes = lostWrites
+  if (lostWrites) {
+    metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
+  }
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
@@ -224,6 +226,20 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       maxInFlight: summary?.maxInFlight ?? 0,
     },
   }
+}
+
+/**
+ * The faults that explain writes which could not be read back: a member still killed or paused
+ * when the run ended (no later restart or resume brought it back) leaves its records
+ * unreachable. Slowing a member does not.
+ */
+export function faultsExplainingUnverified(faults: readonly FaultEvent[]): string[] {
+  const down = new Map<string, FaultEvent>()
+  for (const f of [...faults].filter((e) => e.ok).sort((a, b) => a.t - b.t)) {
+    if (f.action === 'kill' || f.action === 'pause') down.set(f.member, f)
+    else if (f.action === 'restart' || f.action === 'resume') down.delete(f.member)
+  }
+  return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
 }
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
