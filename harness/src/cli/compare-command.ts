@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { BASELINE_METRICS, compareToBaseline, DEFAULT_TOLERANCE, type BaselineGate } from '../gates/baseline.js'
 import { loadResultsFile } from '../gates/load-results-file.js'
 import { escapeMarkdown } from '../report/markdown-summary.js'
+import { showInvisibles } from '../report/visible-text.js'
 import { checkOutputFolder, prepareOutputFolder } from './output-folder.js'
 
 // `loadlab compare <baseline.json> <current.json> [--tolerance 0.05] [--out DIR]`
@@ -36,9 +37,10 @@ export interface CliIo {
   err(text: string): void
 }
 
+/** The terminal: what the commands print, with control and bidi characters from result files made visible. */
 export const processIo: CliIo = {
-  out: (t) => void process.stdout.write(t),
-  err: (t) => void process.stderr.write(t),
+  out: (t) => void process.stdout.write(showInvisibles(t)),
+  err: (t) => void process.stderr.write(showInvisibles(t)),
 }
 
 /** Parses a ratio flag like --tolerance 0.05 or --headroom 0.3; throws CliExit(2) naming the flag. */

@@ -1,6 +1,7 @@
 import type { FaultEvent, RunResult, SuiteResult } from '../results/results-schema.js'
 import type { PlannedRun, RunPlan } from '../scenario/plan-runs.js'
 import type { ProgressTick, Reporter, RunPhase } from '../runner/reporter.js'
+import { showInvisibles } from './visible-text.js'
 
 export interface ConsoleReporterOptions {
   /** Progress and per-run lines (default process.stderr). */
@@ -18,6 +19,7 @@ const fmtRate = (x: number): string => x.toFixed(x >= 100 ? 0 : 1)
  * errors, time left), one line per finished run with its warnings, and at the end a table, the
  * comparisons, the gates that failed and the verdict. Progress goes to stderr, the final table
  * to stdout, so `loadlab run ... > table.txt` keeps the result without the progress noise.
+ * Text from scenarios and servers is written with its control and bidi characters made visible.
  */
 export class ConsoleReporter implements Reporter {
   private readonly progress: NodeJS.WritableStream & { isTTY?: boolean }
@@ -133,7 +135,7 @@ export class ConsoleReporter implements Reporter {
       for (const c of regressions) out.push(`  ${c.cellLabel} ${c.metric}: ${c.baseline} -> ${c.current} (${fmtPct(c.relChange)})`)
     }
     out.push('', `${suite.verdict.passed ? 'PASS' : 'FAIL'}: ${suite.verdict.text}`)
-    this.out.write(`${out.join('\n')}\n`)
+    this.out.write(`${showInvisibles(out.join('\n'))}\n`)
   }
 
   private status(text: string): void {
@@ -141,7 +143,7 @@ export class ConsoleReporter implements Reporter {
       if (!text.includes(' s left')) this.line(text)
       return
     }
-    this.progress.write(`\r\x1b[2K${text}`)
+    this.progress.write(`\r\x1b[2K${showInvisibles(text)}`)
     this.liveLine = true
   }
 
@@ -152,7 +154,7 @@ export class ConsoleReporter implements Reporter {
 
   private line(text: string): void {
     this.clearStatus()
-    this.progress.write(`${text}\n`)
+    this.progress.write(`${showInvisibles(text)}\n`)
   }
 }
 

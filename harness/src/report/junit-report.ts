@@ -1,16 +1,16 @@
 import { evaluateThresholds } from '../gates/evaluate-thresholds.js'
 import type { SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
+import { showInvisibles } from './visible-text.js'
 
 // junit.xml for CI test tabs (GitHub, GitLab, Jenkins): one <testcase> per threshold per run
 // (classname = run id, name = metric + expression), one per baseline comparison, and one per run
 // that failed or was aborted. A threshold that could not be evaluated (unknown metric) is an
 // <error>, a threshold that was measured and missed is a <failure>; both carry the value.
 
-/** Escapes text for XML attributes and content; drops characters XML 1.0 forbids. */
+/** Escapes text for XML attributes and content; controls and bidi characters become visible escapes, the rest XML 1.0 forbids is dropped. */
 export function escapeXml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  return showInvisibles(text)
+    .replace(/[\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -1,13 +1,14 @@
 import { evaluateThresholds } from '../gates/evaluate-thresholds.js'
 import type { SuiteResult } from '../results/results-schema.js'
+import { showInvisibles } from './visible-text.js'
 
 // summary.md: what a CI step summary or a pull-request comment shows. Plain GitHub-flavoured
 // Markdown; every string that came from a scenario, a run or an error is escaped, because
 // GitHub renders inline HTML and table pipes would break the layout.
 
-/** Escapes text for a Markdown table cell or line: HTML, pipes, backticks and newlines. */
+/** Escapes text for a Markdown table cell or line: HTML, pipes, backticks, newlines, and control and bidi characters. */
 export function escapeMarkdown(text: string): string {
-  return text
+  return showInvisibles(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -140,5 +141,6 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     for (const w of warnings) out.push(`- ⚠️ ${e(w)}`)
     out.push('')
   }
-  return `${out.join('\n').trimEnd()}\n`
+  // One place for the whole file: also threshold keys and anything else shown in code spans.
+  return showInvisibles(`${out.join('\n').trimEnd()}\n`)
 }
