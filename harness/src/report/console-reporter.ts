@@ -120,6 +120,7 @@ export class ConsoleReporter implements Reporter {
     const a = suite.analysis
     if (a?.knee) out.push('', `Knee: ${a.knee.maxSustainableRps === null ? 'not found' : `${fmtRate(a.knee.maxSustainableRps)} req/s`} (${a.knee.sloText}) - ${a.knee.evidence}`)
     if (a?.scalability) out.push('', `USL fit: sigma ${a.scalability.sigma.toFixed(3)}, kappa ${a.scalability.kappa.toFixed(4)}, R2 ${a.scalability.r2.toFixed(3)}${a.scalability.note ? ` (${a.scalability.note})` : ''}`)
+    if (a?.scalability?.warning) out.push(`WARNING: ${a.scalability.warning}`)
     if (a?.capacityPlan) out.push(`Capacity plan: ${a.capacityPlan.reason}`)
     const failed = suite.gates?.thresholds.filter((t) => !t.passed) ?? []
     if (failed.length > 0) {

@@ -113,6 +113,7 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
       const s = a.scalability
       out.push('### Scale-out (Universal Scalability Law)', '')
       out.push(`σ = ${s.sigma.toFixed(4)}, κ = ${s.kappa.toExponential(2)}, λ = ${num(s.lambda)} req/s, R² = ${s.r2.toFixed(3)}; ${s.nStar !== null && s.xStar !== null ? `peak ${num(s.xStar, 0)} req/s at N* ≈ ${s.nStar.toFixed(1)}` : 'no peak within reach'}`)
+      if (s.warning) out.push('', `⚠️ **Warning:** ${e(s.warning)}`)
       if (s.note) out.push('', `Note: ${e(s.note)}`)
       out.push('', ...table(['N', 'measured req/s', 'fitted req/s', 'residual', 'efficiency'], s.points.map((p) => [String(p.n), num(p.throughput), num(p.fitted), num(p.residual), pct(p.efficiency, 0)])), '')
     }

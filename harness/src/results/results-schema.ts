@@ -235,6 +235,11 @@ export interface UslFit {
   points: Array<{ n: number; throughput: number; fitted: number; residual: number; efficiency: number }>
   /** Set when the data is degenerate (κ≈0, < 3 points): what the fit can and cannot say. */
   note?: string
+  /**
+   * Set when the fit must not be used to plan without a look at the data: throughput does not
+   * grow with N, or the fitted peak N* lies below the smallest measured N. Added in schema 1 (optional).
+   */
+  warning?: string
 }
 
 export interface CapacityPlan {
