@@ -7,6 +7,7 @@ import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 import { UsageError } from '../runner/usage-error.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import { planRuns } from '../scenario/plan-runs.js'
+import { launchedByNpm, watchLauncher } from './watch-launcher.js'
 import { seedDataset } from '../workload/dataset.js'
 
 /**
@@ -28,6 +29,7 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
   if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
 
   const controller = new AbortController()
+  let stopWatching = (): void => undefined
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (): void => {
       controller.abort(new Error('interrupted'))
@@ -35,6 +37,9 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    process.once('SIGHUP', onSignal)
+    // Under npx a SIGTERM stops npm but never reaches this process (watch-launcher.ts).
+    if (launchedByNpm()) stopWatching = watchLauncher(onSignal)
   })
   process.stderr.write(`starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`)
   const env = await new LocalEnvironment({ logDir }).start(run.topology, controller.signal)
@@ -50,6 +55,7 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     await stopped
     process.stderr.write('stopping...\n')
   } finally {
+    stopWatching()
     await env.stop()
   }
   return 0
