@@ -27,6 +27,8 @@ export interface ManagedProcessSpec {
   whenHarnessDies: 'close' | 'kill'
   /** Strings that appear in the process's command line once it runs (the ledger checks them before a reaper kills it). */
   commandLineMatch(port: number): string[]
+  /** Environment of the process (default: the harness's own). */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface ReadyInfo {
@@ -79,7 +81,7 @@ export class ManagedProcess {
     const child = spawn(launch.command, launch.args, {
       stdio: [closeOnEof ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
-      env: closeOnEof ? { ...process.env, CRM_EXIT_WITH_STDIN: '1' } : process.env,
+      env: closeOnEof ? { ...(this.spec.env ?? process.env), CRM_EXIT_WITH_STDIN: '1' } : (this.spec.env ?? process.env),
     })
     this.child = child
     child.stdin?.on('error', () => undefined) // the child may exit first: EPIPE is expected

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
 import type { Environment, StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
-import type { EngineSummary, Sample, SampleSink } from '../metrics/sample.js'
+import type { EngineSummary } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
 import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
@@ -16,6 +16,7 @@ import type { ParsedThreshold } from '../gates/threshold-expression.js'
 import { interruptionOf } from './interruption.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
+import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
 
 export interface ExecuteRunContext {
   scenario: Scenario
@@ -29,8 +30,6 @@ export interface ExecuteRunContext {
   /** The scenario's thresholds, parsed; those with abortOnFail stop the run as soon as they fail. */
   thresholds?: readonly ParsedThreshold[]
 }
-
-const DISCARD: SampleSink = { add: (_batch: readonly Sample[]) => undefined }
 
 /**
  * One planned run, start to finish: start the environment, seed, warm up (samples discarded),
@@ -59,6 +58,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   let scraper: SutScraper | null = null
   const timers: NodeJS.Timeout[] = []
   const pendingFaults: Array<Promise<void>> = []
+  let warmup: WarmupOutcome | null = null
 
   try {
     notify(reporters, 'onPhase', run, 'starting')
@@ -66,17 +66,13 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
-    const dataset: Dataset = await seedDataset(target, run.workload, signal)
+    const admin = env.adminEndpoint()
+    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      await engine.run(warmupWorkload(run.workload, run.warmupS), target, {
-        sink: DISCARD,
-        signal,
-        dataset,
-        versions,
-      })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
     }
     signal.throwIfAborted()
 
@@ -188,6 +184,9 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
   const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
+  if (warmup && !warmup.settled && !aborted) {
+    validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
+  }
   if (status !== 'ok') {
     validity.unshift({
       level: 'error',
@@ -209,6 +208,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     load: run.workload.load,
     engine: engine.name,
     startedAt: startedAt.toISOString(),
+    ...(warmup ? { warmupS: Math.round(warmup.seconds * 10) / 10 } : {}),
     durationS,
     status,
     ...(status === 'ok' ? {} : { error: why }),
@@ -319,5 +319,6 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo 
     store: t.store,
     capacity: t.capacity.replica ?? null,
     ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
+    ...(t.durability !== 'none' ? { durability: t.durability } : {}),
   }
 }

@@ -25,6 +25,8 @@ export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as co
 export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
 export const STORE_NAMES = ['embedded', 'postgres'] as const
 export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
+/** The embedded shards' append-only log (the SUT's `shard --durability`). */
+export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
 
 export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
 export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
@@ -33,6 +35,7 @@ export type CacheStrategy = (typeof CACHE_STRATEGY_NAMES)[number]
 export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
 export type StoreName = (typeof STORE_NAMES)[number]
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
+export type DurabilityName = (typeof DURABILITY_NAMES)[number]
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
@@ -49,6 +52,12 @@ export interface TopologySpec {
   partition?: PartitionName
   cache?: { strategy?: CacheStrategy; size?: number; ttlMs?: number; writePolicy?: WritePolicyName }
   store?: StoreName
+  /**
+   * Embedded shards: `none` keeps data in memory only (a restarted shard comes back empty);
+   * `everysec` and `always` append every change to a log in the run folder, replayed on restart
+   * (fsync once a second / before each answer). Default `none`.
+   */
+  durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
 }
 
@@ -60,6 +69,7 @@ export interface Topology {
   partition: PartitionName
   cache: { strategy: CacheStrategy; size: number; ttlMs: number; writePolicy: WritePolicyName }
   store: StoreName
+  durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
 }
 
@@ -91,7 +101,12 @@ export type ThresholdSpec = Record<string, Array<string | { threshold: string; a
 /** Shorter settings used by `--quick` (tests, a first look); anything left out gets a quick default. */
 export interface QuickOverrides {
   load?: LoadSpec
-  warmup?: { durationS: number }
+  /**
+   * At least `durationS` seconds of load before measuring, then more until per-second throughput
+   * and p95 stop improving, up to `maxS` in all (default 3 × durationS; equal to durationS for a
+   * fixed warm-up).
+   */
+  warmup?: { durationS: number; maxS?: number }
   datasetSize?: number
   repetitions?: number
   stress?: Partial<StressSpec>
@@ -118,7 +133,12 @@ export interface ScenarioDefinition {
   matrix?: Record<string, Array<string | number>>
   workload: WorkloadSpec
   load: LoadSpec
-  warmup?: { durationS: number }
+  /**
+   * At least `durationS` seconds of load before measuring, then more until per-second throughput
+   * and p95 stop improving, up to `maxS` in all (default 3 × durationS; equal to durationS for a
+   * fixed warm-up).
+   */
+  warmup?: { durationS: number; maxS?: number }
   /** Runs per cell; 2 or more gives confidence intervals. */
   repetitions?: number
   faults?: FaultSpec[]
@@ -148,7 +168,10 @@ export interface Scenario {
   matrix: Record<string, Array<string | number>>
   workload: Required<WorkloadSpec>
   load: LoadModel
+  /** Minimum warm-up (s). */
   warmupS: number
+  /** Longest warm-up (s) when per-second figures keep improving; equal to warmupS for a fixed one. */
+  warmupMaxS: number
   repetitions: number
   faults: FaultSpec[]
   thresholds: ThresholdSpec
