@@ -122,4 +122,40 @@ describe('--out of the other commands', CASE, () => {
     expect(await exitOf(beside)).toBe(0)
     expect(existsSync(path.join(dir, 'index.html'))).toBe(true)
   })
+
+  const quickstart = path.join(REPO_ROOT, 'scenarios/quickstart.ts')
+  it('k8s export refuses an empty --out, a file and a folder of other files, and replaces an earlier export only with --force', async () => {
+    const cwd = mkdtempSync(path.join(dir, 'k8s-cwd-'))
+    const empty = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', ''], {}, cwd)
+    expect(await exitOf(empty)).toBe(2)
+    expect(empty.stderr()).toContain('--out is empty')
+    expect(readdirSync(cwd)).toEqual([])
+
+    const file = path.join(dir, 'k8s-file')
+    writeFileSync(file, 'x')
+    const onFile = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', file])
+    expect(await exitOf(onFile)).toBe(2)
+    expect(onFile.stderr()).toContain(`--out "${file}" is a file, not a folder`)
+
+    const out = path.join(dir, 'k8s-out')
+    const withSut = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', out])
+    expect(await exitOf(withSut), withSut.stderr()).toBe(0)
+    expect(readdirSync(out)).toContain('20-sut.yaml')
+
+    const again = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', out])
+    expect(await exitOf(again)).toBe(2)
+    expect(again.stderr()).toContain('holds an earlier LoadLab output: add --force')
+
+    const replaced = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '3', '--sut', '--out', out, '--force'])
+    expect(await exitOf(replaced), replaced.stderr()).toBe(0)
+    expect(readFileSync(path.join(out, '30-agents.yaml'), 'utf8')).toContain('parallelism: 3')
+
+    const docs = path.join(dir, 'k8s-docs')
+    mkdirSync(docs)
+    writeFileSync(path.join(docs, 'notes.md'), '# mine')
+    const foreign = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', docs, '--force'])
+    expect(await exitOf(foreign)).toBe(2)
+    expect(foreign.stderr()).toContain('is a folder with other files in it (notes.md)')
+    expect(readdirSync(docs)).toEqual(['notes.md'])
+  })
 })

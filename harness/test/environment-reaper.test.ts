@@ -6,7 +6,7 @@ import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { readProcessIdentity } from '../src/environment/process-identity.js'
 import { reapLeftovers } from '../src/environment/reap-leftovers.js'
-import { isAlive, waitFor } from './support/run-fixtures.js'
+import { isAlive, REPO_ROOT, runLoadlab, waitFor } from './support/run-fixtures.js'
 
 // The reaper kills what a dead harness left, and nothing else: not the children of a harness that
 // still runs, not a process that merely got a recorded pid again (other start time), not one
@@ -102,4 +102,51 @@ describe('reapLeftovers', () => {
     expect(isAlive(renamed.pid)).toBe(true)
     expect(readdirSync(runtime)).toEqual([])
   })
+})
+
+describe('loadlab run and loadlab doctor', () => {
+  // A scenario aimed at a port nothing listens on: the run gets past every up-front check, reaps,
+  // and then fails fast on the unreachable target without starting anything of its own.
+  function unreachableTargetScenario(): string {
+    const file = path.join(dir, 'unreachable-target.ts')
+    writeFileSync(
+      file,
+      `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}
+export default defineScenario({
+  name: 'unreachable-target', kind: 'performance', description: '',
+  target: 'http://127.0.0.1:1',
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 },
+  load: { model: 'closed', connections: 1, durationS: 1 },
+})
+`,
+    )
+    return file
+  }
+
+  it('run stops what a killed run left before it starts, and says what it stopped', async () => {
+    const runtime = freshRuntimeDir()
+    const m = await member('reaper-test-run-leftover')
+    const harness = await deadHarness()
+    writeLedger(runtime, harness, [{ pid: m.pid, startTicks: m.startTicks, member: 'replica-0', match: ['reaper-test-run-leftover'] }])
+    const run = runLoadlab(['run', unreachableTargetScenario(), '--out', path.join(dir, 'run-reaps')], { LOADLAB_RUNTIME_DIR: runtime })
+    await run.exited
+    expect(run.stderr()).toContain(`stopped 1 process left running by a LoadLab run that was killed (pid ${harness.pid}): replica-0 (pid ${m.pid})`)
+    await waitFor(() => !isAlive(m.pid), 10_000, 'the leftover to die')
+    expect(readdirSync(runtime)).toEqual([])
+  }, 120_000)
+
+  it('doctor stops what a killed run left, and leaves a live run alone', async () => {
+    const runtime = freshRuntimeDir()
+    const leftover = await member('reaper-test-doctor-leftover')
+    const live = await member('reaper-test-doctor-live')
+    writeLedger(runtime, await deadHarness(), [{ pid: leftover.pid, startTicks: leftover.startTicks, member: 'shard-1', match: ['reaper-test-doctor-leftover'] }])
+    const self = readProcessIdentity(process.pid)!
+    writeLedger(runtime, { pid: self.pid, startTicks: self.startTicks }, [{ pid: live.pid, startTicks: live.startTicks, member: 'shard-0', match: ['reaper-test-doctor-live'] }])
+    const doctor = runLoadlab(['doctor'], { LOADLAB_RUNTIME_DIR: runtime })
+    await doctor.exited
+    expect(doctor.stdout()).toContain(`shard-1 (pid ${leftover.pid})`)
+    expect(doctor.stdout()).not.toContain(`pid ${live.pid}`)
+    await waitFor(() => !isAlive(leftover.pid), 10_000, 'the leftover to die')
+    expect(isAlive(live.pid)).toBe(true)
+  }, 120_000)
 })

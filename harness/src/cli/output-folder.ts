@@ -11,7 +11,12 @@ import { UsageError } from '../runner/usage-error.js'
 export const OUTPUT_MARKER = '.loadlab-output'
 
 /** Everything LoadLab writes into an output folder; a folder with anything else is never replaced. */
-const LOADLAB_ENTRIES = new Set([OUTPUT_MARKER, 'results.json', 'index.html', 'junit.xml', 'summary.md', 'pids.txt', 'logs', 'comparison.json', 'comparison.md'])
+const LOADLAB_ENTRIES = new Set([
+  OUTPUT_MARKER,
+  ...['results.json', 'index.html', 'junit.xml', 'summary.md', 'pids.txt', 'logs'], // run, report
+  ...['comparison.json', 'comparison.md'], // compare
+  ...['10-scenario.yaml', '20-sut.yaml', '30-agents.yaml', 'Dockerfile', 'Dockerfile.dockerignore'], // k8s export
+])
 /** Left by a write that was cut short (write-reports.ts writes "<file>.tmp-<pid>" then renames). */
 const PARTIAL_WRITE = /\.tmp-\d+$/
 
