@@ -12,7 +12,7 @@ import { isAlive, REPO_ROOT, runLoadlab, waitFor, type CliRun } from './support/
 // kernel (parent-death signal), a balancer stops its HAProxy/nginx as it closes, and whatever
 // still survives (here: the HAProxy of a balancer that was killed itself) is stopped by the next
 // `loadlab doctor` (or `loadlab run`) from the ledger in the runtime folder. And `npx loadlab`
-// stopped with SIGTERM must stop the run it launched, not leave it running as an orphan.
+// stopped with SIGINT or SIGTERM must stop the run it launched, not leave it running as an orphan.
 
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-signals-'))
 const runtimeDir = path.join(dir, 'runtime')
@@ -123,36 +123,70 @@ describe('SIGKILL of the harness', () => {
   }, CASE_TIMEOUT_MS)
 })
 
-describe('npx loadlab run stopped with SIGTERM', () => {
-  it('stops the run it launched, writes the reports and leaves no process', async () => {
-    const out = path.join(dir, 'out-npx')
-    const npx = spawn('npx', ['--no-install', 'loadlab', 'run', scenarioFile('npx-term', 'haproxy'), '--out', out], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    started.push(npx.pid!)
-    let stderr = ''
-    npx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    npx.stdout!.on('data', () => undefined)
-    // The pipes stay open as long as anything launched by npx holds them: the real loadlab too.
-    const pipesClosed = Promise.all([new Promise((r) => npx.stdout!.once('close', r)), new Promise((r) => npx.stderr!.once('close', r))])
-    await waitFor(() => / s left/.test(stderr) || npx.exitCode !== null, 150_000, 'the measured phase under npx')
-    expect(npx.exitCode, stderr).toBeNull()
-    const pids = topologyPids()
-    const harnesses = readdirSync(runtimeDir).filter((f) => f.endsWith('.jsonl')).map((f) => Number(f.split('-')[0]))
-    expect(harnesses.length).toBe(1)
-    started.push(...harnesses)
+/** A small topology for the npx cases: what matters is that a run is measuring when npx is stopped. */
+function smallScenario(name: string): string {
+  const file = path.join(dir, `${name}.ts`)
+  writeFileSync(
+    file,
+    `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}
+export default defineScenario({
+  name: ${JSON.stringify(name)}, kind: 'performance', description: '',
+  topology: { replicas: 1, shards: 1 },
+  workload: { mix: { get_customer: 8, update_customer: 2 }, keys: { kind: 'uniform' }, datasetSize: 500 },
+  warmup: { durationS: 1 },
+  load: { model: 'closed', connections: 2, durationS: 60 },
+})
+`,
+  )
+  return file
+}
 
-    npx.kill('SIGTERM')
-    await pipesClosed
-    expect(harnesses.filter(isAlive)).toEqual([])
-    expect(pids.filter(isAlive)).toEqual([])
+/**
+ * Runs `npx loadlab run` until it measures, stops npx (npx alone, as a process manager or CI job
+ * would) and checks that the run stopped, wrote its reports with `exitCode` and left no process.
+ */
+async function stopNpxDuringRun(name: string, signal: 'SIGINT' | 'SIGTERM', npmEnv: NodeJS.ProcessEnv): Promise<{ stderr: string; suite: SuiteResult }> {
+  const out = path.join(dir, `out-${name}`)
+  const npx = spawn('npx', ['--no-install', 'loadlab', 'run', smallScenario(name), '--out', out], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, ...npmEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  started.push(npx.pid!)
+  let stderr = ''
+  npx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  npx.stdout!.on('data', () => undefined)
+  // The pipes stay open as long as anything launched by npx holds them: the real loadlab too.
+  const pipesClosed = Promise.all([new Promise((r) => npx.stdout!.once('close', r)), new Promise((r) => npx.stderr!.once('close', r))])
+  await waitFor(() => / s left/.test(stderr) || npx.exitCode !== null, 150_000, `the measured phase under npx (${name})`)
+  expect(npx.exitCode, stderr).toBeNull()
+  const pids = topologyPids()
+  const harnesses = readdirSync(runtimeDir).filter((f) => f.endsWith('.jsonl')).map((f) => Number(f.split('-')[0]))
+  expect(harnesses.length).toBe(1)
+  started.push(...harnesses)
+
+  npx.kill(signal)
+  // Bounded by the measured phase: a run that ignored the signal would hold the pipes until its end.
+  await pipesClosed
+  expect(harnesses.filter(isAlive)).toEqual([])
+  expect(pids.filter(isAlive)).toEqual([])
+  const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
+  expect(suite.runs.at(-1)?.status).toBe('aborted')
+  expect(suite.runs.at(-1)?.metrics.http_reqs.count).toBeGreaterThan(0)
+  for (const report of ['index.html', 'junit.xml', 'summary.md']) expect(existsSync(path.join(out, report)), report).toBe(true)
+  return { stderr, suite }
+}
+
+describe('npx loadlab run stopped by a signal to npx', () => {
+  it('SIGINT: npm passes it on to LoadLab (the project runs npm scripts with bash), which stops with 130', async () => {
+    const { stderr, suite } = await stopNpxDuringRun('npx-int', 'SIGINT', {})
+    expect(stderr).toMatch(/SIGINT: stopping the current run/)
+    expect(suite.verdict.exitCode).toBe(130)
+  }, CASE_TIMEOUT_MS)
+
+  it('SIGTERM with npm running scripts through sh, which keeps signals from LoadLab: LoadLab notices npm is gone and stops with 143', async () => {
+    const { stderr, suite } = await stopNpxDuringRun('npx-term', 'SIGTERM', { npm_config_script_shell: 'sh' })
     expect(stderr).toMatch(/the process that launched LoadLab \(npm, pid \d+\) exited: stopping the current run/)
-    const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
     expect(suite.verdict.exitCode).toBe(143)
-    expect(suite.runs.at(-1)?.status).toBe('aborted')
-    expect(suite.runs.at(-1)?.metrics.http_reqs.count).toBeGreaterThan(0)
-    for (const report of ['index.html', 'junit.xml', 'summary.md']) expect(existsSync(path.join(out, report)), report).toBe(true)
   }, CASE_TIMEOUT_MS)
 })

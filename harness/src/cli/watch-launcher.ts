@@ -1,8 +1,9 @@
-// `npx loadlab run ...` (npm exec, npm run) puts npm and a shell between the user and LoadLab.
-// On SIGTERM or SIGINT npm exits at once and the shell with it, but the signal never reaches
-// LoadLab, which would go on running the whole suite as an orphan. Linux gives no event for a
-// parent's death to an unprivileged Node process, so the parent pid is polled: when it changes,
-// the launcher is gone (the orphan was handed to init or a subreaper).
+// `npx loadlab run ...` (npm exec, npm run) puts npm, and unless the project's .npmrc says bash,
+// a shell between the user and LoadLab. npm passes SIGINT and SIGTERM to that shell only; sh keeps
+// them from LoadLab, and on SIGTERM npm and the shell exit while LoadLab would go on running the
+// whole suite as an orphan. Linux gives no event for a parent's death to an unprivileged Node
+// process, so the parent pid is polled: when it changes, the launcher is gone (the orphan was
+// handed to init or a subreaper).
 //
 // Only under npm: someone who starts `loadlab` from a shell with nohup, setsid or `&` and then
 // closes that shell wants the run to go on.
