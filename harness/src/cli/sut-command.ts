@@ -38,7 +38,7 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
     process.once('SIGHUP', onSignal)
-    // Under npx a SIGTERM stops npm but never reaches this process (watch-launcher.ts).
+    // Under npx with sh in between, a SIGTERM stops npm but never reaches this process (watch-launcher.ts).
     if (launchedByNpm()) stopWatching = watchLauncher(onSignal)
   })
   process.stderr.write(`starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`)
