@@ -45,6 +45,8 @@ export interface CliRun {
 export interface RunLoadlabOptions {
   /** Extra environment variables. */
   env?: NodeJS.ProcessEnv
+  /** Working folder (default: the repo root). */
+  cwd?: string
   /**
    * The run is stopped after this long: SIGINT first (loadlab then stops every member and writes
    * what it measured), SIGKILL after a grace period, then every member left in its pids.txt.
@@ -58,9 +60,9 @@ const INTERRUPT_GRACE_MS = 15_000
 const running = new Set<{ child: ChildProcess; pidFile: string | null }>()
 
 /** The pids.txt a run writes: <--out>/pids.txt, when the arguments name an output folder. */
-function pidFileOf(args: readonly string[]): string | null {
+function pidFileOf(args: readonly string[], cwd: string): string | null {
   const i = args.indexOf('--out')
-  return i >= 0 && args[i + 1] ? path.resolve(REPO_ROOT, args[i + 1], 'pids.txt') : null
+  return i >= 0 && args[i + 1] ? path.resolve(cwd, args[i + 1], 'pids.txt') : null
 }
 
 function killMembers(pidFile: string | null): void {
@@ -68,10 +70,11 @@ function killMembers(pidFile: string | null): void {
   for (const pid of pidsIn(pidFile)) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
 }
 
-/** Spawns `node harness/bin/loadlab.js ...args` from the repo root, capturing its output; stopped for sure after `timeoutMs`. */
+/** Spawns `node harness/bin/loadlab.js ...args` from the repo root (or `cwd`), capturing its output; stopped for sure after `timeoutMs`. */
 export function runLoadlab(args: string[], options: RunLoadlabOptions = {}): CliRun {
-  const child = spawn(process.execPath, [LOADLAB_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const entry = { child, pidFile: pidFileOf(args) }
+  const cwd = options.cwd ?? REPO_ROOT
+  const child = spawn(process.execPath, [LOADLAB_BIN, ...args], { cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const entry = { child, pidFile: pidFileOf(args, cwd) }
   running.add(entry)
   let out = ''
   let err = ''
