@@ -95,7 +95,14 @@ module.exports = {
       comment: 'the harness talks to the CRM service through its contract (system-under-test/src/contract/) and its processes, never its code',
       severity: 'error',
       from: { path: '^harness/' },
-      to: { path: '^system-under-test/', pathNot: '^system-under-test/src/contract/' },
+      to: { path: '^system-under-test/', pathNot: ['^system-under-test/src/contract/', '^system-under-test/test/support/'] },
+    },
+    {
+      name: 'the harness code does not start the CRM service through its tests',
+      comment: 'harness tests may start the service with its test support (as a user starts their own system); the harness itself launches it through the contract',
+      severity: 'error',
+      from: { path: '^harness/src/' },
+      to: { path: '^system-under-test/test/' },
     },
     {
       name: 'the CRM service does not know the harness',

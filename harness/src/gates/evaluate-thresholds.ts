@@ -9,9 +9,20 @@ import { DATA_TAGS, isKnownMetric } from './threshold-metrics.js'
 // error outcome (passed: false, value: null, a message that says what exists instead): a gate
 // that silently passes on a typo is worse than no gate.
 
-type Resolved = { value: number; note?: string } | { error: string }
+// `failure`: a value exists but the threshold fails whatever it compares to (writes that could
+// not be verified make "no write was lost" unprovable).
+type Resolved = { value: number; note?: string; failure?: string } | { error: string }
 
-const RUN_TOPOLOGY_TAGS: Record<string, (r: RunResult) => string | number | undefined> = {
+/** What a run selector reads of a run: a finished RunResult, or a planned run before it starts (check-threshold-targets.ts). */
+export interface TaggableRun {
+  id: string
+  cellLabel: string
+  cell: Record<string, string | number>
+  engine: string
+  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number }
+}
+
+export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | number | undefined> = {
   cache: (r) => r.topology.cache.strategy,
   partition: (r) => r.topology.partition,
   balancer: (r) => r.topology.balancer?.strategy,
@@ -107,7 +118,8 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
   const read = metricDefinition(t.name).read(run)
   if ('error' in read) return read
   const value = statOfReading(t, read, run, read.type === 'trend' && read.fromHistogram === true)
-  return read.note !== undefined && 'value' in value ? { ...value, note: read.note } : value
+  if (!('value' in value)) return value
+  return { ...value, ...(read.note === undefined ? {} : { note: read.note }), ...(read.failure === undefined ? {} : { failure: read.failure }) }
 }
 
 /** The stat `t` names, of a metric's reading in `run`. */
@@ -119,7 +131,8 @@ function statOfReading(t: ParsedThreshold, reading: MetricReading, run: RunResul
   }
 }
 
-function runTagValue(run: RunResult, key: string): string | undefined {
+/** The value of run-selector tag `key` for `run` (run, cell, a matrix key or a topology tag), undefined when the run has none. */
+export function runTagValue(run: TaggableRun, key: string): string | undefined {
   if (key === 'run') return run.id
   if (key === 'cell') return run.cellLabel
   if (key in run.cell) return String(run.cell[key])
@@ -162,9 +175,10 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
         out.push({ runId: run.id, metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression} on ${run.id}: ${r.error}` })
         continue
       }
-      const passed = compare(r.value, t.operator, t.limit)
+      const passed = compare(r.value, t.operator, t.limit) && r.failure === undefined
       const outcome: ThresholdOutcome = { runId: run.id, metric: t.metricKey, expression: t.expression, value: r.value, passed, abortOnFail: t.abortOnFail }
-      if (!passed) outcome.message = `${t.metricKey} ${t.expression} failed on ${run.id}: measured ${statLabel(t.stat)} = ${formatValue(t.name, r.value)}`
+      if (r.failure !== undefined) outcome.message = `${t.metricKey} ${t.expression} failed on ${run.id}: ${r.failure}`
+      else if (!passed) outcome.message = `${t.metricKey} ${t.expression} failed on ${run.id}: measured ${statLabel(t.stat)} = ${formatValue(t.name, r.value)}`
       else if (r.note) outcome.message = r.note
       out.push(outcome)
     }

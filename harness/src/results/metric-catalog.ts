@@ -1,4 +1,4 @@
-import type { LatencySummary, OperationMetrics, RunResult } from './results-schema.js'
+import type { LatencySummary, LostWrites, OperationMetrics, RunResult } from './results-schema.js'
 
 // The metrics of a run, one entry each: the name a threshold uses (k6's), its k6 type, its unit,
 // which direction is better, words for people, and how it is read from a run in results.json.
@@ -30,8 +30,12 @@ export type MetricReading =
   | { type: 'counter'; count: number; /** Per second; count / duration when left out. */ rate?: number }
   | { type: 'rate'; rate: number }
 
-/** What reading a run gives: a value (with a note worth showing beside it), or why there is none. */
-export type MetricRead = (MetricReading & { note?: string }) | { error: string }
+/**
+ * What reading a run gives: a value, or why there is none. `note`: worth showing beside the value.
+ * `failure`: the value exists but a threshold on it fails whatever it compares to (the run could
+ * not check what the metric counts).
+ */
+export type MetricRead = (MetricReading & { note?: string; failure?: string }) | { error: string }
 
 export interface MetricDefinition {
   type: MetricType
@@ -121,12 +125,23 @@ export const METRIC_CATALOG = {
     unit: 'count',
     higherIsBetter: false,
     label: 'lost writes',
-    read: (r) =>
-      r.metrics.lost_writes
-        ? { type: 'counter', count: r.metrics.lost_writes.count }
-        : { type: 'counter', count: 0, note: 'the run made no writes, so none could be lost' },
+    read: (r) => (r.metrics.lost_writes ? readLostWrites(r.metrics.lost_writes) : { type: 'counter', count: 0, note: 'the run made no writes, so none could be lost' }),
   },
 } as const satisfies Record<string, MetricDefinition>
+
+// Unverified writes (no usable answer when read back) are neither kept nor lost: a threshold may
+// judge the checked ones only when the run's own faults explain the rest, and never when nothing
+// at all could be checked.
+function readLostWrites(lost: LostWrites): MetricRead {
+  const reading = { type: 'counter', count: lost.count } as const
+  const unverified = lost.unverified ?? 0
+  if (unverified === 0) return reading
+  const explained = lost.unverifiedExplainedBy ?? []
+  const of = `${unverified} of ${lost.checked + unverified} acknowledged writes could not be read back (5xx or no answer)`
+  if (lost.checked === 0) return { ...reading, failure: `${of}, so not one write was verified; lost_writes cannot pass on writes it did not check` }
+  if (explained.length === 0) return { ...reading, failure: `${of} and no fault of the scenario explains it; lost_writes cannot pass on writes it did not check` }
+  return { ...reading, note: `${of}, explained by the run's faults (${explained.join(', ')}); judged on the ${lost.checked} that were read back` }
+}
 
 export type MetricName = keyof typeof METRIC_CATALOG
 
