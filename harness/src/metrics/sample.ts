@@ -1,4 +1,5 @@
 import type { OperationName } from '../workload/workload.js'
+import type { MetricsDelta } from './metrics-delta.js'
 
 // What an engine emits: one sample per finished (or failed, or dropped) request. Engines only
 // emit; sinks (histograms, counters, time series, threshold checks) decide what to keep.
@@ -26,6 +27,12 @@ export interface Sample {
 export interface SampleSink {
   /** Called by engines with batches of samples as they finish; must return quickly and never throw. */
   add(batch: readonly Sample[]): void
+}
+
+/** The harness's sink: samples from an engine in this process, deltas from load agents. */
+export interface MetricsSink extends SampleSink {
+  /** Called by the agent coordinator with each agent's delta (histograms and counters, already recorded); must not throw. */
+  merge(delta: MetricsDelta): void
 }
 
 /** What an engine reports when it stops, besides the samples. */
