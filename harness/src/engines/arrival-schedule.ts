@@ -1,9 +1,12 @@
 import type { LoadModel } from '../workload/workload.js'
+import { checkSegment, shareOf, WHOLE_LOAD, type ExecutionSegment } from './execution-segment.js'
 
 // When each request of an open-model run is meant to start. The rate is piecewise linear
 // (constant rate = one flat stage; ramping stages start from 0 req/s, a 0-second stage jumps
 // the rate). Arrival k is due when the cumulative arrivals N(t) = ∫rate reach k, so times are
 // computed from the start, never from timer deltas: a late timer cannot make the run drift.
+// A load agent's schedule is its execution segment of the whole one: arrivals k = i, i+N, ...
+// at exactly the times the whole schedule gives them.
 
 type OpenLoad = Extract<LoadModel, { model: 'open' }>
 
@@ -13,12 +16,18 @@ export class ArrivalSchedule {
   private readonly segments: Segment[] = []
   /** Planned length of the run in seconds. */
   readonly totalS: number
-  /** Arrivals the plan makes (ceil of the integral of the rate). */
+  /** Arrivals the whole plan makes (ceil of the integral of the rate). */
   readonly totalArrivals: number
-  private k = 0
+  /** Arrivals of this schedule's segment. */
+  readonly segmentArrivals: number
+  private k: number
+  private readonly step: number
   private seg = 0
 
-  constructor(load: OpenLoad) {
+  constructor(load: OpenLoad, segment: ExecutionSegment = WHOLE_LOAD) {
+    checkSegment(segment)
+    this.k = segment.index
+    this.step = segment.count
     const stages = load.stages ?? []
     if (load.rate !== undefined && stages.length > 0) {
       throw new Error('load: set either rate (with durationS) or stages for the open model, not both')
@@ -48,6 +57,7 @@ export class ArrivalSchedule {
     if (t <= 0) throw new Error('load: the open model plan has no duration (all stages are 0 s long)')
     this.totalS = t
     this.totalArrivals = Math.ceil(n - 1e-9)
+    this.segmentArrivals = shareOf(this.totalArrivals, segment)
   }
 
   /** Planned arrival rate (req/s) at `tS` seconds after the start. */
@@ -82,7 +92,7 @@ export class ArrivalSchedule {
         const disc = Math.max(0, s.r0 * s.r0 + 4 * a * m)
         const denom = s.r0 + Math.sqrt(disc)
         const tau = denom > 0 ? (2 * m) / denom : 0
-        this.k++
+        this.k += this.step
         return (s.startS + Math.min(tau, s.durationS)) * 1000
       }
       this.seg++
