@@ -57,7 +57,7 @@ const openLoad: fc.Arbitrary<OpenLoad> = fc.oneof(
 )
 
 describe('ArrivalSchedule sliced between agents (execution segments)', () => {
-  it('the union of the N slices\u2019 arrival times is exactly the single schedule, for several N and rates', () => {
+  it('the union of the N slices’ arrival times is exactly the single schedule, for several N and rates', () => {
     fc.assert(
       fc.property(openLoad, fc.integer({ min: 1, max: 7 }), (load, n) => {
         const whole = all(new ArrivalSchedule(load))
@@ -74,7 +74,7 @@ describe('ArrivalSchedule sliced between agents (execution segments)', () => {
     )
   })
 
-  it('closed model: the slices\u2019 connections add up to the scenario\u2019s, at most one apart', () => {
+  it('closed model: the slices’ connections add up to the scenario’s, at most one apart', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 64 }), (connections, n) => {
         const shares = Array.from({ length: n }, (_, index) => shareOf(connections, { index, count: n }))

@@ -82,6 +82,8 @@ export class ArrivalSchedule {
   /** Called in a loop by the engine: the offset (ms from the start) of the next arrival, or null when the plan is done. */
   next(): number | null {
     const k = this.k
+    // Floating-point rounding must not add an arrival beyond the plan's count at its very end.
+    if (k >= this.totalArrivals) return null
     while (this.seg < this.segments.length) {
       const s = this.segments[this.seg]
       const m = k - s.n0
