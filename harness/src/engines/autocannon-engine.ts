@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import net from 'node:net'
 import autocannon from 'autocannon'
 import type { Workload } from '../workload/workload.js'
 import type { EngineSummary, Sample } from '../metrics/sample.js'
@@ -7,6 +8,7 @@ import { createRequestGenerator, type RequestSpec } from '../workload/request-ge
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { SampleBatcher } from './sample-batcher.js'
 import { errorLabel } from './error-label.js'
+import { shareOf, WHOLE_LOAD } from './execution-segment.js'
 
 // The closed model on autocannon: `connections` clients each send a request, wait for its
 // response, send the next. Every request is drawn from the workload's generator (operation mix
@@ -29,6 +31,11 @@ import { errorLabel } from './error-label.js'
 // Latency is measured by us from the write to the response; for a closed model latencyMs ==
 // serviceLatencyMs (a closed model cannot correct coordinated omission: a stalled server simply
 // receives fewer requests, which the report notes).
+//
+// Warm start: prepare() opens every connection before the measured phase, and each client's
+// first connect takes one of them instead of dialling (autocannon has no option for a given
+// socket: its _connect calls net.connect, which we answer with the open socket for that one
+// synchronous call). Reconnects during the run are counted and reported.
 
 type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
@@ -68,8 +75,41 @@ function closedLoad(w: Workload): ClosedLoad {
   return l
 }
 
+/** Opens `count` TCP connections to `target` and resolves once all are connected; rejects with the first connect error. */
+async function openSockets(target: URL, count: number, timeoutMs: number): Promise<net.Socket[]> {
+  const port = Number(target.port || 80)
+  const host = target.hostname.replace(/^\[|\]$/g, '')
+  const sockets: net.Socket[] = []
+  try {
+    await Promise.all(
+      Array.from({ length: count }, () => {
+        const socket = net.connect(port, host)
+        sockets.push(socket)
+        return new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`cannot connect to ${target.host}: no connection after ${timeoutMs} ms`)), timeoutMs)
+          socket.once('connect', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          socket.once('error', (err) => {
+            clearTimeout(timer)
+            reject(new Error(`cannot connect to ${target.host}: ${errorLabel(err)}`))
+          })
+        })
+      }),
+    )
+  } catch (err) {
+    for (const s of sockets) s.destroy()
+    throw err
+  }
+  // A warm socket the server closes before a client takes it must not crash the process; the client then reconnects.
+  for (const s of sockets) s.on('error', () => undefined)
+  return sockets
+}
+
 export class AutocannonEngine implements LoadEngine {
   readonly name = 'autocannon' as const
+  private warm: { target: string; sockets: net.Socket[] } | null = null
 
   plan(w: Workload): ExecutionStep[] {
     const l = closedLoad(w)
@@ -77,10 +117,36 @@ export class AutocannonEngine implements LoadEngine {
     return [{ startS: 0, durationS: l.durationS, connections: l.connections, description: `${l.connections} connections for ${l.durationS} s (closed model${pipe})` }]
   }
 
+  /** Opens the run's connections (all of them: the closed model keeps every one busy). */
+  async prepare(w: Workload, target: URL, ctx: EngineContext): Promise<void> {
+    await this.close()
+    const load = closedLoad(w)
+    if (target.protocol !== 'http:') return // autocannon dials TLS itself
+    const sockets = await openSockets(target, shareOf(load.connections, ctx.segment ?? WHOLE_LOAD), Math.min(w.requestTimeoutMs, 10_000))
+    this.warm = { target: target.href, sockets }
+  }
+
+  /** Closes warm connections a run did not take. */
+  async close(): Promise<void> {
+    for (const s of this.warm?.sockets ?? []) s.destroy()
+    this.warm = null
+  }
+
   async run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary> {
     const load = closedLoad(w)
     const pipelining = load.pipelining ?? 1
+    const connections = shareOf(load.connections, ctx.segment ?? WHOLE_LOAD)
+    if (connections === 0) throw new Error(`${load.connections} connection(s) cannot be shared by ${ctx.segment?.count} load agents: use at most ${load.connections} agents`)
     const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag })
+    if (ctx.signal.aborted) {
+      await this.close()
+      return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }
+    }
+    if (this.warm?.target !== target.href) await this.prepare(w, target, ctx)
+    const warmSockets = this.warm?.sockets ?? []
+    this.warm = null
+    const warmCount = warmSockets.length
+    let openedDuringRun = 0
     const batcher = new SampleBatcher(ctx.sink)
     const monitor = new GeneratorMonitor()
     const notes: string[] = []
@@ -96,9 +162,6 @@ export class AutocannonEngine implements LoadEngine {
     const host = target.host
 
     if (w.requestTimeoutMs < 1000) notes.push(`requestTimeoutMs ${w.requestTimeoutMs} raised to 1000 ms: autocannon cannot time requests out sooner`)
-    if (ctx.signal.aborted) {
-      return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }
-    }
 
     monitor.start()
     const startPerf = performance.now()
@@ -174,7 +237,20 @@ export class AutocannonEngine implements LoadEngine {
           else if (!finished) closedUnanswered += lost.length
         }
         destroyedForTimeout = false
-        connect.call(this)
+        const socket = this.conn === undefined ? warmSockets.pop() : undefined
+        if (!socket || socket.destroyed) {
+          if (!finished) openedDuringRun++
+          connect.call(this)
+          return
+        }
+        socket.removeAllListeners('error')
+        const dial = net.connect
+        net.connect = (() => socket) as typeof net.connect
+        try {
+          connect.call(this)
+        } finally {
+          net.connect = dial
+        }
       }
       events.on('connError', (err: unknown) => {
         const label = errorLabel(err)
@@ -194,7 +270,7 @@ export class AutocannonEngine implements LoadEngine {
             url: target.origin,
             // Replaced per client in setupClient; autocannon builds this one once and never sends it.
             method: 'GET',
-            connections: load.connections,
+            connections,
             pipelining,
             duration: load.durationS,
             // autocannon refuses timeouts under 1 s (noted in the summary when clamped).
@@ -225,21 +301,25 @@ export class AutocannonEngine implements LoadEngine {
       await done
     } catch (err) {
       monitor.stop()
+      for (const s of warmSockets) s.destroy()
       throw err
     }
     finished = true
+    for (const s of warmSockets) s.destroy()
     const endPerf = performance.now()
     batcher.flush()
     const health = monitor.stop()
+    if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${warmCount} were opened before it): the first request on each includes a TCP handshake`)
     if (closedUnanswered > 0) notes.push(`${closedUnanswered} request(s) were written on connections the server was closing (keep-alive limit) and re-sent on new ones; they are not recorded`)
     return {
       engine: 'autocannon',
       durationS: (endPerf - startPerf) / 1000,
       sent,
       dropped: 0,
-      maxInFlight: load.connections * pipelining,
+      maxInFlight: connections * pipelining,
       generatorCpu: health.cpu,
       eventLoopLagP99Ms: health.eventLoopLagP99Ms,
+      connections: { warm: warmCount, openedDuringRun },
       notes,
     }
   }

@@ -1,7 +1,7 @@
 import { createLatencyHistogram, recordMs, type LatencyHistogram } from './latency-histogram.js'
-import { encodeHistogram, type MetricsDelta } from './metrics-delta.js'
+import { addEncodedHistogram, encodeHistogram, type MetricsDelta } from './metrics-delta.js'
 import { RunTotals } from './run-totals.js'
-import type { Sample, SampleSink } from './sample.js'
+import type { MetricsSink, Sample } from './sample.js'
 
 // A load agent's sink: records samples into histograms and counters and hands them out as a
 // MetricsDelta every report interval, starting over each time. Memory stays flat (one
@@ -10,7 +10,7 @@ import type { Sample, SampleSink } from './sample.js'
 
 interface SecondTally { hist: LatencyHistogram; reqs: number; errors: number; dropped: number }
 
-export class DeltaRecorder implements SampleSink {
+export class DeltaRecorder implements MetricsSink {
   private readonly totals = new RunTotals()
   private readonly seconds = new Map<number, SecondTally>()
   private readonly spare: LatencyHistogram[] = []
@@ -32,6 +32,19 @@ export class DeltaRecorder implements SampleSink {
       second.reqs++
       if (this.totals.record(s)) second.errors++
       recordMs(second.hist, s.latencyMs)
+    }
+  }
+
+  /** Adds another recorder's delta (an engine that itself reports in deltas); seconds count from the same start. */
+  merge(delta: MetricsDelta): void {
+    this.empty = false
+    this.totals.merge(delta)
+    for (const d of delta.seconds) {
+      const second = this.second(d.t)
+      second.reqs += d.reqs
+      second.errors += d.errors
+      second.dropped += d.dropped
+      addEncodedHistogram(second.hist, d.histogram)
     }
   }
 

@@ -48,5 +48,18 @@ export interface EngineSummary {
   /** Generator health: share of one core the load generator used, and its event-loop lag p99 (ms). */
   generatorCpu: number
   eventLoopLagP99Ms: number
+  /** Open model: how late each arrival was dispatched after its scheduled time. */
+  scheduleLag?: ScheduleLag
+  /** Connections opened before the measured phase (warm) and during it (each of those paid a handshake inside the measurement). */
+  connections?: { warm: number; openedDuringRun: number }
   notes: string[]
+}
+
+/** How late arrivals were dispatched (ms), with the histogram (µs, encoded) so agents' lags merge exactly. */
+export interface ScheduleLag {
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  /** hdr-histogram-js encodeIntoCompressedBase64; null when there were no arrivals. */
+  histogram: string | null
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
 import type { Environment, StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
-import type { EngineSummary, Sample, SampleSink } from '../metrics/sample.js'
+import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
 import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
@@ -29,7 +29,7 @@ export interface ExecuteRunContext {
   thresholds?: readonly ParsedThreshold[]
 }
 
-const DISCARD: SampleSink = { add: (_batch: readonly Sample[]) => undefined }
+const DISCARD: MetricsSink = { add: () => undefined, merge: () => undefined }
 
 /**
  * One planned run, start to finish: start the environment, seed, warm up (samples discarded),
