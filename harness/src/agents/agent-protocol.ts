@@ -3,14 +3,20 @@ import { metricsDeltaSchema } from '../metrics/metrics-delta.js'
 import { OPERATIONS } from '../workload/workload.js'
 
 // The agent protocol, version 1 (README.md in this folder describes it for people writing an
-// agent or a coordinator). Newline-delimited JSON over one TCP connection that the agent opens
-// to the coordinator: one message a line, each an object with a `type`. Local worker processes
-// (`--agents N`) and remote agents (`loadlab agent --coordinator tcp://host:port`, e.g. pods of
-// a Kubernetes Indexed Job) speak exactly these messages. Every message is validated here on
-// arrival; a message that does not parse ends the connection with a `reject` naming the problem.
+// agent or a coordinator). The agent opens one HTTP/1.1 connection to the coordinator and
+// upgrades it (`GET /agents`, `Upgrade: loadlab-agent`, answered 101); from then on both sides
+// write newline-delimited JSON: one message a line, each an object with a `type`. Local worker
+// processes (`--agents N`) and remote agents (`loadlab agent --coordinator http://host:port`,
+// e.g. pods of a Kubernetes Indexed Job) speak exactly these messages. Every message is
+// validated here on arrival; one that does not parse ends the connection with a `reject`
+// naming the problem.
 
 /** Bumped on any incompatible change; a coordinator and an agent of different versions refuse each other. */
 export const PROTOCOL_VERSION = 1
+
+/** The HTTP upgrade that turns the agent's request into a message stream. */
+export const UPGRADE_PATH = '/agents'
+export const UPGRADE_PROTOCOL = 'loadlab-agent'
 
 /** Longest line either side accepts (a large dataset travels in `assign`). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024
@@ -80,7 +86,8 @@ export const helloSchema = z.object({
   count: z.number().int().min(1),
   /** The shared secret the coordinator was given (LOADLAB_AGENT_TOKEN), or '' when it has none. */
   token: z.string(),
-  agent: z.object({ pid: z.number().int(), host: z.string(), node: z.string(), version: z.string() }),
+  /** Who the agent is, for messages about it: its name (a pod name), pid, host, Node and LoadLab versions. */
+  agent: z.object({ name: z.string(), pid: z.number().int(), host: z.string(), node: z.string(), version: z.string() }),
 })
 
 export const readySchema = z.object({ type: z.literal('ready'), phase })

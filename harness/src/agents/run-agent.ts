@@ -1,13 +1,13 @@
-import net from 'node:net'
+import http from 'node:http'
+import type net from 'node:net'
 import os from 'node:os'
-import { AutocannonEngine } from '../engines/autocannon-engine.js'
+import { createEngine } from '../engines/engine-registry.js'
 import type { EngineContext, LoadEngine } from '../engines/load-engine.js'
-import { OpenEngine } from '../engines/open-engine.js'
 import { DeltaRecorder } from '../metrics/delta-recorder.js'
 import { toolVersion } from '../runner/tool-version.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import type { Workload } from '../workload/workload.js'
-import { coordinatorMessageSchema, PROTOCOL_VERSION, type AgentMessage, type Assign, type CoordinatorMessage } from './agent-protocol.js'
+import { coordinatorMessageSchema, PROTOCOL_VERSION, UPGRADE_PATH, UPGRADE_PROTOCOL, type AgentMessage, type Assign, type CoordinatorMessage } from './agent-protocol.js'
 import type { AgentOptions } from './agent-options.js'
 import { MessageChannel } from './message-channel.js'
 
@@ -47,23 +47,39 @@ interface Phase {
   started: boolean
 }
 
+/** Opens the connection and upgrades it to the message stream; rejects with why not (refused, not a coordinator). */
+function upgrade(url: URL): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const req = http.request({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(url.port || 80),
+      path: UPGRADE_PATH,
+      headers: { Connection: 'Upgrade', Upgrade: UPGRADE_PROTOCOL },
+    })
+    req.on('upgrade', (_res, socket: net.Socket, head: Buffer) => {
+      if (head.length > 0) socket.unshift(head)
+      resolve(socket)
+    })
+    req.on('response', (res) => {
+      res.resume()
+      reject(new Error(`${url.href} answered HTTP ${res.statusCode} instead of switching to the agent protocol: is it a LoadLab coordinator (loadlab run --agent-listen)?`))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 async function connectWithRetry(url: URL, deadlineMs: number, log: (line: string) => void): Promise<net.Socket> {
-  const port = Number(url.port)
-  const host = url.hostname.replace(/^\[|\]$/g, '')
   let announced = false
   for (;;) {
     try {
-      return await new Promise<net.Socket>((resolve, reject) => {
-        const socket = net.connect(port, host)
-        socket.once('connect', () => {
-          socket.removeListener('error', reject)
-          resolve(socket)
-        })
-        socket.once('error', reject)
-      })
+      return await upgrade(url)
     } catch (err) {
-      if (Date.now() >= deadlineMs) throw new Error(`cannot reach the coordinator at ${url.href}: ${(err as Error).message}`)
-      if (!announced) log(`waiting for the coordinator at ${url.href} (${(err as Error).message})`)
+      const message = (err as Error).message
+      // Retry only while nothing listens (yet): anything else will not get better by waiting.
+      const refused = (err as { code?: string }).code === 'ECONNREFUSED' || (err as { code?: string }).code === 'ECONNRESET' || (err as { code?: string }).code === 'ENOTFOUND' || (err as { code?: string }).code === 'EAI_AGAIN'
+      if (!refused || Date.now() >= deadlineMs) throw new Error(`cannot reach the coordinator at ${url.href}: ${message}`)
+      if (!announced) log(`waiting for the coordinator at ${url.href} (${message})`)
       announced = true
       await new Promise((r) => setTimeout(r, RETRY_EVERY_MS))
     }
@@ -76,7 +92,7 @@ async function connectWithRetry(url: URL, deadlineMs: number, log: (line: string
  * when the coordinator could not be reached or was lost.
  */
 export async function runAgent(opts: AgentOptions): Promise<number> {
-  const me = `agent ${opts.index} of ${opts.count}`
+  const me = `agent ${opts.index} of ${opts.count} (${opts.name})`
   const log = (line: string): void => opts.log(`${me}: ${line}`)
   const socket = await connectWithRetry(opts.coordinator, Date.now() + opts.connectTimeoutMs, log)
   const engines = new Map<string, LoadEngine>()
@@ -115,11 +131,14 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       let engine = engines.get(name)
       if (!engine) {
         // One engine per kind for the agent's life: the open engine sizes its warm connections from its previous phase.
-        engine = name === 'open' ? new OpenEngine() : new AutocannonEngine()
+        engine = createEngine(name)
         engines.set(name, engine)
       }
       return engine
     }
+
+    // The coordinator's target, unless this agent reaches the system under test by another address.
+    const targetOf = (assign: Assign): URL => opts.target ?? new URL(assign.target)
 
     const prepare = async (assign: Assign): Promise<void> => {
       const versions = new ReportingVersionTracker()
@@ -145,7 +164,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       p.ctx.signal = p.controller.signal
       phase = p
       try {
-        await p.engine.prepare?.(workload, new URL(assign.target), p.ctx)
+        await p.engine.prepare?.(workload, targetOf(assign), p.ctx)
       } catch (err) {
         fail(p, err)
         return
@@ -159,7 +178,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       p.ctx.sink = recorder
       const reporter = setInterval(() => report(p, recorder), p.assign.reportIntervalMs)
       try {
-        const summary = await p.engine.run(p.workload, new URL(p.assign.target), p.ctx)
+        const summary = await p.engine.run(p.workload, targetOf(p.assign), p.ctx)
         clearInterval(reporter)
         report(p, recorder)
         channel.send({ type: 'done', phase: p.assign.phase, summary })
@@ -205,7 +224,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       index: opts.index,
       count: opts.count,
       token: opts.token,
-      agent: { pid: process.pid, host: os.hostname(), node: process.version, version: toolVersion() },
+      agent: { name: opts.name, pid: process.pid, host: os.hostname(), node: process.version, version: toolVersion() },
     })
   })
 }

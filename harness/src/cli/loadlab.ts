@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { toolVersion } from '../runner/tool-version.js'
+import { registerAgentCommand } from './agent-command.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
@@ -23,6 +24,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerCompareCommand(program)
   registerCapacityCommands(program)
   registerReportCommand(program)
+  registerAgentCommand(program, setExit)
   return program
 }
 

@@ -137,7 +137,7 @@ export class AutocannonEngine implements LoadEngine {
     const pipelining = load.pipelining ?? 1
     const connections = shareOf(load.connections, ctx.segment ?? WHOLE_LOAD)
     if (connections === 0) throw new Error(`${load.connections} connection(s) cannot be shared by ${ctx.segment?.count} load agents: use at most ${load.connections} agents`)
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag })
+    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: ctx.segment?.index ?? 0 })
     if (ctx.signal.aborted) {
       await this.close()
       return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }

@@ -146,7 +146,7 @@ export class OpenEngine implements LoadEngine {
     const segment = ctx.segment ?? WHOLE_LOAD
     const schedule = new ArrivalSchedule(load, segment)
     const maxInFlight = shareOf(load.maxInFlight, segment)
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag })
+    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: ctx.segment?.index ?? 0 })
     if (!(this.prepared && this.prepared.workload === w && this.prepared.target === target.href)) await this.prepare(w, target, ctx)
     const { pool, warm, waker, handlers } = this.prepared!
     this.prepared = null

@@ -52,7 +52,27 @@ export interface EngineSummary {
   scheduleLag?: ScheduleLag
   /** Connections opened before the measured phase (warm) and during it (each of those paid a handshake inside the measurement). */
   connections?: { warm: number; openedDuringRun: number }
+  /** When the load ran in agents: each agent's share and health, and what went wrong with it. */
+  agents?: AgentReport[]
   notes: string[]
+}
+
+/** One load agent of a run. */
+export interface AgentReport {
+  index: number
+  /** How the agent named itself (pod name; host:pid for local agents). */
+  name: string
+  pid: number
+  host: string
+  /** done: finished its slice; failed: its engine stopped with an error; lost: its connection closed or went silent first. */
+  status: 'done' | 'failed' | 'lost'
+  sent: number
+  dropped: number
+  /** Share of one core the agent's process used, and its event-loop lag p99 (ms); 0 when it did not finish. */
+  cpu: number
+  eventLoopLagP99Ms: number
+  /** Why it did not finish, when it did not. */
+  problem?: string
 }
 
 /** How late arrivals were dispatched (ms), with the histogram (µs, encoded) so agents' lags merge exactly. */

@@ -79,6 +79,10 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     }
     signal.throwIfAborted()
 
+    // Connections (and load agents) are opened before the clock starts: second 0 measures the server, not handshakes.
+    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions })
+    signal.throwIfAborted()
+
     notify(reporters, 'onPhase', run, 'measuring')
     measuredStartMs = Date.now()
     recorder = new RunRecorder(measuredStartMs)
@@ -157,6 +161,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
         perSecondCacheHitRate = scraped.perSecondCacheHitRate
       }
     }
+    await engine.close?.().catch(() => undefined)
     notify(reporters, 'onPhase', run, 'stopping')
     if (env) sut = { ...sut, backends: byMemberName(sut.backends, env) }
     await env?.stop().catch(() => undefined)
@@ -217,12 +222,16 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     sut,
     faults,
     validity,
-    generator: {
-      cpu: summary?.generatorCpu ?? 0,
-      eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0,
-      maxInFlight: summary?.maxInFlight ?? 0,
-    },
+    generator: generatorInfo(summary),
   }
+}
+
+function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
+  const g: RunResult['generator'] = { cpu: summary?.generatorCpu ?? 0, eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0, maxInFlight: summary?.maxInFlight ?? 0 }
+  if (summary?.scheduleLag) g.scheduleLag = { p50Ms: summary.scheduleLag.p50Ms, p99Ms: summary.scheduleLag.p99Ms, maxMs: summary.scheduleLag.maxMs }
+  if (summary?.connections) g.connections = summary.connections
+  if (summary?.agents) g.agents = summary.agents
+  return g
 }
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { analyzeSuite } from '../analysis/analyze-suite.js'
 import { isPastKnee, kneePointFromRun } from '../analysis/knee.js'
-import { createEngine } from '../engines/engine-registry.js'
+import { AgentEngine, defaultAgentCount } from '../agents/agent-engine.js'
 import type { LoadEngine } from '../engines/load-engine.js'
 import { createEnvironment } from '../environment/create-environment.js'
 import type { Environment } from '../environment/environment.js'
@@ -34,6 +34,11 @@ export interface RunSuiteOptions {
   reporters?: Reporter[]
   /** Aborting (Ctrl-C) stops the current run; finished runs are kept and reports still written. */
   signal?: AbortSignal
+  /** Load agents the load is shared by (worker processes, or remote agents with agentListen); default one per spare core. */
+  agents?: number
+  /** Wait for remote agents (`loadlab agent`) on this address instead of starting local ones; they must present agentToken. */
+  agentListen?: { host: string; port: number }
+  agentToken?: string
   /** Test seams: production code passes neither (engines from the registry, local or external environments). */
   engineFactory?: (name: EngineChoice) => LoadEngine
   environmentFactory?: (logDir: string, pidFile: string) => Environment
@@ -59,7 +64,8 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   const baseline = opts.baselineFile ? readBaseline(opts.baselineFile) : null
   mkdirSync(opts.outDir, { recursive: true })
   const pidFile = path.join(opts.outDir, 'pids.txt')
-  const makeEngine = opts.engineFactory ?? createEngine
+  const agents = opts.agents ?? defaultAgentCount()
+  const makeEngine = opts.engineFactory ?? ((name: EngineChoice) => new AgentEngine({ engine: name, agents, listen: opts.agentListen, token: opts.agentToken }))
   const plan = planRuns(scenario)
   const thresholds = parseThresholds(scenario.thresholds)
   // Ask each engine for its plan before anything starts: a load it cannot drive is a usage error
