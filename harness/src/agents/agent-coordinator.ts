@@ -308,7 +308,7 @@ export class AgentCoordinator {
     if (this.closed) return 'the coordinator is shutting down'
     if (h.protocol !== PROTOCOL_VERSION) return `the agent speaks protocol ${h.protocol}, this coordinator ${PROTOCOL_VERSION}: run the same LoadLab version on both sides`
     if (h.token !== this.options.token) return 'wrong token: give the agent the coordinator\'s LOADLAB_AGENT_TOKEN'
-    if (h.count !== this.options.count) return `the agent was started as one of ${h.count}, this run has ${this.options.count} agents: give it --count ${this.options.count}`
+    if (h.count !== this.options.count) return `the agent was started as one of ${h.count}, this run has ${this.options.count} agents: start it with --slice ${h.index}/${this.options.count}`
     if (h.index >= this.options.count) return `index ${h.index} is out of range 0..${this.options.count - 1}`
     const existing = this.members.get(h.index)
     if (existing) return `index ${h.index} is already taken by ${existing.info.name}`

@@ -8,7 +8,7 @@ import { createLatencyHistogram, maxMs, percentileMs } from '../metrics/latency-
 import { addEncodedHistogram, encodeHistogram } from '../metrics/metrics-delta.js'
 import type { AgentReport, EngineSummary } from '../metrics/sample.js'
 import type { Workload } from '../workload/workload.js'
-import { AgentCoordinator, type AgentOutcome } from './agent-coordinator.js'
+import { AgentCoordinator, type AgentInfo, type AgentOutcome } from './agent-coordinator.js'
 import type { Assign } from './agent-protocol.js'
 import { LocalAgents } from './local-agents.js'
 
@@ -77,6 +77,12 @@ export class AgentEngine implements LoadEngine {
     const n = this.agentsFor(w)
     if (n === 1) return steps
     return steps.map((s) => ({ ...s, description: `${s.description}, shared by ${n} load agents` }))
+  }
+
+  /** The agents connected now (index, name, pid, host): for progress displays, and tests that stop one. */
+  connectedAgents(): AgentInfo[] {
+    const c = this.coordinator
+    return c ? c.connected().map((i) => c.info(i)!) : []
   }
 
   /** The address agents connect to (starts the coordinator when needed): what remote agents are given as --coordinator. */
@@ -170,6 +176,8 @@ export class AgentEngine implements LoadEngine {
       ctx.signal.removeEventListener('abort', onAbort)
     }
     const elapsedS = (performance.now() - startPerf) / 1000
+    // A local agent whose connection dropped has usually just died: its exit status says how.
+    await Promise.all([...outcomes].filter(([, o]) => o.status !== 'done').map(([i]) => this.launcher?.waitForExit(i, 1000)))
     const summary = this.combine(outcomes, indexes.length, recorded, elapsedS, problems)
     if (schedule) while (tickSecond < Math.floor(Math.min(summary.durationS, schedule.totalS) + 0.05)) tick()
     const all = [...outcomes.values()]

@@ -63,6 +63,19 @@ export class LocalAgents {
     return this.agents.get(index)?.child.pid
   }
 
+  /** Waits up to `ms` for the agent process of `index` to exit (its connection may close a moment before the process is reaped). */
+  async waitForExit(index: number, ms: number): Promise<void> {
+    const child = this.agents.get(index)?.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
   /** What an agent that went wrong last printed, for the message that reports it. */
   describe(index: number): string {
     const a = this.agents.get(index)
