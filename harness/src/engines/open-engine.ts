@@ -8,7 +8,7 @@ import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
 import { ConnectionPool } from './connection-pool.js'
 import { shareOf, WHOLE_LOAD } from './execution-segment.js'
-import { PreciseTimer } from './precise-timer.js'
+import { ArrivalClock } from './arrival-clock.js'
 import { SampleBatcher } from './sample-batcher.js'
 
 // The open model: requests arrive on a schedule whatever the server does, like users do.
@@ -19,10 +19,10 @@ import { SampleBatcher } from './sample-batcher.js'
 // (dropped_iterations) instead of being queued: a silent delay would hide the overload.
 //
 // Timing: Node's timers have 1 ms granularity, too coarse for arrivals a fraction of a
-// millisecond apart. The engine waits for the next arrival with a PreciseTimer (sub-millisecond
-// wake-ups without busy-waiting) and fires every arrival that is due in one go; at rates where
-// arrivals are closer than the timer's resolution it simply finds them due on each turn of the
-// event loop. How late each arrival went out (schedule lag) is recorded and reported.
+// millisecond apart. The engine is woken for its next arrival by an ArrivalClock (microsecond
+// wake-ups without busy-waiting) and fires every arrival that is due in one go; when it is busy
+// with responses it finds due arrivals itself. How late each arrival went out (schedule lag) is
+// recorded and reported.
 //
 // Warm start: prepare() opens the connections the run will need before the measured phase -
 // the peak rate times an expected latency (the concurrency the previous run of this engine
@@ -33,6 +33,8 @@ type OpenLoad = Extract<Workload['load'], { model: 'open' }>
 
 /** How long the engine waits for in-flight requests after an abort before abandoning them. */
 const ABORT_GRACE_MS = 1000
+/** Closer than this (ms) to its arrival, the engine re-checks on the next event-loop turn instead of waiting for the clock. */
+const CLOCK_SLACK_MS = 0.02
 /** Latency assumed for the warm-start estimate when this engine has not run against the target yet. */
 const DEFAULT_EXPECTED_LATENCY_MS = 25
 
@@ -72,7 +74,8 @@ interface Prepared {
   target: string
   pool: ConnectionPool<Exchange>
   warm: number
-  waker: PreciseTimer
+  schedule: ArrivalSchedule
+  clock: ArrivalClock
   /** Replaced by run(): the pool's hooks call these. */
   handlers: { write(x: Exchange): void; response(x: Exchange, status: number, backend: string | undefined, body: string | undefined): void; error(x: Exchange, e: string): void }
 }
@@ -123,32 +126,33 @@ export class OpenEngine implements LoadEngine {
       { maxConnections, timeoutMs: w.requestTimeoutMs },
       { onWrite: (x) => handlers.write(x), onResponse: (x, s, b, body) => handlers.response(x, s, b, body), onError: (x, e) => handlers.error(x, e) },
     )
-    const waker = new PreciseTimer()
+    const schedule = new ArrivalSchedule(load, segment)
+    const clock = new ArrivalClock(schedule)
     try {
-      await Promise.all([pool.warm(warm, Math.min(w.requestTimeoutMs, 10_000)), waker.start()])
+      await Promise.all([pool.warm(warm, Math.min(w.requestTimeoutMs, 10_000)), clock.ready()])
     } catch (err) {
       pool.close()
-      waker.close()
+      clock.close()
       throw err
     }
-    this.prepared = { workload: w, target: target.href, pool, warm, waker, handlers }
+    this.prepared = { workload: w, target: target.href, pool, warm, schedule, clock, handlers }
   }
 
   /** Closes warm connections that a run did not use (prepare() without run()). */
   async close(): Promise<void> {
     this.prepared?.pool.close()
-    this.prepared?.waker.close()
+    this.prepared?.clock.close()
     this.prepared = null
   }
 
   async run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary> {
     const load = openLoad(w)
     const segment = ctx.segment ?? WHOLE_LOAD
-    const schedule = new ArrivalSchedule(load, segment)
     const maxInFlight = shareOf(load.maxInFlight, segment)
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: ctx.segment?.index ?? 0 })
-    if (!(this.prepared && this.prepared.workload === w && this.prepared.target === target.href)) await this.prepare(w, target, ctx)
-    const { pool, warm, waker, handlers } = this.prepared!
+    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: segment.index })
+    const p = this.prepared
+    if (!(p && p.workload === w && p.target === target.href && p.schedule.segment.index === segment.index && p.schedule.segment.count === segment.count)) await this.prepare(w, target, ctx)
+    const { pool, warm, schedule, clock, handlers } = this.prepared!
     this.prepared = null
     const openedBefore = pool.opened
     const batcher = new SampleBatcher(ctx.sink)
@@ -234,7 +238,7 @@ export class OpenEngine implements LoadEngine {
         stopping = true
         endPerf = performance.now()
         if (endTimer) clearTimeout(endTimer)
-        waker.close()
+        clock.close()
         ctx.signal.removeEventListener('abort', onAbort)
         resolve()
       }
@@ -244,28 +248,35 @@ export class OpenEngine implements LoadEngine {
       }
       const pump = (): void => {
         if (stopping) return
+        clock.disarm()
         let now = performance.now()
-        // Fire everything that is due; timers are late sometimes, the schedule is not.
+        // Fire everything that is due; wake-ups are late sometimes, the schedule is not.
         while (next !== null && startPerf + next <= now) {
           fire(next, now)
           next = schedule.next()
           now = performance.now()
         }
-        if (next !== null) {
-          waker.wakeAt(startPerf + next)
+        if (next === null) {
+          // The plan's last arrival went out; the measured phase is the planned length.
+          const remaining = startPerf + schedule.totalS * 1000 - now
+          if (remaining > 0) endTimer = setTimeout(finish, remaining)
+          else finish()
           return
         }
-        // The plan's last arrival went out; the measured phase is the planned length.
-        const remaining = startPerf + schedule.totalS * 1000 - now
-        if (remaining > 0) endTimer = setTimeout(finish, remaining)
-        else finish()
+        clock.arm()
+        // An arrival that fell due while firing (or is due within the clocks' rounding) gets no
+        // wake-up of its own: take it on the next turn of the event loop.
+        if (startPerf + next - performance.now() <= CLOCK_SLACK_MS) {
+          clock.disarm()
+          setImmediate(pump)
+        }
       }
-      waker.onWake = pump
       if (ctx.signal.aborted) {
         onAbort()
         return
       }
       ctx.signal.addEventListener('abort', onAbort, { once: true })
+      clock.begin(startPerf, pump)
       pump()
     })
     clearInterval(ticker)
