@@ -5,12 +5,12 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps build demo test typecheck bench bench-soak doctor clean
+.PHONY: help install test-deps bench-deps build demo test typecheck bench bench-soak doctor clean
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
 	@echo "make test    typecheck, build and run every test"
-	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy)"
+	@echo "make bench   run the benchmarks (throughput ratios, engines vs autocannon and Vegeta, load agents)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make doctor  check this machine for optional pieces (Docker, k6, Chromium, Redis, ...)"
 
@@ -26,6 +26,10 @@ install: node_modules/.installed
 test-deps:
 	.ci/install-deps
 
+# What the benchmarks compare against: Vegeta, built with `go install` when Go is present.
+bench-deps:
+	.ci/install-deps bench
+
 build: install
 	$(NPM) run build
 
@@ -39,8 +43,8 @@ typecheck: install
 	$(NPM) run typecheck
 
 # Every benchmark runs even when an earlier one misses its target; the target fails at the end.
-BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts harness/src/bench/engine-bench.ts
-bench: build
+BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/agents-scaling-bench.ts
+bench: build bench-deps
 	@failed=""; for b in $(BENCHES); do echo "== $$b"; npx tsx $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "benchmarks below target:$$failed"; exit 99; fi
 

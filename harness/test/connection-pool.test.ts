@@ -13,7 +13,7 @@ import { StubCrmServer } from './support/stub-crm-server.js'
 // The open engine's HTTP/1.1 client: every response read right (length, chunked, end of
 // connection), every failure labelled, connections reused, warm ones opened before the run.
 
-type Result = { status: number; backend?: string; body?: string } | { error: string }
+type Result = { status: number; body?: string } | { error: string }
 
 const servers: net.Server[] = []
 afterEach(() => {
@@ -34,8 +34,8 @@ function pool(url: URL, maxConnections = 4, timeoutMs = 2000) {
   const waiters = new Map<number, () => void>()
   const p = new ConnectionPool<number>(url, { maxConnections, timeoutMs }, {
     onWrite: () => undefined,
-    onResponse: (tag, status, backend, body) => {
-      results.set(tag, { status, backend, body })
+    onResponse: (tag, status, body) => {
+      results.set(tag, { status, body })
       waiters.get(tag)?.()
     },
     onError: (tag, error) => {
@@ -52,7 +52,7 @@ function pool(url: URL, maxConnections = 4, timeoutMs = 2000) {
 }
 
 describe('connection pool (the open engine\u2019s HTTP client)', () => {
-  it('reads fixed-length, chunked and close-delimited bodies, the status and X-Backend, and reuses connections', async () => {
+  it('reads fixed-length, chunked and close-delimited bodies and the status, and reuses connections', async () => {
     let connections = 0
     const server = http.createServer((req, res) => {
       if (req.url === '/chunked') {
@@ -70,11 +70,11 @@ describe('connection pool (the open engine\u2019s HTTP client)', () => {
     server.on('connection', () => connections++)
     const url = await listen(server)
     const { pool: p, request } = pool(url)
-    expect(await request(1, '/chunked')).toEqual({ status: 201, backend: 'replica-2', body: '{"a":1}' })
-    expect(await request(2, '/x')).toEqual({ status: 404, backend: 'r1', body: 'nope!' })
-    expect(await request(3, '/x', false)).toEqual({ status: 404, backend: 'r1', body: undefined })
+    expect(await request(1, '/chunked')).toEqual({ status: 201, body: '{"a":1}' })
+    expect(await request(2, '/x')).toEqual({ status: 404, body: 'nope!' })
+    expect(await request(3, '/x', false)).toEqual({ status: 404, body: undefined })
     expect(connections).toBe(1)
-    expect(await request(4, '/close')).toEqual({ status: 200, backend: undefined, body: 'bye' })
+    expect(await request(4, '/close')).toEqual({ status: 200, body: 'bye' })
     expect(await request(5, '/x')).toMatchObject({ status: 404 })
     expect(connections).toBe(2) // the server closed the first one after /close
     expect(p.opened).toBe(2)
@@ -152,11 +152,11 @@ describe('open engine warm start', () => {
   }
 
   it('opens the connections before the measured phase and opens none during it when they suffice', async () => {
-    // 100 req/s at 40 ms keeps about 4 requests in flight.
-    const { summary, warmOpened, duringRun } = await run(12)
-    expect(warmOpened).toBe(12)
+    // 100 req/s at 40 ms keeps about 4 requests in flight; 30 leave room for a busy machine's stalls.
+    const { summary, warmOpened, duringRun } = await run(30)
+    expect(warmOpened).toBe(30)
     expect(duringRun).toBe(0)
-    expect(summary.connections).toEqual({ warm: 12, openedDuringRun: 0 })
+    expect(summary.connections).toEqual({ warm: 30, openedDuringRun: 0 })
     expect(summary.notes.join(' ')).not.toMatch(/opened during the measured phase/)
   })
 

@@ -8,16 +8,16 @@ import { errorLabel } from './error-label.js'
 // generality (request validation, the pool's scan for a free client, header objects, handler
 // wrappers), none of it measurement. This client does only what a load generator needs:
 // connections opened BEFORE the measured phase (warm), a free connection in O(1), the
-// request written as one string, status + X-Backend + (when asked) the body read back, a
-// count of every connection opened, and request timeouts from one sweep timer instead of a
-// timer per request. Plain http: only (https targets are refused when the engine starts).
+// request written as one string, the status and (when asked) the body read back, a count of
+// every connection opened, and request timeouts from one sweep timer instead of a timer per
+// request. Plain http: only (https targets are refused when the engine starts).
 
 /** What the engine hears back for each request (the `tag` it passed to send()). */
 export interface PoolHooks<T> {
   /** Called when the request is written to a socket (at once, or when a connection frees up). */
   onWrite(tag: T): void
-  /** Called with the response: status, the X-Backend (or X-Replica) header, and the body when asked for. */
-  onResponse(tag: T, status: number, backend: string | undefined, body: string | undefined): void
+  /** Called with the response: its status, and its body when asked for. */
+  onResponse(tag: T, status: number, body: string | undefined): void
   /** Called when no response came: 'timeout', 'ECONNREFUSED', 'ECONNRESET', 'closed' (the server closed the connection first), ... */
   onError(tag: T, error: string): void
 }
@@ -44,7 +44,6 @@ class Connection<T> {
   connected = false
   dead = false
   private status = 0
-  private backend: string | undefined
   private chunks: Buffer[] = []
   private keepAlive = true
   private keepAliveMs = 0
@@ -73,21 +72,13 @@ class Connection<T> {
       this.status = info.statusCode
       this.keepAlive = info.shouldKeepAlive
       const h = info.headers
-      let backend: string | undefined
-      let replica: string | undefined
       for (let i = 0; i + 1 < h.length; i += 2) {
-        const name = h[i]
-        // Only a few header names matter; compare lengths first (no lower-casing per header).
-        if (name.length === 9) {
-          const lower = name.toLowerCase()
-          if (lower === 'x-backend') backend = h[i + 1]
-          else if (lower === 'x-replica') replica = h[i + 1]
-        } else if (name.length === 10 && name.toLowerCase() === 'keep-alive') {
+        // Only Keep-Alive matters; compare lengths first (no lower-casing of every header).
+        if (h[i].length === 10 && h[i].toLowerCase() === 'keep-alive') {
           const m = /timeout=(\d+)/i.exec(h[i + 1])
           if (m) this.keepAliveMs = Number(m[1]) * 1000
         }
       }
-      this.backend = backend ?? replica
     }
     this.parser[HTTPParser.kOnBody] = (chunk, start, len) => {
       if (this.current?.wantBody) this.chunks.push(chunk.subarray(start, start + len))
@@ -109,10 +100,9 @@ class Connection<T> {
     const body = p.wantBody ? Buffer.concat(this.chunks).toString('utf8') : undefined
     this.chunks = []
     const status = this.status
-    const backend = this.backend
     if (!this.keepAlive) this.close()
     else this.expiresAt = this.keepAliveMs > 0 ? performance.now() + this.keepAliveMs - SERVER_KEEP_ALIVE_MARGIN_MS : Number.POSITIVE_INFINITY
-    this.pool.hooks.onResponse(p.tag, status, backend, body)
+    this.pool.hooks.onResponse(p.tag, status, body)
     this.pool.released(this)
   }
 

@@ -77,7 +77,7 @@ interface Prepared {
   schedule: ArrivalSchedule
   clock: ArrivalClock
   /** Replaced by run(): the pool's hooks call these. */
-  handlers: { write(x: Exchange): void; response(x: Exchange, status: number, backend: string | undefined, body: string | undefined): void; error(x: Exchange, e: string): void }
+  handlers: { write(x: Exchange): void; response(x: Exchange, status: number, body: string | undefined): void; error(x: Exchange, e: string): void }
 }
 
 export class OpenEngine implements LoadEngine {
@@ -124,7 +124,7 @@ export class OpenEngine implements LoadEngine {
     const pool = new ConnectionPool<Exchange>(
       target,
       { maxConnections, timeoutMs: w.requestTimeoutMs },
-      { onWrite: (x) => handlers.write(x), onResponse: (x, s, b, body) => handlers.response(x, s, b, body), onError: (x, e) => handlers.error(x, e) },
+      { onWrite: (x) => handlers.write(x), onResponse: (x, s, body) => handlers.response(x, s, body), onError: (x, e) => handlers.error(x, e) },
     )
     const schedule = new ArrivalSchedule(load, segment)
     const clock = new ArrivalClock(schedule)
@@ -175,12 +175,12 @@ export class OpenEngine implements LoadEngine {
     handlers.write = (x) => {
       x.sentPerf = performance.now()
     }
-    handlers.response = (x, status, backend, body) => {
+    handlers.response = (x, status, body) => {
       settled()
       if (abandoned) return
       const done = performance.now()
       const staleRead = gen.observe(x.spec, status, body)
-      batcher.push({ t: x.t, op: x.spec.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, backend, staleRead })
+      batcher.push({ t: x.t, op: x.spec.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, staleRead })
     }
     handlers.error = (x, error) => {
       settled()

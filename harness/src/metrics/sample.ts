@@ -16,8 +16,6 @@ export interface Sample {
   serviceLatencyMs: number
   /** Set when status is 0 or the request failed below HTTP: 'timeout', 'ECONNREFUSED', ... */
   error?: string
-  /** Which replica answered (X-Backend header), when a balancer is in front. */
-  backend?: string
   /** true when the request was never sent because the in-flight cap was reached (open model). */
   dropped?: boolean
   /** Read of a record older than the newest version this harness had acknowledged for it. */
