@@ -17,12 +17,13 @@ import { shareOf, WHOLE_LOAD } from './execution-segment.js'
 // Why not autocannon's `setupRequest`: it rebuilds each request through autocannon's generic
 // request builder (object merges, header handling), which doubled the generator's CPU per
 // request in `make bench` and made LoadLab the bottleneck. Instead `setupClient` (public)
-// gives us each client, and we replace its request iterator's `nextRequest` (internal, checked
-// below, autocannon 8) with one that draws the next request and serializes it directly. Every
-// drawn request is pushed on the client's FIFO at the moment it is written; HTTP/1.1 answers in
-// order on a connection (also when pipelining), so the client's 'response' event pops the FIFO.
-// Bodies are only needed when the run writes (ids, versions, stale reads): then the request
-// carries autocannon's `onResponse`, which runs synchronously right before 'response'.
+// gives us each client, and we replace two methods of its request iterator (internal, checked
+// below, autocannon 8): `nextRequest`, with one that draws the next request and serializes it
+// directly, and `recordBody`, which the client calls with every response's status and body
+// right before its 'response' event (a listener of our own would make every emit copy the
+// listener list). Every drawn request is pushed on the client's FIFO at the moment it is
+// written; HTTP/1.1 answers in order on a connection (also when pipelining), so each response
+// pops the FIFO. The body is only looked at when the run writes (ids, versions, stale reads).
 // When autocannon replaces a connection, the requests outstanding on the old one get no answer:
 // after a timeout or a connection error ('connError': reset, refused) they become status-0
 // samples; after the server closed the connection gracefully (keep-alive limit, e.g. nginx's
@@ -41,9 +42,14 @@ type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
 interface Outstanding { spec: RequestSpec; sentPerf: number }
 
-/** What autocannon's Client keeps of the request being written (internal shape, autocannon 8). */
-interface IteratorRequest { requestBuffer: Buffer; onResponse?: (status: number, body: string) => void }
-interface RequestIteratorInternals { currentRequest: IteratorRequest; resetted: boolean; nextRequest(): IteratorRequest }
+/** What autocannon's Client keeps of the request being written, and its iterator (internal shapes, autocannon 8). */
+interface IteratorRequest { requestBuffer: Buffer }
+interface RequestIteratorInternals {
+  currentRequest: IteratorRequest
+  resetted: boolean
+  nextRequest(): IteratorRequest
+  recordBody(request: unknown, status: number, body: string): void
+}
 
 function serialize(spec: RequestSpec, host: string): Buffer {
   if (spec.body === undefined) return Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`)
@@ -156,12 +162,8 @@ export class AutocannonEngine implements LoadEngine {
     let sent = 0
     let finished = false
     let closedUnanswered = 0
-    let pendingBody: string | undefined
     // Bodies are read only when the generator needs them; a read-only run never looks at them.
     const needsBodies = ctx.versions.size > 0 || (w.mix.create_customer ?? 0) > 0 || (w.mix.update_customer ?? 0) > 0
-    const onResponse = (_status: number, body: string): void => {
-      pendingBody = body
-    }
     const requestBytes = requestCache(target.host)
 
     if (w.requestTimeoutMs < 1000) notes.push(`requestTimeoutMs ${w.requestTimeoutMs} raised to 1000 ms: autocannon cannot time requests out sooner`)
@@ -180,7 +182,7 @@ export class AutocannonEngine implements LoadEngine {
     const setupClient = (client: autocannon.Client): void => {
       const it = (client as unknown as { requestIterator?: RequestIteratorInternals }).requestIterator
       const hooks = client as unknown as Record<string, unknown>
-      if (!it || typeof it.nextRequest !== 'function' || !it.currentRequest || typeof hooks._connect !== 'function' || typeof hooks._destroyConnection !== 'function') {
+      if (!it || typeof it.nextRequest !== 'function' || typeof it.recordBody !== 'function' || !it.currentRequest || typeof hooks._connect !== 'function' || typeof hooks._destroyConnection !== 'function') {
         throw new Error('the installed autocannon does not have the client internals this engine was built for (autocannon 8); pin autocannon@8')
       }
       const fifo: Outstanding[] = []
@@ -188,7 +190,7 @@ export class AutocannonEngine implements LoadEngine {
         const spec = gen.next()
         sent++
         fifo.push({ spec, sentPerf: performance.now() })
-        return { requestBuffer: requestBytes(spec), onResponse: needsBodies ? onResponse : undefined }
+        return { requestBuffer: requestBytes(spec) }
       }
       // The first request is written by the constructor right after setupClient returns; the
       // next ones by _doRequest right after nextRequest().
@@ -198,12 +200,8 @@ export class AutocannonEngine implements LoadEngine {
         this.currentRequest = draw()
         return this.currentRequest
       }
-      // 'connError' is emitted by autocannon's Client (its run loop listens to it) but missing from its type declarations.
-      const events = client as unknown as EventEmitter
-      client.on('response', (status: number) => {
+      it.recordBody = (_request, status, body) => {
         const o = fifo.shift()
-        const body = pendingBody
-        pendingBody = undefined
         if (!o || finished) return
         const done = performance.now()
         const sample: Sample = {
@@ -215,7 +213,7 @@ export class AutocannonEngine implements LoadEngine {
           staleRead: needsBodies ? gen.observe(o.spec, status, body) : undefined,
         }
         batcher.push(sample)
-      })
+      }
       // Every reconnect goes through _connect (internal): timeout (after _destroyConnection),
       // connError (after its event, which already failed the outstanding requests) and a graceful
       // close ('end', no event at all). The first call, from the constructor, has no old connection.
@@ -249,6 +247,8 @@ export class AutocannonEngine implements LoadEngine {
           net.connect = dial
         }
       }
+      // 'connError' is emitted by autocannon's Client (its run loop listens to it) but missing from its type declarations.
+      const events = client as unknown as EventEmitter
       events.on('connError', (err: unknown) => {
         const label = errorLabel(err)
         for (const o of fifo.splice(0)) failOutstanding(o, label)
