@@ -129,7 +129,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .addOption(new Option('--engine <name>', 'load engine (default: autocannon for closed loads, open for arrival rates)').choices(ENGINE_NAMES))
     .option('--out <dir>', 'output folder (default: reports/<scenario>-<timestamp>/)')
     .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')
-    .option('--baseline <file>', 'results.json of an earlier run: fail (99) on a significant regression beyond the tolerance')
+    .option('--baseline <file|dir>', 'results.json of an earlier run, or a folder of them (a history): fail (99) on a regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
     .option('--open', 'open index.html in the browser at the end (when there is a desktop)')
     .option('--agents <n>', `load agents (worker processes) the load is shared by (default: one per spare core, ${defaultAgentCount()} here)`, parseAgents)

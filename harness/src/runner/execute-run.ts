@@ -15,6 +15,7 @@ import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-o
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
+import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
 
 export interface ExecuteRunContext {
   scenario: Scenario
@@ -58,6 +59,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   let scraper: SutScraper | null = null
   const timers: NodeJS.Timeout[] = []
   const pendingFaults: Array<Promise<void>> = []
+  let warmup: WarmupOutcome | null = null
 
   try {
     notify(reporters, 'onPhase', run, 'starting')
@@ -70,12 +72,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      await engine.run(warmupWorkload(run.workload, run.warmupS), target, {
-        sink: DISCARD,
-        signal,
-        dataset,
-        versions,
-      })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
     }
     signal.throwIfAborted()
 
@@ -190,6 +187,9 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
   const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
+  if (warmup && !warmup.settled && !aborted) {
+    validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
+  }
   if (status !== 'ok') {
     validity.unshift({
       level: 'error',
@@ -211,6 +211,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     load: run.workload.load,
     engine: engine.name,
     startedAt: startedAt.toISOString(),
+    ...(warmup ? { warmupS: Math.round(warmup.seconds * 10) / 10 } : {}),
     durationS,
     status,
     ...(status === 'ok' ? {} : { error: why }),
