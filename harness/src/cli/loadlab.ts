@@ -4,6 +4,7 @@ import { registerAgentCommand } from './agent-command.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
+import { registerK8sCommand } from './k8s-command.js'
 import { registerReportCommand } from './report-command.js'
 import { registerRunCommand } from './run-command.js'
 import { registerSutCommand } from './sut-command.js'
@@ -20,6 +21,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .exitOverride()
   registerRunCommand(program, setExit)
   registerSutCommand(program, setExit)
+  registerK8sCommand(program, setExit)
   registerDoctorCommand(program, setExit)
   registerCompareCommand(program)
   registerCapacityCommands(program)
