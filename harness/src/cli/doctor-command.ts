@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
-import path from 'node:path'
+import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { SUT_MAIN } from '../environment/local-environment.js'
+import { findOnPath } from '../environment/find-on-path.js'
 import { freePort } from '../environment/free-port.js'
 
 const run = promisify(execFile)
@@ -16,21 +16,6 @@ export interface DoctorCheck {
   disables: string
   /** Missing an essential piece makes `doctor` exit 1. */
   essential: boolean
-}
-
-/** An executable on PATH (or null). */
-export function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const file = path.join(dir, name)
-    try {
-      accessSync(file, constants.X_OK)
-      return file
-    } catch {
-      // not here
-    }
-  }
-  return null
 }
 
 async function version(command: string, args: string[]): Promise<string | null> {

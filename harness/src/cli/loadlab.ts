@@ -3,6 +3,7 @@ import { toolVersion } from '../runner/tool-version.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
+import { registerImagesCommand } from './images-command.js'
 import { registerReportCommand } from './report-command.js'
 import { registerRunCommand } from './run-command.js'
 import { registerSutCommand } from './sut-command.js'
@@ -20,6 +21,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerRunCommand(program, setExit)
   registerSutCommand(program, setExit)
   registerDoctorCommand(program, setExit)
+  registerImagesCommand(program, setExit)
   registerCompareCommand(program)
   registerCapacityCommands(program)
   registerReportCommand(program)

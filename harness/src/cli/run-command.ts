@@ -9,6 +9,7 @@ import { ConsoleReporter } from '../report/console-reporter.js'
 import { runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { applyQuick } from '../scenario/apply-quick.js'
 import { loadScenario } from '../scenario/load-scenario.js'
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../scenario/scenario.js'
 import { openInBrowser } from './open-in-browser.js'
 
 /** Exit codes after Ctrl-C (SIGINT) and SIGTERM, as shells report a process ended by them (128 + signal). */
@@ -17,6 +18,8 @@ export const EXIT_TERMINATED = 143
 
 export interface RunCommandOptions {
   engine?: EngineChoice
+  /** Where the topology runs; overrides the scenario's `environment`. */
+  env?: EnvironmentName
   out?: string
   quick?: boolean
   baseline?: string
@@ -48,7 +51,7 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
  * kills every member at once. Returns the exit code (0 pass, 99 gate failed, 1 run failures, 130/143).
  */
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
-  let scenario = await loadScenario(scenarioArg)
+  let scenario = await loadScenario(scenarioArg, process.cwd(), { environment: opts.env })
   if (opts.quick) scenario = applyQuick(scenario)
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
@@ -98,6 +101,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .description('run a scenario (a file or a name from scenarios/) and write results.json and the reports')
     .argument('<scenario>', 'scenario file (scenarios/quickstart.ts) or name (quickstart)')
     .addOption(new Option('--engine <name>', 'load engine (default: autocannon for closed loads, open for arrival rates)').choices(ENGINE_NAMES))
+    .addOption(new Option('--env <name>', "where the topology runs (default: the scenario's `environment`, else local)").choices(ENVIRONMENT_NAMES))
     .option('--out <dir>', 'output folder (default: reports/<scenario>-<timestamp>/)')
     .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')
     .option('--baseline <file>', 'results.json of an earlier run: fail (99) on a significant regression beyond the tolerance')

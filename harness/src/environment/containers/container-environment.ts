@@ -1,0 +1,340 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { request } from 'undici'
+import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
+import type { FaultSpec, ResourceRole, ResourceSpec, Topology } from '../../scenario/scenario.js'
+import { linkName } from '../../scenario/link-spec.js'
+import { EnvironmentError, faultTarget, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from '../environment.js'
+import { freePort } from '../free-port.js'
+import { reapDeadRuns, removeRun } from './container-reaper.js'
+import { balancerArgs, replicaArgs, shardArgs } from './crm-role-args.js'
+import { dockerRuntime, type DockerRuntime } from './docker-runtime.js'
+import { imagePreference, type CrmRuntime, type ImageChoice } from './image-catalog.js'
+import { ImageResolver } from './image-resolver.js'
+import { ImageStore } from './image-store.js'
+import { isNetworkFault, LinkProxies, proxiedLinks, unmatchedNetworkFaults, type Link } from './link-proxies.js'
+import { MemberContainer } from './member-container.js'
+import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } from './run-labels.js'
+
+export interface ContainerEnvironmentOptions {
+  /** Folder for the members' logs (<logDir>/<member>.log). */
+  logDir: string
+  /** The scenario's faults: the links its network faults name run through Toxiproxy. */
+  faults: readonly FaultSpec[]
+  /** How long one member may take to serve after its container started. */
+  startupTimeoutMs?: number
+  /** Progress the user should see (image pulls and builds); default: stderr. */
+  say?: (line: string) => void
+}
+
+// The PostgreSQL credentials of a shard database: they guard nothing (the database listens on
+// loopback only, for one run), and the official image insists on a password.
+const PG = { user: 'loadlab', password: 'loadlab', db: 'crm' }
+
+// One image resolver per process: a suite of runs resolves (and if need be builds) each image once.
+let resolver: ImageResolver | null = null
+let reaped: Promise<void> | null = null
+
+/**
+ * Starts a topology as containers through Testcontainers, each on the host's network with its own
+ * free loopback port: shard servers (or PostgreSQL databases), redis, Toxiproxy when a network
+ * fault needs it, the replicas, then the balancer. Every container carries the run's labels;
+ * everything is removed when the run stops, also when a member fails to start.
+ */
+export class ContainerEnvironment implements Environment {
+  readonly name = 'containers'
+  constructor(private readonly options: ContainerEnvironmentOptions) {}
+
+  async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
+    if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
+    const unmatched = unmatchedNetworkFaults(topology, this.options.faults)
+    if (unmatched.length > 0) throw new EnvironmentError(unmatched.join('; '))
+    const runtime = await dockerRuntime()
+    // A harness that died (SIGKILL) could not clean up: its containers go before ours start.
+    reaped ??= reapDeadRuns(runtime.docker).then(({ reaped: runs }) => {
+      for (const r of runs) this.say(`removed ${r.containers} container(s) left by run ${r.runId}, whose harness is gone`)
+    })
+    await reaped
+    resolver ??= new ImageResolver(new ImageStore(runtime.docker, (line) => this.say(line)), { preference: imagePreference(), build: true })
+    mkdirSync(this.options.logDir, { recursive: true })
+    const started = new ContainerTopology(runtime, resolver, topology, this.options)
+    try {
+      await started.bringUp(signal)
+      return started
+    } catch (error) {
+      await started.stop()
+      throw error
+    }
+  }
+
+  private say(line: string): void {
+    ;(this.options.say ?? ((l: string) => process.stderr.write(`${l}\n`)))(line)
+  }
+}
+
+interface RunningMember {
+  name: string
+  role: MemberRole | 'toxiproxy'
+  container: MemberContainer
+  url: string
+  metricsUrl: string | null
+  /** Toxiproxy listeners that reach this member (its proxied links). */
+  aliases: string[]
+}
+
+class ContainerTopology implements StartedEnvironment {
+  private readonly runId = newRunId()
+  private readonly running: RunningMember[] = []
+  private readonly ports = new Set<number>()
+  private readonly images: Record<string, ImageChoice> = {}
+  private proxies: LinkProxies | null = null
+  private links: Link[] = []
+  private entry: URL | null = null
+  private stopped: Promise<void> | null = null
+
+  constructor(
+    private readonly runtime: DockerRuntime,
+    private readonly resolver: ImageResolver,
+    private readonly topology: Topology,
+    private readonly options: ContainerEnvironmentOptions,
+  ) {}
+
+  async bringUp(signal: AbortSignal): Promise<void> {
+    const t = this.topology
+    this.links = proxiedLinks(t, this.options.faults)
+    const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
+    // Resolve (pull, build) every image before the first container starts: start-up time then
+    // measures containers, and a missing image fails before anything runs.
+    const [crm, balancerImage, redis, postgres, toxiproxy] = await Promise.all([
+      this.image('crm', () => this.resolver.crm('node')),
+      crmRuntime === 'node' ? null : this.image('balancer', () => this.resolver.crm(crmRuntime)),
+      t.cache.strategy === 'redis' ? this.image('redis', () => this.resolver.base('redis')) : null,
+      t.store === 'postgres' ? this.image('postgres', () => this.resolver.base('postgres')) : null,
+      this.links.length > 0 ? this.image('toxiproxy', () => this.resolver.base('toxiproxy')) : null,
+    ])
+    signal.throwIfAborted()
+
+    const shardTargets = await Promise.all(
+      Array.from({ length: t.shards }, async (_, i) => {
+        const port = await this.port()
+        if (postgres) {
+          await this.launch(signal, {
+            name: `shard-${i}`, role: 'shard', image: postgres, port, readyPath: null,
+            command: ['postgres', '-c', 'listen_addresses=127.0.0.1', '-p', String(port)],
+            env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db, PGPORT: String(port) },
+            url: `postgres://${PG.user}:${PG.password}@127.0.0.1:${port}/${PG.db}`, metrics: false,
+          })
+          return { hostPort: `127.0.0.1:${port}`, url: (hostPort: string) => `postgres://${PG.user}:${PG.password}@${hostPort}/${PG.db}` }
+        }
+        await this.launch(signal, { name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', command: shardArgs(t, i, port), metrics: true, runsNode: true })
+        return { hostPort: `127.0.0.1:${port}`, url: (hostPort: string) => `http://${hostPort}` }
+      }),
+    )
+    let redisTarget: string | null = null
+    if (redis) {
+      const port = await this.port()
+      redisTarget = `127.0.0.1:${port}`
+      await this.launch(signal, {
+        name: 'redis', role: 'redis', image: redis, port, readyPath: null, url: `redis://${redisTarget}`, metrics: false,
+        command: ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      })
+    }
+    if (toxiproxy) {
+      const port = await this.port()
+      await this.launch(signal, { name: 'toxiproxy', role: 'toxiproxy', image: toxiproxy, port, readyPath: '/version', command: ['-host=127.0.0.1', `-port=${port}`], metrics: false })
+      this.proxies = new LinkProxies(`http://127.0.0.1:${port}`, this.links)
+      for (const link of this.links.filter((l) => l.to.startsWith('shard-') || l.to === 'redis')) {
+        const upstream = link.to === 'redis' ? redisTarget! : shardTargets[Number(link.to.slice('shard-'.length))].hostPort
+        const listen = await this.proxies.add(link, upstream)
+        this.member(link.to)?.aliases.push(link.to === 'redis' ? `redis://${listen}` : shardTargets[0].url(listen))
+      }
+    }
+
+    // Range partitions split a time window: every replica (and a restarted one) must use the same.
+    const rangeEnd = new Date()
+    const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
+    const via = (from: string, to: string, direct: string) => this.proxies?.listenAddress(from, to) ?? direct
+    const replicaPorts = await Promise.all(
+      Array.from({ length: t.replicas }, async (_, i) => {
+        const name = `replica-${i + 1}`
+        const port = await this.port()
+        const shardUrls = shardTargets.map((s, index) => s.url(via(name, `shard-${index}`, s.hostPort)))
+        const redisUrl = redisTarget ? `redis://${via(name, 'redis', redisTarget)}` : null
+        await this.launch(signal, {
+          name, role: 'replica', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
+          command: replicaArgs(t, { name, port, shardUrls, redisUrl, rangeStart, rangeEnd }),
+        })
+        return port
+      }),
+    )
+    if (t.replicas === 1) {
+      this.entry = new URL(`http://127.0.0.1:${replicaPorts[0]}`)
+      return
+    }
+    const backends: string[] = []
+    for (const [i, port] of replicaPorts.entries()) {
+      const name = `replica-${i + 1}`
+      const link = this.links.find((l) => l.from === 'balancer' && l.to === name)
+      if (link && this.proxies) {
+        const listen = await this.proxies.add(link, `127.0.0.1:${port}`)
+        this.member(name)?.aliases.push(`http://${listen}`)
+        backends.push(`http://${listen}`)
+      } else backends.push(`http://127.0.0.1:${port}`)
+    }
+    const [port, adminPort] = [await this.port(), await this.port()]
+    await this.launch(signal, {
+      name: 'balancer', role: 'balancer', image: balancerImage ?? crm, port, readyPath: '/ready', metrics: true, runsNode: true,
+      command: balancerArgs(t, port, adminPort, backends), metricsUrl: `http://127.0.0.1:${adminPort}/metrics`,
+    })
+    this.entry = new URL(`http://127.0.0.1:${port}`)
+  }
+
+  entrypoint(): URL {
+    if (!this.entry) throw new EnvironmentError('the topology is not started')
+    return this.entry
+  }
+
+  members(): Member[] {
+    return this.running
+      .filter((m): m is RunningMember & { role: MemberRole } => m.role !== 'toxiproxy')
+      .map((m) => ({ name: m.name, role: m.role, url: m.url, metricsUrl: m.metricsUrl, pid: null, container: m.container.containerName, aliases: [...m.aliases] }))
+  }
+
+  async fault(f: Fault): Promise<string> {
+    if (isNetworkFault(f.action)) {
+      if (!this.proxies) throw new EnvironmentError(`fault ${f.action} on ${faultTarget(f)}: no link runs through Toxiproxy`)
+      return this.proxies.apply(f)
+    }
+    const member = f.member === undefined ? undefined : this.member(f.member)
+    if (!member || member.role === 'toxiproxy') {
+      throw new EnvironmentError(`fault ${f.action}: no member "${f.member}"; members: ${this.members().map((m) => m.name).join(', ')}`)
+    }
+    const c = member.container
+    switch (f.action) {
+      case 'kill':
+        return c.kill()
+      case 'pause':
+        return c.pause()
+      case 'resume':
+        return c.resume()
+      case 'restart':
+        return c.restart()
+      case 'cpus':
+        return c.setCpus(f.cpus ?? 1)
+      case 'slow': {
+        if (member.role === 'redis' || member.role === 'balancer' || member.metricsUrl === null) {
+          throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
+        }
+        const factor = f.factor ?? 1
+        const res = await request(new URL('/admin/slowdown', member.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ factor }),
+          headersTimeout: 5_000,
+          bodyTimeout: 5_000,
+        })
+        await res.body.text()
+        if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
+        return `service time x${factor}`
+      }
+      default:
+        throw new EnvironmentError(`fault ${f.action}: not a container fault`)
+    }
+  }
+
+  describe(): EnvironmentInfo {
+    const resources: ContainersInfo['resources'] = {}
+    for (const [role, limits] of Object.entries(this.topology.resources) as Array<[ResourceRole, ResourceSpec]>) {
+      if (limits && (limits.cpus !== undefined || limits.memoryMb !== undefined)) resources[role] = { ...limits }
+    }
+    return {
+      containers: {
+        runId: this.runId,
+        network: 'host',
+        images: Object.fromEntries(Object.entries(this.images).map(([k, v]) => [k, { name: v.name, source: v.source }])),
+        resources,
+        proxiedLinks: this.links.map((l) => linkName(l.from, l.to)),
+      },
+    }
+  }
+
+  stop(): Promise<void> {
+    // Reverse start order: the balancer first, so no traffic hits replicas that are going away.
+    this.stopped ??= (async () => {
+      const members = [...this.running].reverse()
+      for (const tier of ['balancer', 'replica', 'toxiproxy', 'redis', 'shard'] as const) {
+        await Promise.all(members.filter((m) => m.role === tier).map((m) => m.container.stop()))
+      }
+      // Anything of this run the members did not know about (a container created while a start was aborted).
+      await removeRun(this.runtime.docker, this.runId).catch(() => undefined)
+      await Promise.all(members.map((m) => m.container.close()))
+    })()
+    return this.stopped
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop()
+  }
+
+  private member(name: string): RunningMember | undefined {
+    return this.running.find((m) => m.name === name)
+  }
+
+  private async image(kind: string, resolve: () => Promise<ImageChoice>): Promise<ImageChoice> {
+    const choice = await resolve()
+    this.images[kind] = choice
+    return choice
+  }
+
+  /** A free loopback port no other member of this topology was given. */
+  private async port(): Promise<number> {
+    for (;;) {
+      const port = await freePort()
+      if (!this.ports.has(port)) {
+        this.ports.add(port)
+        return port
+      }
+    }
+  }
+
+  /** Starts one member's container; it is recorded before it is ready, so a failed start is still removed. */
+  private async launch(
+    signal: AbortSignal,
+    m: {
+      name: string
+      role: RunningMember['role']
+      image: ImageChoice
+      port: number
+      readyPath: string | null
+      command: string[]
+      env?: Record<string, string>
+      url?: string
+      metrics: boolean
+      metricsUrl?: string
+      /** A CRM role (a Node process). */
+      runsNode?: boolean
+    },
+  ): Promise<void> {
+    const limits = m.role === 'toxiproxy' ? undefined : this.topology.resources[m.role]
+    const env = { ...m.env }
+    // V8 sizes its heap from the machine's memory, not the container's limit: keep it inside.
+    if (limits?.memoryMb !== undefined && m.runsNode) env.NODE_OPTIONS = `--max-old-space-size=${Math.max(16, Math.floor(limits.memoryMb * 0.75))}`
+    const container = new MemberContainer(this.runtime, {
+      name: m.name,
+      containerName: `loadlab-${this.runId}-${m.name}`,
+      image: m.image.name,
+      command: m.command,
+      env,
+      labels: { [LABEL_RUN]: this.runId, [LABEL_MEMBER]: m.name, [LABEL_HARNESS]: harnessIdentity() },
+      port: m.port,
+      readyPath: m.readyPath,
+      cpus: limits?.cpus,
+      memoryMb: limits?.memoryMb,
+      logFile: path.join(this.options.logDir, `${m.name}.log`),
+      startupTimeoutMs: this.options.startupTimeoutMs ?? 30_000,
+    })
+    const url = m.url ?? `http://127.0.0.1:${m.port}`
+    this.running.push({ name: m.name, role: m.role, container, url, metricsUrl: m.metrics ? (m.metricsUrl ?? `${url}/metrics`) : null, aliases: [] })
+    await container.start(signal)
+  }
+}
