@@ -59,6 +59,8 @@ const TOXICS: Partial<Record<NetworkFaultAction, { type: ToxicType; stream: 'ups
 export class LinkProxies {
   private readonly api: Toxiproxy
   private readonly proxies = new Map<string, Proxy>()
+  /** Toxics this run added, by proxy name: heal removes them, a second fault of a kind replaces its toxic. */
+  private readonly toxics = new Map<string, Set<string>>()
 
   constructor(apiUrl: string, private readonly links: readonly Link[]) {
     this.api = new Toxiproxy(apiUrl)
@@ -103,16 +105,19 @@ export class LinkProxies {
       await proxy.update({ ...body, enabled: false })
       return
     }
+    const added = this.toxics.get(proxy.name) ?? new Set<string>()
+    this.toxics.set(proxy.name, added)
     if (action === 'heal') {
-      for (const toxic of (await this.api.get(proxy.name)).toJson().toxics) await (await proxy.getToxic(toxic.name)).remove()
+      for (const name of added) await (await proxy.getToxic(name)).remove()
+      added.clear()
       await proxy.update({ ...body, enabled: true })
       return
     }
     const toxic = TOXICS[action]!
-    const existing = (await this.api.get(proxy.name)).toJson().toxics.find((t) => t.name === action)
     // A second fault of the same kind replaces the first (toxic names are unique on a proxy).
-    if (existing) await (await proxy.getToxic(action)).remove()
+    if (added.has(action)) await (await proxy.getToxic(action)).remove()
     await proxy.addToxic({ name: action, type: toxic.type, stream: toxic.stream, toxicity: 1, attributes: toxic.attributes(f) })
+    added.add(action)
   }
 }
 
