@@ -45,7 +45,10 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     for (const m of env.members()) lines.push(`  ${m.name.padEnd(10)} ${m.url.padEnd(26)} ${m.container ? `container ${m.container}` : `pid ${m.pid ?? '-'}`}${m.metricsUrl ? `  metrics ${m.metricsUrl}` : ''}`)
     lines.push(`logs: ${logDir}`, '', `try: curl -s '${new URL('/customers?q=a&limit=3', env.entrypoint()).href}'`, 'press Ctrl-C to stop every member')
     process.stdout.write(`${lines.join('\n')}\n`)
+    // Containers hold no handle in this process (local children do): keep it alive until the signal.
+    const keepAlive = setInterval(() => undefined, 60_000)
     await stopped
+    clearInterval(keepAlive)
     process.stderr.write('stopping...\n')
   } finally {
     await env.stop()

@@ -26,18 +26,18 @@ const LINK_KINDS: ReadonlyArray<readonly [LinkRole, LinkRole]> = [
 const EXAMPLES = "'replica-1 -> shard-0', 'replicas -> redis', 'balancer -> replica-2'"
 
 /**
- * Parses a link as written in a scenario. Returns the link, or a message naming what is wrong
- * and how to write it (the scenario validation reports it at the fault's `link` field).
+ * Parses a link as written in a scenario. Returns the link, or a message saying what is wrong
+ * and how to write it (the scenario validation reports it, with the value, at the fault's `link`).
  */
 export function parseLink(text: string): LinkSpec | string {
   const sides = text.split('->')
-  if (sides.length !== 2) return `"${text}" is not a link: write <from> -> <to>, for example ${EXAMPLES}`
+  if (sides.length !== 2) return `not a link: write <from> -> <to>, for example ${EXAMPLES}`
   const from = parseEnd(sides[0].trim())
   const to = parseEnd(sides[1].trim())
-  if (typeof from === 'string') return `"${text}": ${from}`
-  if (typeof to === 'string') return `"${text}": ${to}`
+  if (typeof from === 'string') return from
+  if (typeof to === 'string') return to
   if (!LINK_KINDS.some(([a, b]) => a === from.role && b === to.role)) {
-    return `"${text}": there is no link from ${endText(from)} to ${endText(to)}; links go replica -> shard, replica -> redis and balancer -> replica (${EXAMPLES})`
+    return `there is no link from ${endText(from)} to ${endText(to)}; links go replica -> shard, replica -> redis and balancer -> replica (${EXAMPLES})`
   }
   return { text: `${endText(from)} -> ${endText(to)}`, from, to }
 }

@@ -28,7 +28,7 @@ export function topologyLinks(t: Topology): Link[] {
 export function linksOfFault(f: Pick<FaultSpec, 'member' | 'link'>, links: readonly Link[]): Link[] {
   if (f.link !== undefined) {
     const spec = parseLink(f.link)
-    if (typeof spec === 'string') throw new EnvironmentError(`link ${spec}`)
+    if (typeof spec === 'string') throw new EnvironmentError(`link "${f.link}": ${spec}`)
     return links.filter((l) => linkMatches(spec as LinkSpec, l.from, l.to))
   }
   return links.filter((l) => l.from === f.member || l.to === f.member)

@@ -1,0 +1,214 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildImages } from '../src/cli/images-command.js'
+import { ContainerEnvironment } from '../src/environment/containers/container-environment.js'
+import { dockerRuntime, type Dockerode } from '../src/environment/containers/docker-runtime.js'
+import { LABEL_RUN } from '../src/environment/containers/run-labels.js'
+import type { StartedEnvironment } from '../src/environment/environment.js'
+import type { RunResult, SuiteResult } from '../src/results/results-schema.js'
+import { runSuite } from '../src/runner/run-suite.js'
+import { topologySchema } from '../src/scenario/scenario-schema.js'
+import type { Topology } from '../src/scenario/scenario.js'
+import { validateScenario } from '../src/scenario/validate-scenario.js'
+import { seedDataset } from '../src/workload/dataset.js'
+import { runLoadlab } from './support/run-fixtures.js'
+
+// Real containers (Docker, Testcontainers, the images `loadlab images build` makes; .ci/run and
+// `make test` start Docker and build them first). Without Docker these tests fail with the
+// command that fixes it, like every test that needs a real server.
+
+const STARTUP_MS = 15 * 60_000 // images are built here when missing: debootstrap alone takes minutes
+const RUN_MS = 240_000
+
+let docker: Dockerode
+const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-containers-'))
+
+beforeAll(async () => {
+  docker = (await dockerRuntime()).docker
+  // Cached: a no-op when .ci/run or `make test` built them already.
+  await buildImages(['node', 'toxiproxy', 'haproxy', 'crm'], false, () => undefined)
+}, STARTUP_MS)
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function containersOfRun(runId: string): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })
+  return list.map((c) => c.Names[0])
+}
+
+function readSuite(out: string): SuiteResult {
+  return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
+}
+
+describe('quickstart --quick in containers', () => {
+  it('runs every cell in containers, records the images and leaves no container behind', async () => {
+    const out = path.join(dir, 'quickstart')
+    const run = runLoadlab(['run', 'quickstart', '--quick', '--env', 'containers', '--out', out])
+    const code = await run.exited
+    expect(code, run.stderr()).toBe(0)
+    const suite = readSuite(out)
+    expect(suite.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'ok'])
+    for (const r of suite.runs) {
+      expect(r.topology.environment).toBe('containers')
+      expect(r.metrics.http_reqs.count).toBeGreaterThan(0)
+      const info = r.topology.containers!
+      expect(info.network).toBe('host')
+      expect(info.images.crm.name).toMatch(/^loadlab\/crm:/)
+      expect(['official', 'local']).toContain(info.images.crm.source)
+      // Each member's output is in the run folder; the replicas say where they listened.
+      const logs = path.join(out, 'logs')
+      const runDir = readdirSync(logs).find((d) => d.includes(r.cellLabel.replace(/\s+/g, '-')))!
+      expect(readFileSync(path.join(logs, runDir, 'replica-1.log'), 'utf8')).toMatch(/LISTENING http:\/\/127\.0\.0\.1:\d+/)
+      expect(await containersOfRun(info.runId)).toEqual([])
+    }
+    expect(suite.runs.find((r) => r.cellLabel === 'cache=lru')!.metrics.cache_hit_rate!.rate).toBeGreaterThan(0)
+  }, RUN_MS)
+})
+
+describe('CPU quota', () => {
+  const envs: StartedEnvironment[] = []
+  afterAll(async () => {
+    await Promise.all(envs.map((e) => e.stop()))
+  })
+
+  it('2 replicas at 0.5 CPU each serve clearly more than 1', async () => {
+    // HAProxy in front: it costs little CPU per request, so the replicas' quota is what limits.
+    const topology = (replicas: number) =>
+      topologySchema.parse({ replicas, shards: 1, cache: { strategy: 'lru' }, balancer: { engine: 'haproxy' }, resources: { replica: { cpus: 0.5 } } }) as Topology
+    const signal = new AbortController().signal
+    const one = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu-1'), faults: [], say: () => undefined }).start(topology(1), signal)
+    envs.push(one)
+    const two = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu-2'), faults: [], say: () => undefined }).start(topology(2), signal)
+    envs.push(two)
+    const workload = { mix: { get_customer: 1 }, keys: { kind: 'uniform' as const }, datasetSize: 50, seed: 1, requestTimeoutMs: 5_000, load: { model: 'closed' as const, connections: 32, durationS: 1 } }
+    const targets = await Promise.all([one, two].map(async (env) => {
+      const { customerIds } = await seedDataset(env.entrypoint(), workload, signal)
+      return new URL(`/customers/${customerIds[0]}`, env.entrypoint()).href
+    }))
+    // Short slices, alternating, so load from neighbours on a shared machine hits both alike;
+    // the median of the per-pair ratios decides. The replicas' CPU use is measured too: when the
+    // machine cannot even give them their quota, the failure says so.
+    const replicaCpu = async (env: StartedEnvironment) => {
+      const names = env.members().filter((m) => m.role === 'replica').map((m) => m.container!)
+      const stats = await Promise.all(names.map((n) => docker.getContainer(n).stats({ stream: false })))
+      return stats.reduce((sum, st) => sum + st.cpu_stats.cpu_usage.total_usage, 0) / 1e9
+    }
+    const slice = async (index: number) => {
+      const env = index === 0 ? one : two
+      const cpuBefore = await replicaCpu(env)
+      const result = await autocannon({ url: targets[index], connections: 32, duration: 2 })
+      return { rps: result.requests.average, cores: ((await replicaCpu(env)) - cpuBefore) / result.duration }
+    }
+    await slice(0)
+    await slice(1)
+    const pairs: Array<{ ratio: number; cores: [number, number] }> = []
+    for (let i = 0; i < 4; i++) {
+      const first = i % 2
+      const a = await slice(first)
+      const b = await slice(1 - first)
+      const [single, double] = first === 0 ? [a, b] : [b, a]
+      pairs.push({ ratio: double.rps / Math.max(single.rps, 1), cores: [single.cores, double.cores] })
+    }
+    pairs.sort((x, y) => x.ratio - y.ratio)
+    const median = (pairs[1].ratio + pairs[2].ratio) / 2
+    const detail = pairs.map((p) => `x${p.ratio.toFixed(2)} (replica CPU ${p.cores[0].toFixed(2)} vs ${p.cores[1].toFixed(2)} cores)`).join(', ')
+    expect(median, `2 replicas vs 1, per slice: ${detail}. Below about 0.45 cores for one replica, this machine was too busy to give the replicas their quota`).toBeGreaterThan(1.3)
+    expect(two.describe?.().containers?.resources).toEqual({ replica: { cpus: 0.5 } })
+  }, RUN_MS)
+})
+
+describe('network faults through Toxiproxy', () => {
+  let run: RunResult
+  const LATENCY_MS = 300
+
+  beforeAll(async () => {
+    const scenario = validateScenario(
+      {
+        name: 'network-faults',
+        kind: 'failover',
+        environment: 'containers',
+        topology: { replicas: 1, shards: 1 },
+        workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 200 },
+        load: { model: 'open', rate: 30, durationS: 9 },
+        faults: [
+          { atS: 2, action: 'latency', link: 'replica-1 -> shard-0', latencyMs: LATENCY_MS },
+          { atS: 4, action: 'partition', link: 'replica-1 -> shard-0' },
+          { atS: 6, action: 'heal', link: 'replica-1 -> shard-0' },
+        ],
+      },
+      null,
+    )
+    const outcome = await runSuite(scenario, { outDir: path.join(dir, 'network') })
+    run = outcome.suite.runs[0]
+  }, RUN_MS)
+
+  const second = (t: number) => run.timeSeries[t]
+
+  it('a latency fault shows in p50 within a second of its start', () => {
+    expect(run.status).toBe('ok')
+    expect(run.topology.containers?.proxiedLinks).toEqual(['replica-1 -> shard-0'])
+    const latency = run.faults.find((f) => f.action === 'latency')!
+    expect(latency.ok, latency.error).toBe(true)
+    const before = run.timeSeries.slice(0, Math.floor(latency.t))
+    expect(before.every((p) => p.p50 < LATENCY_MS), `p50 before: ${before.map((p) => p.p50).join(', ')}`).toBe(true)
+    // The first whole second after it started.
+    expect(second(Math.ceil(latency.t)).p50).toBeGreaterThanOrEqual(LATENCY_MS)
+  })
+
+  it('a partition turns into errors, and heal brings back error-free service', () => {
+    const partition = run.faults.find((f) => f.action === 'partition')!
+    const heal = run.faults.find((f) => f.action === 'heal')!
+    expect([partition.ok, heal.ok]).toEqual([true, true])
+    const cut = second(Math.ceil(partition.t))
+    expect(cut.errors).toBeGreaterThan(cut.reqs / 2)
+    const after = run.timeSeries.slice(Math.ceil(heal.t) + 1)
+    expect(after.length).toBeGreaterThanOrEqual(1)
+    expect(after.every((p) => p.reqs > 0 && p.errors === 0), JSON.stringify(after)).toBe(true)
+  })
+})
+
+describe('a harness killed with SIGKILL', () => {
+  it('leaves containers that the next start removes', async () => {
+    const scenarioFile = path.join(dir, 'long.mjs')
+    const scenario = (durationS: number) => `export default ${JSON.stringify({
+      name: 'sigkill', kind: 'performance', environment: 'containers',
+      topology: { replicas: 2, shards: 1 },
+      workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 50 },
+      load: { model: 'open', rate: 10, durationS },
+    })}\n`
+    writeFileSync(scenarioFile, scenario(120))
+    const victim = runLoadlab(['run', scenarioFile, '--out', path.join(dir, 'victim')])
+    let runId = ''
+    try {
+      await waitForOutput(victim, / s left/, 120_000)
+      const mine = await docker.listContainers({ all: true, filters: { label: [`loadlab.harness`] } })
+      const ours = mine.filter((c) => c.Labels['loadlab.harness'].split('/')[1] === String(victim.child.pid))
+      expect(ours.length).toBe(4) // shard, 2 replicas, balancer
+      runId = ours[0].Labels[LABEL_RUN]
+    } finally {
+      victim.child.kill('SIGKILL')
+    }
+    await victim.exited
+    // Nothing could clean up: the containers outlive their harness...
+    expect((await containersOfRun(runId)).length).toBe(4)
+
+    // ...until the next start.
+    writeFileSync(scenarioFile, scenario(1))
+    const next = runLoadlab(['run', scenarioFile, '--out', path.join(dir, 'next')])
+    expect(await next.exited, next.stderr()).toBe(0)
+    expect(next.stderr()).toContain(`left by run ${runId}`)
+    expect(await containersOfRun(runId)).toEqual([])
+  }, RUN_MS)
+})
+
+async function waitForOutput(run: ReturnType<typeof runLoadlab>, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!pattern.test(run.stderr())) {
+    if (run.child.exitCode !== null) throw new Error(`loadlab exited (${run.child.exitCode}) early:\n${run.stderr()}`)
+    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs / 1000} s:\n${run.stderr()}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
