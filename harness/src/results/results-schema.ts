@@ -128,8 +128,10 @@ export interface ContainersInfo {
   images: Record<string, { name: string; source: 'official' | 'local' | 'custom' }>
   /** CPU quota and memory limit per member kind, as applied. */
   resources: Partial<Record<'replica' | 'shard' | 'balancer' | 'redis', { cpus?: number; memoryMb?: number }>>
-  /** Links that ran through Toxiproxy (those a network fault names); every other link is direct. */
+  /** Links that ran through Toxiproxy (those a link condition or a network fault names); every other link is direct. */
   proxiedLinks: string[]
+  /** The topology's standing link conditions (`'replicas -> redis': { latencyMs: 1.5 }`), as written in the scenario. */
+  linkConditions: Record<string, { latencyMs?: number; jitterMs?: number; rateKBps?: number }>
 }
 
 /** What an environment adds to a run's topology in results.json. */

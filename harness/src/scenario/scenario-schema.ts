@@ -42,6 +42,23 @@ const resourcesSchema = z.strictObject({
   memoryMb: z.number().int().min(16).optional(),
 })
 
+// Toxiproxy delays in whole milliseconds: 1.5 would be refused when the run starts, so say it now.
+const wholeMs = z.number().int({ message: 'whole milliseconds (Toxiproxy has no finer delay; for 1-2 ms write latencyMs: 2, jitterMs: 1)' }).min(0)
+
+const linkConditionSchema = z
+  .strictObject({
+    latencyMs: wholeMs.optional(),
+    jitterMs: wholeMs.optional(),
+    rateKBps: z.number().int().min(1).optional(),
+  })
+  .refine((c) => c.latencyMs !== undefined || c.rateKBps !== undefined, { message: 'give `latencyMs` (and `jitterMs`) and/or `rateKBps`' })
+
+const linkKey = z.string().superRefine((text, ctx) => {
+  const parsed = parseLink(text)
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
+})
+const linksSchema = z.record(linkKey, linkConditionSchema)
+
 export const topologySchema = z.strictObject({
   replicas: positiveInt.max(16).default(1),
   shards: positiveInt.max(16).default(1),
@@ -66,6 +83,7 @@ export const topologySchema = z.strictObject({
     .strictObject({ replica: capacitySchema.optional(), shard: capacitySchema.optional() })
     .default({}),
   resources: z.partialRecord(z.enum(RESOURCE_ROLES), resourcesSchema).default({}),
+  links: linksSchema.default({}),
 })
 
 const keysSchema = z.discriminatedUnion('kind', [
@@ -161,8 +179,8 @@ export const faultSchema = z.strictObject({
   link: z.string().optional(),
   factor: z.number().positive().optional(),
   cpus: z.number().min(0.01).max(256).optional(),
-  latencyMs: z.number().min(0).optional(),
-  jitterMs: z.number().min(0).optional(),
+  latencyMs: wholeMs.optional(),
+  jitterMs: wholeMs.optional(),
   rateKBps: z.number().int().min(1).optional(),
   timeoutMs: z.number().int().min(0).optional(),
 })

@@ -45,6 +45,15 @@ export type NetworkFaultAction = (typeof NETWORK_FAULT_ACTIONS)[number]
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number]
 export type ResourceRole = (typeof RESOURCE_ROLES)[number]
 
+/** How a network link behaves for the whole run (Toxiproxy, containers environment): latency and bandwidth. */
+export interface LinkCondition {
+  /** Added to each response on the link (whole ms), give or take up to `jitterMs` (latency 2, jitter 1: 1 or 2 ms). */
+  latencyMs?: number
+  jitterMs?: number
+  /** The link's rate in KB/s. */
+  rateKBps?: number
+}
+
 /** Docker limits of one member's container: `cpus` (CPU quota, 0.5 = half a core) and `memoryMb`. */
 export interface ResourceSpec {
   cpus?: number
@@ -69,6 +78,11 @@ export interface TopologySpec {
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
   /** Containers environment: CPU quota and memory limit per member kind. */
   resources?: Partial<Record<ResourceRole, ResourceSpec>>
+  /**
+   * Containers environment: links that behave this way from the start, by link
+   * (`'replicas -> redis': { latencyMs: 1.5 }`). A link the topology lacks (no redis) is ignored.
+   */
+  links?: Record<string, LinkCondition>
 }
 
 /** A topology with every default filled in: what the environment starts. */
@@ -81,6 +95,7 @@ export interface Topology {
   store: StoreName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
   resources: Partial<Record<ResourceRole, ResourceSpec>>
+  links: Record<string, LinkCondition>
 }
 
 export interface WorkloadSpec {
@@ -111,7 +126,7 @@ export interface FaultSpec {
   factor?: number
   /** For 'cpus': the container's new CPU quota (cores). */
   cpus?: number
-  /** For 'latency': added to each response on the link (ms), +/- `jitterMs`. */
+  /** For 'latency': added to each response on the link (whole ms), give or take up to `jitterMs`. */
   latencyMs?: number
   jitterMs?: number
   /** For 'bandwidth': the link's rate in KB/s. */

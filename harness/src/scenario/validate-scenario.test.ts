@@ -87,6 +87,16 @@ describe('environment, resources and faults in a scenario', () => {
     expect(s.faults.map((f) => f.action)).toEqual(['partition', 'latency', 'heal'])
   })
 
+  it('takes standing link conditions in containers, in whole milliseconds, on links that exist', () => {
+    const s = validateScenario({ ...base, environment: 'containers', topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 2, jitterMs: 1 } } } }, null)
+    expect(s.topology!.links).toEqual({ 'replicas -> redis': { latencyMs: 2, jitterMs: 1 } })
+    const text = problems({ ...base, environment: 'containers', topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 1.5 }, 'redis -> replicas': { latencyMs: 1 }, 'replica-1 -> shard-0': {} } } })
+    expect(text).toMatch(/topology\.links\["replicas -> redis"\]\.latencyMs = 1\.5: whole milliseconds/)
+    expect(text).toMatch(/no link from redis to replicas/)
+    expect(text).toMatch(/give `latencyMs` \(and `jitterMs`\) and\/or `rateKBps`/)
+    expect(problems({ ...base, topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 2 } } } })).toMatch(/topology\.links: link latency and bandwidth go through Toxiproxy between containers/)
+  })
+
   it('refuses containers for a scenario with an external target', () => {
     const { topology: _t, ...withoutTopology } = base
     expect(problems({ ...withoutTopology, faults: [], target: 'http://127.0.0.1:8080' }, { environment: 'containers' })).toMatch(/--env containers starts a topology, but "x" uses an external `target`/)

@@ -75,8 +75,8 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
 }
 
 /**
- * What only the containers environment can do: resource limits, network faults (Toxiproxy sits
- * between the containers) and changing a CPU quota. Asked of local processes, each is an error
+ * What only the containers environment can do: resource limits, link conditions and network
+ * faults (Toxiproxy sits between the containers) and changing a CPU quota. Asked of local processes, each is an error
  * that says how to get it, rather than a run that silently ignores it.
  */
 function environmentProblems(s: ParsedScenario, hasTarget: boolean, fromFlag: boolean): string[] {
@@ -92,6 +92,9 @@ function environmentProblems(s: ParsedScenario, hasTarget: boolean, fromFlag: bo
   const matrixLimits = Object.keys(s.matrix).filter((path) => path.startsWith('resources.'))
   if (limited.length > 0 || matrixLimits.length > 0) {
     problems.push(`topology.resources: CPU and memory limits need containers, but ${env} runs local processes; ${fix}`)
+  }
+  if (Object.keys(s.topology?.links ?? {}).length > 0) {
+    problems.push(`topology.links: link latency and bandwidth go through Toxiproxy between containers, but ${env} runs local processes; ${fix}`)
   }
   for (const [i, f] of s.faults.entries()) {
     if ((NETWORK_FAULT_ACTIONS as readonly string[]).includes(f.action)) {
@@ -176,7 +179,9 @@ function describeIssues(where: string, issues: readonly z.core.$ZodIssue[], inpu
     const allowed = allowedValues(issue)
     const got = valueAt(input, issue.path)
     const shown = got === undefined || typeof got === 'object' ? '' : ` = ${JSON.stringify(got)}`
-    return `  - ${formatFieldPath(issue.path)}${shown}: ${issue.message}${allowed ? `; allowed: ${allowed}` : ''}`
+    // A refused record key (a link that is not one) carries its reasons inside.
+    const message = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : issue.message
+    return `  - ${formatFieldPath(issue.path)}${shown}: ${message}${allowed ? `; allowed: ${allowed}` : ''}`
   })
   return `${where} is not a valid scenario:\n${lines.join('\n')}`
 }

@@ -35,6 +35,11 @@ describe('which links run through Toxiproxy', () => {
     expect(proxiedLinks(t, [faults[2]])).toEqual([])
   })
 
+  it('proxies the links a standing link condition names, in cells that have them', () => {
+    expect(names(proxiedLinks(topology({ replicas: 2, cache: { strategy: 'redis' }, links: { 'replicas -> redis': { latencyMs: 2 } } }), []))).toEqual(['replica-1 -> redis', 'replica-2 -> redis'])
+    expect(proxiedLinks(topology({ replicas: 2, cache: { strategy: 'lru' }, links: { 'replicas -> redis': { latencyMs: 2 } } }), [])).toEqual([])
+  })
+
   it('says which fault names a link this cell does not have', () => {
     const one = topology({ replicas: 1, shards: 1 })
     expect(unmatchedNetworkFaults(one, [{ atS: 4, action: 'partition', link: 'replica-3 -> shard-0' }])).toEqual([

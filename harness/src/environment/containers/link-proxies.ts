@@ -1,6 +1,6 @@
 import { Toxiproxy, type Proxy, type ToxicType } from 'toxiproxy-node-client'
 import { linkMatches, linkName, parseLink, type LinkSpec } from '../../scenario/link-spec.js'
-import { NETWORK_FAULT_ACTIONS, type FaultSpec, type NetworkFaultAction, type Topology } from '../../scenario/scenario.js'
+import { NETWORK_FAULT_ACTIONS, type FaultSpec, type LinkCondition, type NetworkFaultAction, type Topology } from '../../scenario/scenario.js'
 import { EnvironmentError, type Fault } from '../environment.js'
 
 // Network faults between tiers: a link a fault names runs through its own Toxiproxy proxy (the
@@ -38,11 +38,12 @@ export function isNetworkFault(action: string): action is NetworkFaultAction {
   return (NETWORK_FAULT_ACTIONS as readonly string[]).includes(action)
 }
 
-/** The links the scenario's network faults name in this topology: the ones to route through Toxiproxy. */
+/** The links to route through Toxiproxy: those the topology's link conditions and the scenario's network faults name. */
 export function proxiedLinks(t: Topology, faults: readonly FaultSpec[]): Link[] {
   const all = topologyLinks(t)
   const wanted = new Set<string>()
-  for (const f of faults) if (isNetworkFault(f.action)) for (const l of linksOfFault(f, all)) wanted.add(linkName(l.from, l.to))
+  const named: Array<Pick<FaultSpec, 'member' | 'link'>> = [...Object.keys(t.links).map((link) => ({ link })), ...faults.filter((f) => isNetworkFault(f.action))]
+  for (const f of named) for (const l of linksOfFault(f, all)) wanted.add(linkName(l.from, l.to))
   return all.filter((l) => wanted.has(linkName(l.from, l.to)))
 }
 
@@ -70,7 +71,7 @@ export class LinkProxies {
   async add(link: Link, upstream: string): Promise<string> {
     const name = proxyName(link)
     // Port 0: Toxiproxy binds a free port and answers with it, so there is no race for it.
-    const proxy = await this.api.createProxy({ name, listen: '127.0.0.1:0', upstream, enabled: true })
+    const proxy = await toxiproxyCall(`creating the proxy of ${linkName(link.from, link.to)}`, () => this.api.createProxy({ name, listen: '127.0.0.1:0', upstream, enabled: true }))
     this.proxies.set(linkName(link.from, link.to), proxy)
     return proxy.listen
   }
@@ -84,16 +85,34 @@ export class LinkProxies {
     return [...this.proxies.keys()]
   }
 
+  /**
+   * Makes links behave as the topology's `links` say, before any load: toxics under their own
+   * names, so a later `heal` (which removes what faults added) leaves them in place.
+   */
+  async applyConditions(conditions: Record<string, LinkCondition>): Promise<void> {
+    for (const [text, c] of Object.entries(conditions)) {
+      for (const link of linksOfFault({ link: text }, this.links)) {
+        const proxy = this.proxies.get(linkName(link.from, link.to))
+        if (!proxy) continue
+        const what = `link condition ${JSON.stringify(c)} on ${linkName(link.from, link.to)}`
+        if (c.latencyMs !== undefined) {
+          await toxiproxyCall(what, () => proxy.addToxic({ name: 'condition-latency', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: c.latencyMs, jitter: c.jitterMs ?? 0 } }))
+        }
+        if (c.rateKBps !== undefined) {
+          await toxiproxyCall(what, () => proxy.addToxic({ name: 'condition-bandwidth', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: c.rateKBps } }))
+        }
+      }
+    }
+  }
+
   /** Applies a network fault to every proxied link it names; resolves with a short detail. */
   async apply(f: Fault): Promise<string> {
     if (!isNetworkFault(f.action)) throw new EnvironmentError(`${f.action} is not a network fault`)
     const targets = linksOfFault(f, this.links)
     const proxies = targets.map((l) => this.proxies.get(linkName(l.from, l.to))).filter((p): p is Proxy => p !== undefined)
-    if (proxies.length === 0) {
-      throw new EnvironmentError(`fault ${f.action}: no link of this topology matches ${f.link ?? f.member}; links: ${this.links.map((l) => linkName(l.from, l.to)).join(', ')}`)
-    }
+    if (proxies.length === 0) throw new EnvironmentError(`no link of this topology matches ${f.link ?? f.member}`)
     const action = f.action
-    await Promise.all(proxies.map((p) => this.applyTo(p, action, f)))
+    await Promise.all(proxies.map((p) => toxiproxyCall(`${action} on ${p.name}`, () => this.applyTo(p, action, f))))
     const where = targets.map((l) => linkName(l.from, l.to)).join(', ')
     return `${describeFault(f)} on ${where}`
   }
@@ -121,6 +140,15 @@ export class LinkProxies {
   }
 }
 
+/** A Toxiproxy API call whose failure says what LoadLab was doing (the client only says "status code 400"). */
+async function toxiproxyCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw new EnvironmentError(`Toxiproxy refused ${what}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
 /** Toxiproxy names go into URL paths: "replica-1_to_shard-0". */
 function proxyName(link: Link): string {
   return `${link.from}_to_${link.to}`
@@ -143,7 +171,7 @@ function describeFault(f: Fault): string {
   }
 }
 
-/** Lists the network faults' links that matched nothing, so a scenario naming replica-3 of a 2-replica cell hears about it at start. */
+/** The network faults that name no link of this topology (replica-3 of a 2-replica cell, redis without a redis cache): they will not apply. */
 export function unmatchedNetworkFaults(t: Topology, faults: readonly FaultSpec[]): string[] {
   const all = topologyLinks(t)
   return faults
