@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImages } from '../src/cli/images-command.js'
 import { ContainerEnvironment } from '../src/environment/containers/container-environment.js'
 import { dockerRuntime, type Dockerode } from '../src/environment/containers/docker-runtime.js'
-import { LABEL_RUN } from '../src/environment/containers/run-labels.js'
+import { harnessIdentity, LABEL_HARNESS, LABEL_RUN } from '../src/environment/containers/run-labels.js'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import type { RunResult, SuiteResult } from '../src/results/results-schema.js'
 import { runSuite } from '../src/runner/run-suite.js'
@@ -120,6 +120,17 @@ describe('CPU quota', () => {
   }, RUN_MS)
 })
 
+describe('a member that does not start', () => {
+  it('fails the start with its log, and no container of the run is left', async () => {
+    // The balancer refuses 3 weights for 2 backends (exit 2) after the shard and replicas started.
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, balancer: { strategy: 'weighted-round-robin', weights: [1, 2, 3] } }) as Topology
+    const start = new ContainerEnvironment({ logDir: path.join(dir, 'bad'), faults: [], say: () => undefined }).start(topology, new AbortController().signal)
+    await expect(start).rejects.toThrow(/balancer \(container loadlab-.*-balancer, image loadlab\/crm:\w+\) did not start: its container exited \(code 2\)[\s\S]*weights/)
+    const mine = await docker.listContainers({ all: true, filters: { label: [`${LABEL_HARNESS}=${harnessIdentity()}`] } })
+    expect(mine.map((c) => c.Names[0])).toEqual([])
+  }, RUN_MS)
+})
+
 describe('network faults through Toxiproxy', () => {
   let run: RunResult
   const LATENCY_MS = 300
@@ -147,8 +158,10 @@ describe('network faults through Toxiproxy', () => {
 
   const second = (t: number) => run.timeSeries[t]
 
-  it('a latency fault shows in p50 within a second of its start', () => {
+  it('a latency fault shows in p50 within a second of its start', async () => {
     expect(run.status).toBe('ok')
+    // The run is over: its containers, Toxiproxy included, are gone.
+    expect(await containersOfRun(run.topology.containers!.runId)).toEqual([])
     expect(run.topology.containers?.proxiedLinks).toEqual(['replica-1 -> shard-0'])
     const latency = run.faults.find((f) => f.action === 'latency')!
     expect(latency.ok, latency.error).toBe(true)
@@ -170,27 +183,45 @@ describe('network faults through Toxiproxy', () => {
   })
 })
 
-describe('a harness killed with SIGKILL', () => {
-  it('leaves containers that the next start removes', async () => {
-    const scenarioFile = path.join(dir, 'long.mjs')
-    const scenario = (durationS: number) => `export default ${JSON.stringify({
-      name: 'sigkill', kind: 'performance', environment: 'containers',
-      topology: { replicas: 2, shards: 1 },
-      workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 50 },
-      load: { model: 'open', rate: 10, durationS },
-    })}\n`
+describe('a harness stopped by a signal', () => {
+  const scenarioFile = path.join(dir, 'long.mjs')
+  const scenario = (durationS: number) => `export default ${JSON.stringify({
+    name: 'signals', kind: 'performance', environment: 'containers',
+    topology: { replicas: 2, shards: 1 },
+    workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 50 },
+    load: { model: 'open', rate: 10, durationS },
+  })}\n`
+
+  /** Starts a long run and resolves, once it measures, with its run id (its containers: shard, 2 replicas, balancer). */
+  async function longRun(out: string): Promise<{ victim: ReturnType<typeof runLoadlab>; runId: string }> {
     writeFileSync(scenarioFile, scenario(120))
-    const victim = runLoadlab(['run', scenarioFile, '--out', path.join(dir, 'victim')])
-    let runId = ''
+    const victim = runLoadlab(['run', scenarioFile, '--out', out])
     try {
       await waitForOutput(victim, / s left/, 120_000)
-      const mine = await docker.listContainers({ all: true, filters: { label: [`loadlab.harness`] } })
-      const ours = mine.filter((c) => c.Labels['loadlab.harness'].split('/')[1] === String(victim.child.pid))
-      expect(ours.length).toBe(4) // shard, 2 replicas, balancer
-      runId = ours[0].Labels[LABEL_RUN]
-    } finally {
+      const all = await docker.listContainers({ all: true, filters: { label: [LABEL_HARNESS] } })
+      const ours = all.filter((c) => c.Labels[LABEL_HARNESS].split('/')[1] === String(victim.child.pid))
+      expect(ours.map((c) => c.Labels['loadlab.member']).sort()).toEqual(['balancer', 'replica-1', 'replica-2', 'shard-0'])
+      return { victim, runId: ours[0].Labels[LABEL_RUN] }
+    } catch (error) {
       victim.child.kill('SIGKILL')
+      throw error
     }
+  }
+
+  it('SIGTERM: the run stops, its containers go, what was measured is written, exit 143', async () => {
+    const out = path.join(dir, 'sigterm')
+    const { victim, runId } = await longRun(out)
+    victim.child.kill('SIGTERM')
+    expect(await victim.exited).toBe(143)
+    expect(await containersOfRun(runId)).toEqual([])
+    const suite = readSuite(out)
+    expect(suite.runs[0].status).toBe('aborted')
+    expect(suite.runs[0].metrics.http_reqs.count).toBeGreaterThan(0)
+  }, RUN_MS)
+
+  it('SIGKILL: the containers outlive the harness, and the next start removes them', async () => {
+    const { victim, runId } = await longRun(path.join(dir, 'victim'))
+    victim.child.kill('SIGKILL')
     await victim.exited
     // Nothing could clean up: the containers outlive their harness...
     expect((await containersOfRun(runId)).length).toBe(4)
