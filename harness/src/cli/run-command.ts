@@ -3,6 +3,7 @@ import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
+import { dockerRuntime } from '../environment/containers/docker-runtime.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
 import { ConsoleReporter } from '../report/console-reporter.js'
@@ -56,6 +57,8 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
+  // Without Docker every run would fail the same way, after the plan is printed: say it once, now.
+  if (scenario.topology && scenario.environment === 'containers') await dockerRuntime()
   const outDir = path.resolve(opts.out ?? defaultOutDir(scenario.name))
 
   const controller = new AbortController()
