@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
 import { dockerRuntime } from '../environment/containers/docker-runtime.js'
+import { imagePreference } from '../environment/containers/image-catalog.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
 import { ConsoleReporter } from '../report/console-reporter.js'
@@ -58,7 +59,10 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
   // Without Docker every run would fail the same way, after the plan is printed: say it once, now.
-  if (scenario.topology && scenario.environment === 'containers') await dockerRuntime()
+  if (scenario.topology && scenario.environment === 'containers') {
+    imagePreference()
+    await dockerRuntime()
+  }
   const outDir = path.resolve(opts.out ?? defaultOutDir(scenario.name))
 
   const controller = new AbortController()

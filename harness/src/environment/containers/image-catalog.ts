@@ -1,4 +1,4 @@
-import { EnvironmentError } from '../environment.js'
+import { UsageError } from '../../runner/usage-error.js'
 
 // Which image each kind of member runs. Users with a registry get the official images; where
 // pulls fail, LoadLab builds equivalents itself (local-image-recipes.ts) from a Debian root file
@@ -51,11 +51,11 @@ export interface ImageChoice {
 
 const PREFERENCES: readonly ImagePreference[] = ['auto', 'official', 'local']
 
-/** LOADLAB_IMAGES, checked. */
+/** LOADLAB_IMAGES, checked (a bad value is a usage error: exit 2). */
 export function imagePreference(env: NodeJS.ProcessEnv = process.env): ImagePreference {
   const value = env.LOADLAB_IMAGES?.trim() || 'auto'
   if (!(PREFERENCES as readonly string[]).includes(value)) {
-    throw new EnvironmentError(`LOADLAB_IMAGES="${value}" is not one of ${PREFERENCES.join(', ')}: auto (default) uses what is present, official pulls from the registry, local builds without one`)
+    throw new UsageError(`LOADLAB_IMAGES="${value}" is not one of ${PREFERENCES.join(', ')}: auto (default) uses what is present, official pulls from the registry, local builds without one`)
   }
   return value as ImagePreference
 }
