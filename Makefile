@@ -5,13 +5,14 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps docker-up build demo test typecheck bench bench-soak doctor clean
+.PHONY: help install test-deps docker-up build demo test typecheck bench bench-soak bench-gates doctor clean
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
 	@echo "make test    typecheck, build and run every test"
 	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy, containers)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
+	@echo "make bench-gates power of the CI baseline gate: false alarms and detection of +10/20/50% slowdowns (hours; resumable)"
 	@echo "make doctor  check this machine for optional pieces (Docker, k6, Chromium, Redis, ...)"
 
 # Installs exactly the lock file's versions, and only when package.json or the lock changed
@@ -50,6 +51,12 @@ bench: build docker-up
 
 bench-soak: build
 	npx tsx harness/src/bench/soak-bench.ts
+
+# Collects a pool of performance-scenario runs per injected slowdown (resumable: rerun to go on),
+# then judges gates formed from disjoint runs. BENCH_GATES_ROUNDS=120 is the full run (~5 h on a
+# quiet 2-core machine); BENCH_GATES_EVALUATE_ONLY=1 re-judges the pool without running anything.
+bench-gates: build
+	npx tsx harness/src/bench/gate-power-bench.ts
 
 doctor: build
 	$(LOADLAB) doctor

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Command } from 'commander'
@@ -14,9 +14,18 @@ const file = (name: string) => path.join(dir, name)
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'loadlab-gates-cli-'))
   const write = (name: string, value: unknown) => writeFileSync(file(name), typeof value === 'string' ? value : JSON.stringify(value))
-  write('old.json', makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 10, seed: 1 }] }))
-  write('same.json', makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 10, seed: 2 }] }))
-  write('slow.json', makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 13, seed: 3 }] }))
+  const two = (medianMs: number, seed: number) => makeSuiteResult({ runs: [1, 2].map((repetition) => ({ cell: { cache: 'lru' }, medianMs, seed: seed + repetition, repetition })) })
+  write('old.json', two(10, 10))
+  write('same.json', two(10, 20))
+  write('slow.json', two(13, 30))
+  write('one-old.json', makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 10, seed: 1 }] }))
+  write('one-slow.json', makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 13, seed: 3 }] }))
+  for (let build = 1; build <= 6; build++) {
+    mkdirSync(file(`history/build-${build}`), { recursive: true })
+    const s = makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 10, seed: 100 + build }] })
+    s.runs[0].startedAt = new Date(Date.UTC(2026, 0, build)).toISOString()
+    write(`history/build-${build}/results.json`, s)
+  }
   write('v9.json', { ...makeSuiteResult(), schemaVersion: 9 })
   const broken = makeSuiteResult() as unknown as { runs: Array<{ metrics: { http_reqs: unknown } }> }
   broken.runs[0].metrics.http_reqs = { count: 'many' }
@@ -56,8 +65,9 @@ describe('loadlab compare', () => {
   it('prints each metric with its change and interval, writes nothing, and exits 0 on noise', async () => {
     const r = await cli(['compare', file('old.json'), file('same.json')])
     expect(r.code).toBe(0)
-    expect(r.out).toMatch(/cache=lru\s+p95\s+[\d.]+ ms ->\s+[\d.]+ ms\s+[+-][\d.]+% \(95% CI [+-][\d.]+% to [+-][\d.]+%\)\s+(no significant change|changed)/)
-    expect(r.out).toMatch(/no significant regression beyond the tolerance/)
+    expect(r.out).toMatch(/cache=lru\s+[\d.]+ ms ->\s+[\d.]+ ms\s+2 vs 2 runs\s+p95 latency [+−][\d.]+% \(95% CI [+−][\d.]+% to [+−][\d.]+%\): /)
+    expect(r.out).toMatch(/\n(no regression beyond the tolerance|no regression proven, but \d of 4 checks cannot tell)\n$/)
+    expect(r.out).not.toMatch(/no significant/)
     expect(existsSync(file('comparison.json'))).toBe(false)
   })
 
@@ -65,11 +75,26 @@ describe('loadlab compare', () => {
     const out = file('cmp')
     const r = await cli(['compare', file('old.json'), file('slow.json'), '--tolerance', '0.05', '--out', out])
     expect(r.code).toBe(99)
-    expect(r.out).toMatch(/cache=lru\s+p95 .* \+\d\d\.\d% .*REGRESSION/)
+    expect(r.out).toMatch(/REGRESSION\s+cache=lru .* p95 latency \+\d\d% \(95% CI \+\d+\.?\d*% to \+\d+% *\): regression beyond the 5% tolerance/)
     const json = JSON.parse(readFileSync(path.join(out, 'comparison.json'), 'utf8'))
     expect(json.passed).toBe(false)
     expect(json.changes.find((c: { metric: string }) => c.metric === 'p95').regression).toBe(true)
     expect(readFileSync(path.join(out, 'comparison.md'), 'utf8')).toMatch(/❌ regression/)
+  })
+
+  it('says "cannot tell (1 run each, no interval)" for single runs, never a zero-width interval', async () => {
+    const r = await cli(['compare', file('one-old.json'), file('one-slow.json')])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/cannot tell\s+cache=lru .* 1 vs 1 runs\s+p95 latency \+\d+\.?\d*%: cannot tell \(1 run each, no interval\)/)
+    expect(r.out).toMatch(/\ncannot tell: 1 run each, no interval; repeat the runs/)
+    expect(r.out).not.toMatch(/95% CI ([+−][\d.]+%) to \1\b/)
+  })
+
+  it('judges one new run against a folder of earlier results', async () => {
+    const slow = await cli(['compare', file('history'), file('one-slow.json')])
+    expect(slow.code).toBe(99)
+    expect(slow.out).toMatch(/\(baseline \(history: 6 runs in 6 results\)\)/)
+    expect(slow.out).toMatch(/REGRESSION .* 6 vs 1 runs\s+p95 latency \+\d+% \(95% CI/)
   })
 
   it('passes the same slowdown with a tolerance wider than it', async () => {

@@ -152,3 +152,55 @@ describe('runSuite', () => {
     expect(engine.runs).toBe(0)
   })
 })
+
+/** Ticks once per "second" without waiting; its warm-up latency follows `warmupLatency(second)`. */
+class WarmingEngine implements LoadEngine {
+  readonly name = 'open' as const
+  warmupTicks: number[] = []
+  constructor(private readonly warmupLatency: (second: number) => number) {}
+  plan(w: Workload) {
+    return [{ startS: 0, durationS: 1, description: `fake ${w.load.model}` }]
+  }
+  async run(w: Workload, _target: URL, ctx: EngineContext): Promise<EngineSummary> {
+    const seconds = w.load.model === 'open' ? (w.load.durationS ?? 1) : 1
+    const measuring = seconds <= 1
+    let ticks = 0
+    for (let s = 0; s < seconds && !ctx.signal.aborted; s++) {
+      const latency = measuring ? 10 : this.warmupLatency(s)
+      const now = Date.now()
+      ctx.sink.add(Array.from({ length: 50 }, (_, i) => ({ t: now + i, op: 'get_customer' as const, status: 200, latencyMs: latency, serviceLatencyMs: latency })))
+      ctx.onTick?.({ elapsedS: s + 1, totalS: seconds, second: s, offeredRate: 50 })
+      ticks++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    if (!measuring) this.warmupTicks.push(ticks)
+    return { engine: 'open', durationS: ticks, sent: 50 * ticks, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
+  }
+}
+
+describe('runSuite: warm-up and order', () => {
+  it('warms up past the minimum while latency still falls, and stops once it is flat', async () => {
+    const scenario = validateScenario({ ...base, warmup: { durationS: 2, maxS: 20 } }, 'fake.ts')
+    // Falls for 6 s, then flat.
+    const engine = new WarmingEngine((s) => (s < 6 ? 80 - 10 * s : 20))
+    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
+    expect(engine.warmupTicks).toHaveLength(1)
+    expect(engine.warmupTicks[0]).toBeGreaterThanOrEqual(8)
+    expect(engine.warmupTicks[0]).toBeLessThan(20)
+    expect(suite.runs[0].validity.map((v) => v.message).join('\n')).not.toMatch(/warm-up reached its limit/)
+  })
+
+  it('stops at warmup.maxS when the system never settles, and says so', async () => {
+    const scenario = validateScenario({ ...base, warmup: { durationS: 2, maxS: 8 } }, 'fake.ts')
+    const engine = new WarmingEngine((s) => 400 / (s + 1))
+    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
+    expect(engine.warmupTicks).toEqual([8])
+    expect(suite.runs[0].validity.map((v) => v.message).join('\n')).toMatch(/the warm-up reached its limit \(8 s\) while latency or throughput were still improving/)
+  })
+
+  it('runs the repetitions of a comparison interleaved (A B, B A), so drift hits every cell alike', async () => {
+    const scenario = validateScenario({ ...base, repetitions: 2, matrix: { 'cache.strategy': ['none', 'lru'] } }, 'fake.ts')
+    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(), environmentFactory: fakeEnvironment(new Set()) })
+    expect(suite.runs.map((r) => r.id)).toEqual(['cache=none #1', 'cache=lru #1', 'cache=lru #2', 'cache=none #2'])
+  })
+})

@@ -25,10 +25,22 @@ describe('run plan', () => {
     const s = validateScenario({ ...base, repetitions: 2, matrix: { 'cache.strategy': ['none', 'lru'], replicas: [1, 3] } }, 'f.ts')
     const plan = planRuns(s)
     expect(plan.runs).toHaveLength(8)
-    expect(plan.runs.map((r) => r.id).slice(0, 3)).toEqual(['cache=none replicas=1 #1', 'cache=none replicas=1 #2', 'cache=none replicas=3 #1'])
+    // Interleaved, alternating direction: drift lands on every cell alike.
+    expect(plan.runs.map((r) => r.id)).toEqual([
+      'cache=none replicas=1 #1', 'cache=none replicas=3 #1', 'cache=lru replicas=1 #1', 'cache=lru replicas=3 #1',
+      'cache=lru replicas=3 #2', 'cache=lru replicas=1 #2', 'cache=none replicas=3 #2', 'cache=none replicas=1 #2',
+    ])
     const lru3 = plan.runs.find((r) => r.cellLabel === 'cache=lru replicas=3')!
     expect(lru3.topology).toMatchObject({ replicas: 3, cache: { strategy: 'lru', size: 50 } })
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(8)
+  })
+
+  it('warms up at least warmup.durationS and at most warmup.maxS (default three times the minimum)', () => {
+    const adaptive = planRuns(validateScenario({ ...base, warmup: { durationS: 3 } }, 'f.ts')).runs[0]
+    expect(adaptive).toMatchObject({ warmupS: 3, warmupMaxS: 9 })
+    const fixed = planRuns(validateScenario({ ...base, warmup: { durationS: 3, maxS: 3 } }, 'f.ts')).runs[0]
+    expect(fixed).toMatchObject({ warmupS: 3, warmupMaxS: 3 })
+    expect(() => validateScenario({ ...base, warmup: { durationS: 5, maxS: 2 } }, 'f.ts')).toThrow(/warmup.maxS must be at least warmup.durationS/)
   })
 
   it('fills a capacity field varied by the matrix with its defaults', () => {
@@ -36,9 +48,11 @@ describe('run plan', () => {
     expect(planRuns(s).runs[1].topology?.capacity.replica).toEqual({ serviceTime: 'off', slots: 4, queueLimit: 64 })
   })
 
-  it('turns a stress scenario into rate steps with an open load', async () => {
+  it('turns a stress scenario into rate steps with an open load, each ramp in rising order', async () => {
     const s = await loadScenario('stress')
     const plan = planRuns(s)
+    const rates = plan.runs.map((r) => r.stressRate!)
+    expect(rates).toEqual([...rates].sort((x, y) => x - y))
     expect(plan.runs[0].cell).toEqual({ rate: 100 })
     expect(plan.runs[1].workload.load).toMatchObject({ model: 'open', rate: 200, durationS: 8 })
     expect(plan.runs.at(-1)?.stressRate).toBe(1500)

@@ -28,7 +28,7 @@ describe('analyzeSuite: comparisons', () => {
     expect(a.cells.map((c) => c.cellLabel)).toEqual(['cache=none', 'cache=lru', 'cache=lfu'])
     const p95 = a.cells[1].metrics.p95
     expect(p95.n).toBe(3)
-    expect(p95.method).toMatch(/student-t over 3 repetitions/)
+    expect(p95.method).toMatch(/^random effects over 3 runs \(6 batches of 5 s per run/)
     expect(p95.lo).toBeLessThan(p95.estimate)
     expect(p95.hi).toBeGreaterThan(p95.estimate)
     expect(a.cells[0].metrics.cache_hit_rate).toBeUndefined()
@@ -67,13 +67,16 @@ describe('analyzeSuite: comparisons', () => {
 })
 
 describe('analyzeSuite: single runs', () => {
-  it('uses batch means over the time series and says so', () => {
+  it('gives a single run an interval of its own noise, but a comparison of single runs none', () => {
     const a = analyzeSuite(makeSuiteResult({ runs: [{ cell: { cache: 'none' }, seed: 1 }, { cell: { cache: 'lru' }, medianMs: 5, seed: 2 }] }))
-    expect(a.cells[0].metrics.p95.method).toMatch(/batch means over 30 s of one run \(6 batches of 5 s/)
+    expect(a.cells[0].metrics.p95.method).toMatch(/^random effects over 1 run \(6 batches of 5 s per run.*within-run noise only.*too narrow by an unknown amount/)
     expect(a.cells[0].metrics.p95.lo).toBeLessThan(a.cells[0].metrics.p95.hi)
-    expect(a.comparisons.find((c) => c.metric === 'p95')!.relDiff.method).toMatch(/within-run noise only/)
+    const p95 = a.comparisons.find((c) => c.metric === 'p95')!
+    expect(p95).toMatchObject({ significant: false, outcome: 'cannot-tell', better: null })
+    expect(p95.relDiff.noInterval).toBe('1 run each, no interval')
+    expect(p95.text).toMatch(/^cannot tell whether cache=none and cache=lru differ in p95 latency: cache=lru vs cache=none −\d+% \(1 run each, no interval\)/)
     expect(a.notes.join('\n')).toMatch(/single repetition/)
-    expect(a.winners.p95).toBe('cache=lru')
+    expect(a.winners.p95).toBeUndefined()
   })
 })
 

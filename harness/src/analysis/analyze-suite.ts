@@ -6,23 +6,21 @@ import { compareCells, pickWinners, type CellGroup } from './compare-cells.js'
 import { cellMetricInterval, type GroupIntervalOptions } from './group-intervals.js'
 import { findKnee, stressPoints } from './knee.js'
 import { checkLittlesLaw } from './littles-law.js'
+import { findColdRuns } from './cold-runs.js'
 import { hotShardNote, partitionLoad } from './partition-load.js'
 import { fitUsl, type ThroughputPoint } from './usl-fit.js'
 
 // Turns measured runs into answers: per-cell figures with intervals, comparisons that say
 // whether a difference is real, the stress knee, the USL fit and capacity plan, partition and
-// cache effects, and validity notes. Pure: the same SuiteResult always gives the same analysis
-// (every bootstrap is seeded).
+// cache effects, and validity notes. Pure: the same SuiteResult always gives the same analysis.
 
 export interface AnalyzeOptions {
   /** Plan replicas for this load (req/s) when the suite is a scale-out. */
   targetRps?: number
   /** Share of capacity kept free in the plan (default 0.3). */
   headroom?: number
-  /** Bootstrap seed (default 1). */
-  seed?: number
-  /** Bootstrap resamples (default 2000). */
-  iterations?: number
+  /** Confidence level of every interval (default 0.95). */
+  confidence?: number
 }
 
 export const DEFAULT_HEADROOM = 0.3
@@ -63,7 +61,7 @@ export function scaleOutPoints(cells: readonly CellGroup[]): ThroughputPoint[] {
 }
 
 export function analyzeSuite(suite: SuiteResult, opts: AnalyzeOptions = {}): SuiteAnalysis {
-  const io: GroupIntervalOptions = { seed: opts.seed ?? 1, iterations: opts.iterations ?? 2000 }
+  const io: GroupIntervalOptions = opts.confidence === undefined ? {} : { confidence: opts.confidence }
   const cells = groupCells(suite.runs)
   const notes: string[] = []
   const analysis: SuiteAnalysis = { cells: [], comparisons: [], winners: {}, notes }
@@ -71,7 +69,12 @@ export function analyzeSuite(suite: SuiteResult, opts: AnalyzeOptions = {}): Sui
   analysis.cells = cells.map((g) => summarizeCell(g, suite.runs, io))
   for (const g of cells) if (g.runs.length === 0) notes.push(`${g.cellLabel}: every run failed, so the cell has no figures`)
   if (cells.some((g) => g.runs.length === 1) && cells.length > 0) {
-    notes.push('cells with a single repetition get intervals from their own per-second values (within-run noise only); add repetitions to capture run-to-run variation')
+    notes.push('cells with a single repetition: their own intervals cover within-run noise only, and a comparison of two such cells has no interval (cannot tell); add repetitions to capture run-to-run variation')
+  }
+  const cold = findColdRuns(cells)
+  if (cold.length > 0) {
+    analysis.coldRuns = cold
+    notes.push(...cold.map((c) => c.text))
   }
 
 

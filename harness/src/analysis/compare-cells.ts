@@ -1,5 +1,6 @@
 import type { Comparison, Interval, RunResult } from '../results/results-schema.js'
 import { ANALYSIS_METRIC_DEFINITIONS, type AnalysisMetric } from './analysis-metrics.js'
+import { changeWithInterval, signedChange } from './format-change.js'
 import { compareGroups, excludesZero, type GroupIntervalOptions } from './group-intervals.js'
 
 // Pairwise comparisons between cells that differ in exactly one matrix key (the treatment): "lru
@@ -39,29 +40,38 @@ export function comparablePairs(cells: readonly CellGroup[], excludeKeys: readon
 
 function pctText(x: number): string {
   const v = Math.abs(x * 100)
-  return `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%`
-}
-
-function signedPct(x: number): string {
-  return `${x >= 0 ? '+' : '−'}${pctText(x)}`
+  return `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')}%`
 }
 
 function ppText(x: number): string {
   return `${Math.abs(x * 100).toFixed(2)} percentage points`
 }
 
+/**
+ * Largest difference an interval may still allow for "no significant difference" to be said: a
+ * wider interval that includes 0 means the data cannot tell (10% for ratio metrics, 1 percentage
+ * point for shares).
+ */
+export const RESOLUTION = { ratio: 0.1, difference: 0.01 } as const
+
+/** What the interval of b vs a says: different, no difference (narrow and including 0), or cannot tell. */
+export function comparisonOutcome(metric: AnalysisMetric, d: Interval): NonNullable<Comparison['outcome']> {
+  if (d.noInterval) return 'cannot-tell'
+  if (excludesZero(d)) return 'different'
+  const limit = RESOLUTION[ANALYSIS_METRIC_DEFINITIONS[metric].scale]
+  return Math.max(Math.abs(d.lo), Math.abs(d.hi)) <= limit ? 'no-difference' : 'cannot-tell'
+}
+
 /** Sentence for a comparison; the interval is (b − a)/a or b − a as `metric` defines. */
-export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: string, d: Interval, significant: boolean): string {
+export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: string, d: Interval, outcome: NonNullable<Comparison['outcome']> = comparisonOutcome(metric, d)): string {
   const def = ANALYSIS_METRIC_DEFINITIONS[metric]
   const ratio = def.scale === 'ratio'
-  const noInterval = d.lo === d.hi
-  if (!significant) {
-    const range = ratio ? `${signedPct(d.estimate)}, 95% CI ${signedPct(d.lo)} to ${signedPct(d.hi)}` : `${d.estimate >= 0 ? '+' : '−'}${ppText(d.estimate)}, 95% CI ${(d.lo * 100).toFixed(2)} to ${(d.hi * 100).toFixed(2)} pp`
-    if (noInterval && d.estimate === 0) return `no difference in ${def.label} between ${aLabel} and ${bLabel} (equal in every run)`
-    return noInterval
-      ? `${def.label}: ${bLabel} vs ${aLabel} ${ratio ? signedPct(d.estimate) : `${d.estimate >= 0 ? '+' : '−'}${ppText(d.estimate)}`}; no interval (${d.method}), so no significant difference can be claimed`
-      : `no significant difference in ${def.label} between ${aLabel} and ${bLabel} (${range})`
+  if (outcome === 'cannot-tell') {
+    return d.noInterval
+      ? `cannot tell whether ${aLabel} and ${bLabel} differ in ${def.label}: ${bLabel} vs ${aLabel} ${signedChange(def, d.estimate)} (${d.noInterval}); repeat the runs to get an interval`
+      : `cannot tell whether ${aLabel} and ${bLabel} differ in ${def.label}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}; more repetitions would narrow the interval`
   }
+  if (outcome === 'no-difference') return `no significant difference in ${def.label} between ${aLabel} and ${bLabel}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}`
   const bHigher = d.estimate > 0
   const bBetter = bHigher === def.higherIsBetter
   const [winner, loser] = bBetter ? [bLabel, aLabel] : [aLabel, bLabel]
@@ -85,7 +95,8 @@ export function compareCells(cells: readonly CellGroup[], opts: GroupIntervalOpt
       const def = ANALYSIS_METRIC_DEFINITIONS[metric]
       const d = compareGroups(def, a.runs, b.runs, opts)
       if (!d) continue
-      const significant = d.lo !== d.hi && excludesZero(d)
+      const outcome = comparisonOutcome(metric, d)
+      const significant = outcome === 'different'
       const bBetter = (d.estimate > 0) === def.higherIsBetter
       out.push({
         metric,
@@ -94,7 +105,8 @@ export function compareCells(cells: readonly CellGroup[], opts: GroupIntervalOpt
         relDiff: d,
         significant,
         better: significant ? (bBetter ? b.cellLabel : a.cellLabel) : null,
-        text: comparisonText(metric, a.cellLabel, b.cellLabel, d, significant),
+        outcome,
+        text: comparisonText(metric, a.cellLabel, b.cellLabel, d, outcome),
       })
     }
   }

@@ -1,168 +1,115 @@
-import { mean, sampleStandardDeviation } from 'simple-statistics'
 import type { Interval, RunResult } from '../results/results-schema.js'
 import type { AnalysisMetricDefinition } from './analysis-metrics.js'
-import { BOOTSTRAP_MIN_N, CONFIDENCE, bootstrapReplicates, meanInterval, pct, pointInterval, quantilePair } from './confidence-interval.js'
 import { studentTCritical } from './student-t.js'
+import { observeRuns, varianceComponents, varianceOfGroupMean, type RunObservation, type VarianceComponents } from './variance-components.js'
 
-// Intervals for a cell (a group of repetitions) and for the difference between two cells.
-// Method choice, stated in every Interval.method:
-//  - both groups with >= 2 repetitions: the repetitions are the samples (independent runs).
-//    ratio metrics: Welch interval on log(mean b / mean a) with delta-method standard errors
-//    (n < 10 per side), or a percentile bootstrap of the ratio of means (n >= 10);
-//    difference metrics (rates): Welch t-interval on mean b - mean a, or bootstrap.
-//  - a group with 1 repetition: its seconds are the samples, in batches (batch means, see
-//    batchValues). The batch spread is applied around the run's overall figure (the run's p95
-//    comes from its whole histogram, which per-second p95s only approximate). Seconds of one run
-//    share the run's conditions, so this interval says "within-run noise" and cannot see
-//    run-to-run variation: the method text says so; repetitions are better.
-//    (A circular block bootstrap over seconds was tried first: on 30 s runs with realistic
-//    autocorrelation its 95% intervals excluded zero in ~11% of same-configuration comparisons;
-//    batch means with t quantiles stay near the nominal 5%.)
+// Intervals for a cell (a group of repetitions) and for the change from one group to another,
+// from the random-effects model in variance-components.ts: within-run batches and between-run
+// spread together. Ratio metrics (throughput, latency) are modelled on the log scale, so their
+// intervals are multiplicative and never cross 0; shares (error rate, hit rate) on their own
+// scale, cut at 0 and 1.
+//
+// With one run on each side there is no way to know how much runs of one configuration differ
+// from each other, and that is usually the larger part of the noise: such a comparison gets NO
+// interval (`noInterval` says why) instead of a within-run interval that would look precise.
+
+export const CONFIDENCE = 0.95
 
 export interface GroupIntervalOptions {
   confidence?: number
-  seed?: number
-  iterations?: number
 }
 
-function overallValues(def: AnalysisMetricDefinition, runs: readonly RunResult[]): number[] {
-  return runs.map((r) => def.overall(r)).filter((v): v is number => v !== null && Number.isFinite(v))
+/** "95" for 0.95. */
+export function pct(x: number): string {
+  return String(Math.round(x * 1000) / 10)
 }
 
-/** Seconds per batch for a series of `length` seconds: at least 5 s, at most 10 batches. */
-export function batchSeconds(length: number): number {
-  return Math.max(5, Math.ceil(length / 10))
+/** An estimate the data cannot put an interval on; lo = hi = estimate, `noInterval` says why. */
+export function noInterval(estimate: number, n: number, reason: string): Interval {
+  return { estimate, lo: estimate, hi: estimate, n, method: `no interval: ${reason}`, noInterval: reason }
 }
 
-/**
- * Batch means (the classic method for autocorrelated simulation output, e.g. Law & Kelton):
- * the run's seconds are cut into k consecutive batches of >= 5 s, the statistic is computed per
- * batch, and the k batch values are treated as nearly independent samples with a Student-t
- * (k − 1 df) interval. The few degrees of freedom widen the interval exactly when the run gives
- * little independent information, which a bootstrap over 30 correlated seconds does not do.
- */
-function batchValues(def: AnalysisMetricDefinition, runs: readonly RunResult[]): number[] | null {
-  const values: number[] = []
-  for (const r of runs) {
-    const size = batchSeconds(r.timeSeries.length)
-    const k = Math.floor(r.timeSeries.length / size)
-    for (let j = 0; j < k; j++) {
-      const v = def.overSeconds(r.timeSeries.slice(j * size, (j + 1) * size))
-      if (v !== null && Number.isFinite(v)) values.push(v)
-    }
+function mean(xs: readonly number[]): number {
+  return xs.reduce((s, v) => s + v, 0) / xs.length
+}
+
+/** A standard deviation on the analysis scale in words: "4.1%" (log scale ≈ relative) or "0.12 pp". */
+function sdText(def: AnalysisMetricDefinition, variance: number): string {
+  const sd = Math.sqrt(Math.max(0, variance))
+  return def.scale === 'ratio' ? `${(sd * 100).toFixed(1)}%` : `${(sd * 100).toFixed(2)} pp`
+}
+
+function batchText(groups: readonly (readonly RunObservation[])[]): string {
+  const runs = groups.flat()
+  const withBatches = runs.filter((r) => r.batches.length >= 2)
+  if (withBatches.length === 0) return 'runs too short for batches'
+  const ks = [...new Set(withBatches.map((r) => r.batches.length))]
+  const bs = [...new Set(withBatches.map((r) => r.batchS))]
+  return `${ks.join('/')} batches of ${bs.join('/')} s per run`
+}
+
+/** How the interval was made, in words, for Interval.method. */
+function describe(def: AnalysisMetricDefinition, c: VarianceComponents, groups: readonly (readonly RunObservation[])[], confidence: number): string {
+  const runs = c.runsPerGroup.join(' vs ')
+  const head = `random effects over ${runs} run${c.runsPerGroup.every((n) => n === 1) ? '' : 's'} (${batchText(groups)}, seconds' autocorrelation ${c.autocorrelation.toFixed(2)})`
+  const within = c.withinPerRun === null ? null : sdText(def, c.withinPerRun)
+  if (c.betweenPerRun === null) {
+    return `${head}: within-run noise only (${within} per run, ${c.df} df, ${pct(confidence)}%); a single run cannot show how much repetitions differ, so this interval is too narrow by an unknown amount`
   }
-  return values.length >= 3 ? values : null
-}
-
-function batchMethod(runs: readonly RunResult[], k: number, confidence: number): string {
-  const secs = runs.reduce((s, r) => s + r.timeSeries.length, 0)
-  return `batch means over ${secs} s of one run (${k} batches of ${batchSeconds(runs[0]?.timeSeries.length ?? 0)} s, student-t, ${pct(confidence)}%); within-run noise only, no repetitions`
+  if (c.source === 'between') {
+    return `${head}: runs differ more than their own noise explains (run-to-run ${sdText(def, c.runToRun)}${within ? `, within-run ${within}` : ''}), so the spread between runs sets the interval (${c.df} df, ${pct(confidence)}%)`
+  }
+  return `${head}: runs agree within their own noise (within-run ${within} per run, between-run mean square ${sdText(def, c.betweenPerRun)}), so the within-run batches set the interval (${c.df} df, ${pct(confidence)}%)`
 }
 
 /** Interval for one metric of one cell; null when no run of the cell measured it. */
 export function cellMetricInterval(def: AnalysisMetricDefinition, runs: readonly RunResult[], opts: GroupIntervalOptions = {}): Interval | null {
-  const values = overallValues(def, runs)
-  if (values.length === 0) return null
-  if (values.length >= 2) return clampToRange(def, meanInterval(values, opts))
+  const obs = observeRuns(def, runs)
+  if (obs.length === 0) return null
   const confidence = opts.confidence ?? CONFIDENCE
-  const estimate = values[0]
-  const batches = batchValues(def, runs)
-  if (!batches) return pointInterval(estimate, 1, 'single run too short for batch means (< 15 s of time series): no interval')
-  const k = batches.length
-  const m = mean(batches)
-  const t = studentTCritical(1 - confidence, k - 1)
-  const sd = sampleStandardDeviation(batches)
-  const method = batchMethod(runs, k, confidence)
-  if (def.scale === 'ratio' && m > 0 && estimate > 0) {
-    const half = (t * sd) / (Math.sqrt(k) * m)
-    return { estimate, lo: estimate * Math.exp(-half), hi: estimate * Math.exp(half), n: 1, method }
-  }
-  const half = (t * sd) / Math.sqrt(k)
-  const clamp = (x: number) => (def.unit === 'share' ? Math.min(1, Math.max(0, x)) : x)
-  return { estimate, lo: clamp(estimate - half), hi: clamp(estimate + half), n: 1, method }
+  const estimate = mean(obs.map((o) => o.raw))
+  const c = varianceComponents([obs], { share: def.unit === 'share' })!
+  const n = obs.length
+  if (c.withinPerRun === null && c.betweenPerRun === null) return noInterval(estimate, n, 'a single run too short for batches (< 4 s of time series)')
+  const v = varianceOfGroupMean(c, 0)
+  if (!(v > 0)) return noInterval(estimate, n, 'no variation within or between runs')
+  const half = studentTCritical(1 - confidence, c.df) * Math.sqrt(v)
+  const method = describe(def, c, [obs], confidence)
+  if (def.scale === 'ratio') return { estimate, lo: estimate * Math.exp(-half), hi: estimate * Math.exp(half), n, method, df: c.df }
+  const hi = def.unit === 'share' ? Math.min(1, estimate + half) : estimate + half
+  return { estimate, lo: Math.max(0, estimate - half), hi, n, method, df: c.df }
 }
 
 /**
- * Every metric here is non-negative and shares cannot pass 1, but a t-interval over two or three
- * repetitions is symmetric and can cross those bounds (a p50 of 5 ms "between -0.2 and 9.4 ms").
- * The true value cannot lie outside them, so the interval is cut there.
- */
-function clampToRange(def: AnalysisMetricDefinition, i: Interval): Interval {
-  const hi = def.unit === 'share' ? Math.min(1, i.hi) : i.hi
-  return { ...i, lo: Math.max(0, i.lo), hi }
-}
-
-/**
- * The change from group a to group b: (b - a) / a for ratio metrics, b - a for difference
- * metrics. Null when either side lacks the metric or a ratio's base is 0.
+ * The change from group a to group b: (b − a)/a for ratio metrics, b − a for shares, with the
+ * random-effects interval. Null when either side lacks the metric. With one run per side the
+ * result has `noInterval` ("1 run each"): nothing measured says how much runs differ.
  */
 export function compareGroups(def: AnalysisMetricDefinition, aRuns: readonly RunResult[], bRuns: readonly RunResult[], opts: GroupIntervalOptions = {}): Interval | null {
-  const a = overallValues(def, aRuns)
-  const b = overallValues(def, bRuns)
+  const a = observeRuns(def, aRuns)
+  const b = observeRuns(def, bRuns)
   if (a.length === 0 || b.length === 0) return null
   const confidence = opts.confidence ?? CONFIDENCE
-  const ma = mean(a)
-  const mb = mean(b)
-  if (def.scale === 'ratio' && !(ma > 0 && mb > 0)) return null
+  const ma = mean(a.map((o) => o.raw))
+  const mb = mean(b.map((o) => o.raw))
+  const n = a.length + b.length
   const estimate = def.scale === 'ratio' ? mb / ma - 1 : mb - ma
-  const n = a.length + b.length
-  if (a.length >= 2 && b.length >= 2) {
-    if (a.length >= BOOTSTRAP_MIN_N && b.length >= BOOTSTRAP_MIN_N) return bootstrapGroups(def, a, b, estimate, confidence, opts)
-    return welch(def, a, b, estimate, confidence)
-  }
-  // At least one side is a single run: its seconds (in batches) are the only noise information.
-  const ba = batchValues(def, aRuns)
-  const bb = batchValues(def, bRuns)
-  if (!ba || !bb) return pointInterval(estimate, n, 'single runs too short for batch means (< 15 s of time series): no interval')
-  const spread = welchSpread(def, ba, bb, confidence)
-  if (!spread) return pointInterval(estimate, n, 'batch values without variation: no interval')
-  const method = `Welch on batch means of each side (${ba.length} vs ${bb.length} batches of >= 5 s${def.scale === 'ratio' ? ', log ratio' : ''}, ${pct(confidence)}%); within-run noise only, no repetitions`
+  const c = varianceComponents([a, b], { share: def.unit === 'share' })!
+  if (c.betweenPerRun === null) return noInterval(estimate, n, '1 run each, no interval')
+  const v = varianceOfGroupMean(c, 0) + varianceOfGroupMean(c, 1)
+  if (!(v > 0)) return noInterval(estimate, n, 'no variation within or between runs')
+  const half = studentTCritical(1 - confidence, c.df) * Math.sqrt(v)
+  const method = describe(def, c, [a, b], confidence)
   if (def.scale === 'ratio') {
+    // Centred on the ratio of the arithmetic means shown next to it; the log-scale variance is
+    // the delta-method variance of that log ratio.
     const center = Math.log(mb / ma)
-    return { estimate, lo: Math.exp(center - spread.half) - 1, hi: Math.exp(center + spread.half) - 1, n, method }
+    return { estimate, lo: Math.exp(center - half) - 1, hi: Math.exp(center + half) - 1, n, method, df: c.df }
   }
-  return { estimate, lo: estimate - spread.half, hi: estimate + spread.half, n, method }
+  return { estimate, lo: estimate - half, hi: estimate + half, n, method, df: c.df }
 }
 
-/** Half-width of a Welch interval for the log ratio (ratio metrics) or difference of means. */
-function welchSpread(def: AnalysisMetricDefinition, a: number[], b: number[], confidence: number): { half: number; df: number } | null {
-  const ma = mean(a)
-  const mb = mean(b)
-  if (def.scale === 'ratio' && !(ma > 0 && mb > 0)) return null
-  // Variance of each side's mean, on the log scale for ratios (delta method: Var(log m) ≈ Var(m)/m²).
-  const va = sampleStandardDeviation(a) ** 2 / a.length / (def.scale === 'ratio' ? ma * ma : 1)
-  const vb = sampleStandardDeviation(b) ** 2 / b.length / (def.scale === 'ratio' ? mb * mb : 1)
-  const se = Math.sqrt(va + vb)
-  if (!(se > 0)) return null
-  const df = (va + vb) ** 2 / (va * va / (a.length - 1) + vb * vb / (b.length - 1))
-  return { half: studentTCritical(1 - confidence, df) * se, df }
-}
-
-function welch(def: AnalysisMetricDefinition, a: number[], b: number[], estimate: number, confidence: number): Interval {
-  const n = a.length + b.length
-  const label = def.scale === 'ratio' ? 'Welch interval on the log ratio of means (delta method)' : 'Welch t-interval on the difference of means'
-  const spread = welchSpread(def, a, b, confidence)
-  if (!spread) return pointInterval(estimate, n, `${label}: no variation between repetitions, no interval`)
-  const method = `${label}, ${a.length} vs ${b.length} repetitions, df ${spread.df.toFixed(1)} (${pct(confidence)}%)`
-  if (def.scale === 'ratio') {
-    const center = Math.log(mean(b) / mean(a))
-    return { estimate, lo: Math.exp(center - spread.half) - 1, hi: Math.exp(center + spread.half) - 1, n, method }
-  }
-  return { estimate, lo: estimate - spread.half, hi: estimate + spread.half, n, method }
-}
-
-function bootstrapGroups(def: AnalysisMetricDefinition, a: number[], b: number[], estimate: number, confidence: number, opts: GroupIntervalOptions): Interval {
-  const iterations = opts.iterations ?? 2000
-  // Resample each side independently with its own seeded stream.
-  const seed = opts.seed ?? 1
-  const ra = bootstrapReplicates(a, mean, { iterations, seed })
-  const rb = bootstrapReplicates(b, mean, { iterations, seed: seed + 7919 })
-  const stats = ra.map((x, i) => (def.scale === 'ratio' ? rb[i] / x - 1 : rb[i] - x)).filter(Number.isFinite)
-  const [lo, hi] = quantilePair(stats, confidence)
-  return { estimate, lo, hi, n: a.length + b.length, method: `percentile bootstrap over repetitions, ${a.length} vs ${b.length} (${iterations} resamples, ${pct(confidence)}%)` }
-}
-
-/** An interval shows a real difference when it excludes zero. */
+/** An interval shows a real difference when it exists and excludes zero. */
 export function excludesZero(i: Interval): boolean {
-  return i.lo > 0 || i.hi < 0
+  return !i.noInterval && (i.lo > 0 || i.hi < 0)
 }

@@ -3,7 +3,9 @@ import path from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { BASELINE_METRICS, compareToBaseline, DEFAULT_TOLERANCE, type BaselineGate } from '../gates/baseline.js'
+import { loadBaselineSource } from '../gates/baseline-source.js'
 import { loadResultsFile } from '../gates/load-results-file.js'
+import type { BaselineChange, ChangeOutcome } from '../results/results-schema.js'
 import { escapeMarkdown } from '../report/markdown-summary.js'
 
 // `loadlab compare <baseline.json> <current.json> [--tolerance 0.05] [--out DIR]`
@@ -14,8 +16,8 @@ import { escapeMarkdown } from '../report/markdown-summary.js'
 // ResultsFileError with 2); the root program prints its message (when non-empty) to stderr and
 // exits with `exitCode`. Normal output goes through the `io` given at registration (stdout by
 // default), so tests capture it without touching the process.
-//   0  no significant regression
-//   99 a significant regression beyond the tolerance (see gates/baseline.ts for the rule)
+//   0  no regression proven (the output says which checks could not tell)
+//   99 a regression beyond the tolerance (see gates/baseline.ts for the rule)
 //   2  an unreadable or invalid file, or a bad flag (the message names the file or flag)
 
 export class CliExit extends Error {
@@ -55,36 +57,52 @@ function fmtValue(metric: string, v: number): string {
   return `${v.toFixed(2)} ms`
 }
 
-function fmtChange(metric: string, change: number, ci: [number, number]): string {
-  const sign = (x: number) => (x >= 0 ? '+' : '')
-  if (metric === 'error_rate') return `${sign(change)}${(change * 100).toFixed(2)} pp (95% CI ${sign(ci[0])}${(ci[0] * 100).toFixed(2)} to ${sign(ci[1])}${(ci[1] * 100).toFixed(2)} pp)`
-  return `${sign(change)}${(change * 100).toFixed(1)}% (95% CI ${sign(ci[0])}${(ci[0] * 100).toFixed(1)}% to ${sign(ci[1])}${(ci[1] * 100).toFixed(1)}%)`
+const OUTCOME_WORDS: Record<ChangeOutcome, string> = {
+  regression: 'REGRESSION',
+  worse: 'worse',
+  improved: 'better',
+  'within-tolerance': 'no change beyond tolerance',
+  inconclusive: 'cannot tell',
+  'cannot-tell': 'cannot tell',
 }
 
-/** Plain-text report of a comparison, one line per cell and metric. */
+function runsText(c: BaselineChange): string {
+  return c.runs ? `${c.runs.baseline} vs ${c.runs.current} runs` : ''
+}
+
+/** Plain-text report of a comparison, one line per cell and metric, then the outcome in words. */
 export function formatComparison(gate: BaselineGate, baselineFile: string, currentFile: string): string {
-  const lines = [`compare ${baselineFile} (baseline) -> ${currentFile} (current), tolerance ${(gate.tolerance * 100).toFixed(1)}%`]
+  const history = gate.history ? ` (history: ${gate.history.runs} runs in ${gate.history.files} results)` : ''
+  const lines = [`compare ${baselineFile} (baseline${history}) -> ${currentFile} (current), tolerance ${(gate.tolerance * 100).toFixed(1)}%`]
   if (gate.changes.length === 0) lines.push('no cell of the current results exists in the baseline: nothing to compare (cell labels must match)')
   const width = Math.max(4, ...gate.changes.map((c) => c.cellLabel.length))
   for (const c of gate.changes) {
-    const verdict = c.regression ? 'REGRESSION' : c.significant ? 'changed (within tolerance or better)' : 'no significant change'
-    lines.push(`  ${c.cellLabel.padEnd(width)}  ${c.metric.padEnd(10)}  ${fmtValue(c.metric, c.baseline).padStart(13)} -> ${fmtValue(c.metric, c.current).padStart(13)}  ${fmtChange(c.metric, c.relChange, c.ci)}  ${verdict}`)
+    const words = c.outcome ? OUTCOME_WORDS[c.outcome] : c.regression ? 'REGRESSION' : ''
+    lines.push(`  ${words.padEnd(26)} ${c.cellLabel.padEnd(width)}  ${fmtValue(c.metric, c.baseline).padStart(13)} -> ${fmtValue(c.metric, c.current).padStart(13)}  ${runsText(c).padEnd(14)} ${c.text ?? ''}`)
   }
+  for (const note of gate.notes ?? []) lines.push(`  note: ${note}`)
   const regressions = gate.changes.filter((c) => c.regression)
-  lines.push(regressions.length > 0 ? `${regressions.length} significant regression${regressions.length === 1 ? '' : 's'} beyond the tolerance` : gate.passed ? 'no significant regression beyond the tolerance' : 'the comparison failed')
+  const unsure = gate.changes.filter((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive')
+  if (regressions.length > 0) lines.push(`${regressions.length} regression${regressions.length === 1 ? '' : 's'} beyond the tolerance`)
+  else if (!gate.passed) lines.push('the comparison failed')
+  else if (unsure.length === gate.changes.length) lines.push(`cannot tell: ${unsure.some((c) => c.noInterval) ? `${unsure.find((c) => c.noInterval)!.noInterval}; ` : ''}repeat the runs (2 or more per side), or compare against a folder of earlier results`)
+  else if (unsure.length > 0) lines.push(`no regression proven, but ${unsure.length} of ${gate.changes.length} checks cannot tell`)
+  else lines.push('no regression beyond the tolerance')
   return `${lines.join('\n')}\n`
 }
 
 function markdown(gate: BaselineGate, baselineFile: string, currentFile: string): string {
-  const rows = gate.changes.map((c) => `| ${c.regression ? '❌' : c.significant ? '≠' : '·'} | ${escapeMarkdown(c.cellLabel)} | ${c.metric} | ${fmtValue(c.metric, c.baseline)} | ${fmtValue(c.metric, c.current)} | ${fmtChange(c.metric, c.relChange, c.ci)} |`)
+  const rows = gate.changes.map((c) => `| ${c.regression ? '❌' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '?' : c.significant ? '≠' : '·'} | ${escapeMarkdown(c.cellLabel)} | ${c.metric} | ${fmtValue(c.metric, c.baseline)} | ${fmtValue(c.metric, c.current)} | ${escapeMarkdown(runsText(c))} | ${escapeMarkdown(c.text ?? '')} |`)
+  const unsure = gate.changes.some((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive')
   return [
     `## LoadLab compare: ${escapeMarkdown(baselineFile)} → ${escapeMarkdown(currentFile)}`,
     '',
-    `${gate.passed ? '✅ no significant regression' : '❌ regression'} (tolerance ${(gate.tolerance * 100).toFixed(1)}%)`,
+    `${gate.passed ? (unsure ? '⚠️ no regression proven, some checks cannot tell' : '✅ no regression beyond the tolerance') : '❌ regression'} (tolerance ${(gate.tolerance * 100).toFixed(1)}%)`,
     '',
-    '| | cell | metric | baseline | current | change |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| | cell | metric | baseline | current | runs | change |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    ...(gate.notes ?? []).map((n) => `\n> ${escapeMarkdown(n)}`),
     '',
   ].join('\n')
 }
@@ -96,9 +114,9 @@ export interface CompareOptions {
 
 /** The command's work, callable without commander: returns the gate, throws CliExit on 99/2. */
 export function runCompare(baselineFile: string, currentFile: string, opts: CompareOptions, io: CliIo = processIo): BaselineGate {
-  const baseline = loadResultsFile(baselineFile)
+  const baseline = loadBaselineSource(baselineFile)
   const current = loadResultsFile(currentFile)
-  const gate = compareToBaseline(current, baseline, { tolerance: opts.tolerance, file: baselineFile })
+  const gate = compareToBaseline(current, baseline, { tolerance: opts.tolerance })
   io.out(formatComparison(gate, baselineFile, currentFile))
   if (opts.out) {
     mkdirSync(opts.out, { recursive: true })
@@ -107,7 +125,7 @@ export function runCompare(baselineFile: string, currentFile: string, opts: Comp
     io.err(`wrote ${path.join(opts.out, 'comparison.json')} and comparison.md\n`)
   }
   if (!gate.passed) {
-    throw new CliExit(99, gate.changes.length === 0 ? `${baselineFile} and ${currentFile} share no cell: nothing could be compared` : 'significant regression beyond the tolerance (see above)')
+    throw new CliExit(99, gate.changes.length === 0 ? `${baselineFile} and ${currentFile} share no cell: nothing could be compared` : 'regression beyond the tolerance (see above)')
   }
   return gate
 }
@@ -115,8 +133,8 @@ export function runCompare(baselineFile: string, currentFile: string, opts: Comp
 export function registerCompareCommand(program: Command, io: CliIo = processIo): Command {
   return program
     .command('compare')
-    .description('compare two results.json files metric by metric with confidence intervals; exit 99 only on a significant regression beyond the tolerance')
-    .argument('<baseline>', 'results.json of the reference run (the old build)')
+    .description('compare results metric by metric with confidence intervals; exit 99 only on a regression beyond the tolerance')
+    .argument('<baseline>', 'results.json of the reference run (the old build), or a folder of earlier results.json files (a history)')
     .argument('<current>', 'results.json of the run to judge (the new build)')
     .option('--tolerance <share>', 'relative change tolerated for throughput and latency, e.g. 0.05 = 5% (error rate: tolerance/10 absolute)', String(DEFAULT_TOLERANCE))
     .option('--out <dir>', 'also write comparison.json and comparison.md into this folder')

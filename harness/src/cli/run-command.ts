@@ -111,7 +111,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .addOption(new Option('--env <name>', "where the topology runs (default: the scenario's `environment`, else local)").choices(ENVIRONMENT_NAMES))
     .option('--out <dir>', 'output folder (default: reports/<scenario>-<timestamp>/)')
     .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')
-    .option('--baseline <file>', 'results.json of an earlier run: fail (99) on a significant regression beyond the tolerance')
+    .option('--baseline <file|dir>', 'results.json of an earlier run, or a folder of them (a history): fail (99) on a regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
     .option('--open', 'open index.html in the browser at the end (when there is a desktop)')
     .action(async (scenario: string, opts: RunCommandOptions) => {

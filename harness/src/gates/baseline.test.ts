@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import { makeSuiteResult, type RunSpec } from '../../test/fixtures/suite-fixtures.js'
-import { compareToBaseline } from './baseline.js'
+import { classifyChange, compareToBaseline } from './baseline.js'
+import { loadBaselineSource } from './baseline-source.js'
 
 const base: RunSpec = { cell: { cache: 'lru' }, rps: 400, medianMs: 12, durationS: 30, noise: 0.06, autocorrelation: 0.6 }
 
@@ -13,9 +17,9 @@ describe('compareToBaseline', () => {
     let regressions = 0
     let significant = 0
     let changes = 0
-    const seeds = 60
+    const seeds = 40
     for (let s = 1; s <= seeds; s++) {
-      const gate = compareToBaseline(suite(s), suite(s + 1000), { tolerance: 0.05, iterations: 500 })
+      const gate = compareToBaseline(suite(s, {}, 2), suite(s + 1000, {}, 2), { tolerance: 0.05 })
       expect(gate.changes.map((c) => c.metric)).toEqual(['rps', 'p95', 'p99', 'error_rate'])
       regressions += gate.changes.filter((c) => c.regression).length
       significant += gate.changes.filter((c) => c.significant).length
@@ -26,53 +30,67 @@ describe('compareToBaseline', () => {
     expect(significant / changes).toBeLessThan(0.1)
   })
 
-  it('finds a real 30% slowdown: a significant p95 regression beyond tolerance that fails the gate', () => {
-    const gate = compareToBaseline(suite(1, { medianMs: 12 * 1.3 }), suite(2), { tolerance: 0.05, file: 'old/results.json' })
+  it('finds a real 30% slowdown with 2 runs a side: a p95 regression beyond tolerance that fails the gate', () => {
+    const gate = compareToBaseline(suite(1, { medianMs: 12 * 1.3 }, 2), suite(2, {}, 2), { tolerance: 0.05, file: 'old/results.json' })
     const p95 = gate.changes.find((c) => c.metric === 'p95')!
     expect(p95.relChange).toBeGreaterThan(0.2)
     expect(p95.relChange).toBeLessThan(0.4)
     expect(p95.ci[0]).toBeGreaterThan(0.05)
-    expect(p95).toMatchObject({ significant: true, regression: true, cellLabel: 'cache=lru' })
+    expect(p95).toMatchObject({ significant: true, regression: true, outcome: 'regression', cellLabel: 'cache=lru', runs: { baseline: 2, current: 2 } })
+    expect(p95.text).toMatch(/^p95 latency \+\d+% \(95% CI \+\d+% to \+\d+%\): regression beyond the 5% tolerance$/)
     expect(gate.passed).toBe(false)
     expect(gate.file).toBe('old/results.json')
-    // Throughput did not change: no regression there.
     expect(gate.changes.find((c) => c.metric === 'rps')!.regression).toBe(false)
   })
 
-  it('reports an improvement as significant but not a regression, and a within-tolerance slowdown passes', () => {
-    const faster = compareToBaseline(suite(1, { medianMs: 8 }), suite(2), { tolerance: 0.05 })
-    expect(faster.changes.find((c) => c.metric === 'p95')).toMatchObject({ significant: true, regression: false })
+  it('says "cannot tell (1 run each, no interval)" for one run a side, and does not fail the build on it', () => {
+    const gate = compareToBaseline(suite(1, { medianMs: 12 * 1.3 }), suite(2), { tolerance: 0.05 })
+    const p95 = gate.changes.find((c) => c.metric === 'p95')!
+    expect(p95).toMatchObject({ outcome: 'cannot-tell', noInterval: '1 run each, no interval', regression: false, significant: false })
+    expect(p95.ci).toEqual([p95.relChange, p95.relChange])
+    expect(p95.text).toMatch(/^p95 latency \+\d+%: cannot tell \(1 run each, no interval\)$/)
+    expect(gate.passed).toBe(true)
+  })
+
+  it('names the outcome of every interval against the tolerance', () => {
+    const i = (lo: number, hi: number) => ({ estimate: (lo + hi) / 2, lo, hi, n: 4, method: 'test' })
+    expect(classifyChange('p95', i(0.06, 0.3), 0.05, 0.005)).toBe('regression')
+    expect(classifyChange('p95', i(0.01, 0.3), 0.05, 0.005)).toBe('worse')
+    expect(classifyChange('p95', i(-0.3, -0.01), 0.05, 0.005)).toBe('improved')
+    expect(classifyChange('p95', i(-0.03, 0.04), 0.05, 0.005)).toBe('within-tolerance')
+    expect(classifyChange('p95', i(-0.5, 0.6), 0.05, 0.005)).toBe('inconclusive')
+    // Throughput: lower is worse.
+    expect(classifyChange('rps', i(-0.3, -0.06), 0.05, 0.005)).toBe('regression')
+    expect(classifyChange('rps', i(0.02, 0.3), 0.05, 0.005)).toBe('improved')
+    expect(classifyChange('error_rate', i(0.006, 0.02), 0.05, 0.005)).toBe('regression')
+    expect(classifyChange('p95', { ...i(0.3, 0.3), noInterval: '1 run each, no interval' }, 0.05, 0.005)).toBe('cannot-tell')
+  })
+
+  it('reports an improvement as better, not a regression, and a within-tolerance slowdown passes', () => {
+    const faster = compareToBaseline(suite(1, { medianMs: 8 }, 2), suite(2, {}, 2), { tolerance: 0.05 })
+    expect(faster.changes.find((c) => c.metric === 'p95')).toMatchObject({ significant: true, regression: false, outcome: 'improved' })
     expect(faster.passed).toBe(true)
-    const slightly = compareToBaseline(suite(3, { medianMs: 12 * 1.3 }), suite(4), { tolerance: 0.5 })
+    const slightly = compareToBaseline(suite(3, { medianMs: 12 * 1.3 }, 2), suite(4, {}, 2), { tolerance: 0.5 })
     expect(slightly.passed).toBe(true)
   })
 
-  it('uses repetitions when both sides have them, and says so', () => {
+  it('uses repetitions when both sides have them, and says how', () => {
     const gate = compareToBaseline(suite(5, { rps: 300 }, 3), suite(6, {}, 3), { tolerance: 0.05 })
     const rps = gate.changes.find((c) => c.metric === 'rps')!
     expect(rps.relChange).toBeLessThan(-0.2)
     expect(rps.regression).toBe(true)
+    expect(rps.method).toMatch(/^random effects over 3 vs 3 runs/)
     const same = compareToBaseline(suite(7, {}, 3), suite(8, {}, 3), { tolerance: 0.05 })
     expect(same.passed).toBe(true)
   })
 
-  it('switches to a seeded bootstrap over repetitions from 10 per side', async () => {
-    const { compareGroups } = await import('../analysis/group-intervals.js')
-    const { ANALYSIS_METRIC_DEFINITIONS } = await import('../analysis/analysis-metrics.js')
-    const a = suite(11, { durationS: 10, samplesPerSecond: 20 }, 10).runs
-    const b = suite(12, { durationS: 10, samplesPerSecond: 20, medianMs: 15 }, 10).runs
-    const d = compareGroups(ANALYSIS_METRIC_DEFINITIONS.p95, a, b, { seed: 4 })!
-    expect(d.method).toMatch(/percentile bootstrap over repetitions, 10 vs 10/)
-    expect(d.lo).toBeGreaterThan(0.1)
-    expect(d).toEqual(compareGroups(ANALYSIS_METRIC_DEFINITIONS.p95, a, b, { seed: 4 }))
-  })
-
   it('treats error rate as an absolute change and fails on a real error increase', () => {
-    const gate = compareToBaseline(suite(9, { errorRate: 0.05 }), suite(10), { tolerance: 0.05 })
+    const gate = compareToBaseline(suite(9, { errorRate: 0.05 }, 2), suite(10, {}, 2), { tolerance: 0.05 })
     const err = gate.changes.find((c) => c.metric === 'error_rate')!
     expect(err.baseline).toBe(0)
     expect(err.relChange).toBeGreaterThan(0.03)
     expect(err.regression).toBe(true)
+    expect(err.text).toMatch(/error rate \+\d\.\d\d pp .*regression beyond the 0\.50 pp tolerance/)
   })
 
   it('fails loudly when the baseline shares no cell with the run', () => {
@@ -81,5 +99,55 @@ describe('compareToBaseline', () => {
     const gate = compareToBaseline(current, old, { tolerance: 0.05 })
     expect(gate.changes).toEqual([])
     expect(gate.passed).toBe(false)
+  })
+})
+
+describe('compareToBaseline against a folder of earlier results (a history)', () => {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+  /** One results.json per earlier CI build, each with one run started a day apart. */
+  function history(medians: number[]): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-history-'))
+    dirs.push(dir)
+    medians.forEach((medianMs, i) => {
+      const s = suite(300 + i, { medianMs })
+      s.runs[0].startedAt = new Date(Date.UTC(2026, 0, 1 + i)).toISOString()
+      mkdirSync(path.join(dir, `build-${i + 1}`))
+      writeFileSync(path.join(dir, `build-${i + 1}`, 'results.json'), JSON.stringify(s))
+    })
+    return dir
+  }
+
+  it('judges new runs against the spread of every earlier run', () => {
+    const dir = history([12, 12, 12, 12, 12, 12, 12, 12])
+    const source = loadBaselineSource(dir)
+    expect(source.kind).toBe('folder')
+    expect(source.entries).toHaveLength(8)
+    const slower = compareToBaseline(suite(1, { medianMs: 12 * 1.3 }), source, { tolerance: 0.05 })
+    const p95 = slower.changes.find((c) => c.metric === 'p95')!
+    // Even one new run gets an interval: the history shows how much runs differ.
+    expect(p95).toMatchObject({ outcome: 'regression', runs: { baseline: 8, current: 1 } })
+    expect(slower.history).toEqual({ files: 8, runs: 8 })
+    expect(slower.passed).toBe(false)
+    const same = compareToBaseline(suite(2), source, { tolerance: 0.05 })
+    expect(same.passed).toBe(true)
+    expect(same.changes.find((c) => c.metric === 'p95')!.noInterval).toBeUndefined()
+  })
+
+  it('judges against the runs since the last shift when the history moved', () => {
+    const source = loadBaselineSource(history([12, 12, 12, 12, 12, 15, 15, 15, 15, 15]))
+    const gate = compareToBaseline(suite(3, { medianMs: 15 }), source, { tolerance: 0.05 })
+    const p95 = gate.changes.find((c) => c.metric === 'p95')!
+    expect(p95.runs).toEqual({ baseline: 5, current: 1 })
+    expect(p95.regression).toBe(false)
+    expect(gate.notes!.join('\n')).toMatch(/cache=lru: the history of p95 latency shifted by \+?2\d\.\d% at 2026-01-06T00:00:00.000Z \(permutation p = 0\.0\d+\); judged against the 5 runs since/)
+  })
+
+  it('refuses a folder without results, naming it', () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'loadlab-history-'))
+    dirs.push(empty)
+    expect(() => loadBaselineSource(empty)).toThrow(/holds no results.json/)
+    expect(() => loadBaselineSource(path.join(empty, 'missing'))).toThrow(/no such file or folder/)
   })
 })

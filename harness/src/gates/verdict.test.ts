@@ -9,7 +9,7 @@ import { decideVerdict } from './verdict.js'
 
 function finish(suite: SuiteResult, opts: Parameters<typeof analyzeSuite>[1] = {}, baseline?: SuiteResult): SuiteResult {
   suite.analysis = analyzeSuite(suite, opts)
-  suite.gates = evaluateGates(suite, baseline ? { baseline: { suite: baseline, tolerance: 0.05, file: 'old.json' } } : {})
+  suite.gates = evaluateGates(suite, baseline ? { baseline: { source: baseline, tolerance: 0.05, file: 'old.json' } } : {})
   suite.verdict = decideVerdict(suite)
   return suite
 }
@@ -22,7 +22,7 @@ describe('decideVerdict', () => {
       thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
       runs: [...reps({ cell: { cache: 'none' }, medianMs: 10 }, 0), ...reps({ cell: { cache: 'lru' }, medianMs: 6 }, 10)],
     }))
-    expect(suite.verdict.text).toMatch(/^cache=lru beats cache=none on p95 latency by \d+% \(95% CI \d+%–\d+%\); all 12 thresholds passed\.$/)
+    expect(suite.verdict.text).toMatch(/^cache=lru beats cache=none on (p95 latency|throughput) by \d+% \(95% CI \d+%–\d+%\); all 12 thresholds passed\.$/)
     expect(suite.verdict).toMatchObject({ passed: true, exitCode: 0 })
   })
 
@@ -33,15 +33,35 @@ describe('decideVerdict', () => {
     expect(suite.verdict.text).toMatch(/1 of 1 threshold failed \(first: http_req_duration p\(95\)<5 on default #1: measured 2\d\.\d+\)/)
   })
 
-  it('fails with 99 on a baseline regression and passes on noise', () => {
+  it('fails with 99 on a baseline regression and passes on noise, saying what the data rules out', () => {
+    const two = (medianMs: number, seed: number) => makeSuiteResult({ runs: [1, 2].map((repetition) => ({ medianMs, seed: seed + repetition, repetition })) })
+    const old = two(10, 0)
+    const slower = finish(two(14, 10), {}, old)
+    expect(slower.verdict.exitCode).toBe(99)
+    expect(slower.verdict.text).toMatch(/regression against the baseline: p95 latency \+\d+% \(95% CI \+\d+% to \+\d+%\): regression beyond the 5% tolerance/)
+    const same = finish(two(10, 20), {}, old)
+    expect(same.verdict.exitCode).toBe(0)
+    expect(same.verdict.text).toMatch(/(no regression beyond the 5% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell)/)
+    expect(same.verdict.text).not.toMatch(/no significant regression/)
+  })
+
+  it('says the baseline gate cannot tell with one run a side, and still passes', () => {
     const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }] })
     const slower = finish(makeSuiteResult({ runs: [{ medianMs: 14, seed: 2 }] }), {}, old)
-    expect(slower.verdict.exitCode).toBe(99)
-    expect(slower.verdict.text).toMatch(/regression against the baseline: p95 \+\d+\.\d% on default/)
-    const same = finish(makeSuiteResult({ runs: [{ medianMs: 10, seed: 3 }] }), {}, old)
-    expect(same.verdict.exitCode).toBe(0)
-    expect(same.verdict.text).toMatch(/no significant regression against the baseline \(tolerance 5%\)/)
-    expect(compareToBaseline(same, old, { tolerance: 0.05 }).passed).toBe(true)
+    expect(slower.verdict.exitCode).toBe(0)
+    expect(slower.verdict.text).toMatch(/the baseline gate cannot tell \(1 run each, no interval\): repeat the runs, or give --baseline a folder of earlier results/)
+  })
+
+  it('leads with throughput for a closed-model comparison and with latency for an open one', () => {
+    const cells = (load: 'closed' | 'open') =>
+      makeSuiteResult({
+        runs: [
+          ...reps({ cell: { cache: 'none' }, rps: 100, medianMs: 20, ...(load === 'open' ? { offeredRate: 100 } : {}) }, 0),
+          ...reps({ cell: { cache: 'lru' }, rps: 200, medianMs: 10, ...(load === 'open' ? { offeredRate: 100 } : {}) }, 10),
+        ],
+      })
+    expect(finish(cells('closed')).verdict.text).toMatch(/^cache=lru beats cache=none on throughput by \d+% \(95% CI \d+%–\d+%\)/)
+    expect(finish(cells('open')).verdict.text).toMatch(/^cache=lru beats cache=none on p95 latency/)
   })
 
   it('states the capacity plan', () => {
@@ -68,8 +88,7 @@ describe('decideVerdict', () => {
     suite.analysis = analyzeSuite(suite)
     suite.gates = evaluateGates(suite)
     const v = decideVerdict(suite)
-    expect(v.text).toMatch(/too little data to tell whether cache=none and cache=lru really differ/)
-    expect(v.text).toMatch(/throughput \+1\d\d%/)
+    expect(v.text).toMatch(/^cannot tell whether cache=none and cache=lru differ \(1 run each, no interval; cache=lru vs cache=none throughput \+1\d\d%\): repeat the runs/)
     expect(v.text).not.toMatch(/no significant difference/)
   })
 })

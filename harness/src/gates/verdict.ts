@@ -1,5 +1,6 @@
 import { ANALYSIS_METRIC_DEFINITIONS, type AnalysisMetric } from '../analysis/analysis-metrics.js'
-import type { Comparison, SuiteResult } from '../results/results-schema.js'
+import { changeWithInterval, signedChange } from '../analysis/format-change.js'
+import type { BaselineChange, Comparison, GateResult, SuiteResult } from '../results/results-schema.js'
 import { evaluateThresholds } from './evaluate-thresholds.js'
 
 // The one sentence a stakeholder repeats, and the exit code CI acts on:
@@ -10,7 +11,17 @@ export const EXIT_PASS = 0
 export const EXIT_GATE_FAILED = 99
 export const EXIT_RUN_FAILED = 1
 
-const HEADLINE_ORDER: AnalysisMetric[] = ['p95', 'rps', 'p99', 'p50', 'error_rate', 'cache_hit_rate']
+// Which metric a sentence leads with: with a closed model (fixed connections) throughput is the
+// outcome and latency follows from it (Little's law); with an open model the arrival rate is
+// fixed, so throughput says little and latency is the outcome.
+const CLOSED_ORDER: AnalysisMetric[] = ['rps', 'p95', 'p99', 'p50', 'error_rate', 'cache_hit_rate']
+const OPEN_ORDER: AnalysisMetric[] = ['p95', 'rps', 'p99', 'p50', 'error_rate', 'cache_hit_rate']
+
+/** The metric order for headlines: throughput first when most runs kept a fixed number of connections. */
+export function headlineOrder(suite: Pick<SuiteResult, 'runs'>): AnalysisMetric[] {
+  const closed = suite.runs.filter((r) => r.load.model === 'closed').length
+  return closed * 2 > suite.runs.length ? CLOSED_ORDER : OPEN_ORDER
+}
 
 function fmt(x: number): string {
   return Math.round(x).toLocaleString('en-US')
@@ -22,21 +33,55 @@ function fmtValue(v: number | null): string {
 }
 
 /** The most telling significant comparison: headline metric order, then the largest effect. */
-export function headlineComparison(comparisons: readonly Comparison[]): Comparison | null {
-  for (const metric of HEADLINE_ORDER) {
+export function headlineComparison(comparisons: readonly Comparison[], order: readonly AnalysisMetric[] = OPEN_ORDER): Comparison | null {
+  for (const metric of order) {
     const sig = comparisons.filter((c) => c.metric === metric && c.significant)
     if (sig.length > 0) return [...sig].sort((a, b) => Math.abs(b.relDiff.estimate) - Math.abs(a.relDiff.estimate))[0]
   }
   return null
 }
 
-function signedPct(x: number): string {
-  const v = Math.abs(x * 100)
-  return `${x >= 0 ? '+' : '−'}${v < 10 ? v.toFixed(1) : v.toFixed(0)}%`
-}
-
 function cleanSentence(s: string): string {
   return s.replace(/\s+/g, ' ').trim()
+}
+
+function listNames(names: readonly string[]): string {
+  return names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+}
+
+/** The experiment's finding when no comparison is significant: "no difference" only when the data can rule one out. */
+function noWinnerSentence(comparisons: readonly Comparison[], order: readonly AnalysisMetric[]): string {
+  const names = listNames([...new Set(comparisons.flatMap((c) => [c.a, c.b]))])
+  const metric = order.find((m) => comparisons.some((c) => c.metric === m)) ?? 'p95'
+  const lead = comparisons.filter((c) => c.metric === metric).sort((x, y) => Math.abs(y.relDiff.estimate) - Math.abs(x.relDiff.estimate))[0]
+  const def = ANALYSIS_METRIC_DEFINITIONS[metric]
+  const leadText = `${lead.b} vs ${lead.a} ${def.label} ${changeWithInterval(def, lead.relDiff)}`
+  if (comparisons.every((c) => c.relDiff.noInterval)) {
+    return `cannot tell whether ${names} differ (${lead.relDiff.noInterval ?? 'no interval'}; ${lead.b} vs ${lead.a} ${def.label} ${signedChange(def, lead.relDiff.estimate)}): repeat the runs to get intervals`
+  }
+  if (comparisons.every((c) => c.outcome === 'no-difference')) return `no significant difference between ${names} on any metric (${leadText})`
+  return `cannot tell whether ${names} differ: no interval excludes zero, and some are too wide to rule out large differences (${leadText}); more repetitions would narrow them`
+}
+
+/** The baseline gate in words: a regression, a proven absence of one, or what the data cannot tell. */
+function baselineSentence(baseline: NonNullable<GateResult['baseline']>): string {
+  const tol = `${Number((baseline.tolerance * 100).toFixed(1))}%`
+  const against = baseline.history ? `the baseline history (${baseline.history.runs} runs in ${baseline.history.files} results)` : 'the baseline'
+  if (baseline.changes.length === 0) return `the baseline ${baseline.file} shares no cell with this run, so it cannot vouch for it`
+  const regressions = baseline.changes.filter((c) => c.regression)
+  const describe = (c: BaselineChange) => `${c.text ?? `${c.metric} ${c.relChange}`}${baseline.changes.some((x) => x.cellLabel !== c.cellLabel) ? ` on ${c.cellLabel}` : ''}`
+  if (regressions.length > 0) {
+    return `regression against ${against}: ${describe(regressions[0])}${regressions.length > 1 ? ` and ${regressions.length - 1} more` : ''}`
+  }
+  const unsure = baseline.changes.filter((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive')
+  if (unsure.length === baseline.changes.length && unsure.every((c) => c.outcome === 'cannot-tell')) {
+    return `the baseline gate cannot tell (${unsure[0].noInterval ?? 'no interval'}): repeat the runs, or give --baseline a folder of earlier results`
+  }
+  if (unsure.length > 0) {
+    return `no regression proven against ${against}, but ${unsure.length} of ${baseline.changes.length} checks cannot tell (first: ${describe(unsure[0])})`
+  }
+  const lead = baseline.changes.find((c) => c.metric === 'p95') ?? baseline.changes[0]
+  return `no regression beyond the ${tol} tolerance against ${against} (${describe(lead)})`
 }
 
 /** Decides pass/fail and the sentence (the runner calls it last, after analysis and gates). */
@@ -48,26 +93,12 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
 
   // 1. What the experiment found.
   if (analysis) {
-    const head = headlineComparison(analysis.comparisons)
+    const order = headlineOrder(suite)
+    const head = headlineComparison(analysis.comparisons, order)
     if (head) {
       parts.push(head.text)
     } else if (analysis.comparisons.length > 0) {
-      const cells = [...new Set(analysis.comparisons.flatMap((c) => [c.a, c.b]))]
-      const names = cells.length <= 2 ? cells.join(' and ') : `${cells.slice(0, -1).join(', ')} and ${cells[cells.length - 1]}`
-      const metric = HEADLINE_ORDER.find((m) => analysis.comparisons.some((c) => c.metric === m)) ?? 'p95'
-      const one = analysis.comparisons.filter((c) => c.metric === metric)
-      const detail = one.length === 1 && one[0].relDiff.lo !== one[0].relDiff.hi && ANALYSIS_METRIC_DEFINITIONS[metric].scale === 'ratio'
-        ? ` (${ANALYSIS_METRIC_DEFINITIONS[metric].label} ${signedPct(one[0].relDiff.estimate)}, 95% CI ${signedPct(one[0].relDiff.lo)} to ${signedPct(one[0].relDiff.hi)})`
-        : ''
-      // A single short run per configuration gives no interval at all: "no significant
-      // difference" would read as "they are the same" when the data simply cannot tell.
-      const noInterval = analysis.comparisons.every((c) => c.relDiff.lo === c.relDiff.hi)
-      const rps = analysis.comparisons.filter((c) => c.metric === 'rps').sort((x, y) => Math.abs(y.relDiff.estimate) - Math.abs(x.relDiff.estimate))[0]
-      parts.push(
-        noInterval
-          ? `too little data to tell whether ${names} really differ (one short run each gives no confidence interval${rps ? `; ${rps.b} vs ${rps.a} throughput ${signedPct(rps.relDiff.estimate)}` : ''}): run with repetitions or longer runs`
-          : `no significant difference between ${names} on any metric${detail}`,
-      )
+      parts.push(noWinnerSentence(analysis.comparisons, order))
     } else if (analysis.cells.length === 1 && !analysis.knee && !analysis.scalability) {
       const m = analysis.cells[0].metrics
       if (m.rps && m.p95) parts.push(`${analysis.cells[0].cellLabel} served ${fmt(m.rps.estimate)} req/s at p95 ${m.p95.estimate.toFixed(1)} ms`)
@@ -100,16 +131,7 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
     const detail = first.value === null ? first.message ?? `${first.metric} ${first.expression}: no value` : `${first.metric} ${first.expression} on ${first.runId}: measured ${fmtValue(first.value)}`
     parts.push(`${failed.length} of ${thresholds.length} threshold${thresholds.length === 1 ? '' : 's'} failed (first: ${detail})`)
   }
-  if (baseline) {
-    const regressions = baseline.changes.filter((c) => c.regression)
-    if (baseline.changes.length === 0) parts.push(`the baseline ${baseline.file} shares no cell with this run, so it cannot vouch for it`)
-    else if (regressions.length === 0) parts.push(`no significant regression against the baseline (tolerance ${Math.round(baseline.tolerance * 100)}%)`)
-    else {
-      const r = regressions[0]
-      const change = r.metric === 'error_rate' ? `${(r.relChange * 100).toFixed(2)} percentage points` : `${r.relChange > 0 ? '+' : ''}${(r.relChange * 100).toFixed(1)}%`
-      parts.push(`regression against the baseline: ${r.metric} ${change} on ${r.cellLabel} (95% CI ${(r.ci[0] * 100).toFixed(1)} to ${(r.ci[1] * 100).toFixed(1)}${r.metric === 'error_rate' ? ' pp' : '%'})${regressions.length > 1 ? ` and ${regressions.length - 1} more` : ''}`)
-    }
-  }
+  if (baseline) parts.push(baselineSentence(baseline))
   const failedRuns = suite.runs.filter((r) => r.status === 'failed')
   if (failedRuns.length > 0) parts.push(`${failedRuns.length} run${failedRuns.length === 1 ? '' : 's'} failed (${failedRuns[0].id}: ${failedRuns[0].error ?? 'no reason recorded'})`)
 

@@ -128,8 +128,10 @@ export class ConsoleReporter implements Reporter {
     const baseline = suite.gates?.baseline
     if (baseline) {
       const regressions = baseline.changes.filter((c) => c.regression)
-      out.push('', `Baseline ${baseline.file}: ${baseline.passed ? 'no significant regression' : `${regressions.length} significant regression(s)`} (tolerance ${fmtPct(baseline.tolerance)})`)
-      for (const c of regressions) out.push(`  ${c.cellLabel} ${c.metric}: ${c.baseline} -> ${c.current} (${fmtPct(c.relChange)})`)
+      const history = baseline.history ? ` (history: ${baseline.history.runs} runs in ${baseline.history.files} results)` : ''
+      out.push('', `Baseline ${baseline.file}${history}: ${regressions.length > 0 ? `${regressions.length} regression(s) beyond` : 'no regression beyond'} the tolerance of ${fmtPct(baseline.tolerance)}`)
+      for (const c of baseline.changes) out.push(`  ${c.cellLabel}: ${c.text ?? `${c.metric} ${fmtPct(c.relChange)}`}`)
+      for (const n of baseline.notes ?? []) out.push(`  note: ${n}`)
     }
     out.push('', `${suite.verdict.passed ? 'PASS' : 'FAIL'}: ${suite.verdict.text}`)
     this.out.write(`${out.join('\n')}\n`)

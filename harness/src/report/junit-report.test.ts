@@ -46,9 +46,9 @@ describe('renderJunit', () => {
   })
 
   it('adds the baseline comparison and failed runs as testcases', () => {
-    const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }] })
-    const suite = makeSuiteResult({ runs: [{ medianMs: 15, seed: 2 }, { cell: { x: 1 }, status: 'aborted', seed: 3 }] })
-    suite.runs[1].error = 'abortOnFail: http_req_failed rate<0.01'
+    const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }, { medianMs: 10, seed: 4, repetition: 2 }] })
+    const suite = makeSuiteResult({ runs: [{ medianMs: 15, seed: 2 }, { medianMs: 15, seed: 5, repetition: 2 }, { cell: { x: 1 }, status: 'aborted', seed: 3 }] })
+    suite.runs[2].error = 'abortOnFail: http_req_failed rate<0.01'
     suite.gates = { passed: false, thresholds: [], baseline: compareToBaseline(suite, old, { tolerance: 0.05, file: 'base/results.json' }) }
     const xml = renderJunit(suite)
     checkWellFormed(xml)

@@ -68,7 +68,7 @@ export function renderJunit(suite: SuiteResult): string {
       const isAbs = ch.metric === 'error_rate'
       const change = isAbs ? `${ch.relChange >= 0 ? '+' : ''}${(ch.relChange * 100).toFixed(2)} pp (95% CI ${(ch.ci[0] * 100).toFixed(2)} to ${(ch.ci[1] * 100).toFixed(2)} pp)` : `${ch.relChange >= 0 ? '+' : ''}${(ch.relChange * 100).toFixed(1)}% (95% CI ${(ch.ci[0] * 100).toFixed(1)}% to ${(ch.ci[1] * 100).toFixed(1)}%)`
       const c: Case = { classname: `baseline ${baseline.file}`, name: `${ch.cellLabel} ${ch.metric}` }
-      if (ch.regression) c.failure = { type: 'BaselineRegression', message: `${ch.metric} on ${ch.cellLabel} regressed: ${fmt(ch.baseline)} -> ${fmt(ch.current)}, change ${change}, beyond the ${Math.round(baseline.tolerance * 100)}% tolerance` }
+      if (ch.regression) c.failure = { type: 'BaselineRegression', message: `${ch.metric} on ${ch.cellLabel} regressed: ${fmt(ch.baseline)} -> ${fmt(ch.current)}, change ${change}, beyond the ${Math.round(baseline.tolerance * 100)}% tolerance`, ...(ch.method ? { body: ch.method } : {}) }
       return c
     })
     if (baseline.changes.length === 0) {

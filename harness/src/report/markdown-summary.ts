@@ -65,16 +65,16 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     if (baseline.changes.length === 0) out.push('The baseline shares no cell with this run, so it cannot vouch for it.', '')
     else {
       out.push(...table(
-        ['', 'cell', 'metric', 'baseline', 'current', 'change (95% CI)'],
+        ['', 'cell', 'metric', 'baseline', 'current', 'runs', 'change (95% CI) and what it says'],
         baseline.changes.map((c) => {
           const abs = c.metric === 'error_rate'
-          const change = abs
-            ? `${c.relChange >= 0 ? '+' : ''}${num(c.relChange * 100, 2)} pp (${num(c.ci[0] * 100, 2)} to ${num(c.ci[1] * 100, 2)} pp)`
-            : `${c.relChange >= 0 ? '+' : ''}${num(c.relChange * 100)}% (${num(c.ci[0] * 100)}% to ${num(c.ci[1] * 100)}%)`
+          const change = c.text ?? (abs ? `${num(c.relChange * 100, 2)} pp` : `${num(c.relChange * 100)}%`)
           const fmt = (v: number) => (abs ? pct(v) : c.metric === 'rps' ? num(v) : ms(v))
-          return [c.regression ? '❌ regression' : c.significant ? 'changed' : '·', e(c.cellLabel), e(c.metric), fmt(c.baseline), fmt(c.current), change]
+          const mark = c.regression ? '❌ regression' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '❔ cannot tell' : c.significant ? 'changed' : '·'
+          return [mark, e(c.cellLabel), e(c.metric), fmt(c.baseline), fmt(c.current), c.runs ? `${c.runs.baseline} vs ${c.runs.current}` : '', e(change)]
         }),
       ), '')
+      for (const n of baseline.notes ?? []) out.push(`> ${e(n)}`, '')
     }
   }
 
@@ -84,8 +84,10 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     if (a.comparisons.length > 0) {
       out.push('### Comparisons', '')
       for (const c of sig) out.push(`- ${e(c.text)}`)
-      const rest = a.comparisons.length - sig.length
-      if (rest > 0) out.push(`- ${rest} other comparison${rest === 1 ? '' : 's'}: no significant difference`)
+      const unsure = a.comparisons.filter((c) => c.outcome === 'cannot-tell')
+      const same = a.comparisons.length - sig.length - unsure.length
+      if (same > 0) out.push(`- ${same} other comparison${same === 1 ? '' : 's'}: no significant difference (narrow intervals around 0)`)
+      if (unsure.length > 0) out.push(`- ${unsure.length} comparison${unsure.length === 1 ? '' : 's'}: cannot tell (${unsure[0].relDiff.noInterval ?? 'intervals too wide'}); for example: ${e(unsure[0].text)}`)
       const winners = Object.entries(a.winners)
       if (winners.length > 0) out.push('', `Winners (significant only): ${winners.map(([m, w]) => `${e(m)}: **${e(w)}**`).join(', ')}`)
       out.push('')

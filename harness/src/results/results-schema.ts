@@ -152,6 +152,8 @@ export interface RunResult {
   load: LoadModel
   engine: 'autocannon' | 'open' | 'k6'
   startedAt: string
+  /** Seconds of warm-up before the measured phase (adaptive: until the system stopped warming). Added in schema 1 (optional). */
+  warmupS?: number
   durationS: number
   status: 'ok' | 'failed' | 'aborted'
   /** Why a run failed or was aborted; metrics keep what was measured until then. */
@@ -188,24 +190,68 @@ export interface ThresholdOutcome {
   message?: string
 }
 
+/**
+ * What a baseline comparison's interval says about the tolerance: `regression` (the whole
+ * interval beyond it on the bad side; fails the gate), `worse` (significantly worse, not proven
+ * beyond it), `improved`, `within-tolerance` (a change beyond it is ruled out), `inconclusive`
+ * (the interval includes 0 and changes beyond it), `cannot-tell` (no interval).
+ */
+export type ChangeOutcome = 'regression' | 'worse' | 'improved' | 'within-tolerance' | 'inconclusive' | 'cannot-tell'
+
 export interface BaselineChange {
   metric: string
   cellLabel: string
+  /** Mean over the baseline runs used (after a history shift, the runs since). */
   baseline: number
   current: number
+  /** (current − baseline) / baseline; error_rate: current − baseline (absolute). */
   relChange: number
+  /** Interval of relChange; equal to [relChange, relChange] when `noInterval` is set. */
   ci: [number, number]
   significant: boolean
   regression: boolean
+  /** Added in schema 1 (optional): the outcome, its sentence, runs per side, the interval's method. */
+  outcome?: ChangeOutcome
+  text?: string
+  runs?: { baseline: number; current: number }
+  method?: string
+  /** Why there is no interval ("1 run each, no interval"). */
+  noInterval?: string
 }
 
 export interface GateResult {
   passed: boolean
   thresholds: ThresholdOutcome[]
-  baseline?: { file: string; tolerance: number; changes: BaselineChange[]; passed: boolean }
+  baseline?: {
+    /** The --baseline argument: a results.json or a folder of them. */
+    file: string
+    tolerance: number
+    /** A folder baseline: results files and runs it held (added in schema 1, optional). */
+    history?: { files: number; runs: number }
+    changes: BaselineChange[]
+    /** History shifts, files left out (added in schema 1, optional). */
+    notes?: string[]
+    passed: boolean
+  }
 }
 
-export interface Interval { estimate: number; lo: number; hi: number; n: number; method: string }
+export interface Interval {
+  estimate: number
+  lo: number
+  hi: number
+  /** Runs behind the estimate. */
+  n: number
+  /** How the interval was made, in words. */
+  method: string
+  /**
+   * Set when the data cannot give an interval (then lo = hi = estimate): why, in words, e.g.
+   * "1 run each, no interval". Readers say "cannot tell", never show a zero-width interval.
+   * Added in schema 1 (optional).
+   */
+  noInterval?: string
+  /** Degrees of freedom of the t quantile. Added in schema 1 (optional). */
+  df?: number
+}
 
 export interface CellSummary {
   cellLabel: string
@@ -224,6 +270,12 @@ export interface Comparison {
   significant: boolean
   /** Which cell is better on this metric, only when significant. */
   better: string | null
+  /**
+   * Added in schema 1 (optional): `different` (significant), `no-difference` (the interval
+   * includes 0 and is narrow enough to rule out large differences), `cannot-tell` (no interval,
+   * or one so wide that it allows large differences either way).
+   */
+  outcome?: 'different' | 'no-difference' | 'cannot-tell'
   text: string
 }
 
@@ -265,6 +317,11 @@ export interface SuiteAnalysis {
   capacityPlan?: CapacityPlan
   partitions?: Array<{ cellLabel: string; shareByShard: Record<string, number>; hottestShare: number; keysMovedIfShardAdded?: number }>
   caches?: Array<{ cellLabel: string; hitRate: Interval; latencyGainPerPointMs: number | null }>
+  /**
+   * Runs that look cold (added in schema 1, optional): a first repetition far worse than the
+   * others, or a measured phase that began with a warm-up transient. Each is also in `notes`.
+   */
+  coldRuns?: Array<{ runId: string; cellLabel: string; kind: 'first-repetition' | 'start-of-run'; metric: string; text: string }>
   notes: string[]
 }
 

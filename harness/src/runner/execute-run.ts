@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
 import { faultTarget, type Environment, type StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
-import type { EngineSummary, Sample, SampleSink } from '../metrics/sample.js'
+import type { EngineSummary } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
 import type { EnvironmentInfo, FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
@@ -15,6 +15,7 @@ import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-o
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
+import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
 
 export interface ExecuteRunContext {
   scenario: Scenario
@@ -28,8 +29,6 @@ export interface ExecuteRunContext {
   /** The scenario's thresholds, parsed; those with abortOnFail stop the run as soon as they fail. */
   thresholds?: readonly ParsedThreshold[]
 }
-
-const DISCARD: SampleSink = { add: (_batch: readonly Sample[]) => undefined }
 
 /**
  * One planned run, start to finish: start the environment, seed, warm up (samples discarded),
@@ -59,6 +58,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   let scraper: SutScraper | null = null
   const timers: NodeJS.Timeout[] = []
   const pendingFaults: Array<Promise<void>> = []
+  let warmup: WarmupOutcome | null = null
 
   try {
     notify(reporters, 'onPhase', run, 'starting')
@@ -71,12 +71,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      await engine.run(warmupWorkload(run.workload, run.warmupS), target, {
-        sink: DISCARD,
-        signal,
-        dataset,
-        versions,
-      })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
     }
     signal.throwIfAborted()
 
@@ -188,6 +183,9 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
   const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
+  if (warmup && !warmup.settled && !aborted) {
+    validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
+  }
   if (status !== 'ok') {
     validity.unshift({
       level: 'error',
@@ -209,6 +207,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     load: run.workload.load,
     engine: engine.name,
     startedAt: startedAt.toISOString(),
+    ...(warmup ? { warmupS: Math.round(warmup.seconds * 10) / 10 } : {}),
     durationS,
     status,
     ...(status === 'ok' ? {} : { error: why }),

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { analyzeSuite } from '../analysis/analyze-suite.js'
 import { isPastKnee, kneePointFromRun } from '../analysis/knee.js'
@@ -7,6 +7,7 @@ import type { LoadEngine } from '../engines/load-engine.js'
 import { createEnvironment } from '../environment/create-environment.js'
 import type { Environment } from '../environment/environment.js'
 import { DEFAULT_TOLERANCE } from '../gates/baseline.js'
+import { loadBaselineSource, type BaselineSource } from '../gates/baseline-source.js'
 import { evaluateGates } from '../gates/evaluate-gates.js'
 import { parseThresholds } from '../gates/threshold-expression.js'
 import { decideVerdict } from '../gates/verdict.js'
@@ -27,7 +28,7 @@ export interface RunSuiteOptions {
   engine?: EngineChoice
   /** Folder for results.json, the reports, logs/ and pids.txt; created if missing. */
   outDir: string
-  /** A previous results.json to compare against (regressions fail the gate). */
+  /** A previous results.json, or a folder of them (a history), to compare against (regressions fail the gate). */
   baselineFile?: string
   /** Relative change tolerated before a significant regression fails (default 0.05). */
   tolerance?: number
@@ -136,7 +137,7 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   )
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE
   const gates: GateResult = safely(
-    () => evaluateGates(suite, baseline ? { baseline: { suite: baseline, tolerance, file: opts.baselineFile } } : {}),
+    () => evaluateGates(suite, baseline ? { baseline: { source: baseline, tolerance } } : {}),
     { passed: false, thresholds: [] },
     (e) => notes.push(`gate evaluation failed: ${e}`),
   )
@@ -173,18 +174,13 @@ function kneePoint(run: PlannedRun, runs: RunResult[], scenario: Scenario): Knee
   return kneePointFromRun(last, scenario.slo)
 }
 
-function readBaseline(file: string): SuiteResult {
-  let parsed: unknown
+/** --baseline: a results.json or a folder of them, validated before anything starts (exit 2 naming the path). */
+function readBaseline(target: string): BaselineSource {
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'))
+    return loadBaselineSource(target)
   } catch (error) {
-    throw new UsageError(`--baseline ${file}: cannot read it as JSON (${error instanceof Error ? error.message : String(error)}); give the results.json of an earlier run`)
+    throw new UsageError(`--baseline ${error instanceof Error ? error.message : String(error)}`)
   }
-  const version = (parsed as { schemaVersion?: unknown } | null)?.schemaVersion
-  if (version !== RESULTS_SCHEMA_VERSION) {
-    throw new UsageError(`--baseline ${file}: schemaVersion ${String(version)} is not ${RESULTS_SCHEMA_VERSION}; give a results.json written by this LoadLab version`)
-  }
-  return parsed as SuiteResult
 }
 
 

@@ -18,6 +18,8 @@ export function applyQuick(s: Scenario): Scenario {
     ...s,
     load,
     warmupS: q.warmup?.durationS ?? Math.min(s.warmupS, 1),
+    // A first look stays short: the warm-up is fixed unless the quick settings say otherwise.
+    warmupMaxS: q.warmup?.maxS ?? q.warmup?.durationS ?? Math.min(s.warmupS, 1),
     repetitions: q.repetitions ?? 1,
     matrix: q.matrix ?? s.matrix,
     workload: { ...s.workload, datasetSize: q.datasetSize ?? Math.min(s.workload.datasetSize, QUICK_DATASET) },

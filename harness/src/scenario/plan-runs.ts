@@ -16,7 +16,9 @@ export interface PlannedRun {
   /** null for an external target. */
   topology: Topology | null
   workload: Workload
+  /** Minimum warm-up (s); the runner goes on while the system is still warming, up to warmupMaxS. */
   warmupS: number
+  warmupMaxS: number
   faults: FaultSpec[]
   /** Stress steps: the offered rate; the runner skips a cell's higher steps once past the knee. */
   stressRate?: number
@@ -36,51 +38,72 @@ const SETUP_ESTIMATE_S = 4
 
 /**
  * Expands a scenario into its runs: every combination of the matrix values (in the order the
- * matrix lists them), each repeated `repetitions` times one after the other; for a stress
- * scenario, each cell becomes a ramp of rate steps. Called once by the runner before anything
- * starts (and by `loadlab run` to show the plan).
+ * matrix lists them), each repeated `repetitions` times, interleaved (see `interleave`); for a
+ * stress scenario, each cell becomes a ramp of rate steps, run cell after cell. Called once by
+ * the runner before anything starts (and by `loadlab run` to show the plan).
  */
 export function planRuns(scenario: Scenario): RunPlan {
   const cells = expandMatrix(scenario.matrix)
-  const runs: PlannedRun[] = []
+  const ramps = scenario.kind === 'stress' && scenario.stress !== undefined
+  // Per cell: its stress steps (or the one load), each with every repetition.
+  const perCell: PlannedRun[][][] = []
   for (const cell of cells) {
     const topology = scenario.topology ? cellTopology(scenario.topology, cell) : null
     const baseLabel = cellLabelOf(cell)
-    const steps = scenario.kind === 'stress' && scenario.stress ? stressRates(scenario) : [undefined]
-    for (const rate of steps) {
-      const fullCell = rate === undefined ? cell : { ...cell, rate }
-      const label = rate === undefined ? baseLabel : cellLabelOf(fullCell)
-      const workload: Workload = {
-        mix: scenario.workload.mix,
-        keys: scenario.workload.keys,
-        datasetSize: scenario.workload.datasetSize,
-        seed: scenario.workload.seed,
-        requestTimeoutMs: scenario.workload.requestTimeoutMs,
-        load:
-          rate === undefined || scenario.load.model !== 'open'
-            ? scenario.load
-            : { model: 'open', rate, durationS: scenario.stress!.stepDurationS, maxInFlight: scenario.load.maxInFlight },
-      }
-      for (let repetition = 1; repetition <= scenario.repetitions; repetition++) {
-        runs.push({
-          id: `${label || scenario.name} #${repetition}`,
+    const steps = ramps ? stressRates(scenario) : [undefined]
+    perCell.push(
+      steps.map((rate) => {
+        const fullCell = rate === undefined ? cell : { ...cell, rate }
+        const label = rate === undefined ? baseLabel : cellLabelOf(fullCell)
+        const workload: Workload = {
+          mix: scenario.workload.mix,
+          keys: scenario.workload.keys,
+          datasetSize: scenario.workload.datasetSize,
+          seed: scenario.workload.seed,
+          requestTimeoutMs: scenario.workload.requestTimeoutMs,
+          load:
+            rate === undefined || scenario.load.model !== 'open'
+              ? scenario.load
+              : { model: 'open', rate, durationS: scenario.stress!.stepDurationS, maxInFlight: scenario.load.maxInFlight },
+        }
+        return Array.from({ length: scenario.repetitions }, (_, i): PlannedRun => ({
+          id: `${label || scenario.name} #${i + 1}`,
           cell: fullCell,
           cellLabel: label || scenario.name,
-          repetition,
+          repetition: i + 1,
           topology,
           workload,
           warmupS: scenario.warmupS,
+          warmupMaxS: scenario.warmupMaxS,
           faults: scenario.faults,
           ...(rate === undefined ? {} : { stressRate: rate, rampLabel: baseLabel || scenario.name }),
-        })
-      }
-    }
+        }))
+      }),
+    )
   }
+  const runs = ramps ? perCell.flat(2) : interleave(perCell.map((steps) => steps[0]))
   const estimatedS = runs.reduce(
     (sum, r) => sum + (r.topology ? SETUP_ESTIMATE_S : 1) + r.warmupS + loadDurationS(r.workload.load),
     0,
   )
   return { scenario, runs, estimatedS: Math.round(estimatedS) }
+}
+
+/**
+ * The order cells are measured in: repetition by repetition, alternating direction (A B C, then
+ * C B A, then A B C ...). Machine drift (a neighbour's build, thermal throttling, a filling disk)
+ * then lands on every cell alike instead of on whichever cell happened to run last, and a steady
+ * drift cancels between rounds. A stress ramp keeps its order (its steps must rise, and higher
+ * steps are skipped once past the knee).
+ */
+export function interleave(repetitionsPerCell: PlannedRun[][]): PlannedRun[] {
+  const rounds = Math.max(0, ...repetitionsPerCell.map((r) => r.length))
+  const out: PlannedRun[] = []
+  for (let round = 0; round < rounds; round++) {
+    const cells = round % 2 === 0 ? repetitionsPerCell : [...repetitionsPerCell].reverse()
+    for (const reps of cells) if (reps[round]) out.push(reps[round])
+  }
+  return out
 }
 
 /** Cartesian product of the matrix values; one empty cell when there is no matrix. */

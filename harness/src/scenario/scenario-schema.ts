@@ -158,9 +158,15 @@ const stressSchema = z.strictObject({
 
 const matrixSchema = z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1))
 
+// The warm-up lasts at least durationS and then goes on until per-second throughput and p95 stop
+// improving, for at most maxS in all (default 3 × durationS; maxS = durationS: a fixed warm-up).
+const warmupSchema = z
+  .strictObject({ durationS: z.number().min(0), maxS: z.number().min(0).optional() })
+  .refine((w) => w.maxS === undefined || w.maxS >= w.durationS, { message: 'warmup.maxS must be at least warmup.durationS (the minimum warm-up)', path: ['maxS'] })
+
 const quickSchema = z.strictObject({
   load: loadSchema.optional(),
-  warmup: z.strictObject({ durationS: z.number().min(0) }).optional(),
+  warmup: warmupSchema.optional(),
   datasetSize: positiveInt.optional(),
   repetitions: positiveInt.optional(),
   stress: stressSchema.partial().optional(),
@@ -196,7 +202,7 @@ export const scenarioSchema = z
     matrix: matrixSchema.default({}),
     workload: workloadSchema,
     load: loadSchema,
-    warmup: z.strictObject({ durationS: z.number().min(0) }).default({ durationS: 0 }),
+    warmup: warmupSchema.default({ durationS: 0 }),
     repetitions: positiveInt.max(50).default(1),
     faults: z.array(faultSchema).default([]),
     thresholds: thresholdsSchema.default({}),

@@ -140,7 +140,12 @@ export type ThresholdSpec = Record<string, Array<string | { threshold: string; a
 /** Shorter settings used by `--quick` (tests, a first look); anything left out gets a quick default. */
 export interface QuickOverrides {
   load?: LoadSpec
-  warmup?: { durationS: number }
+  /**
+   * At least `durationS` seconds of load before measuring, then more until per-second throughput
+   * and p95 stop improving, up to `maxS` in all (default 3 × durationS; equal to durationS for a
+   * fixed warm-up).
+   */
+  warmup?: { durationS: number; maxS?: number }
   datasetSize?: number
   repetitions?: number
   stress?: Partial<StressSpec>
@@ -169,7 +174,12 @@ export interface ScenarioDefinition {
   matrix?: Record<string, Array<string | number>>
   workload: WorkloadSpec
   load: LoadSpec
-  warmup?: { durationS: number }
+  /**
+   * At least `durationS` seconds of load before measuring, then more until per-second throughput
+   * and p95 stop improving, up to `maxS` in all (default 3 × durationS; equal to durationS for a
+   * fixed warm-up).
+   */
+  warmup?: { durationS: number; maxS?: number }
   /** Runs per cell; 2 or more gives confidence intervals. */
   repetitions?: number
   faults?: FaultSpec[]
@@ -201,7 +211,10 @@ export interface Scenario {
   matrix: Record<string, Array<string | number>>
   workload: Required<WorkloadSpec>
   load: LoadModel
+  /** Minimum warm-up (s). */
   warmupS: number
+  /** Longest warm-up (s) when per-second figures keep improving; equal to warmupS for a fixed one. */
+  warmupMaxS: number
   repetitions: number
   faults: FaultSpec[]
   thresholds: ThresholdSpec

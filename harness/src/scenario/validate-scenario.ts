@@ -51,6 +51,9 @@ export function validateScenario(input: unknown, file: string | null, overrides:
   return toScenario(s, topology as Topology | null, target, file)
 }
 
+/** Without warmup.maxS the warm-up may stretch to this multiple of its minimum while the system is still warming. */
+const DEFAULT_WARMUP_FACTOR = 3
+
 function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null): Scenario {
   return {
     name: s.name,
@@ -64,6 +67,7 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
     workload: s.workload,
     load: s.load as LoadModel,
     warmupS: s.warmup.durationS,
+    warmupMaxS: s.warmup.maxS ?? DEFAULT_WARMUP_FACTOR * s.warmup.durationS,
     repetitions: s.repetitions,
     faults: s.faults,
     thresholds: s.thresholds,

@@ -36,14 +36,16 @@ export function renderGatesSection(ctx: ReportContext): ReportSection | null {
           'Thresholds',
         )
       : null
+  const unsure = baseline?.changes.some((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive') ?? false
   const baselineBlock = baseline
-    ? html`<h3>Baseline <span class="tag ${baseline.passed ? 'pass' : 'fail'}">${baseline.passed ? 'no regression' : 'regression'}</span></h3>
-<p class="lede">Compared with <code>${baseline.file}</code>, tolerance ${formatPercent(baseline.tolerance)}.</p>
+    ? html`<h3>Baseline <span class="tag ${baseline.passed ? 'pass' : 'fail'}">${baseline.passed ? (unsure ? 'no regression proven' : 'no regression') : 'regression'}</span></h3>
+<p class="lede">Compared with <code>${baseline.file}</code>${baseline.history ? ` (a history of ${baseline.history.runs} runs in ${baseline.history.files} results)` : ''}, tolerance ${formatPercent(baseline.tolerance)}. A regression fails the gate only when the whole interval lies beyond the tolerance; “cannot tell” means the data allow both.</p>
+${(baseline.notes ?? []).length > 0 ? html`<ul>${(baseline.notes ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
 ${
   baseline.changes.length > 0
     ? dataTable(
         [
-          { header: '', cell: (c: BaselineChange) => (c.regression ? '✘ fail' : '✓ pass') },
+          { header: '', cell: (c: BaselineChange) => (c.regression ? '✘ fail' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '? cannot tell' : '✓ pass') },
           { header: 'Metric', cell: (c) => c.metric },
           { header: 'Configuration', cell: (c) => c.cellLabel },
           { header: 'Baseline', numeric: true, cell: (c) => formatValue(c.metric, c.baseline) },
@@ -51,10 +53,11 @@ ${
           {
             header: 'Change [CI]',
             numeric: true,
-            cell: (c) => formatInterval({ estimate: c.relChange, lo: c.ci?.[0], hi: c.ci?.[1] }, formatRelChange),
+            cell: (c) => (c.noInterval ? `${formatRelChange(c.relChange)} (${c.noInterval})` : formatInterval({ estimate: c.relChange, lo: c.ci?.[0], hi: c.ci?.[1] }, formatRelChange)),
             className: (c) => (c.regression ? 'fail' : undefined),
           },
-          { header: 'Significant', cell: (c) => (c.significant ? 'yes' : 'no') },
+          { header: 'Runs', numeric: true, cell: (c) => (c.runs ? `${c.runs.baseline} vs ${c.runs.current}` : '') },
+          { header: 'What the interval says', cell: (c) => c.text ?? (c.significant ? 'significant' : '') },
         ],
         baseline.changes,
       )
