@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
+import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImages } from '../src/cli/images-command.js'
 import { ContainerEnvironment } from '../src/environment/containers/container-environment.js'
@@ -69,54 +70,62 @@ describe('quickstart --quick in containers', () => {
 })
 
 describe('CPU quota', () => {
-  const envs: StartedEnvironment[] = []
+  let env: StartedEnvironment | null = null
   afterAll(async () => {
-    await Promise.all(envs.map((e) => e.stop()))
+    await env?.stop()
   })
 
   it('2 replicas at 0.5 CPU each serve clearly more than 1', async () => {
-    // HAProxy in front: it costs little CPU per request, so the replicas' quota is what limits.
-    const topology = (replicas: number) =>
-      topologySchema.parse({ replicas, shards: 1, cache: { strategy: 'lru' }, balancer: { engine: 'haproxy' }, resources: { replica: { cpus: 0.5 } } }) as Topology
+    // One topology, two replicas behind HAProxy; "1 replica" is the same topology with replica-2
+    // drained. Everything but the replica count stays the same (the hops, the shards, the
+    // generator), and HAProxy costs little CPU per request. Without a cache every read makes the
+    // replica call a shard, which costs the replica more than it costs the shards or the generator:
+    // the replicas' quota is what limits.
+    const topology = topologySchema.parse({ replicas: 2, shards: 2, cache: { strategy: 'none' }, balancer: { engine: 'haproxy' }, resources: { replica: { cpus: 0.5 } } }) as Topology
     const signal = new AbortController().signal
-    const one = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu-1'), faults: [], say: () => undefined }).start(topology(1), signal)
-    envs.push(one)
-    const two = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu-2'), faults: [], say: () => undefined }).start(topology(2), signal)
-    envs.push(two)
-    const workload = { mix: { get_customer: 1 }, keys: { kind: 'uniform' as const }, datasetSize: 50, seed: 1, requestTimeoutMs: 5_000, load: { model: 'closed' as const, connections: 32, durationS: 1 } }
-    const targets = await Promise.all([one, two].map(async (env) => {
-      const { customerIds } = await seedDataset(env.entrypoint(), workload, signal)
-      return new URL(`/customers/${customerIds[0]}`, env.entrypoint()).href
-    }))
+    env = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu'), faults: [], say: () => undefined }).start(topology, signal)
+    const started = env
+    const workload = { mix: { get_customer: 1 }, keys: { kind: 'uniform' as const }, datasetSize: 200, seed: 1, requestTimeoutMs: 5_000, load: { model: 'closed' as const, connections: 64, durationS: 1 } }
+    const { customerIds } = await seedDataset(started.entrypoint(), workload, signal)
+    const requests = customerIds.map((id) => ({ method: 'GET' as const, path: `/customers/${id}` }))
+    const members = started.members()
+    const admin = members.find((m) => m.name === 'balancer')!.metricsUrl!.replace(/\/metrics$/, '')
+    const replica2 = members.find((m) => m.name === 'replica-2')!.url
+    const setReplicas = async (n: 1 | 2) => {
+      const res = await request(`${admin}/admin/backends/${n === 1 ? 'drain' : 'undrain'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: replica2 }) })
+      await res.body.text()
+      expect(res.statusCode).toBe(200)
+    }
     // Short slices, alternating, so load from neighbours on a shared machine hits both alike;
     // the median of the per-pair ratios decides. The replicas' CPU use is measured too: when the
     // machine cannot even give them their quota, the failure says so.
-    const replicaCpu = async (env: StartedEnvironment) => {
-      const names = env.members().filter((m) => m.role === 'replica').map((m) => m.container!)
+    const replicaCpu = async () => {
+      const names = members.filter((m) => m.role === 'replica').map((m) => m.container!)
       const stats = await Promise.all(names.map((n) => docker.getContainer(n).stats({ stream: false })))
       return stats.reduce((sum, st) => sum + st.cpu_stats.cpu_usage.total_usage, 0) / 1e9
     }
-    const slice = async (index: number) => {
-      const env = index === 0 ? one : two
-      const cpuBefore = await replicaCpu(env)
-      const result = await autocannon({ url: targets[index], connections: 32, duration: 2 })
-      return { rps: result.requests.average, cores: ((await replicaCpu(env)) - cpuBefore) / result.duration }
+    const slice = async (replicas: 1 | 2) => {
+      await setReplicas(replicas)
+      const cpuBefore = await replicaCpu()
+      const result = await autocannon({ url: started.entrypoint().origin, requests, connections: 64, duration: 2 })
+      expect(result.non2xx + result.errors).toBe(0)
+      return { rps: result.requests.average, cores: ((await replicaCpu()) - cpuBefore) / result.duration }
     }
-    await slice(0)
     await slice(1)
-    const pairs: Array<{ ratio: number; cores: [number, number] }> = []
+    await slice(2)
+    const pairs: Array<{ ratio: number; rps: [number, number]; cores: [number, number] }> = []
     for (let i = 0; i < 4; i++) {
-      const first = i % 2
+      const first = i % 2 === 0 ? 1 : 2
       const a = await slice(first)
-      const b = await slice(1 - first)
-      const [single, double] = first === 0 ? [a, b] : [b, a]
-      pairs.push({ ratio: double.rps / Math.max(single.rps, 1), cores: [single.cores, double.cores] })
+      const b = await slice(first === 1 ? 2 : 1)
+      const [single, double] = first === 1 ? [a, b] : [b, a]
+      pairs.push({ ratio: double.rps / Math.max(single.rps, 1), rps: [single.rps, double.rps], cores: [single.cores, double.cores] })
     }
     pairs.sort((x, y) => x.ratio - y.ratio)
     const median = (pairs[1].ratio + pairs[2].ratio) / 2
-    const detail = pairs.map((p) => `x${p.ratio.toFixed(2)} (replica CPU ${p.cores[0].toFixed(2)} vs ${p.cores[1].toFixed(2)} cores)`).join(', ')
+    const detail = pairs.map((p) => `x${p.ratio.toFixed(2)} (${p.rps.map((r) => r.toFixed(0)).join(' vs ')} req/s, replica CPU ${p.cores.map((c) => c.toFixed(2)).join(' vs ')} cores)`).join(', ')
     expect(median, `2 replicas vs 1, per slice: ${detail}. Below about 0.45 cores for one replica, this machine was too busy to give the replicas their quota`).toBeGreaterThan(1.3)
-    expect(two.describe?.().containers?.resources).toEqual({ replica: { cpus: 0.5 } })
+    expect(started.describe?.().containers?.resources).toEqual({ replica: { cpus: 0.5 } })
   }, RUN_MS)
 })
 
