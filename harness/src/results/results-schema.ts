@@ -130,7 +130,7 @@ export interface ContainersInfo {
   resources: Partial<Record<'replica' | 'shard' | 'balancer' | 'redis', { cpus?: number; memoryMb?: number }>>
   /** Links that ran through Toxiproxy (those a link condition or a network fault names); every other link is direct. */
   proxiedLinks: string[]
-  /** The topology's standing link conditions (`'replicas -> redis': { latencyMs: 1.5 }`), as written in the scenario. */
+  /** The topology's standing link conditions (`'replicas -> redis': { latencyMs: 2 }`) that applied: a cell without redis has none on 'replicas -> redis'. */
   linkConditions: Record<string, { latencyMs?: number; jitterMs?: number; rateKBps?: number }>
 }
 

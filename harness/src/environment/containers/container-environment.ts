@@ -12,7 +12,7 @@ import { dockerRuntime, type DockerRuntime } from './docker-runtime.js'
 import { imagePreference, type CrmRuntime, type ImageChoice } from './image-catalog.js'
 import { ImageResolver } from './image-resolver.js'
 import { ImageStore } from './image-store.js'
-import { isNetworkFault, LinkProxies, proxiedLinks, unmatchedNetworkFaults, type Link } from './link-proxies.js'
+import { isNetworkFault, LinkProxies, linksOfFault, proxiedLinks, unmatchedNetworkFaults, type Link } from './link-proxies.js'
 import { MemberContainer } from './member-container.js'
 import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } from './run-labels.js'
 
@@ -258,7 +258,8 @@ class ContainerTopology implements StartedEnvironment {
         images: Object.fromEntries(Object.entries(this.images).map(([k, v]) => [k, { name: v.name, source: v.source }])),
         resources,
         proxiedLinks: this.links.map((l) => linkName(l.from, l.to)),
-        linkConditions: structuredClone(this.topology.links),
+        // Those this topology has links for (no redis, no 'replicas -> redis' condition).
+        linkConditions: Object.fromEntries(Object.entries(this.topology.links).filter(([link]) => linksOfFault({ link }, this.links).length > 0)),
       },
     }
   }
