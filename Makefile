@@ -5,7 +5,7 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps docker-up build demo test typecheck bench bench-soak bench-gates doctor clean
+.PHONY: help install test-deps docker-up build demo test typecheck bench bench-soak bench-gates doctor clean k8s-test-cluster
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy, containers)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make bench-gates power of the CI baseline gate: false alarms and detection of +10/20/50% slowdowns (hours; resumable)"
+	@echo "make k8s-test-cluster  a Kubernetes control plane with fake (kwok) nodes on 127.0.0.1, until Ctrl-C"
 	@echo "make doctor  check this machine for optional pieces (Docker, k6, Chromium, Redis, ...)"
 
 # Installs exactly the lock file's versions, and only when package.json or the lock changed
@@ -57,6 +58,11 @@ bench-soak: build
 # quiet 2-core machine); BENCH_GATES_EVALUATE_ONLY=1 re-judges the pool without running anything.
 bench-gates: build
 	npx tsx harness/src/bench/gate-power-bench.ts
+
+# kube-apiserver, kube-controller-manager and kube-scheduler built from the Go module proxy (cached
+# in .cache/k8s-test-cluster; the first build takes minutes), Debian's etcd, kwok for the nodes.
+k8s-test-cluster: install test-deps
+	npx tsx harness/test/k8s-cluster/k8s-test-cluster.ts
 
 doctor: build
 	$(LOADLAB) doctor

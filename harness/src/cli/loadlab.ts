@@ -4,6 +4,7 @@ import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
 import { registerImagesCommand } from './images-command.js'
+import { registerK8sCommand } from './k8s-command.js'
 import { registerReportCommand } from './report-command.js'
 import { registerRunCommand } from './run-command.js'
 import { registerSutCommand } from './sut-command.js'
@@ -20,6 +21,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .exitOverride()
   registerRunCommand(program, setExit)
   registerSutCommand(program, setExit)
+  registerK8sCommand(program, setExit)
   registerDoctorCommand(program, setExit)
   registerImagesCommand(program, setExit)
   registerCompareCommand(program)

@@ -1,12 +1,12 @@
-import { ANALYSIS_METRIC_DEFINITIONS } from '../analysis/analysis-metrics.js'
-import { compareGroups } from '../analysis/group-intervals.js'
-import { makeRunResult } from '../../test/fixtures/suite-fixtures.js'
+import { ANALYSIS_METRIC_DEFINITIONS } from '../../src/analysis/analysis-metrics.js'
+import { compareGroups } from '../../src/analysis/group-intervals.js'
+import { makeRunResult } from '../fixtures/suite-fixtures.js'
 
 // The random-effects interval on synthetic runs of ONE configuration (so every interval that
 // excludes 0 is a false "significant"): per autocorrelation of the seconds (φ), run-to-run
 // effect (τ, relative) and runs per side, the share of 300 comparisons whose interval excludes
 // 0 (nominal 5%), the mean interval width, and how often the within-run batches set it.
-// `npx tsx harness/src/bench/interval-coverage-simulation.ts` (about 12 minutes on 2 busy cores).
+// `npx tsx harness/test/simulations/interval-coverage-simulation.ts` (about 12 minutes on 2 busy cores).
 
 const SIMS = Number(process.env.SIMS ?? 300)
 for (const phi of [0.5, 0.8]) {
