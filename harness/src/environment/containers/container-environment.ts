@@ -5,7 +5,6 @@ import type { ContainersInfo, EnvironmentInfo } from '../../results/results-sche
 import type { FaultSpec, ResourceRole, ResourceSpec, Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
 import { EnvironmentError, faultTarget, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from '../environment.js'
-import { freePort } from '../free-port.js'
 import { reapDeadRuns, removeRun } from './container-reaper.js'
 import { balancerArgs, replicaArgs, shardArgs } from './crm-role-args.js'
 import { dockerRuntime, type DockerRuntime } from './docker-runtime.js'
@@ -13,6 +12,7 @@ import { imagePreference, type CrmRuntime, type ImageChoice } from './image-cata
 import { ImageResolver } from './image-resolver.js'
 import { ImageStore } from './image-store.js'
 import { isNetworkFault, LinkProxies, linksOfFault, proxiedLinks, unmatchedNetworkFaults, type Link } from './link-proxies.js'
+import { loopbackPort } from './loopback-port.js'
 import { MemberContainer } from './member-container.js'
 import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } from './run-labels.js'
 
@@ -79,15 +79,15 @@ interface RunningMember {
   container: MemberContainer
   url: string
   metricsUrl: string | null
-  /** Toxiproxy listeners that reach this member (its proxied links). */
-  aliases: string[]
 }
 
 class ContainerTopology implements StartedEnvironment {
   private readonly runId = newRunId()
   private readonly running: RunningMember[] = []
-  private readonly ports = new Set<number>()
+  private readonly usedPorts = new Set<number>()
   private readonly images: Record<string, ImageChoice> = {}
+  /** Toxiproxy listen address (host:port) -> the member behind it. */
+  private readonly aliases = new Map<string, string>()
   private proxies: LinkProxies | null = null
   private links: Link[] = []
   private entry: URL | null = null
@@ -106,7 +106,7 @@ class ContainerTopology implements StartedEnvironment {
     const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
     // Resolve (pull, build) every image before the first container starts: start-up time then
     // measures containers, and a missing image fails before anything runs.
-    const [crm, balancerImage, redis, postgres, toxiproxy] = await Promise.all([
+    const [crm, balancerImage, redisImage, postgresImage, toxiproxyImage] = await Promise.all([
       this.image('crm', () => this.resolver.crm('node')),
       crmRuntime === 'node' ? null : this.image('balancer', () => this.resolver.crm(crmRuntime)),
       t.cache.strategy === 'redis' ? this.image('redis', () => this.resolver.base('redis')) : null,
@@ -114,83 +114,76 @@ class ContainerTopology implements StartedEnvironment {
       this.links.length > 0 ? this.image('toxiproxy', () => this.resolver.base('toxiproxy')) : null,
     ])
     signal.throwIfAborted()
-
-    const shardTargets = await Promise.all(
-      Array.from({ length: t.shards }, async (_, i) => {
-        const port = await this.port()
-        if (postgres) {
-          await this.launch(signal, {
-            name: `shard-${i}`, role: 'shard', image: postgres, port, readyPath: null,
-            command: ['postgres', '-c', 'listen_addresses=127.0.0.1', '-p', String(port)],
-            env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db, PGPORT: String(port) },
-            url: `postgres://${PG.user}:${PG.password}@127.0.0.1:${port}/${PG.db}`, metrics: false,
-          })
-          return { hostPort: `127.0.0.1:${port}`, url: (hostPort: string) => `postgres://${PG.user}:${PG.password}@${hostPort}/${PG.db}` }
-        }
-        await this.launch(signal, { name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', command: shardArgs(t, i, port), metrics: true, runsNode: true })
-        return { hostPort: `127.0.0.1:${port}`, url: (hostPort: string) => `http://${hostPort}` }
-      }),
-    )
-    let redisTarget: string | null = null
-    if (redis) {
-      const port = await this.port()
-      redisTarget = `127.0.0.1:${port}`
-      await this.launch(signal, {
-        name: 'redis', role: 'redis', image: redis, port, readyPath: null, url: `redis://${redisTarget}`, metrics: false,
-        command: ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      })
+    // Every port is chosen up front, so each link's proxy can be made before either end starts.
+    const ports = {
+      shards: await this.portsFor(t.shards),
+      redis: redisImage ? await this.port() : null,
+      replicas: await this.portsFor(t.replicas),
+      balancer: t.replicas > 1 ? { port: await this.port(), admin: await this.port() } : null,
     }
-    if (toxiproxy) {
+    const upstream = (member: string): string => {
+      if (member === 'redis') return `127.0.0.1:${ports.redis}`
+      const [role, index] = member.split('-')
+      return `127.0.0.1:${role === 'shard' ? ports.shards[Number(index)] : ports.replicas[Number(index) - 1]}`
+    }
+    /** Where `from` reaches `to`: the link's Toxiproxy listener, or `to` itself. */
+    const address = (from: string, to: string) => this.proxies?.listenAddress(from, to) ?? upstream(to)
+    const shardUrl = (hostPort: string) => (postgresImage ? `postgres://${PG.user}:${PG.password}@${hostPort}/${PG.db}` : `http://${hostPort}`)
+
+    await Promise.all([
+      ...ports.shards.map((port, i) =>
+        postgresImage
+          ? this.launch(signal, {
+              name: `shard-${i}`, role: 'shard', image: postgresImage, port, readyPath: null, url: shardUrl(`127.0.0.1:${port}`), metrics: false,
+              command: ['postgres', '-c', 'listen_addresses=127.0.0.1', '-p', String(port)],
+              env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db, PGPORT: String(port) },
+            })
+          : this.launch(signal, { name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', command: shardArgs(t, i, port), metrics: true, runsNode: true }),
+      ),
+      redisImage && ports.redis !== null
+        ? this.launch(signal, {
+            name: 'redis', role: 'redis', image: redisImage, port: ports.redis, readyPath: null, url: `redis://127.0.0.1:${ports.redis}`, metrics: false,
+            command: ['redis-server', '--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+          })
+        : null,
+    ])
+
+    if (toxiproxyImage) {
       const port = await this.port()
-      await this.launch(signal, { name: 'toxiproxy', role: 'toxiproxy', image: toxiproxy, port, readyPath: '/version', command: ['-host=127.0.0.1', `-port=${port}`], metrics: false })
+      await this.launch(signal, { name: 'toxiproxy', role: 'toxiproxy', image: toxiproxyImage, port, readyPath: '/version', command: ['-host=127.0.0.1', `-port=${port}`], metrics: false })
       this.proxies = new LinkProxies(`http://127.0.0.1:${port}`, this.links)
-      for (const link of this.links.filter((l) => l.to.startsWith('shard-') || l.to === 'redis')) {
-        const upstream = link.to === 'redis' ? redisTarget! : shardTargets[Number(link.to.slice('shard-'.length))].hostPort
-        const listen = await this.proxies.add(link, upstream)
-        this.member(link.to)?.aliases.push(link.to === 'redis' ? `redis://${listen}` : shardTargets[0].url(listen))
+      for (const link of this.links) {
+        const listen = await this.proxies.add(link, upstream(link.to))
+        // The balancer counts requests by backend URL: it must know the proxy is that replica.
+        this.aliases.set(listen, link.to)
       }
-      // The balancer's links are added below, once the replicas' ports are known; conditions apply after them.
+      await this.proxies.applyConditions(t.links)
     }
 
     // Range partitions split a time window: every replica (and a restarted one) must use the same.
     const rangeEnd = new Date()
     const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
-    const via = (from: string, to: string, direct: string) => this.proxies?.listenAddress(from, to) ?? direct
-    const replicaPorts = await Promise.all(
-      Array.from({ length: t.replicas }, async (_, i) => {
+    await Promise.all(
+      ports.replicas.map((port, i) => {
         const name = `replica-${i + 1}`
-        const port = await this.port()
-        const shardUrls = shardTargets.map((s, index) => s.url(via(name, `shard-${index}`, s.hostPort)))
-        const redisUrl = redisTarget ? `redis://${via(name, 'redis', redisTarget)}` : null
-        await this.launch(signal, {
+        const shardUrls = ports.shards.map((_, s) => shardUrl(address(name, `shard-${s}`)))
+        const redisUrl = ports.redis === null ? null : `redis://${address(name, 'redis')}`
+        return this.launch(signal, {
           name, role: 'replica', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
           command: replicaArgs(t, { name, port, shardUrls, redisUrl, rangeStart, rangeEnd }),
         })
-        return port
       }),
     )
-    if (t.replicas === 1) {
-      await this.proxies?.applyConditions(t.links)
-      this.entry = new URL(`http://127.0.0.1:${replicaPorts[0]}`)
+    if (!ports.balancer) {
+      this.entry = new URL(`http://${upstream('replica-1')}`)
       return
     }
-    const backends: string[] = []
-    for (const [i, port] of replicaPorts.entries()) {
-      const name = `replica-${i + 1}`
-      const link = this.links.find((l) => l.from === 'balancer' && l.to === name)
-      if (link && this.proxies) {
-        const listen = await this.proxies.add(link, `127.0.0.1:${port}`)
-        this.member(name)?.aliases.push(`http://${listen}`)
-        backends.push(`http://${listen}`)
-      } else backends.push(`http://127.0.0.1:${port}`)
-    }
-    await this.proxies?.applyConditions(t.links)
-    const [port, adminPort] = [await this.port(), await this.port()]
+    const backends = ports.replicas.map((_, i) => `http://${address('balancer', `replica-${i + 1}`)}`)
     await this.launch(signal, {
-      name: 'balancer', role: 'balancer', image: balancerImage ?? crm, port, readyPath: '/ready', metrics: true, runsNode: true,
-      command: balancerArgs(t, port, adminPort, backends), metricsUrl: `http://127.0.0.1:${adminPort}/metrics`,
+      name: 'balancer', role: 'balancer', image: balancerImage ?? crm, port: ports.balancer.port, readyPath: '/ready', metrics: true, runsNode: true,
+      command: balancerArgs(t, ports.balancer.port, ports.balancer.admin, backends), metricsUrl: `http://127.0.0.1:${ports.balancer.admin}/metrics`,
     })
-    this.entry = new URL(`http://127.0.0.1:${port}`)
+    this.entry = new URL(`http://127.0.0.1:${ports.balancer.port}`)
   }
 
   entrypoint(): URL {
@@ -201,7 +194,7 @@ class ContainerTopology implements StartedEnvironment {
   members(): Member[] {
     return this.running
       .filter((m): m is RunningMember & { role: MemberRole } => m.role !== 'toxiproxy')
-      .map((m) => ({ name: m.name, role: m.role, url: m.url, metricsUrl: m.metricsUrl, pid: null, container: m.container.containerName, aliases: [...m.aliases] }))
+      .map((m) => ({ name: m.name, role: m.role, url: m.url, metricsUrl: m.metricsUrl, pid: null, container: m.container.containerName, aliases: this.aliasesOf(m.name) }))
   }
 
   async fault(f: Fault): Promise<string> {
@@ -282,6 +275,12 @@ class ContainerTopology implements StartedEnvironment {
     await this.stop()
   }
 
+  /** The URLs of the proxies in front of a member, in its own scheme. */
+  private aliasesOf(name: string): string[] {
+    const scheme = name === 'redis' ? 'redis' : this.topology.store === 'postgres' && name.startsWith('shard-') ? 'postgres' : 'http'
+    return [...this.aliases].filter(([, member]) => member === name).map(([listen]) => `${scheme}://${listen}`)
+  }
+
   private member(name: string): RunningMember | undefined {
     return this.running.find((m) => m.name === name)
   }
@@ -292,12 +291,18 @@ class ContainerTopology implements StartedEnvironment {
     return choice
   }
 
+  private async portsFor(n: number): Promise<number[]> {
+    const out: number[] = []
+    for (let i = 0; i < n; i++) out.push(await this.port())
+    return out
+  }
+
   /** A free loopback port no other member of this topology was given. */
   private async port(): Promise<number> {
     for (;;) {
-      const port = await freePort()
-      if (!this.ports.has(port)) {
-        this.ports.add(port)
+      const port = await loopbackPort()
+      if (!this.usedPorts.has(port)) {
+        this.usedPorts.add(port)
         return port
       }
     }
@@ -340,7 +345,7 @@ class ContainerTopology implements StartedEnvironment {
       startupTimeoutMs: this.options.startupTimeoutMs ?? 30_000,
     })
     const url = m.url ?? `http://127.0.0.1:${m.port}`
-    this.running.push({ name: m.name, role: m.role, container, url, metricsUrl: m.metrics ? (m.metricsUrl ?? `${url}/metrics`) : null, aliases: [] })
+    this.running.push({ name: m.name, role: m.role, container, url, metricsUrl: m.metrics ? (m.metricsUrl ?? `${url}/metrics`) : null })
     await container.start(signal)
   }
 }
