@@ -44,6 +44,19 @@ function readSuite(out: string): SuiteResult {
   return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
 }
 
+describe('images', () => {
+  it('are built once: a second build finds every input unchanged and keeps the image', async () => {
+    const lines: string[] = []
+    await buildImages(['node', 'toxiproxy', 'crm'], false, (line) => lines.push(line))
+    expect(lines.filter((l) => l.startsWith('building'))).toEqual([])
+    expect(lines).toContain('ok  loadlab/toxiproxy:2.5: up to date')
+    const crm = lines.find((l) => l.startsWith('ok  loadlab/crm:'))!
+    const before = await docker.getImage(crm.split(' ')[2]).inspect()
+    await buildImages(['crm'], false, () => undefined)
+    expect((await docker.getImage(crm.split(' ')[2]).inspect()).Id).toBe(before.Id)
+  }, RUN_MS)
+})
+
 describe('quickstart --quick in containers', () => {
   it('runs every cell in containers, records the images and leaves no container behind', async () => {
     const out = path.join(dir, 'quickstart')
