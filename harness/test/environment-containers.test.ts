@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
@@ -8,13 +8,14 @@ import { buildImages } from '../src/cli/images-command.js'
 import { ContainerEnvironment } from '../src/environment/containers/container-environment.js'
 import { dockerRuntime, type Dockerode } from '../src/environment/containers/docker-runtime.js'
 import { harnessIdentity, LABEL_HARNESS, LABEL_RUN } from '../src/environment/containers/run-labels.js'
-import type { StartedEnvironment } from '../src/environment/environment.js'
+import { adminHeaders, type StartedEnvironment } from '../src/environment/environment.js'
 import type { RunResult, SuiteResult } from '../src/results/results-schema.js'
 import { runSuite } from '../src/runner/run-suite.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
 import type { Topology } from '../src/scenario/scenario.js'
 import { validateScenario } from '../src/scenario/validate-scenario.js'
 import { seedDataset } from '../src/workload/dataset.js'
+import type { Workload } from '../src/workload/workload.js'
 import { runLoadlab } from './support/run-fixtures.js'
 
 // Real containers (Docker, Testcontainers, the images `loadlab images build` makes; .ci/run and
@@ -99,13 +100,14 @@ describe('CPU quota', () => {
     env = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu'), faults: [], say: () => undefined }).start(topology, signal)
     const started = env
     const workload = { mix: { get_customer: 1 }, keys: { kind: 'uniform' as const }, datasetSize: 200, seed: 1, requestTimeoutMs: 5_000, load: { model: 'closed' as const, connections: 64, durationS: 1 } }
-    const { customerIds } = await seedDataset(started.entrypoint(), workload, signal)
+    const admin = started.adminEndpoint()
+    const { customerIds } = await seedDataset(admin.url, workload, signal, { adminToken: admin.token })
     const requests = customerIds.map((id) => ({ method: 'GET' as const, path: `/customers/${id}` }))
     const members = started.members()
-    const admin = members.find((m) => m.name === 'balancer')!.metricsUrl!.replace(/\/metrics$/, '')
+    const balancerAdmin = members.find((m) => m.name === 'balancer')!.metricsUrl!.replace(/\/metrics$/, '')
     const replica2 = members.find((m) => m.name === 'replica-2')!.url
     const setReplicas = async (n: 1 | 2) => {
-      const res = await request(`${admin}/admin/backends/${n === 1 ? 'drain' : 'undrain'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: replica2 }) })
+      const res = await request(`${balancerAdmin}/admin/backends/${n === 1 ? 'drain' : 'undrain'}`, { method: 'POST', headers: adminHeaders(admin.token), body: JSON.stringify({ url: replica2 }) })
       await res.body.text()
       expect(res.statusCode).toBe(200)
     }
@@ -139,6 +141,58 @@ describe('CPU quota', () => {
     const detail = pairs.map((p) => `x${p.ratio.toFixed(2)} (${p.rps.map((r) => r.toFixed(0)).join(' vs ')} req/s, replica CPU ${p.cores.map((c) => c.toFixed(2)).join(' vs ')} cores)`).join(', ')
     expect(median, `2 replicas vs 1, per slice: ${detail}. Below about 0.45 cores for one replica, this machine was too busy to give the replicas their quota`).toBeGreaterThan(1.3)
     expect(started.describe?.().containers?.resources).toEqual({ replica: { cpus: 0.5 } })
+  }, RUN_MS)
+})
+
+describe('admin access and durable shards in containers', () => {
+  let env: StartedEnvironment | null = null
+  afterAll(async () => {
+    await env?.stop()
+  })
+
+  it('seeds through a replica with the per-start token, which no command line shows; a restarted durable shard keeps its writes', async () => {
+    const logDir = path.join(dir, 'admin-durable')
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', durability: 'always', cache: { strategy: 'none' } }) as Topology
+    const signal = new AbortController().signal
+    env = await new ContainerEnvironment({ logDir, faults: [], say: () => undefined }).start(topology, signal)
+    const admin = env.adminEndpoint()
+    const replicaUrls = env.members().filter((m) => m.role === 'replica').map((m) => m.url)
+    expect(replicaUrls).toContain(admin.url.origin)
+    expect(admin.url.origin).not.toBe(env.entrypoint().origin)
+    expect(admin.token).toMatch(/^[\w-]{32,}$/)
+
+    const workload = { datasetSize: 20, seed: 7 } as Workload
+    expect((await seedDataset(admin.url, workload, signal, { adminToken: admin.token })).customerIds).toHaveLength(20)
+    await expect(seedDataset(admin.url, workload, signal, { adminToken: undefined, emailTag: 'no-token' })).rejects.toThrow(/HTTP 401/)
+    await expect(seedDataset(env.entrypoint(), workload, signal, { adminToken: admin.token, emailTag: 'via-lb' })).rejects.toThrow(/HTTP 404/)
+    for (const member of ['replica-1', 'shard-0']) {
+      await expect(env.fault({ action: 'slow', member, factor: 1 })).resolves.toBe('service time x1')
+    }
+    // The token reaches each member through its environment; `docker inspect` and `ps` show its command.
+    for (const member of env.members()) {
+      const info = await docker.getContainer(member.container!).inspect()
+      expect([info.Path, ...info.Args].join(' '), member.name).not.toContain(admin.token!)
+    }
+
+    const ids: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const created = await request(new URL('/customers', env.entrypoint()), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Kept ${i}`, email: `kept${i}@durable.test`, company: 'C', segment: 'smb' }),
+      })
+      expect(created.statusCode).toBe(201)
+      ids.push(((await created.body.json()) as { id: string }).id)
+    }
+    // The shard's log is in the run folder, written from inside its container.
+    expect(statSync(path.join(logDir, 'shard-0.aof')).size).toBeGreaterThan(0)
+    await env.fault({ action: 'kill', member: 'shard-0' })
+    await env.fault({ action: 'restart', member: 'shard-0' })
+    for (const id of ids) {
+      const read = await request(new URL(`/customers/${id}`, env.entrypoint()))
+      expect(read.statusCode, id).toBe(200)
+      await read.body.text()
+    }
   }, RUN_MS)
 })
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -8,7 +9,7 @@ import { removeRun } from '../environment/containers/container-reaper.js'
 import { ContainerEnvironment } from '../environment/containers/container-environment.js'
 import { dockerRuntime, type Dockerode } from '../environment/containers/docker-runtime.js'
 import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } from '../environment/containers/run-labels.js'
-import type { StartedEnvironment } from '../environment/environment.js'
+import { ADMIN_TOKEN_ENV, type AdminEndpoint, type StartedEnvironment } from '../environment/environment.js'
 import { LocalEnvironment } from '../environment/local-environment.js'
 import { topologySchema } from '../scenario/scenario-schema.js'
 import type { Topology } from '../scenario/scenario.js'
@@ -35,6 +36,7 @@ const STARTUP_TARGET_S = envNumber('BENCH_STARTUP_TARGET_S', 15)
 const RATIO_TARGET = envNumber('BENCH_CONTAINER_RATIO_TARGET', 0.8)
 
 const CUSTOMERS = 500
+const PUBLISHED_TOKEN = randomBytes(24).toString('base64url')
 const WORKLOAD: Workload = {
   mix: { get_customer: 1 },
   keys: { kind: 'uniform' },
@@ -82,9 +84,9 @@ interface Target {
   rps: number[]
 }
 
-/** Seeds the replica behind `base`, reads every customer once (warm cache) and returns the paths to load. */
-async function seeded(base: URL): Promise<string[]> {
-  const { customerIds } = await seedDataset(base, WORKLOAD, new AbortController().signal)
+/** Seeds a replica through its admin API, reads every customer once through `base` (warm cache) and returns the paths to load. */
+async function seeded(base: URL, admin: AdminEndpoint): Promise<string[]> {
+  const { customerIds } = await seedDataset(admin.url, WORKLOAD, new AbortController().signal, { adminToken: admin.token })
   await Promise.all(customerIds.map(async (id) => (await request(new URL(`/customers/${id}`, base))).body.text()))
   return Array.from({ length: 100 }, (_, i) => `/customers/${customerIds[(i * 7919) % customerIds.length]}`)
 }
@@ -96,6 +98,7 @@ async function startPublished(docker: Dockerode, runId: string, image: string): 
   const shard = await docker.createContainer({
     Image: image, name: `loadlab-${runId}-shard-0`, Labels: labels('shard-0'),
     Cmd: ['shard', '--host', '0.0.0.0', '--port', '7001'],
+    Env: [`${ADMIN_TOKEN_ENV}=${PUBLISHED_TOKEN}`],
     HostConfig: { NetworkMode: network.id },
     NetworkingConfig: { EndpointsConfig: { [network.id]: { Aliases: ['shard-0'] } } },
   })
@@ -103,6 +106,7 @@ async function startPublished(docker: Dockerode, runId: string, image: string): 
   const replica = await docker.createContainer({
     Image: image, name: `loadlab-${runId}-replica-1`, Labels: labels('replica-1'),
     Cmd: ['replica', '--host', '0.0.0.0', '--port', '8080', '--shards', 'http://shard-0:7001', '--partition', 'single', '--cache', 'lru', '--cache-size', String(CUSTOMERS * 2)],
+    Env: [`${ADMIN_TOKEN_ENV}=${PUBLISHED_TOKEN}`],
     ExposedPorts: { '8080/tcp': {} },
     HostConfig: { NetworkMode: network.id, PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
   })
@@ -155,9 +159,12 @@ async function main(): Promise<void> {
     const published = await startPublished(docker, publishedRun, crmImage)
 
     const targets: Target[] = []
-    for (const [label, base] of [['local process', local.entrypoint()], ['container, host network', container.entrypoint()], ['container, published port', published]] as const) {
-      targets.push({ label, url: base.origin, paths: await seeded(base), rps: [] })
-    }
+    const sides: Array<[string, URL, AdminEndpoint]> = [
+      ['local process', local.entrypoint(), local.adminEndpoint()],
+      ['container, host network', container.entrypoint(), container.adminEndpoint()],
+      ['container, published port', published, { url: published, token: PUBLISHED_TOKEN }],
+    ]
+    for (const [label, base, admin] of sides) targets.push({ label, url: base.origin, paths: await seeded(base, admin), rps: [] })
     const rounds = Math.max(1, Math.round(DURATION_S / SLICE_S))
     say(`${rounds} rounds of ${SLICE_S} s per target, ${CONNECTIONS} connections...`)
     for (let round = 0; round < rounds; round++) {

@@ -66,7 +66,8 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
-    const dataset: Dataset = await seedDataset(target, run.workload, signal)
+    const admin = env.adminEndpoint()
+    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
@@ -304,5 +305,6 @@ function topologyInfo(scenario: Scenario, run: PlannedRun, environment: string):
     store: t.store,
     capacity: t.capacity.replica ?? null,
     ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
+    ...(t.durability !== 'none' ? { durability: t.durability } : {}),
   }
 }

@@ -33,6 +33,8 @@ export const FAULT_ACTIONS = [...MEMBER_FAULT_ACTIONS, ...NETWORK_FAULT_ACTIONS]
 export const ENVIRONMENT_NAMES = ['local', 'containers'] as const
 /** Members whose containers take `resources` (Docker CPU quota and memory limit). */
 export const RESOURCE_ROLES = ['replica', 'shard', 'balancer', 'redis'] as const
+/** The embedded shards' append-only log (the SUT's `shard --durability`). */
+export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
 
 export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
 export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
@@ -59,6 +61,7 @@ export interface ResourceSpec {
   cpus?: number
   memoryMb?: number
 }
+export type DurabilityName = (typeof DURABILITY_NAMES)[number]
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
@@ -75,6 +78,12 @@ export interface TopologySpec {
   partition?: PartitionName
   cache?: { strategy?: CacheStrategy; size?: number; ttlMs?: number; writePolicy?: WritePolicyName }
   store?: StoreName
+  /**
+   * Embedded shards: `none` keeps data in memory only (a restarted shard comes back empty);
+   * `everysec` and `always` append every change to a log in the run folder, replayed on restart
+   * (fsync once a second / before each answer). Default `none`.
+   */
+  durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
   /** Containers environment: CPU quota and memory limit per member kind. */
   resources?: Partial<Record<ResourceRole, ResourceSpec>>
@@ -93,6 +102,7 @@ export interface Topology {
   partition: PartitionName
   cache: { strategy: CacheStrategy; size: number; ttlMs: number; writePolicy: WritePolicyName }
   store: StoreName
+  durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
   resources: Partial<Record<ResourceRole, ResourceSpec>>
   links: Record<string, LinkCondition>

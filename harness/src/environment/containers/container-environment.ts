@@ -1,10 +1,22 @@
-import { mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { request } from 'undici'
 import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
 import type { FaultSpec, ResourceRole, ResourceSpec, Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
-import { EnvironmentError, faultTarget, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from '../environment.js'
+import {
+  ADMIN_TOKEN_ENV,
+  adminHeaders,
+  EnvironmentError,
+  faultTarget,
+  type AdminEndpoint,
+  type Environment,
+  type Fault,
+  type Member,
+  type MemberRole,
+  type StartedEnvironment,
+} from '../environment.js'
 import { reapDeadRuns, removeRun } from './container-reaper.js'
 import { balancerArgs, replicaArgs, shardArgs } from './crm-role-args.js'
 import { dockerRuntime, type DockerRuntime } from './docker-runtime.js'
@@ -86,6 +98,8 @@ class ContainerTopology implements StartedEnvironment {
   private readonly running: RunningMember[] = []
   private readonly usedPorts = new Set<number>()
   private readonly images: Record<string, ImageChoice> = {}
+  /** One admin token per start, handed to every CRM member through its environment (never its command line). */
+  private readonly adminToken = randomBytes(32).toString('base64url')
   /** Toxiproxy listen address (host:port) -> the member behind it. */
   private readonly aliases = new Map<string, string>()
   private proxies: LinkProxies | null = null
@@ -138,7 +152,10 @@ class ContainerTopology implements StartedEnvironment {
               command: ['postgres', '-c', 'listen_addresses=127.0.0.1', '-p', String(port)],
               env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db, PGPORT: String(port) },
             })
-          : this.launch(signal, { name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', command: shardArgs(t, i, port), metrics: true, runsNode: true }),
+          : this.launch(signal, {
+              name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
+              command: shardArgs(t, i, port, this.dataFile(i)), mounts: t.durability === 'none' ? [] : [this.options.logDir],
+            }),
       ),
       redisImage && ports.redis !== null
         ? this.launch(signal, {
@@ -191,6 +208,23 @@ class ContainerTopology implements StartedEnvironment {
     return this.entry
   }
 
+  adminEndpoint(): AdminEndpoint {
+    const replica = this.running.find((m) => m.role === 'replica' && m.container.running)
+    if (!replica) throw new EnvironmentError('no replica is running to take admin calls')
+    return { url: new URL(replica.url), token: this.adminToken }
+  }
+
+  /**
+   * A durable shard's log lives in the run folder (mounted into its container at the same path),
+   * next to its log; a `restart` fault starts the container on the same file, so it replays what it
+   * acknowledged. A file left from an earlier start is removed first: a new topology starts empty.
+   */
+  private dataFile(shard: number): string {
+    const file = path.join(this.options.logDir, `shard-${shard}.aof`)
+    if (this.topology.durability !== 'none') rmSync(file, { force: true })
+    return file
+  }
+
   members(): Member[] {
     return this.running
       .filter((m): m is RunningMember & { role: MemberRole } => m.role !== 'toxiproxy')
@@ -225,7 +259,7 @@ class ContainerTopology implements StartedEnvironment {
         const factor = f.factor ?? 1
         const res = await request(new URL('/admin/slowdown', member.url), {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: adminHeaders(this.adminToken),
           body: JSON.stringify({ factor }),
           headersTimeout: 5_000,
           bodyTimeout: 5_000,
@@ -322,12 +356,13 @@ class ContainerTopology implements StartedEnvironment {
       url?: string
       metrics: boolean
       metricsUrl?: string
-      /** A CRM role (a Node process). */
+      /** A CRM role (a Node process): it gets the admin token, and a heap sized to its memory limit. */
       runsNode?: boolean
+      mounts?: string[]
     },
   ): Promise<void> {
     const limits = m.role === 'toxiproxy' ? undefined : this.topology.resources[m.role]
-    const env = { ...m.env }
+    const env: Record<string, string> = { ...m.env, ...(m.runsNode ? { [ADMIN_TOKEN_ENV]: this.adminToken } : {}) }
     // V8 sizes its heap from the machine's memory, not the container's limit: keep it inside.
     if (limits?.memoryMb !== undefined && m.runsNode) env.NODE_OPTIONS = `--max-old-space-size=${Math.max(16, Math.floor(limits.memoryMb * 0.75))}`
     const container = new MemberContainer(this.runtime, {
@@ -341,6 +376,7 @@ class ContainerTopology implements StartedEnvironment {
       readyPath: m.readyPath,
       cpus: limits?.cpus,
       memoryMb: limits?.memoryMb,
+      mounts: m.mounts,
       logFile: path.join(this.options.logDir, `${m.name}.log`),
       startupTimeoutMs: this.options.startupTimeoutMs ?? 30_000,
     })

@@ -4,8 +4,10 @@ import type { CapacitySpec, Topology } from '../../scenario/scenario.js'
 // its processes, with every port fixed in advance (host networking: the harness picks free
 // loopback ports, so a restarted container comes back on the same one).
 
-export function shardArgs(t: Topology, index: number, port: number): string[] {
-  return ['shard', '--host', '127.0.0.1', '--port', String(port), '--shard-index', String(index), ...capacityFlags(t.capacity.shard)]
+/** `dataFile`: where a durable shard (topology.durability everysec / always) keeps its append-only log. */
+export function shardArgs(t: Topology, index: number, port: number, dataFile: string): string[] {
+  const durability = t.durability === 'none' ? [] : ['--durability', t.durability, '--data-file', dataFile]
+  return ['shard', '--host', '127.0.0.1', '--port', String(port), '--shard-index', String(index), ...durability, ...capacityFlags(t.capacity.shard)]
 }
 
 export interface ReplicaWiring {

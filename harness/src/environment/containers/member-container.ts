@@ -24,6 +24,8 @@ export interface MemberContainerSpec {
   /** Docker CPU quota (cores) and memory limit. */
   cpus?: number
   memoryMb?: number
+  /** Host folders mounted at the same path (a durable shard's log in the run folder). */
+  mounts?: string[]
   logFile: string
   startupTimeoutMs: number
 }
@@ -42,6 +44,7 @@ export class MemberContainer {
   private log: WriteStream | null = null
   private readonly tail: string[] = []
   private paused = false
+  private killed = false
 
   constructor(
     private readonly runtime: DockerRuntime,
@@ -54,6 +57,11 @@ export class MemberContainer {
 
   get containerName(): string {
     return this.spec.containerName
+  }
+
+  /** Started and not killed since (a paused container still counts: it will answer once resumed). */
+  get running(): boolean {
+    return this.started !== null && !this.killed
   }
 
   /** Creates and starts the container, resolving once it serves on its port. */
@@ -83,6 +91,7 @@ export class MemberContainer {
       .withWaitStrategy(new LoopbackReady(s.port, s.readyPath, signal))
       .withStartupTimeout(s.startupTimeoutMs)
       .withLogConsumer((stream) => this.follow(stream))
+    if (s.mounts && s.mounts.length > 0) container = container.withBindMounts(s.mounts.map((dir) => ({ source: dir, target: dir, mode: 'rw' as const })))
     if (s.cpus !== undefined || s.memoryMb !== undefined) {
       container = container.withResourcesQuota({ cpu: s.cpus, memory: s.memoryMb === undefined ? undefined : s.memoryMb / 1024 })
     }
@@ -100,6 +109,7 @@ export class MemberContainer {
     const c = this.dockerContainer()
     if (this.paused) await this.resume()
     await c.kill({ signal: 'SIGKILL' })
+    this.killed = true
     return `docker kill ${this.spec.containerName}`
   }
 
@@ -126,6 +136,7 @@ export class MemberContainer {
     } catch (error) {
       throw this.startError(error)
     }
+    this.killed = false
     // The log stream of the previous start ended with it.
     this.follow(await this.started.logs({ since }))
     return `docker restart ${this.spec.containerName}`
