@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import { request } from 'undici'
@@ -31,7 +31,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-containers-'))
 beforeAll(async () => {
   docker = (await dockerRuntime()).docker
   // Cached: a no-op when .ci/run or `make test` built them already.
-  await buildImages(['node', 'toxiproxy', 'haproxy', 'crm'], false, () => undefined)
+  await buildImages(['node', 'toxiproxy', 'haproxy', 'nginx', 'redis', 'postgres', 'crm'], false, () => undefined)
 }, STARTUP_MS)
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -192,6 +192,90 @@ describe('admin access and durable shards in containers', () => {
       const read = await request(new URL(`/customers/${id}`, env.entrypoint()))
       expect(read.statusCode, id).toBe(200)
       await read.body.text()
+    }
+  }, RUN_MS)
+})
+
+describe('every kind of member in a container, and container faults', () => {
+  let env: StartedEnvironment | null = null
+  afterAll(async () => {
+    await env?.stop()
+  })
+
+  it('PostgreSQL shards, Redis, an nginx balancer and limited replicas serve; pause, resume and cpus act on the container', async () => {
+    const logDir = path.join(dir, 'kinds')
+    const topology = topologySchema.parse({
+      replicas: 2, shards: 1, partition: 'single', store: 'postgres', cache: { strategy: 'redis' }, balancer: { engine: 'nginx' },
+      resources: { replica: { cpus: 0.5, memoryMb: 256 } },
+    }) as Topology
+    const signal = new AbortController().signal
+    // PostgreSQL runs initdb on its first start: give it time on a busy machine.
+    env = await new ContainerEnvironment({ logDir, faults: [], say: () => undefined, startupTimeoutMs: 180_000 }).start(topology, signal)
+    const runId = env.describe!().containers!.runId
+    const members = env.members()
+    expect(members.map((m) => m.name).sort()).toEqual(['balancer', 'redis', 'replica-1', 'replica-2', 'shard-0'])
+    const imageOf: Record<string, RegExp> = { balancer: /^loadlab\/crm-nginx:/, redis: /^loadlab\/redis:/, 'shard-0': /^loadlab\/postgres:/, 'replica-1': /^loadlab\/crm:/ }
+    for (const m of members) {
+      const info = await docker.getContainer(m.container!).inspect()
+      expect(info.State.Running, m.name).toBe(true)
+      expect(info.Config.Labels[LABEL_RUN]).toBe(runId)
+      expect(info.HostConfig.NetworkMode).toBe('host')
+      if (imageOf[m.name]) expect(info.Config.Image, m.name).toMatch(imageOf[m.name])
+      expect(readFileSync(path.join(logDir, `${m.name}.log`), 'utf8').length, m.name).toBeGreaterThan(0)
+    }
+
+    const admin = env.adminEndpoint()
+    const workload = { datasetSize: 20, seed: 3 } as Workload
+    const { customerIds } = await seedDataset(admin.url, workload, signal, { adminToken: admin.token })
+    for (const id of customerIds) {
+      const read = await request(new URL(`/customers/${id}`, env.entrypoint()))
+      expect(read.statusCode, id).toBe(200)
+      await read.body.text()
+    }
+
+    const replica1 = members.find((m) => m.name === 'replica-1')!
+    const limits = await docker.getContainer(replica1.container!).inspect()
+    expect([limits.HostConfig.NanoCpus, limits.HostConfig.Memory]).toEqual([0.5e9, 256 * 1024 * 1024])
+    await expect(env.fault({ action: 'cpus', member: 'replica-1', cpus: 0.25 })).resolves.toContain('--cpus 0.25')
+    expect((await docker.getContainer(replica1.container!).inspect()).HostConfig.NanoCpus).toBe(0.25e9)
+
+    // A paused replica holds the connection and answers nothing; resumed, it answers again.
+    const probe = new URL(`/customers/${customerIds[0]}`, replica1.url)
+    await env.fault({ action: 'pause', member: 'replica-1' })
+    expect((await docker.getContainer(replica1.container!).inspect()).State.Paused).toBe(true)
+    await expect(request(probe, { headersTimeout: 2_000 })).rejects.toThrow(/timeout/i)
+    await env.fault({ action: 'resume', member: 'replica-1' })
+    const resumed = await request(probe, { headersTimeout: 30_000 })
+    expect(resumed.statusCode).toBe(200)
+    await resumed.body.text()
+
+    await env.stop()
+    env = null
+    expect(await containersOfRun(runId)).toEqual([])
+  }, RUN_MS)
+})
+
+describe('loadlab doctor with Docker', () => {
+  it('names Docker and the images, and --clean removes the containers of a dead harness only', async () => {
+    const labelled = async (runId: string, harness: string) =>
+      docker.createContainer({ Image: 'loadlab/debian:bookworm', Cmd: ['true'], name: `loadlab-${runId}-shard-0`, Labels: { [LABEL_RUN]: runId, [LABEL_HARNESS]: harness } })
+    const dead = `doctor-dead-${process.pid}`
+    const alive = `doctor-alive-${process.pid}`
+    // No process has pid 4194304 (above Linux's pid_max): its harness is dead.
+    const leftover = await labelled(dead, `${hostname()}/4194304/1`)
+    const wanted = await labelled(alive, harnessIdentity())
+    try {
+      const run = runLoadlab(['doctor', '--clean'])
+      expect(await run.exited, run.stderr()).toBe(0)
+      expect(run.stdout()).toContain(`removed run ${dead}: 1 container(s) (its harness is gone)`)
+      expect(run.stdout()).not.toContain(alive)
+      expect(run.stdout()).toMatch(/ok\s+docker\s+Docker \d/)
+      expect(run.stdout()).toMatch(/ok\s+image node\s+loadlab\/node:20 \(local\)/)
+      expect(run.stdout()).toMatch(/ok\s+image crm\s+.*loadlab\/crm:\w+.* \(built here\)/)
+      expect(await containersOfRun(dead)).toEqual([])
+      expect(await containersOfRun(alive)).toHaveLength(1)
+    } finally {
+      await Promise.all([leftover, wanted].map((c) => c.remove({ force: true }).catch(() => undefined)))
     }
   }, RUN_MS)
 })
