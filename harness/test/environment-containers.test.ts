@@ -343,6 +343,52 @@ describe('network faults through Toxiproxy', () => {
   })
 })
 
+describe('bandwidth, timeout and reset on a link through Toxiproxy', () => {
+  let env: StartedEnvironment | null = null
+  afterAll(async () => {
+    await env?.stop()
+  })
+
+  it('a narrow link slows a large answer, a timeout or reset on it turns into errors, heal restores it', async () => {
+    const link = 'replica-1 -> shard-0'
+    const topology = topologySchema.parse({ replicas: 1, shards: 1 }) as Topology
+    const signal = new AbortController().signal
+    env = await new ContainerEnvironment({ logDir: path.join(dir, 'link-faults'), faults: [{ atS: 0, action: 'reset', link }], say: () => undefined }).start(topology, signal)
+    const runId = env.describe!().containers!.runId
+    const admin = env.adminEndpoint()
+    await seedDataset(admin.url, { datasetSize: 100, seed: 5 } as Workload, signal, { adminToken: admin.token })
+    // A search reads 100 customers from the shard, over the link.
+    const search = async () => {
+      const started = performance.now()
+      const res = await request(new URL('/customers?limit=100', env!.entrypoint()), { headersTimeout: 60_000, bodyTimeout: 60_000 })
+      const bytes = (await res.body.arrayBuffer()).byteLength
+      return { status: res.statusCode, bytes, seconds: (performance.now() - started) / 1000 }
+    }
+    const open = await search()
+    expect(open.status).toBe(200)
+
+    const RATE_KBPS = 8
+    await expect(env.fault({ action: 'bandwidth', link, rateKBps: RATE_KBPS })).resolves.toContain(`${RATE_KBPS} KB/s`)
+    const narrow = await search()
+    expect(narrow.status).toBe(200)
+    // The shard's answer (about the replica's size) cannot cross faster than the rate allows; half of it as a floor.
+    expect(narrow.seconds, `${open.bytes} bytes at ${RATE_KBPS} KB/s`).toBeGreaterThan((0.5 * open.bytes) / (RATE_KBPS * 1024))
+    await env.fault({ action: 'heal', link })
+
+    for (const fault of [{ action: 'timeout' as const, timeoutMs: 500 }, { action: 'reset' as const, timeoutMs: 0 }]) {
+      await env.fault({ ...fault, link })
+      const cut = await search()
+      expect(cut.status, fault.action).toBeGreaterThanOrEqual(500)
+      await env.fault({ action: 'heal', link })
+      expect((await search()).status, `after ${fault.action} and heal`).toBe(200)
+    }
+
+    await env.stop()
+    env = null
+    expect(await containersOfRun(runId)).toEqual([])
+  }, RUN_MS)
+})
+
 describe('a harness stopped by a signal', () => {
   const scenarioFile = path.join(dir, 'long.mjs')
   const scenario = (durationS: number) => `export default ${JSON.stringify({
