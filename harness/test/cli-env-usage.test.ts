@@ -24,7 +24,7 @@ describe('loadlab run --env', () => {
   })
 
   it('a misspelt LOADLAB_IMAGES exits 2 naming the variable and its values', async () => {
-    const run = runLoadlab(['run', 'quickstart', '--env', 'containers', '--out', path.join(dir, 'c')], { LOADLAB_IMAGES: 'offical' })
+    const run = runLoadlab(['run', 'quickstart', '--env', 'containers', '--out', path.join(dir, 'c')], { env: { LOADLAB_IMAGES: 'offical' } })
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toContain('LOADLAB_IMAGES="offical" is not one of auto, official, local')
   })

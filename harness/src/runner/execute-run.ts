@@ -67,13 +67,17 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
+    // A local topology starts empty for every run; an external target keeps what earlier runs
+    // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
+    const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
     const admin = env.adminEndpoint()
-    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
+    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions, emailTag })
     }
     signal.throwIfAborted()
 
@@ -108,6 +112,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       signal,
       dataset,
       versions,
+      emailTag,
       onTick: (t) => {
         if (t.offeredRate !== undefined) rec.noteOfferedRate(t.second, t.offeredRate)
         const live = rec.live()
