@@ -13,10 +13,13 @@ const PACKAGES = [
   {
     root: 'harness/src',
     layers: [
-      ['cli'],
+      // Benchmark scripts drive the CLI's pieces: nothing imports them.
       ['bench'],
+      ['cli'],
       ['report', 'k8s'],
-      ['runner'],
+      // The load agents run the runner's engines in workers; both use the runner's usage error
+      // and tool version: one unit.
+      { folders: ['runner', 'agents'], mutual: true },
       ['environment', 'engines'],
       ['scenario'],
       ['gates'],
@@ -45,6 +48,12 @@ const PACKAGES = [
   },
 ]
 
+/**
+ * Leaf modules (they import nothing of LoadLab) that every layer may use. They sit in runner/
+ * for history; moving them touches every importer, which is left for a quiet moment.
+ */
+const SHARED_LEAVES = ['^harness/src/runner/usage-error\\.ts$', '^harness/src/runner/tool-version\\.ts$']
+
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 const folderPattern = (root, folders) => `^${escape(root)}/(${folders.map(escape).join('|')})($|/)`
 
@@ -59,7 +68,7 @@ function layerRules({ root, layers }) {
         comment: `${layer.folders.join(', ')} sit below ${above.join(', ')}: move the shared code down, or turn the call into an event or a parameter`,
         severity: 'error',
         from: { path: folderPattern(root, layer.folders), pathNot: '\\.test\\.ts$' },
-        to: { path: folderPattern(root, above) },
+        to: { path: folderPattern(root, above), pathNot: SHARED_LEAVES },
       })
     }
     if (!layer.mutual) {
