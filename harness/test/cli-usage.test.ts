@@ -87,6 +87,21 @@ export default defineScenario({
     expect(suite.runs.map((r) => r.status)).toEqual(['failed'])
   })
 
+  it('Kubernetes flags: each names what it needs and exits 2 before anything starts', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['run', 'quickstart', '--parallelism', '2'], /--parallelism only applies to --k8s runs: add --k8s/],
+      [['run', 'quickstart', '--agent-target', 'http://crm:8080'], /--agent-target only applies to --k8s runs/],
+      [['run', 'quickstart', '--k8s'], /--k8s needs --agent-listen HOST:PORT/],
+      [['run', 'quickstart', '--k8s', '--agents', '2', '--agent-listen', '127.0.0.1:7070'], /give their number with --parallelism N instead of --agents/],
+      [['run', 'quickstart', '--k8s', '--agent-listen', '127.0.0.1:7070'], /run --k8s loads a target of your own, and quickstart has a topology .*loadlab k8s export --sut/],
+    ]
+    for (const [args, message] of cases) {
+      const run = runLoadlab(args)
+      expect(await run.exited, args.join(' ')).toBe(2)
+      expect(run.stderr()).toMatch(message)
+    }
+  })
+
   it('refuses a target that is not on this machine', async () => {
     const file = path.join(dir, 'remote.ts')
     writeFileSync(

@@ -15,6 +15,7 @@ export interface K8sExportFlags {
   out?: string
   name?: string
   coordinator?: string
+  agentTarget?: string
   sut?: boolean
   cell?: number
 }
@@ -25,7 +26,8 @@ export interface K8sExportFlags {
  * ScenarioError (exit 2) for bad flags and scenarios, before anything is written.
  */
 export async function k8sExport(scenarioArg: string, flags: K8sExportFlags): Promise<number> {
-  const exported = await exportManifests({ scenario: scenarioArg, ...flags })
+  // A token set here must be set for the coordinator too (LOADLAB_AGENT_TOKEN of `loadlab run`).
+  const exported = await exportManifests({ scenario: scenarioArg, ...flags, agentToken: process.env.LOADLAB_AGENT_TOKEN || undefined })
   const outDir = path.resolve(flags.out ?? `k8s-${exported.base}`)
   const files = writeManifestExport(exported, outDir)
   // Short paths when under the current folder, absolute otherwise (no ../../ chains).
@@ -70,6 +72,7 @@ export function registerK8sCommand(program: Command, setExit: (code: number) => 
     .option('--out <dir>', 'output folder (default ./k8s-<name>)')
     .option('--name <name>', 'base of the object names (default loadlab-<scenario name>)')
     .option('--coordinator <url>', 'URL at which the pods reach the coordinator (default: a Service <name>-coordinator, written too)')
+    .option('--agent-target <url>', "where the pods reach the scenario's target, when not at its URL (which is then this machine's way in, e.g. a port-forward)")
     .option('--sut', "also deploy the reference CRM with the scenario's topology (shards, replicas, balancer) and load it")
     .option('--cell <n>', 'with --sut: the matrix cell whose topology to deploy (1 = first)', wholeNumber('--cell', 1))
     .action(async (scenario: string, flags: K8sExportFlags) => {
