@@ -1,6 +1,6 @@
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
-import { EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
+import { ADMIN_TOKEN_ENV, EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
 
 /**
  * A system the user runs (the scenario's `target`): nothing is started or stopped, faults are
@@ -25,6 +25,8 @@ export class ExternalEnvironment implements Environment {
     const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: new URL('/metrics', target).href, pid: null }
     return {
       entrypoint: () => target,
+      // The user's own system: seeding goes to the target, with the token the user exported (if any).
+      adminEndpoint: () => ({ url: target, token: process.env[ADMIN_TOKEN_ENV] || undefined }),
       members: () => [member],
       fault: (f: Fault) => Promise.reject(new EnvironmentError(`fault ${f.action} on ${f.member}: LoadLab did not start ${target.href}, so it cannot inject faults`)),
       stop: () => Promise.resolve(),

@@ -70,7 +70,7 @@ export function startAgentKubelet(c: ClusterConnection, o: AgentKubeletOptions):
     const resolveHosts = (s: string): string => Object.entries(o.hosts).reduce((t, [host, ip]) => t.split(`//${host}:`).join(`//${ip}:`), s)
     if (container.command?.join(' ') !== 'loadlab agent') throw new Error(`pod ${name} runs ${container.command?.join(' ')}, not loadlab agent`)
     const args = (container.args ?? []).map((a) => resolveHosts(rewrite(a)))
-    const run = runLoadlab(['agent', ...args], Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolveHosts(rewrite(v))])))
+    const run = runLoadlab(['agent', ...args], { env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolveHosts(rewrite(v))])) })
     started.set(name, run)
     void run.exited.then((code) => finish(pod, code === 0 ? 'succeed' : 'fail'))
   }

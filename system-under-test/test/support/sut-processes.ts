@@ -28,8 +28,15 @@ export interface SpawnedRole {
 export interface SpawnOptions {
   /** How long to wait for the LISTENING (and, for the balancer, ADMIN) line. Default 20 s. */
   startTimeoutMs?: number
+  /** Default: this process's environment with LOADLAB_ADMIN_TOKEN = TEST_ADMIN_TOKEN. */
   env?: NodeJS.ProcessEnv
 }
+
+/** The admin token every role started here gets (as the harness hands one to each topology). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+
+/** Headers an admin call of a test sends: the token, and JSON for bodies. */
+export const TEST_ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }
 
 const running = new Set<SpawnedRole>()
 
@@ -58,7 +65,7 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
   const args = nodeArgs
   const child = spawn(process.execPath, [...nodeArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env ?? process.env,
+    env: options.env ?? { ...process.env, LOADLAB_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
   })
   let stdout = ''
   let stderr = ''
@@ -86,7 +93,8 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
   running.add(spawned)
 
   const needAdmin = options.needAdmin ?? false
-  const timeoutMs = options.startTimeoutMs ?? 20_000
+  // A backstop for a role that never starts, not a speed limit: a loaded machine starts node slowly.
+  const timeoutMs = options.startTimeoutMs ?? 60_000
   return new Promise<SpawnedRole>((resolve, reject) => {
     const fail = (why: string): void => {
       cleanup()
@@ -123,7 +131,7 @@ export async function stopAll(): Promise<void> {
 export interface FinishedRun { code: number | null; stdout: string; stderr: string }
 
 /** Runs `main.js ...args` to completion (for --help and bad-flag checks); killed after `timeoutMs`. */
-export function runToExit(args: readonly string[], timeoutMs = 15_000): Promise<FinishedRun> {
+export function runToExit(args: readonly string[], timeoutMs = 60_000): Promise<FinishedRun> {
   assertBuilt()
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [SUT_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
