@@ -28,6 +28,8 @@ export interface ReplicaOptions {
   cacheTtlMs: number
   writePolicy: WritePolicy
   redisUrl?: string
+  /** host:port of the memcached server (--cache memcached). */
+  memcachedServer?: string
   capacity: CapacityOptions
   /** The token /admin requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted, read it from StartedReplica. */
   adminToken?: string

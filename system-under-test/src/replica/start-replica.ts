@@ -42,6 +42,7 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
     size: options.cacheSize,
     ttlMs: options.cacheTtlMs,
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+    ...(options.memcachedServer === undefined ? {} : { memcachedServer: options.memcachedServer }),
   })
   const cleanups: (() => Promise<void>)[] = [() => cache.close()]
   try {
