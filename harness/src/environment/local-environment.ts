@@ -6,7 +6,10 @@ import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
 import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
-import { ManagedProcess } from './managed-process.js'
+import { runningAsRoot, withLifeline, type RunAs } from './lifeline.js'
+import { initLocalPostgres } from './local-postgres.js'
+import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
+import { probeMemcached } from './probe-memcached.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
 export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/main.js', import.meta.url))
@@ -14,6 +17,11 @@ export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/m
 const LISTENING = /^LISTENING (http:\/\/\S+)/
 const ADMIN = /^ADMIN (http:\/\/\S+)/
 const REDIS_READY = /Ready to accept connections/
+const POSTGRES_READY = /database system is ready to accept connections/
+/** Members that are servers LoadLab did not write: no admin token, no /metrics, no service-time model. */
+const THIRD_PARTY: readonly MemberRole[] = ['redis', 'memcached', 'postgres']
+/** memcached's item memory (MB): its default, said here so a run's results do not depend on the package's. */
+const MEMCACHED_MEMORY_MB = 64
 
 export interface LocalEnvironmentOptions {
   /** Folder for the members' logs (<logDir>/<member>.log). */
@@ -27,9 +35,10 @@ export interface LocalEnvironmentOptions {
 }
 
 /**
- * Starts a topology as child processes on free loopback ports: shard servers, then a redis-server
- * when the cache is `redis`, then the replicas, then the balancer when there is more than one
- * replica. Stops everything it started, also when a member fails to start.
+ * Starts a topology as child processes on free loopback ports: shard servers (or, with store
+ * `postgres`, a PostgreSQL cluster of its own), then a redis-server or memcached when the cache is
+ * shared, then the replicas, then the balancer when there is more than one replica. Stops
+ * everything it started, also when a member fails to start, and removes the PostgreSQL cluster.
  */
 export class LocalEnvironment implements Environment {
   readonly name = 'local'
@@ -37,13 +46,6 @@ export class LocalEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the local environment needs a topology (this scenario has a `target`)')
-    if (topology.store === 'postgres') {
-      throw new EnvironmentError(
-        'store "postgres": the local environment does not start PostgreSQL (it cannot run as root, and databases need provisioning). ' +
-          'Use store "embedded" (the default), or start replicas yourself with `--store postgres --shards postgres://...` ' +
-          'and point a scenario\'s `target` at them',
-      )
-    }
     mkdirSync(this.options.logDir, { recursive: true })
     const started = new LocalTopology(topology, this.options)
     try {
@@ -70,6 +72,10 @@ class LocalTopology implements StartedEnvironment {
   private stopped: Promise<void> | null = null
   /** One admin token per start, handed to every CRM member through its environment (never its command line). */
   private readonly adminToken = randomBytes(32).toString('base64url')
+  /** Extra environment of the CRM members (PGPASSWORD of the PostgreSQL cluster). */
+  private readonly crmEnv: Record<string, string> = {}
+  /** Run after every process stopped (removing the PostgreSQL cluster), in reverse order of registration. */
+  private readonly cleanups: (() => Promise<void>)[] = []
 
   constructor(
     private readonly topology: Topology,
@@ -79,11 +85,13 @@ class LocalTopology implements StartedEnvironment {
   async bringUp(signal: AbortSignal): Promise<void> {
     const t = this.topology
     const main = this.options.sutMain ?? SUT_MAIN
-    const shardUrls = await Promise.all(
-      Array.from({ length: t.shards }, (_, i) =>
-        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard)], signal),
-      ),
-    )
+    const shardUrls = t.store === 'postgres'
+      ? await this.startPostgres(signal)
+      : await Promise.all(
+          Array.from({ length: t.shards }, (_, i) =>
+            this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard)], signal),
+          ),
+        )
     // Range partitions split a time window by customer-id time. Every replica (and a replica
     // restarted by a fault, maybe after UTC midnight) must use the same window, or they would
     // disagree on which shard owns a customer: fix it once for the topology. The seeded data
@@ -98,13 +106,23 @@ class LocalTopology implements StartedEnvironment {
       redisUrl = `redis://127.0.0.1:${port}`
       await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl)
     }
+    let memcachedServer: string | null = null
+    if (t.cache.strategy === 'memcached') {
+      const port = await freePort()
+      memcachedServer = `127.0.0.1:${port}`
+      // memcached refuses root: the lifeline's setpriv drops it (memcached's own -u would clear the death signal).
+      await this.launch('memcached', 'memcached', 'memcached', (p) => ['-l', '127.0.0.1', '-p', String(p), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)], signal, port, [], `memcached://${memcachedServer}`, {
+        readyProbe: probeMemcached,
+        runAs: runningAsRoot() ? { user: 'nobody', group: 'nogroup' } : undefined,
+      })
+    }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
         this.launch(`replica-${i + 1}`, 'replica', process.execPath, (port) => [
           main, 'replica', '--port', String(port), '--name', `replica-${i + 1}`,
           '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition, ...rangeFlags,
           '--cache', t.cache.strategy, '--cache-size', String(t.cache.size), '--cache-ttl-ms', String(t.cache.ttlMs),
-          '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []),
+          '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []), ...(memcachedServer ? ['--memcached', memcachedServer] : []),
           ...capacityFlags(t.capacity.replica),
         ], signal),
       ),
@@ -120,6 +138,21 @@ class LocalTopology implements StartedEnvironment {
     } else {
       this.entry = new URL(replicaUrls[0])
     }
+  }
+
+  /**
+   * The PostgreSQL cluster of store `postgres`: initdb in the run folder, the server as member
+   * `postgres` (so faults can kill, pause or restart it), one schema per shard. Returns the shard URLs.
+   */
+  private async startPostgres(signal: AbortSignal): Promise<string[]> {
+    const t = this.topology
+    const cluster = await initLocalPostgres({ dir: this.options.logDir, replicas: t.replicas, shards: t.shards, durable: t.durability !== 'none' })
+    this.cleanups.push(() => cluster.remove())
+    const port = await freePort()
+    // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for the replicas to disconnect).
+    await this.launch('postgres', 'postgres', cluster.command, cluster.args, signal, port, [POSTGRES_READY], `postgres://postgres@127.0.0.1:${port}/crm`, { stopSignal: 'SIGINT', runAs: cluster.runAs })
+    this.crmEnv.PGPASSWORD = cluster.password
+    return cluster.createShards(port, t.shards)
   }
 
   /**
@@ -177,7 +210,7 @@ class LocalTopology implements StartedEnvironment {
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {
-        if (member.role === 'redis' || member.role === 'balancer') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
+        if (THIRD_PARTY.includes(member.role) || member.role === 'balancer') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
         const factor = f.factor ?? 1
         const res = await request(new URL('/admin/slowdown', member.url), {
           method: 'POST',
@@ -199,6 +232,7 @@ class LocalTopology implements StartedEnvironment {
       const members = [...this.running].reverse()
       await Promise.all(members.map((m) => m.process.stop()))
       await Promise.all(members.map((m) => m.process.close()))
+      for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined)
     })()
     return this.stopped
   }
@@ -217,25 +251,29 @@ class LocalTopology implements StartedEnvironment {
     port = 0,
     readyPatterns: RegExp[] = [LISTENING],
     fixedUrl?: string,
+    extra: Pick<ManagedProcessSpec, 'readyProbe' | 'stopSignal'> & { runAs?: RunAs | undefined } = {},
   ): Promise<string> {
+    const { runAs, ...processExtra } = extra
+    const deathSignal = processExtra.stopSignal ?? 'SIGTERM'
     const proc = new ManagedProcess({
       name,
-      command,
-      args,
+      command: withLifeline(command, [], deathSignal, runAs).command,
+      args: (port) => withLifeline(command, args(port), deathSignal, runAs).args,
       logFile: path.join(this.options.logDir, `${name}.log`),
       readyPatterns,
       startupTimeoutMs: this.options.startupTimeoutMs ?? 20_000,
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
-      env: role === 'redis' ? process.env : { ...process.env, [ADMIN_TOKEN_ENV]: this.adminToken },
+      env: THIRD_PARTY.includes(role) ? process.env : { ...process.env, ...this.crmEnv, [ADMIN_TOKEN_ENV]: this.adminToken },
+      ...processExtra,
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)
     const ready = await proc.start(signal, port)
     if (!fixedUrl) member.url = ready.url
-    // The balancer serves its metrics on the admin port; redis has none.
-    if (role === 'redis') member.metricsUrl = null
+    // The balancer serves its metrics on the admin port; redis, memcached and postgres have none.
+    if (THIRD_PARTY.includes(role)) member.metricsUrl = null
     else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}/metrics`
     else member.metricsUrl = `${ready.url}/metrics`
     return member.url

@@ -19,6 +19,13 @@ export interface ManagedProcessSpec {
   onSpawn?(pid: number): void
   /** Environment of the process (default: the harness's own). */
   env?: NodeJS.ProcessEnv
+  /**
+   * For programs that print no ready line (memcached): after the ready patterns (may be empty),
+   * called with the port until it resolves; each rejection is retried until the startup timeout.
+   */
+  readyProbe?(port: number): Promise<void>
+  /** What stop() sends first (default SIGTERM; PostgreSQL's fast shutdown is SIGINT, as SIGTERM waits for clients). */
+  stopSignal?: 'SIGTERM' | 'SIGINT'
 }
 
 export interface ReadyInfo {
@@ -34,7 +41,7 @@ const STOP_GRACE_MS = 3_000
 /**
  * One child process of a topology: spawned with its output going to its log file, ready when it
  * prints its ready line, and stoppable in every state (running, paused, exited). Used by the
- * local environment for the SUT roles and redis-server.
+ * local environment for the SUT roles, redis-server, memcached and postgres.
  */
 export class ManagedProcess {
   private child: ChildProcess | null = null
@@ -92,6 +99,8 @@ export class ManagedProcess {
         }
       }
       child.once('error', (error) => settle(this.startError(`could not be started: ${error.message}`)))
+      // No ready line to wait for (readiness comes from readyProbe): spawned is as far as lines go.
+      if (this.spec.readyPatterns.length === 0) child.once('spawn', () => settle(null))
       child.once('exit', (code, sig) => settle(this.startError(`exited (code ${code}, signal ${sig}) before it was ready`)))
       const onLine = (line: string): void => {
         this.remember(line)
@@ -106,6 +115,7 @@ export class ManagedProcess {
     })
     try {
       const ready = await readyPromise
+      if (this.spec.readyProbe) await this.probeUntilReady(this.spec.readyProbe, port, signal)
       this.port = ready.port || port
       this.ready = ready
       return ready
@@ -137,7 +147,7 @@ export class ManagedProcess {
         child.kill('SIGCONT')
         markPaused(child, false)
       }
-      child.kill('SIGTERM')
+      child.kill(this.spec.stopSignal ?? 'SIGTERM')
       const timedOut = await Promise.race([
         this.exited.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
@@ -156,6 +166,23 @@ export class ManagedProcess {
     if (log) {
       log.end()
       await once(log, 'close').catch(() => undefined)
+    }
+  }
+
+  private async probeUntilReady(probe: (port: number) => Promise<void>, port: number, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.spec.startupTimeoutMs
+    let last = 'no answer'
+    for (;;) {
+      if (signal.aborted) throw signal.reason
+      if (!this.running) throw this.startError('exited before it was ready')
+      try {
+        await probe(port)
+        return
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error)
+      }
+      if (Date.now() >= deadline) throw this.startError(`did not answer on port ${port} within ${this.spec.startupTimeoutMs / 1000} s (last: ${last})`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
 

@@ -56,6 +56,15 @@ export const topologySchema = z.strictObject({
   capacity: z
     .strictObject({ replica: capacitySchema.optional(), shard: capacitySchema.optional() })
     .default({}),
+}).superRefine((t, ctx) => {
+  // An embedded shard's service time is emulated; a PostgreSQL shard's is PostgreSQL's own.
+  if (t.store === 'postgres' && t.capacity.shard !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['capacity', 'shard'],
+      message: 'capacity.shard emulates an embedded shard\'s service time; with store "postgres" the shards are PostgreSQL itself: remove capacity.shard, or use store "embedded"',
+    })
+  }
 })
 
 const keysSchema = z.discriminatedUnion('kind', [
@@ -148,8 +157,8 @@ const quickSchema = z.strictObject({
 export const faultSchema = z.strictObject({
   atS: z.number().min(0),
   action: z.enum(FAULT_ACTIONS),
-  member: z.string().regex(/^(replica-\d+|shard-\d+|balancer|redis)$/, {
-    message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer or redis',
+  member: z.string().regex(/^(replica-\d+|shard-\d+|balancer|redis|memcached|postgres)$/, {
+    message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, memcached or postgres',
   }),
   factor: z.number().positive().optional(),
 })

@@ -21,7 +21,7 @@ export const BALANCER_STRATEGY_NAMES = [
 ] as const
 export const BALANCER_ENGINE_NAMES = ['builtin', 'haproxy', 'nginx'] as const
 export const PARTITION_NAMES = ['single', 'hash', 'consistent-hash', 'range'] as const
-export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as const
+export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis', 'memcached'] as const
 export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
 export const STORE_NAMES = ['embedded', 'postgres'] as const
 export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
@@ -90,7 +90,7 @@ export interface FaultSpec {
   /** Seconds after the measured phase began. */
   atS: number
   action: FaultAction
-  /** Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis'. */
+  /** Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres'. */
   member: string
   /** For 'slow': multiplies the member's emulated service time (1 = normal). */
   factor?: number
