@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { freePort } from '../environment/free-port.js'
+import { findPostgresBinDir } from '../environment/local-postgres.js'
 
 const run = promisify(execFile)
 
@@ -74,15 +75,16 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push(binaryCheck('chromium', chromium ?? null, 'the browser test of the HTML report (the report itself still renders)'))
   const redis = findOnPath('redis-server')
   checks.push(binaryCheck('redis-server', redis, 'cache strategy "redis"', redis ? await version(redis, ['--version']) : null))
+  const memcached = findOnPath('memcached')
+  checks.push(binaryCheck('memcached', memcached, 'cache strategy "memcached"', memcached ? await version(memcached, ['--version']) : null))
   const haproxy = findOnPath('haproxy')
   checks.push(binaryCheck('haproxy', haproxy, 'balancer engine "haproxy"', haproxy ? await version(haproxy, ['-v']) : null))
   const nginx = findOnPath('nginx')
   checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
-  const postgres = findOnPath('postgres')
-  const pg = binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null)
-  // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
-  if (pg.ok) pg.detail += '; the local environment does not start it: run replicas with --store postgres yourself and use a scenario `target`'
-  checks.push(pg)
+  // Debian keeps PostgreSQL's server programs off PATH: look where the local environment looks.
+  const postgresBin = await findPostgresBinDir().catch(() => null)
+  const postgres = postgresBin === null ? null : path.join(postgresBin, 'postgres')
+  checks.push(binaryCheck('postgres', postgres, 'store "postgres" (the local environment runs its own cluster)', postgres ? await version(postgres, ['--version']) : null))
   return checks
 }
 
@@ -90,7 +92,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, haproxy, nginx, postgres')
+    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, memcached, haproxy, nginx, postgres')
     .action(async () => {
       const checks = await runDoctorChecks()
       const width = Math.max(...checks.map((c) => c.name.length))

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chown, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { chown, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -138,7 +138,10 @@ async function isFile(file: string): Promise<boolean> {
 /** The folder with initdb and postgres: on PATH, else Debian's /usr/lib/postgresql/<newest>/bin. */
 export async function findPostgresBinDir(): Promise<string> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    if ((await isFile(path.join(dir, 'initdb'))) && (await isFile(path.join(dir, 'postgres')))) return dir
+    if (!(await isFile(path.join(dir, 'initdb')))) continue
+    // A symlink on PATH (Debian's postgresql-common): initdb finds postgres beside its real file.
+    const real = path.dirname(await realpath(path.join(dir, 'initdb')))
+    if (await isFile(path.join(real, 'postgres'))) return real
   }
   const root = '/usr/lib/postgresql'
   const versions = (await readdir(root).catch(() => [] as string[])).sort((a, b) => Number(b) - Number(a))
