@@ -26,7 +26,7 @@ describe('local environment: cache memcached', () => {
     expect(topologySchema.parse({ cache: { strategy: 'memcached' } }).cache.strategy).toBe('memcached')
   })
 
-  it('starts memcached on 127.0.0.1 only, shared by two replicas (a read on one is a hit on the other, a write through one is seen by both), and stops it', async () => {
+  it('starts memcached on 127.0.0.1 only, shared by two replicas (a read on one is a hit on the other, a write through one is seen by both), survives its restart, and stops it', async () => {
     const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached', writePolicy: 'invalidate' } }) as Topology
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs'), pidFile }).start(topology, new AbortController().signal)
     const memcached = env.members().find((m) => m.name === 'memcached')
@@ -61,6 +61,15 @@ describe('local environment: cache memcached', () => {
     expect(updated.statusCode).toBe(200)
     await updated.body.text()
     expect((await read(one)).body).toMatchObject({ name: 'Grace B. Hopper', version: 2 })
+
+    // memcached restarted (empty): reads fall through to the store, then the replicas fill it again.
+    await env.fault({ action: 'restart', member: 'memcached' })
+    let after = await read(two)
+    for (let i = 0; i < 50 && after.cache !== 'hit'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      after = await read(i % 2 === 0 ? one : two)
+    }
+    expect(after).toMatchObject({ cache: 'hit', body: { name: 'Grace B. Hopper', version: 2 } })
 
     await env.stop()
     expect(pidsIn(pidFile).filter(isAlive)).toEqual([])
