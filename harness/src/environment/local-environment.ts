@@ -6,9 +6,9 @@ import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
 import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
-import { runningAsRoot, withLifeline, type RunAs } from './lifeline.js'
 import { initLocalPostgres } from './local-postgres.js'
 import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
+import { runningAsRoot } from './parent-death.js'
 import { probeMemcached } from './probe-memcached.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
@@ -104,16 +104,22 @@ class LocalTopology implements StartedEnvironment {
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
       redisUrl = `redis://127.0.0.1:${port}`
-      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl)
+      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl, {
+        whenHarnessDies: 'kill',
+        // redis-server replaces its command line with "redis-server 127.0.0.1:<port>".
+        commandLineMatch: (p) => ['redis-server', `:${p}`],
+      })
     }
     let memcachedServer: string | null = null
     if (t.cache.strategy === 'memcached') {
       const port = await freePort()
       memcachedServer = `127.0.0.1:${port}`
-      // memcached refuses root: the lifeline's setpriv drops it (memcached's own -u would clear the death signal).
       await this.launch('memcached', 'memcached', 'memcached', (p) => ['-l', '127.0.0.1', '-p', String(p), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)], signal, port, [], `memcached://${memcachedServer}`, {
+        whenHarnessDies: 'kill',
+        commandLineMatch: (p) => ['memcached', `-p ${p}`],
         readyProbe: probeMemcached,
-        runAs: runningAsRoot() ? { user: 'nobody', group: 'nogroup' } : undefined,
+        // memcached refuses root: setpriv drops it (memcached's own -u would clear the parent-death signal).
+        ...(runningAsRoot() ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}),
       })
     }
     const replicaUrls = await Promise.all(
@@ -150,7 +156,12 @@ class LocalTopology implements StartedEnvironment {
     this.cleanups.push(() => cluster.remove())
     const port = await freePort()
     // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for the replicas to disconnect).
-    await this.launch('postgres', 'postgres', cluster.command, cluster.args, signal, port, [POSTGRES_READY], `postgres://postgres@127.0.0.1:${port}/crm`, { stopSignal: 'SIGINT', runAs: cluster.runAs })
+    await this.launch('postgres', 'postgres', cluster.command, cluster.args, signal, port, [POSTGRES_READY], `postgres://postgres@127.0.0.1:${port}/crm`, {
+      whenHarnessDies: 'kill', // its backends see the postmaster gone and exit too
+      commandLineMatch: (p) => [cluster.command, cluster.dataDir, String(p)],
+      stopSignal: 'SIGINT',
+      ...(cluster.runAs ? { runAs: cluster.runAs } : {}),
+    })
     this.crmEnv.PGPASSWORD = cluster.password
     return cluster.createShards(port, t.shards)
   }
@@ -251,14 +262,17 @@ class LocalTopology implements StartedEnvironment {
     port = 0,
     readyPatterns: RegExp[] = [LISTENING],
     fixedUrl?: string,
-    extra: Pick<ManagedProcessSpec, 'readyProbe' | 'stopSignal'> & { runAs?: RunAs | undefined } = {},
+    lifecycle: Pick<ManagedProcessSpec, 'whenHarnessDies' | 'commandLineMatch' | 'readyProbe' | 'stopSignal' | 'runAs'> = {
+      whenHarnessDies: 'close',
+      // A role's command line: node <main.js> <role> ...
+      commandLineMatch: (p) => args(p).slice(0, 2),
+    },
   ): Promise<string> {
-    const { runAs, ...processExtra } = extra
-    const deathSignal = processExtra.stopSignal ?? 'SIGTERM'
     const proc = new ManagedProcess({
       name,
-      command: withLifeline(command, [], deathSignal, runAs).command,
-      args: (port) => withLifeline(command, args(port), deathSignal, runAs).args,
+      command,
+      args,
+      ...lifecycle,
       logFile: path.join(this.options.logDir, `${name}.log`),
       readyPatterns,
       startupTimeoutMs: this.options.startupTimeoutMs ?? 20_000,
@@ -266,7 +280,6 @@ class LocalTopology implements StartedEnvironment {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
       env: THIRD_PARTY.includes(role) ? process.env : { ...process.env, ...this.crmEnv, [ADMIN_TOKEN_ENV]: this.adminToken },
-      ...processExtra,
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)

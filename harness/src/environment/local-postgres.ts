@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { EnvironmentError } from './environment.js'
-import { runningAsRoot, withLifeline, type RunAs } from './lifeline.js'
+import { runningAsRoot, withParentDeathSignal, type RunAs } from './parent-death.js'
 
 // The PostgreSQL cluster of a local topology with `store: 'postgres'`: initdb into the run folder,
 // one server on 127.0.0.1 (no unix socket), one database `crm` with a schema per shard, removed
@@ -27,6 +27,8 @@ export interface LocalPostgres {
   args(port: number): string[]
   /** The user it must run as (root only). */
   runAs: RunAs | undefined
+  /** Its data directory (it appears in the server's command line). */
+  dataDir: string
   /** The password replicas connect with (their PGPASSWORD). */
   password: string
   /** Called once the server is ready: creates the database and one schema per shard; returns the shard URLs (no password in them). */
@@ -59,10 +61,10 @@ export async function initLocalPostgres(o: LocalPostgresOptions): Promise<LocalP
   const pwFile = path.join(clusterDir, 'initdb-password')
   await writeFile(pwFile, password, { mode: 0o600 })
   if (runAs) await chownToPostgres(pwFile)
-  const initdb = withLifeline(path.join(bin, 'initdb'), [
+  const initdb = withParentDeathSignal(path.join(bin, 'initdb'), [
     '-D', data, '-U', POSTGRES_USER, `--pwfile=${pwFile}`, '--auth-host=scram-sha-256', '--auth-local=peer',
     '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
-  ], 'SIGTERM', runAs)
+  ], 'SIGKILL', runAs)
   try {
     await run(initdb.command, initdb.args, { timeout: 120_000 })
   } catch (error) {
@@ -81,6 +83,7 @@ export async function initLocalPostgres(o: LocalPostgresOptions): Promise<LocalP
       '-c', `max_connections=${maxConnections}`, ...durability,
     ],
     runAs,
+    dataDir: data,
     password,
     async createShards(port, shards) {
       const url = (db: string): string => `postgres://${POSTGRES_USER}@127.0.0.1:${port}/${db}`
@@ -117,7 +120,7 @@ async function clusterFolder(dir: string, runAs: RunAs | undefined): Promise<str
   await mkdir(inRunFolder, { recursive: true })
   if (!runAs) return inRunFolder
   await chownToPostgres(inRunFolder)
-  const probe = withLifeline('test', ['-w', inRunFolder, '-a', '-x', inRunFolder], 'SIGTERM', runAs)
+  const probe = withParentDeathSignal('test', ['-w', inRunFolder, '-a', '-x', inRunFolder], 'SIGKILL', runAs)
   if (await run(probe.command, probe.args).then(() => true, () => false)) return inRunFolder
   await rm(inRunFolder, { recursive: true, force: true })
   const elsewhere = await mkdtemp(path.join(tmpdir(), 'loadlab-postgres-'))

@@ -13,6 +13,7 @@ import { VersionTracker } from '../workload/version-tracker.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
+import { interruptionOf } from './interruption.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
 import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
@@ -139,7 +140,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     if (writes(run.workload)) {
       notify(reporters, 'onPhase', run, 'verifying')
       const verified = await verifyWrites(target, versions, signal)
-      lostWrites = { count: verified.count, checked: verified.checked }
+      lostWrites = { count: verified.count, checked: verified.checked, unverified: verified.unverified }
     }
   } catch (e) {
     error = e
@@ -175,11 +176,13 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const { hits, misses } = sut.cache
     metrics.cache_hit_rate = { rate: hits / (hits + misses), hits, misses }
   }
-  if (lostWrites) metrics.lost_writes = lostWrites
+  if (lostWrites) {
+    metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
+  }
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
-  const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
+  const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
   if (warmup && !warmup.settled && !aborted) {
     validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
@@ -191,7 +194,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       message: thresholdAbort
         ? `stopped early: ${thresholdAbort}`
         : aborted
-          ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it'
+          ? `the run was stopped (${interruptionOf(ctx.signal.reason).what}) before it finished: its numbers cover only part of it`
           : `the run failed: ${describe(error)}`,
     })
   }
@@ -223,6 +226,20 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       maxInFlight: summary?.maxInFlight ?? 0,
     },
   }
+}
+
+/**
+ * The faults that explain writes which could not be read back: a member still killed or paused
+ * when the run ended (no later restart or resume brought it back) leaves its records
+ * unreachable. Slowing a member does not.
+ */
+export function faultsExplainingUnverified(faults: readonly FaultEvent[]): string[] {
+  const down = new Map<string, FaultEvent>()
+  for (const f of [...faults].filter((e) => e.ok).sort((a, b) => a.t - b.t)) {
+    if (f.action === 'kill' || f.action === 'pause') down.set(f.member, f)
+    else if (f.action === 'restart' || f.action === 'resume') down.delete(f.member)
+  }
+  return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
 }
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
@@ -276,7 +293,8 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+/** The topology a run uses, as results.json records it (also what threshold tags select on). */
+export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
   const t = run.topology
   if (!t) {
     return {

@@ -40,9 +40,9 @@ export interface CliRun {
   exited: Promise<number>
 }
 
-/** Spawns `node harness/bin/loadlab.js ...args` from the repo root, capturing its output. */
-export function runLoadlab(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawn(process.execPath, [LOADLAB_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Spawns `node harness/bin/loadlab.js ...args` from the repo root (or `cwd`), capturing its output. */
+export function runLoadlab(args: string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT): CliRun {
+  const child = spawn(process.execPath, [LOADLAB_BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
