@@ -1,6 +1,7 @@
 // The shared `memcached` cache against a real memcached: what two replicas see of each other's
 // entries and writes, expiry, the server's figures, hostile keys, and a server that is gone.
 
+import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Cache } from '../src/strategies/cache/cache.js'
 import { CacheAside } from '../src/strategies/cache/cache-aside.js'
@@ -121,6 +122,8 @@ describe('memcached cache (real memcached)', () => {
       await cache.set('customer:c1', { version: 1 })
       await expect(cache.ping!()).resolves.toBeUndefined()
       process.kill(own.pid, 'SIGSTOP')
+      // The signal takes effect asynchronously: on a busy machine a request sent at once could still be answered.
+      await expect.poll(() => /^\d+ \(.*\) T /.test(readFileSync(`/proc/${own.pid}/stat`, 'utf8')), { timeout: 5000, interval: 20 }).toBe(true)
       expect(await cache.get('customer:c1')).toBeUndefined() // bounded by the command timeout
       await expect(cache.delete('customer:c1')).rejects.toThrow()
       process.kill(own.pid, 'SIGCONT')
