@@ -42,7 +42,7 @@ const CASE = { timeout: 300_000 }
 describe('loadlab run --out', CASE, () => {
   it("refuses an empty --out instead of writing into the current folder", async () => {
     const cwd = mkdtempSync(path.join(dir, 'cwd-'))
-    const run = runLoadlab(['run', scenario, '--out', ''], {}, cwd)
+    const run = runLoadlab(['run', scenario, '--out', ''], { cwd })
     expect(await exitOf(run)).toBe(2)
     expect(run.stderr()).toContain('--out is empty: give the folder to write into')
     expect(readdirSync(cwd)).toEqual([])
@@ -126,7 +126,7 @@ describe('--out of the other commands', CASE, () => {
   const quickstart = path.join(REPO_ROOT, 'scenarios/quickstart.ts')
   it('k8s export refuses an empty --out, a file and a folder of other files, and replaces an earlier export only with --force', async () => {
     const cwd = mkdtempSync(path.join(dir, 'k8s-cwd-'))
-    const empty = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', ''], {}, cwd)
+    const empty = runLoadlab(['k8s', 'export', quickstart, '--parallelism', '2', '--sut', '--out', ''], { cwd })
     expect(await exitOf(empty)).toBe(2)
     expect(empty.stderr()).toContain('--out is empty')
     expect(readdirSync(cwd)).toEqual([])

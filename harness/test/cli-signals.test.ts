@@ -68,7 +68,7 @@ function harnessPid(run: CliRun): number {
 }
 
 async function killDuring(phase: RegExp, scenario: string, out: string): Promise<{ run: CliRun; pids: number[] }> {
-  const run = runLoadlab(['run', scenario, '--out', out], env)
+  const run = runLoadlab(['run', scenario, '--out', out], { env })
   started.push(harnessPid(run))
   await waitFor(() => phase.test(run.stderr()) || run.child.exitCode !== null, 150_000, `phase ${phase}`)
   expect(run.child.exitCode, run.stderr()).toBeNull()
@@ -77,7 +77,7 @@ async function killDuring(phase: RegExp, scenario: string, out: string): Promise
 }
 
 async function doctor(): Promise<string> {
-  const run = runLoadlab(['doctor'], env)
+  const run = runLoadlab(['doctor'], { env })
   await run.exited
   return run.stdout()
 }

@@ -128,7 +128,7 @@ export default defineScenario({
     const m = await member('reaper-test-run-leftover')
     const harness = await deadHarness()
     writeLedger(runtime, harness, [{ pid: m.pid, startTicks: m.startTicks, member: 'replica-0', match: ['reaper-test-run-leftover'] }])
-    const run = runLoadlab(['run', unreachableTargetScenario(), '--out', path.join(dir, 'run-reaps')], { LOADLAB_RUNTIME_DIR: runtime })
+    const run = runLoadlab(['run', unreachableTargetScenario(), '--out', path.join(dir, 'run-reaps')], { env: { LOADLAB_RUNTIME_DIR: runtime } })
     await run.exited
     expect(run.stderr()).toContain(`stopped 1 process left running by a LoadLab run that was killed (pid ${harness.pid}): replica-0 (pid ${m.pid})`)
     await waitFor(() => !isAlive(m.pid), 10_000, 'the leftover to die')
@@ -142,7 +142,7 @@ export default defineScenario({
     writeLedger(runtime, await deadHarness(), [{ pid: leftover.pid, startTicks: leftover.startTicks, member: 'shard-1', match: ['reaper-test-doctor-leftover'] }])
     const self = readProcessIdentity(process.pid)!
     writeLedger(runtime, { pid: self.pid, startTicks: self.startTicks }, [{ pid: live.pid, startTicks: live.startTicks, member: 'shard-0', match: ['reaper-test-doctor-live'] }])
-    const doctor = runLoadlab(['doctor'], { LOADLAB_RUNTIME_DIR: runtime })
+    const doctor = runLoadlab(['doctor'], { env: { LOADLAB_RUNTIME_DIR: runtime } })
     await doctor.exited
     expect(doctor.stdout()).toContain(`shard-1 (pid ${leftover.pid})`)
     expect(doctor.stdout()).not.toContain(`pid ${live.pid}`)

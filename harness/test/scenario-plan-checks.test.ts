@@ -60,8 +60,8 @@ describe('faults checked against the plan', () => {
     expect(problems({ topology: { replicas: 2, shards: 2, store: 'postgres', cache: { strategy: 'memcached' } }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }, { atS: 6, action: 'restart', member: 'memcached' }] })).toBe('')
     const memcached = problems({ matrix: { 'cache.strategy': ['redis', 'memcached'] }, faults: [{ atS: 5, action: 'kill', member: 'memcached' }] })
     expect(memcached).toContain('cell "cache=redis" has no member "memcached"')
-    const shard = problems({ matrix: { store: ['embedded', 'postgres'] }, faults: [{ atS: 5, action: 'kill', member: 'shard-0' }] })
-    expect(shard).toContain('cell "store=postgres" has no member "shard-0" (members of "store=postgres": postgres, replica-1, replica-2, balancer)')
+    const postgres = problems({ matrix: { store: ['embedded', 'postgres'] }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }] })
+    expect(postgres).toContain('cell "store=embedded" has no member "postgres" (members of "store=embedded": shard-0, shard-1, replica-1, replica-2, balancer)')
   })
 
   it('rejects a fault timed at or after the end of the measured phase', () => {

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
-import type { Environment, StartedEnvironment } from '../environment/environment.js'
+import { faultTarget, type Environment, type StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
-import type { EngineSummary } from '../metrics/sample.js'
+import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
-import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
+import type { EnvironmentInfo, FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
 import type { Scenario } from '../scenario/scenario.js'
 import { seedDataset, type Dataset } from '../workload/dataset.js'
@@ -31,6 +31,8 @@ export interface ExecuteRunContext {
   thresholds?: readonly ParsedThreshold[]
 }
 
+const DISCARD: MetricsSink = { add: () => undefined, merge: () => undefined }
+
 /**
  * One planned run, start to finish: start the environment, seed, warm up (samples discarded),
  * measure (recorder + SUT scraper + faults on time + progress), read back writes, and stop the
@@ -55,6 +57,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const faults: FaultEvent[] = []
   let error: unknown = null
   let env: StartedEnvironment | null = null
+  let envInfo: EnvironmentInfo = {}
   let scraper: SutScraper | null = null
   const timers: NodeJS.Timeout[] = []
   const pendingFaults: Array<Promise<void>> = []
@@ -66,14 +69,22 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
+    // A local topology starts empty for every run; an external target keeps what earlier runs
+    // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
+    const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
     const admin = env.adminEndpoint()
-    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
+    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions, emailTag })
     }
+    signal.throwIfAborted()
+
+    // Connections (and load agents) are opened before the clock starts: second 0 measures the server, not handshakes.
+    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions })
     signal.throwIfAborted()
 
     notify(reporters, 'onPhase', run, 'measuring')
@@ -107,6 +118,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       signal,
       dataset,
       versions,
+      emailTag,
       onTick: (t) => {
         if (t.offeredRate !== undefined) rec.noteOfferedRate(t.second, t.offeredRate)
         const live = rec.live()
@@ -154,14 +166,17 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
         perSecondCacheHitRate = scraped.perSecondCacheHitRate
       }
     }
+    await engine.close?.().catch(() => undefined)
     notify(reporters, 'onPhase', run, 'stopping')
     if (env) sut = { ...sut, backends: byMemberName(sut.backends, env) }
+    envInfo = env?.describe?.() ?? {}
     await env?.stop().catch(() => undefined)
   }
 
   for (const f of run.faults) {
-    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === f.member && Math.abs(e.t - f.atS) < 5)) {
-      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: f.member, ok: false, error: 'not applied: the run ended first' })
+    const target = faultTarget(f)
+    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === target && Math.abs(e.t - f.atS) < 5)) {
+      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: target, ok: false, error: 'not applied: the run ended first' })
     }
   }
   faults.sort((a, b) => a.t - b.t)
@@ -203,7 +218,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     cell: run.cell,
     cellLabel: run.cellLabel,
     repetition: run.repetition,
-    topology: topologyInfo(scenario, run),
+    topology: { ...topologyInfo(scenario, run, ctx.environment.name), ...envInfo },
     workload: run.workload,
     load: run.workload.load,
     engine: engine.name,
@@ -220,11 +235,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     sut,
     faults,
     validity,
-    generator: {
-      cpu: summary?.generatorCpu ?? 0,
-      eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0,
-      maxInFlight: summary?.maxInFlight ?? 0,
-    },
+    generator: generatorInfo(summary),
   }
 }
 
@@ -242,11 +253,20 @@ export function faultsExplainingUnverified(faults: readonly FaultEvent[]): strin
   return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
 }
 
+function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
+  const g: RunResult['generator'] = { cpu: summary?.generatorCpu ?? 0, eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0, maxInFlight: summary?.maxInFlight ?? 0 }
+  if (summary?.scheduleLag) g.scheduleLag = { p50Ms: summary.scheduleLag.p50Ms, p99Ms: summary.scheduleLag.p99Ms, maxMs: summary.scheduleLag.maxMs }
+  if (summary?.connections) g.connections = summary.connections
+  if (summary?.agents) g.agents = summary.agents
+  return g
+}
+
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
   const at = new Date()
-  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: f.member }
+  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: faultTarget(f) }
   try {
-    const detail = await env.fault({ action: f.action, member: f.member, factor: f.factor })
+    const { atS: _atS, ...fault } = f
+    const detail = await env.fault(fault)
     return { ...base, detail, ok: true }
   } catch (e) {
     return { ...base, ok: false, error: describe(e) }
@@ -276,7 +296,7 @@ export function warmupLoad(load: LoadModel, durationS: number): LoadModel {
  * by member name (replica-1, ...) instead: repetitions and baselines then line up.
  */
 function byMemberName(backends: Record<string, number>, env: StartedEnvironment): Record<string, number> {
-  const names = new Map(env.members().map((m) => [m.url.replace(/\/$/, ''), m.name]))
+  const names = new Map(env.members().flatMap((m) => [m.url, ...(m.aliases ?? [])].map((url) => [url.replace(/\/$/, ''), m.name] as const)))
   const out: Record<string, number> = {}
   for (const [url, count] of Object.entries(backends)) {
     const name = names.get(url.replace(/\/$/, '')) ?? url
@@ -294,7 +314,7 @@ function describe(e: unknown): string {
 }
 
 /** The topology a run uses, as results.json records it (also what threshold tags select on). */
-export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 'local'): TopologyInfo {
   const t = run.topology
   if (!t) {
     return {
@@ -310,7 +330,7 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo 
     }
   }
   return {
-    environment: 'local',
+    environment,
     replicas: t.replicas,
     shards: t.shards,
     balancer: t.replicas > 1 ? { strategy: t.balancer.strategy, engine: t.balancer.engine } : null,

@@ -9,8 +9,10 @@ import type { Topology } from './scenario.js'
 /** The member names a topology starts (local-environment.ts names them the same way). */
 export function memberNames(t: Topology): string[] {
   return [
-    // With store postgres the shards are schemas of one PostgreSQL server, not processes.
-    ...(t.store === 'postgres' ? ['postgres'] : Array.from({ length: t.shards }, (_, i) => `shard-${i}`)),
+    // With store postgres the local environment runs one PostgreSQL server (`postgres`, shards are
+    // its schemas); the containers environment runs a PostgreSQL container per shard (`shard-<n>`).
+    ...Array.from({ length: t.shards }, (_, i) => `shard-${i}`),
+    ...(t.store === 'postgres' ? ['postgres'] : []),
     ...(t.cache.strategy === 'redis' || t.cache.strategy === 'memcached' ? [t.cache.strategy] : []),
     ...Array.from({ length: t.replicas }, (_, i) => `replica-${i + 1}`),
     ...(t.replicas > 1 ? ['balancer'] : []),
@@ -23,12 +25,13 @@ export function faultProblems(runs: readonly PlannedRun[]): string[] {
   const first = runs[0]
   if (!first) return problems
   first.faults.forEach((fault, i) => {
-    const where = `faults[${i}] (${fault.action} ${fault.member} at ${fault.atS} s)`
+    const where = `faults[${i}] (${fault.action} ${fault.member ?? fault.link} at ${fault.atS} s)`
     const missingIn = new Map<string, string[]>()
     const tooLateIn = new Map<number, string[]>()
     for (const run of uniqueCells(runs)) {
       const label = run.cellLabel
-      if (run.topology) {
+      // A fault on a link (containers) names no member: the environment says which links a cell lacks.
+      if (run.topology && fault.member !== undefined) {
         const members = memberNames(run.topology)
         if (!members.includes(fault.member)) missingIn.set(label, members)
       }
