@@ -18,6 +18,10 @@ export const MATRIX_PATHS = [
   'capacity.shard.serviceTime',
   'capacity.shard.slots',
   'capacity.shard.queueLimit',
+  'sync.strategy',
+  'sync.broker',
+  'sync.intervalMs',
+  'sync.batch',
 ] as const
 export type MatrixPath = (typeof MATRIX_PATHS)[number]
 
@@ -44,5 +48,6 @@ export function labelForPath(path: string): string {
   if (path === 'cache.strategy') return 'cache'
   if (path === 'balancer.strategy') return 'balancer'
   if (path === 'balancer.engine') return 'lb-engine'
+  if (path === 'sync.strategy') return 'sync'
   return path
 }

@@ -9,6 +9,8 @@ import {
   PARTITION_NAMES,
   SCENARIO_KINDS,
   STORE_NAMES,
+  SYNC_BROKER_NAMES,
+  SYNC_STRATEGY_NAMES,
   WRITE_POLICY_NAMES,
 } from './scenario.js'
 
@@ -31,6 +33,8 @@ const capacitySchema = z.strictObject({
   slots: positiveInt.default(8),
   queueLimit: z.number().int().min(0).default(64),
 })
+
+const SYNC_DEFAULTS = { strategy: 'none', broker: 'rabbitmq', intervalMs: 1_000, batch: 500, drainTimeoutS: 60 } as const
 
 export const topologySchema = z.strictObject({
   replicas: positiveInt.max(16).default(1),
@@ -56,6 +60,24 @@ export const topologySchema = z.strictObject({
   capacity: z
     .strictObject({ replica: capacitySchema.optional(), shard: capacitySchema.optional() })
     .default({}),
+  sync: z
+    .strictObject({
+      strategy: z.enum(SYNC_STRATEGY_NAMES).default(SYNC_DEFAULTS.strategy),
+      // A broker is used by queue-push only; the others ignore it, so one topology can carry it across a matrix of strategies.
+      broker: z.enum(SYNC_BROKER_NAMES).default(SYNC_DEFAULTS.broker),
+      intervalMs: positiveInt.max(3_600_000).default(SYNC_DEFAULTS.intervalMs),
+      batch: positiveInt.max(5_000).default(SYNC_DEFAULTS.batch),
+      drainTimeoutS: seconds.max(3_600).default(SYNC_DEFAULTS.drainTimeoutS),
+    })
+    .default(SYNC_DEFAULTS),
+}).superRefine((t, ctx) => {
+  if (t.store === 'postgres' && (t.sync.strategy === 'queue-push' || t.sync.strategy === 'scheduled-pull')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sync', 'strategy'],
+      message: `"${t.sync.strategy}" reads the shards' change feed, which only the embedded store keeps: use store "embedded", or sync strategy "sync-call" or "none"`,
+    })
+  }
 })
 
 const keysSchema = z.discriminatedUnion('kind', [
@@ -148,8 +170,8 @@ const quickSchema = z.strictObject({
 export const faultSchema = z.strictObject({
   atS: z.number().min(0),
   action: z.enum(FAULT_ACTIONS),
-  member: z.string().regex(/^(replica-\d+|shard-\d+|balancer|redis)$/, {
-    message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer or redis',
+  member: z.string().regex(/^(replica-\d+|shard-\d+|balancer|redis|downstream|rabbitmq)$/, {
+    message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, downstream or rabbitmq',
   }),
   factor: z.number().positive().optional(),
 })

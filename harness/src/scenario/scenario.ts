@@ -27,6 +27,9 @@ export const STORE_NAMES = ['embedded', 'postgres'] as const
 export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
 /** The embedded shards' append-only log (the SUT's `shard --durability`). */
 export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
+/** How the downstream system learns of customer changes (system-under-test/README.md, Sync strategies). */
+export const SYNC_STRATEGY_NAMES = ['none', 'sync-call', 'queue-push', 'scheduled-pull'] as const
+export const SYNC_BROKER_NAMES = ['rabbitmq'] as const
 
 export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
 export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
@@ -36,6 +39,26 @@ export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
 export type StoreName = (typeof STORE_NAMES)[number]
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
 export type DurabilityName = (typeof DURABILITY_NAMES)[number]
+export type SyncStrategyName = (typeof SYNC_STRATEGY_NAMES)[number]
+export type SyncBrokerName = (typeof SYNC_BROKER_NAMES)[number]
+
+/**
+ * A downstream system keeping a copy of the customers, and how changes reach it:
+ * `none` (no downstream), `sync-call` (each write calls downstream before it is acknowledged),
+ * `queue-push` (each shard's outbox is published to `broker`, downstream consumes it) or
+ * `scheduled-pull` (downstream asks the CRM for changes every `intervalMs`).
+ */
+export interface SyncSpec {
+  strategy?: SyncStrategyName
+  /** queue-push: the broker (default rabbitmq). */
+  broker?: SyncBrokerName
+  /** scheduled-pull: ms between pulls when caught up (default 1000). */
+  intervalMs?: number
+  /** Changes per pull (per shard) or broker messages in flight (default 500). */
+  batch?: number
+  /** After the load, how long to wait for downstream to catch up before counting what is missing (default 60 s). */
+  drainTimeoutS?: number
+}
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
@@ -59,6 +82,7 @@ export interface TopologySpec {
    */
   durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
+  sync?: SyncSpec
 }
 
 /** A topology with every default filled in: what the environment starts. */
@@ -71,6 +95,7 @@ export interface Topology {
   store: StoreName
   durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
+  sync: Required<SyncSpec>
 }
 
 export interface WorkloadSpec {
@@ -90,7 +115,7 @@ export interface FaultSpec {
   /** Seconds after the measured phase began. */
   atS: number
   action: FaultAction
-  /** Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis'. */
+  /** Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'downstream', 'rabbitmq'. */
   member: string
   /** For 'slow': multiplies the member's emulated service time (1 = normal). */
   factor?: number
