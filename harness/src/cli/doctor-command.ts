@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { freePort } from '../environment/free-port.js'
+import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
 const run = promisify(execFile)
 
@@ -46,9 +47,20 @@ function binaryCheck(name: string, file: string | null, disables: string, versio
   return { name, ok: file !== null, detail: file ? `${file}${versionText ? ` (${versionText})` : ''}` : 'not found', disables, essential: false }
 }
 
-/** Checks what this machine can run. Called by `loadlab doctor`; never throws. */
+/**
+ * Checks what this machine can run, and stops what killed LoadLab runs left running (their
+ * ports and memory would skew the next measurement). Called by `loadlab doctor`; never throws.
+ */
 export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = []
+  const reaped = reapLeftovers()
+  checks.push({
+    name: 'leftovers',
+    ok: true,
+    detail: describeReaped(reaped) ?? `no process left by a killed run${reaped.liveHarnesses > 0 ? ` (${reaped.liveHarnesses} LoadLab process${reaped.liveHarnesses === 1 ? '' : 'es'} running now, left alone)` : ''}`,
+    disables: 'nothing',
+    essential: false,
+  })
   const [major, minor] = process.versions.node.split('.').map(Number)
   checks.push({ name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: process.version, disables: 'LoadLab itself (needs Node >= 20.19)', essential: true })
   let port = 0

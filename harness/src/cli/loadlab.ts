@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { showInvisibles } from '../report/visible-text.js'
 import { toolVersion } from '../runner/tool-version.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
@@ -51,7 +52,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     const exitCode = (error as { exitCode?: unknown } | null)?.exitCode
     const message = error instanceof Error ? error.message : String(error)
     // A CliExit with an empty message (compare-command.ts's convention) has printed its own output.
-    if (message !== '') process.stderr.write(`loadlab: ${message}\n`)
+    if (message !== '') process.stderr.write(`loadlab: ${showInvisibles(message)}\n`)
     if (process.env.LOADLAB_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`)
     return typeof exitCode === 'number' && Number.isInteger(exitCode) ? exitCode : EXIT.error
   }

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { LocalEnvironment } from '../environment/local-environment.js'
+import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 import { UsageError } from '../runner/usage-error.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import { planRuns } from '../scenario/plan-runs.js'
+import { launchedByNpm, watchLauncher } from './watch-launcher.js'
 import { seedDataset } from '../workload/dataset.js'
 
 /**
@@ -23,8 +25,11 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
   const run = cells[index]
   if (!run) throw new UsageError(`--cell ${opts.cell}: ${scenario.name} has ${cells.length} cell(s): ${cells.map((c, i) => `${i + 1} = ${c.cellLabel}`).join(', ')}`)
   const logDir = path.resolve(opts.logs ?? mkdtempSync(path.join(tmpdir(), `loadlab-sut-${scenario.name}-`)))
+  const reaped = describeReaped(reapLeftovers())
+  if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
 
   const controller = new AbortController()
+  let stopWatching = (): void => undefined
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (): void => {
       controller.abort(new Error('interrupted'))
@@ -32,6 +37,9 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    process.once('SIGHUP', onSignal)
+    // Under npx with sh in between, a SIGTERM stops npm but never reaches this process (watch-launcher.ts).
+    if (launchedByNpm()) stopWatching = watchLauncher(onSignal)
   })
   process.stderr.write(`starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`)
   const env = await new LocalEnvironment({ logDir }).start(run.topology, controller.signal)
@@ -48,6 +56,7 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     await stopped
     process.stderr.write('stopping...\n')
   } finally {
+    stopWatching()
     await env.stop()
   }
   return 0

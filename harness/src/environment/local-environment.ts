@@ -6,7 +6,7 @@ import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
 import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
-import { ManagedProcess } from './managed-process.js'
+import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
 import { amqpUrl, EPMD, EPMD_READY, epmdArgs, RABBITMQ_READY, RABBITMQ_SERVER, rabbitMqEnv } from './rabbitmq-server.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
@@ -107,7 +107,11 @@ class LocalTopology implements StartedEnvironment {
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
       redisUrl = `redis://127.0.0.1:${port}`
-      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl)
+      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl, {
+        whenHarnessDies: 'kill',
+        // redis-server replaces its command line with "redis-server 127.0.0.1:<port>".
+        commandLineMatch: (p) => ['redis-server', `:${p}`],
+      })
     }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
@@ -163,6 +167,9 @@ class LocalTopology implements StartedEnvironment {
       logFile: path.join(this.options.logDir, 'epmd.log'),
       readyPatterns: [EPMD_READY],
       startupTimeoutMs: 10_000,
+      // Neither epmd nor the broker watches a pipe from LoadLab: the kernel kills them if LoadLab dies.
+      whenHarnessDies: 'kill',
+      commandLineMatch: () => ['epmd', `-port ${ports.epmd}`],
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} epmd\n`)
       },
@@ -172,7 +179,11 @@ class LocalTopology implements StartedEnvironment {
     await epmd.start(signal)
     const url = amqpUrl(ports)
     // A cold Erlang VM takes some seconds more than a Node process, more on a busy machine.
-    await this.launch('rabbitmq', 'rabbitmq', RABBITMQ_SERVER, () => [], signal, ports.amqp, [RABBITMQ_READY], url, { env, startupTimeoutMs: 90_000 })
+    await this.launch('rabbitmq', 'rabbitmq', RABBITMQ_SERVER, () => [], signal, ports.amqp, [RABBITMQ_READY], url, {
+      whenHarnessDies: 'kill',
+      // The Erlang VM the start script becomes, registered with this topology's epmd.
+      commandLineMatch: () => ['beam', `-epmd_port ${ports.epmd}`],
+    }, { env, startupTimeoutMs: 90_000 })
     return url
   }
 
@@ -269,12 +280,18 @@ class LocalTopology implements StartedEnvironment {
     port = 0,
     readyPatterns: RegExp[] = [LISTENING],
     fixedUrl?: string,
+    lifecycle: Pick<ManagedProcessSpec, 'whenHarnessDies' | 'commandLineMatch'> = {
+      whenHarnessDies: 'close',
+      // A role's command line: node <main.js> <role> ...
+      commandLineMatch: (p) => args(p).slice(0, 2),
+    },
     overrides: { env?: NodeJS.ProcessEnv; startupTimeoutMs?: number } = {},
   ): Promise<string> {
     const proc = new ManagedProcess({
       name,
       command,
       args,
+      ...lifecycle,
       logFile: path.join(this.options.logDir, `${name}.log`),
       readyPatterns,
       startupTimeoutMs: Math.max(this.options.startupTimeoutMs ?? 20_000, overrides.startupTimeoutMs ?? 0),

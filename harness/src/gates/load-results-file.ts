@@ -38,7 +38,7 @@ const run = z.looseObject({
     availability: z.looseObject({ rate: finite }),
     cache_hit_rate: z.looseObject({ rate: finite }).optional(),
     stale_reads: z.looseObject({ count: finite }),
-    lost_writes: z.looseObject({ count: finite }).optional(),
+    lost_writes: z.looseObject({ count: finite, checked: finite.optional(), unverified: finite.optional(), unverifiedExplainedBy: z.array(z.string()).optional() }).optional(),
     sync_lag: latency.optional(),
     sync_missing: z.looseObject({ count: finite }).optional(),
     sync_duplicates: z.looseObject({ count: finite }).optional(),

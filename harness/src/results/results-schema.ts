@@ -35,7 +35,7 @@ export interface RunMetrics {
   cache_hit_rate?: { rate: number; hits: number; misses: number }
   stale_reads: { count: number; checked: number }
   /** Acknowledged writes read back after the run; absent when the run made no writes. */
-  lost_writes?: { count: number; checked: number }
+  lost_writes?: LostWrites
   /** Sync strategies: from a write's acknowledgement until downstream held that version (0 when it had it first, as with sync-call). Absent without a downstream. */
   sync_lag?: LatencySummary
   /** Acknowledged versions downstream still did not hold after the drain; `checked` records compared. */
@@ -61,6 +61,21 @@ export interface SyncRunResult {
   missingSample: string[]
   /** Why something is missing or unmeasured (downstream unreachable, drain timed out), when it is. */
   note?: string
+}
+
+/**
+ * The read-back of acknowledged writes. `count` of the `checked` records were missing or older
+ * than acknowledged; `unverified` records gave no usable answer (5xx, no response) and are
+ * neither confirmed nor lost. A lost_writes threshold fails while any write is unverified unless
+ * `unverifiedExplainedBy` lists faults of the run that explain it (a member killed or paused).
+ */
+export interface LostWrites {
+  count: number
+  checked: number
+  /** Added in schema 1 (optional in files written before). */
+  unverified?: number
+  /** The applied kill/pause faults that explain unverified writes, e.g. "kill shard-1 at 3.0 s"; empty when none does. */
+  unverifiedExplainedBy?: string[]
 }
 
 export interface OperationMetrics {
@@ -304,6 +319,11 @@ export interface UslFit {
   points: Array<{ n: number; throughput: number; fitted: number; residual: number; efficiency: number }>
   /** Set when the data is degenerate (κ≈0, < 3 points): what the fit can and cannot say. */
   note?: string
+  /**
+   * Set when the fit must not be used to plan without a look at the data: throughput does not
+   * grow with N, or the fitted peak N* lies below the smallest measured N. Added in schema 1 (optional).
+   */
+  warning?: string
 }
 
 export interface CapacityPlan {

@@ -15,6 +15,7 @@ import { downstreamDuplicates, measureSync, type SyncMeasurement } from '../sync
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
+import { interruptionOf } from './interruption.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
 import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
@@ -68,8 +69,12 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const target = env.entrypoint()
 
     notify(reporters, 'onPhase', run, 'seeding')
+    // A local topology starts empty for every run; an external target keeps what earlier runs
+    // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
+    const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
     const admin = env.adminEndpoint()
-    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
+    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const sync = run.topology?.sync
     const syncing = sync !== undefined && sync.strategy !== 'none'
     const downstreamUrl = env.members().find((m) => m.role === 'downstream')?.url ?? null
@@ -82,7 +87,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions, emailTag })
     }
     signal.throwIfAborted()
 
@@ -117,6 +122,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       signal,
       dataset,
       versions,
+      emailTag,
       onTick: (t) => {
         if (t.offeredRate !== undefined) rec.noteOfferedRate(t.second, t.offeredRate)
         const live = rec.live()
@@ -166,7 +172,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     if (writes(run.workload)) {
       notify(reporters, 'onPhase', run, 'verifying')
       const verified = await verifyWrites(target, versions, signal)
-      lostWrites = { count: verified.count, checked: verified.checked }
+      lostWrites = { count: verified.count, checked: verified.checked, unverified: verified.unverified }
     }
   } catch (e) {
     error = e
@@ -202,12 +208,14 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const { hits, misses } = sut.cache
     metrics.cache_hit_rate = { rate: hits / (hits + misses), hits, misses }
   }
-  if (lostWrites) metrics.lost_writes = lostWrites
+  if (lostWrites) {
+    metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
+  }
   if (syncMeasured) Object.assign(metrics, syncMeasured.metrics)
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
-  const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
+  const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
   if (syncMeasured?.result.note !== undefined) {
     validity.push({ level: (metrics.sync_missing?.count ?? 0) > 0 ? 'error' : 'warning', code: 'sync-missing', message: `sync: ${syncMeasured.result.note}` })
@@ -222,7 +230,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       message: thresholdAbort
         ? `stopped early: ${thresholdAbort}`
         : aborted
-          ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it'
+          ? `the run was stopped (${interruptionOf(ctx.signal.reason).what}) before it finished: its numbers cover only part of it`
           : `the run failed: ${describe(error)}`,
     })
   }
@@ -277,6 +285,20 @@ async function waitForSeedsDownstream(url: string, dataset: Dataset, timeoutS: n
   }
 }
 
+/**
+ * The faults that explain writes which could not be read back: a member still killed or paused
+ * when the run ended (no later restart or resume brought it back) leaves its records
+ * unreachable. Slowing a member does not.
+ */
+export function faultsExplainingUnverified(faults: readonly FaultEvent[]): string[] {
+  const down = new Map<string, FaultEvent>()
+  for (const f of [...faults].filter((e) => e.ok).sort((a, b) => a.t - b.t)) {
+    if (f.action === 'kill' || f.action === 'pause') down.set(f.member, f)
+    else if (f.action === 'restart' || f.action === 'resume') down.delete(f.member)
+  }
+  return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
+}
+
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
   const at = new Date()
   const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: f.member }
@@ -328,7 +350,8 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+/** The topology a run uses, as results.json records it (also what threshold tags select on). */
+export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
   const t = run.topology
   if (!t) {
     return {
