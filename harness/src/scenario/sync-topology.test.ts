@@ -51,3 +51,16 @@ describe('topology.sync', () => {
     expect(problemsOf(scenario({}, { matrix: { 'sync.strategy': ['sync-call', 'carrier-pigeon'] } }))).toMatch(/carrier-pigeon/)
   })
 })
+
+describe('faults on the sync members', () => {
+  it('downstream exists in cells with a sync strategy, rabbitmq only with queue-push: a fault on a member some cell lacks is named before anything starts', async () => {
+    const { planRuns } = await import('./plan-runs.js')
+    const { faultProblems } = await import('./check-faults.js')
+    const problems = (matrix: string[], member: string) =>
+      faultProblems(planRuns(validateScenario(scenario({ sync: { strategy: 'sync-call' } }, { matrix: { 'sync.strategy': matrix }, faults: [{ atS: 0.5, action: 'kill', member }] }), null)).runs)
+    expect(problems(['sync-call', 'queue-push', 'scheduled-pull'], 'downstream')).toEqual([])
+    expect(problems(['queue-push'], 'rabbitmq')).toEqual([])
+    expect(problems(['none', 'sync-call'], 'downstream').join('\n')).toMatch(/cell "sync=none" has no member "downstream"/)
+    expect(problems(['sync-call', 'queue-push'], 'rabbitmq').join('\n')).toMatch(/cell "sync=sync-call" has no member "rabbitmq"/)
+  })
+})
