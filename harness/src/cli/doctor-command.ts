@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { freePort } from '../environment/free-port.js'
+import { RABBITMQ_SERVER } from '../environment/rabbitmq-server.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
 const run = promisify(execFile)
@@ -90,6 +91,8 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push(binaryCheck('haproxy', haproxy, 'balancer engine "haproxy"', haproxy ? await version(haproxy, ['-v']) : null))
   const nginx = findOnPath('nginx')
   checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
+  const rabbitmq = existsSync(RABBITMQ_SERVER) ? RABBITMQ_SERVER : null
+  checks.push(binaryCheck('rabbitmq-server', rabbitmq, 'sync strategy "queue-push" (broker rabbitmq)'))
   const postgres = findOnPath('postgres')
   const pg = binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null)
   // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
@@ -102,7 +105,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, haproxy, nginx, postgres')
+    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, haproxy, nginx, rabbitmq, postgres')
     .action(async () => {
       const checks = await runDoctorChecks()
       const width = Math.max(...checks.map((c) => c.name.length))
