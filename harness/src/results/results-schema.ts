@@ -55,7 +55,7 @@ export interface SyncRunResult {
   backlog: number[]
   /** Seconds after the load ended until downstream held every acknowledged version; null when it never did within the drain timeout. */
   drainS: number | null
-  /** After the last fault on downstream or the broker: seconds until the backlog was back to its level before the faults; null without such a fault. */
+  /** After the last fault on downstream or the broker: seconds until the backlog (sync-call: failed requests per second) was back to its level before the faults; null without such a fault. */
   recoveryS: number | null
   /** Up to 20 of the records still missing downstream, for the report. */
   missingSample: string[]

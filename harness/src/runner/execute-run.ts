@@ -12,6 +12,7 @@ import { verifyWrites } from '../workload/verify-writes.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import { DownstreamReader } from '../sync/downstream-reader.js'
 import { downstreamDuplicates, measureSync, type SyncMeasurement } from '../sync/measure-sync.js'
+import { errorsPerSecond, recoveryAfterFaults } from '../sync/sync-metrics.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
@@ -211,7 +212,11 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   if (lostWrites) {
     metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
   }
-  if (syncMeasured) Object.assign(metrics, syncMeasured.metrics)
+  if (syncMeasured) {
+    Object.assign(metrics, syncMeasured.metrics)
+    // sync-call never has a backlog: what recovers after a downstream fault is the writes, which fail while it is down.
+    if (syncMeasured.result.strategy === 'sync-call') syncMeasured.result.recoveryS = recoveryAfterFaults(errorsPerSecond(parts.timeSeries), faults)
+  }
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'

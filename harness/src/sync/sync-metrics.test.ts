@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { computeSyncFigures, recoveryAfterFaults } from './sync-metrics.js'
+import { computeSyncFigures, errorsPerSecond, recoveryAfterFaults } from './sync-metrics.js'
 
 const T0 = 1_000_000
 
@@ -32,5 +32,13 @@ describe('sync figures', () => {
     expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'rabbitmq', action: 'kill' }, { t: 5, member: 'rabbitmq', action: 'restart' }])).toBe(4)
     expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'replica-1', action: 'kill' }])).toBeNull()
     expect(recoveryAfterFaults([0, 0, 50, 60], [{ t: 2, member: 'downstream', action: 'kill' }])).toBeNull()
+  })
+})
+
+describe('errorsPerSecond', () => {
+  it('indexes failed requests by second, 0 for seconds without a point', () => {
+    expect(errorsPerSecond([{ t: 0, errors: 0 }, { t: 2, errors: 5 }])).toEqual([0, 0, 5])
+    // sync-call: writes fail from the kill until downstream is back; recovery is counted on them.
+    expect(recoveryAfterFaults(errorsPerSecond([0, 0, 9, 12, 11, 3, 0].map((errors, t) => ({ t, errors }))), [{ t: 2, member: 'downstream', action: 'kill' }, { t: 4, member: 'downstream', action: 'restart' }])).toBe(3)
   })
 })

@@ -70,8 +70,16 @@ export function computeSyncFigures(acks: readonly Acknowledgement[], applied: re
   }
 }
 
+/** Failed requests per second of the measured phase, indexed by second. */
+export function errorsPerSecond(points: ReadonlyArray<{ t: number; errors: number }>): number[] {
+  const out: number[] = []
+  for (const p of points) out[p.t] = p.errors
+  return Array.from(out, (v) => v ?? 0)
+}
+
 /**
- * Seconds from the last fault on downstream or the broker until the backlog is back at (or below)
+ * Seconds from the last fault on downstream or the broker until `series` (the backlog; for
+ * sync-call the failed requests per second) is back at (or below)
  * its median level before the first such fault; null without such a fault or when it never got
  * back within the measured phase (the drain time then says how long it took).
  */
