@@ -5,13 +5,13 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps build demo test test-under-load typecheck bench bench-soak bench-gates doctor clean k8s-test-cluster
+.PHONY: help install test-deps bench-deps build demo test test-under-load typecheck bench bench-soak bench-gates doctor clean k8s-test-cluster
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
 	@echo "make test    typecheck, build and run every test"
 	@echo "make test-under-load  the suite RUNS=10 times with both cores kept busy; prints every failure"
-	@echo "make bench   run the benchmarks (throughput ratios, engine accuracy)"
+	@echo "make bench   run the benchmarks (throughput ratios, engines vs autocannon and Vegeta, load agents)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make bench-gates power of the CI baseline gate: false alarms and detection of +10/20/50% slowdowns (hours; resumable)"
 	@echo "make k8s-test-cluster  a Kubernetes control plane with fake (kwok) nodes on 127.0.0.1, until Ctrl-C"
@@ -28,6 +28,10 @@ install: node_modules/.installed
 # Debian packages the tests need (as root: installed; otherwise the exact command is printed).
 test-deps:
 	.ci/install-deps
+
+# What the benchmarks compare against: Vegeta, built with `go install` when Go is present.
+bench-deps:
+	.ci/install-deps bench
 
 build: install
 	$(NPM) run build
@@ -48,8 +52,8 @@ typecheck: install
 	$(NPM) run typecheck
 
 # Every benchmark runs even when an earlier one misses its target; the target fails at the end.
-BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts system-under-test/bench/slow-replica-p99.ts system-under-test/bench/shard-store-bulk.ts harness/src/bench/engine-bench.ts
-bench: build
+BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts system-under-test/bench/slow-replica-p99.ts system-under-test/bench/shard-store-bulk.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/agents-scaling-bench.ts
+bench: build bench-deps
 	@failed=""; for b in $(BENCHES); do echo "== $$b"; npx tsx $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "benchmarks below target:$$failed"; exit 99; fi
 

@@ -48,6 +48,18 @@ export default defineScenario({
     expect(run.stderr()).toMatch(/--tolerance.*"five" is not a tolerance/s)
   })
 
+  it('a bad number of load agents, or --agent-listen without --agents, exits 2 naming the flag and the fix', async () => {
+    const zero = runLoadlab(['run', 'quickstart', '--agents', '0'])
+    expect(await zero.exited).toBe(2)
+    expect(zero.stderr()).toMatch(/--agents.*"0" is not a number of load agents: give a whole number from 1/s)
+    const listen = runLoadlab(['run', 'quickstart', '--agent-listen', '127.0.0.1:7070'])
+    expect(await listen.exited).toBe(2)
+    expect(listen.stderr()).toMatch(/--agent-listen needs --agents N/)
+    const bad = runLoadlab(['run', 'quickstart', '--agents', '2', '--agent-listen', 'nowhere'])
+    expect(await bad.exited).toBe(2)
+    expect(bad.stderr()).toMatch(/"nowhere" is not HOST:PORT/)
+  })
+
   it('an engine that cannot drive the load exits 2 before starting anything', async () => {
     const run = runLoadlab(['run', 'stress', '--quick', '--engine', 'autocannon', '--out', path.join(dir, 'out-engine')])
     expect(await run.exited).toBe(2)

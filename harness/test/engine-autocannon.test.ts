@@ -6,7 +6,8 @@ import { VersionTracker } from '../src/workload/version-tracker.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import { verifyWrites } from '../src/workload/verify-writes.js'
 import type { Workload } from '../src/workload/workload.js'
-import type { Sample, SampleSink } from '../src/metrics/sample.js'
+import type { MetricsDelta } from '../src/metrics/metrics-delta.js'
+import type { MetricsSink, Sample } from '../src/metrics/sample.js'
 import { StubCrmServer } from './support/stub-crm-server.js'
 
 const workload = (over: Partial<Workload> = {}): Workload => ({
@@ -26,12 +27,15 @@ afterEach(async () => {
 })
 
 /** Keeps every sample as well as recording it: tests that look at the order of events need them. */
-class TeeSink implements SampleSink {
+class TeeSink implements MetricsSink {
   readonly samples: Sample[] = []
   constructor(private readonly recorder: RunRecorder) {}
   add(batch: readonly Sample[]): void {
     this.samples.push(...batch)
     this.recorder.add(batch)
+  }
+  merge(delta: MetricsDelta): void {
+    this.recorder.merge(delta)
   }
 }
 

@@ -3,7 +3,7 @@ import { OpenEngine } from '../src/engines/open-engine.js'
 import { RunRecorder } from '../src/metrics/run-recorder.js'
 import { VersionTracker } from '../src/workload/version-tracker.js'
 import { seedDataset } from '../src/workload/dataset.js'
-import type { Sample, SampleSink } from '../src/metrics/sample.js'
+import type { MetricsSink, Sample } from '../src/metrics/sample.js'
 import type { Workload } from '../src/workload/workload.js'
 import { StubCrmServer } from './support/stub-crm-server.js'
 
@@ -30,7 +30,7 @@ async function runOpen(w: Workload, engine = new OpenEngine(), signal = new Abor
   const recorder = new RunRecorder(start)
   // Every sample kept as well: some checks look at single requests.
   const samples: Sample[] = []
-  const sink: SampleSink = { add: (batch) => (samples.push(...batch), recorder.add(batch)) }
+  const sink: MetricsSink = { add: (batch) => (samples.push(...batch), recorder.add(batch)), merge: (delta) => recorder.merge(delta) }
   const ticks: number[] = []
   const summary = await engine.run(w, target, { sink, signal, dataset, versions, onTick: (t) => ticks.push(t.offeredRate ?? -1) })
   return { summary, result: recorder.finish(summary.durationS), ticks, versions, dataset, samples }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { EngineContext, LoadEngine } from '../src/engines/load-engine.js'
 import type { Environment, StartedEnvironment } from '../src/environment/environment.js'
+import { DeltaRecorder } from '../src/metrics/delta-recorder.js'
 import type { EngineSummary, Sample } from '../src/metrics/sample.js'
 import type { SuiteResult } from '../src/results/results-schema.js'
 import { runSuite } from '../src/runner/run-suite.js'
@@ -197,7 +198,11 @@ describe('runSuite', () => {
 class WarmingEngine implements LoadEngine {
   readonly name = 'open' as const
   warmupTicks: number[] = []
-  constructor(private readonly warmupLatency: (second: number) => number) {}
+  constructor(
+    private readonly warmupLatency: (second: number) => number,
+    /** Report as load agents do: deltas of recorded histograms instead of samples. */
+    private readonly viaDeltas = false,
+  ) {}
   plan(w: Workload) {
     return [{ startS: 0, durationS: 1, description: `fake ${w.load.model}` }]
   }
@@ -208,7 +213,12 @@ class WarmingEngine implements LoadEngine {
     for (let s = 0; s < seconds && !ctx.signal.aborted; s++) {
       const latency = measuring ? 10 : this.warmupLatency(s)
       const now = Date.now()
-      ctx.sink.add(Array.from({ length: 50 }, (_, i) => ({ t: now + i, op: 'get_customer' as const, status: 200, latencyMs: latency, serviceLatencyMs: latency })))
+      const samples = Array.from({ length: 50 }, (_, i) => ({ t: now + i, op: 'get_customer' as const, status: 200, latencyMs: latency, serviceLatencyMs: latency }))
+      if (this.viaDeltas) {
+        const agent = new DeltaRecorder(now)
+        agent.add(samples)
+        ctx.sink.merge(agent.take()!)
+      } else ctx.sink.add(samples)
       ctx.onTick?.({ elapsedS: s + 1, totalS: seconds, second: s, offeredRate: 50 })
       ticks++
       await new Promise((resolve) => setImmediate(resolve))
@@ -228,6 +238,16 @@ describe('runSuite: warm-up and order', () => {
     expect(engine.warmupTicks[0]).toBeGreaterThanOrEqual(8)
     expect(engine.warmupTicks[0]).toBeLessThan(20)
     expect(suite.runs[0].validity.map((v) => v.message).join('\n')).not.toMatch(/warm-up reached its limit/)
+  })
+
+  it('judges the warm-up the same from load agents’ reports (deltas) as from samples', async () => {
+    const scenario = validateScenario({ ...base, warmup: { durationS: 2, maxS: 20 } }, 'fake.ts')
+    const fromSamples = new WarmingEngine((s) => (s < 6 ? 80 - 10 * s : 20))
+    const fromDeltas = new WarmingEngine((s) => (s < 6 ? 80 - 10 * s : 20), true)
+    await runSuite(scenario, { outDir: outDir(), engineFactory: () => fromSamples, environmentFactory: fakeEnvironment(new Set()) })
+    await runSuite(scenario, { outDir: outDir(), engineFactory: () => fromDeltas, environmentFactory: fakeEnvironment(new Set()) })
+    expect(fromDeltas.warmupTicks).toEqual(fromSamples.warmupTicks)
+    expect(fromDeltas.warmupTicks[0]).toBeLessThan(20)
   })
 
   it('stops at warmup.maxS when the system never settles, and says so', async () => {

@@ -3,7 +3,7 @@ import { linearRegression } from 'simple-statistics'
 import { OpenEngine } from '../engines/open-engine.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
 import { VersionTracker } from '../workload/version-tracker.js'
-import { benchWorkload, startBenchServer, syntheticDataset } from './engine-bench.js'
+import { benchWorkload, startBenchServer, syntheticDataset } from './bench-server.js'
 
 // `make bench` soak option: does the harness's memory stay flat on a long run? The open engine
 // sends 2,000 req/s for SOAK_MINUTES (default 10) to a bare node:http server in a child

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { showInvisibles } from '../report/visible-text.js'
 import { toolVersion } from '../runner/tool-version.js'
+import { registerAgentCommand } from './agent-command.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
@@ -26,6 +27,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerCompareCommand(program)
   registerCapacityCommands(program)
   registerReportCommand(program)
+  registerAgentCommand(program, setExit)
   return program
 }
 

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
+import { AGENT_ENV } from '../agents/agent-options.js'
+import { defaultAgentCount } from '../agents/agent-engine.js'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
@@ -31,6 +33,29 @@ export interface RunCommandOptions {
   open?: boolean
   /** Replace --out when it holds an earlier LoadLab output. */
   force?: boolean
+  /** Load agents the load is shared by. */
+  agents?: number
+  /** Wait for remote agents on HOST:PORT instead of starting local ones. */
+  agentListen?: { host: string; port: number }
+}
+
+/** Parses --agents: a whole number of load agents >= 1. */
+export function parseAgents(text: string): number {
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new InvalidArgumentError(`"${text}" is not a number of load agents: give a whole number from 1 to 1024 (default: one per spare core, ${defaultAgentCount()} here)`)
+  }
+  return n
+}
+
+/** Parses --agent-listen HOST:PORT (IPv6 in brackets). */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text.trim())
+  const port = m ? Number(m[2]) : NaN
+  if (!m || !(port >= 1 && port <= 65535)) {
+    throw new InvalidArgumentError(`"${text}" is not HOST:PORT: give the address remote agents connect to, for example 0.0.0.0:7070`)
+  }
+  return { host: m[1].replace(/^\[|\]$/g, ''), port }
 }
 
 /** Parses --tolerance: a relative change such as 0.05 (5%). */
@@ -58,6 +83,8 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
  * (0 pass, 99 gate failed, 1 run failures, 130/143/129).
  */
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
+  // Flag mistakes first: nothing is read, reaped or written before they are fixed.
+  if (opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
   const explicitOut = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
   let scenario = await loadScenario(scenarioArg)
   if (opts.quick) scenario = applyQuick(scenario)
@@ -99,6 +126,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       tolerance: opts.tolerance,
       reporters: [new ConsoleReporter()],
       signal: controller.signal,
+      agents: opts.agents,
+      agentListen: opts.agentListen,
+      agentToken: process.env[AGENT_ENV.token],
     })
     const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
     if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
@@ -124,6 +154,8 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--baseline <file|dir>', 'results.json of an earlier run, or a folder of them (a history): fail (99) on a regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
     .option('--open', 'open index.html in the browser at the end (when there is a desktop)')
+    .option('--agents <n>', `load agents (worker processes) the load is shared by (default: one per spare core, ${defaultAgentCount()} here)`, parseAgents)
+    .option('--agent-listen <host:port>', 'wait for that many remote agents (`loadlab agent --coordinator http://HOST:PORT`) instead of starting local ones', parseListen)
     .action(async (scenario: string, opts: RunCommandOptions) => {
       setExit(await runCommand(scenario, opts))
     })

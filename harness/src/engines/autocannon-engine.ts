@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import net from 'node:net'
 import autocannon from 'autocannon'
 import type { Workload } from '../workload/workload.js'
 import type { EngineSummary, Sample } from '../metrics/sample.js'
@@ -7,6 +8,7 @@ import { createRequestGenerator, type RequestSpec } from '../workload/request-ge
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { SampleBatcher } from './sample-batcher.js'
 import { errorLabel } from './error-label.js'
+import { shareOf, WHOLE_LOAD } from './execution-segment.js'
 
 // The closed model on autocannon: `connections` clients each send a request, wait for its
 // response, send the next. Every request is drawn from the workload's generator (operation mix
@@ -15,12 +17,13 @@ import { errorLabel } from './error-label.js'
 // Why not autocannon's `setupRequest`: it rebuilds each request through autocannon's generic
 // request builder (object merges, header handling), which doubled the generator's CPU per
 // request in `make bench` and made LoadLab the bottleneck. Instead `setupClient` (public)
-// gives us each client, and we replace its request iterator's `nextRequest` (internal, checked
-// below, autocannon 8) with one that draws the next request and serializes it directly. Every
-// drawn request is pushed on the client's FIFO at the moment it is written; HTTP/1.1 answers in
-// order on a connection (also when pipelining), so the client's 'response' event pops the FIFO.
-// Bodies are only needed when the run writes (ids, versions, stale reads): then the request
-// carries autocannon's `onResponse`, which runs synchronously right before 'response'.
+// gives us each client, and we replace two methods of its request iterator (internal, checked
+// below, autocannon 8): `nextRequest`, with one that draws the next request and serializes it
+// directly, and `recordBody`, which the client calls with every response's status and body
+// right before its 'response' event (a listener of our own would make every emit copy the
+// listener list). Every drawn request is pushed on the client's FIFO at the moment it is
+// written; HTTP/1.1 answers in order on a connection (also when pipelining), so each response
+// pops the FIFO. The body is only looked at when the run writes (ids, versions, stale reads).
 // When autocannon replaces a connection, the requests outstanding on the old one get no answer:
 // after a timeout or a connection error ('connError': reset, refused) they become status-0
 // samples; after the server closed the connection gracefully (keep-alive limit, e.g. nginx's
@@ -29,14 +32,24 @@ import { errorLabel } from './error-label.js'
 // Latency is measured by us from the write to the response; for a closed model latencyMs ==
 // serviceLatencyMs (a closed model cannot correct coordinated omission: a stalled server simply
 // receives fewer requests, which the report notes).
+//
+// Warm start: prepare() opens every connection before the measured phase, and each client's
+// first connect takes one of them instead of dialling (autocannon has no option for a given
+// socket: its _connect calls net.connect, which we answer with the open socket for that one
+// synchronous call). Reconnects during the run are counted and reported.
 
 type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
 interface Outstanding { spec: RequestSpec; sentPerf: number }
 
-/** What autocannon's Client keeps of the request being written (internal shape, autocannon 8). */
-interface IteratorRequest { requestBuffer: Buffer; onResponse?: (status: number, body: string) => void }
-interface RequestIteratorInternals { currentRequest: IteratorRequest; resetted: boolean; nextRequest(): IteratorRequest }
+/** What autocannon's Client keeps of the request being written, and its iterator (internal shapes, autocannon 8). */
+interface IteratorRequest { requestBuffer: Buffer }
+interface RequestIteratorInternals {
+  currentRequest: IteratorRequest
+  resetted: boolean
+  nextRequest(): IteratorRequest
+  recordBody(request: unknown, status: number, body: string): void
+}
 
 function serialize(spec: RequestSpec, host: string): Buffer {
   if (spec.body === undefined) return Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`)
@@ -45,18 +58,21 @@ function serialize(spec: RequestSpec, host: string): Buffer {
   )
 }
 
-/** X-Backend (balancer) or X-Replica from http-parser-js' raw [name, value, ...] header list. */
-function backendOf(raw: unknown): string | undefined {
-  if (!Array.isArray(raw)) return undefined
-  let replica: string | undefined
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string
-    if (name.length !== 9) continue
-    const lower = name.toLowerCase()
-    if (lower === 'x-backend') return String(raw[i + 1])
-    if (lower === 'x-replica') replica = String(raw[i + 1])
+/** Requests without a body repeat (hot keys above all), so their bytes are built once per run: one allocation and encoding less per request. */
+const MAX_CACHED_REQUESTS = 20_000
+
+function requestCache(host: string): (spec: RequestSpec) => Buffer {
+  const cache = new Map<string, Buffer>()
+  return (spec) => {
+    if (spec.body !== undefined) return serialize(spec, host)
+    // Every request without a body is a GET: its path is the key.
+    let bytes = cache.get(spec.path)
+    if (!bytes) {
+      bytes = serialize(spec, host)
+      if (cache.size < MAX_CACHED_REQUESTS) cache.set(spec.path, bytes)
+    }
+    return bytes
   }
-  return replica
 }
 
 function closedLoad(w: Workload): ClosedLoad {
@@ -68,8 +84,41 @@ function closedLoad(w: Workload): ClosedLoad {
   return l
 }
 
+/** Opens `count` TCP connections to `target` and resolves once all are connected; rejects with the first connect error. */
+async function openSockets(target: URL, count: number, timeoutMs: number): Promise<net.Socket[]> {
+  const port = Number(target.port || 80)
+  const host = target.hostname.replace(/^\[|\]$/g, '')
+  const sockets: net.Socket[] = []
+  try {
+    await Promise.all(
+      Array.from({ length: count }, () => {
+        const socket = net.connect(port, host)
+        sockets.push(socket)
+        return new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`cannot connect to ${target.host}: no connection after ${timeoutMs} ms`)), timeoutMs)
+          socket.once('connect', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          socket.once('error', (err) => {
+            clearTimeout(timer)
+            reject(new Error(`cannot connect to ${target.host}: ${errorLabel(err)}`))
+          })
+        })
+      }),
+    )
+  } catch (err) {
+    for (const s of sockets) s.destroy()
+    throw err
+  }
+  // A warm socket the server closes before a client takes it must not crash the process; the client then reconnects.
+  for (const s of sockets) s.on('error', () => undefined)
+  return sockets
+}
+
 export class AutocannonEngine implements LoadEngine {
   readonly name = 'autocannon' as const
+  private warm: { target: string; sockets: net.Socket[] } | null = null
 
   plan(w: Workload): ExecutionStep[] {
     const l = closedLoad(w)
@@ -77,28 +126,47 @@ export class AutocannonEngine implements LoadEngine {
     return [{ startS: 0, durationS: l.durationS, connections: l.connections, description: `${l.connections} connections for ${l.durationS} s (closed model${pipe})` }]
   }
 
+  /** Opens the run's connections (all of them: the closed model keeps every one busy). */
+  async prepare(w: Workload, target: URL, ctx: EngineContext): Promise<void> {
+    await this.close()
+    const load = closedLoad(w)
+    if (target.protocol !== 'http:') return // autocannon dials TLS itself
+    const sockets = await openSockets(target, shareOf(load.connections, ctx.segment ?? WHOLE_LOAD), Math.min(w.requestTimeoutMs, 10_000))
+    this.warm = { target: target.href, sockets }
+  }
+
+  /** Closes warm connections a run did not take. */
+  async close(): Promise<void> {
+    for (const s of this.warm?.sockets ?? []) s.destroy()
+    this.warm = null
+  }
+
   async run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary> {
     const load = closedLoad(w)
     const pipelining = load.pipelining ?? 1
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag })
+    const connections = shareOf(load.connections, ctx.segment ?? WHOLE_LOAD)
+    if (connections === 0) throw new Error(`${load.connections} connection(s) cannot be shared by ${ctx.segment?.count} load agents: use at most ${load.connections} agents`)
+    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: ctx.segment?.index ?? 0 })
+    if (ctx.signal.aborted) {
+      await this.close()
+      return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }
+    }
+    if (this.warm?.target !== target.href) await this.prepare(w, target, ctx)
+    const warmSockets = this.warm?.sockets ?? []
+    this.warm = null
+    const warmCount = warmSockets.length
+    let openedDuringRun = 0
     const batcher = new SampleBatcher(ctx.sink)
     const monitor = new GeneratorMonitor()
     const notes: string[] = []
     let sent = 0
     let finished = false
     let closedUnanswered = 0
-    let pendingBody: string | undefined
     // Bodies are read only when the generator needs them; a read-only run never looks at them.
     const needsBodies = ctx.versions.size > 0 || (w.mix.create_customer ?? 0) > 0 || (w.mix.update_customer ?? 0) > 0
-    const onResponse = (_status: number, body: string): void => {
-      pendingBody = body
-    }
-    const host = target.host
+    const requestBytes = requestCache(target.host)
 
     if (w.requestTimeoutMs < 1000) notes.push(`requestTimeoutMs ${w.requestTimeoutMs} raised to 1000 ms: autocannon cannot time requests out sooner`)
-    if (ctx.signal.aborted) {
-      return { engine: 'autocannon', durationS: 0, sent: 0, dropped: 0, maxInFlight: 0, generatorCpu: 0, eventLoopLagP99Ms: 0, notes: ['aborted before start'] }
-    }
 
     monitor.start()
     const startPerf = performance.now()
@@ -114,7 +182,7 @@ export class AutocannonEngine implements LoadEngine {
     const setupClient = (client: autocannon.Client): void => {
       const it = (client as unknown as { requestIterator?: RequestIteratorInternals }).requestIterator
       const hooks = client as unknown as Record<string, unknown>
-      if (!it || typeof it.nextRequest !== 'function' || !it.currentRequest || typeof hooks._connect !== 'function' || typeof hooks._destroyConnection !== 'function') {
+      if (!it || typeof it.nextRequest !== 'function' || typeof it.recordBody !== 'function' || !it.currentRequest || typeof hooks._connect !== 'function' || typeof hooks._destroyConnection !== 'function') {
         throw new Error('the installed autocannon does not have the client internals this engine was built for (autocannon 8); pin autocannon@8')
       }
       const fifo: Outstanding[] = []
@@ -122,7 +190,7 @@ export class AutocannonEngine implements LoadEngine {
         const spec = gen.next()
         sent++
         fifo.push({ spec, sentPerf: performance.now() })
-        return { requestBuffer: serialize(spec, host), onResponse: needsBodies ? onResponse : undefined }
+        return { requestBuffer: requestBytes(spec) }
       }
       // The first request is written by the constructor right after setupClient returns; the
       // next ones by _doRequest right after nextRequest().
@@ -132,17 +200,8 @@ export class AutocannonEngine implements LoadEngine {
         this.currentRequest = draw()
         return this.currentRequest
       }
-      // 'headers' and 'connError' are emitted by autocannon's Client (its run loop listens to
-      // them) but missing from its type declarations.
-      const events = client as unknown as EventEmitter
-      let backend: string | undefined
-      events.on('headers', (opts: { headers?: unknown }) => {
-        backend = backendOf(opts.headers)
-      })
-      client.on('response', (status: number) => {
+      it.recordBody = (_request, status, body) => {
         const o = fifo.shift()
-        const body = pendingBody
-        pendingBody = undefined
         if (!o || finished) return
         const done = performance.now()
         const sample: Sample = {
@@ -151,11 +210,10 @@ export class AutocannonEngine implements LoadEngine {
           status,
           latencyMs: done - o.sentPerf,
           serviceLatencyMs: done - o.sentPerf,
-          backend,
           staleRead: needsBodies ? gen.observe(o.spec, status, body) : undefined,
         }
         batcher.push(sample)
-      })
+      }
       // Every reconnect goes through _connect (internal): timeout (after _destroyConnection),
       // connError (after its event, which already failed the outstanding requests) and a graceful
       // close ('end', no event at all). The first call, from the constructor, has no old connection.
@@ -174,8 +232,23 @@ export class AutocannonEngine implements LoadEngine {
           else if (!finished) closedUnanswered += lost.length
         }
         destroyedForTimeout = false
-        connect.call(this)
+        const socket = this.conn === undefined ? warmSockets.pop() : undefined
+        if (!socket || socket.destroyed) {
+          if (!finished) openedDuringRun++
+          connect.call(this)
+          return
+        }
+        socket.removeAllListeners('error')
+        const dial = net.connect
+        net.connect = (() => socket) as typeof net.connect
+        try {
+          connect.call(this)
+        } finally {
+          net.connect = dial
+        }
       }
+      // 'connError' is emitted by autocannon's Client (its run loop listens to it) but missing from its type declarations.
+      const events = client as unknown as EventEmitter
       events.on('connError', (err: unknown) => {
         const label = errorLabel(err)
         for (const o of fifo.splice(0)) failOutstanding(o, label)
@@ -194,7 +267,7 @@ export class AutocannonEngine implements LoadEngine {
             url: target.origin,
             // Replaced per client in setupClient; autocannon builds this one once and never sends it.
             method: 'GET',
-            connections: load.connections,
+            connections,
             pipelining,
             duration: load.durationS,
             // autocannon refuses timeouts under 1 s (noted in the summary when clamped).
@@ -225,21 +298,25 @@ export class AutocannonEngine implements LoadEngine {
       await done
     } catch (err) {
       monitor.stop()
+      for (const s of warmSockets) s.destroy()
       throw err
     }
     finished = true
+    for (const s of warmSockets) s.destroy()
     const endPerf = performance.now()
     batcher.flush()
     const health = monitor.stop()
+    if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${warmCount} were opened before it): the first request on each includes a TCP handshake`)
     if (closedUnanswered > 0) notes.push(`${closedUnanswered} request(s) were written on connections the server was closing (keep-alive limit) and re-sent on new ones; they are not recorded`)
     return {
       engine: 'autocannon',
       durationS: (endPerf - startPerf) / 1000,
       sent,
       dropped: 0,
-      maxInFlight: load.connections * pipelining,
+      maxInFlight: connections * pipelining,
       generatorCpu: health.cpu,
       eventLoopLagP99Ms: health.eventLoopLagP99Ms,
+      connections: { warm: warmCount, openedDuringRun },
       notes,
     }
   }

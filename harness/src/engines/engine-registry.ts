@@ -6,6 +6,7 @@ import { OpenEngine } from './open-engine.js'
 export const ENGINE_NAMES = ['autocannon', 'open'] as const
 export type SelectableEngineName = (typeof ENGINE_NAMES)[number]
 
+/** The engine itself, running in this process: what a load agent runs on its slice (the harness runs engines through AgentEngine). */
 export function createEngine(name: SelectableEngineName): LoadEngine {
   switch (name) {
     case 'autocannon':

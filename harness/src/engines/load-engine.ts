@@ -1,7 +1,8 @@
 import type { Workload } from '../workload/workload.js'
-import type { EngineSummary, SampleSink } from '../metrics/sample.js'
+import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import type { Dataset } from '../workload/dataset.js'
 import type { VersionTracker } from '../workload/version-tracker.js'
+import type { ExecutionSegment } from './execution-segment.js'
 
 export type EngineName = 'autocannon' | 'open' | 'k6'
 
@@ -17,8 +18,8 @@ export interface EngineTick {
 }
 
 export interface EngineContext {
-  /** Receives every sample; engines batch their calls. */
-  sink: SampleSink
+  /** Receives every sample (engines batch their calls) or, from load agents, their deltas. */
+  sink: MetricsSink
   /** Aborting stops the run quickly (in-flight requests are abandoned, not recorded). */
   signal: AbortSignal
   /** Customers to address; create_customer appends to it during the run. */
@@ -33,6 +34,8 @@ export interface EngineContext {
   emailTag?: string
   /** Called about once per second while the run is going. */
   onTick?(t: EngineTick): void
+  /** The share of the scenario's load this engine drives (a load agent's slice); default the whole load. */
+  segment?: ExecutionSegment
 }
 
 /** One phase of an engine's plan, shown before the run (`--dry-run`, report). */
@@ -50,6 +53,15 @@ export interface LoadEngine {
   readonly name: EngineName
   /** Called before the run (and for dry runs): what the engine will do and when. Throws on a load model it cannot drive. */
   plan(w: Workload): ExecutionStep[]
-  /** Called once per run after seeding: drives the load at `target`, streaming samples to ctx.sink. */
+  /**
+   * Called right before run() with the same arguments, outside the measured phase: opens the
+   * connections the run will need (warm start), so the first second measures the server and
+   * not the handshakes. Optional: run() prepares by itself when it was not called. Rejects
+   * when the target cannot be reached.
+   */
+  prepare?(w: Workload, target: URL, ctx: EngineContext): Promise<void>
+  /** Called once per run after seeding (and prepare): drives the load at `target`, streaming samples to ctx.sink. */
   run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary>
+  /** Called by the runner after the engine's last run (also after a failure): stops whatever the engine keeps between runs (load agents). */
+  close?(): Promise<void>
 }

@@ -1,29 +1,52 @@
-import { Pool, type Dispatcher } from 'undici'
 import type { Workload } from '../workload/workload.js'
-import type { EngineSummary } from '../metrics/sample.js'
+import type { EngineSummary, ScheduleLag } from '../metrics/sample.js'
 import { GeneratorMonitor } from '../metrics/generator-monitor.js'
-import { createRequestGenerator, JSON_HEADERS, type RequestSpec } from '../workload/request-generator.js'
+import { createLatencyHistogram, maxMs, percentileMs, recordMs } from '../metrics/latency-histogram.js'
+import { encodeHistogram } from '../metrics/metrics-delta.js'
+import { createRequestGenerator, type RequestSpec } from '../workload/request-generator.js'
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
+import { ConnectionPool } from './connection-pool.js'
+import { shareOf, WHOLE_LOAD } from './execution-segment.js'
+import { ArrivalClock } from './arrival-clock.js'
 import { SampleBatcher } from './sample-batcher.js'
-import { errorLabel } from './error-label.js'
 
 // The open model: requests arrive on a schedule whatever the server does, like users do.
 // Latency is measured from each request's INTENDED start time, so a server that stalls for a
 // second shows a second of latency for every request that should have started meanwhile
-// (coordinated-omission correction); serviceLatencyMs is measured from the actual send. When
+// (coordinated-omission correction); serviceLatencyMs is measured from the actual write. When
 // `maxInFlight` requests are outstanding at an arrival, that arrival is recorded as dropped
 // (dropped_iterations) instead of being queued: a silent delay would hide the overload.
+//
+// Timing: Node's timers have 1 ms granularity, too coarse for arrivals a fraction of a
+// millisecond apart. The engine is woken for its next arrival by an ArrivalClock (microsecond
+// wake-ups without busy-waiting) and fires every arrival that is due in one go; when it is busy
+// with responses it finds due arrivals itself. How late each arrival went out (schedule lag) is
+// recorded and reported.
+//
+// Warm start: prepare() opens the connections the run will need before the measured phase -
+// the peak rate times an expected latency (the concurrency the previous run of this engine
+// reached, else DEFAULT_EXPECTED_LATENCY_MS) - and the pool grows on demand beyond that; the
+// summary says how many connections had to be opened during the measured phase.
 
 type OpenLoad = Extract<Workload['load'], { model: 'open' }>
 
 /** How long the engine waits for in-flight requests after an abort before abandoning them. */
 const ABORT_GRACE_MS = 1000
+/** Closer than this (ms) to its arrival, the engine re-checks on the next event-loop turn instead of waiting for the clock. */
+const CLOCK_SLACK_MS = 0.02
+/** Latency assumed for the warm-start estimate when this engine has not run against the target yet. */
+const DEFAULT_EXPECTED_LATENCY_MS = 25
 
 function openLoad(w: Workload): OpenLoad {
   if (w.load.model !== 'open') throw new Error(`the open engine drives load.model 'open', got '${w.load.model}'; use the autocannon engine for the closed model`)
   if (!(Number.isInteger(w.load.maxInFlight) && w.load.maxInFlight >= 1)) throw new Error(`load.maxInFlight must be an integer >= 1, got ${w.load.maxInFlight}`)
   return w.load
+}
+
+/** The highest arrival rate (req/s) the plan reaches. */
+function peakRate(load: OpenLoad): number {
+  return load.rate ?? Math.max(0, ...(load.stages ?? []).map((s) => s.target))
 }
 
 export interface OpenEngineOptions {
@@ -34,10 +57,34 @@ export interface OpenEngineOptions {
    * uncorrected one (measured from the write) does not - the classic coordinated omission.
    */
   connections?: number
+  /** Connections opened before the measured phase; default: estimated from the peak rate (see above). */
+  warmConnections?: number
+}
+
+interface Exchange {
+  spec: RequestSpec
+  intendedPerf: number
+  sentPerf: number
+  /** Wall clock of the intended start (Sample.t). */
+  t: number
+}
+
+interface Prepared {
+  workload: Workload
+  target: string
+  pool: ConnectionPool<Exchange>
+  warm: number
+  schedule: ArrivalSchedule
+  clock: ArrivalClock
+  /** Replaced by run(): the pool's hooks call these. */
+  handlers: { write(x: Exchange): void; response(x: Exchange, status: number, body: string | undefined): void; error(x: Exchange, e: string): void }
 }
 
 export class OpenEngine implements LoadEngine {
   readonly name = 'open' as const
+  private prepared: Prepared | null = null
+  /** Concurrency and peak rate of the previous run: the warm-start estimate for the next (Little's law). */
+  private previous: { maxInFlight: number; peakRate: number } | null = null
 
   constructor(private readonly options: OpenEngineOptions = {}) {}
 
@@ -63,97 +110,112 @@ export class OpenEngine implements LoadEngine {
     return steps
   }
 
+  /** Opens the warm connections (see the top of this file). */
+  async prepare(w: Workload, target: URL, ctx: EngineContext): Promise<void> {
+    await this.close()
+    const load = openLoad(w)
+    const segment = ctx.segment ?? WHOLE_LOAD
+    const maxInFlight = shareOf(load.maxInFlight, segment)
+    const maxConnections = Math.max(1, Math.min(this.options.connections ?? maxInFlight, maxInFlight))
+    const rate = peakRate(load) / segment.count
+    const expected = this.previous && this.previous.peakRate > 0 ? (this.previous.maxInFlight * rate) / this.previous.peakRate : (rate * DEFAULT_EXPECTED_LATENCY_MS) / 1000
+    const warm = Math.min(maxConnections, this.options.warmConnections ?? Math.ceil(expected * 1.25) + 2)
+    const handlers: Prepared['handlers'] = { write: () => undefined, response: () => undefined, error: () => undefined }
+    const pool = new ConnectionPool<Exchange>(
+      target,
+      { maxConnections, timeoutMs: w.requestTimeoutMs },
+      { onWrite: (x) => handlers.write(x), onResponse: (x, s, body) => handlers.response(x, s, body), onError: (x, e) => handlers.error(x, e) },
+    )
+    const schedule = new ArrivalSchedule(load, segment)
+    const clock = new ArrivalClock(schedule)
+    try {
+      await Promise.all([pool.warm(warm, Math.min(w.requestTimeoutMs, 10_000)), clock.ready()])
+    } catch (err) {
+      pool.close()
+      clock.close()
+      throw err
+    }
+    this.prepared = { workload: w, target: target.href, pool, warm, schedule, clock, handlers }
+  }
+
+  /** Closes warm connections that a run did not use (prepare() without run()). */
+  async close(): Promise<void> {
+    this.prepared?.pool.close()
+    this.prepared?.clock.close()
+    this.prepared = null
+  }
+
   async run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary> {
     const load = openLoad(w)
-    const schedule = new ArrivalSchedule(load)
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag })
+    const segment = ctx.segment ?? WHOLE_LOAD
+    const maxInFlight = shareOf(load.maxInFlight, segment)
+    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: segment.index })
+    const p = this.prepared
+    if (!(p && p.workload === w && p.target === target.href && p.schedule.segment.index === segment.index && p.schedule.segment.count === segment.count)) await this.prepare(w, target, ctx)
+    const { pool, warm, schedule, clock, handlers } = this.prepared!
+    this.prepared = null
+    const openedBefore = pool.opened
     const batcher = new SampleBatcher(ctx.sink)
     const monitor = new GeneratorMonitor()
-    const timeout = w.requestTimeoutMs
-    const pool = new Pool(target.origin, {
-      connections: Math.max(1, Math.min(this.options.connections ?? load.maxInFlight, load.maxInFlight)),
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      connect: { timeout },
-    })
+    const lag = createLatencyHistogram()
+    const host = target.host
     const notes: string[] = []
     let inFlight = 0
-    let maxInFlight = 0
+    let maxInFlightSeen = 0
     let sent = 0
     let dropped = 0
     let stopping = false // no more arrivals
     let abandoned = false // late completions are not recorded
     let idleResolve: (() => void) | undefined
 
+    const settled = (): void => {
+      inFlight--
+      if (inFlight === 0 && idleResolve) idleResolve()
+    }
+    handlers.write = (x) => {
+      x.sentPerf = performance.now()
+    }
+    handlers.response = (x, status, body) => {
+      settled()
+      if (abandoned) return
+      const done = performance.now()
+      const staleRead = gen.observe(x.spec, status, body)
+      batcher.push({ t: x.t, op: x.spec.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, staleRead })
+    }
+    handlers.error = (x, error) => {
+      settled()
+      if (abandoned) return
+      const done = performance.now()
+      batcher.push({ t: x.t, op: x.spec.op, status: 0, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, error })
+    }
+
     monitor.start()
     const startPerf = performance.now()
     const startWall = Date.now()
     let endPerf = startPerf
 
-    const send = (spec: RequestSpec, intendedPerf: number, t: number): void => {
-      inFlight++
-      sent++
-      if (inFlight > maxInFlight) maxInFlight = inFlight
-      // Until a socket takes the request, "sent" is when we handed it over; onRequestStart
-      // moves it to when the request is actually written (they differ only when the engine
-      // was given fewer connections than maxInFlight).
-      let sendPerf = performance.now()
-      let status = 0
-      let backend: string | undefined
-      const wantBody = gen.needsBody(spec)
-      const chunks: Buffer[] = []
-      let settled = false
-      const settle = (err?: Error): void => {
-        if (settled) return
-        settled = true
-        inFlight--
-        if (!abandoned) {
-          const done = performance.now()
-          if (err) {
-            batcher.push({ t, op: spec.op, status: 0, latencyMs: done - intendedPerf, serviceLatencyMs: done - sendPerf, error: errorLabel(err) })
-          } else {
-            const staleRead = gen.observe(spec, status, wantBody ? Buffer.concat(chunks).toString('utf8') : undefined)
-            batcher.push({ t, op: spec.op, status, latencyMs: done - intendedPerf, serviceLatencyMs: done - sendPerf, backend, staleRead })
-          }
-        }
-        if (inFlight === 0 && idleResolve) idleResolve()
-      }
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: () => {
-          sendPerf = performance.now()
-        },
-        onResponseStart: (_c, statusCode, headers) => {
-          status = statusCode
-          const b = headers['x-backend'] ?? headers['x-replica']
-          backend = typeof b === 'string' ? b : undefined
-        },
-        onResponseData: (_c, chunk) => {
-          if (wantBody) chunks.push(chunk)
-        },
-        onResponseEnd: () => settle(),
-        onResponseError: (_c, err) => settle(err),
-      }
-      try {
-        pool.dispatch({ method: spec.method, path: spec.path, headers: spec.body === undefined ? undefined : JSON_HEADERS, body: spec.body }, handler)
-      } catch (err) {
-        settle(err instanceof Error ? err : new Error(String(err)))
-      }
-    }
-
-    const fire = (offsetMs: number): void => {
+    const fire = (offsetMs: number, now: number): void => {
+      const intendedPerf = startPerf + offsetMs
+      recordMs(lag, now - intendedPerf)
       const spec = gen.next()
       const t = startWall + offsetMs
-      if (inFlight >= load.maxInFlight) {
+      if (inFlight >= maxInFlight) {
         dropped++
         batcher.push({ t, op: spec.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
         return
       }
-      send(spec, startPerf + offsetMs, t)
+      inFlight++
+      sent++
+      if (inFlight > maxInFlightSeen) maxInFlightSeen = inFlight
+      const payload =
+        spec.body === undefined
+          ? `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
+          : `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(spec.body)}\r\n\r\n${spec.body}`
+      // sentPerf is set when a socket takes the request (at once, unless the engine was given fewer connections than maxInFlight).
+      pool.send(payload, gen.needsBody(spec), { spec, intendedPerf, sentPerf: intendedPerf, t })
     }
 
-    // Per-second progress with the rate the plan aimed for in the second that ended.
+    // Per-second progress with the rate the whole plan aimed for in the second that ended.
     let tickSecond = 0
     const tick = (): void => {
       tickSecond++
@@ -169,13 +231,14 @@ export class OpenEngine implements LoadEngine {
     const ticker = setInterval(tick, 1000)
 
     await new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined
+      let endTimer: NodeJS.Timeout | undefined
       let next = schedule.next()
       const finish = (): void => {
         if (stopping) return
         stopping = true
         endPerf = performance.now()
-        if (timer) clearTimeout(timer)
+        if (endTimer) clearTimeout(endTimer)
+        clock.close()
         ctx.signal.removeEventListener('abort', onAbort)
         resolve()
       }
@@ -185,37 +248,44 @@ export class OpenEngine implements LoadEngine {
       }
       const pump = (): void => {
         if (stopping) return
-        const now = performance.now() - startPerf
-        // Fire everything that is due; timers are late sometimes, the schedule is not.
-        while (next !== null && next <= now) {
-          fire(next)
+        clock.disarm()
+        let now = performance.now()
+        // Fire everything that is due; wake-ups are late sometimes, the schedule is not.
+        while (next !== null && startPerf + next <= now) {
+          fire(next, now)
           next = schedule.next()
+          now = performance.now()
         }
         if (next === null) {
           // The plan's last arrival went out; the measured phase is the planned length.
-          const remaining = schedule.totalS * 1000 - now
-          if (remaining > 0) {
-            timer = setTimeout(finish, remaining)
-            return
-          }
-          finish()
+          const remaining = startPerf + schedule.totalS * 1000 - now
+          if (remaining > 0) endTimer = setTimeout(finish, remaining)
+          else finish()
           return
         }
-        timer = setTimeout(pump, Math.max(0, next - now - 0.5))
+        clock.arm()
+        // An arrival that fell due while firing (or is due within the clocks' rounding) gets no
+        // wake-up of its own: take it on the next turn of the event loop.
+        if (startPerf + next - performance.now() <= CLOCK_SLACK_MS) {
+          clock.disarm()
+          setImmediate(pump)
+        }
       }
       if (ctx.signal.aborted) {
         onAbort()
         return
       }
       ctx.signal.addEventListener('abort', onAbort, { once: true })
+      clock.begin(startPerf, pump)
       pump()
     })
     clearInterval(ticker)
     // The interval and the end of the plan race at the last whole second: report it either way.
     while (tickSecond < Math.floor((endPerf - startPerf) / 1000 + 0.05)) tick()
+    const openedDuringRun = pool.opened - openedBefore
 
     // Let in-flight requests finish: they time out by themselves after requestTimeoutMs.
-    const grace = ctx.signal.aborted ? Math.min(ABORT_GRACE_MS, timeout) : timeout + 1000
+    const grace = ctx.signal.aborted ? Math.min(ABORT_GRACE_MS, w.requestTimeoutMs) : w.requestTimeoutMs + 1000
     if (inFlight > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, grace)
@@ -229,15 +299,21 @@ export class OpenEngine implements LoadEngine {
     abandoned = true
     batcher.flush()
     const health = monitor.stop()
-    await pool.destroy().catch(() => undefined)
+    pool.close()
+    const durationS = (endPerf - startPerf) / 1000
+    this.previous = { maxInFlight: maxInFlightSeen, peakRate: peakRate(load) / segment.count }
+    if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${warm} were opened before it): the first request on each includes a TCP handshake`)
+    const scheduleLag: ScheduleLag = { p50Ms: percentileMs(lag, 50), p99Ms: percentileMs(lag, 99), maxMs: maxMs(lag), histogram: encodeHistogram(lag) }
     return {
       engine: 'open',
-      durationS: (endPerf - startPerf) / 1000,
+      durationS,
       sent,
       dropped,
-      maxInFlight,
+      maxInFlight: maxInFlightSeen,
       generatorCpu: health.cpu,
       eventLoopLagP99Ms: health.eventLoopLagP99Ms,
+      scheduleLag,
+      connections: { warm, openedDuringRun },
       notes,
     }
   }

@@ -1,24 +1,25 @@
-import { encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js'
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js'
 import type { OperationMetrics, RunResult, TimePoint } from '../results/results-schema.js'
 import type { OperationName } from '../workload/workload.js'
-import type { Sample, SampleSink } from './sample.js'
-import { createLatencyHistogram, percentileDistribution, percentileMs, recordMs, summarize } from './latency-histogram.js'
+import type { MetricsSink, Sample } from './sample.js'
+import { bucketTopMs, createLatencyHistogram, maxMs, percentileDistribution, percentileMs, recordMs, summarize, type LatencyHistogram } from './latency-histogram.js'
+import { addEncodedHistogram, type MetricsDelta } from './metrics-delta.js'
+import { RunTotals } from './run-totals.js'
 
-// Turns the engine's sample stream into the run's metrics with flat memory: HDR histograms and
-// counters only, never raw samples.
+// Turns what the engines measured into the run's metrics with flat memory: HDR histograms and
+// counters only, never raw samples. It takes samples (an engine in this process) and deltas
+// (load agents: already-recorded histograms and counters, added exactly).
 //
-// Failure semantics follow k6: http_req_failed counts status 0 (no response) and every status
-// >= 400. The workload only addresses ids that exist and sends valid bodies, so a 404/409/4xx is
-// a real failure of the system (or of the test), not an "expected" answer. availability =
-// 1 - http_req_failed.rate. Dropped iterations (open model, in-flight cap reached) are not
-// requests: they count only in dropped_iterations, like k6.
+// Failure semantics follow k6 (see RunTotals). The workload only addresses ids that exist and
+// sends valid bodies, so a 404/409/4xx is a real failure of the system (or of the test), not an
+// "expected" answer. availability = 1 - http_req_failed.rate.
 //
 // Per-second series are bucketed by each sample's start time (the intended start for the open
-// model), so a stall shows in the second it hit. A second stays open for late completions for
-// `lateWindowS`, then its histogram is summarized and recycled.
+// model), so a stall shows in the second it hit; deltas carry the same buckets, counted from
+// each agent's own start. A second stays open for late completions for `lateWindowS`, then its
+// histogram is summarized and recycled.
 
-interface OpStats { hist: Histogram; fails: number }
-interface SecondBucket { hist: Histogram; reqs: number; errors: number; dropped: number }
+interface SecondBucket { hist: LatencyHistogram; reqs: number; errors: number; dropped: number }
 
 export interface RunRecorderOptions {
   /** Seconds a per-second bucket waits for late completions before it is summarized (>= request timeout). Default 65. */
@@ -38,23 +39,13 @@ export interface LiveStats {
   dropped: number
 }
 
-export const isFailedStatus = (status: number): boolean => status === 0 || status >= 400
+export { isFailedStatus } from './run-totals.js'
 
-export class RunRecorder implements SampleSink {
-  private readonly corrected = createLatencyHistogram()
-  private readonly uncorrected = createLatencyHistogram()
-  /** While every sample had latencyMs == serviceLatencyMs (closed model), `uncorrected` is a copy made at the end: one record less per sample. */
-  private uncorrectedSameSoFar = true
-  private readonly perOp = new Map<OperationName, OpStats>()
-  private readonly statusCounts: Record<string, number> = {}
-  private fails = 0
-  private passes = 0
-  private dropped = 0
-  private staleCount = 0
-  private staleChecked = 0
+export class RunRecorder implements MetricsSink {
+  private readonly totals = new RunTotals()
   private readonly open = new Map<number, SecondBucket>()
   private readonly closed = new Map<number, TimePoint>()
-  private readonly spare: Histogram[] = []
+  private readonly spare: LatencyHistogram[] = []
   private readonly offered = new Map<number, number>()
   private readonly lateWindowS: number
   private lastSweepMs = 0
@@ -79,33 +70,12 @@ export class RunRecorder implements SampleSink {
       const sec = Math.max(0, Math.floor((s.t - this.startMs) / 1000))
       const bucket = this.bucket(sec)
       if (s.dropped) {
-        this.dropped++
+        this.totals.dropped++
         if (bucket) bucket.dropped++
         else this.closedPoint(sec).dropped++
         continue
       }
-      const failed = isFailedStatus(s.status)
-      const key = String(s.status)
-      this.statusCounts[key] = (this.statusCounts[key] ?? 0) + 1
-      if (failed) this.fails++
-      else this.passes++
-      if (s.staleRead !== undefined) {
-        this.staleChecked++
-        if (s.staleRead) this.staleCount++
-      }
-      if (this.uncorrectedSameSoFar && s.latencyMs !== s.serviceLatencyMs) {
-        this.uncorrectedSameSoFar = false
-        this.uncorrected.add(this.corrected)
-      }
-      recordMs(this.corrected, s.latencyMs)
-      if (!this.uncorrectedSameSoFar) recordMs(this.uncorrected, s.serviceLatencyMs)
-      let op = this.perOp.get(s.op)
-      if (!op) {
-        op = { hist: createLatencyHistogram(), fails: 0 }
-        this.perOp.set(s.op, op)
-      }
-      recordMs(op.hist, s.latencyMs)
-      if (failed) op.fails++
+      const failed = this.totals.record(s)
       if (bucket) {
         bucket.reqs++
         if (failed) bucket.errors++
@@ -115,14 +85,43 @@ export class RunRecorder implements SampleSink {
         const p = this.closedPoint(sec)
         p.reqs++
         if (failed) p.errors++
-        p.max = Math.max(p.max, s.latencyMs)
+        p.max = Math.max(p.max, bucketTopMs(s.latencyMs))
       }
       this.liveCount++
     }
-    if (now - this.lastSweepMs >= 500) {
-      this.lastSweepMs = now
-      this.sweep(Math.floor((now - this.startMs) / 1000) - this.lateWindowS)
+    this.sweepNow(now)
+  }
+
+  /**
+   * Called by the agent coordinator with each agent's delta. Histograms add exactly; the
+   * delta's seconds count from the agent's own start, which began with this recorder's second 0.
+   */
+  merge(delta: MetricsDelta): void {
+    if (this.finished) return
+    const now = Date.now()
+    this.rollLive(now)
+    this.totals.merge(delta)
+    for (const d of delta.seconds) {
+      const bucket = this.bucket(d.t)
+      if (bucket) {
+        bucket.reqs += d.reqs
+        bucket.errors += d.errors
+        bucket.dropped += d.dropped
+        addEncodedHistogram(bucket.hist, d.histogram)
+      } else {
+        const p = this.closedPoint(d.t)
+        p.reqs += d.reqs
+        p.errors += d.errors
+        p.dropped += d.dropped
+        if (d.histogram !== null) {
+          const late = createLatencyHistogram()
+          addEncodedHistogram(late, d.histogram)
+          p.max = Math.max(p.max, maxMs(late))
+        }
+      }
+      this.liveCount += d.reqs
     }
+    this.sweepNow(now)
   }
 
   /**
@@ -141,9 +140,9 @@ export class RunRecorder implements SampleSink {
       elapsedS: (now - this.startMs) / 1000,
       rps: this.lastSecondRps,
       p95: this.lastSecondP95,
-      requests: this.passes + this.fails,
-      errors: this.fails,
-      dropped: this.dropped,
+      requests: this.totals.passes + this.totals.fails,
+      errors: this.totals.fails,
+      dropped: this.totals.dropped,
     }
   }
 
@@ -155,13 +154,10 @@ export class RunRecorder implements SampleSink {
   finish(durationS: number, perSecondCacheHitRate?: number[]): Pick<RunResult, 'metrics' | 'perOperation' | 'timeSeries' | 'histogram' | 'percentiles'> {
     this.finished = true
     this.sweep(Number.POSITIVE_INFINITY)
-    if (this.uncorrectedSameSoFar) {
-      this.uncorrectedSameSoFar = false
-      this.uncorrected.add(this.corrected)
-    }
+    const { totals } = this
     const d = durationS > 0 ? durationS : 1
-    const count = this.corrected.totalCount
-    const failRate = count === 0 ? 0 : this.fails / count
+    const count = totals.corrected.totalCount
+    const failRate = count === 0 ? 0 : totals.fails / count
     // The series has one point per whole second of the run. The engine's clock starts a few ms
     // after the recorder's and runs end on fractions of a second: samples of a trailing partial
     // second are folded into the last point instead of drawing a misleading near-empty second.
@@ -185,7 +181,7 @@ export class RunRecorder implements SampleSink {
       timeSeries.push(p)
     }
     const perOperation: Partial<Record<OperationName, OperationMetrics>> = {}
-    for (const [op, s] of this.perOp) {
+    for (const [op, s] of totals.perOp) {
       const n = s.hist.totalCount
       perOperation[op] = {
         http_reqs: { count: n, rate: n / d },
@@ -196,18 +192,18 @@ export class RunRecorder implements SampleSink {
     return {
       metrics: {
         http_reqs: { count, rate: count / d },
-        http_req_duration: summarize(this.corrected),
-        http_req_duration_uncorrected: summarize(this.uncorrected),
-        http_req_failed: { rate: failRate, fails: this.fails, passes: this.passes },
-        status_counts: { ...this.statusCounts },
-        dropped_iterations: { count: this.dropped, rate: this.dropped / d },
+        http_req_duration: summarize(totals.corrected),
+        http_req_duration_uncorrected: summarize(totals.uncorrected()),
+        http_req_failed: { rate: failRate, fails: totals.fails, passes: totals.passes },
+        status_counts: { ...totals.statusCounts },
+        dropped_iterations: { count: totals.dropped, rate: totals.dropped / d },
         availability: { rate: count === 0 ? 0 : 1 - failRate },
-        stale_reads: { count: this.staleCount, checked: this.staleChecked },
+        stale_reads: { count: totals.staleCount, checked: totals.staleChecked },
       },
       perOperation,
       timeSeries,
-      histogram: encodeIntoCompressedBase64(this.corrected),
-      percentiles: percentileDistribution(this.corrected),
+      histogram: encodeIntoCompressedBase64(totals.corrected),
+      percentiles: percentileDistribution(totals.corrected),
     }
   }
 
@@ -220,6 +216,13 @@ export class RunRecorder implements SampleSink {
       this.open.set(sec, b)
     }
     return b
+  }
+
+  private sweepNow(now: number): void {
+    if (now - this.lastSweepMs >= 500) {
+      this.lastSweepMs = now
+      this.sweep(Math.floor((now - this.startMs) / 1000) - this.lateWindowS)
+    }
   }
 
   private closedPoint(sec: number): TimePoint {
@@ -243,7 +246,7 @@ export class RunRecorder implements SampleSink {
         p50: percentileMs(b.hist, 50),
         p95: percentileMs(b.hist, 95),
         p99: percentileMs(b.hist, 99),
-        max: b.hist.totalCount === 0 ? 0 : b.hist.maxValue / 1000,
+        max: maxMs(b.hist),
       })
       b.hist.reset()
       this.spare.push(b.hist)

@@ -1,4 +1,5 @@
 import type { OperationName } from '../workload/workload.js'
+import type { MetricsDelta } from './metrics-delta.js'
 
 // What an engine emits: one sample per finished (or failed, or dropped) request. Engines only
 // emit; sinks (histograms, counters, time series, threshold checks) decide what to keep.
@@ -15,8 +16,6 @@ export interface Sample {
   serviceLatencyMs: number
   /** Set when status is 0 or the request failed below HTTP: 'timeout', 'ECONNREFUSED', ... */
   error?: string
-  /** Which replica answered (X-Backend header), when a balancer is in front. */
-  backend?: string
   /** true when the request was never sent because the in-flight cap was reached (open model). */
   dropped?: boolean
   /** Read of a record older than the newest version this harness had acknowledged for it. */
@@ -26,6 +25,12 @@ export interface Sample {
 export interface SampleSink {
   /** Called by engines with batches of samples as they finish; must return quickly and never throw. */
   add(batch: readonly Sample[]): void
+}
+
+/** The harness's sink: samples from an engine in this process, deltas from load agents. */
+export interface MetricsSink extends SampleSink {
+  /** Called by the agent coordinator with each agent's delta (histograms and counters, already recorded); must not throw. */
+  merge(delta: MetricsDelta): void
 }
 
 /** What an engine reports when it stops, besides the samples. */
@@ -41,5 +46,38 @@ export interface EngineSummary {
   /** Generator health: share of one core the load generator used, and its event-loop lag p99 (ms). */
   generatorCpu: number
   eventLoopLagP99Ms: number
+  /** Open model: how late each arrival was dispatched after its scheduled time. */
+  scheduleLag?: ScheduleLag
+  /** Connections opened before the measured phase (warm) and during it (each of those paid a handshake inside the measurement). */
+  connections?: { warm: number; openedDuringRun: number }
+  /** When the load ran in agents: each agent's share and health, and what went wrong with it. */
+  agents?: AgentReport[]
   notes: string[]
+}
+
+/** One load agent of a run. */
+export interface AgentReport {
+  index: number
+  /** How the agent named itself (pod name; host:pid for local agents). */
+  name: string
+  pid: number
+  host: string
+  /** done: finished its slice; failed: its engine stopped with an error; lost: its connection closed or went silent first. */
+  status: 'done' | 'failed' | 'lost'
+  sent: number
+  dropped: number
+  /** Share of one core the agent's process used, and its event-loop lag p99 (ms); 0 when it did not finish. */
+  cpu: number
+  eventLoopLagP99Ms: number
+  /** Why it did not finish, when it did not. */
+  problem?: string
+}
+
+/** How late arrivals were dispatched (ms), with the histogram (µs, encoded) so agents' lags merge exactly. */
+export interface ScheduleLag {
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  /** hdr-histogram-js encodeIntoCompressedBase64; null when there were no arrivals. */
+  histogram: string | null
 }

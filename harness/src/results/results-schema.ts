@@ -124,6 +124,8 @@ export interface ValidityNote {
     | 'lost-writes'
     | 'sync-missing'
     | 'short-run'
+    | 'schedule-lag'
+    | 'agent-lost'
     | 'other'
   message: string
 }
@@ -188,7 +190,18 @@ export interface RunResult {
   sut: SutMetrics
   faults: FaultEvent[]
   validity: ValidityNote[]
-  generator: { cpu: number; eventLoopLagP99Ms: number; maxInFlight: number }
+  generator: {
+    /** Share of one core the load generator used (the busiest agent's, when the load ran in agents). */
+    cpu: number
+    eventLoopLagP99Ms: number
+    maxInFlight: number
+    /** Open model: how late arrivals were sent after their scheduled time (ms). Added in schema 1 (optional). */
+    scheduleLag?: { p50Ms: number; p99Ms: number; maxMs: number }
+    /** Connections opened before the measured phase (warm) and during it. Added in schema 1 (optional). */
+    connections?: { warm: number; openedDuringRun: number }
+    /** The load agents the load ran in, each with its share and health. Added in schema 1 (optional). */
+    agents?: Array<{ index: number; name: string; pid: number; host: string; status: 'done' | 'failed' | 'lost'; sent: number; dropped: number; cpu: number; eventLoopLagP99Ms: number; problem?: string }>
+  }
   /** topology.sync other than none: how downstream kept up. */
   sync?: SyncRunResult
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
 import type { Environment, StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
-import type { EngineSummary } from '../metrics/sample.js'
+import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
 import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
@@ -33,6 +33,8 @@ export interface ExecuteRunContext {
   /** The scenario's thresholds, parsed; those with abortOnFail stop the run as soon as they fail. */
   thresholds?: readonly ParsedThreshold[]
 }
+
+const DISCARD: MetricsSink = { add: () => undefined, merge: () => undefined }
 
 /**
  * One planned run, start to finish: start the environment, seed, warm up (samples discarded),
@@ -90,6 +92,10 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       notify(reporters, 'onPhase', run, 'warm-up')
       warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions, emailTag })
     }
+    signal.throwIfAborted()
+
+    // Connections (and load agents) are opened before the clock starts: second 0 measures the server, not handshakes.
+    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions })
     signal.throwIfAborted()
 
     notify(reporters, 'onPhase', run, 'measuring')
@@ -187,6 +193,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
         perSecondCacheHitRate = scraped.perSecondCacheHitRate
       }
     }
+    await engine.close?.().catch(() => undefined)
     notify(reporters, 'onPhase', run, 'stopping')
     if (env) sut = { ...sut, backends: byMemberName(sut.backends, env) }
     await env?.stop().catch(() => undefined)
@@ -261,11 +268,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     sut,
     faults,
     validity,
-    generator: {
-      cpu: summary?.generatorCpu ?? 0,
-      eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0,
-      maxInFlight: summary?.maxInFlight ?? 0,
-    },
+    generator: generatorInfo(summary),
     ...(syncMeasured ? { sync: syncMeasured.result } : {}),
   }
 }
@@ -302,6 +305,14 @@ export function faultsExplainingUnverified(faults: readonly FaultEvent[]): strin
     else if (f.action === 'restart' || f.action === 'resume') down.delete(f.member)
   }
   return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
+}
+
+function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
+  const g: RunResult['generator'] = { cpu: summary?.generatorCpu ?? 0, eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0, maxInFlight: summary?.maxInFlight ?? 0 }
+  if (summary?.scheduleLag) g.scheduleLag = { p50Ms: summary.scheduleLag.p50Ms, p99Ms: summary.scheduleLag.p99Ms, maxMs: summary.scheduleLag.maxMs }
+  if (summary?.connections) g.connections = summary.connections
+  if (summary?.agents) g.agents = summary.agents
+  return g
 }
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {

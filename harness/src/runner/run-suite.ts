@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { analyzeSuite } from '../analysis/analyze-suite.js'
 import { isPastKnee, kneePointFromRun } from '../analysis/knee.js'
+import { AgentEngine, defaultAgentCount } from '../agents/agent-engine.js'
 import { createEngine } from '../engines/engine-registry.js'
 import type { LoadEngine } from '../engines/load-engine.js'
 import { createEnvironment } from '../environment/create-environment.js'
@@ -39,6 +40,11 @@ export interface RunSuiteOptions {
   reporters?: Reporter[]
   /** Aborting (Ctrl-C) stops the current run; finished runs are kept and reports still written. */
   signal?: AbortSignal
+  /** Load agents the load is shared by (worker processes, or remote agents with agentListen); default one per spare core. */
+  agents?: number
+  /** Wait for remote agents (`loadlab agent`) on this address instead of starting local ones; they must present agentToken. */
+  agentListen?: { host: string; port: number }
+  agentToken?: string
   /** Test seams: production code passes neither (engines from the registry, local or external environments). */
   engineFactory?: (name: EngineChoice) => LoadEngine
   environmentFactory?: (logDir: string, pidFile: string) => Environment
@@ -62,10 +68,11 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   const signal = opts.signal ?? new AbortController().signal
   const reporters = opts.reporters ?? []
   const baseline = opts.baselineFile ? readBaseline(opts.baselineFile) : null
-  const makeEngine = opts.engineFactory ?? createEngine
   const { plan, thresholds } = checkSuite(scenario, opts)
   mkdirSync(opts.outDir, { recursive: true })
   const pidFile = path.join(opts.outDir, 'pids.txt')
+  const agents = opts.agents ?? defaultAgentCount()
+  const makeEngine = opts.engineFactory ?? ((name: EngineChoice) => new AgentEngine({ engine: name, agents, listen: opts.agentListen, token: opts.agentToken }))
   notify(reporters, 'onPlan', plan)
 
   const suite: SuiteResult = {

@@ -7,8 +7,11 @@ export const GENERATOR_CPU_LIMIT = 0.85
 /** Event-loop lag p99 (ms) beyond which timings of the generator are themselves delayed. */
 export const EVENT_LOOP_LAG_LIMIT_MS = 50
 const SHORT_RUN_S = 5
+/** Schedule lag p99 (ms) beyond which the generator's own lateness is a visible part of the corrected latency. */
+export const SCHEDULE_LAG_LIMIT_MS = 1
 
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)}%`
+const fmtMs = (ms: number): string => `${ms < 1 ? ms.toFixed(3) : ms.toFixed(1)} ms`
 
 /**
  * What a reader must know before trusting a run's numbers. Called by the runner once per run
@@ -23,7 +26,7 @@ export function validityNotes(metrics: RunMetrics, summary: EngineSummary | null
         code: 'generator-saturated',
         message:
           `the load generator used ${pct(summary.generatorCpu)} of a CPU core: it may have been the bottleneck, so ` +
-          'throughput may be under-reported and latency over-reported. Lower the load, or run the generator on another machine.',
+          'throughput may be under-reported and latency over-reported. Lower the load, share it by more load agents (--agents), or run the generator on another machine.',
       })
     }
     if (summary.eventLoopLagP99Ms > EVENT_LOOP_LAG_LIMIT_MS) {
@@ -34,6 +37,25 @@ export function validityNotes(metrics: RunMetrics, summary: EngineSummary | null
       })
     }
     for (const note of summary.notes) notes.push({ level: 'info', code: 'other', message: `${summary.engine}: ${note}` })
+    const lag = summary.scheduleLag
+    if (lag) {
+      const late = lag.p99Ms > SCHEDULE_LAG_LIMIT_MS
+      notes.push({
+        level: late ? 'warning' : 'info',
+        code: 'schedule-lag',
+        message:
+          `arrivals went out p50 ${fmtMs(lag.p50Ms)} / p99 ${fmtMs(lag.p99Ms)} after their scheduled time (max ${fmtMs(lag.maxMs)})` +
+          (late ? ': the generator was late, and the corrected latencies include that delay. Lower the rate per agent (--agents), or free CPU on the generator machine' : ''),
+      })
+    }
+    for (const a of summary.agents ?? []) {
+      if (a.status === 'done') continue
+      notes.push({
+        level: 'error',
+        code: 'agent-lost',
+        message: `load agent ${a.index} (${a.name}) ${a.problem ?? a.status}: what it measured until then is kept (${a.sent} requests), but its share of the load stopped, so the run offered less load than planned`,
+      })
+    }
   }
   const dropped = metrics.dropped_iterations.count
   if (dropped > 0) {

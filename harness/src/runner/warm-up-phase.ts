@@ -1,6 +1,8 @@
 import { hasSettled, type WarmupSample } from '../analysis/warm-up.js'
 import type { EngineContext, LoadEngine } from '../engines/load-engine.js'
-import type { Sample, SampleSink } from '../metrics/sample.js'
+import { createLatencyHistogram, percentileMs, recordMs } from '../metrics/latency-histogram.js'
+import { addEncodedHistogram, type MetricsDelta } from '../metrics/metrics-delta.js'
+import type { MetricsSink, Sample } from '../metrics/sample.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
 import type { Workload } from '../workload/workload.js'
 
@@ -16,19 +18,31 @@ export interface WarmupOutcome {
   settled: boolean
 }
 
-/** Requests finished between two engine ticks (about a second): their count and p95. */
-class TickWindow implements SampleSink {
-  private latencies: number[] = []
+/** Requests answered between two engine ticks (about a second): their count and p95; from samples, or load agents' deltas. */
+class TickWindow implements MetricsSink {
+  private readonly latencies = createLatencyHistogram()
+  private answered = 0
 
   add(batch: readonly Sample[]): void {
-    for (const s of batch) if (!s.dropped && s.status > 0) this.latencies.push(s.latencyMs)
+    for (const s of batch) {
+      if (s.dropped || s.status === 0) continue
+      this.answered++
+      recordMs(this.latencies, s.latencyMs)
+    }
+  }
+
+  merge(delta: MetricsDelta): void {
+    // The delta's histogram also holds requests that got no answer (status 0): rare in a warm-up, and slow either way.
+    this.answered += delta.passes + delta.fails - (delta.statusCounts['0'] ?? 0)
+    addEncodedHistogram(this.latencies, delta.corrected)
   }
 
   /** Called at each tick: the window's figures, then an empty window. */
   take(): WarmupSample {
-    const sorted = this.latencies.sort((a, b) => a - b)
-    this.latencies = []
-    return { rps: sorted.length, p95: sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] : Number.NaN }
+    const sample = { rps: this.answered, p95: this.latencies.totalCount > 0 ? percentileMs(this.latencies, 95) : Number.NaN }
+    this.latencies.reset()
+    this.answered = 0
+    return sample
   }
 }
 

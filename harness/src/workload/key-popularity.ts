@@ -57,8 +57,13 @@ function assertShare(name: string, v: number): void {
  * scattered over the id (= time) space instead of being the oldest ids; created keys stay cold
  * for them. `latest` is by recency: rank 1 is always the newest id, including ids created
  * during the run (the CDF is rebuilt when the key space has grown by 10%).
+ *
+ * `rng` draws the keys; the permutation comes from `layout` (default: `rng` itself). Load agents
+ * pass the workload's own key stream as `layout` and a stream of their own as `rng`: they then
+ * draw different keys from the same popularity - the same hot keys - so N agents together load
+ * the keys as one generator would.
  */
-export function createKeySampler(keys: KeyPopularity, initialSize: number, rng: SeededRandom): KeySampler {
+export function createKeySampler(keys: KeyPopularity, initialSize: number, rng: SeededRandom, layout: SeededRandom = rng): KeySampler {
   const n0 = Math.max(1, Math.floor(initialSize))
   switch (keys.kind) {
     case 'uniform':
@@ -66,7 +71,7 @@ export function createKeySampler(keys: KeyPopularity, initialSize: number, rng: 
     case 'zipf': {
       if (!(keys.s > 0)) throw new Error(`keys.s (zipf exponent) must be > 0, got ${keys.s}`)
       const cdf = zipfCdf(n0, keys.s)
-      const perm = permutation(n0, rng.fork(1))
+      const perm = permutation(n0, layout.fork(1))
       return {
         pick: (size) => {
           const idx = perm[searchCdf(cdf, rng.next())]
@@ -77,7 +82,7 @@ export function createKeySampler(keys: KeyPopularity, initialSize: number, rng: 
     case 'hotspot': {
       assertShare('hotKeyShare', keys.hotKeyShare)
       assertShare('hotTrafficShare', keys.hotTrafficShare)
-      const perm = permutation(n0, rng.fork(2))
+      const perm = permutation(n0, layout.fork(2))
       const hot = Math.max(1, Math.round(n0 * keys.hotKeyShare))
       const cold = n0 - hot
       return {

@@ -78,4 +78,41 @@ describe('request generator', () => {
     expect(gen.observe(read, 200, JSON.stringify({ id: 'id-3', version: 4 }))).toBe(false)
     expect(gen.observe({ ...read, op: 'customer_360', path: '/customers/id-3/360' }, 200, JSON.stringify({ customer: { version: 2 } }))).toBe(true)
   })
+
+  it('streams of load agents draw different requests with the same hot keys as the workload (zipf, hotspot)', () => {
+    const ids = { customerIds: Array.from({ length: 1000 }, (_, i) => `id-${i}`) }
+    const counts = (w: Workload, stream: number): Array<[string, number]> => {
+      const gen = createRequestGenerator(w, ids, new VersionTracker(), { stream })
+      const n = new Map<string, number>()
+      for (let i = 0; i < 20_000; i++) {
+        const id = gen.next().customerId!
+        n.set(id, (n.get(id) ?? 0) + 1)
+      }
+      return [...n].sort((a, b) => b[1] - a[1])
+    }
+    // zipf 1.1: ranks 1..3 get ~15%, 7%, 4.5% of the picks - far apart, so their order is stable.
+    const zipf = { ...workload({ get_customer: 1 }), keys: { kind: 'zipf', s: 1.1 } as const, datasetSize: 1000 }
+    const top3 = (stream: number): string[] => counts(zipf, stream).slice(0, 3).map(([id]) => id)
+    expect(top3(1)).toEqual(top3(0))
+    expect(top3(3)).toEqual(top3(0))
+    // hotspot: the 50 hot keys get ~360 picks each, the cold ones ~2.
+    const hotspot = { ...workload({ get_customer: 1 }), keys: { kind: 'hotspot', hotKeyShare: 0.05, hotTrafficShare: 0.9 } as const, datasetSize: 1000 }
+    const hot = (stream: number): string[] => counts(hotspot, stream).filter(([, n]) => n >= 100).map(([id]) => id).sort()
+    expect(hot(0)).toHaveLength(50)
+    expect(hot(2)).toEqual(hot(0))
+    // ...but each stream its own sequence.
+    const first = (stream: number): string[] => {
+      const gen = createRequestGenerator(zipf, ids, new VersionTracker(), { stream })
+      return Array.from({ length: 20 }, () => gen.next().customerId!)
+    }
+    expect(first(1)).not.toEqual(first(0))
+    expect(first(1)).toEqual(first(1))
+  })
+
+  it('stream 0 is the workload’s own sequence', () => {
+    const w = { ...workload({ get_customer: 3, update_customer: 1 }), keys: { kind: 'zipf', s: 1 } as const }
+    const a = createRequestGenerator(w, dataset(), new VersionTracker())
+    const b = createRequestGenerator(w, dataset(), new VersionTracker(), { stream: 0 })
+    for (let i = 0; i < 100; i++) expect(b.next()).toEqual(a.next())
+  })
 })

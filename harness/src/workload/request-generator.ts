@@ -1,7 +1,7 @@
 import type { OperationName, Workload } from './workload.js'
 import type { Dataset } from './dataset.js'
 import type { VersionTracker } from './version-tracker.js'
-import { createSeededRandom } from '../random/seeded-random.js'
+import { createSeededRandom, type SeededRandom } from '../random/seeded-random.js'
 import { createOperationPicker } from './operation-mix.js'
 import { createKeySampler } from './key-popularity.js'
 import { randomActivity, randomCompany, randomCustomer, randomSearchPrefix, randomSegment } from './customer-data.js'
@@ -40,6 +40,13 @@ export interface RequestGenerator {
 export interface GeneratorOptions {
   /** Makes created emails unique across runs on one target (default "n<seed>"). */
   emailTag?: string
+  /**
+   * Which of several generators sharing one workload this is (a load agent's index). Stream 0 is
+   * the workload's own sequence; every other stream draws its own operations, keys and bodies
+   * from the same mix and key popularity (the same hot keys), so N streams together send what
+   * one generator would.
+   */
+  stream?: number
 }
 
 export const JSON_HEADERS = { 'content-type': 'application/json' } as const
@@ -63,9 +70,18 @@ function parse(body: string | undefined): VersionedBody | undefined {
 export function createRequestGenerator(w: Workload, dataset: Dataset, versions: VersionTracker, opts: GeneratorOptions = {}): RequestGenerator {
   if (dataset.customerIds.length === 0) throw new Error('the dataset is empty: seed at least one customer before the run (workload.datasetSize >= 1)')
   const root = createSeededRandom(w.seed)
-  const ops = createOperationPicker(w.mix, root.fork(1))
-  const keys = createKeySampler(w.keys, dataset.customerIds.length, root.fork(2))
-  const bodies = root.fork(3)
+  const stream = opts.stream ?? 0
+  if (!(Number.isInteger(stream) && stream >= 0)) throw new Error(`stream must be an integer >= 0, got ${stream}`)
+  const draws = stream === 0 ? root : createSeededRandom(w.seed).fork(1_000_000 + stream)
+  const ops = createOperationPicker(w.mix, draws.fork(1))
+  // The key layout (which keys are hot) is the workload's in every stream: stream 0's key rng is root.fork(2) after root.fork(1).
+  let layout: SeededRandom | undefined
+  if (stream !== 0) {
+    root.fork(1)
+    layout = root.fork(2)
+  }
+  const keys = createKeySampler(w.keys, dataset.customerIds.length, draws.fork(2), layout)
+  const bodies = draws.fork(3)
   const tag = opts.emailTag ?? `n${w.seed}`
   let created = 0
 

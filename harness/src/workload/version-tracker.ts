@@ -18,9 +18,9 @@ export class VersionTracker {
 
   private readonly now: () => number
 
-  /** Called on every acknowledged write (201 create, 200 update) with the version the CRM returned. */
-  acknowledge(id: string, version: number): void {
-    this.acks?.push({ id, version, atMs: this.now() })
+  /** Called on every acknowledged write (201 create, 200 update) with the version the CRM returned; `atMs` when a load agent saw it (default now). */
+  acknowledge(id: string, version: number, atMs = this.now()): void {
+    this.acks?.push({ id, version, atMs })
     const prev = this.versions.get(id)
     // Responses of concurrent updates can arrive out of order: keep the highest.
     if (prev === undefined || version > prev) this.versions.set(id, version)

@@ -27,13 +27,15 @@ export interface StubStats {
   /** GET /customers/:id and /360 reads per customer id. */
   readsById: Map<string, number>
   total: number
+  /** TCP connections accepted. */
+  connections: number
 }
 
 export class StubCrmServer {
   readonly customers = new Map<string, StubCustomer>()
   /** The version before the last update, served instead when `serveStale` is on. */
   private readonly previous = new Map<string, StubCustomer>()
-  readonly stats: StubStats = { routes: new Map(), readsById: new Map(), total: 0 }
+  readonly stats: StubStats = { routes: new Map(), readsById: new Map(), total: 0, connections: 0 }
   delayMs: number
   /** When true, reads return the version before the last update (a lagging replica). */
   serveStale = false
@@ -54,6 +56,7 @@ export class StubCrmServer {
     this.maxPerConnection = opts.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY
     this.server = http.createServer((req, res) => this.handle(req, res))
     this.server.keepAliveTimeout = 60_000
+    this.server.on('connection', () => this.stats.connections++)
   }
 
   async start(): Promise<URL> {

@@ -72,6 +72,24 @@ describe('renderHtmlReport', () => {
     expect(text).not.toContain('No configuration is significantly better')
     expect(text).toContain(real[0].text.replace(/&/g, '&amp;'))
   })
+
+  it('shows each run’s load agents, schedule lag and connections opened while measuring, and flags a lost agent', () => {
+    const suite = makeMinimalSuite()
+    suite.runs[0].generator = {
+      ...suite.runs[0].generator,
+      scheduleLag: { p50Ms: 0.02, p99Ms: 0.31, maxMs: 2 },
+      connections: { warm: 40, openedDuringRun: 3 },
+      agents: [
+        { index: 0, name: 'pod-0', pid: 1, host: 'a', status: 'done', sent: 100, dropped: 0, cpu: 0.2, eventLoopLagP99Ms: 1 },
+        { index: 1, name: 'pod-1', pid: 2, host: 'b', status: 'lost', sent: 40, dropped: 0, cpu: 0, eventLoopLagP99Ms: 0, problem: 'lost 2.0 s into the measured phase' },
+      ],
+    }
+    const page = renderHtmlReport(suite)
+    const text = visibleText(page)
+    expect(text).toContain('1 of 2 done')
+    expect(text).toContain('0.31 ms')
+    expect(page).toMatch(/class="[^"]*warn[^"]*"[^>]*>\s*1 of 2 done/)
+  })
 })
 
 describe('renderHtmlReport: sync section', () => {

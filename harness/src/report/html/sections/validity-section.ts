@@ -1,7 +1,7 @@
 import type { FaultEvent, RunResult, ValidityNote } from '../../../results/results-schema.js'
 import { dataTable } from '../data-table.js'
 import { describeMix, describeTopology } from '../describe-run.js'
-import { formatCount, formatMs, formatNumber, formatPercent } from '../format.js'
+import { formatCount, formatMs, formatNumber, formatPercent, MISSING } from '../format.js'
 import type { ReportContext, ReportSection } from '../report-context.js'
 import { html, joinHtml } from '../safe-html.js'
 
@@ -38,6 +38,22 @@ export function renderValiditySection(ctx: ReportContext): ReportSection {
               className: (r) => ((r.generator?.cpu ?? 0) > GENERATOR_CPU_WARNING ? 'warn' : undefined),
             },
             { header: 'Loop lag p99', numeric: true, cell: (r) => formatMs(r.generator?.eventLoopLagP99Ms) },
+            {
+              header: 'Agents',
+              numeric: true,
+              cell: (r) => {
+                const agents = r.generator?.agents
+                return agents ? `${agents.filter((a) => a.status === 'done').length} of ${agents.length} done` : MISSING
+              },
+              className: (r) => (r.generator?.agents?.some((a) => a.status !== 'done') ? 'warn' : undefined),
+            },
+            { header: 'Schedule lag p99', numeric: true, cell: (r) => formatMs(r.generator?.scheduleLag?.p99Ms) },
+            {
+              header: 'Connections opened while measuring',
+              numeric: true,
+              cell: (r) => formatCount(r.generator?.connections?.openedDuringRun),
+              className: (r) => ((r.generator?.connections?.openedDuringRun ?? 0) > 0 ? 'warn' : undefined),
+            },
             { header: 'Max in flight', numeric: true, cell: (r) => formatCount(r.generator?.maxInFlight) },
             {
               header: 'Dropped',

@@ -1,0 +1,101 @@
+import { Worker } from 'node:worker_threads'
+import { arrivalOffsetMs, type ArrivalSchedule } from './arrival-schedule.js'
+
+// Wakes the open engine's event loop when its next arrival is due, to the microsecond and
+// without busy-waiting. Node's timers have 1 ms granularity (the event loop's clock counts
+// whole milliseconds), which sends arrivals up to ~1 ms late; spinning on setImmediate is
+// precise but burns a core - CPU taken from the system under test when both share a machine,
+// and under CPU contention a spinning process is scheduled out for longer than it saves.
+//
+// So a helper thread walks the same schedule (the same arrivalOffsetMs, on the same clock:
+// process.hrtime is shared by all threads), sleeps in Atomics.wait until each arrival is due
+// (a timed wait with microsecond resolution) and posts a message, which wakes the event loop at
+// once. It posts only while the engine is ARMED - waiting for its next arrival with nothing
+// else to do; an engine busy with responses finds due arrivals itself when it re-arms. The
+// engine never has to signal the helper per arrival (a cross-thread wake costs tens of
+// microseconds on a virtual machine), so the cost is one message per arrival that finds the
+// engine idle, and none at high rates where it rarely is.
+
+// Control words: [0] state (0 = waiting to begin, 1 = running, 2 = stop), [1] armed (1 = the
+// engine wants a wake-up); then the start time in process.hrtime nanoseconds.
+const HELPER_SOURCE = (offsetFn: string): string => `
+const { workerData, parentPort } = require('node:worker_threads')
+const { shared, segments, totalArrivals, index, step } = workerData
+const ctl = new Int32Array(shared, 0, 2)
+const start = new Float64Array(shared, 8, 1)
+${offsetFn}
+while (Atomics.load(ctl, 0) === 0) Atomics.wait(ctl, 0, 0)
+const cursor = { seg: 0 }
+for (let k = index; Atomics.load(ctl, 0) === 1; k += step) {
+  const offset = arrivalOffsetMs(segments, totalArrivals, k, cursor)
+  if (offset === null) break
+  const due = start[0] + offset * 1e6
+  for (;;) {
+    const waitMs = (due - Number(process.hrtime.bigint())) / 1e6
+    if (waitMs <= 0) break
+    if (Atomics.wait(ctl, 0, 1, waitMs) !== 'timed-out' && Atomics.load(ctl, 0) !== 1) break
+  }
+  if (Atomics.load(ctl, 0) !== 1) break
+  if (Atomics.exchange(ctl, 1, 0) === 1) parentPort.postMessage(k)
+}
+`
+
+export class ArrivalClock {
+  private readonly shared = new SharedArrayBuffer(16)
+  private readonly ctl = new Int32Array(this.shared, 0, 2)
+  private readonly start = new Float64Array(this.shared, 8, 1)
+  private readonly helper: Worker
+  private onDue: () => void = () => undefined
+  private closed = false
+
+  /** Starts the helper thread for `schedule` (fresh: nothing taken from it yet). */
+  constructor(schedule: ArrivalSchedule) {
+    const { index, count } = schedule.segment
+    this.helper = new Worker(HELPER_SOURCE(arrivalOffsetMs.toString()), {
+      eval: true,
+      workerData: { shared: this.shared, segments: schedule.segments, totalArrivals: schedule.totalArrivals, index, step: count },
+    })
+    this.helper.on('message', () => {
+      if (!this.closed) this.onDue()
+    })
+    this.helper.on('error', (err) => {
+      // Without the helper the engine would never wake: make that loud rather than a silent stall.
+      if (!this.closed) process.emitWarning(`the arrival clock's helper thread failed: ${err.message}`)
+    })
+  }
+
+  /** Called before the measured phase: resolves once the helper thread is running (it takes a few milliseconds to start). */
+  async ready(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.helper.once('online', () => resolve())
+      this.helper.once('error', reject)
+    })
+  }
+
+  /** Called when the measured phase begins at `startPerf` (performance.now()); `onDue` is called when an arrival is due while armed. */
+  begin(startPerf: number, onDue: () => void): void {
+    this.onDue = onDue
+    this.start[0] = Number(process.hrtime.bigint()) - (performance.now() - startPerf) * 1e6
+    Atomics.store(this.ctl, 0, 1)
+    Atomics.notify(this.ctl, 0)
+  }
+
+  /** Called by the engine when it has fired everything due and waits for the next arrival. */
+  arm(): void {
+    Atomics.store(this.ctl, 1, 1)
+  }
+
+  /** Called by the engine when it found an arrival due by itself after arming (no wake-up needed for it). */
+  disarm(): void {
+    Atomics.store(this.ctl, 1, 0)
+  }
+
+  /** Called at the end (and when the run is aborted): the helper thread exits. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    Atomics.store(this.ctl, 0, 2)
+    Atomics.notify(this.ctl, 0)
+    void this.helper.terminate()
+  }
+}
