@@ -5,6 +5,7 @@ import { registerAgentCommand } from './agent-command.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
+import { registerImagesCommand } from './images-command.js'
 import { registerK8sCommand } from './k8s-command.js'
 import { registerReportCommand } from './report-command.js'
 import { registerRunCommand } from './run-command.js'
@@ -24,6 +25,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerSutCommand(program, setExit)
   registerK8sCommand(program, setExit)
   registerDoctorCommand(program, setExit)
+  registerImagesCommand(program, setExit)
   registerCompareCommand(program)
   registerCapacityCommands(program)
   registerReportCommand(program)

@@ -5,6 +5,8 @@ import { AGENT_ENV } from '../agents/agent-options.js'
 import { defaultAgentCount } from '../agents/agent-engine.js'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
+import { dockerRuntime } from '../environment/containers/docker-runtime.js'
+import { imagePreference } from '../environment/containers/image-catalog.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
 import { ConsoleReporter } from '../report/console-reporter.js'
@@ -15,6 +17,7 @@ import { checkOutputFolder, prepareOutputFolder, unusedFolder } from './output-f
 import { launchedByNpm, watchLauncher } from './watch-launcher.js'
 import { applyQuick } from '../scenario/apply-quick.js'
 import { loadScenario } from '../scenario/load-scenario.js'
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../scenario/scenario.js'
 import { openInBrowser } from './open-in-browser.js'
 
 /** Exit codes after Ctrl-C (SIGINT), SIGTERM and SIGHUP, as shells report a process ended by them (128 + signal). */
@@ -25,6 +28,8 @@ const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: EXI
 
 export interface RunCommandOptions {
   engine?: EngineChoice
+  /** Where the topology runs; overrides the scenario's `environment`. */
+  env?: EnvironmentName
   out?: string
   quick?: boolean
   baseline?: string
@@ -86,12 +91,17 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   // Flag mistakes first: nothing is read, reaped or written before they are fixed.
   if (opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
   const explicitOut = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
-  let scenario = await loadScenario(scenarioArg)
+  let scenario = await loadScenario(scenarioArg, process.cwd(), { environment: opts.env })
   if (opts.quick) scenario = applyQuick(scenario)
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
   checkSuite(scenario, { engine: opts.engine })
+  // Without Docker every run would fail the same way, after the plan is printed: say it once, now.
+  if (scenario.topology && scenario.environment === 'containers') {
+    imagePreference()
+    await dockerRuntime()
+  }
   const out = explicitOut ?? checkOutputFolder(unusedFolder(defaultOutDir(scenario.name)), { flag: '--out' })
   const reaped = describeReaped(reapLeftovers())
   if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
@@ -148,6 +158,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .description('run a scenario (a file or a name from scenarios/) and write results.json and the reports')
     .argument('<scenario>', 'scenario file (scenarios/quickstart.ts) or name (quickstart)')
     .addOption(new Option('--engine <name>', 'load engine (default: autocannon for closed loads, open for arrival rates)').choices(ENGINE_NAMES))
+    .addOption(new Option('--env <name>', "where the topology runs (default: the scenario's `environment`, else local)").choices(ENVIRONMENT_NAMES))
     .option('--out <dir>', 'output folder, new or empty (default: reports/<scenario>-<timestamp>/)')
     .option('--force', 'replace --out when it holds an earlier LoadLab output')
     .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')

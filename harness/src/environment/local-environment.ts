@@ -252,6 +252,8 @@ class LocalTopology implements StartedEnvironment {
         if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
         return `service time x${factor}`
       }
+      default:
+        throw new EnvironmentError(`fault ${f.action}: local processes have no CPU quota or network links to act on; use the containers environment (--env containers)`)
     }
   }
 

@@ -1,4 +1,5 @@
 import type { LoadModel, OperationName, Workload } from '../workload/workload.js'
+import type { FaultAction } from '../scenario/scenario.js'
 
 // The contract between measuring and everything after it (analysis, gates, reports, baselines).
 // `results.json` is this object. Bump RESULTS_SCHEMA_VERSION on any incompatible change and
@@ -104,7 +105,8 @@ export interface FaultEvent {
   /** Seconds since the measured phase began. */
   t: number
   at: string
-  action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow'
+  action: FaultAction
+  /** The member, or for a network fault the link ("replica-1 -> shard-0") or the member whose links it cut. */
   member: string
   detail?: string
   ok: boolean
@@ -159,6 +161,29 @@ export interface TopologyInfo {
   durability?: string
   /** Sync strategy (and broker for queue-push). Added in schema 1 (optional; absent = none). */
   sync?: { strategy: string; broker?: string; intervalMs?: number }
+  /** Containers environment only: how the members ran. Added in schema 1 (optional). */
+  containers?: ContainersInfo
+}
+
+/** What a run in containers records about them, so its numbers can be read in context. */
+export interface ContainersInfo {
+  /** Value of the `loadlab.run` label on every container of the run. */
+  runId: string
+  /** 'host': every member listens on its own 127.0.0.1 port in the host's network namespace. */
+  network: 'host'
+  /** Image per kind (crm, redis, postgres, toxiproxy, ...): its name, and whether it is the official image, a local build or one the user named. */
+  images: Record<string, { name: string; source: 'official' | 'local' | 'custom' }>
+  /** CPU quota and memory limit per member kind, as applied. */
+  resources: Partial<Record<'replica' | 'shard' | 'balancer' | 'redis', { cpus?: number; memoryMb?: number }>>
+  /** Links that ran through Toxiproxy (those a link condition or a network fault names); every other link is direct. */
+  proxiedLinks: string[]
+  /** The topology's standing link conditions (`'replicas -> redis': { latencyMs: 2 }`) that applied: a cell without redis has none on 'replicas -> redis'. */
+  linkConditions: Record<string, { latencyMs?: number; jitterMs?: number; rateKBps?: number }>
+}
+
+/** What an environment adds to a run's topology in results.json. */
+export interface EnvironmentInfo {
+  containers?: ContainersInfo
 }
 
 export interface RunResult {

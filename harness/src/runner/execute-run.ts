@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
-import type { Environment, StartedEnvironment } from '../environment/environment.js'
+import { faultTarget, type Environment, type StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
 import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
-import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
+import type { EnvironmentInfo, FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
 import type { Scenario } from '../scenario/scenario.js'
 import { seedDataset, type Dataset } from '../workload/dataset.js'
@@ -61,6 +61,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const faults: FaultEvent[] = []
   let error: unknown = null
   let env: StartedEnvironment | null = null
+  let envInfo: EnvironmentInfo = {}
   let scraper: SutScraper | null = null
   const timers: NodeJS.Timeout[] = []
   const pendingFaults: Array<Promise<void>> = []
@@ -196,12 +197,14 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     await engine.close?.().catch(() => undefined)
     notify(reporters, 'onPhase', run, 'stopping')
     if (env) sut = { ...sut, backends: byMemberName(sut.backends, env) }
+    envInfo = env?.describe?.() ?? {}
     await env?.stop().catch(() => undefined)
   }
 
   for (const f of run.faults) {
-    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === f.member && Math.abs(e.t - f.atS) < 5)) {
-      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: f.member, ok: false, error: 'not applied: the run ended first' })
+    const target = faultTarget(f)
+    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === target && Math.abs(e.t - f.atS) < 5)) {
+      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: target, ok: false, error: 'not applied: the run ended first' })
     }
   }
   faults.sort((a, b) => a.t - b.t)
@@ -251,7 +254,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     cell: run.cell,
     cellLabel: run.cellLabel,
     repetition: run.repetition,
-    topology: topologyInfo(scenario, run),
+    topology: { ...topologyInfo(scenario, run, ctx.environment.name), ...envInfo },
     workload: run.workload,
     load: run.workload.load,
     engine: engine.name,
@@ -317,9 +320,10 @@ function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
   const at = new Date()
-  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: f.member }
+  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: faultTarget(f) }
   try {
-    const detail = await env.fault({ action: f.action, member: f.member, factor: f.factor })
+    const { atS: _atS, ...fault } = f
+    const detail = await env.fault(fault)
     return { ...base, detail, ok: true }
   } catch (e) {
     return { ...base, ok: false, error: describe(e) }
@@ -349,7 +353,7 @@ export function warmupLoad(load: LoadModel, durationS: number): LoadModel {
  * by member name (replica-1, ...) instead: repetitions and baselines then line up.
  */
 function byMemberName(backends: Record<string, number>, env: StartedEnvironment): Record<string, number> {
-  const names = new Map(env.members().map((m) => [m.url.replace(/\/$/, ''), m.name]))
+  const names = new Map(env.members().flatMap((m) => [m.url, ...(m.aliases ?? [])].map((url) => [url.replace(/\/$/, ''), m.name] as const)))
   const out: Record<string, number> = {}
   for (const [url, count] of Object.entries(backends)) {
     const name = names.get(url.replace(/\/$/, '')) ?? url
@@ -367,7 +371,7 @@ function describe(e: unknown): string {
 }
 
 /** The topology a run uses, as results.json records it (also what threshold tags select on). */
-export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 'local'): TopologyInfo {
   const t = run.topology
   if (!t) {
     return {
@@ -383,7 +387,7 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo 
     }
   }
   return {
-    environment: 'local',
+    environment,
     replicas: t.replicas,
     shards: t.shards,
     balancer: t.replicas > 1 ? { strategy: t.balancer.strategy, engine: t.balancer.engine } : null,

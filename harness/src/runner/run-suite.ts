@@ -177,7 +177,7 @@ export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engi
       throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'open' ? 'autocannon' : 'open'}, or leave --engine out to pick by load model`)
     }
   }
-  const targets = plan.runs.map((run) => ({ id: run.id, cellLabel: run.cellLabel, cell: run.cell, engine: engineFor(run, opts.engine), workload: run.workload, external: run.topology === null, topology: topologyInfo(scenario, run) }))
+  const targets = plan.runs.map((run) => ({ id: run.id, cellLabel: run.cellLabel, cell: run.cell, engine: engineFor(run, opts.engine), workload: run.workload, external: run.topology === null, topology: topologyInfo(scenario, run, scenario.environment) }))
   const problems = [...faultProblems(plan.runs), ...thresholdTargetProblems(thresholds, targets)]
   if (problems.length > 0) {
     throw new ScenarioError(`${scenario.file ?? scenario.name} cannot run as written:\n${problems.map((p) => `  - ${p}`).join('\n')}`)

@@ -25,12 +25,13 @@ export function faultProblems(runs: readonly PlannedRun[]): string[] {
   const first = runs[0]
   if (!first) return problems
   first.faults.forEach((fault, i) => {
-    const where = `faults[${i}] (${fault.action} ${fault.member} at ${fault.atS} s)`
+    const where = `faults[${i}] (${fault.action} ${fault.member ?? fault.link} at ${fault.atS} s)`
     const missingIn = new Map<string, string[]>()
     const tooLateIn = new Map<number, string[]>()
     for (const run of uniqueCells(runs)) {
       const label = run.cellLabel
-      if (run.topology) {
+      // A fault on a link (containers) names no member: the environment says which links a cell lacks.
+      if (run.topology && fault.member !== undefined) {
         const members = memberNames(run.topology)
         if (!members.includes(fault.member)) missingIn.set(label, members)
       }

@@ -18,6 +18,14 @@ export const MATRIX_PATHS = [
   'capacity.shard.serviceTime',
   'capacity.shard.slots',
   'capacity.shard.queueLimit',
+  'resources.replica.cpus',
+  'resources.replica.memoryMb',
+  'resources.shard.cpus',
+  'resources.shard.memoryMb',
+  'resources.balancer.cpus',
+  'resources.balancer.memoryMb',
+  'resources.redis.cpus',
+  'resources.redis.memoryMb',
   'sync.strategy',
   'sync.broker',
   'sync.intervalMs',
@@ -49,5 +57,7 @@ export function labelForPath(path: string): string {
   if (path === 'balancer.strategy') return 'balancer'
   if (path === 'balancer.engine') return 'lb-engine'
   if (path === 'sync.strategy') return 'sync'
+  const limit = /^resources\.(\w+)\.(cpus|memoryMb)$/.exec(path)
+  if (limit) return `${limit[1]}.${limit[2]}`
   return path
 }
