@@ -146,7 +146,7 @@ export class AgentEngine implements LoadEngine {
           problems.push(`a report of agent ${index} could not be read and was left out: ${(err as Error).message}`)
         }
       }
-      for (const [id, v] of p.acks) ctx.versions.acknowledge(id, v)
+      for (const [id, v, atMs] of p.acks) ctx.versions.acknowledge(id, v, atMs)
       for (const id of p.created) ctx.dataset.customerIds.push(id)
     })
     const onAbort = (): void => run.stop()

@@ -70,8 +70,12 @@ export const engineSummarySchema = z.object({
 
 /** Writes the run made since the previous report: acknowledged versions and created customer ids. */
 const writesSchema = {
-  /** [customer id, acknowledged version] for writes acknowledged since the previous report. */
-  acks: z.array(z.tuple([z.string(), z.number().int()])),
+  /**
+   * [customer id, acknowledged version, when the agent received the acknowledgement (ms since
+   * epoch)] for each write acknowledged since the previous report; the time is what sync lag counts
+   * from. Without it (an older agent) the coordinator takes the time the report arrived.
+   */
+  acks: z.array(z.union([z.tuple([z.string(), z.number().int(), z.number()]), z.tuple([z.string(), z.number().int()])])),
   /** Ids of customers created since the previous report. */
   created: z.array(z.string()),
 }

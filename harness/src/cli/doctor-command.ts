@@ -10,6 +10,7 @@ import { SUT_MAIN } from '../environment/local-environment.js'
 import { findOnPath } from '../environment/find-on-path.js'
 import { freePort } from '../environment/free-port.js'
 import { findPostgresBinDir } from '../environment/local-postgres.js'
+import { RABBITMQ_SERVER } from '../environment/rabbitmq-server.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
 const run = promisify(execFile)
@@ -74,6 +75,8 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push(binaryCheck('haproxy', haproxy, 'balancer engine "haproxy"', haproxy ? await version(haproxy, ['-v']) : null))
   const nginx = findOnPath('nginx')
   checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
+  const rabbitmq = existsSync(RABBITMQ_SERVER) ? RABBITMQ_SERVER : null
+  checks.push(binaryCheck('rabbitmq-server', rabbitmq, 'sync strategy "queue-push" (broker rabbitmq)'))
   // Debian keeps PostgreSQL's server programs off PATH: look where the local environment looks.
   const postgresBin = await findPostgresBinDir().catch(() => null)
   const postgres = postgresBin === null ? null : path.join(postgresBin, 'postgres')
@@ -123,7 +126,7 @@ async function cleanLeftovers(): Promise<string[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, redis, memcached, haproxy, nginx, postgres')
+    .description('check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, redis, memcached, haproxy, nginx, rabbitmq, postgres')
     .option('--clean', 'remove the containers of LoadLab runs whose harness died (killed, crashed)')
     .action(async (opts: { clean?: boolean }) => {
       if (opts.clean) process.stdout.write(`${(await cleanLeftovers()).join('\n')}\n\n`)

@@ -10,6 +10,7 @@ import { initLocalPostgres } from './local-postgres.js'
 import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
 import { runningAsRoot } from './parent-death.js'
 import { probeMemcached } from './probe-memcached.js'
+import { amqpUrl, EPMD, EPMD_READY, epmdArgs, RABBITMQ_READY, RABBITMQ_SERVER, rabbitMqEnv } from './rabbitmq-server.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
 export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/main.js', import.meta.url))
@@ -70,6 +71,8 @@ class LocalTopology implements StartedEnvironment {
   private readonly running: RunningMember[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** Processes a member needs that are no fault target themselves (the broker's epmd); stopped last. */
+  private readonly helpers: ManagedProcess[] = []
   /** One admin token per start, handed to every CRM member through its environment (never its command line). */
   private readonly adminToken = randomBytes(32).toString('base64url')
   /** Extra environment of the CRM members (PGPASSWORD of the PostgreSQL cluster). */
@@ -85,13 +88,21 @@ class LocalTopology implements StartedEnvironment {
   async bringUp(signal: AbortSignal): Promise<void> {
     const t = this.topology
     const main = this.options.sutMain ?? SUT_MAIN
+    const sync = t.sync.strategy
+    const brokerUrl = sync === 'queue-push' ? await this.startRabbitMq(signal) : null
     const shardUrls = t.store === 'postgres'
       ? await this.startPostgres(signal)
       : await Promise.all(
           Array.from({ length: t.shards }, (_, i) =>
-            this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard)], signal),
+            this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [
+              main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard),
+              ...(brokerUrl ? ['--publish-to', brokerUrl] : []),
+            ], signal),
           ),
         )
+    // sync-call replicas need downstream's URL; a puller needs the replicas'.
+    let downstreamUrl: string | null = null
+    if (sync === 'sync-call' || sync === 'queue-push') downstreamUrl = await this.startDownstream(main, brokerUrl ? ['--consume', brokerUrl] : [], signal)
     // Range partitions split a time window by customer-id time. Every replica (and a replica
     // restarted by a fault, maybe after UTC midnight) must use the same window, or they would
     // disagree on which shard owns a customer: fix it once for the topology. The seeded data
@@ -129,10 +140,12 @@ class LocalTopology implements StartedEnvironment {
           '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition, ...rangeFlags,
           '--cache', t.cache.strategy, '--cache-size', String(t.cache.size), '--cache-ttl-ms', String(t.cache.ttlMs),
           '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []), ...(memcachedServer ? ['--memcached', memcachedServer] : []),
+          ...(sync === 'sync-call' && downstreamUrl ? ['--sync-call', downstreamUrl] : []),
           ...capacityFlags(t.capacity.replica),
         ], signal),
       ),
     )
+    if (sync === 'scheduled-pull') await this.startDownstream(main, ['--pull-from', replicaUrls.join(','), '--interval-ms', String(t.sync.intervalMs)], signal)
     if (t.replicas > 1) {
       const balancerUrl = await this.launch('balancer', 'balancer', process.execPath, (port) => [
         main, 'balancer', '--port', String(port), '--strategy', t.balancer.strategy, '--engine', t.balancer.engine,
@@ -178,6 +191,51 @@ class LocalTopology implements StartedEnvironment {
     return ['--durability', this.topology.durability, '--data-file', dataFile]
   }
 
+  /**
+   * RabbitMQ for queue-push, with its own epmd, files in the run folder (fresh for each topology,
+   * kept across a restart fault so persisted messages survive it).
+   */
+  private async startRabbitMq(signal: AbortSignal): Promise<string> {
+    const ports = { amqp: await freePort(), dist: await freePort(), epmd: await freePort() }
+    const dir = path.join(this.options.logDir, 'rabbitmq')
+    rmSync(dir, { recursive: true, force: true })
+    const env = rabbitMqEnv(dir, ports, `loadlab-${randomBytes(4).toString('hex')}`)
+    const epmd = new ManagedProcess({
+      name: 'epmd',
+      command: EPMD,
+      args: () => epmdArgs(ports),
+      logFile: path.join(this.options.logDir, 'epmd.log'),
+      readyPatterns: [EPMD_READY],
+      startupTimeoutMs: 10_000,
+      // Neither epmd nor the broker watches a pipe from LoadLab: the kernel kills them if LoadLab dies.
+      whenHarnessDies: 'kill',
+      commandLineMatch: () => ['epmd', `-port ${ports.epmd}`],
+      onSpawn: (pid) => {
+        if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} epmd\n`)
+      },
+      env,
+    })
+    this.helpers.push(epmd)
+    await epmd.start(signal)
+    const url = amqpUrl(ports)
+    // A cold Erlang VM takes some seconds more than a Node process, more on a busy machine.
+    await this.launch('rabbitmq', 'rabbitmq', RABBITMQ_SERVER, () => [], signal, ports.amqp, [RABBITMQ_READY], url, {
+      whenHarnessDies: 'kill',
+      // The Erlang VM the start script becomes, registered with this topology's epmd.
+      commandLineMatch: () => ['beam', `-epmd_port ${ports.epmd}`],
+    }, { env, startupTimeoutMs: 90_000 })
+    return url
+  }
+
+  /** The downstream system; its store's log lives in the run folder, so a restarted downstream keeps what it acknowledged. */
+  private async startDownstream(main: string, sourceFlags: string[], signal: AbortSignal): Promise<string> {
+    const dataFile = path.join(this.options.logDir, 'downstream.aof')
+    rmSync(dataFile, { force: true })
+    return this.launch('downstream', 'downstream', process.execPath, (port) => [
+      main, 'downstream', '--port', String(port), '--data-file', dataFile, '--batch', String(this.topology.sync.batch), ...sourceFlags,
+    ], signal)
+  }
+
   entrypoint(): URL {
     if (!this.entry) throw new EnvironmentError('the topology is not started')
     return this.entry
@@ -221,7 +279,7 @@ class LocalTopology implements StartedEnvironment {
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {
-        if (THIRD_PARTY.includes(member.role) || member.role === 'balancer') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
+        if (member.role !== 'replica' && member.role !== 'shard') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
         const factor = f.factor ?? 1
         const res = await request(new URL('/admin/slowdown', member.url), {
           method: 'POST',
@@ -245,6 +303,7 @@ class LocalTopology implements StartedEnvironment {
       const members = [...this.running].reverse()
       await Promise.all(members.map((m) => m.process.stop()))
       await Promise.all(members.map((m) => m.process.close()))
+      await Promise.all(this.helpers.map((h) => h.stop().then(() => h.close())))
       for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined)
     })()
     return this.stopped
@@ -269,6 +328,7 @@ class LocalTopology implements StartedEnvironment {
       // A role's command line: node <main.js> <role> ...
       commandLineMatch: (p) => args(p).slice(0, 2),
     },
+    overrides: { env?: NodeJS.ProcessEnv; startupTimeoutMs?: number } = {},
   ): Promise<string> {
     const proc = new ManagedProcess({
       name,
@@ -277,18 +337,18 @@ class LocalTopology implements StartedEnvironment {
       ...lifecycle,
       logFile: path.join(this.options.logDir, `${name}.log`),
       readyPatterns,
-      startupTimeoutMs: this.options.startupTimeoutMs ?? 20_000,
+      startupTimeoutMs: Math.max(this.options.startupTimeoutMs ?? 20_000, overrides.startupTimeoutMs ?? 0),
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
-      env: THIRD_PARTY.includes(role) ? process.env : { ...process.env, ...this.crmEnv, [ADMIN_TOKEN_ENV]: this.adminToken },
+      env: overrides.env ?? (THIRD_PARTY.includes(role) ? process.env : { ...process.env, ...this.crmEnv, [ADMIN_TOKEN_ENV]: this.adminToken }),
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)
     const ready = await proc.start(signal, port)
     if (!fixedUrl) member.url = ready.url
-    // The balancer serves its metrics on the admin port; redis, memcached and postgres have none.
-    if (THIRD_PARTY.includes(role)) member.metricsUrl = null
+    // The balancer serves its metrics on the admin port; redis, memcached, postgres and rabbitmq have none LoadLab reads.
+    if (THIRD_PARTY.includes(role) || role === 'rabbitmq') member.metricsUrl = null
     else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}/metrics`
     else member.metricsUrl = `${ready.url}/metrics`
     return member.url

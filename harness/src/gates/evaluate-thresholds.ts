@@ -18,7 +18,7 @@ export interface TaggableRun {
   cellLabel: string
   cell: Record<string, string | number>
   engine: string
-  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number }
+  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number; sync?: { strategy: string } }
 }
 
 export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | number | undefined> = {
@@ -28,6 +28,7 @@ export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | numb
   engine: (r) => r.engine,
   replicas: (r) => r.topology.replicas,
   shards: (r) => r.topology.shards,
+  sync: (r) => r.topology.sync?.strategy ?? 'none',
 }
 
 const decoded = new WeakMap<RunResult, hdr.Histogram | null>()
@@ -131,7 +132,22 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
         return 'value' in r ? { value: r.value, note: 'the run made no writes, so none could be lost' } : r
       }
       return lostWritesValue(t, m.lost_writes, run.durationS)
+    case 'sync_lag':
+      if (!m.sync_lag) return { error: noSync(run, 'sync_lag') }
+      return trendValue(t, m.sync_lag, run, false)
+    case 'sync_missing':
+      if (!m.sync_missing) return { error: noSync(run, 'sync_missing') }
+      return counterValue(t, m.sync_missing.count, run.durationS)
+    case 'sync_duplicates':
+      if (!m.sync_duplicates) return { error: noSync(run, 'sync_duplicates') }
+      return counterValue(t, m.sync_duplicates.count, run.durationS)
   }
+}
+
+function noSync(run: RunResult, metric: string): string {
+  return run.sync === undefined
+    ? `${metric} was not measured: this run has no downstream (topology.sync.strategy is none); scope the threshold to syncing cells, e.g. ${metric}{sync:queue-push}`
+    : `${metric} could not be measured in this run: ${run.sync.note ?? 'downstream could not be read'}`
 }
 
 // Unverified writes (no usable answer when read back) are neither kept nor lost: the threshold

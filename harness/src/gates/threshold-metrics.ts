@@ -15,6 +15,9 @@ export const THRESHOLD_METRICS = {
   dropped_iterations: 'counter',
   stale_reads: 'counter',
   lost_writes: 'counter',
+  sync_lag: 'trend',
+  sync_missing: 'counter',
+  sync_duplicates: 'counter',
 } as const satisfies Record<string, MetricType>
 
 export type ThresholdMetricName = keyof typeof THRESHOLD_METRICS

@@ -88,6 +88,15 @@ export class ConsoleReporter implements Reporter {
         (m.lost_writes ? `, lost writes ${m.lost_writes.count} of ${m.lost_writes.checked} checked${m.lost_writes.unverified ? ` (${m.lost_writes.unverified} unverified)` : ''}` : '') +
         (r.error ? ` - ${r.error}` : ''),
     )
+    if (r.sync) {
+      const lag = m.sync_lag
+      this.line(
+        `    sync ${r.sync.strategy}: lag p50 ${fmtMs(lag?.p50 ?? 0)} ms, p95 ${fmtMs(lag?.p95 ?? 0)} ms, p99 ${fmtMs(lag?.p99 ?? 0)} ms; ` +
+          `missing ${m.sync_missing?.count ?? 0} of ${m.sync_missing?.checked ?? 0}, duplicates ${m.sync_duplicates?.count ?? 0}, ` +
+          `peak backlog ${Math.max(0, ...r.sync.backlog)}, drained ${r.sync.drainS === null ? 'not within the timeout' : `in ${r.sync.drainS} s`}` +
+          (r.sync.recoveryS === null ? '' : `, recovered ${r.sync.recoveryS} s after the last fault`),
+      )
+    }
     for (const note of r.validity) {
       if (note.level !== 'info') this.line(`    ${note.level}: ${note.message}`)
     }

@@ -37,6 +37,31 @@ export interface RunMetrics {
   stale_reads: { count: number; checked: number }
   /** Acknowledged writes read back after the run; absent when the run made no writes. */
   lost_writes?: LostWrites
+  /** Sync strategies: from a write's acknowledgement until downstream held that version (0 when it had it first, as with sync-call). Absent without a downstream. */
+  sync_lag?: LatencySummary
+  /** Acknowledged versions downstream still did not hold after the drain; `checked` records compared. */
+  sync_missing?: { count: number; checked: number }
+  /** Changes downstream received more than once (at-least-once delivery; harmless, counted). */
+  sync_duplicates?: { count: number }
+}
+
+/** How the downstream system kept up with the CRM during one run (topology.sync). Added in schema 1 (optional). */
+export interface SyncRunResult {
+  strategy: string
+  /** queue-push only. */
+  broker?: string
+  /** Per second of the measured phase, by acknowledgement time: sync lag of that second's writes (ms), and how many. */
+  lag: Array<{ t: number; acks: number; p50: number; p95: number; max: number }>
+  /** Per second: acknowledged versions downstream did not hold yet at the end of that second. */
+  backlog: number[]
+  /** Seconds after the load ended until downstream held every acknowledged version; null when it never did within the drain timeout. */
+  drainS: number | null
+  /** After the last fault on downstream or the broker: seconds until the backlog (sync-call: failed requests per second) was back to its level before the faults; null without such a fault. */
+  recoveryS: number | null
+  /** Up to 20 of the records still missing downstream, for the report. */
+  missingSample: string[]
+  /** Why something is missing or unmeasured (downstream unreachable, drain timed out), when it is. */
+  note?: string
 }
 
 /**
@@ -99,6 +124,7 @@ export interface ValidityNote {
     | 'littles-law'
     | 'stale-reads'
     | 'lost-writes'
+    | 'sync-missing'
     | 'short-run'
     | 'schedule-lag'
     | 'agent-lost'
@@ -133,6 +159,8 @@ export interface TopologyInfo {
   shardCapacity?: { serviceTime: string; slots: number; queueLimit: number }
   /** The embedded shards' append-only log: none, everysec or always. Added in schema 1 (optional; absent = none). */
   durability?: string
+  /** Sync strategy (and broker for queue-push). Added in schema 1 (optional; absent = none). */
+  sync?: { strategy: string; broker?: string; intervalMs?: number }
   /** Containers environment only: how the members ran. Added in schema 1 (optional). */
   containers?: ContainersInfo
 }
@@ -199,6 +227,8 @@ export interface RunResult {
     /** The load agents the load ran in, each with its share and health. Added in schema 1 (optional). */
     agents?: Array<{ index: number; name: string; pid: number; host: string; status: 'done' | 'failed' | 'lost'; sent: number; dropped: number; cpu: number; eventLoopLagP99Ms: number; problem?: string }>
   }
+  /** topology.sync other than none: how downstream kept up. */
+  sync?: SyncRunResult
 }
 
 export interface Slo {

@@ -10,6 +10,9 @@ import type { Scenario } from '../scenario/scenario.js'
 import { seedDataset, type Dataset } from '../workload/dataset.js'
 import { verifyWrites } from '../workload/verify-writes.js'
 import { VersionTracker } from '../workload/version-tracker.js'
+import { DownstreamReader } from '../sync/downstream-reader.js'
+import { downstreamDuplicates, measureSync, type SyncMeasurement } from '../sync/measure-sync.js'
+import { errorsPerSecond, recoveryAfterFaults } from '../sync/sync-metrics.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
@@ -54,6 +57,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   let sut: SutMetrics = { backends: {}, shards: {} }
   let perSecondCacheHitRate: number[] | undefined
   let lostWrites: RunMetrics['lost_writes']
+  let syncMeasured: SyncMeasurement | null = null
   const faults: FaultEvent[] = []
   let error: unknown = null
   let env: StartedEnvironment | null = null
@@ -75,7 +79,15 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const admin = env.adminEndpoint()
     const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
     const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
-    const versions = new VersionTracker()
+    const sync = run.topology?.sync
+    const syncing = sync !== undefined && sync.strategy !== 'none'
+    const downstreamUrl = env.members().find((m) => m.role === 'downstream')?.url ?? null
+    const versions = new VersionTracker({ recordAcks: syncing })
+    let duplicatesBefore = 0
+    if (syncing && downstreamUrl !== null) {
+      await waitForSeedsDownstream(downstreamUrl, dataset, sync.drainTimeoutS, signal)
+      duplicatesBefore = await downstreamDuplicates(downstreamUrl)
+    }
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
@@ -94,7 +106,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     scraper = new SutScraper(
       started
         .members()
-        .filter((m) => m.metricsUrl !== null && m.role !== 'redis')
+        .filter((m) => m.metricsUrl !== null && (m.role === 'replica' || m.role === 'shard' || m.role === 'balancer'))
         .map((m) => ({ name: m.name, role: m.role as 'replica' | 'shard' | 'balancer', metricsUrl: m.metricsUrl! })),
       1000,
     )
@@ -149,6 +161,22 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     perSecondCacheHitRate = scraped.perSecondCacheHitRate
     signal.throwIfAborted()
 
+    if (syncing) {
+      // Before reading writes back: the drain time counts from the end of the load.
+      notify(reporters, 'onPhase', run, 'verifying')
+      await Promise.allSettled(pendingFaults)
+      syncMeasured = await measureSync({
+        sync,
+        downstreamUrl,
+        versions,
+        measuredStartMs,
+        durationS: summary.durationS,
+        faults,
+        duplicatesBefore,
+        signal,
+      })
+    }
+
     if (writes(run.workload)) {
       notify(reporters, 'onPhase', run, 'verifying')
       const verified = await verifyWrites(target, versions, signal)
@@ -194,11 +222,19 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   if (lostWrites) {
     metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
   }
+  if (syncMeasured) {
+    Object.assign(metrics, syncMeasured.metrics)
+    // sync-call never has a backlog: what recovers after a downstream fault is the writes, which fail while it is down.
+    if (syncMeasured.result.strategy === 'sync-call') syncMeasured.result.recoveryS = recoveryAfterFaults(errorsPerSecond(parts.timeSeries), faults)
+  }
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
   const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
+  if (syncMeasured?.result.note !== undefined) {
+    validity.push({ level: (metrics.sync_missing?.count ?? 0) > 0 ? 'error' : 'warning', code: 'sync-missing', message: `sync: ${syncMeasured.result.note}` })
+  }
   if (warmup && !warmup.settled && !aborted) {
     validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
   }
@@ -236,6 +272,27 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     faults,
     validity,
     generator: generatorInfo(summary),
+    ...(syncMeasured ? { sync: syncMeasured.result } : {}),
+  }
+}
+
+/**
+ * Seeded customers reach downstream like any change (sync-call: through the bulk call; the
+ * others: through the feed). The measured phase starts once they are there, so its lag and
+ * backlog are the workload's, not the seeding's.
+ */
+async function waitForSeedsDownstream(url: string, dataset: Dataset, timeoutS: number, signal: AbortSignal): Promise<void> {
+  const reader = new DownstreamReader(url)
+  try {
+    const held = await reader.waitUntilHolds(new Map(dataset.customerIds.map((id) => [id, 1])), timeoutS * 1000, signal)
+    if (held.missing.length > 0) {
+      throw new Error(
+        `downstream did not receive ${held.missing.length} of ${dataset.customerIds.length} seeded customers within ${timeoutS} s` +
+          `${held.error ? ` (${held.error})` : ''}: see downstream.log in the run folder, or raise topology.sync.drainTimeoutS`,
+      )
+    }
+  } finally {
+    await reader.close()
   }
 }
 
@@ -340,5 +397,8 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 
     capacity: t.capacity.replica ?? null,
     ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
     ...(t.durability !== 'none' ? { durability: t.durability } : {}),
+    ...(t.sync.strategy !== 'none'
+      ? { sync: { strategy: t.sync.strategy, ...(t.sync.strategy === 'queue-push' ? { broker: t.sync.broker } : {}), ...(t.sync.strategy === 'scheduled-pull' ? { intervalMs: t.sync.intervalMs } : {}) } }
+      : {}),
   }
 }

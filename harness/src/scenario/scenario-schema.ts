@@ -11,6 +11,8 @@ import {
   PARTITION_NAMES,
   SCENARIO_KINDS,
   STORE_NAMES,
+  SYNC_BROKER_NAMES,
+  SYNC_STRATEGY_NAMES,
   WRITE_POLICY_NAMES,
   NETWORK_FAULT_ACTIONS,
 } from './scenario.js'
@@ -35,6 +37,8 @@ const capacitySchema = z.strictObject({
   slots: positiveInt.default(8),
   queueLimit: z.number().int().min(0).default(64),
 })
+
+const SYNC_DEFAULTS = { strategy: 'none', broker: 'rabbitmq', intervalMs: 1_000, batch: 500, drainTimeoutS: 60 } as const
 
 // Docker's own bounds: a CPU quota below 0.01 core is refused, and a container under 6 MB cannot
 // start; 16 MB is the least a CRM role could live in.
@@ -86,6 +90,16 @@ export const topologySchema = z.strictObject({
     .default({}),
   resources: z.partialRecord(z.enum(RESOURCE_ROLES), resourcesSchema).default({}),
   links: linksSchema.default({}),
+  sync: z
+    .strictObject({
+      strategy: z.enum(SYNC_STRATEGY_NAMES).default(SYNC_DEFAULTS.strategy),
+      // A broker is used by queue-push only; the others ignore it, so one topology can carry it across a matrix of strategies.
+      broker: z.enum(SYNC_BROKER_NAMES).default(SYNC_DEFAULTS.broker),
+      intervalMs: positiveInt.max(3_600_000).default(SYNC_DEFAULTS.intervalMs),
+      batch: positiveInt.max(5_000).default(SYNC_DEFAULTS.batch),
+      drainTimeoutS: seconds.max(3_600).default(SYNC_DEFAULTS.drainTimeoutS),
+    })
+    .default(SYNC_DEFAULTS),
 }).superRefine((t, ctx) => {
   // An embedded shard's service time is emulated; a PostgreSQL shard's is PostgreSQL's own.
   if (t.store === 'postgres' && t.capacity.shard !== undefined) {
@@ -93,6 +107,13 @@ export const topologySchema = z.strictObject({
       code: 'custom',
       path: ['capacity', 'shard'],
       message: 'capacity.shard emulates an embedded shard\'s service time; with store "postgres" the shards are PostgreSQL itself: remove capacity.shard, or use store "embedded"',
+    })
+  }
+  if (t.store === 'postgres' && (t.sync.strategy === 'queue-push' || t.sync.strategy === 'scheduled-pull')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sync', 'strategy'],
+      message: `"${t.sync.strategy}" reads the shards' change feed, which only the embedded store keeps: use store "embedded", or sync strategy "sync-call" or "none"`,
     })
   }
 })
@@ -189,8 +210,8 @@ export const faultSchema = z.strictObject({
   action: z.enum(FAULT_ACTIONS),
   member: z
     .string()
-    .regex(/^(replica-\d+|shard-\d+|balancer|redis|memcached|postgres)$/, {
-      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, memcached or postgres',
+    .regex(/^(replica-\d+|shard-\d+|balancer|redis|memcached|postgres|downstream|rabbitmq)$/, {
+      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, memcached, postgres, downstream or rabbitmq',
     })
     .optional(),
   link: z.string().optional(),

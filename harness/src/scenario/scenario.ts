@@ -35,6 +35,9 @@ export const ENVIRONMENT_NAMES = ['local', 'containers'] as const
 export const RESOURCE_ROLES = ['replica', 'shard', 'balancer', 'redis'] as const
 /** The embedded shards' append-only log (the SUT's `shard --durability`). */
 export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
+/** How the downstream system learns of customer changes (system-under-test/README.md, Sync strategies). */
+export const SYNC_STRATEGY_NAMES = ['none', 'sync-call', 'queue-push', 'scheduled-pull'] as const
+export const SYNC_BROKER_NAMES = ['rabbitmq'] as const
 
 export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
 export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
@@ -62,6 +65,26 @@ export interface ResourceSpec {
   memoryMb?: number
 }
 export type DurabilityName = (typeof DURABILITY_NAMES)[number]
+export type SyncStrategyName = (typeof SYNC_STRATEGY_NAMES)[number]
+export type SyncBrokerName = (typeof SYNC_BROKER_NAMES)[number]
+
+/**
+ * A downstream system keeping a copy of the customers, and how changes reach it:
+ * `none` (no downstream), `sync-call` (each write calls downstream before it is acknowledged),
+ * `queue-push` (each shard's outbox is published to `broker`, downstream consumes it) or
+ * `scheduled-pull` (downstream asks the CRM for changes every `intervalMs`).
+ */
+export interface SyncSpec {
+  strategy?: SyncStrategyName
+  /** queue-push: the broker (default rabbitmq). */
+  broker?: SyncBrokerName
+  /** scheduled-pull: ms between pulls when caught up (default 1000). */
+  intervalMs?: number
+  /** Changes per pull (per shard) or broker messages in flight (default 500). */
+  batch?: number
+  /** After the load, how long to wait for downstream to catch up before counting what is missing (default 60 s). */
+  drainTimeoutS?: number
+}
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
@@ -85,6 +108,7 @@ export interface TopologySpec {
    */
   durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
+  sync?: SyncSpec
   /** Containers environment: CPU quota and memory limit per member kind. */
   resources?: Partial<Record<ResourceRole, ResourceSpec>>
   /**
@@ -104,6 +128,7 @@ export interface Topology {
   store: StoreName
   durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
+  sync: Required<SyncSpec>
   resources: Partial<Record<ResourceRole, ResourceSpec>>
   links: Record<string, LinkCondition>
 }
@@ -126,7 +151,7 @@ export interface FaultSpec {
   atS: number
   action: FaultAction
   /**
-   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres'. For a
+   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres', 'downstream', 'rabbitmq'. For a
    * network fault: every link into or out of that member.
    */
   member?: string

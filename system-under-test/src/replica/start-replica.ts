@@ -13,6 +13,7 @@ import { createCache } from '../strategies/cache/cache-registry.js'
 import { createPartitionStrategy, keysMovedIfShardAdded } from '../strategies/partition/partition-registry.js'
 import type { PartitionOptions, PartitionStrategy } from '../strategies/partition/partition-strategy.js'
 import { RangePartition } from '../strategies/partition/range-partition.js'
+import { DownstreamClient } from '../sync/downstream-client.js'
 import { withTimeout } from '../util/with-timeout.js'
 import type { ReplicaOptions } from './replica-options.js'
 
@@ -63,11 +64,14 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
       capacityStats: () => capacity.stats(),
       keysMovedIfShardAddedRatio: keysMovedIfShardAdded(options.partition, partitionOptions, sampleCustomerIds(options.rangeStartMs, Date.now())),
     })
+    const downstream = options.syncCallUrl === undefined ? null : new DownstreamClient(options.syncCallUrl, options.syncCallTimeoutMs ?? 2_000)
+    if (downstream) cleanups.push(() => downstream.close())
     const service = new CrmService({
       shards: stores,
       partition,
       cache: new CacheAside(cache, options.writePolicy),
       observer: metrics,
+      ...(downstream ? { syncCall: (events) => downstream.send(events) } : {}),
     })
 
     const server = createServer({ keepAliveTimeout: 65_000 })

@@ -62,6 +62,9 @@ export class ContainerEnvironment implements Environment {
     if (topology.cache.strategy === 'memcached') {
       throw new EnvironmentError('cache "memcached" runs in the local environment (and on Kubernetes) but not yet in containers: use --env local, or cache "redis" in containers')
     }
+    if (topology.sync.strategy !== 'none') {
+      throw new EnvironmentError(`topology.sync.strategy "${topology.sync.strategy}": the containers environment does not start a downstream system or a broker yet; run this scenario with --env local`)
+    }
     // In a matrix some cells lack what a fault names (no redis, fewer replicas): say so now; the
     // fault is recorded as not applied when it is due.
     for (const line of unmatchedNetworkFaults(topology, this.options.faults)) this.say(`${line}: it will not apply in this run`)

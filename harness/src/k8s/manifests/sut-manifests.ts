@@ -24,13 +24,19 @@ export function sutEntrypointUrl(base: string): string {
  * virtual IP: the replicas address each shard by index (the partition strategy decides which),
  * and the balancer must see every replica on its own, or Kubernetes' connection spreading would
  * replace the balancing strategy under test. The balancer, redis and memcached are plain Deployments.
- * Throws UsageError for a topology this cannot deploy (store "postgres").
+ * Throws UsageError for a topology this cannot deploy (store "postgres", a sync strategy).
  */
 export function sutManifests(base: string, namespace: string, t: Topology, image: string, now = new Date()): KubernetesObject[] {
   if (t.store === 'postgres') {
     throw new UsageError(
       '--sut deploys the embedded shard store only; store "postgres" needs databases provisioned outside LoadLab. ' +
         'Use store "embedded", or deploy the replicas yourself and give the scenario a `target`',
+    )
+  }
+  if (t.sync.strategy !== 'none') {
+    throw new UsageError(
+      `--sut does not deploy a downstream system or a broker yet (topology.sync.strategy "${t.sync.strategy}"): ` +
+        'run this scenario in the local environment, or set sync.strategy to "none"',
     )
   }
   const name = (role: string): string => `${base}-${role}`
