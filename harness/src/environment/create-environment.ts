@@ -4,10 +4,12 @@ import { ExternalEnvironment } from './external-environment.js'
 import { LocalEnvironment } from './local-environment.js'
 
 /**
- * The environment a scenario runs in: its external `target`, or local processes whose logs go to
+ * The environment a run runs in: its external `target` (the scenario's, or the run's own with a
+ * matrix over target), or local processes whose logs go to
  * <logDir>/<member>.log and whose pids are appended to `pidFile`. Called once per run.
  */
-export function createEnvironment(scenario: Scenario, logDir: string, pidFile?: string): Environment {
-  if (scenario.target) return new ExternalEnvironment(scenario.target)
+export function createEnvironment(scenario: Scenario, logDir: string, pidFile?: string, target: URL | null = scenario.target): Environment {
+  // The user's own service (http scenarios) is not a LoadLab CRM: no /health, no /metrics to scrape.
+  if (target) return new ExternalEnvironment(target, scenario.http ? { probePath: null, scrapeMetrics: false } : {})
   return new LocalEnvironment({ logDir, pidFile })
 }

@@ -6,14 +6,22 @@ import { EnvironmentError, type Environment, type Fault, type Member, type Start
  * A system the user runs (the scenario's `target`): nothing is started or stopped, faults are
  * refused, and the target is checked to answer before any load is sent.
  */
+export interface ExternalEnvironmentOptions {
+  /** Path asked before the load to see that the target answers (any HTTP status will do); null: the target URL itself. Default /health. */
+  probePath?: string | null
+  /** Whether the target serves LoadLab's /metrics (a CRM replica or balancer) to scrape during the run. Default true. */
+  scrapeMetrics?: boolean
+}
+
 export class ExternalEnvironment implements Environment {
   readonly name = 'external'
-  constructor(private readonly target: URL) {}
+  constructor(private readonly target: URL, private readonly options: ExternalEnvironmentOptions = {}) {}
 
   async start(_topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     const target = this.target
+    const probePath = this.options.probePath === undefined ? '/health' : this.options.probePath
     try {
-      const res = await request(new URL('/health', target), { headersTimeout: 3_000, bodyTimeout: 3_000, signal })
+      const res = await request(probePath === null ? target : new URL(probePath, target), { headersTimeout: 3_000, bodyTimeout: 3_000, signal })
       await res.body.text()
     } catch (error) {
       if (signal.aborted) throw signal.reason
@@ -22,7 +30,7 @@ export class ExternalEnvironment implements Environment {
         `target ${target.href} is not reachable (${reason}); start the system first, or fix \`target\` in the scenario`,
       )
     }
-    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: new URL('/metrics', target).href, pid: null }
+    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: this.options.scrapeMetrics === false ? null : new URL('/metrics', target).href, pid: null }
     return {
       entrypoint: () => target,
       members: () => [member],

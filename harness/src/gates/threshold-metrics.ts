@@ -15,6 +15,8 @@ export const THRESHOLD_METRICS = {
   dropped_iterations: 'counter',
   stale_reads: 'counter',
   lost_writes: 'counter',
+  /** HTTP scenarios: share of check conditions that held (k6's checks). */
+  checks: 'rate',
 } as const satisfies Record<string, MetricType>
 
 export type ThresholdMetricName = keyof typeof THRESHOLD_METRICS

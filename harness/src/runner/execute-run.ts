@@ -10,6 +10,7 @@ import type { Scenario } from '../scenario/scenario.js'
 import { seedDataset, type Dataset } from '../workload/dataset.js'
 import { verifyWrites } from '../workload/verify-writes.js'
 import { VersionTracker } from '../workload/version-tracker.js'
+import { redactHttpWorkload } from '../workload/http-workload.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
@@ -66,8 +67,12 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     env = await ctx.environment.start(run.topology, signal)
     const target = env.entrypoint()
 
-    notify(reporters, 'onPhase', run, 'seeding')
-    const dataset: Dataset = await seedDataset(target, run.workload, signal)
+    // The user's own service (http) is not seeded: its requests address what it already has.
+    let dataset: Dataset = { customerIds: [] }
+    if (!run.workload.http) {
+      notify(reporters, 'onPhase', run, 'seeding')
+      dataset = await seedDataset(target, run.workload, signal)
+    }
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
@@ -207,7 +212,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     cellLabel: run.cellLabel,
     repetition: run.repetition,
     topology: topologyInfo(scenario, run),
-    workload: run.workload,
+    workload: run.workload.http ? { ...run.workload, http: redactHttpWorkload(run.workload.http) } : run.workload,
     load: run.workload.load,
     engine: engine.name,
     startedAt: startedAt.toISOString(),
@@ -291,7 +296,7 @@ function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
   if (!t) {
     return {
       environment: 'external',
-      target: scenario.target?.href,
+      target: (run.target ?? scenario.target)?.href,
       replicas: 1,
       shards: 0,
       balancer: null,
