@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
 import { EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
@@ -7,7 +8,7 @@ import { EnvironmentError, type Environment, type Fault, type Member, type Start
  * refused, and the target is checked to answer before any load is sent.
  */
 export interface ExternalEnvironmentOptions {
-  /** Path asked before the load to see that the target answers (any HTTP status will do); null: the target URL itself. Default /health. */
+  /** Path asked before the load to see that the target answers (any HTTP status will do); null: only open a TCP connection (the user's own service gets no request it did not ask for). Default /health. */
   probePath?: string | null
   /** Whether the target serves LoadLab's /metrics (a CRM replica or balancer) to scrape during the run. Default true. */
   scrapeMetrics?: boolean
@@ -21,8 +22,11 @@ export class ExternalEnvironment implements Environment {
     const target = this.target
     const probePath = this.options.probePath === undefined ? '/health' : this.options.probePath
     try {
-      const res = await request(probePath === null ? target : new URL(probePath, target), { headersTimeout: 3_000, bodyTimeout: 3_000, signal })
-      await res.body.text()
+      if (probePath === null) await tcpProbe(target, 3_000)
+      else {
+        const res = await request(new URL(probePath, target), { headersTimeout: 3_000, bodyTimeout: 3_000, signal })
+        await res.body.text()
+      }
     } catch (error) {
       if (signal.aborted) throw signal.reason
       const reason = error instanceof Error ? error.message : String(error)
@@ -39,4 +43,24 @@ export class ExternalEnvironment implements Environment {
       [Symbol.asyncDispose]: () => Promise.resolve(),
     }
   }
+}
+
+/** Resolves once a TCP connection to the target's host and port opened (then closes it); rejects with the connect error. */
+function tcpProbe(target: URL, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const socket = net.connect(Number(target.port || (target.protocol === 'https:' ? 443 : 80)), target.hostname.replace(/^\[|\]$/g, ''))
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no connection after ${timeoutMs} ms`))
+    }, timeoutMs)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve()
+    })
+    socket.once('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+  })
 }

@@ -83,8 +83,14 @@ export class ConsoleReporter implements Reporter {
       `  ${mark}: ${fmtRate(m.http_reqs.rate)} req/s, p95 ${fmtMs(m.http_req_duration.p95)} ms, p99 ${fmtMs(m.http_req_duration.p99)} ms, ` +
         `errors ${fmtPct(m.http_req_failed.rate)}` +
         (m.cache_hit_rate ? `, cache hits ${fmtPct(m.cache_hit_rate.rate)}` : '') +
+        (m.checks ? `, checks ${fmtPct(m.checks.rate)}` : '') +
         (r.error ? ` - ${r.error}` : ''),
     )
+    // The first failing response of each failed check: usually enough to see what went wrong.
+    for (const f of (m.check_failures ?? []).slice(0, 5)) {
+      const body = f.body.replace(/\s+/g, ' ').slice(0, 160)
+      this.line(`    check failed ${f.count}x: ${f.op}: ${f.check} (first: ${f.status === 0 ? 'no response' : `HTTP ${f.status}`}${body ? ` ${body}` : ''})`)
+    }
     for (const note of r.validity) {
       if (note.level !== 'info') this.line(`    ${note.level}: ${note.message}`)
     }

@@ -183,7 +183,8 @@ function compileStep(step: HttpStep, host: string): CompiledStep {
   }
   const checks = compileChecks(step.check)
   const extract = Object.entries(step.extract ?? {}).map(([name, e]) => compileExtract(name, e))
-  const readsBody = (step.check?.bodyContains !== undefined) || (step.check?.json?.length ?? 0) > 0 || Object.values(step.extract ?? {}).some((e) => 'json' in e || 'regex' in e)
+  // A step with checks reads its body even for a status check: a failure is reported with the body that failed it.
+  const readsBody = checks.length > 0 || Object.values(step.extract ?? {}).some((e) => 'json' in e || 'regex' in e)
   return {
     op: step.name,
     render,
