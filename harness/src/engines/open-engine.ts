@@ -1,5 +1,5 @@
 import type { Workload } from '../workload/workload.js'
-import type { EngineSummary, ScheduleLag } from '../metrics/sample.js'
+import type { EngineSummary, Sample, ScheduleLag } from '../metrics/sample.js'
 import { GeneratorMonitor } from '../metrics/generator-monitor.js'
 import { createLatencyHistogram, maxMs, percentileMs, recordMs } from '../metrics/latency-histogram.js'
 import { encodeHistogram } from '../metrics/metrics-delta.js'
@@ -216,16 +216,14 @@ export class OpenEngine implements LoadEngine {
       if (abandoned) return settled()
       const done = performance.now()
       const out = it.respond(status, body, headers)
-      batcher.push({
-        t: x.t,
-        op: x.op,
-        status,
-        latencyMs: done - x.intendedPerf,
-        serviceLatencyMs: done - x.sentPerf,
-        ...(error === undefined ? {} : { error }),
-        ...(out.checksPassed + out.checksFailed > 0 ? { checksPassed: out.checksPassed, checksFailed: out.checksFailed } : {}),
-        ...(out.failure ? { checkFailure: out.failure } : {}),
-      })
+      const sample: Sample = { t: x.t, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf }
+      if (error !== undefined) sample.error = error
+      if (out.checksPassed + out.checksFailed > 0) {
+        sample.checksPassed = out.checksPassed
+        sample.checksFailed = out.checksFailed
+      }
+      if (out.failures.length > 0) sample.checkFailures = out.failures
+      batcher.push(sample)
       if (out.next === null || stopping) return settled()
       if (out.thinkMs <= 0) return sendStep(it, done)
       const timer = setTimeout(() => {

@@ -103,7 +103,7 @@ export class VirtualUsers {
           serviceLatencyMs: latency,
           ...(error === undefined ? {} : { error }),
           ...(out.checksPassed + out.checksFailed > 0 ? { checksPassed: out.checksPassed, checksFailed: out.checksFailed } : {}),
-          ...(out.failure ? { checkFailure: out.failure } : {}),
+          ...(out.failures.length > 0 ? { checkFailures: out.failures } : {}),
         })
       }
       if (stopping) return userDone()

@@ -55,7 +55,7 @@ export class RunTotals {
     if (failed) op.fails++
     if (s.checksPassed !== undefined) this.checkPasses += s.checksPassed
     if (s.checksFailed !== undefined) this.checkFails += s.checksFailed
-    if (s.checkFailure) this.noteCheckFailure({ ...s.checkFailure, count: 1 })
+    if (s.checkFailures) for (const f of s.checkFailures) this.noteCheckFailure({ ...f, count: 1 })
     return failed
   }
 

@@ -24,8 +24,8 @@ export interface Sample {
   /** HTTP scenarios: conditions of the step's `check` (and its extractions) that held and that did not; each is one sample of the `checks` rate. */
   checksPassed?: number
   checksFailed?: number
-  /** The first condition that failed, with the response that failed it (the report's example). */
-  checkFailure?: CheckFailure
+  /** The conditions that failed, each with the response that failed it (the report's examples). */
+  checkFailures?: CheckFailure[]
 }
 
 export interface SampleSink {

@@ -131,6 +131,15 @@ export class ConsoleReporter implements Reporter {
         out.push(`  ${t.runId}: ${t.metric} ${t.expression} (measured ${t.value === null ? 'n/a' : +t.value.toFixed(4)})${t.message ? ` - ${t.message}` : ''}`)
       }
     }
+    const checkFailures = suite.runs.flatMap((r) => (r.metrics.check_failures ?? []).map((f) => ({ run: r.id, ...f })))
+    if (checkFailures.length > 0) {
+      out.push('', 'Failed checks (first failing response):')
+      for (const f of checkFailures.slice(0, 10)) {
+        const body = f.body.replace(/\s+/g, ' ').slice(0, 160)
+        out.push(`  ${f.run}: ${f.op}: ${f.check} failed ${f.count}x (${f.status === 0 ? 'no response' : `HTTP ${f.status}`}${body ? ` ${body}` : ''})`)
+      }
+      if (checkFailures.length > 10) out.push(`  ... ${checkFailures.length - 10} more in results.json (check_failures) and the report`)
+    }
     const baseline = suite.gates?.baseline
     if (baseline) {
       const regressions = baseline.changes.filter((c) => c.regression)

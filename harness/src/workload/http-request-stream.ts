@@ -39,8 +39,8 @@ export interface CheckFailure {
 export interface StepOutcome {
   checksPassed: number
   checksFailed: number
-  /** The first condition that failed, if any. */
-  failure?: CheckFailure
+  /** Every condition that failed, each with this response. */
+  failures: CheckFailure[]
   /** The next step's request, or null when the iteration is over. */
   next: OutgoingRequest | null
   /** Pause before `next` (ms). */
@@ -48,6 +48,8 @@ export interface StepOutcome {
 }
 
 export const MAX_EXAMPLE_BODY = 500
+
+const ITERATION_DONE: StepOutcome = Object.freeze({ checksPassed: 0, checksFailed: 0, failures: Object.freeze([]) as unknown as CheckFailure[], next: null, thinkMs: 0 })
 
 interface CompiledCheck { label: string; test(status: number, body: string | undefined, json: () => unknown): boolean }
 
@@ -61,7 +63,10 @@ interface CompiledStep {
   think(rng: SeededRandom): number
 }
 
-interface CompiledFlow { name: string; steps: CompiledStep[] }
+interface CompiledFlow { name: string; steps: CompiledStep[]; /** Whether any step extracts variables (else its iterations share one empty map). */ extracts: boolean }
+
+const NO_VARS: ReadonlyMap<string, string> = new Map()
+const NO_ROWS: TemplateScope['rows'] = Object.freeze({})
 
 export interface RequestStreamOptions {
   /** Host header value (the target's host:port). */
@@ -240,6 +245,11 @@ export class HttpIteration {
    */
   respond(status: number, body: string | undefined, headers: readonly string[] | undefined): StepOutcome {
     const step = this.flow.steps[this.index]
+    // The common case of a plain request (nothing to check or extract, last step) costs no allocation.
+    if (step.checks.length === 0 && step.extract.length === 0 && this.index + 1 >= this.flow.steps.length) {
+      this.index++
+      return ITERATION_DONE
+    }
     let parsed: unknown
     const json = (): unknown => {
       if (parsed === undefined) {
@@ -253,10 +263,10 @@ export class HttpIteration {
     }
     let passed = 0
     let failed = 0
-    let failure: CheckFailure | undefined
+    const failures: CheckFailure[] = []
     const fail = (label: string): void => {
       failed++
-      failure ??= { op: step.op, check: label, status, body: (body ?? '').slice(0, MAX_EXAMPLE_BODY) }
+      failures.push({ op: step.op, check: label, status, body: (body ?? '').slice(0, MAX_EXAMPLE_BODY) })
     }
     for (const c of step.checks) {
       if (status !== 0 && c.test(status, body, json)) passed++
@@ -271,10 +281,10 @@ export class HttpIteration {
       } else this.scope.vars.set(e.name, value)
     }
     this.index++
-    if (broken || this.index >= this.flow.steps.length) return { checksPassed: passed, checksFailed: failed, failure, next: null, thinkMs: 0 }
+    if (broken || this.index >= this.flow.steps.length) return { checksPassed: passed, checksFailed: failed, failures, next: null, thinkMs: 0 }
     const thinkMs = step.think(this.scope.rng)
     this.current = this.render(this.flow.steps[this.index])
-    return { checksPassed: passed, checksFailed: failed, failure, next: this.current, thinkMs }
+    return { checksPassed: passed, checksFailed: failed, failures, next: this.current, thinkMs }
   }
 }
 
@@ -291,7 +301,7 @@ export class HttpRequestStream {
   private readonly seqStep: number
 
   constructor(private readonly w: HttpWorkload, opts: RequestStreamOptions) {
-    this.flows = w.flows.map((f: HttpFlow) => ({ name: f.name, steps: f.steps.map((s) => compileStep(s, opts.host)) }))
+    this.flows = w.flows.map((f: HttpFlow) => ({ name: f.name, steps: f.steps.map((s) => compileStep(s, opts.host)), extracts: f.steps.some((s) => Object.keys(s.extract ?? {}).length > 0) }))
     let total = 0
     for (const f of w.flows) this.cumulative.push((total += f.weight))
     this.total = total
@@ -305,13 +315,14 @@ export class HttpRequestStream {
   /** Called once per arrival (open) or loop of a connection (closed): the next iteration, or why none can start. */
   begin(): HttpIteration | IterationRefused {
     const flow = this.pickFlow()
-    const rows: TemplateScope['rows'] = {}
+    // Requests without data or extraction (most of a plain request mix) allocate no scope of their own.
+    const rows: TemplateScope['rows'] = this.pickers.length === 0 ? NO_ROWS : {}
     for (const [name, picker] of this.pickers) {
       const row = picker.pick()
       if (row === null) return { op: flow.steps[0].op, error: `data "${name}" used up (unique rows)` }
       rows[name] = row
     }
-    const scope: TemplateScope = { vars: new Map(), rows, seq: this.seq, env: this.w.env, rng: this.rng }
+    const scope: TemplateScope = { vars: flow.extracts ? new Map() : (NO_VARS as Map<string, string>), rows, seq: this.seq, env: this.w.env, rng: this.rng }
     this.seq += this.seqStep
     return new HttpIteration(flow, scope)
   }
