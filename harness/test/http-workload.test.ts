@@ -181,6 +181,17 @@ describe('HTTP scenarios against a plain node:http server', () => {
     const worst = [...r.timeSeries].sort((a, b) => b.max - a.max)[0]
     expect(worst.max).toBeGreaterThanOrEqual(STALL_MS / 2)
     expect(r.timeSeries.filter((p) => p.max >= STALL_MS / 2).length).toBeLessThanOrEqual(2)
+
+    // The closed model against the same server hides it: only its connections meet the stall, so
+    // the stall's share of the requests - and of the p99 - is tiny (coordinated omission).
+    const openStalled = stalled
+    srv.seen.length = 0
+    const closed = (await run({ name: 'stall-closed', kind: 'performance', target: srv.url, http: { requests: [{ name: 'ping', path: '/ping' }] }, load: { model: 'closed', connections: 2, durationS: 5 } })).runs[0]
+    expect(closed.status, closed.error).toBe('ok')
+    const closedStalled = srv.seen.filter((s) => (s.at - t0) % PERIOD_MS < STALL_MS).length
+    expect(closedStalled).toBeLessThanOrEqual(2 * 2)
+    expect(openStalled).toBeGreaterThan(closedStalled)
+    expect(closedStalled / closed.metrics.http_reqs.count).toBeLessThan(stalled / r.metrics.http_reqs.count)
   })
 
   it('failing checks drive a checks threshold to exit 99 and the first failing body is shown', async () => {
