@@ -224,6 +224,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(failures.map((f) => f.check).sort()).toEqual(['body contains "ok"', 'status is 200 or 201'])
     expect(failures[0]).toMatchObject({ op: 'broken', status: 500, body: '{"error":"database is on fire"}' })
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('database is on fire')
+    expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/Failed checks[\s\S]*database is on fire/)
     const k6 = JSON.parse(readFileSync(path.join(out, 'k6-summary.json'), 'utf8')) as { metrics: Record<string, Record<string, unknown>> }
     expect(k6.metrics.checks).toMatchObject({ thresholds: { 'rate>0.99': true } })
     expect(k6.metrics['http_req_duration{op:broken}']).toHaveProperty('p(95)')
