@@ -51,6 +51,7 @@ describe('HTTP scenario validation', () => {
     expect(errorOf({ ...shortest, http: { requests: [] } }).message).toMatch(/at least one request/)
     expect(errorOf({ ...shortest, http: { requests: [{ name: 'a b', path: '/' }] } }).message).toMatch(/http.requests\[0\].name.*op tag/)
     expect(errorOf({ ...shortest, http: { requests: [{ name: 'a', path: '/', headers: { Host: 'x' } }] } }).message).toMatch(/Host is set by LoadLab/)
+    expect(errorOf({ ...shortest, target: 'https://127.0.0.1:8443' }).message).toMatch(/plain HTTP\/1.1/)
   })
 
   it('a missing or malformed data file is an exit-2 error naming it', () => {

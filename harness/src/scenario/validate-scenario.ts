@@ -31,6 +31,9 @@ export function validateScenario(input: unknown, file: string | null): Scenario 
   }
 
   let http: HttpWorkload | null = null
+  if (s.http && target?.protocol === 'https:') {
+    problems.push(`target: "${s.target}": \`http\` scenarios speak plain HTTP/1.1 (LoadLab's own client); load an http:// address, or put a TLS-terminating proxy in front of the service`)
+  }
   if (s.http) {
     const resolved = resolveHttpWorkload(s.http, file)
     problems.push(...resolved.problems)
