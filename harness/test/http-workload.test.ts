@@ -194,6 +194,31 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(closedStalled / closed.metrics.http_reqs.count).toBeLessThan(stalled / r.metrics.http_reqs.count)
   })
 
+  it('a matrix over target runs the same requests against two versions of a service side by side', async () => {
+    const fast = await serve((_req, res) => res.end('v1'))
+    const slow = await serve((_req, res) => setTimeout(() => res.end('v2'), 30))
+    servers.push(fast, slow)
+    const suite = await run({
+      name: 'two-versions',
+      kind: 'comparison',
+      target: fast.url,
+      matrix: { target: [fast.url, slow.url] },
+      http: { requests: [{ name: 'home', path: '/' }] },
+      load: { model: 'closed', connections: 2, durationS: 1 },
+      thresholds: { 'http_req_duration{op:home}': ['p(50)<10000'] },
+    })
+    expect(suite.runs.map((r) => [r.status, r.topology.target])).toEqual([
+      ['ok', `${fast.url}/`],
+      ['ok', `${slow.url}/`],
+    ])
+    expect(fast.seen.length).toBeGreaterThan(0)
+    expect(slow.seen.length).toBeGreaterThan(0)
+    // The slower version answers after 30 ms: its median shows it, the other's does not need to.
+    expect(suite.runs[1].metrics.http_req_duration.p50).toBeGreaterThanOrEqual(30)
+    expect(suite.runs[1].metrics.http_req_duration.p50).toBeGreaterThan(suite.runs[0].metrics.http_req_duration.p50)
+    expect(suite.analysis?.comparisons.length).toBeGreaterThan(0)
+  })
+
   it('failing checks drive a checks threshold to exit 99 and the first failing body is shown', async () => {
     const srv = await serve((req, res) => {
       res.statusCode = req.url === '/broken' ? 500 : 200
