@@ -15,13 +15,14 @@ import type { Workload } from '../src/workload/workload.js'
 // the CRM accepts, and that versions, 360 bodies, /metrics and the bulk endpoint line up.
 
 const MAIN = 'system-under-test/dist/main.js'
+const ADMIN_TOKEN = 'engine-real-crm-admin-token-0123'
 const procs: ChildProcess[] = []
 let replica: URL
 let shard0: URL
 
 function start(args: string[]): Promise<URL> {
   return new Promise<URL>((resolve, reject) => {
-    const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOADLAB_ADMIN_TOKEN: ADMIN_TOKEN } })
     procs.push(p)
     let out = ''
     p.stdout!.on('data', (c: Buffer) => {
@@ -67,7 +68,7 @@ describe('engines against the real CRM', () => {
         load: engine === 'open' ? { model: 'open', rate: 150, durationS: 2, maxInFlight: 100 } : { model: 'closed', connections: 8, durationS: 2 },
       }
       const signal = new AbortController().signal
-      const dataset = await seedDataset(replica, w, signal)
+      const dataset = await seedDataset(replica, w, signal, { adminToken: ADMIN_TOKEN })
       expect(dataset.customerIds).toHaveLength(2000)
       const versions = new VersionTracker()
       const scraper = new SutScraper([

@@ -77,6 +77,7 @@ function fakeEnvironment(failOn: Set<number>, counter = { n: 0 }): () => Environ
       if (failOn.has(counter.n)) throw new Error(`member replica-1 would not start (attempt ${counter.n})`)
       return {
         entrypoint: () => target,
+        adminEndpoint: () => ({ url: target, token: undefined }),
         members: () => [],
         fault: () => Promise.resolve('ok'),
         stop: () => Promise.resolve(),

@@ -4,7 +4,7 @@
 // so the load generator in this process shares no event loop with them.
 
 import autocannon from 'autocannon'
-import { spawnRole, stopAll } from '../test/support/sut-processes.js'
+import { spawnRole, stopAll, TEST_ADMIN_HEADERS } from '../test/support/sut-processes.js'
 
 /** Distinct request entries per target, so the generator does the same work for every target. */
 export const REQUEST_ENTRIES = 100
@@ -46,7 +46,7 @@ export async function startSeededReplica(customers: number, emailPrefix: string)
     segment: (['smb', 'mid-market', 'enterprise'] as const)[i % 3],
     createdAt: new Date(now - (i + 1) * 60_000).toISOString(),
   }))
-  const res = await fetch(`${replica.url}/admin/customers/bulk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customers: seeded }) })
+  const res = await fetch(`${replica.url}/admin/customers/bulk`, { method: 'POST', headers: { ...TEST_ADMIN_HEADERS }, body: JSON.stringify({ customers: seeded }) })
   if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`)
   const { ids } = (await res.json()) as { ids: string[] }
   await Promise.all(ids.map((id) => fetch(`${replica.url}/customers/${id}`).then((r) => r.arrayBuffer())))

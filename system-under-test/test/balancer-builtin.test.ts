@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startBalancer, type RunningBalancer } from '../src/balancer/start-balancer.js'
 import { closeAll, startStubBackends, type StubBackend } from './support/balancer-stub-backend.js'
 import { runLoad, send, tally } from './support/balancer-http.js'
+import { TEST_ADMIN_TOKEN } from './support/sut-processes.js'
 
 // The built-in balancer in this process, against stub backends: proxying, admin controls,
 // metrics, retry rules. Failure behaviour under load is in balancer-failover.test.ts.
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 async function start(strategy: string, count: number, extra: Record<string, unknown> = {}) {
   stubs = await startStubBackends(count)
-  balancer = await startBalancer({ strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), healthIntervalMs: 200, healthTimeoutMs: 100, ...extra })
+  balancer = await startBalancer({ strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), healthIntervalMs: 200, healthTimeoutMs: 100, adminToken: TEST_ADMIN_TOKEN, ...extra })
   return balancer
 }
 

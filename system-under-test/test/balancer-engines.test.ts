@@ -5,6 +5,7 @@ import type { RunningBalancer } from '../src/balancer/start-balancer.js'
 import type { BalancerSnapshot } from '../src/balancer/balancer-control.js'
 import { closeAll, startStubBackends, type StubBackend } from './support/balancer-stub-backend.js'
 import { runLoad, send, tally } from './support/balancer-http.js'
+import { TEST_ADMIN_TOKEN } from './support/sut-processes.js'
 
 // Real HAProxy and nginx, driven by LoadLab's generated config, in front of stub backends: each
 // strategy spreads requests as it promises, and the admin port reports per-backend counts in the
@@ -32,7 +33,7 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       delays.forEach((ms, i) => (stubs[i].delayMs = ms))
       balancer = await launchBalancer({
         engine, strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), weights,
-        healthIntervalMs: 1000, healthTimeoutMs: 500,
+        healthIntervalMs: 1000, healthTimeoutMs: 500, adminToken: TEST_ADMIN_TOKEN,
       })
       return balancer
     }

@@ -95,11 +95,15 @@ describe('redis cache (real redis-server)', () => {
       const other = new CacheAside(replicaCache(), policy)
       let finish!: () => void
       const held = new Promise<void>((r) => (finish = r))
-      const old = { ...record } // the store answers version 1 to the other replica...
+      let loading!: () => void
+      const loadStarted = new Promise<void>((r) => (loading = r))
       const slowRead = other.read('customer:c1', async () => {
+        const old = { ...record } // the store answers version 1 to the other replica...
+        loading()
         await held
         return old
       })
+      await loadStarted
       record = { id: 'c1', name: 'New', version: 2 }
       await writer.afterWrite('customer:c1', record) // ...the writer stores version 2...
       finish() // ...and only then does the other replica try to fill the shared cache with version 1

@@ -5,6 +5,7 @@ import type { ReplicaOptions } from '../src/replica/replica-options.js'
 import { DEFAULT_CAPACITY } from '../src/capacity/create-capacity-model.js'
 import type { Customer } from '../src/domain/records.js'
 import { REPLICA_METRIC_NAMES } from './support/replica-metric-names.js'
+import { TEST_ADMIN_TOKEN } from './support/sut-processes.js'
 
 // The replica's public API, in-process, over two real (in-process) embedded shard servers
 // reached over HTTP: what a client of the CRM sees.
@@ -30,6 +31,7 @@ async function startStack(overrides: Partial<ReplicaOptions> = {}): Promise<Stac
       cacheTtlMs: 30_000,
       writePolicy: 'invalidate',
       capacity: { ...DEFAULT_CAPACITY },
+      adminToken: TEST_ADMIN_TOKEN,
       ...overrides,
     })
   } catch (error) {
@@ -49,7 +51,7 @@ async function startStack(overrides: Partial<ReplicaOptions> = {}): Promise<Stac
 interface Reply { status: number; headers: Headers; body: any }
 
 async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const init: RequestInit = { method, headers: { ...headers } }
+  const init: RequestInit = { method, headers: { ...(path.startsWith('/admin') ? { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } : {}), ...headers } }
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body)
     ;(init.headers as Record<string, string>)['content-type'] ??= 'application/json'
@@ -279,14 +281,14 @@ describe('replica API over two shard servers (no cache)', () => {
     expect((await api('POST', '/customers', newCustomer({ email: fresh.email }))).status).toBe(201)
   })
 
-  it('limits bulk calls to 5000 customers and 16 MiB', async () => {
+  it('limits bulk calls to 5000 customers and 4 MiB', async () => {
     const one = { ...newCustomer(), createdAt: '2025-05-01T00:00:00Z' }
     const tooMany = await api('POST', '/admin/customers/bulk', { customers: Array.from({ length: 5001 }, () => one) })
     expectErrorShape(tooMany, 400, 'validation_failed')
     expect(tooMany.body.error.details).toEqual([{ field: 'customers', message: 'at most 5000 customers per call' }])
     const huge = await api('POST', '/admin/customers/bulk', { customers: [{ ...one, name: 'x'.repeat(17 * 1024 * 1024) }] })
     expectErrorShape(huge, 413, 'payload_too_large')
-    expect(huge.body.error.message).toContain('16 MiB')
+    expect(huge.body.error.message).toContain('4 MiB')
   })
 
   it('serves /health, /ready and /metrics with the contract metric names', async () => {

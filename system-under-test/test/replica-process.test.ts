@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPLICA_METRIC_NAMES } from './support/replica-metric-names.js'
-import { runToExit, spawnRole, stopAll, type SpawnedRole } from './support/sut-processes.js'
+import { runToExit, spawnRole, stopAll, TEST_ADMIN_HEADERS, type SpawnedRole } from './support/sut-processes.js'
 
 // The built system under test as users and the harness start it:
 // `node system-under-test/dist/main.js shard|replica ...` (run `npm run build` first).
@@ -15,7 +15,7 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
 }
 
 function post(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  return json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return json(url, { method: 'POST', headers: { ...TEST_ADMIN_HEADERS }, body: JSON.stringify(body) })
 }
 
 /** A gauge or counter value from Prometheus text, by its full series name (with labels). */

@@ -84,13 +84,13 @@ describe('embedded shard server', () => {
     await new Promise((r) => setTimeout(r, 100))
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
     expect((await fetch(`${server.url}/metrics`)).status).toBe(200)
-    expect((await fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"factor":1}' })).status).toBe(200)
+    expect((await fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body: '{"factor":1}' })).status).toBe(200)
     await busy
   })
 
   it('accepts a slowdown factor and refuses a bad one with 400 naming the field', async () => {
     const { server } = await start()
-    const post = (body: string) => fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const post = (body: string) => fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body })
     const ok = await post('{"factor":10}')
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ factor: 10 })

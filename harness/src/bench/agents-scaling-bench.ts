@@ -59,6 +59,7 @@ export async function runAgentsScalingBench(durationS: number): Promise<Check[]>
       value: `${best[1]} / ${best[0]} = ${ratio.toFixed(2)}`,
       target: `>= ${TARGET_RATIO}${judged ? '' : ` with >= ${MIN_CORES} cores`}`,
       met: judged ? ratio >= TARGET_RATIO : true,
+      judged,
     },
   ]
 }

@@ -74,7 +74,8 @@ export async function highestSustained(name: string, measure: (rate: number) => 
   return best
 }
 
-export interface Check { name: string; value: string; target: string; met: boolean }
+/** A benchmark's verdict on one target; `judged: false` for a figure shown for information, or a target this machine cannot judge (it never fails the run). */
+export interface Check { name: string; value: string; target: string; met: boolean; judged?: boolean }
 
 export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
   const checks: Check[] = []
@@ -110,7 +111,7 @@ export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
       console.log(`  vegeta   p50 ${b.p50Ms.toFixed(3)} ms, p99 ${b.p99Ms.toFixed(3)} ms, ${b.cpuUsPerRequest.toFixed(1)} µs CPU/request`)
       checks.push({ name: `p50 at ${half} req/s, loadlab - vegeta`, value: `${(a.p50Ms - b.p50Ms).toFixed(3)} ms`, target: '<= 0.3 ms', met: a.p50Ms - b.p50Ms <= 0.3 })
       checks.push({ name: `p99 at ${half} req/s, loadlab / vegeta`, value: (a.p99Ms / b.p99Ms).toFixed(2), target: '<= 1.5', met: a.p99Ms <= 1.5 * b.p99Ms })
-      checks.push({ name: `CPU per request at ${half} req/s, loadlab / vegeta (information)`, value: `${a.cpuUsPerRequest.toFixed(1)} / ${b.cpuUsPerRequest.toFixed(1)} µs = ${(a.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(2)}`, target: '-', met: true })
+      checks.push({ name: `CPU per request at ${half} req/s, loadlab / vegeta (information)`, value: `${a.cpuUsPerRequest.toFixed(1)} / ${b.cpuUsPerRequest.toFixed(1)} µs = ${(a.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(2)}`, target: '-', met: true, judged: false })
     }
 
     console.log(`fixed 20 ms server at 200 req/s for ${durationS} s:`)
@@ -132,7 +133,7 @@ export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
 
 export function printChecks(title: string, checks: Check[]): boolean {
   console.log(`\n${title}`)
-  for (const c of checks) console.log(`  ${c.met ? 'met    ' : 'NOT met'}  ${c.name}: ${c.value} (target ${c.target})`)
+  for (const c of checks) console.log(`  ${c.judged === false ? 'info   ' : c.met ? 'met    ' : 'NOT met'}  ${c.name}: ${c.value} (target ${c.target})`)
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: title, checks })}`)
   return checks.every((c) => c.met)
 }

@@ -37,7 +37,8 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
   const env = await new LocalEnvironment({ logDir }).start(run.topology, controller.signal)
   try {
     if (opts.seed !== false) {
-      const dataset = await seedDataset(env.entrypoint(), run.workload, controller.signal)
+      const admin = env.adminEndpoint()
+      const dataset = await seedDataset(admin.url, run.workload, controller.signal, { adminToken: admin.token })
       process.stderr.write(`seeded ${dataset.customerIds.length} customers (the scenario's dataset; --no-seed to skip)\n`)
     }
     const lines = [`entrypoint: ${env.entrypoint().href}`, 'members:']

@@ -25,9 +25,29 @@ export interface Fault {
   factor?: number
 }
 
+/**
+ * Where the harness's admin calls (seeding, slowdown) go: a replica directly, since a balancer
+ * proxies the public API only, with the token its /admin routes require.
+ */
+export interface AdminEndpoint {
+  url: URL
+  /** Sent as `Authorization: Bearer <token>`; undefined when unknown (an external target without LOADLAB_ADMIN_TOKEN). */
+  token: string | undefined
+}
+
+/** The environment variable that hands a CRM role its admin token (system-under-test/src/contract/http-contract.ts). */
+export const ADMIN_TOKEN_ENV = 'LOADLAB_ADMIN_TOKEN'
+
+/** The request headers of an admin call with `token`. */
+export function adminHeaders(token: string | undefined): Record<string, string> {
+  return { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) }
+}
+
 export interface StartedEnvironment extends AsyncDisposable {
   /** Called by the runner for the base URL the load goes to (the balancer, or the single replica). */
   entrypoint(): URL
+  /** Called by the runner before seeding: where admin calls go and with which token. */
+  adminEndpoint(): AdminEndpoint
   /** Called for metrics scraping, fault targets and the pid list; reflects restarts. */
   members(): Member[]
   /** Called by the runner when a scheduled fault is due; resolves with a short detail, throws when it could not be applied. */

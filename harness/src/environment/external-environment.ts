@@ -1,12 +1,8 @@
 import net from 'node:net'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
-import { EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
+import { ADMIN_TOKEN_ENV, EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
 
-/**
- * A system the user runs (the scenario's `target`): nothing is started or stopped, faults are
- * refused, and the target is checked to answer before any load is sent.
- */
 export interface ExternalEnvironmentOptions {
   /** Path asked before the load to see that the target answers (any HTTP status will do); null: only open a TCP connection (the user's own service gets no request it did not ask for). Default /health. */
   probePath?: string | null
@@ -14,6 +10,10 @@ export interface ExternalEnvironmentOptions {
   scrapeMetrics?: boolean
 }
 
+/**
+ * A system the user runs (the scenario's `target`): nothing is started or stopped, faults are
+ * refused, and the target is checked to answer before any load is sent.
+ */
 export class ExternalEnvironment implements Environment {
   readonly name = 'external'
   constructor(private readonly target: URL, private readonly options: ExternalEnvironmentOptions = {}) {}
@@ -37,6 +37,8 @@ export class ExternalEnvironment implements Environment {
     const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: this.options.scrapeMetrics === false ? null : new URL('/metrics', target).href, pid: null }
     return {
       entrypoint: () => target,
+      // The user's own system: seeding goes to the target, with the token the user exported (if any).
+      adminEndpoint: () => ({ url: target, token: process.env[ADMIN_TOKEN_ENV] || undefined }),
       members: () => [member],
       fault: (f: Fault) => Promise.reject(new EnvironmentError(`fault ${f.action} on ${f.member}: LoadLab did not start ${target.href}, so it cannot inject faults`)),
       stop: () => Promise.resolve(),

@@ -1,9 +1,10 @@
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
-import { EnvironmentError, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
+import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { ManagedProcess } from './managed-process.js'
 
@@ -67,6 +68,8 @@ class LocalTopology implements StartedEnvironment {
   private readonly running: RunningMember[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** One admin token per start, handed to every CRM member through its environment (never its command line). */
+  private readonly adminToken = randomBytes(32).toString('base64url')
 
   constructor(
     private readonly topology: Topology,
@@ -78,7 +81,7 @@ class LocalTopology implements StartedEnvironment {
     const main = this.options.sutMain ?? SUT_MAIN
     const shardUrls = await Promise.all(
       Array.from({ length: t.shards }, (_, i) =>
-        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...capacityFlags(t.capacity.shard)], signal),
+        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard)], signal),
       ),
     )
     // Range partitions split a time window by customer-id time. Every replica (and a replica
@@ -119,9 +122,27 @@ class LocalTopology implements StartedEnvironment {
     }
   }
 
+  /**
+   * A durable shard's log lives in the run folder, next to its process log; a `restart` fault
+   * starts the shard on the same file, so it replays what it acknowledged. A file left from an
+   * earlier start is removed first: a new topology starts empty.
+   */
+  private durabilityFlags(shard: number): string[] {
+    if (this.topology.durability === 'none') return []
+    const dataFile = path.join(this.options.logDir, `shard-${shard}.aof`)
+    if (!this.running.some((m) => m.name === `shard-${shard}`)) rmSync(dataFile, { force: true })
+    return ['--durability', this.topology.durability, '--data-file', dataFile]
+  }
+
   entrypoint(): URL {
     if (!this.entry) throw new EnvironmentError('the topology is not started')
     return this.entry
+  }
+
+  adminEndpoint(): AdminEndpoint {
+    const replica = this.running.find((m) => m.role === 'replica' && m.process.running)
+    if (!replica) throw new EnvironmentError('no replica is running to take admin calls')
+    return { url: new URL(replica.url), token: this.adminToken }
   }
 
   members(): Member[] {
@@ -160,7 +181,7 @@ class LocalTopology implements StartedEnvironment {
         const factor = f.factor ?? 1
         const res = await request(new URL('/admin/slowdown', member.url), {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: adminHeaders(this.adminToken),
           body: JSON.stringify({ factor }),
           headersTimeout: 5_000,
           bodyTimeout: 5_000,
@@ -207,6 +228,7 @@ class LocalTopology implements StartedEnvironment {
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
+      env: role === 'redis' ? process.env : { ...process.env, [ADMIN_TOKEN_ENV]: this.adminToken },
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)

@@ -17,6 +17,8 @@ export interface ManagedProcessSpec {
   startupTimeoutMs: number
   /** Called with each spawned pid (restarts too): the runner keeps a pid file for cleanup checks. */
   onSpawn?(pid: number): void
+  /** Environment of the process (default: the harness's own). */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface ReadyInfo {
@@ -63,7 +65,7 @@ export class ManagedProcess {
     this.log.write(`--- ${new Date().toISOString()} starting ${this.spec.command} ${this.spec.args(port).join(' ')}\n`)
     // Own process group: a Ctrl-C in the terminal reaches only LoadLab, which then stops the
     // members in order (balancer first) instead of all of them dying at once mid-measurement.
-    const child = spawn(this.spec.command, this.spec.args(port), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(this.spec.command, this.spec.args(port), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: this.spec.env })
     this.child = child
     registerChild(child)
     if (child.pid !== undefined) this.spec.onSpawn?.(child.pid)

@@ -127,6 +127,8 @@ export interface TopologyInfo {
   capacity: { serviceTime: string; slots: number; queueLimit: number } | null
   /** Capacity model of the shard servers, when the scenario set one (`capacity` is the replicas'). Added in schema 1 (optional). */
   shardCapacity?: { serviceTime: string; slots: number; queueLimit: number }
+  /** The embedded shards' append-only log: none, everysec or always. Added in schema 1 (optional; absent = none). */
+  durability?: string
 }
 
 export interface RunResult {

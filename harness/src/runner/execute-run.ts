@@ -71,7 +71,8 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     let dataset: Dataset = { customerIds: [] }
     if (!run.workload.http) {
       notify(reporters, 'onPhase', run, 'seeding')
-      dataset = await seedDataset(target, run.workload, signal)
+      const admin = env.adminEndpoint()
+      dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
     }
     const versions = new VersionTracker()
 
@@ -316,5 +317,6 @@ function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
     store: t.store,
     capacity: t.capacity.replica ?? null,
     ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
+    ...(t.durability !== 'none' ? { durability: t.durability } : {}),
   }
 }

@@ -5,6 +5,7 @@ export const MATRIX_PATHS = [
   'shards',
   'partition',
   'store',
+  'durability',
   'balancer.strategy',
   'balancer.engine',
   'cache.strategy',

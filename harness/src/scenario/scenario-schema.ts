@@ -4,6 +4,7 @@ import {
   BALANCER_ENGINE_NAMES,
   BALANCER_STRATEGY_NAMES,
   CACHE_STRATEGY_NAMES,
+  DURABILITY_NAMES,
   FAULT_ACTIONS,
   PARTITION_NAMES,
   SCENARIO_KINDS,
@@ -52,6 +53,7 @@ export const topologySchema = z.strictObject({
     })
     .default({ strategy: 'none', size: 10_000, ttlMs: 30_000, writePolicy: 'invalidate' }),
   store: z.enum(STORE_NAMES).default('embedded'),
+  durability: z.enum(DURABILITY_NAMES).default('none'),
   capacity: z
     .strictObject({ replica: capacitySchema.optional(), shard: capacitySchema.optional() })
     .default({}),

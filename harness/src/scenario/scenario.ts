@@ -26,6 +26,8 @@ export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as co
 export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
 export const STORE_NAMES = ['embedded', 'postgres'] as const
 export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
+/** The embedded shards' append-only log (the SUT's `shard --durability`). */
+export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
 
 export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
 export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
@@ -34,6 +36,7 @@ export type CacheStrategy = (typeof CACHE_STRATEGY_NAMES)[number]
 export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
 export type StoreName = (typeof STORE_NAMES)[number]
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
+export type DurabilityName = (typeof DURABILITY_NAMES)[number]
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
@@ -50,6 +53,12 @@ export interface TopologySpec {
   partition?: PartitionName
   cache?: { strategy?: CacheStrategy; size?: number; ttlMs?: number; writePolicy?: WritePolicyName }
   store?: StoreName
+  /**
+   * Embedded shards: `none` keeps data in memory only (a restarted shard comes back empty);
+   * `everysec` and `always` append every change to a log in the run folder, replayed on restart
+   * (fsync once a second / before each answer). Default `none`.
+   */
+  durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
 }
 
@@ -61,6 +70,7 @@ export interface Topology {
   partition: PartitionName
   cache: { strategy: CacheStrategy; size: number; ttlMs: number; writePolicy: WritePolicyName }
   store: StoreName
+  durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
 }
 

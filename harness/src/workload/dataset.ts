@@ -1,6 +1,7 @@
 import { request } from 'undici'
 import { z } from 'zod'
 import type { Workload } from './workload.js'
+import { ADMIN_TOKEN_ENV, adminHeaders } from '../environment/environment.js'
 import { createSeededRandom } from '../random/seeded-random.js'
 import { randomCustomer } from './customer-data.js'
 
@@ -22,6 +23,8 @@ export interface SeedOptions {
   emailTag?: string
   /** End of the createdAt span (default: UTC midnight today, matching the range partitions' default end). */
   now?: Date
+  /** The target's admin token, sent as `Authorization: Bearer` (the CRM's /admin routes require it). */
+  adminToken?: string
 }
 
 /** UTC midnight of the given day. */
@@ -30,7 +33,8 @@ function utcMidnight(d: Date): number {
 }
 
 /**
- * Seeds w.datasetSize customers through POST /admin/customers/bulk: names, emails, companies and
+ * Seeds w.datasetSize customers through POST /admin/customers/bulk of `target` (a replica: a
+ * balancer does not proxy /admin), with `opts.adminToken`: names, emails, companies and
  * segments derive from w.seed; createdAt is spread evenly over the 365 days before `now`
  * (oldest first), so ids - which derive from createdAt - come back time-ordered.
  */
@@ -54,13 +58,13 @@ export async function seedDataset(target: URL, w: Workload, signal: AbortSignal,
     }
     const res = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: adminHeaders(opts.adminToken),
       body: JSON.stringify({ customers }),
       signal,
     })
     const text = await res.body.text()
     if (res.statusCode !== 201 && res.statusCode !== 200) {
-      throw new Error(`seeding ${url.href} failed: HTTP ${res.statusCode} ${text.slice(0, 300)} (is the target a LoadLab CRM replica or balancer with the /admin API?)`)
+      throw new Error(`seeding ${url.href} failed: HTTP ${res.statusCode} ${text.slice(0, 300)} (is the target a LoadLab CRM replica with the /admin API? For a target you run, export its admin token as ${ADMIN_TOKEN_ENV})`)
     }
     const parsed = bulkResponse.safeParse(JSON.parse(text))
     if (!parsed.success || parsed.data.ids.length !== to - from) {

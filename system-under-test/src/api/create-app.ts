@@ -1,8 +1,10 @@
 import express, { type Express, type Request, type RequestHandler } from 'express'
+import { checkAdminRequest, type AdminGuardOptions } from '../admin/admin-guard.js'
 import { capacityMiddleware } from '../capacity/capacity-middleware.js'
 import type { CapacityModel } from '../capacity/capacity-model.js'
 import type { CrmService } from '../domain/crm-service.js'
-import { errorHandler, requireJsonBody, routeNotFound, sendError } from './error-handler.js'
+import { errorHandler, routeNotFound, sendError } from './error-handler.js'
+import { BULK_BODY, jsonBody, PUBLIC_BODY } from './json-body.js'
 import type { ReplicaMetrics } from './replica-metrics.js'
 import {
   bulkCustomersSchema,
@@ -30,10 +32,9 @@ export interface AppDeps {
   capacity: CapacityModel
   /** Called by GET /ready: the reasons this replica cannot serve; empty when ready. */
   readinessProblems(): Promise<string[]>
+  /** Who may call /admin (token, accepted Host names). */
+  admin: AdminGuardOptions
 }
-
-export const PUBLIC_JSON_LIMIT = 64 * 1024
-export const ADMIN_JSON_LIMIT = 16 * 1024 * 1024
 
 export function createApp(deps: AppDeps): Express {
   const { service, metrics } = deps
@@ -58,32 +59,31 @@ export function createApp(deps: AppDeps): Express {
   })
 
   const admin = express.Router()
-  admin.use(jsonBody(ADMIN_JSON_LIMIT))
-  admin.post('/customers/bulk', async (req, res) => {
+  admin.use(adminGuard(deps.admin))
+  admin.post('/customers/bulk', jsonBody(BULK_BODY), async (req, res) => {
     const { customers } = parseInput(bulkCustomersSchema, req.body, 'body')
     const ids = await service.bulkInsertCustomers(customers)
     res.status(201).json({ ids })
   })
-  admin.post('/slowdown', (req, res) => {
+  admin.post('/slowdown', jsonBody(PUBLIC_BODY), (req, res) => {
     const { factor } = parseInput(slowdownSchema, req.body, 'body')
     deps.capacity.setSlowdown(factor)
     res.json({ factor })
   })
   admin.use(routeNotFound)
   app.use('/admin', admin)
-  // The admin router's own errors (a 17 MiB body) must name its own limit.
-  app.use('/admin', errorHandler({ jsonLimitText: '16 MiB' }))
 
   app.use(capacityMiddleware(deps.capacity))
   // Body parsing only on routes that take a body: GETs (the hot path) skip two middlewares.
-  const body = jsonBody(PUBLIC_JSON_LIMIT)
+  const body = jsonBody(PUBLIC_BODY)
 
   // The hot path the benchmark measures, first among the public routes: one cache lookup, one JSON body.
   app.get('/customers/:id', async (req, res) => {
-    const read = await service.getCustomer(idParam(req.params.id))
+    const bypass = wantsNoCache(req)
+    const read = await service.getCustomer(idParam(req.params.id), bypass)
     // res.json's extras (freshness check, charset juggling) buy nothing for this body.
     const json = JSON.stringify(read.value)
-    res.writeHead(200, { 'X-Cache': read.hit ? 'hit' : 'miss', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
+    res.writeHead(200, { 'X-Cache': cacheHeader(read.hit, bypass), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
     res.end(json)
   })
   app.post('/customers', body, async (req, res) => {
@@ -102,8 +102,9 @@ export function createApp(deps: AppDeps): Express {
     res.status(204).end()
   })
   app.get('/customers/:id/360', async (req, res) => {
-    const read = await service.getCustomer360(idParam(req.params.id))
-    res.setHeader('X-Cache', read.hit ? 'hit' : 'miss')
+    const bypass = wantsNoCache(req)
+    const read = await service.getCustomer360(idParam(req.params.id), bypass)
+    res.setHeader('X-Cache', cacheHeader(read.hit, bypass))
     res.json(read.value)
   })
 
@@ -130,8 +131,21 @@ export function createApp(deps: AppDeps): Express {
   })
 
   app.use(routeNotFound)
-  app.use(errorHandler({ jsonLimitText: '64 KiB' }))
+  app.use(errorHandler())
   return app
+}
+
+/**
+ * `Cache-Control: no-cache` on a read: the client must see what the shards store (the harness
+ * verifying its writes), so the replica's cache is neither read nor filled (RFC 9111 5.2.1.4).
+ */
+function wantsNoCache(req: Request): boolean {
+  const header = req.headers['cache-control']
+  return header !== undefined && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(header)
+}
+
+function cacheHeader(hit: boolean, bypassed: boolean): string {
+  return bypassed ? 'bypass' : hit ? 'hit' : 'miss'
 }
 
 /** `:id` is always one path segment; the typings also allow arrays (for wildcard routes). */
@@ -139,11 +153,15 @@ function idParam(value: string | string[]): string {
   return typeof value === 'string' ? value : value.join('/')
 }
 
-/** 415 unless the body is JSON, then parse it (400 invalid JSON, 413 over `limit` bytes). */
-function jsonBody(limit: number): RequestHandler {
-  const parse = express.json({ limit })
+/** Refuses an /admin request without the token, from a foreign Host or Origin, or a POST that is not JSON (see admin-guard.ts). */
+function adminGuard(options: AdminGuardOptions): RequestHandler {
   return (req, res, next) => {
-    requireJsonBody(req, res, (error?: unknown) => (error === undefined ? parse(req, res, next) : next(error)))
+    const refusal = checkAdminRequest(req, options)
+    if (refusal === null) return next()
+    if (refusal.headers) res.set(refusal.headers)
+    // The body may be unread (and may be large): answer, then close the connection.
+    res.set('Connection', 'close')
+    sendError(res, refusal.status, refusal.code, refusal.message)
   }
 }
 

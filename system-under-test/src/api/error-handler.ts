@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
-import { DomainError, OverloadedError, type FieldProblem } from '../domain/domain-errors.js'
+import { DEPENDENCY_FAILURE_HEADER } from '../contract/http-contract.js'
+import { DomainError, OverloadedError, UnavailableError, type FieldProblem } from '../domain/domain-errors.js'
 
 // The one place where errors become HTTP responses. Every error body has the same shape:
 // {"error":{"code","message","details"?}}. Bad input is always a 4xx; only our own faults are 5xx.
@@ -13,10 +14,10 @@ export function sendError(res: Response, status: number, code: string, message: 
 
 const DOMAIN_STATUS: Record<string, number> = { not_found: 404, email_taken: 409, validation_failed: 400, overloaded: 503, shard_unavailable: 503 }
 
-/** body-parser's own errors carry `type` and a 4xx `status`. */
-interface HttpishError { type?: unknown; status?: unknown; statusCode?: unknown; limit?: unknown; message?: unknown }
+/** Errors of the HTTP libraries carry a 4xx `status` when the request was at fault. */
+interface HttpishError { status?: unknown; statusCode?: unknown; message?: unknown }
 
-export function errorHandler(options: { jsonLimitText: string; log?: (line: string) => void }): ErrorRequestHandler {
+export function errorHandler(options: { log?: (line: string) => void } = {}): ErrorRequestHandler {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) {
@@ -25,22 +26,14 @@ export function errorHandler(options: { jsonLimitText: string; log?: (line: stri
     }
     if (error instanceof DomainError) {
       if (error instanceof OverloadedError) res.setHeader('Retry-After', String(error.retryAfterSeconds))
+      // The balancer must not eject this replica for its shard's failure (see http-contract.ts).
+      if ((error instanceof OverloadedError || error instanceof UnavailableError) && error.dependency !== undefined) {
+        res.setHeader(DEPENDENCY_FAILURE_HEADER, error.dependency)
+      }
       sendError(res, DOMAIN_STATUS[error.code] ?? 400, error.code, error.message, error.details)
       return
     }
     const e = (typeof error === 'object' && error !== null ? error : {}) as HttpishError
-    switch (e.type) {
-      case 'entity.parse.failed':
-        sendError(res, 400, 'invalid_json', 'request body is not valid JSON: send a JSON object with Content-Type: application/json')
-        return
-      case 'entity.too.large':
-        sendError(res, 413, 'payload_too_large', `request body is larger than ${options.jsonLimitText}: send a smaller body`)
-        return
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        sendError(res, 415, 'unsupported_media_type', 'request body must be JSON encoded as UTF-8 (Content-Type: application/json)')
-        return
-    }
     const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500
     if (status >= 400 && status < 500) {
       sendError(res, status, 'bad_request', typeof e.message === 'string' ? e.message : 'bad request')
@@ -54,14 +47,4 @@ export function errorHandler(options: { jsonLimitText: string; log?: (line: stri
 /** 404 for any route the API does not have. */
 export const routeNotFound: RequestHandler = (req, res) => {
   sendError(res, 404, 'route_not_found', `no route ${req.method} ${req.path}: see system-under-test/README.md for the API`)
-}
-
-/** A request that carries a body must say it is JSON; anything else is a 415 before parsing. */
-export const requireJsonBody: RequestHandler = (req, res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
-  if (hasBody && req.is('application/json') === false) {
-    sendError(res, 415, 'unsupported_media_type', `request body must be JSON (Content-Type: application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`)
-    return
-  }
-  next()
 }

@@ -20,7 +20,11 @@ export const customerPatchSchema = newCustomerSchema
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one of name, email, company, segment' })
 
-export const seedCustomerSchema = newCustomerSchema.extend({ createdAt: isoDate })
+// A seeded customer's id encodes its createdAt as milliseconds since 1970 (customer-id.ts), so
+// earlier dates cannot be stored.
+const seedCreatedAt = isoDate.refine((text) => Date.parse(text) >= 0, 'must be 1970-01-01T00:00:00Z or later (customer ids encode the creation time from 1970 on)')
+
+export const seedCustomerSchema = newCustomerSchema.extend({ createdAt: seedCreatedAt })
 
 export const BULK_MAX_CUSTOMERS = 5000
 export const bulkCustomersSchema = z.strictObject({

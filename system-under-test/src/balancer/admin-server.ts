@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { z } from 'zod'
+import { checkAdminRequest } from '../admin/admin-guard.js'
 import { UnknownBackendError, UnsupportedControlError, type BalancerControl } from './balancer-control.js'
 import { sendJsonError } from './json-error.js'
 
@@ -10,10 +11,16 @@ const weightsBody = z.record(z.string(), z.number().int().min(1).max(256))
 
 /**
  * The admin port (127.0.0.1 only): state, drain/undrain, weights, and Prometheus metrics. It is a
- * separate port so load on the main port can never reach it and it can never be proxied.
+ * separate port so load on the main port can never reach it and it can never be proxied. Every
+ * route but GET /metrics needs the admin token, a loopback Host and, on POST, a JSON body
+ * (admin-guard.ts); /metrics stays open for scrapers.
  */
-export function createAdminServer(control: BalancerControl): Server {
+export function createAdminServer(control: BalancerControl, adminToken: string): Server {
   return createServer((req, res) => {
+    if (!(req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics')) {
+      const refusal = checkAdminRequest(req, { token: adminToken, boundHost: '127.0.0.1' })
+      if (refusal) return sendJsonError(res, refusal.status, refusal.code, refusal.message, { ...refusal.headers, connection: 'close' })
+    }
     handle(control, req, res).catch((err: unknown) => {
       if (err instanceof UnknownBackendError) return sendJsonError(res, 404, 'unknown_backend', err.message)
       if (err instanceof UnsupportedControlError) return sendJsonError(res, 501, 'not_supported', err.message)

@@ -5,7 +5,7 @@ import { backendOrigin, UnknownBackendError } from './balancer-control.js'
 
 /**
  * The configured backends and their passive health: consecutive connect errors or 5xx answers
- * eject a backend for `ejectMs`; any good answer resets the count.
+ * of their own eject a backend for `ejectMs`; any good answer resets the count.
  */
 export class BackendSet {
   readonly list: Backend[]
@@ -40,7 +40,15 @@ export class BackendSet {
     backend.consecutiveFailures = 0
   }
 
-  /** Called on a connect error, reset, timeout or 5xx answer. */
+  /**
+   * Called on a 5xx the backend marks as its dependency's (a shard down): counted for the
+   * metrics, but it neither ejects the backend nor clears its failure streak.
+   */
+  onDependencyFailure(backend: Backend): void {
+    this.metrics?.errors.labels(backend.url, 'dependency_5xx').inc()
+  }
+
+  /** Called on a connect error, reset, timeout or 5xx answer of the backend's own. */
   onFailure(backend: Backend, kind: BackendErrorKind): void {
     backend.errors++
     this.metrics?.errors.labels(backend.url, kind).inc()

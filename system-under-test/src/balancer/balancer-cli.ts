@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { startWithAdminToken } from '../admin/admin-token.js'
 import { parseRoleFlags, serveRole } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
 import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js'
@@ -34,7 +35,9 @@ function buildCommand(): Command {
     .option('--eject-ms <ms>', 'how long an ejected backend gets no requests', integer('--eject-ms'), 5000)
     .option('--connections <n>', 'keep-alive connections per backend (built-in engine)', integer('--connections'), 64)
     .option('--virtual-nodes <n>', 'ring points per backend for consistent-hash (built-in engine)', integer('--virtual-nodes'), 160)
+    .option('--max-body-bytes <n>', 'largest request body forwarded; a declared Content-Length over it gets 413 at once', integer('--max-body-bytes'), 1024 * 1024)
     .option('--work-dir <dir>', 'folder for haproxy/nginx config, pid and logs (default: a temp dir removed on exit)')
+    .addHelpText('after', '\nAdmin token for the admin port: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
 }
@@ -55,6 +58,7 @@ interface CliFlags {
   ejectMs: number
   connections: number
   virtualNodes: number
+  maxBodyBytes: number
   workDir?: string
 }
 
@@ -68,7 +72,8 @@ export async function runBalancerCli(argv: string[]): Promise<void> {
   await serveRole({
     role: 'balancer',
     start: () =>
-      launchBalancer({
+      startWithAdminToken('balancer', (adminToken) => launchBalancer({
+        adminToken,
         host: flags.host,
         port: flags.port,
         adminPort: flags.adminPort,
@@ -84,8 +89,9 @@ export async function runBalancerCli(argv: string[]): Promise<void> {
         ejectMs: flags.ejectMs,
         connectionsPerBackend: flags.connections,
         virtualNodes: flags.virtualNodes,
+        maxBodyBytes: flags.maxBodyBytes,
         workDir: flags.workDir,
-      }),
+      })),
     // A refused option may list several problems, one a line: each line names the role.
     describeStartFailure: (error) =>
       error instanceof ConfigurationError

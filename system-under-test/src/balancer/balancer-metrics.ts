@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 
 /** Error kinds in lb_errors_total{kind}. */
-export type BackendErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'response_aborted'
+export type BackendErrorKind = 'connect' | 'reset' | 'timeout' | 'status_5xx' | 'response_aborted' | 'dependency_5xx'
 
 /** The balancer's own Prometheus registry (names fixed by COMMON.md; the harness scrapes them). */
 export interface BalancerMetrics {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { newAdminToken } from '../admin/admin-token.js'
 import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js'
 
 export const BALANCER_ENGINES = ['builtin', 'haproxy', 'nginx'] as const
@@ -49,6 +50,10 @@ export const balancerOptionsSchema = z
     workDir: z.string().optional(),
     /** Ring points per backend for consistent-hash. */
     virtualNodes: z.number().int().min(1).default(160),
+    /** Largest request body the balancer forwards: a declared Content-Length over it is a 413 at once (as nginx's client_max_body_size). */
+    maxBodyBytes: z.number().int().min(0).default(1024 * 1024),
+    /** The token the admin port requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted. */
+    adminToken: z.string().min(1).default(() => newAdminToken()),
   })
   .superRefine((o, ctx) => {
     if (o.weights && o.weights.length !== o.backends.length) {

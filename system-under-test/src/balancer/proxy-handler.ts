@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
+import { DEPENDENCY_FAILURE_HEADER } from '../contract/http-contract.js'
 import type { Balancer } from '../strategies/balancer/balancer.js'
 import type { Backend } from './backend.js'
 import type { BackendSet } from './backend-set.js'
 import type { BackendErrorKind, BalancerMetrics } from './balancer-metrics.js'
 import { sendJsonError } from './json-error.js'
+import { screenRequest } from './screen-request.js'
 
 // Headers that describe one hop's connection, not the message: never forwarded (RFC 9110 7.6.1).
 // `expect` is dropped because undici does not implement 100-continue.
@@ -16,6 +18,8 @@ interface ProxyDeps {
   backends: BackendSet
   balancer: Balancer
   metrics: BalancerMetrics
+  /** Largest request body forwarded (declared Content-Length). */
+  maxBodyBytes: number
 }
 
 /**
@@ -24,13 +28,23 @@ interface ProxyDeps {
  * `X-Backend`. A GET/HEAD whose backend could not be reached (refused, reset before any answer)
  * is retried once on another backend; any other method is never retried: the backend may have
  * applied it, and a second copy would be a duplicate write.
+ *
+ * What counts against a backend (toward passive ejection) is only what says something about it:
+ * a failure to reach it, a cut answer, or a 5xx of its own. A request the client got wrong is
+ * answered 400 here and never reaches or blames a backend; a 5xx the backend marks as its
+ * dependency's (DEPENDENCY_FAILURE_HEADER) is passed on without blaming it either.
  */
-export function createProxyHandler({ backends, balancer, metrics }: ProxyDeps) {
+export function createProxyHandler({ backends, balancer, metrics, maxBodyBytes }: ProxyDeps) {
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     void proxy(req, res)
   }
 
   async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = screenRequest(req, maxBodyBytes)
+    if (refusal) {
+      sendJsonError(res, refusal.status, refusal.code, refusal.message, refusal.headers)
+      return
+    }
     const method = req.method ?? 'GET'
     const path = req.url ?? '/'
     const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined
@@ -45,9 +59,10 @@ export function createProxyHandler({ backends, balancer, metrics }: ProxyDeps) {
       backends.onSend(backend)
       const attemptState = { answered: false }
       try {
-        await relay(backend, { method, path, headers, body: hasBody ? req : undefined }, res, attemptState, (statusCode) => {
-          if (statusCode >= 500) backends.onFailure(backend, 'status_5xx')
-          else backends.onGoodAnswer(backend)
+        await relay(backend, { method, path, headers, body: hasBody ? req : undefined }, res, attemptState, (statusCode, blamesDependency) => {
+          if (statusCode < 500) backends.onGoodAnswer(backend)
+          else if (blamesDependency) backends.onDependencyFailure(backend)
+          else backends.onFailure(backend, 'status_5xx')
         })
         backend.inFlight--
         return
@@ -61,6 +76,12 @@ export function createProxyHandler({ backends, balancer, metrics }: ProxyDeps) {
           return
         }
         if (isClientGone(res)) return // the client went away first; not the backend's fault
+        if (isClientError(err)) {
+          // The request could not be sent as the client wrote it (undici refused it, or the
+          // client's body ended short of its Content-Length): the client's error, nobody else's.
+          sendJsonError(res, 400, 'bad_request', `the request cannot be forwarded: ${(err as Error).message}`, { connection: 'close' })
+          return
+        }
         const kind = classify(err)
         backends.onFailure(backend, kind)
         lastFailure = { backend, kind }
@@ -96,7 +117,7 @@ function relay(
   options: { method: string; path: string; headers: string[]; body: IncomingMessage | undefined },
   res: ServerResponse,
   state: { answered: boolean },
-  onAnswer: (statusCode: number) => void,
+  onAnswer: (statusCode: number, blamesDependency: boolean) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     backend.pool.dispatch(options as Dispatcher.DispatchOptions, {
@@ -109,7 +130,7 @@ function relay(
       onResponseStart(_controller, statusCode, headers) {
         if (statusCode < 200) return // 1xx: informational, the real answer follows
         state.answered = true
-        onAnswer(statusCode)
+        onAnswer(statusCode, statusCode >= 500 && (headers as Record<string, unknown>)[DEPENDENCY_FAILURE_HEADER] !== undefined)
         res.writeHead(statusCode, responseHeaders(headers as Record<string, string | string[] | undefined>, backend.url))
       },
       onResponseData(controller, chunk) {
@@ -164,6 +185,14 @@ function responseHeaders(headers: Record<string, string | string[] | undefined>,
   }
   out.push('x-backend', backendUrl)
   return out
+}
+
+// undici's codes for a request it refuses to send as given (a header it cannot forward) and for a
+// body that ended before its declared Content-Length: both are the client's doing.
+const CLIENT_ERROR_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_NOT_SUPPORTED'])
+
+function isClientError(err: unknown): boolean {
+  return CLIENT_ERROR_CODES.has((err as { code?: string } | null)?.code ?? '')
 }
 
 /** Maps undici/socket errors to the kinds the metrics and the retry rule use. */

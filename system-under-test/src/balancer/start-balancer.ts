@@ -16,6 +16,8 @@ export interface RunningBalancer {
   readonly url: string
   /** The admin port's origin (127.0.0.1 only). */
   readonly adminUrl: string
+  /** The token the admin port requires (Authorization: Bearer). */
+  readonly adminToken: string
   readonly control: BalancerControl
   /** Resolves if the balancer stops by itself (a real engine died); never for the built-in one. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
@@ -59,7 +61,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
     metrics: () => renderMetrics(metrics.registry),
   }
 
-  const proxy = createProxyHandler({ backends, balancer, metrics })
+  const proxy = createProxyHandler({ backends, balancer, metrics, maxBodyBytes: options.maxBodyBytes })
   // GET /metrics on the main port answers the balancer's own metrics (the harness scrapes every
   // member at its main URL); every other path is proxied.
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -72,7 +74,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
     }
     proxy(req, res)
   })
-  const admin = createAdminServer(control)
+  const admin = createAdminServer(control, options.adminToken)
 
   const port = await listen(server, options.port, options.host)
   let adminPort: number
@@ -89,6 +91,7 @@ export async function startBalancer(input: BalancerOptionsInput, extra: { random
   return {
     url: `http://${formatHost(options.host)}:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminToken: options.adminToken,
     control,
     exited: new Promise(() => {}),
     close() {

@@ -95,9 +95,10 @@ export class CrmService {
     return customer
   }
 
-  async getCustomer(id: string): Promise<CachedRead<Customer>> {
+  /** `bypassCache`: read from the shard, leave the cache as it is (a client that must see the stored version). */
+  async getCustomer(id: string, bypassCache = false): Promise<CachedRead<Customer>> {
     assertCustomerId(id)
-    const read = await this.cache.read(customerCacheKey(id), () => this.onShard(this.partition.shardFor(id), (s) => s.getCustomer(id)))
+    const read = await this.cache.read(customerCacheKey(id), () => this.onShard(this.partition.shardFor(id), (s) => s.getCustomer(id)), { bypass: bypassCache })
     if (read.value === null || read.value === undefined) throw notFound(id)
     return { value: read.value as Customer, hit: read.hit }
   }
@@ -169,7 +170,7 @@ export class CrmService {
   }
 
   /** Customer, contacts, open deals and latest activities: one shard, read in parallel, cached as a whole. */
-  async getCustomer360(id: string): Promise<CachedRead<Customer360>> {
+  async getCustomer360(id: string, bypassCache = false): Promise<CachedRead<Customer360>> {
     assertCustomerId(id)
     const shard = this.partition.shardFor(id)
     const read = await this.cache.read(customer360CacheKey(id), async () => {
@@ -188,7 +189,7 @@ export class CrmService {
         latestActivities,
       }
       return view
-    })
+    }, { bypass: bypassCache })
     if (read.value === null || read.value === undefined) throw notFound(id)
     return { value: read.value as Customer360, hit: read.hit }
   }
@@ -354,9 +355,9 @@ export class CrmService {
       return await call(store)
     } catch (error) {
       if (error instanceof ShardOverloadedError) {
-        throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds)
+        throw new OverloadedError(`shard ${shard} is overloaded: retry later`, error.retryAfterSeconds, `shard-${shard}`)
       }
-      if (error instanceof ShardUnavailableError) throw new UnavailableError(`shard ${shard} is unavailable: ${error.message}`)
+      if (error instanceof ShardUnavailableError) throw new UnavailableError(`shard ${shard} is unavailable: ${error.message}`, `shard-${shard}`)
       throw error
     } finally {
       this.observer?.onShardCall(shard, (performance.now() - started) / 1000)

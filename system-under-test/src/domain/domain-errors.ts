@@ -41,13 +41,22 @@ export class OverloadedError extends DomainError {
   readonly code = 'overloaded'
   /** Seconds the client should wait, sent as Retry-After. */
   readonly retryAfterSeconds: number
-  constructor(message: string, retryAfterSeconds = 1) {
+  /** The dependency at capacity (`shard-<n>`), or undefined when it is this replica itself. */
+  readonly dependency: string | undefined
+  constructor(message: string, retryAfterSeconds = 1, dependency?: string) {
     super(message)
     this.retryAfterSeconds = retryAfterSeconds
+    this.dependency = dependency
   }
 }
 
-/** A shard could not be reached or failed: the request may succeed later or on another replica. */
+/** A shard could not be reached or failed: the request may succeed later, but not on another replica (they share the shard). */
 export class UnavailableError extends DomainError {
   readonly code = 'shard_unavailable'
+  /** The dependency that failed, e.g. `shard-1`. */
+  readonly dependency: string
+  constructor(message: string, dependency: string) {
+    super(message)
+    this.dependency = dependency
+  }
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { startWithAdminToken } from '../admin/admin-token.js'
 import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/capacity-flags.js'
 import { dateFlag, intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
@@ -44,7 +45,10 @@ export function replicaCommand(): Command {
     .addOption(new Option('--write-policy <policy>', 'what a write does to the cache').choices(WRITE_POLICIES).default('invalidate'))
     .addOption(new Option('--redis <url>', 'redis URL, required by --cache redis (e.g. redis://127.0.0.1:6379)'))
   for (const option of capacityOptions()) command.addOption(option)
-  return command.exitOverride().showHelpAfterError('(run with --help for every flag and its default)')
+  return command
+    .addHelpText('after', '\nAdmin token for /admin: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for every flag and its default)')
 }
 
 interface ParsedFlags extends CapacityFlags {
@@ -113,7 +117,7 @@ export async function runReplicaCli(argv: string[]): Promise<void> {
   await serveRole({
     role: 'replica',
     // Flag values the strategies refuse throw a ConfigurationError naming the flag (exit 2).
-    start: () => startOnPort(options.port, () => startReplica(options)),
+    start: () => startWithAdminToken('replica', (adminToken) => startOnPort(options.port, () => startReplica({ ...options, adminToken }))),
     readyLines: (replica) => [`LISTENING ${replica.url}`],
     describeClosing: (signal, replica) => `${signal}: closing replica ${replica.name}`,
   })

@@ -29,4 +29,6 @@ export interface ReplicaOptions {
   writePolicy: WritePolicy
   redisUrl?: string
   capacity: CapacityOptions
+  /** The token /admin requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted, read it from StartedReplica. */
+  adminToken?: string
 }

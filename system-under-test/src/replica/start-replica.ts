@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { newAdminToken } from '../admin/admin-token.js'
 import { createApp } from '../api/create-app.js'
 import { createReplicaMetrics } from '../api/replica-metrics.js'
 import { createCapacityModel } from '../capacity/create-capacity-model.js'
@@ -23,6 +24,8 @@ export interface StartedReplica {
   url: string
   /** The X-Replica name it answers with. */
   name: string
+  /** The token its /admin routes require (Authorization: Bearer). */
+  adminToken: string
   /** Stops accepting, finishes in-flight requests (up to a grace period), closes stores and cache. */
   close(): Promise<void>
 }
@@ -69,6 +72,7 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
     const port = await listen(server, options.port, options.host)
     const url = `http://${options.host}:${port}`
     const name = options.name ?? `replica-${port}`
+    const adminToken = options.adminToken ?? newAdminToken()
     cleanups.unshift(() => closeServer(server, CLOSE_GRACE_MS))
     server.on(
       'request',
@@ -77,6 +81,7 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
         replicaName: name,
         metrics,
         capacity,
+        admin: { token: adminToken, boundHost: options.host },
         readinessProblems: async () => {
           const problems = await service.readinessProblems(READY_TIMEOUT_MS)
           if (cache.ping !== undefined) {
@@ -90,6 +95,7 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
     return {
       url,
       name,
+      adminToken,
       close: () => (closing ??= runCleanups(cleanups)),
     }
   } catch (error) {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { z } from 'zod'
+import { checkAdminRequest } from '../admin/admin-guard.js'
+import { newAdminToken } from '../admin/admin-token.js'
 import type { CapacityOptions } from '../capacity/capacity-model.js'
 import { createCapacityModel } from '../capacity/create-capacity-model.js'
 import { closeServer, listen } from '../http/listen.js'
@@ -24,11 +26,15 @@ export interface ShardServerOptions {
   capacity: CapacityOptions
   /** The store to serve; a fresh MemoryShardStore when omitted (tests may pass their own). */
   store?: ShardStore
+  /** The token /admin requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted. */
+  adminToken?: string
 }
 
 export interface RunningShardServer {
   /** `http://<host>:<port>` with the real port. */
   url: string
+  /** The token its /admin routes require (Authorization: Bearer). */
+  adminToken: string
   /** Called on shutdown: stops accepting, drops idle keep-alive connections, closes the store. */
   close(): Promise<void>
 }
@@ -42,6 +48,7 @@ class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: { field: string; message: string }[],
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
   }
@@ -91,6 +98,7 @@ function zodDetails(error: z.ZodError): { field: string; message: string }[] {
 /** Called by the shard CLI (and tests) to serve one shard; resolves once listening. */
 export async function startShardServer(opts: ShardServerOptions): Promise<RunningShardServer> {
   const store = opts.store ?? new MemoryShardStore()
+  const adminToken = opts.adminToken ?? newAdminToken()
   await store.init()
   const capacity = createCapacityModel(opts.capacity)
 
@@ -172,6 +180,10 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
       res.end(text)
       return
     }
+    if (path.toLowerCase().startsWith('/admin')) {
+      const refusal = checkAdminRequest(req, { token: adminToken, boundHost: opts.host })
+      if (refusal) throw new HttpError(refusal.status, refusal.code, refusal.message, undefined, { ...refusal.headers, connection: 'close' })
+    }
     if (req.method === 'POST' && path === '/admin/slowdown') {
       const body = slowdownBody.safeParse(await readJson(req))
       if (!body.success) throw new HttpError(400, 'validation_failed', 'body must be {"factor": <number > 0>} (1 = normal speed)', zodDetails(body.error))
@@ -188,7 +200,7 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
         return
       }
       if (error instanceof HttpError) {
-        sendError(res, error.status, { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) })
+        sendError(res, error.status, { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, error.headers)
       } else {
         process.stderr.write(`shard ${opts.shardIndex}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
         sendError(res, 500, { code: 'internal', message: error instanceof Error ? error.message : String(error) })
@@ -206,6 +218,7 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
   let closing: Promise<void> | null = null
   return {
     url: `http://${host}:${port}`,
+    adminToken,
     close() {
       closing ??= (async () => {
         // In-flight requests get a moment to finish; then nothing may keep the process alive.

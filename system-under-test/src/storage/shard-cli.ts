@@ -1,8 +1,13 @@
+import path from 'node:path'
 import { Command, Option } from 'commander'
+import { startWithAdminToken } from '../admin/admin-token.js'
 import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/capacity-flags.js'
 import { intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
+import { ConfigurationError } from '../config/configuration-error.js'
+import { DURABILITY_LEVELS, type Durability } from './append-only-log.js'
 import { startShardServer } from './embedded-shard-server.js'
+import { LoggedShardStore } from './logged-shard-store.js'
 
 // `main.js shard [flags]`: an embedded shard server. Prints exactly one `LISTENING <url>` line on
 // stdout when it serves; bad flags exit 2 with a message naming the flag; SIGTERM/SIGINT close
@@ -12,6 +17,8 @@ interface ShardFlags extends CapacityFlags {
   host: string
   port: number
   shardIndex: number
+  durability: Durability
+  dataFile?: string
 }
 
 /** Builds the `shard` command; exported so its `--help` can be tested without a process. */
@@ -21,8 +28,29 @@ export function shardCommand(): Command {
     .addOption(new Option('--host <host>', 'interface to bind').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(7001).argParser(intFlag('--port', 0, 65535)))
     .addOption(new Option('--shard-index <n>', 'index of this shard, the `shard` label on its metrics').default(0).argParser(intFlag('--shard-index', 0, 10_000)))
+    .addOption(
+      new Option('--durability <level>', 'none: memory only; everysec / always: append every change to --data-file and replay it on start (fsync once a second / before each answer)')
+        .choices(DURABILITY_LEVELS)
+        .default('none'),
+    )
+    .addOption(new Option('--data-file <path>', 'the append-only log for --durability everysec|always (created if missing, replayed if present)'))
   for (const option of capacityOptions()) command.addOption(option)
-  return command.exitOverride().showHelpAfterError('(run with --help for every flag and its default)')
+  return command
+    .addHelpText('after', '\nAdmin token: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for every flag and its default)')
+}
+
+/** Cross-flag checks; throws a ConfigurationError naming the flag to fix. */
+function durableStore(flags: ShardFlags): LoggedShardStore | undefined {
+  if (flags.durability === 'none') {
+    if (flags.dataFile !== undefined) throw new ConfigurationError('--data-file needs --durability everysec or always (with none the shard keeps nothing)')
+    return undefined
+  }
+  if (flags.dataFile === undefined || flags.dataFile.trim() === '') {
+    throw new ConfigurationError(`--durability ${flags.durability} needs --data-file <path>: the append-only log to write and to replay on start`)
+  }
+  return new LoggedShardStore(path.resolve(flags.dataFile), flags.durability)
 }
 
 /** Entry point of the `shard` role; `argv` are the arguments after the role name. */
@@ -30,10 +58,20 @@ export async function runShardCli(argv: string[]): Promise<void> {
   const flags = parseRoleFlags<ShardFlags>(shardCommand(), argv)
   await serveRole({
     role: 'shard',
-    start: () =>
-      startOnPort(flags.port, () =>
-        startShardServer({ host: flags.host, port: flags.port, shardIndex: flags.shardIndex, capacity: capacityFromFlags(flags) }),
-      ),
+    start: async () => {
+      const store = durableStore(flags)
+      const server = await startWithAdminToken('shard', (adminToken) =>
+        startOnPort(flags.port, () =>
+          startShardServer({ host: flags.host, port: flags.port, shardIndex: flags.shardIndex, capacity: capacityFromFlags(flags), adminToken, store }),
+        ),
+      )
+      if (store) {
+        const cut = store.truncatedBytes > 0 ? `; cut ${store.truncatedBytes} bytes of an incomplete last entry (a write the crash interrupted, never acknowledged)` : ''
+        process.stderr.write(`shard ${flags.shardIndex}: durability ${store.durability}: replayed ${store.replayed} changes from ${store.path}${cut}\n`)
+      }
+      return server
+    },
+    describeStartFailure: (error) => `shard ${flags.shardIndex} failed to start: ${error instanceof Error ? error.message : String(error)}`,
     readyLines: (server) => [`LISTENING ${server.url}`],
     describeClosing: (signal) => `${signal}: closing shard ${flags.shardIndex}`,
   })

@@ -1,6 +1,10 @@
 import { request } from 'undici'
+import { TEST_ADMIN_TOKEN } from './sut-processes.js'
 
-/** One request through a balancer; returns status, X-Backend and parsed JSON body (if any). */
+/**
+ * One request through a balancer; returns status, X-Backend and parsed JSON body (if any). A path
+ * under /admin carries the test admin token, as the harness's admin calls do.
+ */
 export async function send(
   baseUrl: string,
   path: string,
@@ -8,7 +12,11 @@ export async function send(
 ): Promise<{ status: number; backend: string | null; body: unknown; headers: Record<string, string | string[] | undefined> }> {
   const response = await request(new URL(path, baseUrl), {
     method: (init.method ?? 'GET') as 'GET',
-    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(path.startsWith('/admin') ? { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } : {}),
+      ...init.headers,
+    },
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
   })
   const text = await response.body.text()

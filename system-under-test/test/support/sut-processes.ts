@@ -28,8 +28,15 @@ export interface SpawnedRole {
 export interface SpawnOptions {
   /** How long to wait for the LISTENING (and, for the balancer, ADMIN) line. Default 20 s. */
   startTimeoutMs?: number
+  /** Default: this process's environment with LOADLAB_ADMIN_TOKEN = TEST_ADMIN_TOKEN. */
   env?: NodeJS.ProcessEnv
 }
+
+/** The admin token every role started here gets (as the harness hands one to each topology). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+
+/** Headers an admin call of a test sends: the token, and JSON for bodies. */
+export const TEST_ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }
 
 const running = new Set<SpawnedRole>()
 
@@ -58,7 +65,7 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
   const args = nodeArgs
   const child = spawn(process.execPath, [...nodeArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env ?? process.env,
+    env: options.env ?? { ...process.env, LOADLAB_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
   })
   let stdout = ''
   let stderr = ''

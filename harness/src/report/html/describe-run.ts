@@ -32,6 +32,7 @@ export function describeTopology(t: TopologyInfo | undefined): string {
   if (t.cache && t.cache.strategy !== 'none') parts.push(`cache ${t.cache.strategy} (${formatCount(t.cache.size)}, ${t.cache.writePolicy})`)
   else parts.push('no cache')
   if (t.capacity) parts.push(`service time ${t.capacity.serviceTime}, ${t.capacity.slots} slots`)
+  if (t.durability) parts.push(`shard log ${t.durability}`)
   parts.push(t.environment)
   return parts.join(', ')
 }

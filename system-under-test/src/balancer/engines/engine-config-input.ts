@@ -11,6 +11,8 @@ export interface EngineConfigInput {
   strategy: BalancerStrategyName
   backends: readonly string[]
   weights: readonly number[]
+  /** A declared Content-Length over this is answered 413 by the engine itself. */
+  maxBodyBytes: number
 }
 
 /** One backend as the engine's `server` line names it. */

@@ -7,7 +7,7 @@ import { NginxAccessLog } from './nginx-access-log.js'
 import { renderNginxConfig } from './nginx-config.js'
 
 const backends = ['http://127.0.0.1:8001', 'http://127.0.0.1:8002']
-const common = { port: 9000, host: '127.0.0.1', adminPort: 9100, workDir: '/tmp/w', backends, weights: [3, 1], ejectAfter: 3 }
+const common = { port: 9000, host: '127.0.0.1', adminPort: 9100, workDir: '/tmp/w', backends, weights: [3, 1], ejectAfter: 3, maxBodyBytes: 1024 * 1024 }
 
 describe('generated engine configs', () => {
   it('HAProxy: one balance algorithm per strategy, weights, checks, X-Backend per server', () => {

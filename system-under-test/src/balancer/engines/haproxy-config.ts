@@ -29,6 +29,11 @@ export function haproxyServerName(index: number): string {
   return `s${index + 1}`
 }
 
+// Answers HAProxy gives itself, in the CRM's error shape (no single quotes: they delimit the string).
+const ADMIN_NOT_PROXIED = JSON.stringify({ error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] } })
+const BODY_TOO_LARGE = JSON.stringify({ error: { code: 'payload_too_large', message: 'the request body is larger than the balancer forwards: send a smaller body', details: [] } })
+const TARGET_NOT_A_PATH = JSON.stringify({ error: { code: 'bad_request', message: 'the request target is not a path: send an origin-form target such as /customers', details: [] } })
+
 /** Generates a complete haproxy.cfg; pure so it can be unit-tested without the binary. */
 export function renderHaproxyConfig(c: HaproxyConfigInput): string {
   const servers = engineServers(c).map(({ host, port, weight }, i) => `  server ${haproxyServerName(i)} ${host}:${port} weight ${weight} check`)
@@ -54,6 +59,12 @@ defaults
 
 frontend lb
   bind ${c.host}:${c.port}
+  # The public CRM API only: /admin is for the harness, which calls a replica directly.
+  http-request return status 404 content-type application/json string '${ADMIN_NOT_PROXIED}' if { path,url_dec -m reg -i '^/+([.]{1,2}/+)*admin([/;?]|$)' }
+  # A target that is not a path (such as *): the client's error, answered here, never a backend's.
+  http-request return status 400 content-type application/json string '${TARGET_NOT_A_PATH}' unless { path_beg / }
+  # A declared body over the limit: 413 at once, before anything is forwarded.
+  http-request return status 413 content-type application/json string '${BODY_TOO_LARGE}' if { req.hdr_val(content-length) gt ${c.maxBodyBytes} }
   http-request del-header X-LB-Customer-Id
   http-request set-header X-LB-Customer-Id %[path,field(3,/)] if { path_beg /customers/ }
   use_backend lb_admin if { path /metrics } METH_GET
@@ -63,7 +74,11 @@ backend ${HAPROXY_BACKEND}
   ${BALANCE[c.strategy]}
   option httpchk GET /health
   http-check expect status 200
-  default-server inter ${c.healthIntervalMs}ms rise ${c.rise} fall ${c.fall} observe layer7 error-limit ${c.ejectAfter} on-error mark-down
+  # Layer 4, not layer 7: HAProxy's layer-7 observation counts every 5xx (but 501 and 505) against
+  # the server and cannot spare a replica's "my shard is down" answer (X-Dependency-Unavailable),
+  # so it would eject every replica when one shard dies. Connect errors and timeouts still eject;
+  # a replica that answers but is broken is taken out by the active checks.
+  default-server inter ${c.healthIntervalMs}ms rise ${c.rise} fall ${c.fall} observe layer4 error-limit ${c.ejectAfter} on-error mark-down
 ${backendHeaders.join('\n')}
 ${servers.join('\n')}
 

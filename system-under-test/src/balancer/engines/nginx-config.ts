@@ -24,10 +24,16 @@ const UPSTREAM_METHOD: Record<BalancerStrategyName, string> = {
 /** Fields of every access-log line; parsed by nginx-access-log.ts. */
 export const NGINX_LOG_FORMAT = '$upstream_addr|$upstream_status|$status'
 
+// In the CRM's error shape (no single quotes: they delimit the string).
+const ADMIN_NOT_PROXIED = JSON.stringify({ error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] } })
+
 /** Generates a complete nginx.conf; nginx is started with `-p <workDir> -c <conf> -g 'daemon off;'`. */
 export function renderNginxConfig(c: NginxConfigInput): string {
   const failTimeout = Math.max(1, Math.round(c.ejectMs / 1000))
   const backends = engineServers(c)
+  // max_fails counts what proxy_next_upstream calls a failure (`error timeout` below): never an
+  // answered 5xx, so a replica passing on its shard's 503 is not ejected, and a request nginx
+  // refuses itself (bad target, two Host headers) never reaches an upstream at all.
   const servers = backends.map(({ url, host, port, weight }) => {
     const down = c.drained.has(url) ? ' down' : ''
     return `    server ${host}:${port} weight=${weight} max_fails=${c.ejectAfter} fail_timeout=${failTimeout}s${down};`
@@ -72,7 +78,15 @@ ${servers.join('\n')}
 
   server {
     listen ${c.host}:${c.port};
+    # A declared body over the limit: 413 at once, before anything is forwarded.
+    client_max_body_size ${c.maxBodyBytes};
     # LoadLab's admin server translates the access log into the lb_* metrics every engine exposes.
+    # The public CRM API only: /admin is for the harness, which calls a replica directly. nginx
+    # matches locations on the normalised path (escapes decoded, slashes merged, dots resolved).
+    location ~* ^/admin(/|$) {
+      default_type application/json;
+      return 404 '${ADMIN_NOT_PROXIED}';
+    }
     location = /metrics {
       access_log off;
       proxy_pass http://127.0.0.1:${c.adminPort};

@@ -10,7 +10,7 @@ import { freePort } from './free-port.js'
 /** What differs between the real engines once their admin control is built. */
 export interface EngineLaunch {
   binary: 'haproxy' | 'nginx'
-  options: Pick<BalancerOptions, 'host' | 'port' | 'adminPort'>
+  options: Pick<BalancerOptions, 'host' | 'port' | 'adminPort' | 'adminToken'>
   workDir: EngineWorkDir
   /** Served on the LoadLab admin port. */
   control: BalancerControl
@@ -29,7 +29,7 @@ export interface EngineLaunch {
  */
 export async function superviseEngine(launch: EngineLaunch): Promise<RunningBalancer> {
   const { options, workDir } = launch
-  const admin = createAdminServer(launch.control)
+  const admin = createAdminServer(launch.control, options.adminToken)
   const adminPort = await listen(admin, options.adminPort, '127.0.0.1')
   try {
     const port = options.port === 0 ? await freePort(options.host) : options.port
@@ -40,6 +40,7 @@ export async function superviseEngine(launch: EngineLaunch): Promise<RunningBala
     return {
       url: `http://${options.host}:${port}`,
       adminUrl: `http://127.0.0.1:${adminPort}`,
+      adminToken: options.adminToken,
       control: launch.control,
       exited: engine.exited,
       close() {

@@ -14,6 +14,14 @@ export interface CacheStats {
   size: number
 }
 
+/** What a shared cache's read saw of the key's write fence; handed back when filling after the miss. */
+export interface CacheFence {
+  /** The fence token at the time of the read; null when no write had fenced the key. */
+  readonly token: string | null
+  /** When it was read (ms since the epoch): fences expire, so a fill much later proves nothing. */
+  readonly readAtMs: number
+}
+
 export interface Cache {
   readonly name: CacheStrategyName
   /** Called on every cacheable read; undefined is a miss. Counts a hit or a miss. */
@@ -28,6 +36,19 @@ export interface Cache {
    * (redis: one Lua script). Resolves true when it stored. Optional so test doubles stay small.
    */
   setIfNewer?(key: string, value: unknown, version: number): Promise<boolean>
+  /**
+   * Shared caches only (redis), called by CacheAside instead of get: the value (undefined on a
+   * miss) together with the key's write fence as it is now, in one round trip; null when the
+   * cache cannot be reached (the read then goes to the store and fills nothing). In a shared
+   * cache every write (set, setIfNewer, delete) moves the key's fence.
+   */
+  getWithFence?(key: string): Promise<{ value: unknown; fence: CacheFence } | null>
+  /**
+   * Shared caches only, called to fill after a getWithFence miss: stores `value` only if no write
+   * has moved the key's fence since `fence` was read and (for a value with a `version`) nothing
+   * newer is cached, atomically on the server. Resolves true when it stored.
+   */
+  fillIfUnfenced?(key: string, value: unknown, fence: CacheFence, version: number | undefined): Promise<boolean>
   /** Called by GET /ready: rejects when the cache's server cannot be reached (redis only). */
   ping?(): Promise<void>
   /** Called by /metrics scrapes. */

@@ -14,23 +14,35 @@
 //   server runs with a maxmemory policy);
 // - size: keys under this cache's prefix, counted with SCAN (also shared by every replica;
 //   -1 until the first count has arrived).
+//
+// Write fences (see cache-aside.ts): every write (set, setIfNewer, delete) also sets the key's
+// fence `fence:<keyPrefix><key>` to a token no other write uses (this client's random id and a
+// counter), in the same Lua script, so the change and the fence move together. A read fetches
+// the entry and its fence with one MGET; its fill stores only if the fence is still what the
+// read saw. Fences live FENCE_TTL_MS (they must outlive any read that could still fill: a fill
+// whose read is older than half that is dropped), and sit outside the prefix so SCAN's size does
+// not count them.
 
+import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { ConfigurationError } from '../../config/configuration-error.js'
-import type { Cache, CacheOptions, CacheStats } from './cache.js'
+import type { Cache, CacheFence, CacheOptions, CacheStats } from './cache.js'
 
 const STATS_REFRESH_MS = 2000
 const DEFAULT_KEY_PREFIX = 'crm:'
+const FENCE_TTL_MS = 60_000
 
-// Compare-and-set in one server-side step, so a slow replica cannot put an older version of a
-// record over a newer one written by another replica in between its read and its write.
-const SET_IF_NEWER_LUA = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, decoded = pcall(cjson.decode, current)
-  if ok and type(decoded) == 'table' and type(decoded['version']) == 'number'
-     and decoded['version'] > tonumber(ARGV[2]) then
-    return 0
+// Shared by the scripts: store ARGV[1] under KEYS[1] unless the cached value has a higher
+// version than ARGV[2] ('' = no version: no comparison), with expiry ARGV[3] ms (0 = none).
+const STORE_UNLESS_NEWER_LUA = `
+if ARGV[2] ~= '' then
+  local current = redis.call('GET', KEYS[1])
+  if current then
+    local ok, decoded = pcall(cjson.decode, current)
+    if ok and type(decoded) == 'table' and type(decoded['version']) == 'number'
+       and decoded['version'] > tonumber(ARGV[2]) then
+      return 0
+    end
   end
 end
 if tonumber(ARGV[3]) > 0 then
@@ -41,8 +53,28 @@ end
 return 1
 `
 
+// A write: move the fence KEYS[2] to ARGV[4] (for ARGV[5] ms), then store. In one step, so no
+// fill can land between the two.
+const WRITE_LUA = `redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])\n${STORE_UNLESS_NEWER_LUA}`
+
+// A fill after a miss: store only if the fence KEYS[2] is still ARGV[4] ('' = no fence then).
+const FILL_LUA = `
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[4] then
+  return 0
+end
+${STORE_UNLESS_NEWER_LUA}`
+
+// An invalidation: move the fence KEYS[2] to ARGV[1] (for ARGV[2] ms) and delete the entry.
+const INVALIDATE_LUA = `
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[1])
+return 1
+`
+
 type RedisWithScripts = Redis & {
-  crmSetIfNewer(key: string, json: string, version: string, ttlMs: string): Promise<number>
+  crmWrite(key: string, fenceKey: string, json: string, version: string, ttlMs: string, fence: string, fenceTtlMs: string): Promise<number>
+  crmFill(key: string, fenceKey: string, json: string, version: string, ttlMs: string, seenFence: string): Promise<number>
+  crmInvalidate(key: string, fenceKey: string, fence: string, fenceTtlMs: string): Promise<number>
 }
 
 export class RedisCacheStrategy implements Cache {
@@ -58,6 +90,9 @@ export class RedisCacheStrategy implements Cache {
   private refreshing: Promise<void> | null = null
   /** The last connection error, kept so it is not reported as an unhandled 'error' event. */
   lastError: Error | undefined
+  /** Fence tokens: unique to this client (random id) and to each write (counter). */
+  private readonly fenceId = randomBytes(8).toString('hex')
+  private fences = 0
 
   constructor(o: CacheOptions) {
     if (!o.redisUrl) {
@@ -79,7 +114,9 @@ export class RedisCacheStrategy implements Cache {
     client.on('error', (err: Error) => {
       this.lastError = err
     })
-    client.defineCommand('crmSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER_LUA })
+    client.defineCommand('crmWrite', { numberOfKeys: 2, lua: WRITE_LUA })
+    client.defineCommand('crmFill', { numberOfKeys: 2, lua: FILL_LUA })
+    client.defineCommand('crmInvalidate', { numberOfKeys: 2, lua: INVALIDATE_LUA })
     this.client = client as RedisWithScripts
   }
 
@@ -90,39 +127,39 @@ export class RedisCacheStrategy implements Cache {
     } catch {
       raw = null
     }
-    if (raw === null) {
-      this.misses++
-      return undefined
-    }
+    return this.decode(raw)
+  }
+
+  async getWithFence(key: string): Promise<{ value: unknown; fence: CacheFence } | null> {
+    const readAtMs = Date.now()
+    let answer: (string | null)[]
     try {
-      const value: unknown = JSON.parse(raw)
-      this.hits++
-      return value
+      answer = await this.client.mget(this.prefix + key, this.fenceKey(key))
     } catch {
-      this.misses++ // not ours (someone else wrote under our prefix): treat as absent
-      return undefined
+      this.misses++
+      return null
     }
+    return { value: this.decode(answer[0] ?? null), fence: { token: answer[1] ?? null, readAtMs } }
+  }
+
+  async fillIfUnfenced(key: string, value: unknown, fence: CacheFence, version: number | undefined): Promise<boolean> {
+    // An expired fence reads as "no fence": only a read younger than the fence's lifetime may trust it.
+    if (Date.now() - fence.readAtMs > FENCE_TTL_MS / 2) return false
+    const stored = await this.client.crmFill(this.prefix + key, this.fenceKey(key), JSON.stringify(value), version === undefined ? '' : String(version), String(this.ttlMs), fence.token ?? '')
+    return stored === 1
   }
 
   async set(key: string, value: unknown): Promise<void> {
     if (value === undefined || value === null) return this.delete(key)
-    const json = JSON.stringify(value)
-    if (this.ttlMs > 0) await this.client.set(this.prefix + key, json, 'PX', this.ttlMs)
-    else await this.client.set(this.prefix + key, json)
+    await this.write(key, value, '')
   }
 
   async setIfNewer(key: string, value: unknown, version: number): Promise<boolean> {
-    const stored = await this.client.crmSetIfNewer(
-      this.prefix + key,
-      JSON.stringify(value),
-      String(version),
-      String(this.ttlMs),
-    )
-    return stored === 1
+    return this.write(key, value, String(version))
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.del(this.prefix + key)
+    await this.client.crmInvalidate(this.prefix + key, this.fenceKey(key), this.nextFence(), String(FENCE_TTL_MS))
   }
 
   async ping(): Promise<void> {
@@ -160,6 +197,34 @@ export class RedisCacheStrategy implements Cache {
     } catch {
       this.client.disconnect()
     }
+  }
+
+  private async write(key: string, value: unknown, version: string): Promise<boolean> {
+    const stored = await this.client.crmWrite(this.prefix + key, this.fenceKey(key), JSON.stringify(value), version, String(this.ttlMs), this.nextFence(), String(FENCE_TTL_MS))
+    return stored === 1
+  }
+
+  private decode(raw: string | null): unknown {
+    if (raw === null) {
+      this.misses++
+      return undefined
+    }
+    try {
+      const value: unknown = JSON.parse(raw)
+      this.hits++
+      return value
+    } catch {
+      this.misses++ // not ours (someone else wrote under our prefix): treat as absent
+      return undefined
+    }
+  }
+
+  private fenceKey(key: string): string {
+    return `fence:${this.prefix}${key}`
+  }
+
+  private nextFence(): string {
+    return `${this.fenceId}:${++this.fences}`
   }
 
   private async readServerStats(): Promise<void> {
