@@ -6,7 +6,7 @@ import type { HttpWorkload } from '../workload/http-workload.js'
 import { createRequestGenerator } from '../workload/request-generator.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import type { Workload } from '../workload/workload.js'
-import { benchDurationS, printChecks } from './open-engine-bench.js'
+import { benchDurationS, printChecks, type Check } from './open-engine-bench.js'
 import { benchWorkload, startBenchServer, syntheticDataset } from './bench-server.js'
 
 // `make bench` (HTTP workloads): a generic request costs the generator no more CPU than a CRM
@@ -87,7 +87,7 @@ async function engineCost(w: Workload, url: URL, durationS: number): Promise<{ c
   return { cpuUs: (summary.generatorCpu * summary.durationS * 1e6) / Math.max(1, m.http_reqs.count), requests: m.http_reqs.count }
 }
 
-export async function runHttpWorkloadBench(durationS: number): Promise<Array<{ name: string; value: string; target: string; met: boolean }>> {
+export async function runHttpWorkloadBench(durationS: number): Promise<Check[]> {
   const gen = generatorCost(Math.max(10_000, Math.round((GENERATOR_REQUESTS * durationS) / 10)))
   console.log(`generator only: CRM ${gen.crm.toFixed(3)} µs/request, HTTP ${gen.http.toFixed(3)} µs/request (ratio ${(gen.http / gen.crm).toFixed(2)})`)
   const server = await startBenchServer()
@@ -97,6 +97,7 @@ export async function runHttpWorkloadBench(durationS: number): Promise<Array<{ n
     const http = await engineCost(httpWorkload(load), server.url, durationS)
     console.log(`open engine at ${RATE} req/s for ${durationS} s: CRM ${crm.cpuUs.toFixed(1)} µs/request (${crm.requests} requests), HTTP ${http.cpuUs.toFixed(1)} µs/request (${http.requests} requests) (ratio ${(http.cpuUs / crm.cpuUs).toFixed(2)})`)
     return [
+      { name: 'generator-only CPU per request, HTTP / CRM (information)', value: `${gen.http.toFixed(3)} / ${gen.crm.toFixed(3)} µs = ${(gen.http / gen.crm).toFixed(2)}`, target: '-', met: true, judged: false },
       { name: `open engine CPU per request at ${RATE} req/s, HTTP / CRM`, value: (http.cpuUs / crm.cpuUs).toFixed(2), target: `<= ${TARGET_RATIO}`, met: http.cpuUs / crm.cpuUs <= TARGET_RATIO },
     ]
   } finally {
