@@ -5,12 +5,13 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps bench-deps build demo test typecheck bench bench-soak bench-gates doctor clean k8s-test-cluster
+.PHONY: help install test-deps bench-deps docker-up build demo test test-under-load typecheck bench bench-soak bench-gates doctor clean k8s-test-cluster
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
 	@echo "make test    typecheck, build and run every test"
-	@echo "make bench   run the benchmarks (throughput ratios, engines vs autocannon and Vegeta, load agents)"
+	@echo "make test-under-load  the suite RUNS=10 times with both cores kept busy; prints every failure"
+	@echo "make bench   run the benchmarks (throughput ratios, engines vs autocannon and Vegeta, load agents, containers)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
 	@echo "make bench-gates power of the CI baseline gate: false alarms and detection of +10/20/50% slowdowns (hours; resumable)"
 	@echo "make k8s-test-cluster  a Kubernetes control plane with fake (kwok) nodes on 127.0.0.1, until Ctrl-C"
@@ -35,18 +36,28 @@ bench-deps:
 build: install
 	$(NPM) run build
 
+# Docker for the container tests: dockerd started when it does not answer, images built (cached).
+docker-up: build
+	.ci/docker-up
+
 demo: build
 	$(LOADLAB) run quickstart --open
 
-test: install test-deps
+test: install test-deps docker-up
 	$(NPM) test
+
+# The proof that no test depends on the machine's speed: the whole suite RUNS times (default 10)
+# with two busy loops at the tests' own niceness. Run it on a machine you have to yourself.
+# `make test-under-load RUNS=2 TESTS=harness/test/engine-open.test.ts` runs some files only.
+test-under-load: install test-deps
+	harness/scripts/test-under-load.sh $(TESTS)
 
 typecheck: install
 	$(NPM) run typecheck
 
 # Every benchmark runs even when an earlier one misses its target; the target fails at the end.
-BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/http-workload-bench.ts harness/src/bench/agents-scaling-bench.ts
-bench: build bench-deps
+BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts system-under-test/bench/slow-replica-p99.ts system-under-test/bench/shard-store-bulk.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/http-workload-bench.ts harness/src/bench/agents-scaling-bench.ts harness/src/bench/containers-bench.ts
+bench: build bench-deps docker-up
 	@failed=""; for b in $(BENCHES); do echo "== $$b"; npx tsx $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "benchmarks below target:$$failed"; exit 99; fi
 

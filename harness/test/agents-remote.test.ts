@@ -35,7 +35,7 @@ afterEach(async () => {
 })
 
 function agent(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const run = runLoadlab(['agent', ...args], env)
+  const run = runLoadlab(['agent', ...args], { env })
   agents.push(run)
   return run
 }

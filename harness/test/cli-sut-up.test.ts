@@ -11,10 +11,10 @@ describe('loadlab sut up', () => {
   afterAll(() => rmSync(logs, { recursive: true, force: true }))
 
   it('serves the seeded topology until Ctrl-C and leaves no process behind', async () => {
-    const run = runLoadlab(['sut', 'up', 'quickstart', '--cell', '2', '--logs', logs])
+    const run = runLoadlab(['sut', 'up', 'quickstart', '--cell', '2', '--logs', logs], { timeoutMs: 110_000 })
     let pids: number[] = []
     try {
-      await waitFor(() => run.stdout().includes('press Ctrl-C') || run.child.exitCode !== null, 60_000, 'the topology')
+      await waitFor(() => run.stdout().includes('press Ctrl-C') || run.child.exitCode !== null, 90_000, 'the topology')
       expect(run.stdout()).toMatch(/replica-2 .*pid \d+/)
       pids = [...run.stdout().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]))
       expect(pids).toHaveLength(5)

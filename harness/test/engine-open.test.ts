@@ -3,6 +3,7 @@ import { OpenEngine } from '../src/engines/open-engine.js'
 import { RunRecorder } from '../src/metrics/run-recorder.js'
 import { VersionTracker } from '../src/workload/version-tracker.js'
 import { seedDataset } from '../src/workload/dataset.js'
+import type { MetricsSink, Sample } from '../src/metrics/sample.js'
 import type { Workload } from '../src/workload/workload.js'
 import { StubCrmServer } from './support/stub-crm-server.js'
 
@@ -27,52 +28,77 @@ async function runOpen(w: Workload, engine = new OpenEngine(), signal = new Abor
   const versions = new VersionTracker()
   const start = Date.now()
   const recorder = new RunRecorder(start)
+  // Every sample kept as well: some checks look at single requests.
+  const samples: Sample[] = []
+  const sink: MetricsSink = { add: (batch) => (samples.push(...batch), recorder.add(batch)), merge: (delta) => recorder.merge(delta) }
   const ticks: number[] = []
-  const summary = await engine.run(w, target, { sink: recorder, signal, dataset, versions, onTick: (t) => ticks.push(t.offeredRate ?? -1) })
-  return { summary, result: recorder.finish(summary.durationS), ticks, versions, dataset }
+  const summary = await engine.run(w, target, { sink, signal, dataset, versions, onTick: (t) => ticks.push(t.offeredRate ?? -1) })
+  return { summary, result: recorder.finish(summary.durationS), ticks, versions, dataset, samples }
 }
 
 describe('open engine', () => {
-  it('sends the planned number of requests and measures a fixed 20 ms server at ~20 ms p50', async () => {
+  it('sends the planned number of requests on schedule and measures latency from each intended start', async () => {
     stub = new StubCrmServer({ delayMs: 20 })
     const { summary, result, ticks } = await runOpen(workload({ model: 'open', rate: 200, durationS: 2, maxInFlight: 100 }))
-    expect(summary.sent).toBeGreaterThanOrEqual(380)
-    expect(summary.sent).toBeLessThanOrEqual(420)
-    expect(summary.dropped).toBe(0)
+    // Every arrival of the plan went out or was dropped, however late the timers ran: 200/s x 2 s.
+    expect(summary.sent + summary.dropped).toBe(400)
+    expect(summary.sent).toBeGreaterThan(0)
     expect(result.metrics.http_reqs.count).toBe(summary.sent)
+    expect(result.metrics.dropped_iterations.count).toBe(summary.dropped)
     expect(result.metrics.http_req_failed.fails).toBe(0)
+    // Measured from the intended start, a 20 ms server can never look faster than 20 ms (1 ms
+    // for the stub's millisecond clock). How close to 20 ms it stays is `make bench`'s figure.
     expect(result.metrics.http_req_duration.p50).toBeGreaterThanOrEqual(19)
-    expect(result.metrics.http_req_duration.p50).toBeLessThan(40)
-    expect(ticks).toEqual([200, 200]) // one tick per second with the planned rate, the last one too
-    expect(stub.stats.routes.get('PATCH /customers/:id')).toBeGreaterThan(10)
+    expect(result.metrics.http_req_duration.min).toBeGreaterThanOrEqual(19)
+    // One tick per planned second with the planned rate; a late end adds only seconds with no arrivals.
+    expect(ticks.slice(0, 2)).toEqual([200, 200])
+    expect(ticks.slice(2).every((rate) => rate === 0)).toBe(true)
+    // What the engine recorded per operation is what the server received (drops never reach it).
+    const per = result.perOperation
+    expect(stub.stats.routes.get('PATCH /customers/:id') ?? 0).toBe(per.update_customer?.http_reqs.count ?? 0)
+    expect(stub.stats.routes.get('GET /customers/:id') ?? 0).toBe(per.get_customer?.http_reqs.count ?? 0)
+    expect(Object.values(per).reduce((sum, op) => sum + op.http_reqs.count, 0)).toBe(summary.sent)
   })
 
   it('shows a 1 s server stall in the corrected p99, not in the uncorrected one, and drops arrivals over the cap', async () => {
+    // The stall starts once 300 requests arrived (a second into the plan at 300/s), whenever that is.
     stub = new StubCrmServer({ delayMs: 2 })
-    const timer = setTimeout(() => stub?.stall(1000), 1000)
-    try {
-      // 4 sockets like a small client pool; up to 120 requests may wait for one.
-      const { summary, result } = await runOpen(workload({ model: 'open', rate: 300, durationS: 3, maxInFlight: 120 }), new OpenEngine({ connections: 4 }))
-      const m = result.metrics
-      expect(m.http_req_duration.p99).toBeGreaterThanOrEqual(800)
-      expect(m.http_req_duration_uncorrected.p99).toBeLessThan(m.http_req_duration.p99 / 4)
-      // 300 arrivals during the stall but only 120 may be in flight: the rest are dropped, not delayed.
-      expect(summary.dropped).toBeGreaterThan(100)
-      expect(m.dropped_iterations.count).toBe(summary.dropped)
-      expect(result.timeSeries.some((p) => p.dropped > 0)).toBe(true)
-    } finally {
-      clearTimeout(timer)
-    }
+    stub.stallAfter(300, 1000)
+    // 4 sockets like a small client pool; up to 120 requests may wait for one.
+    const { summary, result, samples } = await runOpen(workload({ model: 'open', rate: 300, durationS: 3, maxInFlight: 120 }), new OpenEngine({ connections: 4 }))
+    const m = result.metrics
+    expect(summary.sent + summary.dropped).toBe(900)
+    // Arrivals during the stall wait for its end: the corrected latency shows it.
+    expect(m.http_req_duration.p99).toBeGreaterThanOrEqual(800)
+    // The uncorrected latency, measured from the write, hides it: the 4 sockets were busy with
+    // requests the stall held, so every other request answered after the stall was written only
+    // once it ended, and that wait is in the corrected figure alone (the classic coordinated
+    // omission; checked per request, since a loaded machine slows everything else too).
+    const { until } = stub.stalled!
+    const waited = samples.filter((s) => !s.dropped && s.status === 200 && s.t < until - 100 && s.t + s.latencyMs >= until)
+    expect(waited.length).toBeGreaterThan(50)
+    const hidden = waited.filter((s) => s.latencyMs - s.serviceLatencyMs >= until - s.t - 50)
+    expect(hidden.length).toBeGreaterThanOrEqual(waited.length - 4)
+    // 300 arrivals during the stall but only 120 may be in flight: the rest are dropped, not delayed.
+    expect(summary.dropped).toBeGreaterThan(100)
+    expect(m.dropped_iterations.count).toBe(summary.dropped)
+    expect(result.timeSeries.some((p) => p.dropped > 0)).toBe(true)
   })
 
-  it('stops quickly when aborted', async () => {
+  it('stops long before its planned 30 s when aborted', async () => {
     stub = new StubCrmServer({ delayMs: 5 })
     const ac = new AbortController()
-    setTimeout(() => ac.abort(), 500)
+    // Aborted once the load is under way (50 requests answered), however long that took.
+    const watch = setInterval(() => (stub?.stats.routes.get('GET /customers/:id') ?? 0) >= 50 && ac.abort(), 5)
     const began = Date.now()
-    const { summary } = await runOpen(workload({ model: 'open', rate: 100, durationS: 30, maxInFlight: 50 }), new OpenEngine(), ac.signal)
-    expect(Date.now() - began).toBeLessThan(5000)
-    expect(summary.durationS).toBeLessThan(3)
-    expect(summary.notes.join(' ')).toMatch(/aborted/)
+    try {
+      const { summary } = await runOpen(workload({ model: 'open', rate: 100, durationS: 30, maxInFlight: 50 }), new OpenEngine(), ac.signal)
+      expect(ac.signal.aborted).toBe(true)
+      expect(Date.now() - began).toBeLessThan(15_000)
+      expect(summary.durationS).toBeLessThan(15)
+      expect(summary.notes.join(' ')).toMatch(/aborted/)
+    } finally {
+      clearInterval(watch)
+    }
   })
 })

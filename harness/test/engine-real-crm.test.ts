@@ -31,6 +31,7 @@ function start(args: string[]): Promise<URL> {
       if (m) resolve(new URL(m[1]))
     })
     p.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before listening`)))
+    setTimeout(() => reject(new Error(`${args[0]} printed no LISTENING line within 60 s`)), 60_000).unref()
   })
 }
 
@@ -61,7 +62,9 @@ describe('engines against the real CRM', () => {
     it(`${engine}: every operation succeeds, no stale reads, no lost writes, SUT metrics scraped`, async () => {
       const w: Workload = {
         mix: MIX,
-        keys: { kind: 'zipf', s: 1 },
+        // Most requests on 10 customers: reads meet customers this run updated within a few
+        // requests, so the stale-read check runs however few requests a busy machine manages.
+        keys: { kind: 'hotspot', hotKeyShare: 0.005, hotTrafficShare: 0.9 },
         datasetSize: 2000,
         seed: engine === 'open' ? 21 : 22,
         requestTimeoutMs: 5000,
@@ -97,7 +100,11 @@ describe('engines against the real CRM', () => {
       expect(scraped.sut.backends.r1).toBeGreaterThanOrEqual(r.metrics.http_reqs.count)
       expect(Object.keys(scraped.sut.shards).sort()).toEqual(['0', '1'])
       expect(scraped.sut.cache?.hits).toBeGreaterThan(0)
-      if (engine === 'open') expect(r.timeSeries.map((p) => p.offeredRate)).toEqual([150, 150])
+      // One offered rate per planned second; a late end on a busy machine adds only seconds without arrivals.
+      if (engine === 'open') {
+        expect(r.timeSeries.slice(0, 2).map((p) => p.offeredRate)).toEqual([150, 150])
+        for (const p of r.timeSeries.slice(2)) expect(p.offeredRate ?? 0).toBe(0)
+      }
     })
   }
 })

@@ -180,6 +180,11 @@ describe('apply, wait and delete', { timeout: TEST_MS }, () => {
     const job = objects.find((o) => o.kind === 'Job') as V1Job
     job.spec!.template.spec!.nodeSelector = { 'loadlab.test/pool': 'does-not-exist' }
     await using _applied = await applyManifests(c, objects)
+    // The wait times out after 5 s; what it names must not depend on how fast a busy machine's
+    // controllers are, so it starts once the scheduler has marked both pods unschedulable.
+    const agents = 'app.kubernetes.io/instance=unschedulable,app.kubernetes.io/component=agent'
+    const unschedulable = (p: V1Pod) => (p.status?.conditions ?? []).some((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable')
+    await expect.poll(async () => (await podsOf(ns, agents)).filter(unschedulable).length, { timeout: WAIT_MS, interval: 250 }).toBe(2)
     const error = await waitForPodsReady(c, { namespace: ns, labelSelector: 'app.kubernetes.io/component=agent', count: 2, timeoutMs: 5_000 }).catch((e: unknown) => e)
     expect((error as Error).message).toMatch(/only 0 of 2 pods .* were ready after 5 s; unschedulable-agents-0-\w+: not scheduled \(Unschedulable: .*node\(s\) didn't match Pod's node affinity\/selector/)
   })

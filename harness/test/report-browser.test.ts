@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SuiteResult } from '../src/results/results-schema.js'
 import { launchChromium } from './support/browser.js'
-import { isAlive, pidsIn, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
+import { isAlive, killLeftoverRuns, pidsIn, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
 
 // The report of a REAL short run, opened in headless Chromium as a reader would open it: from
 // disk, offline. The scenario's name is a script tag, so the same page shows that nothing from a
@@ -30,18 +30,19 @@ export default defineScenario({
   topology: { replicas: 2, shards: 2, cache: { size: 200 } },
   matrix: { 'cache.strategy': ['none', 'lru'] },
   workload: { mix: { get_customer: 8, update_customer: 1 }, keys: { kind: 'zipf', s: 1 }, datasetSize: 500 },
-  load: { model: 'closed', connections: 4, durationS: 2 },
-  faults: [{ atS: 1, action: 'slow', member: 'replica-2', factor: 2 }],
+  load: { model: 'closed', connections: 4, durationS: 3 },
+  faults: [{ atS: 0.2, action: 'slow', member: 'replica-2', factor: 2 }],
 })
 `,
     )
-    const run = runLoadlab(['run', file, '--out', out])
+    const run = runLoadlab(['run', file, '--out', out], { timeoutMs: 200_000 })
     const code = await run.exited
     if (code !== 0) throw new Error(`loadlab run exited ${code}\n${run.stdout()}\n${run.stderr()}`)
     browser = await launchChromium()
-  }, 120_000)
+  }, 240_000)
 
   afterAll(async () => {
+    killLeftoverRuns()
     await browser?.close()
     for (const pid of pidsIn(path.join(out, 'pids.txt'))) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
     rmSync(dir, { recursive: true, force: true })
@@ -50,6 +51,13 @@ export default defineScenario({
   it('opens offline with no errors, draws every chart, shows the hostile name as text, and prints to PDF', async () => {
     const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
     expect(suite.runs.length).toBe(2)
+    // The scenario's fault fired in each run, at or after its atS (early in the run, so a loaded
+    // machine's late timers still fire it inside the measured phase), and was applied.
+    for (const run of suite.runs) {
+      expect(run.faults, run.id).toEqual([expect.objectContaining({ action: 'slow', member: 'replica-2', ok: true, detail: 'service time x2' })])
+      expect(run.faults[0].t, run.id).toBeGreaterThanOrEqual(0.2)
+      expect(run.faults[0].t, run.id).toBeLessThanOrEqual(run.durationS)
+    }
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } })
     const problems: string[] = []
     const requests: string[] = []
@@ -73,6 +81,8 @@ export default defineScenario({
     expect(canvases.length).toBeGreaterThanOrEqual(4)
     expect(canvases.filter((c) => c.drawn === 0), 'blank canvases').toEqual([])
     expect(await page.locator('h1').innerText()).toBe(HOSTILE_NAME)
+    // Each run's over-time chart lists the fault it drew as a marker.
+    expect(await page.getByText('slow replica-2', { exact: true }).count()).toBe(2)
     expect(await page.locator('#verdict').innerText()).toContain(suite.verdict.passed ? 'PASS' : 'FAIL')
 
     const screenshot = path.join(out, 'report.png')

@@ -3,7 +3,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { EngineContext, LoadEngine } from '../src/engines/load-engine.js'
 import type { Environment, StartedEnvironment } from '../src/environment/environment.js'
 import { DeltaRecorder } from '../src/metrics/delta-recorder.js'
@@ -49,8 +49,13 @@ class FakeEngine implements LoadEngine {
   runs = 0
   constructor(
     private readonly onRun?: (ctx: EngineContext, n: number) => void,
-    /** Waits before the tick so the recorder's live view (last full second) has the samples. */
-    private readonly tickDelayMs = 0,
+    /**
+     * Moves a fake Date this far before the tick, so the recorder's live view (the last whole
+     * second) has the samples: a second passes for the run without the test waiting for it.
+     */
+    private readonly advanceClockMs = 0,
+    /** Latency (ms) of every request of the n-th run; default: 10 ms up to 300 req/s, 500 ms above. */
+    private readonly latencyOf?: (n: number) => number,
   ) {}
   plan(w: Workload) {
     return [{ startS: 0, durationS: 1, description: `fake ${w.load.model}` }]
@@ -59,11 +64,14 @@ class FakeEngine implements LoadEngine {
     this.runs++
     this.onRun?.(ctx, this.runs)
     const rate = w.load.model === 'open' ? (w.load.rate ?? 100) : 100
-    const latency = rate > 300 ? 500 : 10
+    const latency = this.latencyOf?.(this.runs) ?? (rate > 300 ? 500 : 10)
     const now = Date.now()
     const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ t: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
     ctx.sink.add(batch)
-    if (this.tickDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tickDelayMs))
+    if (this.advanceClockMs > 0) {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+      vi.advanceTimersByTime(this.advanceClockMs)
+    }
     ctx.onTick?.({ elapsedS: 1, totalS: 1, second: 0, offeredRate: rate })
     return { engine: 'open', durationS: 1, sent: rate, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
   }
@@ -86,6 +94,9 @@ function fakeEnvironment(failOn: Set<number>, counter = { n: 0 }): () => Environ
     },
   })
 }
+
+/** One engine for every run of a suite, so it counts the runs. */
+const singleEngine = (engine: FakeEngine) => () => engine
 
 const base = {
   name: 'fake',
@@ -124,7 +135,12 @@ describe('runSuite', () => {
       { ...base, load: { model: 'open', rate: 1000, durationS: 1 }, thresholds: { http_req_duration: [{ threshold: 'p(95)<100', abortOnFail: true }] } },
       'fake.ts',
     )
-    const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(undefined, 1100), environmentFactory: fakeEnvironment(new Set()) })
+    let suite: SuiteResult
+    try {
+      ;({ suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(undefined, 1100), environmentFactory: fakeEnvironment(new Set()) }))
+    } finally {
+      vi.useRealTimers()
+    }
     expect(suite.runs[0].status).toBe('aborted')
     expect(suite.runs[0].error).toMatch(/p\(95\)<100 failed/)
     expect(suite.gates?.passed).toBe(false)
@@ -143,6 +159,29 @@ describe('runSuite', () => {
     expect(outcome.suite.runs.map((r) => r.status)).toEqual(['ok', 'aborted'])
     expect(outcome.suite.verdict.exitCode).toBe(130)
     expect(JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')).runs).toHaveLength(2)
+  })
+
+  it('compares with --baseline and fails the gate (99) on a significant regression', async () => {
+    const scenario = validateScenario({ ...base, repetitions: 3 }, 'fake.ts')
+    const baselineDir = outDir()
+    // The baseline answers in 11-13 ms, the new build in 101-103 ms: p95 is ~9x worse.
+    const before = await runSuite(scenario, { outDir: baselineDir, engineFactory: singleEngine(new FakeEngine(undefined, 0, (n) => 10 + n)), environmentFactory: fakeEnvironment(new Set()) })
+    expect(before.suite.verdict.exitCode).toBe(0)
+    const after = await runSuite(scenario, {
+      outDir: outDir(),
+      baselineFile: path.join(baselineDir, 'results.json'),
+      engineFactory: singleEngine(new FakeEngine(undefined, 0, (n) => 100 + n)),
+      environmentFactory: fakeEnvironment(new Set()),
+    })
+    const p95 = after.suite.gates?.baseline?.changes.find((c) => c.metric === 'p95')
+    expect(p95).toMatchObject({ cellLabel: 'fake', significant: true, regression: true })
+    // Means of the three runs' p95 (HDR histograms keep 3 significant digits).
+    expect(p95!.baseline).toBeCloseTo(12, 1)
+    expect(p95!.current).toBeCloseTo(102, 0)
+    expect(after.suite.gates?.baseline?.changes.find((c) => c.metric === 'rps')?.regression).toBe(false)
+    expect(after.suite.gates?.passed).toBe(false)
+    expect(after.suite.verdict.exitCode).toBe(99)
+    expect(after.suite.verdict.text).toMatch(/regression against the baseline: p95/)
   })
 
   it('refuses an unreadable baseline before running anything', async () => {

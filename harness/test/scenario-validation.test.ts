@@ -84,7 +84,19 @@ describe('scenario validation', () => {
   })
 
   it('rejects a stress scenario without stress steps or with a closed load', () => {
-    expect(() => validateScenario({ ...base, kind: 'stress' }, 'f.ts')).toThrow(/stress.*startRate/s)
+    const steps = { startRate: 100, step: 100, maxRate: 500, stepDurationS: 2 }
+    const open = { model: 'open', rate: 100, durationS: 2, maxInFlight: 64 }
+    // Each mistake on its own, next to the same scenario without it (which is valid).
+    expect(validateScenario({ ...base, kind: 'stress', stress: steps, load: open }, 'f.ts').kind).toBe('stress')
+    expect(() => validateScenario({ ...base, kind: 'stress', load: open }, 'f.ts')).toThrow(/stress.*startRate/s)
+    let closed = ''
+    try {
+      validateScenario({ ...base, kind: 'stress', stress: steps }, 'f.ts')
+    } catch (e) {
+      closed = (e as Error).message
+    }
+    expect(closed).toContain('load.model')
+    expect(closed).toMatch(/kind "stress" steps an arrival rate: use `model: "open"`/)
   })
 
   it('fills defaults', () => {

@@ -114,7 +114,7 @@ describe('admin protection', () => {
     const env = { ...process.env }
     delete env.LOADLAB_ADMIN_TOKEN
     const own = await spawnRole('replica', ['--port', '0', '--shards', shard.url], { env })
-    await expect.poll(() => own.output().stderr, { timeout: 5_000 }).toMatch(/admin token generated in (\S+)/)
+    await expect.poll(() => own.output().stderr, { timeout: 30_000 }).toMatch(/admin token generated in (\S+)/)
     const file = /admin token generated in (\S+)/.exec(own.output().stderr)![1]
     expect(statSync(file).mode & 0o077).toBe(0) // only the user may read it
     const token = readFileSync(file, 'utf8').trim()

@@ -27,7 +27,7 @@ function alive(pid: number): boolean {
 }
 
 function childPids(parent: number): number[] {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' })
+  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8', timeout: 30_000 })
   return out.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)
 }
 
@@ -62,7 +62,7 @@ describe('balancer CLI', () => {
   for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
     it(`--engine ${engine}: serves, reports per-backend counts on the admin port, exits 0 on SIGTERM leaving no process`, async () => {
       if (engine !== 'builtin') {
-        const probe = spawnSync(engine, ['-v'])
+        const probe = spawnSync(engine, ['-v'], { timeout: 30_000 })
         expect(probe.error, `${engine} is not installed: run "apt-get install haproxy nginx-light" (CI's .ci/run does)`).toBeUndefined()
       }
       stubs = await startStubBackends(2)
@@ -70,7 +70,7 @@ describe('balancer CLI', () => {
       expect(lb.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       const results = await runLoad(lb.url, { total: 40, concurrency: 1 })
       expect(tally(results.map((r) => r.backend))).toEqual(new Map(stubs.map((s) => [s.url, 20])))
-      await expect.poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 3000 }).toEqual([20, 20])
+      await expect.poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 30_000 }).toEqual([20, 20])
       const metrics = String((await send(lb.adminUrl!, '/metrics')).body)
       expect(metrics).toContain(`lb_requests_total{backend="${stubs[1].url}"} 20`)
       expect(metrics).toContain(`lb_backend_up{backend="${stubs[0].url}"} 1`)
@@ -79,9 +79,47 @@ describe('balancer CLI', () => {
       expect(children.length).toBe(engine === 'builtin' ? 0 : 1)
       expect(await lb.stop()).toBe(0)
       // The engine's master (and so its workers) is gone with the CLI.
-      for (const pid of children) await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false)
+      for (const pid of children) await expect.poll(() => alive(pid), { timeout: 30_000 }).toBe(false)
     })
   }
+
+  it('takes an ejected backend back after --eject-ms, and an unhealthy one after --rise passing checks', async () => {
+    stubs = await startStubBackends(2)
+    const [flaky, steady] = stubs
+    const lb = await spawnRole('balancer', [
+      '--strategy', 'round-robin', '--backends', stubs.map((s) => s.url).join(','),
+      '--health-interval-ms', '100', '--health-timeout-ms', '1000', '--fall', '1', '--rise', '3', '--eject-after', '2', '--eject-ms', '800',
+    ])
+    const state = async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends[0]
+    const sendSome = async (n: number) => (await runLoad(lb.url, { total: n, concurrency: 1, path: () => '/customers/1' })).map((r) => r.backend)
+
+    // Passive ejection: two 5xx answers in a row take it out for --eject-ms.
+    flaky.failStatus = 500
+    await expect.poll(async () => (await sendSome(2), (await state()).ejected), { timeout: 30_000 }).toBe(true)
+    flaky.failStatus = null
+    const { ejectedAt } = await state()
+    await sendSome(6)
+    await expect.poll(async () => (await state()).ejected, { timeout: 30_000, interval: 20 }).toBe(false)
+    // Back only once its ejection period is over (5 ms for timer rounding), and nothing was sent
+    // to it meanwhile: its last send is either the failure that ejected it or after the period
+    // (the balancer's own clock, so this holds however slowly the requests went).
+    expect(Date.now()).toBeGreaterThanOrEqual(ejectedAt! + 800 - 5)
+    const { lastSentAt } = await state()
+    expect(lastSentAt! <= ejectedAt! || lastSentAt! >= ejectedAt! + 800 - 5, `last send ${lastSentAt}, ejected at ${ejectedAt}`).toBe(true)
+    expect(await sendSome(6)).toContain(flaky.url)
+
+    // Active checks: one failing check (--fall 1) takes it out; it returns only after 3 passing ones.
+    flaky.healthStatus = 503
+    await expect.poll(async () => (await state()).healthy, { timeout: 30_000, interval: 20 }).toBe(false)
+    expect(new Set(await sendSome(6))).toEqual(new Set([steady.url]))
+    const passingFrom = flaky.healthChecks.length
+    flaky.healthStatus = 200
+    await expect.poll(async () => (await state()).healthy, { timeout: 30_000, interval: 20 }).toBe(true)
+    const { healthChangedAt } = await state()
+    const passedBeforeReturn = flaky.healthChecks.slice(passingFrom).filter((t) => t <= healthChangedAt!).length
+    expect(passedBeforeReturn).toBeGreaterThanOrEqual(3)
+    expect(await sendSome(6)).toContain(flaky.url)
+  })
 
   it('exits 1 when the real engine dies', async () => {
     stubs = await startStubBackends(1)

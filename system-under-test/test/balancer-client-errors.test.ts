@@ -39,7 +39,7 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
       balancer = await launchBalancer({
         engine, strategy: 'round-robin', backends: stubs.map((s) => s.url),
         // Ejection after 2 consecutive failures, for a long time: any blame would show.
-        ejectAfter: 2, ejectMs: 60_000, healthIntervalMs: 1000, healthTimeoutMs: 500, adminToken: TEST_ADMIN_TOKEN,
+        ejectAfter: 2, ejectMs: 60_000, healthIntervalMs: 1000, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN,
       })
       return balancer
     }

@@ -24,7 +24,7 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
       const lb = await spawnRole('balancer', [
         '--port', '0', '--engine', engine, '--backends', replicas.map((r) => r.url).join(','),
         // Quick to eject, slow to forgive: any blame for the shard's failure would show.
-        '--eject-after', '2', '--eject-ms', '60000', '--health-interval-ms', '200', '--health-timeout-ms', '200',
+        '--eject-after', '2', '--eject-ms', '60000', '--health-interval-ms', '200', '--health-timeout-ms', '5000',
       ])
 
       const ids: string[] = []

@@ -10,8 +10,9 @@ import { spawnRole, stopAll, TEST_ADMIN_HEADERS, type SpawnedRole } from './supp
 // Fuzzing the CRM with generated hostile requests (test/support/hostile-requests.ts), 5,000 to a
 // replica directly and 5,000 through the built-in balancer, on real processes. What must hold
 // for every one of them: no 5xx (the only one allowed is 503 `overloaded` with Retry-After, which
-// the capacity model answers on purpose); an answer (or a closed connection) within 5 s, never a
-// hang; and afterwards the data written before is intact, the replica ready and no backend of
+// the capacity model answers on purpose); an answer (or a closed connection) within 30 s, never a
+// hang (the hangs this catches last until the server's 300 s request timeout; 30 s is far beyond
+// any answer on a loaded machine); and afterwards the data written before is intact, the replica ready and no backend of
 // the balancer ejected. The seed is printed; FUZZ_SEED=<n> replays a run, FUZZ_RUNS=<n> sets the
 // number of batches per target.
 
@@ -19,7 +20,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
 const BATCHES = Number(process.env.FUZZ_RUNS ?? 100)
 const BATCH_SIZE = 50
 const CONCURRENCY = 16
-const HANG_MS = 5_000
+const HANG_MS = 30_000
 
 let shards: SpawnedRole[]
 let replica: SpawnedRole
@@ -138,9 +139,9 @@ describe('fuzzing with hostile requests', () => {
       }
       console.log(`${sent} requests to the ${targetName}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`)
       expect(sent).toBe(BATCHES * BATCH_SIZE)
-      // A bound for a heavily shared machine, not a speed target: every request is held to
-      // HANG_MS on its own.
-    }, 180_000)
+      // Only a backstop for a stuck run, not a speed target: every request is held to HANG_MS on
+      // its own, and a loaded machine makes 5,000 requests to real processes take minutes.
+    }, 600_000)
   }
 
   it('leaves the data written before intact, the replica ready and every backend in service', async () => {

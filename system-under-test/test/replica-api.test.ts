@@ -360,43 +360,54 @@ describe.each(['invalidate', 'write-through'] as const)('lru cache with write po
 describe('capacity', () => {
   const stacks: Stack[] = []
   afterEach(async () => {
+    for (const h of held.splice(0)) h.release()
     await Promise.all(stacks.splice(0).map((s) => s.close()))
   })
 
   it('refuses requests beyond the replica queue with 503 + Retry-After, while /health, /metrics and /admin still answer', async () => {
-    const stack = await startStack({ capacity: { serviceTime: { kind: 'constant', ms: 400 }, slots: 1, queueLimit: 0, slowdown: 1 } })
+    const stack = await startStack({ capacity: { serviceTime: { kind: 'constant', ms: 60 }, slots: 1, queueLimit: 0, slowdown: 1 } })
     stacks.push(stack)
     const created = await call(stack.url, 'POST', '/customers', newCustomer())
     expect(created.status).toBe(201)
-    // One request holds the only slot for 400 ms; the others arrive meanwhile and find no queue.
-    const replies = await Promise.all([0, 1, 2].map(() => call(stack.url, 'GET', `/customers/${created.body.id}`)))
-    const refused = replies.filter((r) => r.status === 503)
-    expect(replies.filter((r) => r.status === 200)).toHaveLength(1)
-    expect(refused).toHaveLength(2)
-    expect(refused[0].headers.get('retry-after')).toBe('1')
-    expect(refused[0].body).toMatchObject({ error: { code: 'overloaded' } })
+    // From now on a request holds the only slot for a minute (60 ms x 1000); the test ends it itself
+    // (a client that goes away frees its slot), so what follows depends on the order of events, not on speed.
+    expect((await call(stack.url, 'POST', '/admin/slowdown', { factor: 1000 })).status).toBe(200)
+    const busy = holdRequest(`${stack.url}/customers/${created.body.id}`)
+    await expectMetric(stack.url, 'crm_capacity_in_service', 1)
 
-    const busy = call(stack.url, 'GET', `/customers/${created.body.id}`)
+    const replies = [await call(stack.url, 'GET', `/customers/${created.body.id}`), await call(stack.url, 'GET', `/customers/${created.body.id}`)]
+    for (const refused of replies) {
+      expectErrorShape(refused, 503, 'overloaded')
+      expect(refused.headers.get('retry-after')).toBe('1')
+    }
+    // The slot is still taken, and the routes outside the capacity model answer all the same.
     expect((await call(stack.url, 'GET', '/health')).status).toBe(200)
+    expect((await call(stack.url, 'POST', '/admin/slowdown', { factor: 1000 })).status).toBe(200)
+    expect(await metricValue(stack.url, 'crm_capacity_rejected_total')).toBe(2)
+    expect(await metricValue(stack.url, 'crm_capacity_in_service')).toBe(1)
+
+    // The held request ends: its slot comes back and the replica serves again.
+    busy.release()
+    await expectMetric(stack.url, 'crm_capacity_in_service', 0)
     expect((await call(stack.url, 'POST', '/admin/slowdown', { factor: 1 })).status).toBe(200)
-    const metrics = await fetch(`${stack.url}/metrics`).then((r) => r.text())
-    expect(Number(/\ncrm_capacity_rejected_total (\S+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2)
-    expect((await busy).status).toBe(200)
+    expect((await call(stack.url, 'GET', `/customers/${created.body.id}`)).status).toBe(200)
   })
 
   it('answers 503 overloaded with Retry-After when a shard refuses for capacity, never 500', async () => {
-    const shard = await startShardServer({ host: '127.0.0.1', port: 0, shardIndex: 0, capacity: { serviceTime: { kind: 'constant', ms: 400 }, slots: 1, queueLimit: 0, slowdown: 1 } })
+    const shard = await startShardServer({ host: '127.0.0.1', port: 0, shardIndex: 0, capacity: { serviceTime: { kind: 'constant', ms: 60_000 }, slots: 1, queueLimit: 0, slowdown: 1 } })
     const replica = await startReplica({
       host: '127.0.0.1', port: 0, shards: [shard.url], store: 'embedded', partition: 'single', virtualNodes: 160,
       rangeStartMs: 0, rangeEndMs: 1, cache: 'none', cacheSize: 10, cacheTtlMs: 0, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY },
     })
     stacks.push({ url: replica.url, close: async () => { await replica.close(); await shard.close() } })
-    const id = 'cus_0000000000aaaaaaaaaaaaaaaa'
-    const replies = await Promise.all([0, 1, 2].map(() => call(replica.url, 'GET', `/customers/${id}`)))
-    expect(replies.map((r) => r.status).sort()).toEqual([404, 503, 503])
-    const refused = replies.find((r) => r.status === 503)!
+    // The shard's only slot is taken (by a call straight to it) and it has no queue.
+    const busy = holdRequest(`${shard.url}/rpc/countCustomers`, '{"args":[]}')
+    await expectMetric(shard.url, 'shard_capacity_in_service{shard="0"}', 1)
+    const refused = await call(replica.url, 'GET', '/customers/cus_0000000000aaaaaaaaaaaaaaaa')
+    expectErrorShape(refused, 503, 'overloaded')
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
-    expect(refused.body).toMatchObject({ error: { code: 'overloaded' } })
+    busy.release()
+    await expectMetric(shard.url, 'shard_capacity_in_service{shard="0"}', 0)
   })
 
   it('answers /ready 503 and 503 shard_unavailable (not 500) when a shard is down', async () => {
@@ -418,3 +429,27 @@ describe('capacity', () => {
     expectErrorShape(await call(replica.url, 'POST', '/customers', newCustomer()), 503, 'shard_unavailable')
   })
 })
+
+const held: { release(): void }[] = []
+
+/** A request the test holds open (waiting for or holding a capacity slot) until release() aborts it; afterEach releases any left. */
+function holdRequest(url: string, body?: string): { release(): void } {
+  const controller = new AbortController()
+  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body }
+  fetch(url, { ...init, signal: controller.signal }).catch(() => undefined)
+  const hold = { release: () => controller.abort() }
+  held.push(hold)
+  return hold
+}
+
+/** The value of one series (name with labels) on a /metrics page. */
+async function metricValue(base: string, series: string): Promise<number | undefined> {
+  const text = await fetch(`${base}/metrics`).then((r) => r.text())
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+}
+
+/** Waits (by polling, with a generous timeout for a busy machine) until the series has `value`. */
+async function expectMetric(base: string, series: string, value: number): Promise<void> {
+  await expect.poll(() => metricValue(base, series), { timeout: 30_000, interval: 20 }).toBe(value)
+}

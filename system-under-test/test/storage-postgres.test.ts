@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newCustomerId } from '../src/domain/customer-id.js'
 import { PostgresShardStore } from '../src/storage/postgres-shard-store.js'
@@ -93,5 +94,25 @@ describe('PostgresShardStore specifics', () => {
 
   it('refuses a shard address that is not a postgres URL, naming the flag', () => {
     expect(() => new PostgresShardStore('http://127.0.0.1:7001')).toThrow(/--store embedded/)
+  })
+})
+
+// Last in the file: it stops the shared server (afterAll's stop() then does nothing more).
+describe('the temporary PostgreSQL server', () => {
+  it('stop() ends the postmaster and its backends before deleting the data directory', async () => {
+    const pg = requireServer()
+    const postmaster = await pg.postmasterPid()
+    expect(postmaster).not.toBeNull()
+    const alive = (pid: number): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+      } catch {
+        return false
+      }
+    }
+    expect(alive(postmaster!)).toBe(true)
+    await pg.stop()
+    expect(alive(postmaster!)).toBe(false)
+    expect(existsSync(pg.dir)).toBe(false)
   })
 })

@@ -34,6 +34,7 @@ shardStoreContract('ShardClient over the embedded shard server', {
 describe('embedded shard server', () => {
   const toClose: { close(): Promise<void> }[] = []
   afterEach(async () => {
+    for (const h of held.splice(0)) h.release()
     for (const c of toClose.splice(0).reverse()) await c.close()
   })
   async function start(capacity: CapacityOptions = OFF, shardIndex = 3): Promise<{ server: RunningShardServer; client: ShardClient }> {
@@ -64,28 +65,43 @@ describe('embedded shard server', () => {
   })
 
   it('refuses with 503 and Retry-After when the capacity queue is full, and the client raises ShardOverloadedError', async () => {
-    // One slot busy for a long second, one place in the queue: the third concurrent call is refused.
-    const { server, client } = await start({ serviceTime: { kind: 'constant', ms: 1000 }, slots: 1, queueLimit: 1, slowdown: 1 })
-    const results = await Promise.allSettled([1, 2, 3].map(() => client.countCustomers()))
-    const refused = results.filter((r) => r.status === 'rejected')
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2)
-    expect(refused).toHaveLength(1)
-    const error = (refused[0] as PromiseRejectedResult).reason
+    // One slot and one queue place, both held by requests the test ends itself (a minute of
+    // service time each; aborting frees the slot): the refusal depends on the order of events,
+    // never on how fast this machine is.
+    const { server, client } = await start({ serviceTime: { kind: 'constant', ms: 60_000 }, slots: 1, queueLimit: 1, slowdown: 1 })
+    const inService = holdRpc(server.url)
+    await expectGauge(server.url, 'shard_capacity_in_service{shard="3"}', 1)
+    const queued = holdRpc(server.url)
+    await expectGauge(server.url, 'shard_capacity_queued{shard="3"}', 1)
+
+    const error = await client.countCustomers().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ShardOverloadedError)
     expect((error as ShardOverloadedError).retryAfterSeconds).toBe(1)
     expect((error as Error).message).toContain(server.url)
-    const text = await (await fetch(`${server.url}/metrics`)).text()
-    expect(text).toMatch(/shard_capacity_rejected_total\{shard="3"\} 1/)
+    expect(await gauge(server.url, 'shard_capacity_rejected_total{shard="3"}')).toBe(1)
+
+    // The held requests end; their slot and queue place come back, and the shard serves again.
+    inService.release()
+    queued.release()
+    await expectGauge(server.url, 'shard_capacity_in_service{shard="3"}', 0)
+    await expectGauge(server.url, 'shard_capacity_queued{shard="3"}', 0)
+    await postJson(server, '/admin/slowdown', { factor: 1e-5 })
+    expect(await client.countCustomers()).toBe(0)
   })
 
   it('keeps /health, /metrics and /admin out of the capacity queue', async () => {
-    const { server, client } = await start({ serviceTime: { kind: 'constant', ms: 1500 }, slots: 1, queueLimit: 0, slowdown: 1 })
-    const busy = client.countCustomers()
-    await new Promise((r) => setTimeout(r, 100))
+    const { server, client } = await start({ serviceTime: { kind: 'constant', ms: 60_000 }, slots: 1, queueLimit: 0, slowdown: 1 })
+    const busy = holdRpc(server.url)
+    // The only slot is taken and there is no queue: an RPC is refused right now...
+    await expectGauge(server.url, 'shard_capacity_in_service{shard="3"}', 1)
+    await expect(client.countCustomers()).rejects.toBeInstanceOf(ShardOverloadedError)
+    // ...while health, metrics and admin still answer.
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
     expect((await fetch(`${server.url}/metrics`)).status).toBe(200)
-    expect((await fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body: '{"factor":1}' })).status).toBe(200)
-    await busy
+    expect((await postJson(server, '/admin/slowdown', { factor: 1 })).status).toBe(200)
+    expect(await gauge(server.url, 'shard_capacity_in_service{shard="3"}')).toBe(1)
+    busy.release()
+    await expectGauge(server.url, 'shard_capacity_in_service{shard="3"}', 0)
   })
 
   it('accepts a slowdown factor and refuses a bad one with 400 naming the field', async () => {
@@ -130,7 +146,8 @@ describe('embedded shard server', () => {
 
 describe('shard CLI (as a process)', () => {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-  const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', main, 'shard', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Killed after 30 s whatever happens: a CLI that hangs fails its test instead of outliving it.
+  const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', main, 'shard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' })
 
   it('prints LISTENING with the real port, serves, and exits 0 on SIGTERM', async () => {
     const child = run(['--port', '0', '--shard-index', '2'])
@@ -181,4 +198,32 @@ async function freePort(): Promise<number> {
   const port = (srv.address() as { port: number }).port
   await new Promise<void>((resolve) => srv.close(() => resolve()))
   return port
+}
+
+const held: { release(): void }[] = []
+
+/** A countCustomers RPC the test holds open (it waits for its slot and service time) until release() aborts it (afterEach releases any left). */
+function holdRpc(url: string): { release(): void } {
+  const controller = new AbortController()
+  fetch(`${url}/rpc/countCustomers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":[]}', signal: controller.signal }).catch(() => undefined)
+  const hold = { release: () => controller.abort() }
+  held.push(hold)
+  return hold
+}
+
+/** POSTs JSON to one of the server's admin routes, with its admin token. */
+function postJson(server: RunningShardServer, path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body: JSON.stringify(body) })
+}
+
+/** The value of one series (name with labels) on a /metrics page. */
+async function gauge(url: string, series: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+}
+
+/** Waits (by polling, with a generous timeout for a busy machine) until the series has `value`. */
+async function expectGauge(url: string, series: string, value: number): Promise<void> {
+  await expect.poll(() => gauge(url, series), { timeout: 30_000, interval: 20 }).toBe(value)
 }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { registerChild } from '../environment/child-registry.js'
@@ -47,7 +48,8 @@ export class LocalAgents {
         stdio: ['ignore', 'ignore', 'pipe'],
         detached: true,
       })
-      registerChild(child)
+      // In the ledger too: a harness killed outright leaves no agent behind for long (each also exits when its coordinator connection closes).
+      registerChild(child, { member: `load agent ${index}`, match: args.map((a) => path.basename(a)).slice(-1) })
       const agent: LocalAgent = { child, stderr: [] }
       child.stderr!.setEncoding('utf8')
       child.stderr!.on('data', (text: string) => {

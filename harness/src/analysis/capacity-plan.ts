@@ -11,8 +11,13 @@ function fmt(x: number): string {
   return Math.round(x).toLocaleString('en-US')
 }
 
-/** Plans replicas for `targetRps` keeping `headroom` (0..1) of capacity free. */
+/** Plans replicas for `targetRps` keeping `headroom` (0..1) of capacity free; a warning of the fit is repeated in the reason. */
 export function planCapacity(fit: UslFit, targetRps: number, headroom: number): CapacityPlan {
+  const plan = planFromFit(fit, targetRps, headroom)
+  return fit.warning ? { ...plan, reason: `${plan.reason}. WARNING: ${fit.warning}` } : plan
+}
+
+function planFromFit(fit: UslFit, targetRps: number, headroom: number): CapacityPlan {
   if (!(targetRps > 0) || !Number.isFinite(targetRps)) throw new RangeError(`target rate must be a positive number of requests per second, got ${targetRps}`)
   if (!(headroom >= 0 && headroom < 1)) throw new RangeError(`headroom must be a share in [0, 1), e.g. 0.3 for 30%, got ${headroom}`)
   const needed = targetRps / (1 - headroom)

@@ -1,13 +1,54 @@
 import { describe, expect, it } from 'vitest'
 import { createSeededRandom } from '../random/seeded-random.js'
+import { CISCO, CISCO_FIT, SPEC_SDM91, SPEC_SDM91_FIT } from '../../test/fixtures/usl-published-data.js'
 import { fitUsl, uslThroughput, type UslParameters } from './usl-fit.js'
+
+const points = (data: ReadonlyArray<readonly [number, number]>) => data.map(([n, throughput]) => ({ n, throughput }))
+
+/** |actual / expected - 1| <= share. */
+function expectWithin(actual: number, expected: number, share: number, what: string): void {
+  expect(Math.abs(actual / expected - 1), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(share)
+}
+
+/** The USL written out here, apart from the code under test, to make noisy test data. */
+function uslCurve(p: UslParameters, n: number): number {
+  return (p.lambda * n) / (1 + p.sigma * (n - 1) + p.kappa * n * (n - 1))
+}
 
 function synthetic(truth: UslParameters, ns: number[], noise: number, seed: number) {
   const rnd = createSeededRandom(seed)
-  return ns.map((n) => ({ n, throughput: uslThroughput(truth, n) * (1 + noise * rnd.normal()) }))
+  return ns.map((n) => ({ n, throughput: uslCurve(truth, n) * (1 + noise * rnd.normal()) }))
 }
 
 describe('fitUsl', () => {
+  it('reproduces the published fit of the Cisco benchmark (Schwartz, Practical Scalability Analysis)', () => {
+    const fit = fitUsl(points(CISCO))
+    // usl4j checks the same coefficients to 0.02%.
+    expectWithin(fit.sigma, CISCO_FIT.sigma, 2e-4, 'σ')
+    expectWithin(fit.kappa, CISCO_FIT.kappa, 2e-4, 'κ')
+    expectWithin(fit.lambda, CISCO_FIT.lambda, 2e-4, 'λ')
+    // N* = sqrt((1 - σ) / κ) = sqrt(0.97328409 / 7.690945e-4) = 35.57; the book: peak 12,341 at N = 35.
+    expectWithin(fit.nStar!, 35.574, 1e-3, 'N*')
+    expect(Math.floor(fit.nStar!)).toBe(35)
+    expectWithin(uslThroughput(fit, 35), 12341.7456, 2e-4, 'X(35)')
+    expectWithin(fit.xStar!, 12342.85, 2e-4, 'X(N*)')
+    // usl4j: throughput 995.648772 at N = 1 and 11,063.633 at N = 20.
+    expectWithin(uslThroughput(fit, 20), 11063.633, 2e-4, 'X(20)')
+    expect(fit.r2).toBeGreaterThan(0.99)
+  })
+
+  it('reproduces the published fit of the SPEC SDM91 benchmark (Gunther, Guerrilla Capacity Planning; R package usl)', () => {
+    const fit = fitUsl(points(SPEC_SDM91))
+    expectWithin(fit.sigma, SPEC_SDM91_FIT.sigma, 1e-3, 'σ (R: alpha)')
+    expectWithin(fit.kappa, SPEC_SDM91_FIT.kappa, 1e-3, 'κ (R: beta, printed to 4 digits)')
+    expectWithin(fit.lambda, SPEC_SDM91_FIT.lambda, 1e-4, 'λ (R: gamma)')
+    expect(fit.points.map((p) => Math.round(p.fitted))).toEqual(SPEC_SDM91_FIT.fitted)
+    const residuals = fit.points.map((p) => Math.round(p.residual * 10) / 10).sort((a, b) => a - b)
+    expect([residuals[0], residuals[3], residuals[6]]).toEqual([-81.7, -25.1, 111.1])
+    // R's peak.scalability: sqrt((1 - α) / β) = sqrt(0.9722715 / 0.0001044) = 96.5 users.
+    expectWithin(fit.nStar!, 96.5, 2e-3, 'N*')
+  })
+
   it.each([
     { sigma: 0.05, kappa: 0.001, lambda: 1000 },
     { sigma: 0.1, kappa: 0.01, lambda: 500 },
@@ -22,7 +63,6 @@ describe('fitUsl', () => {
       const nStar = Math.sqrt((1 - truth.sigma) / truth.kappa)
       expect(fit.nStar).not.toBeNull()
       expect(Math.abs(fit.nStar! / nStar - 1)).toBeLessThan(0.15)
-      expect(fit.xStar).toBeCloseTo(uslThroughput(fit, fit.nStar!), 6)
     }
   })
 

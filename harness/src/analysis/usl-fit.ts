@@ -159,6 +159,7 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
       if (nStar !== null && nStar > 2 * maxN) notes.push(`N* ≈ ${nStar.toFixed(1)} is an extrapolation well beyond the measured N ≤ ${maxN}`)
     }
   }
+  const warning = scaleOutWarning(points, nStar)
   const fittedAt = points.map((q) => uslThroughput(params, q.n))
   const mean = points.reduce((s, q) => s + q.throughput, 0) / points.length
   const ssTot = points.reduce((s, q) => s + (q.throughput - mean) ** 2, 0)
@@ -180,5 +181,28 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
       efficiency: x1 > 0 ? q.throughput / (q.n * x1) : 0,
     })),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    ...(warning ? { warning } : {}),
   }
+}
+
+/**
+ * What a planner must hear before trusting the fit: more replicas never served more than the
+ * fewest did (a bottleneck outside the replicas, or a broken measurement), or the fitted peak
+ * lies below every measured N, where no replica count exists to choose.
+ */
+function scaleOutWarning(points: readonly ThroughputPoint[], nStar: number | null): string | null {
+  if (points.length < 2) return null
+  const warnings: string[] = []
+  const first = points[0]
+  const last = points[points.length - 1]
+  if (points.slice(1).every((q) => q.throughput <= first.throughput)) {
+    warnings.push(
+      `throughput does not increase with replicas (N=${first.n}: ${Math.round(first.throughput)} req/s, N=${last.n}: ${Math.round(last.throughput)} req/s): ` +
+        'adding replicas did not help in these measurements, so the fit cannot plan a scale-out; look for a bottleneck outside the replicas (a shared shard, the balancer, the load generator) or a broken run',
+    )
+  }
+  if (nStar !== null && nStar < first.n) {
+    warnings.push(`the fitted peak N* ≈ ${nStar.toFixed(2)} lies below the smallest measured N = ${first.n}: no replica count exists there, so N* and X(N*) are artefacts of the fit, not a recommendation`)
+  }
+  return warnings.length > 0 ? warnings.join('; ') : null
 }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { registerChild } from '../environment/child-registry.js'
@@ -61,7 +62,7 @@ export async function startBenchServer(delayOrOptions: number | BenchServerOptio
     env: { ...process.env, BENCH_DELAY_MS: String(o.delayMs ?? 0), BENCH_WORKERS: String(workers), BENCH_PORT: String(o.port ?? 0) },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  registerChild(child)
+  registerChild(child, { member: 'bench server', match: [path.basename(process.execPath), '-e'] })
   const url = await new Promise<URL>((resolve, reject) => {
     let buf = ''
     child.stdout!.on('data', (c: Buffer) => {

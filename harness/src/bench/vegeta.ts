@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { findOnPath } from '../cli/doctor-command.js'
+import { findOnPath } from '../environment/find-on-path.js'
 
 // Vegeta (github.com/tsenart/vegeta, MIT), the reference open-model load generator, for the
 // side-by-side benchmark. `.ci/install-deps bench` builds it with `go install` when Go is

@@ -27,6 +27,7 @@ const fitJson = z.looseObject({
   r2: z.number().finite(),
   points: z.array(z.looseObject({ n: z.number(), throughput: z.number(), fitted: z.number(), residual: z.number(), efficiency: z.number() })),
   note: z.string().optional(),
+  warning: z.string().optional(),
 })
 
 function read(file: string): string {
@@ -82,8 +83,8 @@ export function readFitSource(file: string, allowFit: boolean): FitSource {
       const issue = r.error.issues[0]
       throw new CliExit(2, `${file}: ${issue.path.join('.') || 'fit'}: ${issue.message}; give the JSON printed by \`loadlab capacity fit\``)
     }
-    const { sigma, kappa, lambda, nStar, xStar, r2, points, note } = r.data
-    return { kind: 'fit', fit: { sigma, kappa, lambda, nStar, xStar, r2, points: points.map(({ n, throughput, fitted, residual, efficiency }) => ({ n, throughput, fitted, residual, efficiency })), ...(note !== undefined ? { note } : {}) } }
+    const { sigma, kappa, lambda, nStar, xStar, r2, points, note, warning } = r.data
+    return { kind: 'fit', fit: { sigma, kappa, lambda, nStar, xStar, r2, points: points.map(({ n, throughput, fitted, residual, efficiency }) => ({ n, throughput, fitted, residual, efficiency })), ...(note !== undefined ? { note } : {}), ...(warning !== undefined ? { warning } : {}) } }
   }
   let suite
   try {
@@ -104,6 +105,7 @@ export function runCapacityFit(file: string, io: CliIo = processIo): UslFit {
   const fit = src.kind === 'fit' ? src.fit : fitUsl(src.points)
   io.out(`${JSON.stringify(fit, null, 2)}\n`)
   if (fit.note) io.err(`note: ${fit.note}\n`)
+  if (fit.warning) io.err(`warning: ${fit.warning}\n`)
   return fit
 }
 
@@ -111,7 +113,7 @@ export function runCapacityPlan(file: string, targetRps: number, headroom: numbe
   const src = readFitSource(file, true)
   const fit = src.kind === 'fit' ? src.fit : fitUsl(src.points)
   const plan = planCapacity(fit, targetRps, headroom)
-  io.out(`${JSON.stringify({ ...plan, fit: { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, xStar: fit.xStar, r2: fit.r2 } }, null, 2)}\n`)
+  io.out(`${JSON.stringify({ ...plan, fit: { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, xStar: fit.xStar, r2: fit.r2, ...(fit.warning ? { warning: fit.warning } : {}) } }, null, 2)}\n`)
   io.err(plan.replicas !== null ? `${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}: ${plan.reason}.\n` : `no replica count reaches the target: ${plan.reason}.\n`)
   return plan
 }

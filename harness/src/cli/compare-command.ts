@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
@@ -7,6 +7,8 @@ import { loadBaselineSource } from '../gates/baseline-source.js'
 import { loadResultsFile } from '../gates/load-results-file.js'
 import type { BaselineChange, ChangeOutcome } from '../results/results-schema.js'
 import { escapeMarkdown } from '../report/markdown-summary.js'
+import { showInvisibles } from '../report/visible-text.js'
+import { checkOutputFolder, prepareOutputFolder } from './output-folder.js'
 
 // `loadlab compare <baseline.json> <current.json> [--tolerance 0.05] [--out DIR]`
 //
@@ -37,9 +39,10 @@ export interface CliIo {
   err(text: string): void
 }
 
+/** The terminal: what the commands print, with control and bidi characters from result files made visible. */
 export const processIo: CliIo = {
-  out: (t) => void process.stdout.write(t),
-  err: (t) => void process.stderr.write(t),
+  out: (t) => void process.stdout.write(showInvisibles(t)),
+  err: (t) => void process.stderr.write(showInvisibles(t)),
 }
 
 /** Parses a ratio flag like --tolerance 0.05 or --headroom 0.3; throws CliExit(2) naming the flag. */
@@ -110,19 +113,22 @@ function markdown(gate: BaselineGate, baselineFile: string, currentFile: string)
 export interface CompareOptions {
   tolerance: number
   out?: string
+  /** Replace --out when it holds an earlier LoadLab output. */
+  force?: boolean
 }
 
 /** The command's work, callable without commander: returns the gate, throws CliExit on 99/2. */
 export function runCompare(baselineFile: string, currentFile: string, opts: CompareOptions, io: CliIo = processIo): BaselineGate {
+  const out = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
   const baseline = loadBaselineSource(baselineFile)
   const current = loadResultsFile(currentFile)
   const gate = compareToBaseline(current, baseline, { tolerance: opts.tolerance })
   io.out(formatComparison(gate, baselineFile, currentFile))
-  if (opts.out) {
-    mkdirSync(opts.out, { recursive: true })
-    writeFileSync(path.join(opts.out, 'comparison.json'), `${JSON.stringify({ baseline: baselineFile, current: currentFile, metrics: BASELINE_METRICS, ...gate }, null, 2)}\n`)
-    writeFileSync(path.join(opts.out, 'comparison.md'), markdown(gate, baselineFile, currentFile))
-    io.err(`wrote ${path.join(opts.out, 'comparison.json')} and comparison.md\n`)
+  if (out) {
+    prepareOutputFolder(out, 'compare')
+    writeFileSync(path.join(out.dir, 'comparison.json'), `${JSON.stringify({ baseline: baselineFile, current: currentFile, metrics: BASELINE_METRICS, ...gate }, null, 2)}\n`)
+    writeFileSync(path.join(out.dir, 'comparison.md'), markdown(gate, baselineFile, currentFile))
+    io.err(`wrote ${path.join(out.dir, 'comparison.json')} and comparison.md\n`)
   }
   if (!gate.passed) {
     throw new CliExit(99, gate.changes.length === 0 ? `${baselineFile} and ${currentFile} share no cell: nothing could be compared` : 'regression beyond the tolerance (see above)')
@@ -137,9 +143,10 @@ export function registerCompareCommand(program: Command, io: CliIo = processIo):
     .argument('<baseline>', 'results.json of the reference run (the old build), or a folder of earlier results.json files (a history)')
     .argument('<current>', 'results.json of the run to judge (the new build)')
     .option('--tolerance <share>', 'relative change tolerated for throughput and latency, e.g. 0.05 = 5% (error rate: tolerance/10 absolute)', String(DEFAULT_TOLERANCE))
-    .option('--out <dir>', 'also write comparison.json and comparison.md into this folder')
-    .action((baselineFile: string, currentFile: string, flags: { tolerance: string; out?: string }) => {
+    .option('--out <dir>', 'also write comparison.json and comparison.md into this folder (new or empty)')
+    .option('--force', 'replace --out when it holds an earlier LoadLab output')
+    .action((baselineFile: string, currentFile: string, flags: { tolerance: string; out?: string; force?: boolean }) => {
       const tolerance = parseShare('--tolerance', flags.tolerance)
-      runCompare(baselineFile, currentFile, { tolerance, ...(flags.out ? { out: flags.out } : {}) }, io)
+      runCompare(baselineFile, currentFile, { tolerance, ...(flags.out !== undefined ? { out: flags.out } : {}), force: flags.force }, io)
     })
 }

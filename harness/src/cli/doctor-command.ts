@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
-import path from 'node:path'
+import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
 import type { Command } from 'commander'
+import { reapDeadRuns } from '../environment/containers/container-reaper.js'
+import { dockerRuntime } from '../environment/containers/docker-runtime.js'
+import { imageStatus } from './images-command.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
+import { findOnPath } from '../environment/find-on-path.js'
 import { freePort } from '../environment/free-port.js'
+import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
 const run = promisify(execFile)
 
@@ -16,21 +20,6 @@ export interface DoctorCheck {
   disables: string
   /** Missing an essential piece makes `doctor` exit 1. */
   essential: boolean
-}
-
-/** An executable on PATH (or null). */
-export function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const file = path.join(dir, name)
-    try {
-      accessSync(file, constants.X_OK)
-      return file
-    } catch {
-      // not here
-    }
-  }
-  return null
 }
 
 async function version(command: string, args: string[]): Promise<string | null> {
@@ -46,9 +35,20 @@ function binaryCheck(name: string, file: string | null, disables: string, versio
   return { name, ok: file !== null, detail: file ? `${file}${versionText ? ` (${versionText})` : ''}` : 'not found', disables, essential: false }
 }
 
-/** Checks what this machine can run. Called by `loadlab doctor`; never throws. */
+/**
+ * Checks what this machine can run, and stops what killed LoadLab runs left running (their
+ * ports and memory would skew the next measurement). Called by `loadlab doctor`; never throws.
+ */
 export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = []
+  const reaped = reapLeftovers()
+  checks.push({
+    name: 'leftovers',
+    ok: true,
+    detail: describeReaped(reaped) ?? `no process left by a killed run${reaped.liveHarnesses > 0 ? ` (${reaped.liveHarnesses} LoadLab process${reaped.liveHarnesses === 1 ? '' : 'es'} running now, left alone)` : ''}`,
+    disables: 'nothing',
+    essential: false,
+  })
   const [major, minor] = process.versions.node.split('.').map(Number)
   checks.push({ name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: process.version, disables: 'LoadLab itself (needs Node >= 20.19)', essential: true })
   let port = 0
@@ -59,15 +59,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   }
   checks.push({ name: 'loopback port', ok: port > 0, detail: port > 0 ? `127.0.0.1:${port} free` : 'cannot listen on 127.0.0.1', disables: 'every local topology', essential: true })
   checks.push({ name: 'system under test', ok: existsSync(SUT_MAIN), detail: existsSync(SUT_MAIN) ? SUT_MAIN : `${SUT_MAIN} missing: run \`npm run build\``, disables: 'every local topology', essential: true })
-  const docker = findOnPath('docker')
-  const dockerVersion = docker ? await version(docker, ['version', '--format', '{{.Server.Version}}']) : null
-  checks.push({
-    name: 'docker',
-    ok: docker !== null && dockerVersion !== null && dockerVersion !== '',
-    detail: docker ? (dockerVersion ? `${docker} (server ${dockerVersion})` : `${docker} (daemon not reachable)`) : 'not found',
-    disables: 'the containers environment (Testcontainers)',
-    essential: false,
-  })
+  checks.push(...(await containerChecks()))
   const k6 = process.env.K6_BIN && existsSync(process.env.K6_BIN) ? process.env.K6_BIN : findOnPath('k6')
   checks.push(binaryCheck('k6', k6, 'the k6 engine (set K6_BIN or put k6 on PATH)'))
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((f) => existsSync(f)) ?? findOnPath('chromium')
@@ -81,17 +73,57 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const postgres = findOnPath('postgres')
   const pg = binaryCheck('postgres', postgres, 'store "postgres"', postgres ? await version(postgres, ['--version']) : null)
   // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
-  if (pg.ok) pg.detail += '; the local environment does not start it: run replicas with --store postgres yourself and use a scenario `target`'
+  if (pg.ok) pg.detail += '; the local environment does not start it: use --env containers (a PostgreSQL container per shard), or run replicas with --store postgres yourself and use a scenario `target`'
   checks.push(pg)
   return checks
+}
+
+/**
+ * Docker (through the Docker API, as Testcontainers reaches it) and, when it answers, the image
+ * each kind of member would run. The containers environment is optional: never essential.
+ */
+async function containerChecks(): Promise<DoctorCheck[]> {
+  const disables = 'the containers environment (--env containers)'
+  let server: string
+  try {
+    const { docker } = await dockerRuntime()
+    const info = await docker.version()
+    server = `Docker ${info.Version} (API ${info.ApiVersion})`
+  } catch (error) {
+    return [{ name: 'docker', ok: false, detail: error instanceof Error ? error.message : String(error), disables, essential: false }]
+  }
+  const checks: DoctorCheck[] = [{ name: 'docker', ok: true, detail: server, disables, essential: false }]
+  for (const s of await imageStatus().catch(() => [])) {
+    const absent = s.candidates.map((c) => c.name).join(' / ') || 'loadlab/crm (built from this checkout)'
+    checks.push({
+      name: `image ${s.kind}`,
+      ok: s.use !== null,
+      detail: s.use ? `${s.use.name} (${s.use.source})` : `${absent} not present`,
+      disables: 'nothing: a containers run that needs it pulls or builds it first (`loadlab images build` does it ahead)',
+      essential: false,
+    })
+  }
+  return checks
+}
+
+/** `doctor --clean`: removes the containers of runs whose harness died (SIGKILL, crash); prints what went. */
+async function cleanLeftovers(): Promise<string[]> {
+  const { docker } = await dockerRuntime()
+  const { reaped, otherHosts } = await reapDeadRuns(docker)
+  const lines = reaped.map((r) => `removed run ${r.runId}: ${r.containers} container(s)${r.networks ? `, ${r.networks} network(s)` : ''} (its harness is gone)`)
+  if (reaped.length === 0) lines.push('no leftovers: every LoadLab container belongs to a running harness')
+  for (const runId of otherHosts) lines.push(`left run ${runId}: started from another host, which alone can tell whether it still runs`)
+  return lines
 }
 
 /** Registers `doctor`: prints each check and exits 1 when an essential piece is missing. */
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker, k6, Chromium, redis, haproxy, nginx, postgres')
-    .action(async () => {
+    .description('check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, redis, haproxy, nginx, postgres')
+    .option('--clean', 'remove the containers of LoadLab runs whose harness died (killed, crashed)')
+    .action(async (opts: { clean?: boolean }) => {
+      if (opts.clean) process.stdout.write(`${(await cleanLeftovers()).join('\n')}\n\n`)
       const checks = await runDoctorChecks()
       const width = Math.max(...checks.map((c) => c.name.length))
       const lines = checks.map(
@@ -99,6 +131,8 @@ export function registerDoctorCommand(program: Command, setExit: (code: number) 
       )
       const broken = checks.filter((c) => !c.ok && c.essential)
       lines.push('', broken.length === 0 ? 'LoadLab can run local scenarios on this machine.' : `LoadLab cannot run local scenarios: fix ${broken.map((c) => c.name).join(', ')}.`)
+      const docker = checks.find((c) => c.name === 'docker')
+      lines.push(docker?.ok ? 'Docker answers: scenarios can also run in containers (--env containers).' : 'Without Docker, --env containers is not available.')
       process.stdout.write(`${lines.join('\n')}\n`)
       setExit(broken.length === 0 ? 0 : 1)
     })

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { imageBuildCommand } from '../k8s/manifests/agent-dockerfile.js'
 import { exportManifests, writeManifestExport } from '../k8s/manifests/export-manifests.js'
 import { UsageError } from '../runner/usage-error.js'
+import { checkOutputFolder, prepareOutputFolder } from './output-folder.js'
 
 /** Root of this LoadLab checkout (the image's build context); this file is harness/{src,dist}/cli/. */
 const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -13,6 +14,7 @@ export interface K8sExportFlags {
   image?: string
   namespace?: string
   out?: string
+  force?: boolean
   name?: string
   coordinator?: string
   sut?: boolean
@@ -25,8 +27,14 @@ export interface K8sExportFlags {
  * ScenarioError (exit 2) for bad flags and scenarios, before anything is written.
  */
 export async function k8sExport(scenarioArg: string, flags: K8sExportFlags): Promise<number> {
-  const exported = await exportManifests({ scenario: scenarioArg, ...flags })
-  const outDir = path.resolve(flags.out ?? `k8s-${exported.base}`)
+  const { out, force, ...exportFlags } = flags
+  const explicitOut = out === undefined ? null : checkOutputFolder(out, { flag: '--out', force })
+  const exported = await exportManifests({ scenario: scenarioArg, ...exportFlags })
+  // Replaced whole, never merged: a file left from an earlier export would otherwise be applied
+  // by `kubectl apply -f` along with objects this export does not describe.
+  const checked = explicitOut ?? checkOutputFolder(`k8s-${exported.base}`, { flag: '--out (default)', force })
+  prepareOutputFolder(checked, 'k8s export')
+  const outDir = checked.dir
   const files = writeManifestExport(exported, outDir)
   // Short paths when under the current folder, absolute otherwise (no ../../ chains).
   const rel = (p: string): string => {
@@ -67,7 +75,8 @@ export function registerK8sCommand(program: Command, setExit: (code: number) => 
     .requiredOption('--parallelism <n>', 'number of agent pods; pod i of N generates slice i of the load', wholeNumber('--parallelism', 1))
     .option('--image <image>', 'image the pods run (default loadlab:<version>; build it with the printed command)')
     .option('--namespace <ns>', 'namespace of every object (must exist)', 'default')
-    .option('--out <dir>', 'output folder (default ./k8s-<name>)')
+    .option('--out <dir>', 'output folder, new or empty (default ./k8s-<name>)')
+    .option('--force', 'replace the output folder when it holds an earlier LoadLab output')
     .option('--name <name>', 'base of the object names (default loadlab-<scenario name>)')
     .option('--coordinator <url>', 'URL at which the pods reach the coordinator (default: a Service <name>-coordinator, written too)')
     .option('--sut', "also deploy the reference CRM with the scenario's topology (shards, replicas, balancer) and load it")

@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander'
+import { showInvisibles } from '../report/visible-text.js'
 import { toolVersion } from '../runner/tool-version.js'
 import { registerAgentCommand } from './agent-command.js'
 import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
+import { registerImagesCommand } from './images-command.js'
 import { registerImportCommand } from './import-command.js'
 import { registerK8sCommand } from './k8s-command.js'
 import { registerReportCommand } from './report-command.js'
@@ -24,6 +26,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerSutCommand(program, setExit)
   registerK8sCommand(program, setExit)
   registerDoctorCommand(program, setExit)
+  registerImagesCommand(program, setExit)
   registerCompareCommand(program)
   registerCapacityCommands(program)
   registerReportCommand(program)
@@ -55,7 +58,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     const exitCode = (error as { exitCode?: unknown } | null)?.exitCode
     const message = error instanceof Error ? error.message : String(error)
     // A CliExit with an empty message (compare-command.ts's convention) has printed its own output.
-    if (message !== '') process.stderr.write(`loadlab: ${message}\n`)
+    if (message !== '') process.stderr.write(`loadlab: ${showInvisibles(message)}\n`)
     if (process.env.LOADLAB_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`)
     return typeof exitCode === 'number' && Number.isInteger(exitCode) ? exitCode : EXIT.error
   }

@@ -6,26 +6,39 @@ import { writeK6SummaryExport } from '../report/k6-summary-export.js'
 import { defaultAgentCount } from '../agents/agent-engine.js'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
+import { dockerRuntime } from '../environment/containers/docker-runtime.js'
+import { imagePreference } from '../environment/containers/image-catalog.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
 import { ConsoleReporter } from '../report/console-reporter.js'
-import { runSuite, type EngineChoice } from '../runner/run-suite.js'
+import { checkSuite, runSuite, type EngineChoice } from '../runner/run-suite.js'
+import { Interruption } from '../runner/interruption.js'
+import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
+import { checkOutputFolder, prepareOutputFolder, unusedFolder } from './output-folder.js'
+import { launchedByNpm, watchLauncher } from './watch-launcher.js'
 import { applyQuick } from '../scenario/apply-quick.js'
 import { loadScenario } from '../scenario/load-scenario.js'
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../scenario/scenario.js'
 import { openInBrowser } from './open-in-browser.js'
 
-/** Exit codes after Ctrl-C (SIGINT) and SIGTERM, as shells report a process ended by them (128 + signal). */
+/** Exit codes after Ctrl-C (SIGINT), SIGTERM and SIGHUP, as shells report a process ended by them (128 + signal). */
 export const EXIT_INTERRUPTED = 130
 export const EXIT_TERMINATED = 143
+export const EXIT_HANGUP = 129
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: EXIT_INTERRUPTED, SIGTERM: EXIT_TERMINATED, SIGHUP: EXIT_HANGUP }
 
 export interface RunCommandOptions {
   engine?: EngineChoice
+  /** Where the topology runs; overrides the scenario's `environment`. */
+  env?: EnvironmentName
   out?: string
   quick?: boolean
   baseline?: string
   tolerance?: number
   /** Open index.html in the desktop's browser at the end (the README demo). */
   open?: boolean
+  /** Replace --out when it holds an earlier LoadLab output. */
+  force?: boolean
   /** Load agents the load is shared by. */
   agents?: number
   /** Wait for remote agents on HOST:PORT instead of starting local ones. */
@@ -70,36 +83,54 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
 }
 
 /**
- * `loadlab run <scenario>`: loads and validates the scenario, runs the suite with live progress,
- * writes results.json, index.html, junit.xml and summary.md, prints the table and where the report
- * is. Ctrl-C (or SIGTERM) stops the current run, keeps what finished and exits 130 (143); a second one
- * kills every member at once. Returns the exit code (0 pass, 99 gate failed, 1 run failures, 130/143).
+ * `loadlab run <scenario>`: checks --out, loads and validates the scenario, stops what killed
+ * runs left behind, runs the suite with live progress, writes results.json, index.html,
+ * junit.xml and summary.md, prints the table and where the report is. Ctrl-C (SIGINT), SIGTERM
+ * or SIGHUP (and, under npx, the exit of npx) stops the current run, keeps what finished and
+ * exits 130 (143, 129); a second signal kills every member at once. Returns the exit code
+ * (0 pass, 99 gate failed, 1 run failures, 130/143/129).
  */
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
-  let scenario = await loadScenario(scenarioArg)
+  // Flag mistakes first: nothing is read, reaped or written before they are fixed.
+  if (opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
+  const explicitOut = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
+  let scenario = await loadScenario(scenarioArg, process.cwd(), { environment: opts.env })
   if (opts.quick) scenario = applyQuick(scenario)
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
-  const outDir = path.resolve(opts.out ?? defaultOutDir(scenario.name))
-  if (opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
+  checkSuite(scenario, { engine: opts.engine })
+  // Without Docker every run would fail the same way, after the plan is printed: say it once, now.
+  if (scenario.topology && scenario.environment === 'containers') {
+    imagePreference()
+    await dockerRuntime()
+  }
+  const out = explicitOut ?? checkOutputFolder(unusedFolder(defaultOutDir(scenario.name)), { flag: '--out' })
+  const reaped = describeReaped(reapLeftovers())
+  if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
+  prepareOutputFolder(out, 'run')
+  const outDir = out.dir
 
   const controller = new AbortController()
   let interrupts = 0
   let interruptCode = EXIT_INTERRUPTED
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const stopSuite = (what: string, code: number): void => {
     interrupts++
-    if (interrupts === 1 && sig === 'SIGTERM') interruptCode = EXIT_TERMINATED
     if (interrupts === 1) {
-      process.stderr.write(`\n${sig}: stopping the current run and writing what was measured (press Ctrl-C again to kill everything now)\n`)
-      controller.abort(new Error(`interrupted by ${sig}`))
+      interruptCode = code
+      process.stderr.write(`\n${what}: stopping the current run and writing what was measured (press Ctrl-C again to kill everything now)\n`)
+      controller.abort(new Interruption(what, code))
     } else {
       killAllChildrenSync()
       process.exit(interruptCode)
     }
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const onSignal = (sig: NodeJS.Signals): void => stopSuite(sig, SIGNAL_EXIT_CODES[sig] ?? EXIT_INTERRUPTED)
+  const signals = Object.keys(SIGNAL_EXIT_CODES) as NodeJS.Signals[]
+  for (const sig of signals) process.on(sig, onSignal)
+  const stopWatching = launchedByNpm()
+    ? watchLauncher((pid) => stopSuite(`the process that launched LoadLab (npm, pid ${pid}) exited`, EXIT_TERMINATED))
+    : () => undefined
   try {
     const outcome = await runSuite(scenario, {
       engine: opts.engine,
@@ -129,8 +160,8 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     // A gate verdict (99) says more than a missing export file; otherwise the export's failure is the exit.
     return exportFailed && outcome.suite.verdict.exitCode === 0 ? 1 : outcome.suite.verdict.exitCode
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    stopWatching()
+    for (const sig of signals) process.off(sig, onSignal)
   }
 }
 
@@ -141,7 +172,9 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .description('run a scenario (a file or a name from scenarios/) and write results.json and the reports')
     .argument('<scenario>', 'scenario file (scenarios/quickstart.ts) or name (quickstart)')
     .addOption(new Option('--engine <name>', 'load engine (default: autocannon for closed loads, open for arrival rates)').choices(ENGINE_NAMES))
-    .option('--out <dir>', 'output folder (default: reports/<scenario>-<timestamp>/)')
+    .addOption(new Option('--env <name>', "where the topology runs (default: the scenario's `environment`, else local)").choices(ENVIRONMENT_NAMES))
+    .option('--out <dir>', 'output folder, new or empty (default: reports/<scenario>-<timestamp>/)')
+    .option('--force', 'replace --out when it holds an earlier LoadLab output')
     .option('--quick', 'short runs, small dataset, one repetition (a first look, tests)')
     .option('--baseline <file|dir>', 'results.json of an earlier run, or a folder of them (a history): fail (99) on a regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)

@@ -1,4 +1,5 @@
-import type { FaultAction, Topology } from '../scenario/scenario.js'
+import type { EnvironmentInfo } from '../results/results-schema.js'
+import type { FaultSpec, Topology } from '../scenario/scenario.js'
 
 // The life cycle of a system under test: configure -> started -> stopped. The runner starts one
 // per run and always stops it (after the run, on error, on Ctrl-C).
@@ -14,15 +15,20 @@ export interface Member {
   url: string
   /** Prometheus endpoint, or null when the member has none (redis). */
   metricsUrl: string | null
-  /** OS process id while it runs locally; null for external members or after it exited. */
+  /** OS process id while it runs locally; null for containers, external members or after it exited. */
   pid: number | null
+  /** Docker container name, when the member runs in a container. */
+  container?: string
+  /** Other URLs that reach this member (a Toxiproxy listener in front of it): the balancer may know it by one of these. */
+  aliases?: string[]
 }
 
-export interface Fault {
-  action: FaultAction
-  member: string
-  /** For 'slow': multiplies the member's service time. */
-  factor?: number
+/** A scenario fault, due now: its action, its target (`member` or `link`) and its parameters. */
+export type Fault = Omit<FaultSpec, 'atS'>
+
+/** What a fault acts on, as reports show it: the member, or the link ("replica-1 -> shard-0"). */
+export function faultTarget(f: Pick<FaultSpec, 'member' | 'link'>): string {
+  return f.member ?? f.link ?? '?'
 }
 
 /**
@@ -54,10 +60,12 @@ export interface StartedEnvironment extends AsyncDisposable {
   fault(f: Fault): Promise<string>
   /** Called once by the runner (in `finally`): stops every process it started. Safe to call twice. */
   stop(): Promise<void>
+  /** Called by the runner once the run ends, for results.json: what an environment adds about itself (images, limits, ...). */
+  describe?(): EnvironmentInfo
 }
 
 export interface Environment {
-  /** 'local' | 'external' (| 'containers' later); stored in results as topology.environment. */
+  /** 'local' | 'containers' | 'external'; stored in results as topology.environment. */
   readonly name: string
   /** Called once per run; rejects (after cleaning up what it started) when a member fails to start or `signal` aborts. */
   start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment>

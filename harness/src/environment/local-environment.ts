@@ -6,7 +6,7 @@ import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
 import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
-import { ManagedProcess } from './managed-process.js'
+import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
 export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/main.js', import.meta.url))
@@ -96,7 +96,11 @@ class LocalTopology implements StartedEnvironment {
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
       redisUrl = `redis://127.0.0.1:${port}`
-      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl)
+      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl, {
+        whenHarnessDies: 'kill',
+        // redis-server replaces its command line with "redis-server 127.0.0.1:<port>".
+        commandLineMatch: (p) => ['redis-server', `:${p}`],
+      })
     }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
@@ -190,6 +194,8 @@ class LocalTopology implements StartedEnvironment {
         if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
         return `service time x${factor}`
       }
+      default:
+        throw new EnvironmentError(`fault ${f.action}: local processes have no CPU quota or network links to act on; use the containers environment (--env containers)`)
     }
   }
 
@@ -217,11 +223,17 @@ class LocalTopology implements StartedEnvironment {
     port = 0,
     readyPatterns: RegExp[] = [LISTENING],
     fixedUrl?: string,
+    lifecycle: Pick<ManagedProcessSpec, 'whenHarnessDies' | 'commandLineMatch'> = {
+      whenHarnessDies: 'close',
+      // A role's command line: node <main.js> <role> ...
+      commandLineMatch: (p) => args(p).slice(0, 2),
+    },
   ): Promise<string> {
     const proc = new ManagedProcess({
       name,
       command,
       args,
+      ...lifecycle,
       logFile: path.join(this.options.logDir, `${name}.log`),
       readyPatterns,
       startupTimeoutMs: this.options.startupTimeoutMs ?? 20_000,

@@ -3,7 +3,8 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { EnvironmentError } from './environment.js'
-import { isPaused, markPaused, registerChild } from './child-registry.js'
+import { isPaused, markPaused, registerChild, signalGroup } from './child-registry.js'
+import { withParentDeathSignal } from './parent-death.js'
 
 export interface ManagedProcessSpec {
   /** Member name, used in messages and the log. */
@@ -17,6 +18,15 @@ export interface ManagedProcessSpec {
   startupTimeoutMs: number
   /** Called with each spawned pid (restarts too): the runner keeps a pid file for cleanup checks. */
   onSpawn?(pid: number): void
+  /**
+   * How the process ends when the harness dies without stopping it (SIGKILL, a crash):
+   * 'close' for our own roles, which close gracefully when their stdin (a pipe from the harness)
+   * reaches end-of-file; 'kill' for programs that cannot watch a pipe (redis-server), which get
+   * SIGKILL from the kernel instead.
+   */
+  whenHarnessDies: 'close' | 'kill'
+  /** Strings that appear in the process's command line once it runs (the ledger checks them before a reaper kills it). */
+  commandLineMatch(port: number): string[]
   /** Environment of the process (default: the harness's own). */
   env?: NodeJS.ProcessEnv
 }
@@ -65,11 +75,20 @@ export class ManagedProcess {
     this.log.write(`--- ${new Date().toISOString()} starting ${this.spec.command} ${this.spec.args(port).join(' ')}\n`)
     // Own process group: a Ctrl-C in the terminal reaches only LoadLab, which then stops the
     // members in order (balancer first) instead of all of them dying at once mid-measurement.
-    const child = spawn(this.spec.command, this.spec.args(port), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: this.spec.env })
+    // stdin is the lifeline of our roles (see whenHarnessDies): a pipe nobody writes to.
+    const closeOnEof = this.spec.whenHarnessDies === 'close'
+    const launch = withParentDeathSignal(this.spec.command, this.spec.args(port), closeOnEof ? 'SIGCONT' : 'SIGKILL')
+    const child = spawn(launch.command, launch.args, {
+      stdio: [closeOnEof ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: closeOnEof ? { ...(this.spec.env ?? process.env), CRM_EXIT_WITH_STDIN: '1' } : (this.spec.env ?? process.env),
+    })
     this.child = child
-    registerChild(child)
+    child.stdin?.on('error', () => undefined) // the child may exit first: EPIPE is expected
+    registerChild(child, { member: this.spec.name, match: this.spec.commandLineMatch(port), logFile: this.spec.logFile })
     if (child.pid !== undefined) this.spec.onSpawn?.(child.pid)
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    child.once('exit', () => child.stdin?.destroy())
     child.once('exit', (code, sig) => this.log?.write(`--- ${new Date().toISOString()} exited code=${code} signal=${sig}\n`))
 
     const readyPromise = new Promise<ReadyInfo>((resolve, reject) => {
@@ -115,11 +134,11 @@ export class ManagedProcess {
     }
   }
 
-  /** Sends a signal now (kill / pause / resume faults). */
+  /** Sends a signal now (kill / pause / resume faults) to the member and what it spawned (a balancer's HAProxy or nginx). */
   signal(sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void {
     const child = this.child
     if (!child || !this.running) throw new EnvironmentError(`${this.name} is not running`)
-    child.kill(sig)
+    signalGroup(child, sig)
     if (sig === 'SIGSTOP') markPaused(child, true)
     if (sig === 'SIGCONT') markPaused(child, false)
   }
@@ -132,9 +151,10 @@ export class ManagedProcess {
   /** Stops the process: SIGCONT if paused, SIGTERM, then SIGKILL after a grace period. Safe to call in any state. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     const child = this.child
+    const wasRunning = child !== null && this.running
     if (child && this.running) {
       if (isPaused(child)) {
-        child.kill('SIGCONT')
+        signalGroup(child, 'SIGCONT')
         markPaused(child, false)
       }
       child.kill('SIGTERM')
@@ -143,8 +163,18 @@ export class ManagedProcess {
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
       ])
       if (timedOut && this.running) {
-        child.kill('SIGKILL')
+        signalGroup(child, 'SIGKILL')
         await this.exited
+      }
+    }
+    // Whatever the member spawned and left behind (the HAProxy of a balancer that had to be
+    // killed) is in its process group, which outlives the member while it has members.
+    // Only right after the member was running: an empty group's number may be reused later.
+    if (wasRunning && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // the group is empty: nothing left
       }
     }
   }

@@ -89,6 +89,40 @@ describe('evaluateThresholds', () => {
   })
 })
 
+describe('thresholds on availability, stale_reads and dropped_iterations', () => {
+  // One run with known values: 10% of requests failed, 7 stale reads, 40 dropped arrivals over 20 s.
+  const run = makeRunResult({ errorRate: 0.1, staleReads: 7, durationS: 20, seed: 4 })
+  run.metrics.dropped_iterations = { count: 40, rate: 2 }
+  const judge = (thresholds: Record<string, string[]>) => evaluateThresholds(makeSuiteResult({ runs: [run], thresholds }))
+
+  it('judges availability (the share of successful requests) as a rate', () => {
+    const availability = run.metrics.availability.rate
+    expect(availability).toBeCloseTo(1 - run.metrics.http_req_failed.rate, 12)
+    expect(judge({ availability: ['rate>0.8', 'rate>0.95'] }).map((o) => [o.expression, o.value, o.passed])).toEqual([
+      ['rate>0.8', availability, true],
+      ['rate>0.95', availability, false],
+    ])
+    expect(judge({ availability: ['count>1'] })[0]).toMatchObject({ passed: false, value: null, message: expect.stringMatching(/availability is a rate metric; allowed: rate/) })
+  })
+
+  it('judges stale_reads as a counter', () => {
+    expect(judge({ stale_reads: ['count==0', 'count<10', 'rate<0.5'] }).map((o) => [o.expression, o.value, o.passed])).toEqual([
+      ['count==0', 7, false],
+      ['count<10', 7, true],
+      ['rate<0.5', 7 / run.durationS, true],
+    ])
+    expect(judge({ stale_reads: ['count==0'] })[0].message).toMatch(/stale_reads count==0 failed on default #1: measured count = 7/)
+  })
+
+  it('judges dropped_iterations as a counter, its rate per second as k6 does', () => {
+    expect(judge({ dropped_iterations: ['count<50', 'count==0', 'rate<1'] }).map((o) => [o.expression, o.value, o.passed])).toEqual([
+      ['count<50', 40, true],
+      ['count==0', 40, false],
+      ['rate<1', 2, false],
+    ])
+  })
+})
+
 describe('checkAbortOnFail', () => {
   it('stops only for abortOnFail thresholds that fail after their delay', () => {
     const parsed = parseThresholds({ http_req_duration: [{ threshold: 'p(95)<50', abortOnFail: true, delayAbortEval: '10s' }, 'p(95)<10'] })

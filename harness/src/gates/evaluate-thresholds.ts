@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js'
-import type { LatencySummary, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
+import type { LatencySummary, LostWrites, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
 import { OPERATIONS } from '../workload/workload.js'
 import { httpOperationNames } from '../workload/http-workload.js'
 import { compare, parseThresholds, statLabel, type ParsedThreshold, ThresholdSyntaxError } from './threshold-expression.js'
@@ -9,9 +9,20 @@ import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics
 // error outcome (passed: false, value: null, a message that says what exists instead): a gate
 // that silently passes on a typo is worse than no gate.
 
-type Resolved = { value: number; note?: string } | { error: string }
+// `failure`: a value exists but the threshold fails whatever it compares to (writes that could
+// not be verified make "no write was lost" unprovable).
+type Resolved = { value: number; note?: string; failure?: string } | { error: string }
 
-const RUN_TOPOLOGY_TAGS: Record<string, (r: RunResult) => string | number | undefined> = {
+/** What a run selector reads of a run: a finished RunResult, or a planned run before it starts (check-threshold-targets.ts). */
+export interface TaggableRun {
+  id: string
+  cellLabel: string
+  cell: Record<string, string | number>
+  engine: string
+  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number }
+}
+
+export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | number | undefined> = {
   cache: (r) => r.topology.cache.strategy,
   partition: (r) => r.topology.partition,
   balancer: (r) => r.topology.balancer?.strategy,
@@ -125,11 +136,26 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
         const r = counterValue(t, 0, run.durationS)
         return 'value' in r ? { value: r.value, note: 'the run made no writes, so none could be lost' } : r
       }
-      return counterValue(t, m.lost_writes.count, run.durationS)
+      return lostWritesValue(t, m.lost_writes, run.durationS)
   }
 }
 
-function runTagValue(run: RunResult, key: string): string | undefined {
+// Unverified writes (no usable answer when read back) are neither kept nor lost: the threshold
+// may judge the checked ones only when the run's own faults explain the rest, and never when
+// nothing at all could be checked.
+function lostWritesValue(t: ParsedThreshold, lost: LostWrites, durationS: number): Resolved {
+  const r = counterValue(t, lost.count, durationS)
+  const unverified = lost.unverified ?? 0
+  if (!('value' in r) || unverified === 0) return r
+  const explained = lost.unverifiedExplainedBy ?? []
+  const of = `${unverified} of ${lost.checked + unverified} acknowledged writes could not be read back (5xx or no answer)`
+  if (lost.checked === 0) return { ...r, failure: `${of}, so not one write was verified; lost_writes cannot pass on writes it did not check` }
+  if (explained.length === 0) return { ...r, failure: `${of} and no fault of the scenario explains it; lost_writes cannot pass on writes it did not check` }
+  return { ...r, note: `${of}, explained by the run's faults (${explained.join(', ')}); judged on the ${lost.checked} that were read back` }
+}
+
+/** The value of run-selector tag `key` for `run` (run, cell, a matrix key or a topology tag), undefined when the run has none. */
+export function runTagValue(run: TaggableRun, key: string): string | undefined {
   if (key === 'run') return run.id
   if (key === 'cell') return run.cellLabel
   if (key in run.cell) return String(run.cell[key])
@@ -173,9 +199,10 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
         out.push({ runId: run.id, metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression} on ${run.id}: ${r.error}` })
         continue
       }
-      const passed = compare(r.value, t.operator, t.limit)
+      const passed = compare(r.value, t.operator, t.limit) && r.failure === undefined
       const outcome: ThresholdOutcome = { runId: run.id, metric: t.metricKey, expression: t.expression, value: r.value, passed, abortOnFail: t.abortOnFail }
-      if (!passed) outcome.message = `${t.metricKey} ${t.expression} failed on ${run.id}: measured ${statLabel(t.stat)} = ${formatValue(t.name, r.value)}`
+      if (r.failure !== undefined) outcome.message = `${t.metricKey} ${t.expression} failed on ${run.id}: ${r.failure}`
+      else if (!passed) outcome.message = `${t.metricKey} ${t.expression} failed on ${run.id}: measured ${statLabel(t.stat)} = ${formatValue(t.name, r.value)}`
       else if (r.note) outcome.message = r.note
       out.push(outcome)
     }

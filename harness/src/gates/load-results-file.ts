@@ -38,7 +38,7 @@ const run = z.looseObject({
     availability: z.looseObject({ rate: finite }),
     cache_hit_rate: z.looseObject({ rate: finite }).optional(),
     stale_reads: z.looseObject({ count: finite }),
-    lost_writes: z.looseObject({ count: finite }).optional(),
+    lost_writes: z.looseObject({ count: finite, checked: finite.optional(), unverified: finite.optional(), unverifiedExplainedBy: z.array(z.string()).optional() }).optional(),
   }),
   perOperation: z.record(z.string(), z.looseObject({ http_reqs: z.looseObject({ count: finite, rate: finite }), http_req_duration: latency, http_req_failed: z.looseObject({ rate: finite }) })),
   timeSeries: z.array(timePoint),

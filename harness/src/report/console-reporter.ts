@@ -1,6 +1,7 @@
 import type { FaultEvent, RunResult, SuiteResult } from '../results/results-schema.js'
 import type { PlannedRun, RunPlan } from '../scenario/plan-runs.js'
 import type { ProgressTick, Reporter, RunPhase } from '../runner/reporter.js'
+import { showInvisibles } from './visible-text.js'
 
 export interface ConsoleReporterOptions {
   /** Progress and per-run lines (default process.stderr). */
@@ -18,6 +19,7 @@ const fmtRate = (x: number): string => x.toFixed(x >= 100 ? 0 : 1)
  * errors, time left), one line per finished run with its warnings, and at the end a table, the
  * comparisons, the gates that failed and the verdict. Progress goes to stderr, the final table
  * to stdout, so `loadlab run ... > table.txt` keeps the result without the progress noise.
+ * Text from scenarios and servers is written with its control and bidi characters made visible.
  */
 export class ConsoleReporter implements Reporter {
   private readonly progress: NodeJS.WritableStream & { isTTY?: boolean }
@@ -83,6 +85,7 @@ export class ConsoleReporter implements Reporter {
       `  ${mark}: ${fmtRate(m.http_reqs.rate)} req/s, p95 ${fmtMs(m.http_req_duration.p95)} ms, p99 ${fmtMs(m.http_req_duration.p99)} ms, ` +
         `errors ${fmtPct(m.http_req_failed.rate)}` +
         (m.cache_hit_rate ? `, cache hits ${fmtPct(m.cache_hit_rate.rate)}` : '') +
+        (m.lost_writes ? `, lost writes ${m.lost_writes.count} of ${m.lost_writes.checked} checked${m.lost_writes.unverified ? ` (${m.lost_writes.unverified} unverified)` : ''}` : '') +
         (m.checks ? `, checks ${fmtPct(m.checks.rate)}` : '') +
         (r.error ? ` - ${r.error}` : ''),
     )
@@ -123,6 +126,7 @@ export class ConsoleReporter implements Reporter {
     const a = suite.analysis
     if (a?.knee) out.push('', `Knee: ${a.knee.maxSustainableRps === null ? 'not found' : `${fmtRate(a.knee.maxSustainableRps)} req/s`} (${a.knee.sloText}) - ${a.knee.evidence}`)
     if (a?.scalability) out.push('', `USL fit: sigma ${a.scalability.sigma.toFixed(3)}, kappa ${a.scalability.kappa.toFixed(4)}, R2 ${a.scalability.r2.toFixed(3)}${a.scalability.note ? ` (${a.scalability.note})` : ''}`)
+    if (a?.scalability?.warning) out.push(`WARNING: ${a.scalability.warning}`)
     if (a?.capacityPlan) out.push(`Capacity plan: ${a.capacityPlan.reason}`)
     const failed = suite.gates?.thresholds.filter((t) => !t.passed) ?? []
     if (failed.length > 0) {
@@ -149,7 +153,7 @@ export class ConsoleReporter implements Reporter {
       for (const n of baseline.notes ?? []) out.push(`  note: ${n}`)
     }
     out.push('', `${suite.verdict.passed ? 'PASS' : 'FAIL'}: ${suite.verdict.text}`)
-    this.out.write(`${out.join('\n')}\n`)
+    this.out.write(`${showInvisibles(out.join('\n'))}\n`)
   }
 
   private status(text: string): void {
@@ -157,7 +161,7 @@ export class ConsoleReporter implements Reporter {
       if (!text.includes(' s left')) this.line(text)
       return
     }
-    this.progress.write(`\r\x1b[2K${text}`)
+    this.progress.write(`\r\x1b[2K${showInvisibles(text)}`)
     this.liveLine = true
   }
 
@@ -168,7 +172,7 @@ export class ConsoleReporter implements Reporter {
 
   private line(text: string): void {
     this.clearStatus()
-    this.progress.write(`${text}\n`)
+    this.progress.write(`${showInvisibles(text)}\n`)
   }
 }
 

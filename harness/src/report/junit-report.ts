@@ -1,16 +1,16 @@
 import { evaluateThresholds } from '../gates/evaluate-thresholds.js'
 import type { SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
+import { showInvisibles } from './visible-text.js'
 
 // junit.xml for CI test tabs (GitHub, GitLab, Jenkins): one <testcase> per threshold per run
 // (classname = run id, name = metric + expression), one per baseline comparison, and one per run
 // that failed or was aborted. A threshold that could not be evaluated (unknown metric) is an
 // <error>, a threshold that was measured and missed is a <failure>; both carry the value.
 
-/** Escapes text for XML attributes and content; drops characters XML 1.0 forbids. */
+/** Escapes text for XML attributes and content; controls and bidi characters become visible escapes, the rest XML 1.0 forbids is dropped. */
 export function escapeXml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  return showInvisibles(text)
+    .replace(/[\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -22,6 +22,8 @@ interface Case {
   classname: string
   name: string
   time?: number
+  /** What a passing case should still say (a threshold judged on part of the data). */
+  output?: string
   failure?: { message: string; type: string; body?: string }
   error?: { message: string; type: string; body?: string }
 }
@@ -32,7 +34,7 @@ function fmt(v: number): string {
 
 function thresholdCase(t: ThresholdOutcome): Case {
   const c: Case = { classname: t.runId, name: `${t.metric} ${t.expression}` }
-  if (t.passed) return c
+  if (t.passed) return t.message ? { ...c, output: t.message } : c
   if (t.value === null) c.error = { type: 'ThresholdError', message: t.message ?? 'the threshold could not be evaluated' }
   else c.failure = { type: 'ThresholdFailed', message: t.message ?? `${t.metric} ${t.expression}: measured ${fmt(t.value)}`, body: `measured value: ${fmt(t.value)}${t.abortOnFail ? ' (abortOnFail)' : ''}` }
   return c
@@ -41,7 +43,7 @@ function thresholdCase(t: ThresholdOutcome): Case {
 function renderCase(c: Case): string {
   const head = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="${(c.time ?? 0).toFixed(3)}"`
   const inner = c.failure ?? c.error
-  if (!inner) return `${head}/>`
+  if (!inner) return c.output ? `${head}>\n      <system-out>${escapeXml(c.output)}</system-out>\n    </testcase>` : `${head}/>`
   const tag = c.failure ? 'failure' : 'error'
   return `${head}>\n      <${tag} message="${escapeXml(inner.message)}" type="${inner.type}">${escapeXml(inner.body ?? inner.message)}</${tag}>\n    </testcase>`
 }

@@ -1,13 +1,14 @@
 import { evaluateThresholds } from '../gates/evaluate-thresholds.js'
 import type { SuiteResult } from '../results/results-schema.js'
+import { showInvisibles } from './visible-text.js'
 
 // summary.md: what a CI step summary or a pull-request comment shows. Plain GitHub-flavoured
 // Markdown; every string that came from a scenario, a run or an error is escaped, because
 // GitHub renders inline HTML and table pipes would break the layout.
 
-/** Escapes text for a Markdown table cell or line: HTML, pipes, backticks and newlines. */
+/** Escapes text for a Markdown table cell or line: HTML, pipes, backticks, newlines, and control and bidi characters. */
 export function escapeMarkdown(text: string): string {
-  return text
+  return showInvisibles(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -56,6 +57,19 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     out.push(...table(
       ['', 'metric', 'expression', 'run', 'measured'],
       thresholds.map((t) => [t.passed ? '✅' : '❌', `\`${t.metric.replace(/`/g, "'")}\``, `\`${t.expression.replace(/`/g, "'")}\``, e(t.runId), t.value === null ? e(t.message ?? 'no value') : num(t.value, 3)]),
+    ), '')
+  }
+
+  const writeRuns = suite.runs.filter((r) => r.metrics.lost_writes !== undefined)
+  if (writeRuns.length > 0) {
+    out.push('### Writes read back after each run', '')
+    out.push(...table(
+      ['run', 'checked', 'lost', 'unverified', 'unverified explained by'],
+      writeRuns.map((r) => {
+        const w = r.metrics.lost_writes!
+        const unverified = w.unverified ?? 0
+        return [e(r.id), String(w.checked), w.count > 0 ? `❌ ${w.count}` : '0', unverified > 0 ? `⚠️ ${unverified}` : '0', unverified === 0 ? '' : e((w.unverifiedExplainedBy ?? []).join(', ') || 'no fault of the scenario')]
+      }),
     ), '')
   }
 
@@ -110,6 +124,7 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
       const s = a.scalability
       out.push('### Scale-out (Universal Scalability Law)', '')
       out.push(`σ = ${s.sigma.toFixed(4)}, κ = ${s.kappa.toExponential(2)}, λ = ${num(s.lambda)} req/s, R² = ${s.r2.toFixed(3)}; ${s.nStar !== null && s.xStar !== null ? `peak ${num(s.xStar, 0)} req/s at N* ≈ ${s.nStar.toFixed(1)}` : 'no peak within reach'}`)
+      if (s.warning) out.push('', `⚠️ **Warning:** ${e(s.warning)}`)
       if (s.note) out.push('', `Note: ${e(s.note)}`)
       out.push('', ...table(['N', 'measured req/s', 'fitted req/s', 'residual', 'efficiency'], s.points.map((p) => [String(p.n), num(p.throughput), num(p.fitted), num(p.residual), pct(p.efficiency, 0)])), '')
     }
@@ -138,5 +153,6 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     for (const w of warnings) out.push(`- ⚠️ ${e(w)}`)
     out.push('')
   }
-  return `${out.join('\n').trimEnd()}\n`
+  // One place for the whole file: also threshold keys and anything else shown in code spans.
+  return showInvisibles(`${out.join('\n').trimEnd()}\n`)
 }

@@ -1,4 +1,5 @@
 import type { LoadModel, OperationName, Workload } from '../workload/workload.js'
+import type { FaultAction } from '../scenario/scenario.js'
 
 // The contract between measuring and everything after it (analysis, gates, reports, baselines).
 // `results.json` is this object. Bump RESULTS_SCHEMA_VERSION on any incompatible change and
@@ -35,7 +36,7 @@ export interface RunMetrics {
   cache_hit_rate?: { rate: number; hits: number; misses: number }
   stale_reads: { count: number; checked: number }
   /** Acknowledged writes read back after the run; absent when the run made no writes. */
-  lost_writes?: { count: number; checked: number }
+  lost_writes?: LostWrites
   /** HTTP scenarios with `check`s: every condition evaluated is one sample (k6's checks rate); absent when no step has checks. */
   checks?: { rate: number; passes: number; fails: number }
   /** HTTP scenarios: failed checks by op and condition, with the first failing response (body trimmed), most frequent first. */
@@ -49,6 +50,21 @@ export interface CheckFailureExample {
   /** Status and body of the first response that failed it (0 = no response). */
   status: number
   body: string
+}
+
+/**
+ * The read-back of acknowledged writes. `count` of the `checked` records were missing or older
+ * than acknowledged; `unverified` records gave no usable answer (5xx, no response) and are
+ * neither confirmed nor lost. A lost_writes threshold fails while any write is unverified unless
+ * `unverifiedExplainedBy` lists faults of the run that explain it (a member killed or paused).
+ */
+export interface LostWrites {
+  count: number
+  checked: number
+  /** Added in schema 1 (optional in files written before). */
+  unverified?: number
+  /** The applied kill/pause faults that explain unverified writes, e.g. "kill shard-1 at 3.0 s"; empty when none does. */
+  unverifiedExplainedBy?: string[]
 }
 
 export interface OperationMetrics {
@@ -77,7 +93,8 @@ export interface FaultEvent {
   /** Seconds since the measured phase began. */
   t: number
   at: string
-  action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow'
+  action: FaultAction
+  /** The member, or for a network fault the link ("replica-1 -> shard-0") or the member whose links it cut. */
   member: string
   detail?: string
   ok: boolean
@@ -129,6 +146,29 @@ export interface TopologyInfo {
   shardCapacity?: { serviceTime: string; slots: number; queueLimit: number }
   /** The embedded shards' append-only log: none, everysec or always. Added in schema 1 (optional; absent = none). */
   durability?: string
+  /** Containers environment only: how the members ran. Added in schema 1 (optional). */
+  containers?: ContainersInfo
+}
+
+/** What a run in containers records about them, so its numbers can be read in context. */
+export interface ContainersInfo {
+  /** Value of the `loadlab.run` label on every container of the run. */
+  runId: string
+  /** 'host': every member listens on its own 127.0.0.1 port in the host's network namespace. */
+  network: 'host'
+  /** Image per kind (crm, redis, postgres, toxiproxy, ...): its name, and whether it is the official image, a local build or one the user named. */
+  images: Record<string, { name: string; source: 'official' | 'local' | 'custom' }>
+  /** CPU quota and memory limit per member kind, as applied. */
+  resources: Partial<Record<'replica' | 'shard' | 'balancer' | 'redis', { cpus?: number; memoryMb?: number }>>
+  /** Links that ran through Toxiproxy (those a link condition or a network fault names); every other link is direct. */
+  proxiedLinks: string[]
+  /** The topology's standing link conditions (`'replicas -> redis': { latencyMs: 2 }`) that applied: a cell without redis has none on 'replicas -> redis'. */
+  linkConditions: Record<string, { latencyMs?: number; jitterMs?: number; rateKBps?: number }>
+}
+
+/** What an environment adds to a run's topology in results.json. */
+export interface EnvironmentInfo {
+  containers?: ContainersInfo
 }
 
 export interface RunResult {
@@ -152,7 +192,7 @@ export interface RunResult {
   error?: string
   metrics: RunMetrics
   /** Per op tag: CRM operation names, or the request and step names of an HTTP scenario. */
-  perOperation: Partial<Record<string, OperationMetrics>>
+  perOperation: Record<string, OperationMetrics>
   timeSeries: TimePoint[]
   /** http_req_duration HDR histogram (µs), base64 from hdr-histogram-js encodeIntoCompressedBase64. */
   histogram: string
@@ -301,6 +341,11 @@ export interface UslFit {
   points: Array<{ n: number; throughput: number; fitted: number; residual: number; efficiency: number }>
   /** Set when the data is degenerate (κ≈0, < 3 points): what the fit can and cannot say. */
   note?: string
+  /**
+   * Set when the fit must not be used to plan without a look at the data: throughput does not
+   * grow with N, or the fitted peak N* lies below the smallest measured N. Added in schema 1 (optional).
+   */
+  warning?: string
 }
 
 export interface CapacityPlan {

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
-import type { Environment, StartedEnvironment } from '../environment/environment.js'
+import { faultTarget, type Environment, type StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
 import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import { SutScraper } from '../metrics/sut-scraper.js'
-import type { FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
+import type { EnvironmentInfo, FaultEvent, RunMetrics, RunResult, SutMetrics, TopologyInfo } from '../results/results-schema.js'
 import type { PlannedRun } from '../scenario/plan-runs.js'
 import type { Scenario } from '../scenario/scenario.js'
 import { seedDataset, type Dataset } from '../workload/dataset.js'
@@ -14,6 +14,7 @@ import { redactHttpWorkload } from '../workload/http-workload.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
+import { interruptionOf } from './interruption.js'
 import { notify, type Reporter } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
 import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
@@ -57,6 +58,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   const faults: FaultEvent[] = []
   let error: unknown = null
   let env: StartedEnvironment | null = null
+  let envInfo: EnvironmentInfo = {}
   let scraper: SutScraper | null = null
   const timers: NodeJS.Timeout[] = []
   const pendingFaults: Array<Promise<void>> = []
@@ -69,16 +71,20 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
     // The user's own service (http) is not seeded: its requests address what it already has.
     let dataset: Dataset = { customerIds: [] }
+    // A local topology starts empty for every run; an external target keeps what earlier runs
+    // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
+    const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
     if (!run.workload.http) {
       notify(reporters, 'onPhase', run, 'seeding')
       const admin = env.adminEndpoint()
-      dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token })
+      dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
     }
+    const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const versions = new VersionTracker()
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
-      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions })
+      warmup = await warmUp(engine, run, warmupWorkload(run.workload, longestWarmupS(run)), target, { signal, dataset, versions, emailTag })
     }
     signal.throwIfAborted()
 
@@ -117,6 +123,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       signal,
       dataset,
       versions,
+      emailTag,
       onTick: (t) => {
         if (t.offeredRate !== undefined) rec.noteOfferedRate(t.second, t.offeredRate)
         const live = rec.live()
@@ -150,7 +157,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     if (writes(run.workload)) {
       notify(reporters, 'onPhase', run, 'verifying')
       const verified = await verifyWrites(target, versions, signal)
-      lostWrites = { count: verified.count, checked: verified.checked }
+      lostWrites = { count: verified.count, checked: verified.checked, unverified: verified.unverified }
     }
   } catch (e) {
     error = e
@@ -167,12 +174,14 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     await engine.close?.().catch(() => undefined)
     notify(reporters, 'onPhase', run, 'stopping')
     if (env) sut = { ...sut, backends: byMemberName(sut.backends, env) }
+    envInfo = env?.describe?.() ?? {}
     await env?.stop().catch(() => undefined)
   }
 
   for (const f of run.faults) {
-    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === f.member && Math.abs(e.t - f.atS) < 5)) {
-      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: f.member, ok: false, error: 'not applied: the run ended first' })
+    const target = faultTarget(f)
+    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === target && Math.abs(e.t - f.atS) < 5)) {
+      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: target, ok: false, error: 'not applied: the run ended first' })
     }
   }
   faults.sort((a, b) => a.t - b.t)
@@ -187,11 +196,13 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     const { hits, misses } = sut.cache
     metrics.cache_hit_rate = { rate: hits / (hits + misses), hits, misses }
   }
-  if (lostWrites) metrics.lost_writes = lostWrites
+  if (lostWrites) {
+    metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
+  }
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
-  const why = thresholdAbort ?? (ctx.signal.aborted ? 'aborted by the user (SIGINT/SIGTERM)' : describe(error))
+  const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
   if (warmup && !warmup.settled && !aborted) {
     validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
@@ -203,7 +214,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       message: thresholdAbort
         ? `stopped early: ${thresholdAbort}`
         : aborted
-          ? 'the run was stopped (Ctrl-C) before it finished: its numbers cover only part of it'
+          ? `the run was stopped (${interruptionOf(ctx.signal.reason).what}) before it finished: its numbers cover only part of it`
           : `the run failed: ${describe(error)}`,
     })
   }
@@ -212,7 +223,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     cell: run.cell,
     cellLabel: run.cellLabel,
     repetition: run.repetition,
-    topology: topologyInfo(scenario, run),
+    topology: { ...topologyInfo(scenario, run, ctx.environment.name), ...envInfo },
     workload: run.workload.http ? { ...run.workload, http: redactHttpWorkload(run.workload.http) } : run.workload,
     load: run.workload.load,
     engine: engine.name,
@@ -233,6 +244,20 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   }
 }
 
+/**
+ * The faults that explain writes which could not be read back: a member still killed or paused
+ * when the run ended (no later restart or resume brought it back) leaves its records
+ * unreachable. Slowing a member does not.
+ */
+export function faultsExplainingUnverified(faults: readonly FaultEvent[]): string[] {
+  const down = new Map<string, FaultEvent>()
+  for (const f of [...faults].filter((e) => e.ok).sort((a, b) => a.t - b.t)) {
+    if (f.action === 'kill' || f.action === 'pause') down.set(f.member, f)
+    else if (f.action === 'restart' || f.action === 'resume') down.delete(f.member)
+  }
+  return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
+}
+
 function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
   const g: RunResult['generator'] = { cpu: summary?.generatorCpu ?? 0, eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0, maxInFlight: summary?.maxInFlight ?? 0 }
   if (summary?.scheduleLag) g.scheduleLag = { p50Ms: summary.scheduleLag.p50Ms, p99Ms: summary.scheduleLag.p99Ms, maxMs: summary.scheduleLag.maxMs }
@@ -243,9 +268,10 @@ function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
   const at = new Date()
-  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: f.member }
+  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: faultTarget(f) }
   try {
-    const detail = await env.fault({ action: f.action, member: f.member, factor: f.factor })
+    const { atS: _atS, ...fault } = f
+    const detail = await env.fault(fault)
     return { ...base, detail, ok: true }
   } catch (e) {
     return { ...base, ok: false, error: describe(e) }
@@ -275,7 +301,7 @@ export function warmupLoad(load: LoadModel, durationS: number): LoadModel {
  * by member name (replica-1, ...) instead: repetitions and baselines then line up.
  */
 function byMemberName(backends: Record<string, number>, env: StartedEnvironment): Record<string, number> {
-  const names = new Map(env.members().map((m) => [m.url.replace(/\/$/, ''), m.name]))
+  const names = new Map(env.members().flatMap((m) => [m.url, ...(m.aliases ?? [])].map((url) => [url.replace(/\/$/, ''), m.name] as const)))
   const out: Record<string, number> = {}
   for (const [url, count] of Object.entries(backends)) {
     const name = names.get(url.replace(/\/$/, '')) ?? url
@@ -292,7 +318,8 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
+/** The topology a run uses, as results.json records it (also what threshold tags select on). */
+export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 'local'): TopologyInfo {
   const t = run.topology
   if (!t) {
     return {
@@ -308,7 +335,7 @@ function topologyInfo(scenario: Scenario, run: PlannedRun): TopologyInfo {
     }
   }
   return {
-    environment: 'local',
+    environment,
     replicas: t.replicas,
     shards: t.shards,
     balancer: t.replicas > 1 ? { strategy: t.balancer.strategy, engine: t.balancer.engine } : null,

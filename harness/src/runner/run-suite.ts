@@ -3,19 +3,24 @@ import path from 'node:path'
 import { analyzeSuite } from '../analysis/analyze-suite.js'
 import { isPastKnee, kneePointFromRun } from '../analysis/knee.js'
 import { AgentEngine, defaultAgentCount } from '../agents/agent-engine.js'
+import { createEngine } from '../engines/engine-registry.js'
 import type { LoadEngine } from '../engines/load-engine.js'
 import { createEnvironment } from '../environment/create-environment.js'
 import type { Environment } from '../environment/environment.js'
 import { DEFAULT_TOLERANCE } from '../gates/baseline.js'
 import { loadBaselineSource, type BaselineSource } from '../gates/baseline-source.js'
 import { evaluateGates } from '../gates/evaluate-gates.js'
-import { parseThresholds } from '../gates/threshold-expression.js'
+import { thresholdTargetProblems } from '../gates/check-threshold-targets.js'
+import { parseThresholds, type ParsedThreshold } from '../gates/threshold-expression.js'
 import { decideVerdict } from '../gates/verdict.js'
 import { writeReports } from '../report/write-reports.js'
 import { RESULTS_SCHEMA_VERSION, type GateResult, type KneePoint, type RunResult, type SuiteResult } from '../results/results-schema.js'
 import { planRuns, type PlannedRun, type RunPlan } from '../scenario/plan-runs.js'
+import { faultProblems } from '../scenario/check-faults.js'
 import type { Scenario } from '../scenario/scenario.js'
-import { executeRun } from './execute-run.js'
+import { ScenarioError } from '../scenario/scenario-error.js'
+import { executeRun, topologyInfo } from './execute-run.js'
+import { interruptionOf } from './interruption.js'
 import { UsageError } from './usage-error.js'
 import { machineInfo } from './machine-info.js'
 import { notify, type Reporter } from './reporter.js'
@@ -63,22 +68,11 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   const signal = opts.signal ?? new AbortController().signal
   const reporters = opts.reporters ?? []
   const baseline = opts.baselineFile ? readBaseline(opts.baselineFile) : null
+  const { plan, thresholds } = checkSuite(scenario, opts)
   mkdirSync(opts.outDir, { recursive: true })
   const pidFile = path.join(opts.outDir, 'pids.txt')
   const agents = opts.agents ?? defaultAgentCount()
   const makeEngine = opts.engineFactory ?? ((name: EngineChoice) => new AgentEngine({ engine: name, agents, listen: opts.agentListen, token: opts.agentToken }))
-  const plan = planRuns(scenario)
-  const thresholds = parseThresholds(scenario.thresholds)
-  // Ask each engine for its plan before anything starts: a load it cannot drive is a usage error
-  // now, not a failed run after minutes of start-up.
-  for (const run of plan.runs) {
-    const name = engineFor(run, opts.engine)
-    try {
-      makeEngine(name).plan(run.workload)
-    } catch (error) {
-      throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'open' ? 'autocannon' : 'open'}, or leave --engine out to pick by load model`)
-    }
-  }
   notify(reporters, 'onPlan', plan)
 
   const suite: SuiteResult = {
@@ -151,15 +145,44 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   if (suite.analysis) suite.analysis.notes.push(...notes)
   suite.verdict = safely(() => decideVerdict(suite), fallbackVerdict(suite), (e) => notes.push(`verdict failed: ${e}`))
   if (aborted) {
+    const { what, exitCode } = interruptionOf(signal.reason)
     suite.verdict = {
-      text: `Stopped by the user after ${suite.runs.filter((r) => r.status === 'ok').length} of ${plan.runs.length} runs; ${suite.verdict.text}`,
+      text: `Stopped (${what}) after ${suite.runs.filter((r) => r.status === 'ok').length} of ${plan.runs.length} runs; ${suite.verdict.text}`,
       passed: false,
-      exitCode: 130,
+      exitCode,
     }
   }
   notify(reporters, 'onEnd', suite)
   const files = await writeReports(suite, opts.outDir)
   return { suite, plan, files, aborted }
+}
+
+/**
+ * Plans the suite and checks everything that can be checked before anything starts: that each
+ * run's engine can drive its load (UsageError), and that the faults and thresholds name members,
+ * times, metrics, tags and operations the planned runs have (ScenarioError). Both exit 2. Called
+ * by runSuite, and by `loadlab run` before it prepares the output folder.
+ */
+export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engine' | 'engineFactory'>): { plan: RunPlan; thresholds: ParsedThreshold[] } {
+  const makeEngine = opts.engineFactory ?? createEngine
+  const plan = planRuns(scenario)
+  const thresholds = parseThresholds(scenario.thresholds)
+  // Ask each engine for its plan: a load it cannot drive is a usage error now, not a failed run
+  // after minutes of start-up.
+  for (const run of plan.runs) {
+    const name = engineFor(run, opts.engine)
+    try {
+      makeEngine(name).plan(run.workload)
+    } catch (error) {
+      throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'open' ? 'autocannon' : 'open'}, or leave --engine out to pick by load model`)
+    }
+  }
+  const targets = plan.runs.map((run) => ({ id: run.id, cellLabel: run.cellLabel, cell: run.cell, engine: engineFor(run, opts.engine), workload: run.workload, external: run.topology === null, topology: topologyInfo(scenario, run, scenario.environment) }))
+  const problems = [...faultProblems(plan.runs), ...thresholdTargetProblems(thresholds, targets)]
+  if (problems.length > 0) {
+    throw new ScenarioError(`${scenario.file ?? scenario.name} cannot run as written:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+  return { plan, thresholds }
 }
 
 /** --engine, or the engine made for the load model: autocannon for closed, open for arrival rates. */

@@ -105,6 +105,17 @@ export function validityNotes(metrics: RunMetrics, summary: EngineSummary | null
       message: `${metrics.lost_writes.count} of ${metrics.lost_writes.checked} acknowledged writes were missing or older when read back after the run`,
     })
   }
+  const lost = metrics.lost_writes
+  if (lost && (lost.unverified ?? 0) > 0) {
+    const explained = lost.unverifiedExplainedBy ?? []
+    notes.push({
+      level: explained.length > 0 && lost.checked > 0 ? 'warning' : 'error',
+      code: 'lost-writes',
+      message:
+        `${lost.unverified} of ${lost.checked + (lost.unverified ?? 0)} acknowledged writes could not be read back after the run (5xx or no answer): they are neither confirmed nor lost; ` +
+        (explained.length > 0 ? `the run's faults explain it (${explained.join(', ')})` : 'no fault of the scenario explains it, so a lost_writes threshold fails'),
+    })
+  }
   if (durationS > 0 && durationS < SHORT_RUN_S) {
     notes.push({ level: 'info', code: 'short-run', message: `the measured phase lasted only ${durationS.toFixed(1)} s: treat its percentiles as rough` })
   }

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
 import type { Scenario } from './scenario.js'
 import { ScenarioError } from './scenario-error.js'
-import { validateScenario } from './validate-scenario.js'
+import { validateScenario, type ScenarioOverrides } from './validate-scenario.js'
 
 /** scenarios/ at the root of the repository (this file is harness/{src,dist}/scenario/). */
 export const BUILTIN_SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url))
@@ -38,10 +38,10 @@ export function listBuiltinScenarios(): string[] {
 
 /**
  * Imports a scenario file (TypeScript, compiled on the fly by tsx), takes its default export and
- * validates it. Called once per `loadlab run` / `sut up`. Throws ScenarioError (exit 2) for a
+ * validates it, with the command line's `overrides` applied first. Called once per `loadlab run` / `sut up`. Throws ScenarioError (exit 2) for a
  * missing file, a file that does not compile, a missing default export or an invalid scenario.
  */
-export async function loadScenario(nameOrFile: string, cwd = process.cwd()): Promise<Scenario> {
+export async function loadScenario(nameOrFile: string, cwd = process.cwd(), overrides: ScenarioOverrides = {}): Promise<Scenario> {
   const file = resolveScenarioFile(nameOrFile, cwd)
   let mod: { default?: unknown }
   try {
@@ -65,5 +65,5 @@ export async function loadScenario(nameOrFile: string, cwd = process.cwd()): Pro
   if (exported === undefined) {
     throw new ScenarioError(`${file} has no default export: end it with \`export default defineScenario({ ... })\``)
   }
-  return validateScenario(exported, file)
+  return validateScenario(exported, file, overrides)
 }

@@ -18,6 +18,14 @@ export const MATRIX_PATHS = [
   'capacity.shard.serviceTime',
   'capacity.shard.slots',
   'capacity.shard.queueLimit',
+  'resources.replica.cpus',
+  'resources.replica.memoryMb',
+  'resources.shard.cpus',
+  'resources.shard.memoryMb',
+  'resources.balancer.cpus',
+  'resources.balancer.memoryMb',
+  'resources.redis.cpus',
+  'resources.redis.memoryMb',
 ] as const
 export type MatrixPath = (typeof MATRIX_PATHS)[number]
 
@@ -44,5 +52,7 @@ export function labelForPath(path: string): string {
   if (path === 'cache.strategy') return 'cache'
   if (path === 'balancer.strategy') return 'balancer'
   if (path === 'balancer.engine') return 'lb-engine'
+  const limit = /^resources\.(\w+)\.(cpus|memoryMb)$/.exec(path)
+  if (limit) return `${limit[1]}.${limit[2]}`
   return path
 }

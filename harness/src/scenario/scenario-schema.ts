@@ -5,13 +5,17 @@ import {
   BALANCER_STRATEGY_NAMES,
   CACHE_STRATEGY_NAMES,
   DURABILITY_NAMES,
+  ENVIRONMENT_NAMES,
   FAULT_ACTIONS,
+  RESOURCE_ROLES,
   PARTITION_NAMES,
   SCENARIO_KINDS,
   STORE_NAMES,
   WRITE_POLICY_NAMES,
+  NETWORK_FAULT_ACTIONS,
 } from './scenario.js'
 import { httpSpecSchema } from './http-scenario-schema.js'
+import { parseLink } from './link-spec.js'
 
 // The run-time check of a scenario file (the types in scenario.ts are the editor's view of the
 // same shape). Strict objects everywhere: a misspelt field is an error, not silently ignored.
@@ -32,6 +36,30 @@ const capacitySchema = z.strictObject({
   slots: positiveInt.default(8),
   queueLimit: z.number().int().min(0).default(64),
 })
+
+// Docker's own bounds: a CPU quota below 0.01 core is refused, and a container under 6 MB cannot
+// start; 16 MB is the least a CRM role could live in.
+const resourcesSchema = z.strictObject({
+  cpus: z.number().min(0.01).max(256).optional(),
+  memoryMb: z.number().int().min(16).optional(),
+})
+
+// Toxiproxy delays in whole milliseconds: 1.5 would be refused when the run starts, so say it now.
+const wholeMs = z.number().int({ message: 'whole milliseconds (Toxiproxy has no finer delay; for 1-2 ms write latencyMs: 2, jitterMs: 1)' }).min(0)
+
+const linkConditionSchema = z
+  .strictObject({
+    latencyMs: wholeMs.optional(),
+    jitterMs: wholeMs.optional(),
+    rateKBps: z.number().int().min(1).optional(),
+  })
+  .refine((c) => c.latencyMs !== undefined || c.rateKBps !== undefined, { message: 'give `latencyMs` (and `jitterMs`) and/or `rateKBps`' })
+
+const linkKey = z.string().superRefine((text, ctx) => {
+  const parsed = parseLink(text)
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
+})
+const linksSchema = z.record(linkKey, linkConditionSchema)
 
 export const topologySchema = z.strictObject({
   replicas: positiveInt.max(16).default(1),
@@ -57,6 +85,8 @@ export const topologySchema = z.strictObject({
   capacity: z
     .strictObject({ replica: capacitySchema.optional(), shard: capacitySchema.optional() })
     .default({}),
+  resources: z.partialRecord(z.enum(RESOURCE_ROLES), resourcesSchema).default({}),
+  links: linksSchema.default({}),
 })
 
 const keysSchema = z.discriminatedUnion('kind', [
@@ -149,10 +179,19 @@ const quickSchema = z.strictObject({
 export const faultSchema = z.strictObject({
   atS: z.number().min(0),
   action: z.enum(FAULT_ACTIONS),
-  member: z.string().regex(/^(replica-\d+|shard-\d+|balancer|redis)$/, {
-    message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer or redis',
-  }),
+  member: z
+    .string()
+    .regex(/^(replica-\d+|shard-\d+|balancer|redis)$/, {
+      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer or redis',
+    })
+    .optional(),
+  link: z.string().optional(),
   factor: z.number().positive().optional(),
+  cpus: z.number().min(0.01).max(256).optional(),
+  latencyMs: wholeMs.optional(),
+  jitterMs: wholeMs.optional(),
+  rateKBps: z.number().int().min(1).optional(),
+  timeoutMs: z.number().int().min(0).optional(),
 })
 
 export const scenarioSchema = z
@@ -160,6 +199,7 @@ export const scenarioSchema = z
     name: z.string().min(1).max(120),
     kind: z.enum(SCENARIO_KINDS),
     description: z.string().default(''),
+    environment: z.enum(ENVIRONMENT_NAMES).default('local'),
     topology: topologySchema.optional(),
     target: z.string().optional(),
     matrix: matrixSchema.default({}),
@@ -201,11 +241,54 @@ export const scenarioSchema = z
       }
     }
     for (const [i, f] of s.faults.entries()) {
-      if (f.action === 'slow' && f.factor === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'factor'], message: 'a "slow" fault needs `factor` (for example 5 = five times slower)' })
-      }
+      for (const problem of faultProblems(f)) ctx.addIssue({ code: 'custom', path: ['faults', i, ...problem.path], message: problem.message })
     }
   })
+
+// Which parameter each fault action needs, and which it takes at all: a `latencyMs` on a "kill"
+// is a mistake worth naming, not a value to ignore.
+const FAULT_PARAMETERS: Record<(typeof FAULT_ACTIONS)[number], { needs?: string; example?: string; takes: readonly string[] }> = {
+  kill: { takes: [] },
+  pause: { takes: [] },
+  resume: { takes: [] },
+  restart: { takes: [] },
+  slow: { needs: 'factor', example: '5 = five times slower', takes: ['factor'] },
+  cpus: { needs: 'cpus', example: '0.25 = a quarter of a core', takes: ['cpus'] },
+  latency: { needs: 'latencyMs', example: '2', takes: ['latencyMs', 'jitterMs'] },
+  bandwidth: { needs: 'rateKBps', example: '100 = 100 KB/s', takes: ['rateKBps'] },
+  timeout: { takes: ['timeoutMs'] },
+  reset: { takes: ['timeoutMs'] },
+  partition: { takes: [] },
+  heal: { takes: [] },
+}
+const PARAMETER_FIELDS = ['factor', 'cpus', 'latencyMs', 'jitterMs', 'rateKBps', 'timeoutMs'] as const
+
+function faultProblems(f: z.output<typeof faultSchema>): Array<{ path: string[]; message: string }> {
+  const problems: Array<{ path: string[]; message: string }> = []
+  const spec = FAULT_PARAMETERS[f.action]
+  const network = (NETWORK_FAULT_ACTIONS as readonly string[]).includes(f.action)
+  if (network) {
+    if ((f.member === undefined) === (f.link === undefined)) {
+      problems.push({ path: ['link'], message: `a "${f.action}" fault needs either \`link\` (like 'replica-1 -> shard-0') or \`member\` (every link into or out of it), not both` })
+    } else if (f.link !== undefined) {
+      const parsed = parseLink(f.link)
+      if (typeof parsed === 'string') problems.push({ path: ['link'], message: parsed })
+    }
+  } else {
+    if (f.member === undefined) problems.push({ path: ['member'], message: `a "${f.action}" fault needs \`member\` (replica-<n>, shard-<n>, balancer or redis)` })
+    if (f.link !== undefined) problems.push({ path: ['link'], message: `\`link\` is for network faults (${NETWORK_FAULT_ACTIONS.join(', ')}); "${f.action}" acts on a \`member\`` })
+  }
+  if (spec.needs && f[spec.needs as (typeof PARAMETER_FIELDS)[number]] === undefined) {
+    problems.push({ path: [spec.needs], message: `a "${f.action}" fault needs \`${spec.needs}\` (for example ${spec.example})` })
+  }
+  for (const field of PARAMETER_FIELDS) {
+    if (f[field] !== undefined && !spec.takes.includes(field)) {
+      const owners = Object.entries(FAULT_PARAMETERS).filter(([, p]) => p.takes.includes(field)).map(([action]) => action)
+      problems.push({ path: [field], message: `\`${field}\` is for ${owners.join(', ')} faults, not "${f.action}": remove it` })
+    }
+  }
+  return problems
+}
 
 export type ParsedScenario = z.output<typeof scenarioSchema>
 export type ParsedTopology = z.output<typeof topologySchema>

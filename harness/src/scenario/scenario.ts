@@ -25,7 +25,15 @@ export const PARTITION_NAMES = ['single', 'hash', 'consistent-hash', 'range'] as
 export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as const
 export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
 export const STORE_NAMES = ['embedded', 'postgres'] as const
-export const FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow'] as const
+/** Faults on a member (process or container). `cpus` changes a container's CPU quota. */
+export const MEMBER_FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow', 'cpus'] as const
+/** Faults on the network links into or out of a member (Toxiproxy; containers environment). */
+export const NETWORK_FAULT_ACTIONS = ['latency', 'bandwidth', 'timeout', 'reset', 'partition', 'heal'] as const
+export const FAULT_ACTIONS = [...MEMBER_FAULT_ACTIONS, ...NETWORK_FAULT_ACTIONS] as const
+/** Where a topology runs: child processes on this machine, or containers (Testcontainers). */
+export const ENVIRONMENT_NAMES = ['local', 'containers'] as const
+/** Members whose containers take `resources` (Docker CPU quota and memory limit). */
+export const RESOURCE_ROLES = ['replica', 'shard', 'balancer', 'redis'] as const
 /** The embedded shards' append-only log (the SUT's `shard --durability`). */
 export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
 
@@ -36,6 +44,24 @@ export type CacheStrategy = (typeof CACHE_STRATEGY_NAMES)[number]
 export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
 export type StoreName = (typeof STORE_NAMES)[number]
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
+export type NetworkFaultAction = (typeof NETWORK_FAULT_ACTIONS)[number]
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number]
+export type ResourceRole = (typeof RESOURCE_ROLES)[number]
+
+/** How a network link behaves for the whole run (Toxiproxy, containers environment): latency and bandwidth. */
+export interface LinkCondition {
+  /** Added to each response on the link (whole ms), give or take up to `jitterMs` (latency 2, jitter 1: 1 or 2 ms). */
+  latencyMs?: number
+  jitterMs?: number
+  /** The link's rate in KB/s. */
+  rateKBps?: number
+}
+
+/** Docker limits of one member's container: `cpus` (CPU quota, 0.5 = half a core) and `memoryMb`. */
+export interface ResourceSpec {
+  cpus?: number
+  memoryMb?: number
+}
 export type DurabilityName = (typeof DURABILITY_NAMES)[number]
 
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
@@ -60,6 +86,13 @@ export interface TopologySpec {
    */
   durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
+  /** Containers environment: CPU quota and memory limit per member kind. */
+  resources?: Partial<Record<ResourceRole, ResourceSpec>>
+  /**
+   * Containers environment: links that behave this way from the start, by link
+   * (`'replicas -> redis': { latencyMs: 1.5 }`). A link the topology lacks (no redis) is ignored.
+   */
+  links?: Record<string, LinkCondition>
 }
 
 /** A topology with every default filled in: what the environment starts. */
@@ -72,6 +105,8 @@ export interface Topology {
   store: StoreName
   durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
+  resources: Partial<Record<ResourceRole, ResourceSpec>>
+  links: Record<string, LinkCondition>
 }
 
 export interface WorkloadSpec {
@@ -125,10 +160,24 @@ export interface FaultSpec {
   /** Seconds after the measured phase began. */
   atS: number
   action: FaultAction
-  /** Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis'. */
-  member: string
+  /**
+   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis'. For a
+   * network fault: every link into or out of that member.
+   */
+  member?: string
+  /** Network faults: one link or a group, `'replica-1 -> shard-0'`, `'replicas -> redis'`, `'balancer -> replica-2'`. */
+  link?: string
   /** For 'slow': multiplies the member's emulated service time (1 = normal). */
   factor?: number
+  /** For 'cpus': the container's new CPU quota (cores). */
+  cpus?: number
+  /** For 'latency': added to each response on the link (whole ms), give or take up to `jitterMs`. */
+  latencyMs?: number
+  jitterMs?: number
+  /** For 'bandwidth': the link's rate in KB/s. */
+  rateKBps?: number
+  /** For 'timeout' (data stops, the connection closes after this many ms; 0 = never) and 'reset' (reset after this many ms). */
+  timeoutMs?: number
 }
 
 export type ThresholdSpec = Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>>
@@ -160,7 +209,9 @@ export interface ScenarioDefinition {
   name: string
   kind: ScenarioKind
   description: string
-  /** The topology LoadLab starts locally; leave out when `target` is set. */
+  /** Where the topology runs: 'local' processes (default) or 'containers'; `loadlab run --env` overrides it. */
+  environment?: EnvironmentName
+  /** The topology LoadLab starts (processes or containers); leave out when `target` is set. */
   topology?: TopologySpec
   /** URL of a system the user runs (loopback only); no topology is started. */
   target?: string
@@ -198,6 +249,8 @@ export interface Scenario {
   name: string
   kind: ScenarioKind
   description: string
+  /** Where the topology runs (the scenario's `environment`, or `--env`). */
+  environment: EnvironmentName
   /** Absolute path of the scenario file, or null when built in code. */
   file: string | null
   /** null when the scenario targets an external system. */

@@ -3,19 +3,27 @@ import { parseThresholds } from '../gates/threshold-expression.js'
 import type { LoadModel } from '../workload/workload.js'
 import { formatFieldPath } from './format-field-path.js'
 import { MATRIX_PATHS, setTopologyPath } from './matrix-paths.js'
-import type { Scenario, Topology } from './scenario.js'
+import { NETWORK_FAULT_ACTIONS, type EnvironmentName, type Scenario, type Topology } from './scenario.js'
 import { ScenarioError } from './scenario-error.js'
 import { scenarioSchema, topologySchema, type ParsedScenario } from './scenario-schema.js'
 import { resolveHttpWorkload } from './resolve-http-workload.js'
 import type { HttpWorkload } from '../workload/http-workload.js'
+
+/** What the command line may change in a scenario before it is checked (`loadlab run --env`). */
+export interface ScenarioOverrides {
+  environment?: EnvironmentName
+}
 
 /**
  * Checks a scenario object (the default export of a scenario file) and fills in its defaults.
  * Called once by `loadScenario` (and by tests with objects). Throws a ScenarioError whose
  * message names the file, every bad field by its path and, for a choice, the allowed values.
  */
-export function validateScenario(input: unknown, file: string | null): Scenario {
+export function validateScenario(input: unknown, file: string | null, overrides: ScenarioOverrides = {}): Scenario {
   const where = file ?? 'scenario'
+  if (overrides.environment !== undefined && input !== null && typeof input === 'object') {
+    input = { ...input, environment: overrides.environment }
+  }
   const parsed = scenarioSchema.safeParse(input)
   if (!parsed.success) throw new ScenarioError(describeIssues(where, parsed.error.issues, input))
   const s = parsed.data
@@ -29,6 +37,7 @@ export function validateScenario(input: unknown, file: string | null): Scenario 
   for (const [i, f] of s.faults.entries()) {
     if (target !== null) problems.push(`faults[${i}]: faults need a topology LoadLab started; "${s.name}" uses an external target`)
   }
+  problems.push(...environmentProblems(s, target !== null, overrides.environment !== undefined))
 
   let http: HttpWorkload | null = null
   if (s.http && target?.protocol === 'https:') {
@@ -85,6 +94,7 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
     name: s.name,
     kind: s.kind,
     description: s.description,
+    environment: s.environment,
     file,
     topology,
     target,
@@ -102,6 +112,38 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
     capacity: s.capacity ? { targetRps: s.capacity.targetRps, headroom: s.capacity.headroom } : null,
     quick: s.quick ? (s.quick as Scenario['quick']) : null,
   }
+}
+
+/**
+ * What only the containers environment can do: resource limits, link conditions and network
+ * faults (Toxiproxy sits between the containers) and changing a CPU quota. Asked of local processes, each is an error
+ * that says how to get it, rather than a run that silently ignores it.
+ */
+function environmentProblems(s: ParsedScenario, hasTarget: boolean, fromFlag: boolean): string[] {
+  const problems: string[] = []
+  const env = fromFlag ? `--env ${s.environment}` : `environment "${s.environment}"`
+  if (hasTarget) {
+    if (s.environment === 'containers') problems.push(`environment: ${env} starts a topology, but "${s.name}" uses an external \`target\`; remove one of them`)
+    return problems
+  }
+  if (s.environment === 'containers') return problems
+  const fix = fromFlag ? 'run it with --env containers' : "set `environment: 'containers'` (or run with --env containers)"
+  const limited = Object.keys(s.topology?.resources ?? {})
+  const matrixLimits = Object.keys(s.matrix).filter((path) => path.startsWith('resources.'))
+  if (limited.length > 0 || matrixLimits.length > 0) {
+    problems.push(`topology.resources: CPU and memory limits need containers, but ${env} runs local processes; ${fix}`)
+  }
+  if (Object.keys(s.topology?.links ?? {}).length > 0) {
+    problems.push(`topology.links: link latency and bandwidth go through Toxiproxy between containers, but ${env} runs local processes; ${fix}`)
+  }
+  for (const [i, f] of s.faults.entries()) {
+    if ((NETWORK_FAULT_ACTIONS as readonly string[]).includes(f.action)) {
+      problems.push(`faults[${i}]: "${f.action}" is a network fault (Toxiproxy between containers), but ${env} runs local processes; ${fix}`)
+    } else if (f.action === 'cpus') {
+      problems.push(`faults[${i}]: "cpus" changes a container's CPU quota, but ${env} runs local processes; ${fix}`)
+    }
+  }
+  return problems
 }
 
 // Load only ever goes to this machine: a typo in a URL must not turn LoadLab into a tool that
@@ -177,7 +219,9 @@ function describeIssues(where: string, issues: readonly z.core.$ZodIssue[], inpu
     const allowed = allowedValues(issue)
     const got = valueAt(input, issue.path)
     const shown = got === undefined || typeof got === 'object' ? '' : ` = ${JSON.stringify(got)}`
-    return `  - ${formatFieldPath(issue.path)}${shown}: ${issue.message}${allowed ? `; allowed: ${allowed}` : ''}`
+    // A refused record key (a link that is not one) carries its reasons inside.
+    const message = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : issue.message
+    return `  - ${formatFieldPath(issue.path)}${shown}: ${message}${allowed ? `; allowed: ${allowed}` : ''}`
   })
   return `${where} is not a valid scenario:\n${lines.join('\n')}`
 }

@@ -5,10 +5,14 @@ import type { VersionTracker } from './version-tracker.js'
 // (404) or older than the acknowledged version = lost. Each record gets up to ATTEMPTS reads,
 // because behind a balancer one replica's stale cache may answer with an old version while the
 // write itself is safe: a stale cache is a stale read, not a lost write. A record that never
-// gave a usable answer (5xx, no response) is "unverified", not lost.
+// gave a usable answer (5xx, no response) is "unverified", not lost. Every read asks every cache
+// on the way to step aside (Cache-Control: no-cache; the replica then reads from its shard): a
+// per-replica cache that missed an invalidation must not make a safe write look lost.
 
 const ATTEMPTS = 3
 const CONCURRENCY = 16
+/** Sent with every verification read: answer from the store, not from a cache. */
+export const BYPASS_CACHES = { 'cache-control': 'no-cache' } as const
 
 export interface VerifyWritesResult {
   /** Records missing or older than acknowledged on every attempt. */
@@ -21,6 +25,7 @@ export interface VerifyWritesResult {
 
 type Verdict = 'ok' | 'lost' | 'unverified'
 
+/** Reads back every write `versions` tracked from `target`; called by the runner after the measured phase. */
 export async function verifyWrites(target: URL, versions: VersionTracker, signal: AbortSignal): Promise<VerifyWritesResult> {
   const pool = new Pool(target.origin, { connections: CONCURRENCY, headersTimeout: 10_000, bodyTimeout: 10_000 })
   const result: VerifyWritesResult = { count: 0, checked: 0, unverified: 0 }
@@ -28,7 +33,7 @@ export async function verifyWrites(target: URL, versions: VersionTracker, signal
 
   const readOnce = async (id: string, acked: number): Promise<Verdict> => {
     try {
-      const res = await pool.request({ method: 'GET', path: `/customers/${encodeURIComponent(id)}` })
+      const res = await pool.request({ method: 'GET', path: `/customers/${encodeURIComponent(id)}`, headers: BYPASS_CACHES })
       const text = await res.body.text()
       if (res.statusCode === 404) return 'lost'
       if (res.statusCode !== 200) return 'unverified'

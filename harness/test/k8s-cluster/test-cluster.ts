@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node'
 import { registerChild } from '../../src/environment/child-registry.js'
 import { freePort } from '../../src/environment/free-port.js'
+import { withParentDeathSignal } from '../../src/environment/parent-death.js'
 
 // A real Kubernetes control plane on 127.0.0.1 for tests and for trying the manifests by hand:
 // etcd (Debian's etcd-server), kube-apiserver, kube-controller-manager (the Job, StatefulSet,
@@ -159,9 +160,11 @@ function launch(dir: string, name: string, command: string, args: string[]): Com
   const logFile = path.join(dir, `${name}.log`)
   const fd = openSync(logFile, 'a')
   // Own process group, so a Ctrl-C in a terminal reaches the harness, which stops these in order.
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached: true })
+  // None of these programs can watch a pipe from us: the kernel kills them if we die first.
+  const launched = withParentDeathSignal(command, args, 'SIGKILL')
+  const child = spawn(launched.command, launched.args, { stdio: ['ignore', fd, fd], detached: true })
   closeSync(fd)
-  registerChild(child)
+  registerChild(child, { member: `k8s-test-cluster ${name}`, match: [path.basename(command)], logFile })
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve()
     else child.once('exit', () => resolve())

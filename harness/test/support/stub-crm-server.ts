@@ -16,6 +16,8 @@ export interface StubOptions {
   delayByRoute?: Record<string, number>
   /** Answer `Connection: close` and close the socket after this many responses on it (like nginx keepalive_requests). */
   maxRequestsPerConnection?: number
+  /** Status to answer per route key instead of the normal one: lets a test tell operations apart by status. */
+  statusByRoute?: Record<string, number>
 }
 
 /** What the stub saw, for assertions. */
@@ -42,6 +44,7 @@ export class StubCrmServer {
   private readonly server: http.Server
   private readonly name: string
   private readonly delayByRoute: Record<string, number>
+  private readonly statusByRoute: Record<string, number>
   private readonly maxPerConnection: number
   private readonly servedOnSocket = new WeakMap<object, number>()
 
@@ -49,6 +52,7 @@ export class StubCrmServer {
     this.delayMs = opts.delayMs ?? 0
     this.name = opts.name ?? 'stub-1'
     this.delayByRoute = opts.delayByRoute ?? {}
+    this.statusByRoute = opts.statusByRoute ?? {}
     this.maxPerConnection = opts.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY
     this.server = http.createServer((req, res) => this.handle(req, res))
     this.server.keepAliveTimeout = 60_000
@@ -66,9 +70,25 @@ export class StubCrmServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
+  /** The last stall, as epoch ms [from, until): when it began and when responses flow again. */
+  stalled: { from: number; until: number } | null = null
+
   /** Holds every response (also those already waiting) until `ms` from now: a GC pause or a frozen process. */
   stall(ms: number): void {
-    this.pausedUntil = Date.now() + ms
+    const now = Date.now()
+    this.pausedUntil = now + ms
+    this.stalled = { from: now, until: now + ms }
+  }
+
+  private stallPlan: { after: number; ms: number } | null = null
+
+  /**
+   * Stalls for `ms` (see stall) once `requests` more requests have arrived: ties the stall to
+   * the load's progress rather than to a wall-clock moment, so a slow machine cannot make it
+   * miss the run.
+   */
+  stallAfter(requests: number, ms: number): void {
+    this.stallPlan = { after: this.stats.total + requests, ms }
   }
 
   /** Loses an acknowledged write: the record goes back to its previous version (or disappears). */
@@ -89,6 +109,10 @@ export class StubCrmServer {
     this.lastRoute = route
     this.stats.total++
     this.stats.routes.set(route, (this.stats.routes.get(route) ?? 0) + 1)
+    if (this.stallPlan && this.stats.total >= this.stallPlan.after) {
+      this.stall(this.stallPlan.ms)
+      this.stallPlan = null
+    }
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -109,7 +133,7 @@ export class StubCrmServer {
           const served = (this.servedOnSocket.get(req.socket) ?? 0) + 1
           this.servedOnSocket.set(req.socket, served)
           if (served >= this.maxPerConnection) res.shouldKeepAlive = false
-          res.writeHead(status, {
+          res.writeHead(this.statusByRoute[route] ?? status, {
             'content-type': typeof body === 'string' ? 'text/plain; version=0.0.4' : 'application/json',
             'content-length': Buffer.byteLength(text),
             'x-backend': this.name,

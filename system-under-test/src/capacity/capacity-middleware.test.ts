@@ -13,6 +13,9 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open }
 }
 
+/** Waits for a state the test's requests lead to; generous, because a loaded machine is slow, never wrong. */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 30_000, interval: 10 })
+
 let server: Server | undefined
 const gates: { open: () => void }[] = []
 
@@ -53,7 +56,7 @@ describe('capacityMiddleware', () => {
     const onReject = vi.fn()
     const { url, slow } = await start(model, onReject)
     const busy = fetch(`${url}/slow`)
-    await vi.waitFor(() => expect(model.stats().inService).toBe(1))
+    await eventually(() => expect(model.stats().inService).toBe(1))
 
     const refused = await fetch(`${url}/fast`)
     expect(refused.status).toBe(503)
@@ -66,7 +69,7 @@ describe('capacityMiddleware', () => {
 
     slow.open()
     expect((await busy).status).toBe(200)
-    await vi.waitFor(() => expect(model.stats()).toMatchObject({ inService: 0, served: 1 }))
+    await eventually(() => expect(model.stats()).toMatchObject({ inService: 0, served: 1 }))
     expect((await fetch(`${url}/fast`)).status).toBe(200)
   })
 
@@ -75,11 +78,11 @@ describe('capacityMiddleware', () => {
     const { url } = await start(model)
     const client = new AbortController()
     const busy = fetch(`${url}/slow`, { signal: client.signal }).catch((e: unknown) => e)
-    await vi.waitFor(() => expect(model.stats().inService).toBe(1))
+    await eventually(() => expect(model.stats().inService).toBe(1))
     client.abort()
     await busy
     // The handler never finishes (its gate stays shut), yet the slot comes back.
-    await vi.waitFor(() => expect(model.stats().inService).toBe(0))
+    await eventually(() => expect(model.stats().inService).toBe(0))
     expect((await fetch(`${url}/fast`)).status).toBe(200)
   })
 
@@ -87,17 +90,17 @@ describe('capacityMiddleware', () => {
     const model = oneSlot(5)
     const { url, slow } = await start(model)
     const busy = fetch(`${url}/slow`)
-    await vi.waitFor(() => expect(model.stats().inService).toBe(1))
+    await eventually(() => expect(model.stats().inService).toBe(1))
     const client = new AbortController()
     const waiting = fetch(`${url}/fast`, { signal: client.signal }).catch((e: unknown) => e)
-    await vi.waitFor(() => expect(model.stats().queued).toBe(1))
+    await eventually(() => expect(model.stats().queued).toBe(1))
     client.abort()
     await waiting
-    await vi.waitFor(() => expect(model.stats()).toMatchObject({ queued: 0, abandoned: 1 }))
+    await eventually(() => expect(model.stats()).toMatchObject({ queued: 0, abandoned: 1 }))
     slow.open()
     expect((await busy).status).toBe(200)
     expect((await fetch(`${url}/fast`)).status).toBe(200)
-    await vi.waitFor(() => expect(model.stats()).toMatchObject({ inService: 0, queued: 0 }))
+    await eventually(() => expect(model.stats()).toMatchObject({ inService: 0, queued: 0 }))
   })
 
   it('never leaks a slot over many requests, including failing handlers', async () => {
@@ -108,6 +111,6 @@ describe('capacityMiddleware', () => {
     )
     expect(statuses.filter((s) => s === 200)).toHaveLength(30)
     expect(statuses.filter((s) => s === 500)).toHaveLength(10)
-    await vi.waitFor(() => expect(model.stats()).toMatchObject({ inService: 0, queued: 0, served: 40 }))
+    await eventually(() => expect(model.stats()).toMatchObject({ inService: 0, queued: 0, served: 40 }))
   })
 })

@@ -2,14 +2,25 @@ import { CommanderError, type Command, type OptionValues } from 'commander'
 import { ConfigurationError } from '../config/configuration-error.js'
 
 // The life of every role process (shard, replica, balancer), as the process contract in
-// coord/COMMON.md states it: parse the flags (help exits 0, bad flags exit 2), start, print the
+// system-under-test/README.md states it: parse the flags (help exits 0, bad flags exit 2), start, print the
 // ready lines on stdout (`LISTENING <url>` first), close gracefully on SIGTERM/SIGINT and exit 0.
 // Exit codes: 2 for what the user fixes in the flags (commander's errors, ConfigurationError),
 // 1 for anything else. Written once so the three roles cannot drift apart.
+//
+// A supervisor that starts roles as its children (LoadLab's harness) sets CRM_EXIT_WITH_STDIN=1
+// and keeps the write end of our stdin open without writing. The kernel closes that end when the
+// supervisor dies, however it dies (SIGKILL included), so end-of-file on stdin means "nobody
+// needs this process any more": the role then closes as on SIGTERM, which also stops the
+// HAProxy/nginx a balancer runs. Opt-in, because a role started by hand or by a service manager
+// often has /dev/null or a closed terminal as stdin.
 
 const EXIT_OK = 0
 const EXIT_FAILURE = 1
 const EXIT_USAGE = 2
+/** Environment variable a supervisor sets to tie the role's life to its stdin (see above). */
+export const EXIT_WITH_STDIN_ENV = 'CRM_EXIT_WITH_STDIN'
+/** How long a role orphaned by its supervisor may take to close before it exits regardless. */
+const ORPHAN_CLOSE_DEADLINE_MS = 10_000
 
 /**
  * Parses a role's flags with its command (built with `.exitOverride()`), then maps them to options
@@ -62,6 +73,18 @@ export interface RoleLifecycle<S extends RoleServer> {
 
 /** Starts a role and keeps it serving until a signal (exit 0) or its death (exit 1); see the file comment. */
 export async function serveRole<S extends RoleServer>(lifecycle: RoleLifecycle<S>): Promise<void> {
+  // Watched from the start: a supervisor may die while this role is still starting.
+  let orphaned = false
+  let onOrphaned = (): void => {
+    orphaned = true
+  }
+  if (process.env[EXIT_WITH_STDIN_ENV] === '1') {
+    whenStdinCloses(() => {
+      // A close that hangs must not keep an orphan alive.
+      setTimeout(() => process.exit(EXIT_FAILURE), ORPHAN_CLOSE_DEADLINE_MS).unref()
+      onOrphaned()
+    })
+  }
   let server: S
   try {
     server = await lifecycle.start()
@@ -89,6 +112,16 @@ export async function serveRole<S extends RoleServer>(lifecycle: RoleLifecycle<S
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+  onOrphaned = () => {
+    if (stopping) return
+    stopping = true
+    process.stderr.write(`${lifecycle.role}: the process that started it is gone (stdin closed); closing\n`)
+    closeAndExit(EXIT_OK)
+  }
+  if (orphaned) {
+    onOrphaned()
+    return
+  }
   process.stdout.write(lifecycle.readyLines(server).map((line) => `${line}\n`).join(''))
   void lifecycle.died?.(server).then((said) => {
     if (stopping) return
@@ -109,6 +142,22 @@ export async function startOnPort<T>(port: number, start: () => Promise<T>): Pro
     if ((error as { code?: unknown } | null)?.code !== 'EADDRINUSE') throw error
     throw new ConfigurationError(`${messageOf(error)} (port ${port} is taken: pick another --port, or 0 for any free port)`, { cause: error })
   }
+}
+
+/** Calls `gone` once when stdin reaches end-of-file or fails (its writer is gone). */
+function whenStdinCloses(gone: () => void): void {
+  let called = false
+  const once = (): void => {
+    if (called) return
+    called = true
+    gone()
+  }
+  const stdin = process.stdin
+  stdin.on('data', () => undefined)
+  stdin.once('end', once)
+  stdin.once('close', once)
+  stdin.once('error', once)
+  stdin.resume()
 }
 
 function messageOf(error: unknown): string {

@@ -22,15 +22,14 @@ describe('MemoryShardStore', () => {
     expect((await store.getCustomer(c.id))?.version).toBe(1)
   })
 
-  it('loads 10k customers in one bulk call well under a second', async () => {
+  it('loads 10k customers in one bulk call, every one findable by id and by prefix', async () => {
+    // How fast is `make bench`'s question (bench/shard-store-bulk.ts), not a test's.
     const store = new MemoryShardStore()
     const cs = Array.from({ length: 10_000 }, (_, i) => customer(`Person ${i}`, `p${i}@example.com`))
-    const started = performance.now()
     await store.insertCustomers(cs)
-    const ms = performance.now() - started
     expect(await store.countCustomers()).toBe(10_000)
-    // Generous bound on a shared 2-core box: a quadratic path would take many seconds.
-    expect(ms).toBeLessThan(1000)
+    for (const i of [0, 4_999, 9_999]) expect((await store.getCustomer(cs[i].id))?.email).toBe(`p${i}@example.com`)
+    expect((await store.searchCustomers('person 9999', 10, null)).items.map((c) => c.id)).toEqual([cs[9_999].id])
   })
 
   it('agrees with a brute-force search for many prefixes, page sizes and cursors', async () => {

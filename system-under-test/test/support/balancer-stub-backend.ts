@@ -17,6 +17,10 @@ export interface StubBackend {
   delayMs: number
   /** When set, every non-health request answers this status. */
   failStatus: number | null
+  /** Status GET /health answers (200 by default): lets a test fail and pass active health checks. */
+  healthStatus: number
+  /** When each GET /health arrived (epoch ms), in order. */
+  readonly healthChecks: readonly number[]
   /** Called by a test to simulate a crash: refuse new connections, cut the open ones. */
   kill(): Promise<void>
   close(): Promise<void>
@@ -27,7 +31,8 @@ export async function startStubBackend(options: { delayMs?: number; port?: numbe
   let served = 0
   let inFlight = 0
   const appliedWrites: string[] = []
-  const state = { delayMs: options.delayMs ?? 0, failStatus: null as number | null }
+  const state = { delayMs: options.delayMs ?? 0, failStatus: null as number | null, healthStatus: 200 }
+  const healthChecks: number[] = []
   let url = ''
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -35,8 +40,9 @@ export async function startStubBackend(options: { delayMs?: number; port?: numbe
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       if (req.url === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end('{"status":"ok"}')
+        healthChecks.push(Date.now())
+        res.writeHead(state.healthStatus, { 'content-type': 'application/json' })
+        res.end(state.healthStatus < 400 ? '{"status":"ok"}' : '{"status":"failing"}')
         return
       }
       inFlight++
@@ -83,6 +89,9 @@ export async function startStubBackend(options: { delayMs?: number; port?: numbe
     set delayMs(ms: number) { state.delayMs = ms },
     get failStatus() { return state.failStatus },
     set failStatus(status: number | null) { state.failStatus = status },
+    get healthStatus() { return state.healthStatus },
+    set healthStatus(status: number) { state.healthStatus = status },
+    get healthChecks() { return healthChecks },
     kill: close,
     close,
   }

@@ -18,7 +18,11 @@ export interface TempPostgres {
   urlFor(db: string): string
   /** Called by tests to get an empty database; returns its URL. */
   createDatabase(name: string): Promise<string>
-  /** Called in teardown, also after a failure: stops the server immediately and deletes its files. */
+  /** The running postmaster's process id (from postmaster.pid), or null when none runs. */
+  postmasterPid(): Promise<number | null>
+  /** The server's directory (data, socket, log); gone after stop(). */
+  readonly dir: string
+  /** Called in teardown, also after a failure: stops the server and its backends for sure, then deletes its files. */
   stop(): Promise<void>
 }
 
@@ -82,14 +86,18 @@ export async function startTempPostgres(): Promise<TempPostgres> {
   const pgExec = (tool: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { timeout: 60_000 }) : run(join(bin, tool), args, { timeout: 60_000 })
 
-  let started = false
-  const stop = async (): Promise<void> => {
-    if (started) {
-      started = false
+  let stopped: Promise<void> | undefined
+  // pg_ctl starts the server detached: it is not our child, and a `pg_ctl start` that timed out
+  // may still have left it running. So stop() always asks pg_ctl, then makes sure the postmaster
+  // (and its backends) from postmaster.pid are gone, and only then deletes the data directory.
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      const postmaster = await readPostmasterPid(data)
+      const backends = postmaster === null ? [] : await childrenOf(postmaster)
       await pgExec('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '30']).catch(() => undefined)
-    }
-    await rm(dir, { recursive: true, force: true })
-  }
+      if (postmaster !== null) await killAndWait([postmaster, ...backends], data)
+      await rm(dir, { recursive: true, force: true })
+    })())
 
   try {
     await pgExec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
@@ -109,7 +117,6 @@ export async function startTempPostgres(): Promise<TempPostgres> {
       ].join(' ')
       try {
         await pgExec('pg_ctl', ['start', '-D', data, '-w', '-t', '60', '-l', log, '-o', options])
-        started = true
         break
       } catch (error) {
         if (attempt >= 2) {
@@ -132,10 +139,69 @@ export async function startTempPostgres(): Promise<TempPostgres> {
         }
         return urlFor(name)
       },
+      postmasterPid: () => readPostmasterPid(data),
+      dir,
       stop,
     }
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+/** The postmaster's pid from the first line of postmaster.pid, or null when there is none. */
+async function readPostmasterPid(data: string): Promise<number | null> {
+  const text = await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')
+  const pid = Number(text.split('\n')[0])
+  return Number.isInteger(pid) && pid > 0 ? pid : null
+}
+
+/** Running processes whose parent is `pid` (the postmaster's backends and helpers), from /proc. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[])
+  const children: number[] = []
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = await readFile(join('/proc', entry, 'stat'), 'utf8').catch(() => '')
+    // Fields after the parenthesised command name: state, ppid, ...
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    if (ppid === pid) children.push(Number(entry))
+  }
+  return children
+}
+
+/**
+ * True while `pid` is still one of this server's processes: it exists, is not a zombie, and is a
+ * PostgreSQL process (the postmaster names `data` on its command line, its backends are
+ * "postgres: ..."), so a pid the system reused for someone else's process is never touched.
+ */
+async function running(pid: number, data: string): Promise<boolean> {
+  const [stat, cmdline] = await Promise.all([
+    readFile(join('/proc', String(pid), 'stat'), 'utf8').catch(() => null),
+    readFile(join('/proc', String(pid), 'cmdline'), 'utf8').catch(() => ''),
+  ])
+  if (stat === null || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') return false
+  const command = cmdline.replace(/\0/g, ' ')
+  return command.startsWith('postgres: ') || (/postgres/.test(command) && command.includes(data))
+}
+
+/** SIGKILLs whatever of `pids` still runs and waits until none does (a server left behind would keep the port and the files). */
+async function killAndWait(pids: readonly number[], data: string): Promise<void> {
+  for (const pid of pids) {
+    if (await running(pid, data)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const left = []
+    for (const pid of pids) if (await running(pid, data)) left.push(pid)
+    if (left.length === 0) return
+    if (Date.now() > deadline) throw new Error(`PostgreSQL processes ${left.join(', ')} survived SIGKILL for 30 s; not deleting their data directory`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

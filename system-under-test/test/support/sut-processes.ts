@@ -93,7 +93,8 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
   running.add(spawned)
 
   const needAdmin = options.needAdmin ?? false
-  const timeoutMs = options.startTimeoutMs ?? 20_000
+  // A backstop for a role that never starts, not a speed limit: a loaded machine starts node slowly.
+  const timeoutMs = options.startTimeoutMs ?? 60_000
   return new Promise<SpawnedRole>((resolve, reject) => {
     const fail = (why: string): void => {
       cleanup()
@@ -130,7 +131,7 @@ export async function stopAll(): Promise<void> {
 export interface FinishedRun { code: number | null; stdout: string; stderr: string }
 
 /** Runs `main.js ...args` to completion (for --help and bad-flag checks); killed after `timeoutMs`. */
-export function runToExit(args: readonly string[], timeoutMs = 15_000): Promise<FinishedRun> {
+export function runToExit(args: readonly string[], timeoutMs = 60_000): Promise<FinishedRun> {
   assertBuilt()
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [SUT_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })

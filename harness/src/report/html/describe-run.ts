@@ -1,5 +1,5 @@
 import type { LoadModel, Workload } from '../../workload/workload.js'
-import type { TopologyInfo } from '../../results/results-schema.js'
+import type { ContainersInfo, TopologyInfo } from '../../results/results-schema.js'
 import { formatCount, formatDuration, formatNumber } from './format.js'
 
 // Plain-language descriptions of how a run was driven, shown in captions and the validity
@@ -33,8 +33,18 @@ export function describeTopology(t: TopologyInfo | undefined): string {
   else parts.push('no cache')
   if (t.capacity) parts.push(`service time ${t.capacity.serviceTime}, ${t.capacity.slots} slots`)
   if (t.durability) parts.push(`shard log ${t.durability}`)
-  parts.push(t.environment)
+  parts.push(t.containers ? describeContainers(t.containers) : t.environment)
   return parts.join(', ')
+}
+
+/** "containers: replica 0.5 CPU 256 MB; replicas -> redis +2 ms ±1 ms; local images". */
+function describeContainers(c: ContainersInfo): string {
+  const limits = Object.entries(c.resources).map(([role, r]) => [role, r.cpus !== undefined ? `${formatNumber(r.cpus)} CPU` : '', r.memoryMb !== undefined ? `${formatCount(r.memoryMb)} MB` : ''].filter(Boolean).join(' '))
+  const links = Object.entries(c.linkConditions ?? {}).map(([link, l]) =>
+    [link, l.latencyMs !== undefined ? `+${l.latencyMs} ms${l.jitterMs ? ` ±${l.jitterMs} ms` : ''}` : '', l.rateKBps !== undefined ? `${formatCount(l.rateKBps)} KB/s` : ''].filter(Boolean).join(' '),
+  )
+  const sources = [...new Set(Object.values(c.images).map((i) => i.source))].join(' and ')
+  return `containers: ${[...limits, ...links, sources ? `${sources} images` : ''].filter(Boolean).join('; ') || 'no limits'}`
 }
 
 /** "get_customer 60 %, search_customers 20 %, ..." (an HTTP scenario: "home 25 %, checkout 75 %") */

@@ -1,6 +1,9 @@
 // Every piece of text on the report page goes through this module. Interpolating into `html`
 // escapes by default, so forgetting to escape a scenario name, a run error or a note is not
-// possible; only markup this code itself builds is wrapped as SafeHtml.
+// possible; only markup this code itself builds is wrapped as SafeHtml. Control and bidi
+// characters in text are shown as escapes (visible-text.ts).
+
+import { showInvisibles } from '../visible-text.js'
 
 /** Markup that is already safe to place in the page (built by `html` or `rawHtml`). */
 export class SafeHtml {
@@ -26,7 +29,7 @@ function render(value: HtmlValue): string {
   // Absent values render as nothing so the page never says "undefined", "null" or "false".
   if (value === null || value === undefined || value === false || value === true) return ''
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '—'
-  return escapeHtml(String(value))
+  return escapeHtml(showInvisibles(String(value)))
 }
 
 /** Tagged template: `html\`<td>${text}</td>\`` escapes `text`; nested `html` results stay markup. */

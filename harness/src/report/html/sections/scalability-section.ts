@@ -76,10 +76,13 @@ export function renderScalabilitySection(ctx: ReportContext): ReportSection | nu
     id: 'scalability',
     title: 'Scale-out',
     body: html`<p class="lede">${
-      nStar !== undefined
+      fit.warning
+        ? 'The fit cannot be used to plan replicas from these measurements:'
+        : nStar !== undefined
         ? html`Throughput peaks at about <strong>${formatNumber(nStar)} replicas</strong>${fit.xStar !== null ? html` (${formatRps(fit.xStar)})` : ''}; beyond that, coordination costs more than a replica adds.`
         : 'The fit shows no peak in the range it can predict.'
     }</p>
+${fit.warning ? html`<p class="note"><strong>Warning:</strong> ${fit.warning}</p>` : ''}
 ${fit.note ? html`<p class="note">${fit.note}</p>` : ''}
 ${params}
 ${ctx.charts.figure(spec, table, { wide: true, tall: true })}`,

@@ -99,6 +99,13 @@ ${dataTable(
             { header: 'Reads checked', numeric: true, cell: (r) => formatCount(r.metrics.stale_reads?.checked) },
             { header: 'Lost writes', numeric: true, cell: (r) => formatCount(r.metrics.lost_writes?.count), className: (r) => ((r.metrics.lost_writes?.count ?? 0) > 0 ? 'fail' : undefined) },
             { header: 'Writes checked', numeric: true, cell: (r) => formatCount(r.metrics.lost_writes?.checked) },
+            {
+              header: 'Writes unverified',
+              numeric: true,
+              cell: (r) => formatCount(r.metrics.lost_writes?.unverified),
+              className: (r) => ((r.metrics.lost_writes?.unverified ?? 0) === 0 ? undefined : (r.metrics.lost_writes?.unverifiedExplainedBy ?? []).length > 0 ? 'warn' : 'fail'),
+            },
+            { header: 'Unverified explained by', cell: (r) => ((r.metrics.lost_writes?.unverified ?? 0) === 0 ? '' : (r.metrics.lost_writes?.unverifiedExplainedBy ?? []).join(', ') || 'no fault of the scenario') },
           ],
           correctnessRuns,
         )}`

@@ -1,0 +1,65 @@
+import { loadDurationS } from './load-duration.js'
+import type { PlannedRun } from './plan-runs.js'
+import type { Topology } from './scenario.js'
+
+// Faults are checked against every planned run before anything starts: a member that a cell of
+// the matrix does not have, or a time after the measured phase ends, would otherwise be noticed
+// only as "not applied" after the whole suite ran.
+
+/** The member names a topology starts (local-environment.ts names them the same way). */
+export function memberNames(t: Topology): string[] {
+  return [
+    ...Array.from({ length: t.shards }, (_, i) => `shard-${i}`),
+    ...(t.cache.strategy === 'redis' ? ['redis'] : []),
+    ...Array.from({ length: t.replicas }, (_, i) => `replica-${i + 1}`),
+    ...(t.replicas > 1 ? ['balancer'] : []),
+  ]
+}
+
+/** One line per problem, naming the fault by its index in `faults` and the cells it fails in; empty when all is well. */
+export function faultProblems(runs: readonly PlannedRun[]): string[] {
+  const problems: string[] = []
+  const first = runs[0]
+  if (!first) return problems
+  first.faults.forEach((fault, i) => {
+    const where = `faults[${i}] (${fault.action} ${fault.member ?? fault.link} at ${fault.atS} s)`
+    const missingIn = new Map<string, string[]>()
+    const tooLateIn = new Map<number, string[]>()
+    for (const run of uniqueCells(runs)) {
+      const label = run.cellLabel
+      // A fault on a link (containers) names no member: the environment says which links a cell lacks.
+      if (run.topology && fault.member !== undefined) {
+        const members = memberNames(run.topology)
+        if (!members.includes(fault.member)) missingIn.set(label, members)
+      }
+      const durationS = loadDurationS(run.workload.load)
+      if (fault.atS >= durationS) tooLateIn.set(durationS, [...(tooLateIn.get(durationS) ?? []), label])
+    }
+    if (missingIn.size > 0) {
+      const [firstCell, someMembers] = [...missingIn.entries()][0]
+      const cells = [...missingIn.keys()]
+      problems.push(
+        `${where}: ${describeCells(cells)} ${cells.length === 1 ? 'has' : 'have'} no member "${fault.member}" ` +
+          `(members of "${firstCell}": ${someMembers.join(', ')}); name a member every cell has, or narrow the matrix`,
+      )
+    }
+    for (const [durationS, cells] of tooLateIn) {
+      problems.push(
+        `${where}: the measured phase lasts ${durationS} s${cells.length === uniqueCells(runs).length ? '' : ` in ${describeCells(cells)}`}, so the fault would never happen; ` +
+          `give atS below ${durationS} (seconds from the start of the measured phase)`,
+      )
+    }
+  })
+  return problems
+}
+
+/** One run per cell (and stress step): repetitions share topology and load. */
+function uniqueCells(runs: readonly PlannedRun[]): PlannedRun[] {
+  return [...new Map(runs.map((r) => [r.cellLabel, r])).values()]
+}
+
+function describeCells(labels: readonly string[]): string {
+  const named = labels.map((l) => `"${l}"`)
+  const shown = named.slice(0, 4).join(', ')
+  return `${labels.length === 1 ? 'cell' : 'cells'} ${shown}${named.length > 4 ? `, ... ${named.length} in all` : ''}`
+}
