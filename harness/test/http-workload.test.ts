@@ -82,6 +82,15 @@ describe('HTTP scenarios against a plain node:http server', () => {
     for (const s of srv.seen) expect(s.url).toMatch(/^\/$|^\/items\/[123]\?view=full$/)
   })
 
+  it('a threshold on an op the scenario does not have is refused before anything runs, listing its requests', async () => {
+    const srv = await serve((_req, res) => res.end('ok'))
+    servers.push(srv)
+    const s = validateScenario({ name: 'typo', kind: 'performance', target: srv.url, http: { requests: [{ name: 'home', path: '/' }] }, load: { model: 'open', rate: 5, durationS: 1 }, thresholds: { 'http_req_duration{op:hom}': ['p(95)<100'] } }, path.join(dir, 'typo.ts'))
+    const error = await runSuite(s, { outDir: path.join(dir, 'typo-out'), engineFactory: (name) => createEngine(name) }).catch((e: unknown) => e as Error)
+    expect((error as Error).message).toMatch(/unknown op "hom"; requests and steps: home/)
+    expect(srv.seen).toEqual([])
+  })
+
   it('a flow logs in, extracts the token and sends it in the next step (closed model, think time)', async () => {
     const issued = new Set<string>()
     let n = 0
