@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { loadAllYaml, PatchStrategy, type KubernetesObject, type V1Job, type V1Pod } from '@kubernetes/client-node'
@@ -9,7 +9,11 @@ import { deployExport } from '../src/k8s/cluster/deploy-export.js'
 import { waitForJobComplete } from '../src/k8s/cluster/wait-for-job-complete.js'
 import { waitForPodsReady } from '../src/k8s/cluster/wait-for-pods-ready.js'
 import { exportedObjects, exportManifests } from '../src/k8s/manifests/export-manifests.js'
+import { freePort } from '../src/environment/free-port.js'
+import type { SuiteResult } from '../src/results/results-schema.js'
+import { startAgentKubelet } from './k8s-cluster/agent-kubelet.js'
 import { startTestCluster, type TestCluster } from './k8s-cluster/test-cluster.js'
+import { StubCrmServer } from './support/stub-crm-server.js'
 import { runLoadlab } from './support/run-fixtures.js'
 
 // The manifests of `loadlab k8s export` and the apply/wait/delete machinery against a real
@@ -70,6 +74,7 @@ async function leftovers(ns: string, instance: string): Promise<string[]> {
   const found: string[] = []
   for (const o of (await c.core.listNamespacedConfigMap({ namespace: ns, labelSelector: selector })).items) found.push(`ConfigMap/${o.metadata?.name}`)
   for (const o of (await c.core.listNamespacedService({ namespace: ns, labelSelector: selector })).items) found.push(`Service/${o.metadata?.name}`)
+  for (const o of (await c.core.listNamespacedSecret({ namespace: ns, labelSelector: selector })).items) found.push(`Secret/${o.metadata?.name}`)
   for (const o of (await c.batch.listNamespacedJob({ namespace: ns, labelSelector: selector })).items) found.push(`Job/${o.metadata?.name}`)
   for (const o of await podsOf(ns, selector)) found.push(`Pod/${o.metadata?.name}`)
   return found
@@ -118,7 +123,7 @@ describe('k8s export on a real API server', { timeout: TEST_MS }, () => {
     await finishPods(ns, index1, 'fail')
     const error = await waitForJobComplete(c, { namespace: ns, name: 'failing-agents', timeoutMs: WAIT_MS }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Error)
-    expect((error as Error).message).toContain(`pod ${index1[0]?.metadata?.name} (index 1): exit code 1 (Error)`)
+    expect((error as Error).message).toContain(`pod ${index1[0]?.metadata?.name} (index 1) failed: container exit code 1 (Error)`)
     expect((error as Error).message).toMatch(/Job loadlab-test-\d+\/failing-agents failed \(BackoffLimitExceeded/)
     expect(applied.created.length).toBeGreaterThan(0)
   })
@@ -198,5 +203,81 @@ describe('apply, wait and delete', { timeout: TEST_MS }, () => {
     expect(applied.created.map((o) => o.kind)).not.toContain('ConfigMap')
     await applied.delete()
     expect(await leftovers(ns, 'shared')).toEqual(['ConfigMap/shared-scenario'])
+  })
+})
+
+/** A scenario that loads `target` (a stub CRM on loopback) with a short open load. */
+function targetScenario(name: string, target: URL): string {
+  const dir = mkdtempSync(path.join(out, 'scenario-'))
+  const file = path.join(dir, `${name}.ts`)
+  const define = path.resolve(import.meta.dirname, '../src/scenario/define-scenario.js')
+  writeFileSync(
+    file,
+    `import { defineScenario } from ${JSON.stringify(define)}
+export default defineScenario({
+  name: ${JSON.stringify(name)},
+  kind: 'performance',
+  target: ${JSON.stringify(target.href)},
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 50, seed: 5 },
+  load: { model: 'open', rate: 30, durationS: 2, maxInFlight: 8 },
+  thresholds: { http_req_failed: ['rate<0.01'] },
+})
+`,
+  )
+  return file
+}
+
+describe('loadlab run --k8s on a real API server', { timeout: TEST_MS }, () => {
+  // The pods name the coordinator and the target by cluster names; the test's kubelet resolves them to loopback.
+  async function runK8s(name: string, ns: string, failIndexes: number[] = []) {
+    const stub = new StubCrmServer()
+    const target = await stub.start()
+    const port = await freePort()
+    const kubelet = startAgentKubelet(c, { namespace: ns, hosts: { 'coordinator.test': '127.0.0.1', 'crm.test': '127.0.0.1' }, failIndexes })
+    const outDir = path.join(out, `run-${name}`)
+    try {
+      // prettier-ignore
+      const run = runLoadlab([
+        'run', targetScenario(name, target), '--k8s', '--parallelism', '2', '--kubeconfig', cluster!.kubeconfig, '--namespace', ns,
+        '--agent-listen', `127.0.0.1:${port}`, '--coordinator', `http://coordinator.test:${port}`, '--agent-target', `http://crm.test:${target.port}`,
+        '--image', 'registry.example/loadlab:test', '--out', outDir,
+      ], { timeoutMs: 2 * WAIT_MS })
+      const code = await run.exited
+      const results = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as SuiteResult
+      return { code, stderr: run.stderr(), results, stub, kubelet }
+    } finally {
+      await kubelet.stop()
+      await stub.close()
+    }
+  }
+
+  it('applies the Job, the pods run slices 0 and 1 and push their results, the merged run adds up, and everything is deleted', async () => {
+    const ns = await namespace()
+    const { code, stderr, results, stub, kubelet } = await runK8s('k8s-pass', ns)
+    expect(code, stderr).toBe(0)
+    const run = results.runs[0]!
+    expect(run.status).toBe('ok')
+    const agents = run.generator.agents ?? []
+    // each pod ran its own slice, named after its pod, and reported until done
+    expect(agents.map((a) => [a.index, a.status])).toEqual([
+      [0, 'done'],
+      [1, 'done'],
+    ])
+    expect(new Set(agents.map((a) => a.name))).toEqual(new Set(kubelet.started.keys()))
+    // the merged counts add up exactly: every request the pods sent is in the results, and the target saw them
+    expect(agents.reduce((n, a) => n + a.sent, 0)).toBe(run.metrics.http_reqs.count)
+    expect(run.metrics.http_reqs.count + (run.metrics.dropped_iterations?.count ?? 0)).toBe(60)
+    expect(stub.stats.routes.get('GET /customers/:id')).toBeGreaterThanOrEqual(run.metrics.http_reqs.count)
+    for (const r of kubelet.started.values()) expect(await r.exited).toBe(0)
+    expect(await leftovers(ns, 'loadlab-k8s-pass')).toEqual([])
+  })
+
+  it('a pod that fails fails the run naming the pod, its index and its exit, and nothing is left on the cluster', async () => {
+    const ns = await namespace()
+    const { code, stderr, results } = await runK8s('k8s-fail', ns, [1])
+    expect(code).not.toBe(0)
+    expect(results.runs[0]?.status).toBe('failed')
+    expect(`${results.runs[0]?.error ?? ''}\n${stderr}`).toMatch(/agent pod loadlab-k8s-fail-agents-1-\w+ \(index 1\) failed: container exit code 1/)
+    expect(await leftovers(ns, 'loadlab-k8s-fail')).toEqual([])
   })
 })

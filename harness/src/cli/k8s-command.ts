@@ -17,6 +17,7 @@ export interface K8sExportFlags {
   force?: boolean
   name?: string
   coordinator?: string
+  agentTarget?: string
   sut?: boolean
   cell?: number
 }
@@ -29,7 +30,8 @@ export interface K8sExportFlags {
 export async function k8sExport(scenarioArg: string, flags: K8sExportFlags): Promise<number> {
   const { out, force, ...exportFlags } = flags
   const explicitOut = out === undefined ? null : checkOutputFolder(out, { flag: '--out', force })
-  const exported = await exportManifests({ scenario: scenarioArg, ...exportFlags })
+  // A token set here must be set for the coordinator too (LOADLAB_AGENT_TOKEN of `loadlab run`).
+  const exported = await exportManifests({ scenario: scenarioArg, ...exportFlags, agentToken: process.env.LOADLAB_AGENT_TOKEN || undefined })
   // Replaced whole, never merged: a file left from an earlier export would otherwise be applied
   // by `kubectl apply -f` along with objects this export does not describe.
   const checked = explicitOut ?? checkOutputFolder(`k8s-${exported.base}`, { flag: '--out (default)', force })
@@ -79,6 +81,7 @@ export function registerK8sCommand(program: Command, setExit: (code: number) => 
     .option('--force', 'replace the output folder when it holds an earlier LoadLab output')
     .option('--name <name>', 'base of the object names (default loadlab-<scenario name>)')
     .option('--coordinator <url>', 'URL at which the pods reach the coordinator (default: a Service <name>-coordinator, written too)')
+    .option('--agent-target <url>', "where the pods reach the scenario's target, when not at its URL (which is then this machine's way in, e.g. a port-forward)")
     .option('--sut', "also deploy the reference CRM with the scenario's topology (shards, replicas, balancer) and load it")
     .option('--cell <n>', 'with --sut: the matrix cell whose topology to deploy (1 = first)', wholeNumber('--cell', 1))
     .action(async (scenario: string, flags: K8sExportFlags) => {

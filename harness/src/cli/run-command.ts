@@ -6,6 +6,7 @@ import { writeK6SummaryExport } from '../report/k6-summary-export.js'
 import { defaultAgentCount } from '../agents/agent-engine.js'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
+import { k8sEngines } from '../k8s/cluster/k8s-engines.js'
 import { dockerRuntime } from '../environment/containers/docker-runtime.js'
 import { imagePreference } from '../environment/containers/image-catalog.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
@@ -45,7 +46,19 @@ export interface RunCommandOptions {
   agentListen?: { host: string; port: number }
   /** Also write k6's summary-export JSON here. */
   summaryExport?: string
+  /** Run the agents as pods of a Kubernetes Indexed Job (with the flags below). */
+  k8s?: boolean
+  parallelism?: number
+  coordinator?: string
+  agentTarget?: string
+  kubeconfig?: string
+  context?: string
+  namespace?: string
+  image?: string
 }
+
+/** The flags that only mean something with --k8s. */
+const K8S_ONLY = ['parallelism', 'coordinator', 'agentTarget', 'kubeconfig', 'context', 'namespace', 'image'] as const
 
 /** Parses --agents: a whole number of load agents >= 1. */
 export function parseAgents(text: string): number {
@@ -92,7 +105,11 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
  */
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
   // Flag mistakes first: nothing is read, reaped or written before they are fixed.
-  if (opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
+  const k8sFlag = K8S_ONLY.find((k) => opts[k] !== undefined)
+  if (!opts.k8s && k8sFlag) throw new UsageError(`--${k8sFlag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies to --k8s runs: add --k8s, or leave it out`)
+  if (opts.k8s && opts.agents !== undefined) throw new UsageError('with --k8s the agents are pods: give their number with --parallelism N instead of --agents')
+  if (opts.k8s && !opts.agentListen) throw new UsageError('--k8s needs --agent-listen HOST:PORT: an address of this machine the pods can reach, where the run waits for them')
+  if (!opts.k8s && opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
   const explicitOut = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
   let scenario = await loadScenario(scenarioArg, process.cwd(), { environment: opts.env })
   if (opts.quick) scenario = applyQuick(scenario)
@@ -100,6 +117,26 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
   checkSuite(scenario, { engine: opts.engine })
+  const log = (line: string): void => {
+    process.stderr.write(`loadlab coordinator: ${line}\n`)
+  }
+  const engineFactory = opts.k8s
+    ? await k8sEngines(
+        scenarioArg,
+        scenario,
+        {
+          parallelism: opts.parallelism ?? 1,
+          listen: opts.agentListen!,
+          coordinator: opts.coordinator,
+          agentTarget: opts.agentTarget,
+          kubeconfig: opts.kubeconfig,
+          context: opts.context,
+          namespace: opts.namespace,
+          image: opts.image,
+        },
+        log,
+      )
+    : undefined
   // Without Docker every run would fail the same way, after the plan is printed: say it once, now.
   if (scenario.topology && scenario.environment === 'containers') {
     imagePreference()
@@ -142,6 +179,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       agents: opts.agents,
       agentListen: opts.agentListen,
       agentToken: process.env[AGENT_ENV.token],
+      engineFactory,
     })
     const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
     if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
@@ -182,6 +220,14 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--agents <n>', `load agents (worker processes) the load is shared by (default: one per spare core, ${defaultAgentCount()} here)`, parseAgents)
     .option('--summary-export <file>', "also write k6's summary-export JSON (k6 metric names and threshold flags) to this file")
     .option('--agent-listen <host:port>', 'wait for that many remote agents (`loadlab agent --coordinator http://HOST:PORT`) instead of starting local ones', parseListen)
+    .option('--k8s', 'run the agents as pods of a Kubernetes Indexed Job: applied before each run, deleted after it (needs --agent-listen)')
+    .option('--parallelism <n>', 'with --k8s: agent pods; pod i of N sends slice i of the load (default 1)', parseAgents)
+    .option('--coordinator <url>', 'with --k8s: the URL the pods reach this machine\'s --agent-listen at (default http://<--agent-listen>)')
+    .option('--agent-target <url>', 'with --k8s: where the pods reach the scenario\'s target, when not at the same URL as this machine (a Service name)')
+    .option('--kubeconfig <file>', 'with --k8s: kubeconfig file (default $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'with --k8s: kubeconfig context (default its current context)')
+    .option('--namespace <ns>', 'with --k8s: namespace of the pods (must exist; default "default")')
+    .option('--image <image>', 'with --k8s: image the pods run (default loadlab:<version>; `loadlab k8s export` prints how to build it)')
     .action(async (scenario: string, opts: RunCommandOptions) => {
       setExit(await runCommand(scenario, opts))
     })

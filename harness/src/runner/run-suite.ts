@@ -45,8 +45,9 @@ export interface RunSuiteOptions {
   /** Wait for remote agents (`loadlab agent`) on this address instead of starting local ones; they must present agentToken. */
   agentListen?: { host: string; port: number }
   agentToken?: string
-  /** Test seams: production code passes neither (engines from the registry, local or external environments). */
+  /** Engines other than local or remote agents: Kubernetes pods (run --k8s), and tests. */
   engineFactory?: (name: EngineChoice) => LoadEngine
+  /** Test seam: production code passes none (local or external environments). */
   environmentFactory?: (logDir: string, pidFile: string) => Environment
 }
 

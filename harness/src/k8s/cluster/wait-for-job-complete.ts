@@ -1,5 +1,6 @@
 import type { V1Job } from '@kubernetes/client-node'
 import type { ClusterConnection } from './connect-to-cluster.js'
+import { describeFailedPod } from './describe-failed-pod.js'
 import { apiErrorMessage, KubernetesError } from './kubernetes-error.js'
 import { pause } from './pause.js'
 
@@ -46,18 +47,11 @@ export async function waitForJobComplete(c: ClusterConnection, o: WaitForJobOpti
   }
 }
 
-/** "pod x (index 2): container agent exit code 1 (Error)" for each failed pod of the Job. */
+/** Each failed pod of the Job, named with its index and exit reason. */
 async function failedPods(c: ClusterConnection, namespace: string, job: string): Promise<string[]> {
   try {
     const pods = await c.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}` })
-    return pods.items
-      .filter((p) => p.status?.phase === 'Failed')
-      .map((p) => {
-        const index = p.metadata?.annotations?.['batch.kubernetes.io/job-completion-index']
-        const t = p.status?.containerStatuses?.find((s) => s.state?.terminated)?.state?.terminated
-        const why = t ? `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}${t.message ? `: ${t.message}` : ''}` : (p.status?.reason ?? p.status?.message ?? 'failed')
-        return `pod ${p.metadata?.name}${index !== undefined ? ` (index ${index})` : ''}: ${why}`
-      })
+    return pods.items.filter((p) => p.status?.phase === 'Failed').map(describeFailedPod)
   } catch {
     return [] // the Job's own reason is still reported
   }

@@ -1,4 +1,5 @@
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node'
+import { AGENT_TOKEN_KEY } from './agent-token-secret.js'
 import { BUNDLE_ENTRY } from './bundle-scenario.js'
 
 /** Where the scenario ConfigMap is mounted in an agent pod. */
@@ -12,6 +13,8 @@ export interface AgentContainerOptions {
   coordinatorUrl: string
   /** Base URL of the system under test when LoadLab deployed it; null: the scenario's own `target`. */
   targetUrl: string | null
+  /** Name of the Secret holding the agents' token (key `token`), or null when the coordinator expects none. */
+  tokenSecret: string | null
 }
 
 /**
@@ -28,6 +31,7 @@ export function agentContainer(o: AgentContainerOptions): V1Container {
     { name: 'LOADLAB_AGENT_COUNT', value: String(o.parallelism) },
     { name: 'LOADLAB_SCENARIO', value: `${SCENARIO_MOUNT_PATH}/${BUNDLE_ENTRY}` },
     ...(o.targetUrl ? [{ name: 'LOADLAB_TARGET', value: o.targetUrl }] : []),
+    ...(o.tokenSecret ? [{ name: 'LOADLAB_AGENT_TOKEN', valueFrom: { secretKeyRef: { name: o.tokenSecret, key: AGENT_TOKEN_KEY } } }] : []),
     // The agent names itself after its pod, so a failure the coordinator reports names the pod.
     { name: 'LOADLAB_AGENT_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   ]

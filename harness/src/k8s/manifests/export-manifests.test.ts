@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { V1ConfigMap, V1Deployment, V1Job, V1Service, V1StatefulSet, KubernetesObject } from '@kubernetes/client-node'
+import type { V1Secret, V1ConfigMap, V1Deployment, V1Job, V1Service, V1StatefulSet, KubernetesObject } from '@kubernetes/client-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadScenario } from '../../scenario/load-scenario.js'
 import { BUNDLE_ENTRY, bundleScenario } from './bundle-scenario.js'
@@ -161,6 +161,27 @@ describe('exportManifests', () => {
   ])('refuses %o with exit code 2 and a message naming the fix', async (options, message) => {
     const error = await exportManifests(options).catch((e: unknown) => e)
     expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) })
+  })
+
+  it('sends the pods to --agent-target when this machine reaches the target on loopback, and hands them the token in a Secret', async () => {
+    const file = scenarioProject('forwarded', { target: 'http://127.0.0.1:8080' })
+    const e = await exportManifests({ scenario: file, parallelism: 2, agentTarget: 'http://crm.shop.svc:8080', agentToken: 's3cret', coordinator: 'http://10.1.2.3:7070' })
+    const objects = exportedObjects(e)
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Secret', 'Job'])
+    const secret = find<V1Secret>(objects, 'Secret', 'loadlab-forwarded-agent-token')
+    expect(secret.stringData).toEqual({ token: 's3cret' })
+    const agent = find<V1Job>(objects, 'Job', 'loadlab-forwarded-agents').spec?.template.spec?.containers[0]
+    expect(agent?.env?.find((v) => v.name === 'LOADLAB_TARGET')?.value).toBe('http://crm.shop.svc:8080')
+    expect(agent?.args?.join(' ')).toContain('--target $(LOADLAB_TARGET)')
+    // the token never appears in the Job's spec, only a reference to the Secret
+    expect(agent?.env?.find((v) => v.name === 'LOADLAB_AGENT_TOKEN')?.valueFrom?.secretKeyRef).toEqual({ name: 'loadlab-forwarded-agent-token', key: 'token' })
+    expect(JSON.stringify(find<V1Job>(objects, 'Job', 'loadlab-forwarded-agents'))).not.toContain('s3cret')
+  })
+
+  it('refuses an --agent-target on loopback or next to --sut', async () => {
+    const file = scenarioProject('forwarded-bad', { target: 'http://127.0.0.1:8080' })
+    await expect(exportManifests({ scenario: file, parallelism: 2, agentTarget: 'http://localhost:8080' })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--agent-target http:\/\/localhost:8080 is, inside a pod, the pod itself/) })
+    await expect(exportManifests({ scenario: 'quickstart', parallelism: 2, sut: true, agentTarget: 'http://crm:8080' })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/with --sut they load the CRM this export deploys/) })
   })
 
   it('refuses a target on loopback, which inside a pod is the pod itself', async () => {

@@ -8,6 +8,7 @@ import { planRuns } from '../../scenario/plan-runs.js'
 import type { Scenario, Topology } from '../../scenario/scenario.js'
 import { agentDockerfile, agentDockerignore } from './agent-dockerfile.js'
 import { agentJob } from './agent-job.js'
+import { agentTokenSecret } from './agent-token-secret.js'
 import { bundleScenario } from './bundle-scenario.js'
 import { coordinatorService, coordinatorServiceUrl } from './coordinator-service.js'
 import { baseNameProblem, defaultBaseName } from './k8s-labels.js'
@@ -26,6 +27,10 @@ export interface ExportOptions {
   name?: string
   /** URL agents push to; default: the coordinator Service this export writes. */
   coordinator?: string
+  /** Where the pods reach the scenario's `target` when that differs from where this machine reaches it (a Service name). */
+  agentTarget?: string
+  /** Shared secret the pods present to the coordinator: written as a Secret the agents read. */
+  agentToken?: string
   /** Deploy the reference CRM with the scenario's topology. */
   sut?: boolean
   /** With `sut`: the matrix cell whose topology to deploy (1 = first). */
@@ -79,6 +84,10 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
   if (o.coordinator !== undefined && !isHttpUrl(o.coordinator)) {
     throw new UsageError(`--coordinator "${o.coordinator}": give the http(s) URL at which the agent pods reach the coordinator, e.g. http://10.0.0.5:7070`)
   }
+  if (o.agentTarget !== undefined && !isHttpUrl(o.agentTarget)) {
+    throw new UsageError(`--agent-target "${o.agentTarget}": give the http(s) URL at which the agent pods reach the target, e.g. http://crm.default.svc:8080`)
+  }
+  if (o.agentTarget !== undefined && o.sut) throw new UsageError('--agent-target names where the pods reach a target of your own; with --sut they load the CRM this export deploys: leave one out')
   if (o.cell !== undefined && !o.sut) throw new UsageError('--cell picks the topology --sut deploys: add --sut, or leave --cell out')
 
   const scenario = await loadScenario(o.scenario)
@@ -100,21 +109,25 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
     throw new UsageError(
       `${scenario.name} describes a topology for LoadLab to start: add --sut to deploy the reference CRM with that topology in the cluster`,
     )
+  } else if (o.agentTarget !== undefined) {
+    if (isLoopback(new URL(o.agentTarget))) throw new UsageError(`--agent-target ${o.agentTarget} is, inside a pod, the pod itself: give an address the pods can reach (a Service name, or a host outside the cluster)`)
+    targetUrl = o.agentTarget
   } else if (scenario.target && isLoopback(scenario.target)) {
     throw new UsageError(
       `${scenario.name} targets ${scenario.target.href}, which inside a pod is the pod itself: ` +
-        'point `target` at an address the pods can reach (a Service name, or a host outside the cluster)',
+        'point `target` at an address the pods can reach (a Service name, or a host outside the cluster), or add --agent-target with one',
     )
   }
 
   const bundle = await bundleScenario(scenario.file)
   const coordinatorUrl = o.coordinator ?? coordinatorServiceUrl(base)
-  const agents = { image, parallelism: o.parallelism, coordinatorUrl, targetUrl }
+  const tokenSecret = o.agentToken ? agentTokenSecret(base, namespace, o.agentToken) : null
+  const agents = { image, parallelism: o.parallelism, coordinatorUrl, targetUrl, tokenSecret: tokenSecret?.metadata?.name ?? null }
   const manifests: ManifestFile[] = [{ name: '10-scenario.yaml', objects: [scenarioConfigMap(base, namespace, bundle)] }]
   if (sutObjects.length > 0) manifests.push({ name: '20-sut.yaml', objects: sutObjects })
   manifests.push({
     name: '30-agents.yaml',
-    objects: [...(o.coordinator === undefined ? [coordinatorService(base, namespace)] : []), agentJob(base, namespace, agents)],
+    objects: [...(o.coordinator === undefined ? [coordinatorService(base, namespace)] : []), ...(tokenSecret ? [tokenSecret] : []), agentJob(base, namespace, agents)],
   })
   return { scenario, base, namespace, image, manifests, targetUrl, cell }
 }
