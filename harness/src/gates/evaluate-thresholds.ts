@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js'
 import type { LatencySummary, LostWrites, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
-import { OPERATIONS, type OperationName } from '../workload/workload.js'
+import { OPERATIONS } from '../workload/workload.js'
+import { httpOperationNames } from '../workload/http-workload.js'
 import { compare, parseThresholds, statLabel, type ParsedThreshold, ThresholdSyntaxError } from './threshold-expression.js'
 import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics.js'
 
@@ -98,8 +99,10 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
   const tag = dataTags[0]
   if (tag === 'op') {
     const op = t.tags.op
-    if (!(OPERATIONS as readonly string[]).includes(op)) return { error: `unknown op "${op}"; operations: ${OPERATIONS.join(', ')}` }
-    const per = run.perOperation[op as OperationName]
+    // An HTTP scenario's op tags are its request and step names; a CRM run's are the operations.
+    const known: readonly string[] = run.workload.http ? httpOperationNames(run.workload.http) : OPERATIONS
+    if (!known.includes(op)) return { error: `unknown op "${op}"; ${run.workload.http ? 'requests and steps' : 'operations'}: ${known.join(', ')}` }
+    const per = run.perOperation[op]
     if (!per) return { error: `the run sent no ${op} requests; operations measured: ${Object.keys(run.perOperation).join(', ') || 'none'}` }
     switch (t.name) {
       case 'http_reqs': return counterValue(t, per.http_reqs.count, run.durationS, per.http_reqs.rate)
@@ -126,6 +129,9 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
       return rateValue(t, m.cache_hit_rate.rate)
     case 'dropped_iterations': return counterValue(t, m.dropped_iterations.count, run.durationS, m.dropped_iterations.rate)
     case 'stale_reads': return counterValue(t, m.stale_reads.count, run.durationS)
+    case 'checks':
+      if (!m.checks) return { error: 'no checks were evaluated in this run: give the requests of the `http` section a `check` (status, bodyContains, json)' }
+      return rateValue(t, m.checks.rate)
     case 'lost_writes':
       if (!m.lost_writes) {
         const r = counterValue(t, 0, run.durationS)

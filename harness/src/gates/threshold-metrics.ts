@@ -18,6 +18,8 @@ export const THRESHOLD_METRICS = {
   sync_lag: 'trend',
   sync_missing: 'counter',
   sync_duplicates: 'counter',
+  /** HTTP scenarios: share of check conditions that held (k6's checks). */
+  checks: 'rate',
 } as const satisfies Record<string, MetricType>
 
 export type ThresholdMetricName = keyof typeof THRESHOLD_METRICS

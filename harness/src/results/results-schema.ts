@@ -43,6 +43,19 @@ export interface RunMetrics {
   sync_missing?: { count: number; checked: number }
   /** Changes downstream received more than once (at-least-once delivery; harmless, counted). */
   sync_duplicates?: { count: number }
+  /** HTTP scenarios with `check`s: every condition evaluated is one sample (k6's checks rate); absent when no step has checks. */
+  checks?: { rate: number; passes: number; fails: number }
+  /** HTTP scenarios: failed checks by op and condition, with the first failing response (body trimmed), most frequent first. */
+  check_failures?: CheckFailureExample[]
+}
+
+export interface CheckFailureExample {
+  op: string
+  check: string
+  count: number
+  /** Status and body of the first response that failed it (0 = no response). */
+  status: number
+  body: string
 }
 
 /** How the downstream system kept up with the CRM during one run (topology.sync). Added in schema 1 (optional). */
@@ -206,7 +219,8 @@ export interface RunResult {
   /** Why a run failed or was aborted; metrics keep what was measured until then. */
   error?: string
   metrics: RunMetrics
-  perOperation: Partial<Record<OperationName, OperationMetrics>>
+  /** Per op tag: CRM operation names, or the request and step names of an HTTP scenario. */
+  perOperation: Record<string, OperationMetrics>
   timeSeries: TimePoint[]
   /** http_req_duration HDR histogram (µs), base64 from hdr-histogram-js encodeIntoCompressedBase64. */
   histogram: string

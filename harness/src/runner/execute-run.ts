@@ -13,6 +13,7 @@ import { VersionTracker } from '../workload/version-tracker.js'
 import { DownstreamReader } from '../sync/downstream-reader.js'
 import { downstreamDuplicates, measureSync, type SyncMeasurement } from '../sync/measure-sync.js'
 import { errorsPerSecond, recoveryAfterFaults } from '../sync/sync-metrics.js'
+import { redactHttpWorkload } from '../workload/http-workload.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
@@ -72,12 +73,16 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     env = await ctx.environment.start(run.topology, signal)
     const target = env.entrypoint()
 
-    notify(reporters, 'onPhase', run, 'seeding')
+    // The user's own service (http) is not seeded: its requests address what it already has.
+    let dataset: Dataset = { customerIds: [] }
     // A local topology starts empty for every run; an external target keeps what earlier runs
     // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
     const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
-    const admin = env.adminEndpoint()
-    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    if (!run.workload.http) {
+      notify(reporters, 'onPhase', run, 'seeding')
+      const admin = env.adminEndpoint()
+      dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    }
     const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const sync = run.topology?.sync
     const syncing = sync !== undefined && sync.strategy !== 'none'
@@ -255,7 +260,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     cellLabel: run.cellLabel,
     repetition: run.repetition,
     topology: { ...topologyInfo(scenario, run, ctx.environment.name), ...envInfo },
-    workload: run.workload,
+    workload: run.workload.http ? { ...run.workload, http: redactHttpWorkload(run.workload.http) } : run.workload,
     load: run.workload.load,
     engine: engine.name,
     startedAt: startedAt.toISOString(),
@@ -376,7 +381,7 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 
   if (!t) {
     return {
       environment: 'external',
-      target: scenario.target?.href,
+      target: (run.target ?? scenario.target)?.href,
       replicas: 1,
       shards: 0,
       balancer: null,

@@ -16,6 +16,7 @@ import {
   WRITE_POLICY_NAMES,
   NETWORK_FAULT_ACTIONS,
 } from './scenario.js'
+import { httpSpecSchema } from './http-scenario-schema.js'
 import { parseLink } from './link-spec.js'
 
 // The run-time check of a scenario file (the types in scenario.ts are the editor's view of the
@@ -232,7 +233,10 @@ export const scenarioSchema = z
     topology: topologySchema.optional(),
     target: z.string().optional(),
     matrix: matrixSchema.default({}),
-    workload: workloadSchema,
+    /** The CRM workload (operations over the reference service); with `target`, `http` may replace it. */
+    workload: workloadSchema.optional(),
+    /** The user's own HTTP service: requests and flows sent to `target`. */
+    http: httpSpecSchema.optional(),
     load: loadSchema,
     warmup: warmupSchema.default({ durationS: 0 }),
     repetitions: positiveInt.max(50).default(1),
@@ -246,6 +250,15 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     if (s.topology !== undefined && s.target !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: 'give either `topology` (LoadLab starts it) or `target` (you run it), not both' })
+    }
+    if ((s.workload === undefined) === (s.http === undefined)) {
+      ctx.addIssue({ code: 'custom', path: s.workload === undefined ? ['workload'] : ['http'], message: 'give either `workload` (operations over the CRM) or `http` (requests to your own service at `target`), not both' })
+    }
+    if (s.http !== undefined && s.target === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: '`http` sends requests to your own service: give its URL as `target` (for example "http://127.0.0.1:8080")' })
+    }
+    if (s.http !== undefined && s.load.model === 'closed' && (s.load.pipelining ?? 1) > 1) {
+      ctx.addIssue({ code: 'custom', path: ['load', 'pipelining'], message: 'pipelining is not available with `http` (a flow waits for each response before its next step); leave it out' })
     }
     if (s.kind === 'stress') {
       if (s.stress === undefined) {

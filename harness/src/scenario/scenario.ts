@@ -1,5 +1,6 @@
 import type { KeyPopularity, LoadModel, OperationName, RampStage } from '../workload/workload.js'
 import type { Slo } from '../results/results-schema.js'
+import type { DataOrder, HttpWorkload } from '../workload/http-workload.js'
 
 // What a scenario file (scenarios/*.ts) declares: plain typed data. The zod schema in
 // scenario-schema.ts checks the same shape at run time and fills in the defaults; these types
@@ -141,6 +142,40 @@ export interface WorkloadSpec {
   requestTimeoutMs?: number
 }
 
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** One request of the user's own service; strings in path, query, headers and body may hold `${...}` templates. */
+export interface HttpStepSpec {
+  /** The op tag: thresholds read `http_req_duration{op:<name>}`. */
+  name: string
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
+  /** Joined to `target`; starts with '/'. */
+  path: string
+  headers?: Record<string, string>
+  query?: Record<string, string | number | boolean>
+  json?: JsonValue
+  body?: string
+  /** Each condition is one sample of the `checks` rate metric. */
+  check?: { status?: number | number[]; bodyContains?: string; json?: Array<{ path: string; equals?: JsonValue }> }
+  /** Variables for later steps of the same flow iteration: `${name}`. */
+  extract?: Record<string, { json: string } | { header: string } | { regex: string; group?: number }>
+  /** Pause after this step (ms), fixed or a uniform range. */
+  thinkMs?: number | { min: number; max: number }
+}
+
+export interface HttpSpec {
+  /** Independent requests, each drawn by weight (default 1). */
+  requests?: Array<HttpStepSpec & { weight?: number }>
+  /** User journeys: one iteration runs the steps in order. */
+  flows?: Array<{ name: string; weight?: number; steps: HttpStepSpec[] }>
+  /** Data sets read once (CSV with a header line, or a JSON array of objects), relative to this file: `${set.column}`. */
+  data?: Record<string, { file: string; order?: DataOrder }>
+  /** Environment variables templates may read (`${env.NAME}`). */
+  env?: string[]
+  seed?: number
+  requestTimeoutMs?: number
+}
+
 export type LoadSpec =
   | { model: 'closed'; connections: number; durationS: number; pipelining?: number }
   | { model: 'open'; rate: number; durationS: number; maxInFlight?: number }
@@ -207,7 +242,10 @@ export interface ScenarioDefinition {
   target?: string
   /** Topology field path -> values; every combination of values is a run (cell). */
   matrix?: Record<string, Array<string | number>>
-  workload: WorkloadSpec
+  /** The CRM workload; with `target`, `http` may replace it. */
+  workload?: WorkloadSpec
+  /** Requests and flows to your own service at `target` (nothing is seeded, no LoadLab endpoint is assumed). */
+  http?: HttpSpec
   load: LoadSpec
   /**
    * At least `durationS` seconds of load before measuring, then more until per-second throughput
@@ -244,7 +282,10 @@ export interface Scenario {
   topology: Topology | null
   target: URL | null
   matrix: Record<string, Array<string | number>>
+  /** The CRM workload; for an HTTP scenario an empty mix and dataset, with its seed and request timeout. */
   workload: Required<WorkloadSpec>
+  /** The user's own service's requests and flows, resolved (data read, env looked up); null for CRM scenarios. */
+  http: HttpWorkload | null
   load: LoadModel
   /** Minimum warm-up (s). */
   warmupS: number
