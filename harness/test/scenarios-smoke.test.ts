@@ -90,10 +90,14 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     expect(f.run.stdout()).toMatch(/cache=lru #1/)
   },
   'compare-caches'(suite, f) {
-    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['cache=none', 'cache=lru', 'cache=lfu', 'cache=ttl', 'cache=redis'])
-    // The harness started a redis-server for the redis cell (and only for it), and the replicas used it.
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['cache=none', 'cache=lru', 'cache=lfu', 'cache=ttl', 'cache=redis', 'cache=memcached'])
+    // The harness started a redis-server for the redis cell and a memcached for the memcached cell (and only for them).
     const members = readFileSync(path.join(f.outDir, 'pids.txt'), 'utf8').split('\n').map((l) => l.split(' ')[1]).filter(Boolean)
     expect(members.filter((m) => m === 'redis')).toHaveLength(1)
+    expect(members.filter((m) => m === 'memcached')).toHaveLength(1)
+    const memcached = runByCell(suite, 'cache=memcached')
+    expect(memcached.metrics.cache_hit_rate?.rate).toBeGreaterThan(0)
+    expect(memcached.metrics.stale_reads.count).toBe(0)
     const redis = runByCell(suite, 'cache=redis')
     expect(redis.topology.cache.strategy).toBe('redis')
     expect(redis.metrics.cache_hit_rate?.rate).toBeGreaterThan(0)
@@ -152,6 +156,27 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     const outcomes = suite.gates!.thresholds.filter((t) => t.metric === 'stale_reads')
     expect(outcomes).toEqual([expect.objectContaining({ expression: 'count==0', value: suite.runs[0].metrics.stale_reads.count })])
     expect(suite.runs[0].metrics.stale_reads.checked).toBeGreaterThan(0)
+  },
+  'compare-stores'(suite) {
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['store=embedded partition=hash', 'store=embedded partition=range', 'store=postgres partition=hash', 'store=postgres partition=range'])
+    for (const r of suite.runs) expect(r.metrics.lost_writes?.count, r.id).toBe(0)
+  },
+  'compare-sync'(suite) {
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['sync=sync-call', 'sync=queue-push', 'sync=scheduled-pull'])
+    for (const r of suite.runs) {
+      expect(r.faults.map((e) => [e.action, e.member]), r.id).toEqual([['kill', 'downstream'], ['restart', 'downstream']])
+      expect(r.sync?.strategy, r.id).toBe(r.cell['sync.strategy'])
+      // Nothing acknowledged is lost downstream once the run drains, whichever strategy carried it.
+      if (r.sync?.drainS !== null) expect(r.metrics.sync_missing?.count, r.id).toBe(0)
+    }
+  },
+  'cache-over-network'(suite) {
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['cache=lru', 'cache=redis'])
+    for (const r of suite.runs) expect(r.metrics.cache_hit_rate?.rate, r.id).toBeGreaterThan(0)
+  },
+  'scale-out-containers'(suite) {
+    expect(suite.runs.map((r) => r.topology.replicas)).toEqual([1, 2, 3])
+    expect(suite.analysis?.scalability?.points.map((p) => p.n)).toEqual([1, 2, 3])
   },
   performance(suite) {
     const availability = suite.gates!.thresholds.find((t) => t.metric === 'availability')
