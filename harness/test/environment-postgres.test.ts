@@ -82,7 +82,7 @@ describe('local environment: store postgres', () => {
       const { LocalEnvironment } = await import(${JSON.stringify(path.join(REPO_ROOT, 'harness/dist/environment/local-environment.js'))})
       const topology = { replicas: 1, shards: 2, partition: 'hash', store: 'postgres', durability: 'none',
         balancer: { strategy: 'round-robin', engine: 'builtin' },
-        cache: { strategy: 'memcached', size: 100, ttlMs: 1000, writePolicy: 'invalidate' }, capacity: {} }
+        cache: { strategy: 'memcached', size: 100, ttlMs: 1000, writePolicy: 'invalidate' }, capacity: {}, sync: { strategy: 'none' } }
       await new LocalEnvironment({ logDir: ${JSON.stringify(logDir)}, pidFile: ${JSON.stringify(pidFile)} }).start(topology, new AbortController().signal)
       console.log('UP')
       setInterval(() => {}, 1000)

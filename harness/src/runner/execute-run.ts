@@ -101,7 +101,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     signal.throwIfAborted()
 
     // Connections (and load agents) are opened before the clock starts: second 0 measures the server, not handshakes.
-    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions })
+    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions, emailTag })
     signal.throwIfAborted()
 
     notify(reporters, 'onPhase', run, 'measuring')
