@@ -4,10 +4,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import type { CapacitySpec, Topology } from '../scenario/scenario.js'
-import { ADMIN_TOKEN_ENV, adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
+import { ADMIN_TOKEN_ENV, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { initLocalPostgres } from './local-postgres.js'
 import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
+import { slowMember } from './slow-member.js'
 import { runningAsRoot } from './parent-death.js'
 import { probeMemcached } from './probe-memcached.js'
 import { amqpUrl, EPMD, EPMD_READY, epmdArgs, RABBITMQ_READY, RABBITMQ_SERVER, rabbitMqEnv } from './rabbitmq-server.js'
@@ -280,17 +281,7 @@ class LocalTopology implements StartedEnvironment {
       }
       case 'slow': {
         if (member.role !== 'replica' && member.role !== 'shard') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
-        const factor = f.factor ?? 1
-        const res = await request(new URL('/admin/slowdown', member.url), {
-          method: 'POST',
-          headers: adminHeaders(this.adminToken),
-          body: JSON.stringify({ factor }),
-          headersTimeout: 5_000,
-          bodyTimeout: 5_000,
-        })
-        await res.body.text()
-        if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
-        return `service time x${factor}`
+        return slowMember(member, f.factor ?? 1, this.adminToken)
       }
       default:
         throw new EnvironmentError(`fault ${f.action}: local processes have no CPU quota or network links to act on; use the containers environment (--env containers)`)

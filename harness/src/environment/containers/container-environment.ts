@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { request } from 'undici'
 import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
 import { RESOURCE_ROLES, type FaultSpec, type ResourceRole, type ResourceSpec, type Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
+import { slowMember } from '../slow-member.js'
 import {
   ADMIN_TOKEN_ENV,
-  adminHeaders,
   EnvironmentError,
   faultTarget,
   type AdminEndpoint,
@@ -262,17 +261,7 @@ class ContainerTopology implements StartedEnvironment {
         if (member.role === 'redis' || member.role === 'balancer' || member.metricsUrl === null) {
           throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
         }
-        const factor = f.factor ?? 1
-        const res = await request(new URL('/admin/slowdown', member.url), {
-          method: 'POST',
-          headers: adminHeaders(this.adminToken),
-          body: JSON.stringify({ factor }),
-          headersTimeout: 5_000,
-          bodyTimeout: 5_000,
-        })
-        await res.body.text()
-        if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
-        return `service time x${factor}`
+        return slowMember(member, f.factor ?? 1, this.adminToken)
       }
       default:
         throw new EnvironmentError(`fault ${f.action}: not a container fault`)
