@@ -20,7 +20,8 @@ const PACKAGES = [
       // The load agents run the runner's engines in workers; both use the runner's usage error
       // and tool version: one unit.
       { folders: ['runner', 'agents'], mutual: true },
-      ['environment', 'engines'],
+      // sync/ reads back what the downstream system holds after a run (lag, missing, duplicates).
+      ['environment', 'engines', 'sync'],
       ['scenario'],
       ['gates'],
       ['analysis', 'metrics'],
@@ -33,11 +34,11 @@ const PACKAGES = [
     root: 'system-under-test/src',
     layers: [
       ['main.ts'],
-      ['replica', 'balancer'],
+      ['replica', 'balancer', 'downstream'],
       ['api'],
-      // The store port and its adapters, and the partition strategies, speak the domain's records
-      // and customer ids: one unit.
-      { folders: ['domain', 'storage', 'strategies'], mutual: true },
+      // The store port and its adapters, the partition strategies and the change feed with its
+      // brokers (sync/) speak the domain's records and customer ids: one unit.
+      { folders: ['domain', 'storage', 'strategies', 'sync'], mutual: true },
       // What every role's command line and admin routes share.
       ['cli', 'admin'],
       ['capacity', 'http', 'util'],

@@ -61,7 +61,7 @@ lint: install
 	$(NPM) run lint
 
 # Every benchmark runs even when an earlier one misses its target; the target fails at the end.
-BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts system-under-test/bench/slow-replica-p99.ts system-under-test/bench/shard-store-bulk.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/agents-scaling-bench.ts harness/src/bench/containers-bench.ts
+BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts system-under-test/bench/slow-replica-p99.ts system-under-test/bench/shard-store-bulk.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/http-workload-bench.ts harness/src/bench/agents-scaling-bench.ts harness/src/bench/containers-bench.ts
 bench: build bench-deps docker-up
 	@failed=""; for b in $(BENCHES); do echo "== $$b"; npx tsx $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "benchmarks below target:$$failed"; exit 99; fi

@@ -8,17 +8,19 @@ import { isAlive, killLeftoverRuns, pidsIn, REPO_ROOT, runLoadlab, waitFor } fro
 // Ctrl-C in the middle of a measured phase: exit 130, every member of the run gone, and the
 // results of what was measured still written.
 describe('loadlab run interrupted', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'loadlab-sigint-'))
+  const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-sigint-'))
+  // --out must be new or empty: the scenario file lives beside it, not in it.
+  const out = path.join(dir, 'out')
   const pidFile = path.join(out, 'pids.txt')
   afterAll(() => {
     killLeftoverRuns()
     for (const pid of pidsIn(pidFile)) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
-    rmSync(out, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('stops the run, leaves no process behind, writes results.json and exits 130', async () => {
     // A measured phase of a minute: Ctrl-C lands in it however slowly the machine gets there.
-    const file = path.join(out, 'long.ts')
+    const file = path.join(dir, 'long.ts')
     writeFileSync(
       file,
       `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}

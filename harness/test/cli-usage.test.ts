@@ -147,8 +147,9 @@ export default defineScenario({
     // not depend on what this machine happens to have installed.
     const bin = path.join(dir, 'all-tools')
     mkdirSync(bin, { recursive: true })
-    const tools = ['docker', 'k6', 'chromium', 'redis-server', 'haproxy', 'nginx', 'postgres']
-    for (const tool of tools) {
+    const tools = ['docker', 'k6', 'chromium', 'redis-server', 'memcached', 'haproxy', 'nginx', 'postgres']
+    // initdb beside postgres: where doctor (like the local environment) finds PostgreSQL's programs.
+    for (const tool of [...tools, 'initdb']) {
       writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} 9.9.9"\n`)
       chmodSync(path.join(bin, tool), 0o755)
     }
@@ -158,10 +159,12 @@ export default defineScenario({
     expect(await run.exited, run.stderr()).toBe(0)
     const lines = run.stdout().trim().split('\n')
     const checks = lines.slice(0, lines.indexOf(''))
-    expect(checks.map((l) => l.split(/\s{2,}/)[1])).toEqual(['leftovers', 'node', 'loopback port', 'system under test', ...tools.map((t) => (t === 'chromium' ? expect.any(String) : t))])
-    // Docker is found through its API (Testcontainers), not a binary a test can stand in for: it
-    // is optional for local scenarios, so it may be missing here; everything else must be ok.
-    for (const line of checks.filter((l) => !/^\S+\s+docker\s/.test(l))) expect(line, line).toMatch(/^ok\s/)
+    const names = checks.map((l) => l.split(/\s{2,}/)[1])
+    expect(names.slice(0, 4)).toEqual(['leftovers', 'node', 'loopback port', 'system under test'])
+    for (const tool of tools) expect(names).toContain(tool)
+    // Docker is found through its API (Testcontainers), not a binary a test can stand in for, and
+    // its images with it: optional for local scenarios, so they may be missing; the rest must be ok.
+    for (const line of checks.filter((l) => !/^\S+\s+(docker|image)\s/.test(l))) expect(line, line).toMatch(/^ok\s/)
     expect(run.stdout()).toMatch(new RegExp(`ok\\s+redis-server\\s+${bin}/redis-server \\(redis-server 9\\.9\\.9\\)`))
     expect(run.stdout()).toMatch(/ok\s+leftovers\s+no process left by a killed run/)
     expect(lines).toContain('LoadLab can run local scenarios on this machine.')

@@ -56,6 +56,14 @@ describe('faults checked against the plan', () => {
     expect(message).toContain('cell "cache=lru" has no member "redis"')
   })
 
+  it('knows memcached and postgres as members only of the cells that start them (postgres in place of shard processes)', () => {
+    expect(problems({ topology: { replicas: 2, shards: 2, store: 'postgres', cache: { strategy: 'memcached' } }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }, { atS: 6, action: 'restart', member: 'memcached' }] })).toBe('')
+    const memcached = problems({ matrix: { 'cache.strategy': ['redis', 'memcached'] }, faults: [{ atS: 5, action: 'kill', member: 'memcached' }] })
+    expect(memcached).toContain('cell "cache=redis" has no member "memcached"')
+    const postgres = problems({ matrix: { store: ['embedded', 'postgres'] }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }] })
+    expect(postgres).toContain('cell "store=embedded" has no member "postgres" (members of "store=embedded": shard-0, shard-1, replica-1, replica-2, balancer)')
+  })
+
   it('rejects a fault timed at or after the end of the measured phase', () => {
     const message = problems({ faults: [{ atS: 20, action: 'kill', member: 'shard-0' }] })
     expect(message).toContain('faults[0] (kill shard-0 at 20 s): the measured phase lasts 20 s, so the fault would never happen; give atS below 20')

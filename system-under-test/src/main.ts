@@ -5,6 +5,7 @@
 const ROLES = {
   shard: { about: 'an embedded shard server (in-memory store over HTTP)', run: async (argv: string[]) => (await import('./storage/shard-cli.js')).runShardCli(argv) },
   replica: { about: 'a CRM replica (REST API) over shards', run: async (argv: string[]) => (await import('./replica/replica-cli.js')).runReplicaCli(argv) },
+  downstream: { about: 'another system keeping a copy of the customers (sync strategies)', run: async (argv: string[]) => (await import('./downstream/downstream-cli.js')).runDownstreamCli(argv) },
   balancer: { about: 'a load balancer in front of replicas', run: async (argv: string[]) => (await import('./balancer/balancer-cli.js')).runBalancerCli(argv) },
 } as const
 

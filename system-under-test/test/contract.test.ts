@@ -9,6 +9,7 @@ import {
   BALANCER_STRATEGIES,
   balancerArgs,
   CHOICE_KINDS,
+  downstreamArgs,
   LISTENING_LINE,
   listeningLine,
   PARTITION_STRATEGIES,
@@ -16,7 +17,10 @@ import {
   SERVICE_TIME_PATTERN,
   SHARD_METRICS,
   shardArgs,
+  SYNC_BROKERS,
 } from '../src/contract/index.js'
+import { downstreamCommand, toDownstreamOptions } from '../src/downstream/downstream-cli.js'
+import { BROKER_SCHEMES } from '../src/sync/brokers/change-broker.js'
 import { replicaCommand, toReplicaOptions } from '../src/replica/replica-cli.js'
 import { startShardServer, type RunningShardServer } from '../src/storage/embedded-shard-server.js'
 import { shardCommand } from '../src/storage/shard-cli.js'
@@ -37,6 +41,17 @@ function parse(command: ReturnType<typeof shardCommand>, args: string[]) {
 
 const capacity = { serviceTime: 'exp:2.5', slots: 3, queueLimit: 7 }
 
+const replicaArgsBase = {
+  port: 8103,
+  name: 'replica-2',
+  shardUrls: ['http://127.0.0.1:7101'],
+  store: 'embedded',
+  partition: 'single',
+  rangeStart: '2025-01-01T00:00:00.000Z',
+  rangeEnd: '2026-01-01T00:00:00.000Z',
+  cache: { strategy: 'none', size: 10, ttlMs: 0, writePolicy: 'invalidate' },
+} as const
+
 describe('the contract: role command lines', () => {
   it('the shard role parses what shardArgs builds', () => {
     const args = shardArgs({ host: '0.0.0.0', port: 7101, shardIndex: 2, durability: { level: 'always', dataFile: '/tmp/shard-2.aof' }, capacity })
@@ -51,6 +66,10 @@ describe('the contract: role command lines', () => {
       slots: 3,
       queueLimit: 7,
     })
+    // Sync strategy queue-push: the shard drains its outbox to the broker.
+    const publishing = shardArgs({ port: 7102, shardIndex: 0, publishTo: 'amqp://guest:guest@127.0.0.1:5673', publishBatch: 64 })
+    expect(parse(shardCommand(), publishing.slice(1))).toMatchObject({ publishTo: 'amqp://guest:guest@127.0.0.1:5673', publishBatch: 64 })
+    expect(shardArgs({ port: 0, shardIndex: 0, publishTo: null })).not.toContain('--publish-to')
     // Memory only: no log flags at all (the shard refuses --data-file without a durable level).
     expect(shardArgs({ port: 0, shardIndex: 0, durability: { level: 'none', dataFile: '/tmp/x' } })).not.toContain('--data-file')
   })
@@ -89,6 +108,38 @@ describe('the contract: role command lines', () => {
     })
   })
 
+  it('the replica role parses the memcached server and the sync-call downstream replicaArgs builds', () => {
+    const args = replicaArgs({
+      port: 8102,
+      name: 'replica-1',
+      shardUrls: ['http://127.0.0.1:7101'],
+      store: 'embedded',
+      partition: 'single',
+      rangeStart: '2025-01-01T00:00:00.000Z',
+      rangeEnd: '2026-01-01T00:00:00.000Z',
+      cache: { strategy: 'memcached', size: 10, ttlMs: 0, writePolicy: 'invalidate' },
+      memcachedServer: '127.0.0.1:11299',
+      syncCall: { url: 'http://127.0.0.1:9100', timeoutMs: 750 },
+    })
+    const options = toReplicaOptions(parse(replicaCommand(), args.slice(1)) as Parameters<typeof toReplicaOptions>[0])
+    expect(options).toMatchObject({ cache: 'memcached', memcachedServer: '127.0.0.1:11299', syncCallUrl: 'http://127.0.0.1:9100', syncCallTimeoutMs: 750 })
+    const plain = replicaArgs({ ...replicaArgsBase, memcachedServer: null, syncCall: null })
+    expect(plain).not.toContain('--memcached')
+    expect(plain).not.toContain('--sync-call')
+  })
+
+  it('the downstream role parses what downstreamArgs builds, for each way changes reach it', () => {
+    const options = (args: string[]) => toDownstreamOptions(parse(downstreamCommand(), args.slice(1)) as Parameters<typeof toDownstreamOptions>[0])
+    const consuming = downstreamArgs({ port: 9100, dataFile: '/tmp/downstream.aof', consume: 'amqp://guest:guest@127.0.0.1:5673', batch: 50 })
+    expect(consuming[0]).toBe('downstream')
+    expect(options(consuming)).toMatchObject({ port: 9100, dataFile: '/tmp/downstream.aof', consumeFrom: 'amqp://guest:guest@127.0.0.1:5673', batch: 50 })
+    const pulling = downstreamArgs({ port: 9101, pullFrom: ['http://127.0.0.1:8101', 'http://127.0.0.1:8102'], intervalMs: 250 })
+    expect(options(pulling)).toMatchObject({ port: 9101, pullFrom: ['http://127.0.0.1:8101', 'http://127.0.0.1:8102'], intervalMs: 250 })
+    const calledOnly = options(downstreamArgs({ port: 0 }))
+    expect(calledOnly).not.toHaveProperty('consumeFrom')
+    expect(calledOnly).not.toHaveProperty('pullFrom')
+  })
+
   it('the balancer role parses what balancerArgs builds', () => {
     const args = balancerArgs({
       port: 9101,
@@ -113,10 +164,14 @@ describe('the contract: role command lines', () => {
     const flagsOf = (c: ReturnType<typeof shardCommand>) => new Map(c.options.map((o) => [o.long, o.argChoices]))
     const accepted = new Map([...flagsOf(shardCommand()), ...flagsOf(replicaCommand()), ...flagsOf(balancerCommand())])
     for (const kind of CHOICE_KINDS) {
-      expect(accepted.get(kind.flag), `${kind.flag} (${kind.label})`).toEqual([...kind.names])
+      if (kind.flag !== null) expect(accepted.get(kind.flag), `${kind.flag} (${kind.label})`).toEqual([...kind.names])
       // Every name is explained, for doctor and the report.
       for (const name of kind.names) expect(kind.info[name]?.about, `${kind.label} ${name}`).toBeTruthy()
     }
+  })
+
+  it('the sync brokers the contract names are the brokers the service knows by URL scheme', () => {
+    expect([...SYNC_BROKERS].sort()).toEqual(Object.values(BROKER_SCHEMES).sort())
   })
 
   it('the service builds a strategy for every balancer and partition name the contract lists', () => {

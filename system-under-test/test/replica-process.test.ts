@@ -39,7 +39,7 @@ describe('main.js', () => {
   it('`replica --help` lists every flag with its default and exits 0', async () => {
     const run = await runToExit(['replica', '--help'])
     expect(run.code).toBe(0)
-    for (const flag of ['--port', '--host', '--name', '--shards', '--store', '--partition', '--virtual-nodes', '--range-start', '--range-end', '--cache ', '--cache-size', '--cache-ttl-ms', '--write-policy', '--redis', '--service-time', '--slots', '--queue-limit']) {
+    for (const flag of ['--port', '--host', '--name', '--shards', '--store', '--partition', '--virtual-nodes', '--range-start', '--range-end', '--cache ', '--cache-size', '--cache-ttl-ms', '--write-policy', '--redis', '--memcached', '--service-time', '--slots', '--queue-limit']) {
       expect(run.stdout).toContain(flag)
     }
     const help = run.stdout.replace(/\s+/g, ' ')
@@ -56,6 +56,8 @@ describe('main.js', () => {
     [['--shards', 'http://127.0.0.1:7001', '--store', 'postgres'], '--store postgres'],
     [['--shards', 'postgres://localhost/crm'], '--store postgres'],
     [['--shards', 'http://127.0.0.1:7001', '--cache', 'redis'], '--redis'],
+    [['--shards', 'http://127.0.0.1:7001', '--cache', 'memcached'], '--memcached 127.0.0.1:11211'],
+    [['--shards', 'http://127.0.0.1:7001', '--cache', 'memcached', '--memcached', 'memcached://127.0.0.1'], 'is not host:port'],
     [['--shards', 'http://127.0.0.1:7001', '--service-time', 'slow'], '--service-time'],
     [['--shards', 'http://127.0.0.1:7001', '--range-start', '2026-02-01', '--range-end', '2026-01-01'], '--range-end'],
   ])('`replica %j` exits 2 naming %s', async (args, named) => {

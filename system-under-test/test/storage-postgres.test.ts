@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newCustomerId } from '../src/domain/customer-id.js'
 import { PostgresShardStore } from '../src/storage/postgres-shard-store.js'
+import { RangePartition } from '../src/strategies/partition/range-partition.js'
 import { ShardUnavailableError } from '../src/storage/shard-errors.js'
 import { startTempPostgres, type TempPostgres } from './support/postgres-server.js'
 import { customer, shardStoreContract } from './support/shard-store-contract.js'
@@ -90,6 +91,48 @@ describe('PostgresShardStore specifics', () => {
     expect(error).toBeInstanceOf(ShardUnavailableError)
     expect((error as Error).message).toContain('127.0.0.1:1/nowhere')
     expect((error as Error).message).not.toContain('secret')
+  })
+
+  it('under range partitioning, shards (one schema each) are native range partitions of one table, bounded as the strategy routes', async () => {
+    const db = await requireServer().createDatabase(`ranged_${++dbCounter}`)
+    const { default: pg } = await import('pg')
+    const admin = new pg.Client({ connectionString: db })
+    await admin.connect()
+    try {
+      await admin.query('CREATE SCHEMA shard_0; CREATE SCHEMA shard_1; CREATE SCHEMA shard_2')
+      const day = 86_400_000
+      const now = Date.UTC(2026, 5, 1)
+      const strategy = new RangePartition(3, now - 365 * day, now)
+      const stores = [0, 1, 2].map((i) => new PostgresShardStore(`${db}?options=${encodeURIComponent(`-c search_path=shard_${i}`)}`, { rangeBounds: strategy.idBoundsOf(i) }))
+      opened.push(...stores)
+      await Promise.all(stores.map((s) => s.init()))
+
+      const { rows: parts } = await admin.query<{ partition: string; bound: string }>(
+        `SELECT c.relnamespace::regnamespace::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'public.customers_by_time'::regclass ORDER BY 1`,
+      )
+      expect((await admin.query(`SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'public.customers_by_time'::regclass`)).rows).toEqual([{ partstrat: 'r' }])
+      expect(parts.map((p) => p.partition)).toEqual(['shard_0', 'shard_1', 'shard_2'])
+      expect(parts[0].bound).toMatch(/FROM \(MINVALUE\) TO \('cus_/)
+      expect(parts[2].bound).toMatch(/TO \(MAXVALUE\)/)
+
+      // Customers from old to new, each through the shard the strategy picks: the database agrees.
+      const created = [400, 300, 200, 100, 1, 0].map((d) => customer(`Ranged ${d}`, `ranged${d}@x.io`, {}))
+      const withIds = created.map((c, i) => ({ ...c, id: newCustomerId(now - [400, 300, 200, 100, 1, -5][i] * day) }))
+      for (const c of withIds) await stores[strategy.shardFor(c.id)].insertCustomer(c)
+      const { rows: placed } = await admin.query<{ id: string; shard: string }>('SELECT id, tableoid::regclass::text AS shard FROM public.customers_by_time')
+      expect(placed).toHaveLength(withIds.length)
+      for (const row of placed) expect(row.shard).toBe(`shard_${strategy.shardFor(row.id)}.customers`)
+      expect(new Set(placed.map((r) => r.shard)).size).toBe(3)
+
+      // A customer sent to the wrong shard is refused by PostgreSQL itself.
+      const misrouted = { ...customer('Misrouted', 'mis@x.io'), id: newCustomerId(now + day) }
+      await expect(stores[0].insertCustomer(misrouted)).rejects.toThrow(/partition/)
+      expect(await stores[2].getCustomer(withIds[5].id)).toEqual(withIds[5])
+    } finally {
+      await admin.end()
+    }
   })
 
   it('refuses a shard address that is not a postgres URL, naming the flag', () => {

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type net from 'node:net'
-import { describeSegment } from '../engines/execution-segment.js'
+import { describeSegment } from '../workload/execution-segment.js'
 import {
   agentMessageSchema,
   PROTOCOL_VERSION,

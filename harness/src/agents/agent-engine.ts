@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { ArrivalSchedule } from '../engines/arrival-schedule.js'
-import { describeSegment, maxSlices } from '../engines/execution-segment.js'
+import { describeSegment, maxSlices } from '../workload/execution-segment.js'
 import type { EngineContext, ExecutionStep, LoadEngine } from '../engines/load-engine.js'
 import { createEngine } from '../engines/engine-registry.js'
 import { createLatencyHistogram, maxMs, percentileMs } from '../metrics/latency-histogram.js'
@@ -146,7 +146,7 @@ export class AgentEngine implements LoadEngine {
           problems.push(`a report of agent ${index} could not be read and was left out: ${(err as Error).message}`)
         }
       }
-      for (const [id, v] of p.acks) ctx.versions.acknowledge(id, v)
+      for (const [id, v, atMs] of p.acks) ctx.versions.acknowledge(id, v, atMs)
       for (const id of p.created) ctx.dataset.customerIds.push(id)
     })
     const onAbort = (): void => run.stop()

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { metricsDeltaSchema } from '../metrics/metrics-delta.js'
 import { OPERATIONS } from '../workload/workload.js'
+import { httpWorkloadSchema } from '../workload/http-workload.js'
 
 // The agent protocol, version 1 (README.md in this folder describes it for people writing an
 // agent or a coordinator). The agent opens one HTTP/1.1 connection to the coordinator and
@@ -43,9 +44,12 @@ const loadSchema = z.discriminatedUnion('model', [
 ])
 
 export const workloadSchema = z.object({
+  /** The user's own service's requests and flows (data rows and env values included: agents have neither the files nor the variables). */
+  http: httpWorkloadSchema.optional(),
   mix: z.partialRecord(z.enum(OPERATIONS), z.number().min(0)),
   keys: keysSchema,
-  datasetSize: z.number().int().min(1),
+  /** 0 for an HTTP workload (nothing is seeded). */
+  datasetSize: z.number().int().min(0),
   seed: z.number().int(),
   load: loadSchema,
   requestTimeoutMs: z.number().int().min(1),
@@ -70,8 +74,12 @@ export const engineSummarySchema = z.object({
 
 /** Writes the run made since the previous report: acknowledged versions and created customer ids. */
 const writesSchema = {
-  /** [customer id, acknowledged version] for writes acknowledged since the previous report. */
-  acks: z.array(z.tuple([z.string(), z.number().int()])),
+  /**
+   * [customer id, acknowledged version, when the agent received the acknowledgement (ms since
+   * epoch)] for each write acknowledged since the previous report; the time is what sync lag counts
+   * from. Without it (an older agent) the coordinator takes the time the report arrived.
+   */
+  acks: z.array(z.union([z.tuple([z.string(), z.number().int(), z.number()]), z.tuple([z.string(), z.number().int()])])),
   /** Ids of customers created since the previous report. */
   created: z.array(z.string()),
 }
@@ -113,8 +121,8 @@ export const assignSchema = z.object({
   workload: workloadSchema,
   target: z.url(),
   segment: segmentSchema,
-  /** Customer ids the load addresses (index 0 = oldest). */
-  dataset: z.array(z.string()).min(1),
+  /** Customer ids the load addresses (index 0 = oldest); empty for an HTTP workload. */
+  dataset: z.array(z.string()),
   /** Versions the harness saw acknowledged before this phase: [id, version]. */
   versions: z.array(z.tuple([z.string(), z.number().int()])),
   /** Makes this agent's created emails unique. */

@@ -20,19 +20,18 @@ import { MessageChannel } from './message-channel.js'
 /** How long a connect attempt to the coordinator is retried (the coordinator may start after the agent, as pods do). */
 const RETRY_EVERY_MS = 500
 
-/** Remembers writes acknowledged since the last report, to send them to the coordinator. */
+/** Remembers writes acknowledged since the last report, each with when it was acknowledged, to send them to the coordinator. */
 class ReportingVersionTracker extends VersionTracker {
-  private fresh = new Map<string, number>()
+  private fresh: Array<[string, number, number]> = []
 
-  override acknowledge(id: string, version: number): void {
-    super.acknowledge(id, version)
-    const prev = this.fresh.get(id)
-    if (prev === undefined || version > prev) this.fresh.set(id, version)
+  override acknowledge(id: string, version: number, atMs = Date.now()): void {
+    super.acknowledge(id, version, atMs)
+    this.fresh.push([id, version, atMs])
   }
 
-  takeFresh(): Array<[string, number]> {
-    const out = [...this.fresh]
-    this.fresh = new Map()
+  takeFresh(): Array<[string, number, number]> {
+    const out = this.fresh
+    this.fresh = []
     return out
   }
 }

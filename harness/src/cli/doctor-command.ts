@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import { CHOICE_KINDS, type RequiredProgram } from '#crm-contract'
 import type { Command } from 'commander'
@@ -9,6 +10,8 @@ import { imageStatus } from './images-command.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { findOnPath } from '../environment/find-on-path.js'
 import { freePort } from '../environment/free-port.js'
+import { findPostgresBinDir } from '../environment/local-postgres.js'
+import { RABBITMQ_SERVER } from '../environment/rabbitmq-server.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
 const run = promisify(execFile)
@@ -56,6 +59,24 @@ export function programsTheStrategiesNeed(): ProgramNeed[] {
   return [...needs.values()]
 }
 
+/** What the local environment does with a program, said beside the choices it enables. */
+const WHERE_IT_RUNS: Record<string, string[]> = {
+  postgres: ['(the local environment runs its own cluster; --env containers a PostgreSQL container per shard)'],
+}
+
+/**
+ * Where the local environment finds a program: on PATH, except two that Debian keeps elsewhere
+ * (PostgreSQL's server programs, RabbitMQ's start script that does not switch users).
+ */
+async function locateProgram(program: string): Promise<string | null> {
+  if (program === 'postgres') {
+    const bin = await findPostgresBinDir().catch(() => null)
+    return bin === null ? null : path.join(bin, 'postgres')
+  }
+  if (program === 'rabbitmq-server') return existsSync(RABBITMQ_SERVER) ? RABBITMQ_SERVER : null
+  return findOnPath(program)
+}
+
 /**
  * Checks what this machine can run, and stops what killed LoadLab runs left running (their
  * ports and memory would skew the next measurement). Called by `loadlab doctor`; never throws.
@@ -86,11 +107,9 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((f) => existsSync(f)) ?? findOnPath('chromium')
   checks.push(binaryCheck('chromium', chromium ?? null, 'the browser test of the HTML report (the report itself still renders)'))
   for (const need of programsTheStrategiesNeed()) {
-    const file = findOnPath(need.program)
-    const check = binaryCheck(need.program, file, need.enables.join(', '), file ? await version(file, [...need.versionArgs]) : null)
-    // Present or not, the local environment does not start PostgreSQL: say so rather than imply it does.
-    if (check.ok && need.program === 'postgres') check.detail += '; the local environment does not start it: use --env containers (a PostgreSQL container per shard), or run replicas with --store postgres yourself and use a scenario `target`'
-    checks.push(check)
+    const file = await locateProgram(need.program)
+    const versionText = file && need.versionArgs ? await version(file, [...need.versionArgs]) : null
+    checks.push(binaryCheck(need.program, file, [...need.enables, ...(WHERE_IT_RUNS[need.program] ?? [])].join(', '), versionText))
   }
   return checks
 }

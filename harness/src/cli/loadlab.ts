@@ -6,6 +6,7 @@ import { registerCapacityCommands } from './capacity-commands.js'
 import { registerCompareCommand } from './compare-command.js'
 import { registerDoctorCommand } from './doctor-command.js'
 import { registerImagesCommand } from './images-command.js'
+import { registerImportCommand } from './import-command.js'
 import { registerK8sCommand } from './k8s-command.js'
 import { registerReportCommand } from './report-command.js'
 import { registerRunCommand } from './run-command.js'
@@ -17,7 +18,7 @@ export const EXIT = { ok: 0, error: 1, usage: 2, gateFailed: 99 } as const
 /** The root `loadlab` program with every subcommand registered. `setExit` records a command's exit code. */
 export function createProgram(setExit: (code: number) => void): Command {
   const program = new Command('loadlab')
-    .description('load testing and capacity planning for a CRM service: strategies compared, gates for CI, capacity plans')
+    .description('load testing and capacity planning: your own HTTP service or the reference CRM; strategies compared, gates for CI, capacity plans')
     .version(toolVersion())
     .showSuggestionAfterError()
     .exitOverride()
@@ -30,6 +31,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerCapacityCommands(program)
   registerReportCommand(program)
   registerAgentCommand(program, setExit)
+  registerImportCommand(program)
   return program
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { AGENT_ENV } from '../agents/agent-options.js'
+import { writeK6SummaryExport } from '../report/k6-summary-export.js'
 import { defaultAgentCount } from '../agents/agent-engine.js'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
@@ -45,6 +46,8 @@ export interface RunCommandOptions {
   agents?: number
   /** Wait for remote agents on HOST:PORT instead of starting local ones. */
   agentListen?: { host: string; port: number }
+  /** Also write k6's summary-export JSON here. */
+  summaryExport?: string
   /** Run the agents as pods of a Kubernetes Indexed Job (with the flags below). */
   k8s?: boolean
   parallelism?: number
@@ -186,9 +189,20 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     const files = writtenFiles(reporters)
     const lines = ['', `Results: ${files['results.json'] ?? path.join(outDir, 'results.json')}`]
     if (files['index.html']) lines.push(`Report:  ${files['index.html']}`)
+    let exportFailed = false
+    if (opts.summaryExport) {
+      try {
+        lines.push(`k6 summary: ${writeK6SummaryExport(outcome.suite, opts.summaryExport)}`)
+      } catch (error) {
+        exportFailed = true
+        process.stderr.write(`--summary-export ${opts.summaryExport}: cannot write it (${error instanceof Error ? error.message : String(error)}); results.json and the reports above are complete\n`)
+      }
+    }
     process.stdout.write(`${lines.join('\n')}\n`)
     if (opts.open && files['index.html']) openInBrowser(files['index.html'])
-    return outcome.aborted ? interruptCode : outcome.suite.verdict.exitCode
+    if (outcome.aborted) return interruptCode
+    // A gate verdict (99) says more than a missing export file; otherwise the export's failure is the exit.
+    return exportFailed && outcome.suite.verdict.exitCode === 0 ? 1 : outcome.suite.verdict.exitCode
   } finally {
     stopWatching()
     for (const sig of signals) process.off(sig, onSignal)
@@ -215,6 +229,7 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--agents <n>', `load agents (worker processes) the load is shared by (default: one per spare core, ${defaultAgentCount()} here)`, parseAgents)
+    .option('--summary-export <file>', "also write k6's summary-export JSON (k6 metric names and threshold flags) to this file")
     .option('--agent-listen <host:port>', 'wait for that many remote agents (`loadlab agent --coordinator http://HOST:PORT`) instead of starting local ones', parseListen)
     .option('--k8s', 'run the agents as pods of a Kubernetes Indexed Job: applied before each run, deleted after it (needs --agent-listen)')
     .option('--parallelism <n>', 'with --k8s: agent pods; pod i of N sends slice i of the load (default 1)', parseAgents)

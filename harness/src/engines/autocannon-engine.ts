@@ -8,7 +8,8 @@ import { createRequestGenerator, type RequestSpec } from '../workload/request-ge
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { SampleBatcher } from './sample-batcher.js'
 import { errorLabel } from './error-label.js'
-import { shareOf, WHOLE_LOAD } from './execution-segment.js'
+import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
+import { VirtualUsers } from './virtual-users.js'
 
 // The closed model on autocannon: `connections` clients each send a request, wait for its
 // response, send the next. Every request is drawn from the workload's generator (operation mix
@@ -37,6 +38,9 @@ import { shareOf, WHOLE_LOAD } from './execution-segment.js'
 // first connect takes one of them instead of dialling (autocannon has no option for a given
 // socket: its _connect calls net.connect, which we answer with the open socket for that one
 // synchronous call). Reconnects during the run are counted and reported.
+//
+// HTTP workloads (the user's own service, flows with think time and extracted values) run on
+// virtual users instead (virtual-users.ts explains why autocannon cannot drive them).
 
 type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
@@ -119,6 +123,7 @@ async function openSockets(target: URL, count: number, timeoutMs: number): Promi
 export class AutocannonEngine implements LoadEngine {
   readonly name = 'autocannon' as const
   private warm: { target: string; sockets: net.Socket[] } | null = null
+  private readonly users = new VirtualUsers()
 
   plan(w: Workload): ExecutionStep[] {
     const l = closedLoad(w)
@@ -130,6 +135,7 @@ export class AutocannonEngine implements LoadEngine {
   async prepare(w: Workload, target: URL, ctx: EngineContext): Promise<void> {
     await this.close()
     const load = closedLoad(w)
+    if (w.http) return this.users.prepare(w, target, ctx)
     if (target.protocol !== 'http:') return // autocannon dials TLS itself
     const sockets = await openSockets(target, shareOf(load.connections, ctx.segment ?? WHOLE_LOAD), Math.min(w.requestTimeoutMs, 10_000))
     this.warm = { target: target.href, sockets }
@@ -139,10 +145,12 @@ export class AutocannonEngine implements LoadEngine {
   async close(): Promise<void> {
     for (const s of this.warm?.sockets ?? []) s.destroy()
     this.warm = null
+    await this.users.close()
   }
 
   async run(w: Workload, target: URL, ctx: EngineContext): Promise<EngineSummary> {
     const load = closedLoad(w)
+    if (w.http) return this.users.run(w, target, ctx)
     const pipelining = load.pipelining ?? 1
     const connections = shareOf(load.connections, ctx.segment ?? WHOLE_LOAD)
     if (connections === 0) throw new Error(`${load.connections} connection(s) cannot be shared by ${ctx.segment?.count} load agents: use at most ${load.connections} agents`)

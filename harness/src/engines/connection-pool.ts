@@ -16,8 +16,8 @@ import { errorLabel } from './error-label.js'
 export interface PoolHooks<T> {
   /** Called when the request is written to a socket (at once, or when a connection frees up). */
   onWrite(tag: T): void
-  /** Called with the response: its status, and its body when asked for. */
-  onResponse(tag: T, status: number, body: string | undefined): void
+  /** Called with the response: its status, and its body and raw headers ([name, value, ...]) when asked for. */
+  onResponse(tag: T, status: number, body: string | undefined, headers: string[] | undefined): void
   /** Called when no response came: 'timeout', 'ECONNREFUSED', 'ECONNRESET', 'closed' (the server closed the connection first), ... */
   onError(tag: T, error: string): void
 }
@@ -29,7 +29,7 @@ export interface ConnectionPoolOptions {
   timeoutMs: number
 }
 
-interface Pending<T> { payload: string; wantBody: boolean; tag: T }
+interface Pending<T> { payload: string; wantBody: boolean; wantHeaders: boolean; tag: T }
 
 const SERVER_KEEP_ALIVE_MARGIN_MS = 1000
 
@@ -44,6 +44,7 @@ class Connection<T> {
   connected = false
   dead = false
   private status = 0
+  private headers: string[] | undefined
   private chunks: Buffer[] = []
   private keepAlive = true
   private keepAliveMs = 0
@@ -72,6 +73,7 @@ class Connection<T> {
       this.status = info.statusCode
       this.keepAlive = info.shouldKeepAlive
       const h = info.headers
+      if (this.current?.wantHeaders) this.headers = h
       for (let i = 0; i + 1 < h.length; i += 2) {
         // Only Keep-Alive matters; compare lengths first (no lower-casing of every header).
         if (h[i].length === 10 && h[i].toLowerCase() === 'keep-alive') {
@@ -100,9 +102,11 @@ class Connection<T> {
     const body = p.wantBody ? Buffer.concat(this.chunks).toString('utf8') : undefined
     this.chunks = []
     const status = this.status
+    const headers = this.headers
+    this.headers = undefined
     if (!this.keepAlive) this.close()
     else this.expiresAt = this.keepAliveMs > 0 ? performance.now() + this.keepAliveMs - SERVER_KEEP_ALIVE_MARGIN_MS : Number.POSITIVE_INFINITY
-    this.pool.hooks.onResponse(p.tag, status, body)
+    this.pool.hooks.onResponse(p.tag, status, body, headers)
     this.pool.released(this)
   }
 
@@ -187,8 +191,8 @@ export class ConnectionPool<T> {
   }
 
   /** Called for each request: written at once on a free connection, on a new one (up to maxConnections), or queued for the next free one. */
-  send(payload: string, wantBody: boolean, tag: T): void {
-    const p: Pending<T> = { payload, wantBody, tag }
+  send(payload: string, wantBody: boolean, tag: T, wantHeaders = false): void {
+    const p: Pending<T> = { payload, wantBody, wantHeaders, tag }
     const conn = this.takeIdle() ?? (this.all.size < this.options.maxConnections ? this.open() : null)
     if (conn) conn.write(p)
     else this.waiting.push(p)

@@ -1,13 +1,14 @@
 import type { Workload } from '../workload/workload.js'
-import type { EngineSummary, ScheduleLag } from '../metrics/sample.js'
+import type { EngineSummary, Sample, ScheduleLag } from '../metrics/sample.js'
 import { GeneratorMonitor } from '../metrics/generator-monitor.js'
 import { createLatencyHistogram, maxMs, percentileMs, recordMs } from '../metrics/latency-histogram.js'
 import { encodeHistogram } from '../metrics/metrics-delta.js'
 import { createRequestGenerator, type RequestSpec } from '../workload/request-generator.js'
+import { HttpIteration, HttpRequestStream } from '../workload/http-request-stream.js'
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
 import { ConnectionPool } from './connection-pool.js'
-import { shareOf, WHOLE_LOAD } from './execution-segment.js'
+import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
 import { ArrivalClock } from './arrival-clock.js'
 import { SampleBatcher } from './sample-batcher.js'
 
@@ -23,6 +24,13 @@ import { SampleBatcher } from './sample-batcher.js'
 // wake-ups without busy-waiting) and fires every arrival that is due in one go; when it is busy
 // with responses it finds due arrivals itself. How late each arrival went out (schedule lag) is
 // recorded and reported.
+//
+// HTTP workloads (the user's own service): one arrival is one flow iteration. Its first step is
+// measured from the arrival's intended time; each later step from the moment the previous one
+// answered plus its planned think time, so a stall delays (and shows in) every step that should
+// have started meanwhile. An iteration holds its in-flight slot (maxInFlight = concurrent
+// iterations, k6's VUs) from its arrival until its last step answered; steps still to come when
+// the measured phase ends are not sent.
 //
 // Warm start: prepare() opens the connections the run will need before the measured phase -
 // the peak rate times an expected latency (the concurrency the previous run of this engine
@@ -62,7 +70,11 @@ export interface OpenEngineOptions {
 }
 
 interface Exchange {
-  spec: RequestSpec
+  /** The CRM request (CRM workloads). */
+  spec?: RequestSpec
+  /** The flow iteration this request is a step of (HTTP workloads). */
+  iteration?: HttpIteration
+  op: string
   intendedPerf: number
   sentPerf: number
   /** Wall clock of the intended start (Sample.t). */
@@ -77,7 +89,7 @@ interface Prepared {
   schedule: ArrivalSchedule
   clock: ArrivalClock
   /** Replaced by run(): the pool's hooks call these. */
-  handlers: { write(x: Exchange): void; response(x: Exchange, status: number, body: string | undefined): void; error(x: Exchange, e: string): void }
+  handlers: { write(x: Exchange): void; response(x: Exchange, status: number, body: string | undefined, headers: string[] | undefined): void; error(x: Exchange, e: string): void }
 }
 
 export class OpenEngine implements LoadEngine {
@@ -124,7 +136,7 @@ export class OpenEngine implements LoadEngine {
     const pool = new ConnectionPool<Exchange>(
       target,
       { maxConnections, timeoutMs: w.requestTimeoutMs },
-      { onWrite: (x) => handlers.write(x), onResponse: (x, s, body) => handlers.response(x, s, body), onError: (x, e) => handlers.error(x, e) },
+      { onWrite: (x) => handlers.write(x), onResponse: (x, s, body, headers) => handlers.response(x, s, body, headers), onError: (x, e) => handlers.error(x, e) },
     )
     const schedule = new ArrivalSchedule(load, segment)
     const clock = new ArrivalClock(schedule)
@@ -149,7 +161,8 @@ export class OpenEngine implements LoadEngine {
     const load = openLoad(w)
     const segment = ctx.segment ?? WHOLE_LOAD
     const maxInFlight = shareOf(load.maxInFlight, segment)
-    const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: segment.index })
+    const http = w.http ? new HttpRequestStream(w.http, { host: target.host, seed: w.seed, segment }) : null
+    const gen = http ? null : createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: segment.index })
     const p = this.prepared
     if (!(p && p.workload === w && p.target === target.href && p.schedule.segment.index === segment.index && p.schedule.segment.count === segment.count)) await this.prepare(w, target, ctx)
     const { pool, warm, schedule, clock, handlers } = this.prepared!
@@ -175,18 +188,59 @@ export class OpenEngine implements LoadEngine {
     handlers.write = (x) => {
       x.sentPerf = performance.now()
     }
-    handlers.response = (x, status, body) => {
+    handlers.response = (x, status, body, headers) => {
+      if (x.iteration) return stepAnswered(x, x.iteration, status, body, headers)
       settled()
       if (abandoned) return
       const done = performance.now()
-      const staleRead = gen.observe(x.spec, status, body)
-      batcher.push({ t: x.t, op: x.spec.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, staleRead })
+      const staleRead = gen!.observe(x.spec!, status, body)
+      batcher.push({ t: x.t, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, staleRead })
     }
     handlers.error = (x, error) => {
+      if (x.iteration) return stepAnswered(x, x.iteration, 0, undefined, undefined, error)
       settled()
       if (abandoned) return
       const done = performance.now()
-      batcher.push({ t: x.t, op: x.spec.op, status: 0, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, error })
+      batcher.push({ t: x.t, op: x.op, status: 0, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, error })
+    }
+
+    // HTTP workloads: a step of a flow iteration goes out (at once, or after its think time) ...
+    const thinking = new Map<NodeJS.Timeout, () => void>()
+    const sendStep = (it: HttpIteration, intendedPerf: number): void => {
+      sent++
+      const r = it.current
+      pool.send(r.payload, r.wantBody, { op: r.op, iteration: it, intendedPerf, sentPerf: intendedPerf, t: startWall + (intendedPerf - startPerf) }, r.wantHeaders)
+    }
+    // ... and its answer is recorded and moves the iteration on; the slot is freed after its last step.
+    const stepAnswered = (x: Exchange, it: HttpIteration, status: number, body: string | undefined, headers: string[] | undefined, error?: string): void => {
+      if (abandoned) {
+        settled()
+        return
+      }
+      const done = performance.now()
+      const out = it.respond(status, body, headers)
+      const sample: Sample = { t: x.t, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf }
+      if (error !== undefined) sample.error = error
+      if (out.checksPassed + out.checksFailed > 0) {
+        sample.checksPassed = out.checksPassed
+        sample.checksFailed = out.checksFailed
+      }
+      if (out.failures.length > 0) sample.checkFailures = out.failures
+      batcher.push(sample)
+      if (out.next === null || stopping) {
+        settled()
+        return
+      }
+      if (out.thinkMs <= 0) {
+        sendStep(it, done)
+        return
+      }
+      const timer = setTimeout(() => {
+        thinking.delete(timer)
+        if (stopping) settled()
+        else sendStep(it, done + out.thinkMs)
+      }, out.thinkMs)
+      thinking.set(timer, settled)
     }
 
     monitor.start()
@@ -197,8 +251,24 @@ export class OpenEngine implements LoadEngine {
     const fire = (offsetMs: number, now: number): void => {
       const intendedPerf = startPerf + offsetMs
       recordMs(lag, now - intendedPerf)
-      const spec = gen.next()
       const t = startWall + offsetMs
+      if (http) {
+        const it = http.begin()
+        if (!(it instanceof HttpIteration)) {
+          batcher.push({ t, op: it.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, error: it.error })
+          return
+        }
+        if (inFlight >= maxInFlight) {
+          dropped++
+          batcher.push({ t, op: it.current.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
+          return
+        }
+        inFlight++
+        if (inFlight > maxInFlightSeen) maxInFlightSeen = inFlight
+        sendStep(it, intendedPerf)
+        return
+      }
+      const spec = gen!.next()
       if (inFlight >= maxInFlight) {
         dropped++
         batcher.push({ t, op: spec.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
@@ -212,7 +282,7 @@ export class OpenEngine implements LoadEngine {
           ? `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
           : `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(spec.body)}\r\n\r\n${spec.body}`
       // sentPerf is set when a socket takes the request (at once, unless the engine was given fewer connections than maxInFlight).
-      pool.send(payload, gen.needsBody(spec), { spec, intendedPerf, sentPerf: intendedPerf, t })
+      pool.send(payload, gen!.needsBody(spec), { spec, op: spec.op, intendedPerf, sentPerf: intendedPerf, t })
     }
 
     // Per-second progress with the rate the whole plan aimed for in the second that ended.
@@ -238,6 +308,12 @@ export class OpenEngine implements LoadEngine {
         stopping = true
         endPerf = performance.now()
         if (endTimer) clearTimeout(endTimer)
+        // Iterations thinking before their next step end here (their next step is not sent).
+        for (const [timer, settle] of thinking) {
+          clearTimeout(timer)
+          settle()
+        }
+        thinking.clear()
         clock.close()
         ctx.signal.removeEventListener('abort', onAbort)
         resolve()

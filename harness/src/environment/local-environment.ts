@@ -2,17 +2,39 @@ import { randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ADMIN_LINE, ADMIN_TOKEN_ENV, balancerArgs, LISTENING_LINE, METRICS_PATH, READY_PATH, replicaArgs, SLOWDOWN_PATH, type ShardArgs, shardArgs } from '#crm-contract'
+import {
+  ADMIN_LINE,
+  ADMIN_TOKEN_ENV,
+  balancerArgs,
+  type DownstreamArgs,
+  downstreamArgs,
+  LISTENING_LINE,
+  METRICS_PATH,
+  READY_PATH,
+  replicaArgs,
+  type ShardArgs,
+  shardArgs,
+} from '#crm-contract'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
-import { adminHeaders, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
+import { EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
+import { initLocalPostgres } from './local-postgres.js'
 import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
+import { slowMember } from './slow-member.js'
+import { runningAsRoot } from './parent-death.js'
+import { probeMemcached } from './probe-memcached.js'
+import { amqpUrl, EPMD, EPMD_READY, epmdArgs, RABBITMQ_READY, RABBITMQ_SERVER, rabbitMqEnv } from './rabbitmq-server.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
 export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/main.js', import.meta.url))
 
 const REDIS_READY = /Ready to accept connections/
+const POSTGRES_READY = /database system is ready to accept connections/
+/** Members that are servers LoadLab did not write: no admin token, no /metrics, no service-time model. */
+const THIRD_PARTY: readonly MemberRole[] = ['redis', 'memcached', 'postgres']
+/** memcached's item memory (MB): its default, said here so a run's results do not depend on the package's. */
+const MEMCACHED_MEMORY_MB = 64
 
 export interface LocalEnvironmentOptions {
   /** Folder for the members' logs (<logDir>/<member>.log). */
@@ -26,9 +48,10 @@ export interface LocalEnvironmentOptions {
 }
 
 /**
- * Starts a topology as child processes on free loopback ports: shard servers, then a redis-server
- * when the cache is `redis`, then the replicas, then the balancer when there is more than one
- * replica. Stops everything it started, also when a member fails to start.
+ * Starts a topology as child processes on free loopback ports: shard servers (or, with store
+ * `postgres`, a PostgreSQL cluster of its own), then a redis-server or memcached when the cache is
+ * shared, then the replicas, then the balancer when there is more than one replica. Stops
+ * everything it started, also when a member fails to start, and removes the PostgreSQL cluster.
  */
 export class LocalEnvironment implements Environment {
   readonly name = 'local'
@@ -36,13 +59,6 @@ export class LocalEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the local environment needs a topology (this scenario has a `target`)')
-    if (topology.store === 'postgres') {
-      throw new EnvironmentError(
-        'store "postgres": the local environment does not start PostgreSQL (it cannot run as root, and databases need provisioning). ' +
-          'Use store "embedded" (the default), or start replicas yourself with `--store postgres --shards postgres://...` ' +
-          'and point a scenario\'s `target` at them',
-      )
-    }
     mkdirSync(this.options.logDir, { recursive: true })
     const started = new LocalTopology(topology, this.options)
     try {
@@ -67,8 +83,14 @@ class LocalTopology implements StartedEnvironment {
   private readonly running: RunningMember[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** Processes a member needs that are no fault target themselves (the broker's epmd); stopped last. */
+  private readonly helpers: ManagedProcess[] = []
   /** One admin token per start, handed to every CRM member through its environment (never its command line). */
   private readonly adminToken = randomBytes(32).toString('base64url')
+  /** Extra environment of the CRM members (PGPASSWORD of the PostgreSQL cluster). */
+  private readonly crmEnv: Record<string, string> = {}
+  /** Run after every process stopped (removing the PostgreSQL cluster), in reverse order of registration. */
+  private readonly cleanups: (() => Promise<void>)[] = []
 
   constructor(
     private readonly topology: Topology,
@@ -78,11 +100,25 @@ class LocalTopology implements StartedEnvironment {
   async bringUp(signal: AbortSignal): Promise<void> {
     const t = this.topology
     const main = this.options.sutMain ?? SUT_MAIN
-    const shardUrls = await Promise.all(
-      Array.from({ length: t.shards }, (_, i) =>
-        this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [main, ...shardArgs({ port, shardIndex: i, durability: this.durability(i), capacity: t.capacity.shard })], signal),
-      ),
-    )
+    const sync = t.sync.strategy
+    const brokerUrl = sync === 'queue-push' ? await this.startRabbitMq(signal) : null
+    const shardUrls =
+      t.store === 'postgres'
+        ? await this.startPostgres(signal)
+        : await Promise.all(
+            Array.from({ length: t.shards }, (_, i) =>
+              this.launch(
+                `shard-${i}`,
+                'shard',
+                process.execPath,
+                (port) => [main, ...shardArgs({ port, shardIndex: i, durability: this.durability(i), capacity: t.capacity.shard, publishTo: brokerUrl })],
+                signal,
+              ),
+            ),
+          )
+    // sync-call replicas need downstream's URL; a puller needs the replicas'.
+    let downstreamUrl: string | null = null
+    if (sync === 'sync-call' || sync === 'queue-push') downstreamUrl = await this.startDownstream(main, brokerUrl ? { consume: brokerUrl } : {}, signal)
     // Range partitions split a time window by customer-id time. Every replica (and a replica
     // restarted by a fault, maybe after UTC midnight) must use the same window, or they would
     // disagree on which shard owns a customer: fix it once for the topology. The seeded data
@@ -100,6 +136,18 @@ class LocalTopology implements StartedEnvironment {
         commandLineMatch: (p) => ['redis-server', `:${p}`],
       })
     }
+    let memcachedServer: string | null = null
+    if (t.cache.strategy === 'memcached') {
+      const port = await freePort()
+      memcachedServer = `127.0.0.1:${port}`
+      await this.launch('memcached', 'memcached', 'memcached', (p) => ['-l', '127.0.0.1', '-p', String(p), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)], signal, port, [], `memcached://${memcachedServer}`, {
+        whenHarnessDies: 'kill',
+        commandLineMatch: (p) => ['memcached', `-p ${p}`],
+        readyProbe: probeMemcached,
+        // memcached refuses root: setpriv drops it (memcached's own -u would clear the parent-death signal).
+        ...(runningAsRoot() ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}),
+      })
+    }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
         this.launch(
@@ -108,12 +156,26 @@ class LocalTopology implements StartedEnvironment {
           process.execPath,
           (port) => [
             main,
-            ...replicaArgs({ port, name: `replica-${i + 1}`, shardUrls, store: t.store, partition: t.partition, rangeStart, rangeEnd, cache: t.cache, redisUrl, capacity: t.capacity.replica }),
+            ...replicaArgs({
+              port,
+              name: `replica-${i + 1}`,
+              shardUrls,
+              store: t.store,
+              partition: t.partition,
+              rangeStart,
+              rangeEnd,
+              cache: t.cache,
+              redisUrl,
+              memcachedServer,
+              syncCall: sync === 'sync-call' && downstreamUrl ? { url: downstreamUrl } : null,
+              capacity: t.capacity.replica,
+            }),
           ],
           signal,
         ),
       ),
     )
+    if (sync === 'scheduled-pull') await this.startDownstream(main, { pullFrom: replicaUrls, intervalMs: t.sync.intervalMs }, signal)
     if (t.replicas > 1) {
       const balancerUrl = await this.launch(
         'balancer',
@@ -133,6 +195,26 @@ class LocalTopology implements StartedEnvironment {
   }
 
   /**
+   * The PostgreSQL cluster of store `postgres`: initdb in the run folder, the server as member
+   * `postgres` (so faults can kill, pause or restart it), one schema per shard. Returns the shard URLs.
+   */
+  private async startPostgres(signal: AbortSignal): Promise<string[]> {
+    const t = this.topology
+    const cluster = await initLocalPostgres({ dir: this.options.logDir, replicas: t.replicas, shards: t.shards, durable: t.durability !== 'none' })
+    this.cleanups.push(() => cluster.remove())
+    const port = await freePort()
+    // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for the replicas to disconnect).
+    await this.launch('postgres', 'postgres', cluster.command, cluster.args, signal, port, [POSTGRES_READY], `postgres://postgres@127.0.0.1:${port}/crm`, {
+      whenHarnessDies: 'kill', // its backends see the postmaster gone and exit too
+      commandLineMatch: (p) => [cluster.command, cluster.dataDir, String(p)],
+      stopSignal: 'SIGINT',
+      ...(cluster.runAs ? { runAs: cluster.runAs } : {}),
+    })
+    this.crmEnv.PGPASSWORD = cluster.password
+    return cluster.createShards(port, t.shards)
+  }
+
+  /**
    * A durable shard's log lives in the run folder, next to its process log; a `restart` fault
    * starts the shard on the same file, so it replays what it acknowledged. A file left from an
    * earlier start is removed first: a new topology starts empty.
@@ -142,6 +224,49 @@ class LocalTopology implements StartedEnvironment {
     const dataFile = path.join(this.options.logDir, `shard-${shard}.aof`)
     if (!this.running.some((m) => m.name === `shard-${shard}`)) rmSync(dataFile, { force: true })
     return { level: this.topology.durability, dataFile }
+  }
+
+  /**
+   * RabbitMQ for queue-push, with its own epmd, files in the run folder (fresh for each topology,
+   * kept across a restart fault so persisted messages survive it).
+   */
+  private async startRabbitMq(signal: AbortSignal): Promise<string> {
+    const ports = { amqp: await freePort(), dist: await freePort(), epmd: await freePort() }
+    const dir = path.join(this.options.logDir, 'rabbitmq')
+    rmSync(dir, { recursive: true, force: true })
+    const env = rabbitMqEnv(dir, ports, `loadlab-${randomBytes(4).toString('hex')}`)
+    const epmd = new ManagedProcess({
+      name: 'epmd',
+      command: EPMD,
+      args: () => epmdArgs(ports),
+      logFile: path.join(this.options.logDir, 'epmd.log'),
+      readyPatterns: [EPMD_READY],
+      startupTimeoutMs: 10_000,
+      // Neither epmd nor the broker watches a pipe from LoadLab: the kernel kills them if LoadLab dies.
+      whenHarnessDies: 'kill',
+      commandLineMatch: () => ['epmd', `-port ${ports.epmd}`],
+      onSpawn: (pid) => {
+        if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} epmd\n`)
+      },
+      env,
+    })
+    this.helpers.push(epmd)
+    await epmd.start(signal)
+    const url = amqpUrl(ports)
+    // A cold Erlang VM takes some seconds more than a Node process, more on a busy machine.
+    await this.launch('rabbitmq', 'rabbitmq', RABBITMQ_SERVER, () => [], signal, ports.amqp, [RABBITMQ_READY], url, {
+      whenHarnessDies: 'kill',
+      // The Erlang VM the start script becomes, registered with this topology's epmd.
+      commandLineMatch: () => ['beam', `-epmd_port ${ports.epmd}`],
+    }, { env, startupTimeoutMs: 90_000 })
+    return url
+  }
+
+  /** The downstream system; its store's log lives in the run folder, so a restarted downstream keeps what it acknowledged. */
+  private async startDownstream(main: string, source: Pick<DownstreamArgs, 'consume' | 'pullFrom' | 'intervalMs'>, signal: AbortSignal): Promise<string> {
+    const dataFile = path.join(this.options.logDir, 'downstream.aof')
+    rmSync(dataFile, { force: true })
+    return this.launch('downstream', 'downstream', process.execPath, (port) => [main, ...downstreamArgs({ port, dataFile, batch: this.topology.sync.batch, ...source })], signal)
   }
 
   entrypoint(): URL {
@@ -187,18 +312,8 @@ class LocalTopology implements StartedEnvironment {
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {
-        if (member.role === 'redis' || member.role === 'balancer') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
-        const factor = f.factor ?? 1
-        const res = await request(new URL(SLOWDOWN_PATH, member.url), {
-          method: 'POST',
-          headers: adminHeaders(this.adminToken),
-          body: JSON.stringify({ factor }),
-          headersTimeout: 5_000,
-          bodyTimeout: 5_000,
-        })
-        await res.body.text()
-        if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
-        return `service time x${factor}`
+        if (member.role !== 'replica' && member.role !== 'shard') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
+        return slowMember(member, f.factor ?? 1, this.adminToken)
       }
       default:
         throw new EnvironmentError(`fault ${f.action}: local processes have no CPU quota or network links to act on; use the containers environment (--env containers)`)
@@ -211,6 +326,8 @@ class LocalTopology implements StartedEnvironment {
       const members = [...this.running].reverse()
       await Promise.all(members.map((m) => m.process.stop()))
       await Promise.all(members.map((m) => m.process.close()))
+      await Promise.all(this.helpers.map((h) => h.stop().then(() => h.close())))
+      for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined)
     })()
     return this.stopped
   }
@@ -229,11 +346,12 @@ class LocalTopology implements StartedEnvironment {
     port = 0,
     readyPatterns: RegExp[] = [LISTENING_LINE],
     fixedUrl?: string,
-    lifecycle: Pick<ManagedProcessSpec, 'whenHarnessDies' | 'commandLineMatch'> = {
+    lifecycle: Pick<ManagedProcessSpec, 'whenHarnessDies' | 'commandLineMatch' | 'readyProbe' | 'stopSignal' | 'runAs'> = {
       whenHarnessDies: 'close',
       // A role's command line: node <main.js> <role> ...
       commandLineMatch: (p) => args(p).slice(0, 2),
     },
+    overrides: { env?: NodeJS.ProcessEnv; startupTimeoutMs?: number } = {},
   ): Promise<string> {
     const proc = new ManagedProcess({
       name,
@@ -242,18 +360,18 @@ class LocalTopology implements StartedEnvironment {
       ...lifecycle,
       logFile: path.join(this.options.logDir, `${name}.log`),
       readyPatterns,
-      startupTimeoutMs: this.options.startupTimeoutMs ?? 20_000,
+      startupTimeoutMs: Math.max(this.options.startupTimeoutMs ?? 20_000, overrides.startupTimeoutMs ?? 0),
       onSpawn: (pid) => {
         if (this.options.pidFile) appendFileSync(this.options.pidFile, `${pid} ${name}\n`)
       },
-      env: role === 'redis' ? process.env : { ...process.env, [ADMIN_TOKEN_ENV]: this.adminToken },
+      env: overrides.env ?? (THIRD_PARTY.includes(role) ? process.env : { ...process.env, ...this.crmEnv, [ADMIN_TOKEN_ENV]: this.adminToken }),
     })
     const member: RunningMember = { name, role, process: proc, url: fixedUrl ?? '', metricsUrl: null }
     this.running.push(member)
     const ready = await proc.start(signal, port)
     if (!fixedUrl) member.url = ready.url
-    // The balancer serves its metrics on the admin port; redis has none.
-    if (role === 'redis') member.metricsUrl = null
+    // The balancer serves its metrics on the admin port; redis, memcached, postgres and rabbitmq have none LoadLab reads.
+    if (THIRD_PARTY.includes(role) || role === 'rabbitmq') member.metricsUrl = null
     else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}${METRICS_PATH}`
     else member.metricsUrl = `${ready.url}${METRICS_PATH}`
     return member.url

@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { EnvironmentError } from './environment.js'
 import { isPaused, markPaused, registerChild, signalGroup } from './child-registry.js'
-import { withParentDeathSignal } from './parent-death.js'
+import { withParentDeathSignal, type RunAs } from './parent-death.js'
 
 export interface ManagedProcessSpec {
   /** Member name, used in messages and the log. */
@@ -29,6 +29,15 @@ export interface ManagedProcessSpec {
   commandLineMatch(port: number): string[]
   /** Environment of the process (default: the harness's own). */
   env?: NodeJS.ProcessEnv
+  /**
+   * For programs that print no ready line (memcached): after the ready patterns (may be empty),
+   * called with the port until it resolves; each rejection is retried until the startup timeout.
+   */
+  readyProbe?(port: number): Promise<void>
+  /** What stop() sends first (default SIGTERM; PostgreSQL's fast shutdown is SIGINT, as SIGTERM waits for clients). */
+  stopSignal?: 'SIGTERM' | 'SIGINT'
+  /** The user to run as: servers that refuse root (memcached, PostgreSQL) when LoadLab runs as root. */
+  runAs?: RunAs
 }
 
 export interface ReadyInfo {
@@ -44,7 +53,7 @@ const STOP_GRACE_MS = 3_000
 /**
  * One child process of a topology: spawned with its output going to its log file, ready when it
  * prints its ready line, and stoppable in every state (running, paused, exited). Used by the
- * local environment for the SUT roles and redis-server.
+ * local environment for the SUT roles, redis-server, memcached and postgres.
  */
 export class ManagedProcess {
   private child: ChildProcess | null = null
@@ -77,7 +86,7 @@ export class ManagedProcess {
     // members in order (balancer first) instead of all of them dying at once mid-measurement.
     // stdin is the lifeline of our roles (see whenHarnessDies): a pipe nobody writes to.
     const closeOnEof = this.spec.whenHarnessDies === 'close'
-    const launch = withParentDeathSignal(this.spec.command, this.spec.args(port), closeOnEof ? 'SIGCONT' : 'SIGKILL')
+    const launch = withParentDeathSignal(this.spec.command, this.spec.args(port), closeOnEof ? 'SIGCONT' : 'SIGKILL', this.spec.runAs)
     const child = spawn(launch.command, launch.args, {
       stdio: [closeOnEof ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
@@ -111,6 +120,8 @@ export class ManagedProcess {
         }
       }
       child.once('error', (error) => settle(this.startError(`could not be started: ${error.message}`)))
+      // No ready line to wait for (readiness comes from readyProbe): spawned is as far as lines go.
+      if (this.spec.readyPatterns.length === 0) child.once('spawn', () => settle(null))
       child.once('exit', (code, sig) => settle(this.startError(`exited (code ${code}, signal ${sig}) before it was ready`)))
       const onLine = (line: string): void => {
         this.remember(line)
@@ -125,6 +136,7 @@ export class ManagedProcess {
     })
     try {
       const ready = await readyPromise
+      if (this.spec.readyProbe) await this.probeUntilReady(this.spec.readyProbe, port, signal)
       this.port = ready.port || port
       this.ready = ready
       return ready
@@ -157,7 +169,7 @@ export class ManagedProcess {
         signalGroup(child, 'SIGCONT')
         markPaused(child, false)
       }
-      child.kill('SIGTERM')
+      child.kill(this.spec.stopSignal ?? 'SIGTERM')
       const timedOut = await Promise.race([
         this.exited.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
@@ -186,6 +198,23 @@ export class ManagedProcess {
     if (log) {
       log.end()
       await once(log, 'close').catch(() => undefined)
+    }
+  }
+
+  private async probeUntilReady(probe: (port: number) => Promise<void>, port: number, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.spec.startupTimeoutMs
+    let last = 'no answer'
+    for (;;) {
+      if (signal.aborted) throw signal.reason
+      if (!this.running) throw this.startError('exited before it was ready')
+      try {
+        await probe(port)
+        return
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error)
+      }
+      if (Date.now() >= deadline) throw this.startError(`did not answer on port ${port} within ${this.spec.startupTimeoutMs / 1000} s (last: ${last})`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
 

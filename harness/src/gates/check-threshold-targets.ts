@@ -1,4 +1,5 @@
 import { OPERATIONS, type Workload } from '../workload/workload.js'
+import { httpOperationNames } from '../workload/http-workload.js'
 import { RUN_TOPOLOGY_TAGS, runTagValue, type TaggableRun } from './evaluate-thresholds.js'
 import type { ParsedThreshold } from './threshold-expression.js'
 import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics.js'
@@ -10,7 +11,7 @@ import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics
 
 /** A planned run as the check sees it: its tags and what its workload sends. */
 export interface PlannedTarget extends TaggableRun {
-  workload: Pick<Workload, 'mix'>
+  workload: Pick<Workload, 'mix' | 'http'>
   /** An external target: its backends and shards are only known once it is measured. */
   external: boolean
 }
@@ -51,6 +52,13 @@ function problemOf(t: ParsedThreshold, runs: readonly PlannedTarget[]): string |
   const value = tag === undefined ? '' : t.tags[tag]
   if (tag === 'op') {
     if (!PER_OPERATION_METRICS.includes(t.name)) return `${t.name} has no per-operation values; {op:...} works with ${PER_OPERATION_METRICS.join(', ')}`
+    // An HTTP scenario's op tags are its request and step names.
+    const http = selected.find((r) => r.workload.http)?.workload.http
+    if (http) {
+      const names = httpOperationNames(http)
+      if (!names.includes(value)) return `unknown op "${value}"; requests and steps: ${names.join(', ')}`
+      return null
+    }
     if (!(OPERATIONS as readonly string[]).includes(value)) return `unknown op "${value}"; operations: ${OPERATIONS.join(', ')}`
     const sending = selected.filter((r) => (r.workload.mix[value as (typeof OPERATIONS)[number]] ?? 0) > 0)
     if (sending.length === 0) return `the workload never sends ${value} (its weight in workload.mix is 0 or missing); operations sent: ${Object.entries(selected[0].workload.mix).filter(([, w]) => (w ?? 0) > 0).map(([op]) => op).join(', ')}`

@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js'
 import type { LatencySummary, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
-import { OPERATIONS, type OperationName } from '../workload/workload.js'
+import { OPERATIONS } from '../workload/workload.js'
+import { httpOperationNames } from '../workload/http-workload.js'
 import { compare, parseThresholds, statLabel, type ParsedThreshold, ThresholdSyntaxError } from './threshold-expression.js'
 import { METRIC_NAMES, metricDefinition, type MetricReading } from '../results/metric-catalog.js'
 import { DATA_TAGS, isKnownMetric } from './threshold-metrics.js'
@@ -19,7 +20,7 @@ export interface TaggableRun {
   cellLabel: string
   cell: Record<string, string | number>
   engine: string
-  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number }
+  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number; sync?: { strategy: string } }
 }
 
 export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | number | undefined> = {
@@ -29,6 +30,7 @@ export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | numb
   engine: (r) => r.engine,
   replicas: (r) => r.topology.replicas,
   shards: (r) => r.topology.shards,
+  sync: (r) => r.topology.sync?.strategy ?? 'none',
 }
 
 const decoded = new WeakMap<RunResult, hdr.Histogram | null>()
@@ -98,8 +100,10 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
   const tag = dataTags[0]
   if (tag === 'op') {
     const op = t.tags.op
-    if (!(OPERATIONS as readonly string[]).includes(op)) return { error: `unknown op "${op}"; operations: ${OPERATIONS.join(', ')}` }
-    const per = run.perOperation[op as OperationName]
+    // An HTTP scenario's op tags are its request and step names; a CRM run's are the operations.
+    const known: readonly string[] = run.workload.http ? httpOperationNames(run.workload.http) : OPERATIONS
+    if (!known.includes(op)) return { error: `unknown op "${op}"; ${run.workload.http ? 'requests and steps' : 'operations'}: ${known.join(', ')}` }
+    const per = run.perOperation[op]
     if (!per) return { error: `the run sent no ${op} requests; operations measured: ${Object.keys(run.perOperation).join(', ') || 'none'}` }
     const readForOperation = metricDefinition(t.name).readForOperation
     if (!readForOperation) {

@@ -1,6 +1,5 @@
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js'
 import { z } from 'zod'
-import { OPERATIONS } from '../workload/workload.js'
 
 // What a load agent measured since its previous report: exact HDR histograms and counters,
 // additive by construction. The coordinator adds deltas from every agent into one RunRecorder,
@@ -37,8 +36,12 @@ export const metricsDeltaSchema = z.object({
   corrected: histogramText,
   /** Latency from the actual send; null when every request of this delta had the same value in both (closed model). */
   uncorrected: histogramText,
-  perOperation: z.partialRecord(z.enum(OPERATIONS), operationDeltaSchema),
+  perOperation: z.record(z.string().min(1), operationDeltaSchema),
   seconds: z.array(secondDeltaSchema),
+  /** HTTP scenarios: check conditions that held (passes) and did not (fails); absent when none were evaluated. */
+  checks: z.object({ passes: z.number().int().min(0), fails: z.number().int().min(0) }).optional(),
+  /** Failed checks by op and condition since the previous report, each with its first failing response. */
+  checkFailures: z.array(z.object({ op: z.string(), check: z.string(), count: z.number().int().min(1), status: z.number().int().min(0), body: z.string() })).optional(),
 })
 
 export type SecondDelta = z.infer<typeof secondDeltaSchema>

@@ -1,6 +1,5 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js'
 import type { OperationMetrics, RunResult, TimePoint } from '../results/results-schema.js'
-import type { OperationName } from '../workload/workload.js'
 import type { MetricsSink, Sample } from './sample.js'
 import { bucketTopMs, createLatencyHistogram, maxMs, percentileDistribution, percentileMs, recordMs, summarize, type LatencyHistogram } from './latency-histogram.js'
 import { addEncodedHistogram, type MetricsDelta } from './metrics-delta.js'
@@ -180,7 +179,7 @@ export class RunRecorder implements MetricsSink {
       if (hit !== undefined && Number.isFinite(hit)) p.cacheHitRate = hit
       timeSeries.push(p)
     }
-    const perOperation: Partial<Record<OperationName, OperationMetrics>> = {}
+    const perOperation: Record<string, OperationMetrics> = {}
     for (const [op, s] of totals.perOp) {
       const n = s.hist.totalCount
       perOperation[op] = {
@@ -199,6 +198,10 @@ export class RunRecorder implements MetricsSink {
         dropped_iterations: { count: totals.dropped, rate: totals.dropped / d },
         availability: { rate: count === 0 ? 0 : 1 - failRate },
         stale_reads: { count: totals.staleCount, checked: totals.staleChecked },
+        ...(totals.checkPasses + totals.checkFails > 0
+          ? { checks: { rate: totals.checkPasses / (totals.checkPasses + totals.checkFails), passes: totals.checkPasses, fails: totals.checkFails } }
+          : {}),
+        ...(totals.checkFailures.size > 0 ? { check_failures: [...totals.checkFailures.values()].sort((a, b) => b.count - a.count) } : {}),
       },
       perOperation,
       timeSeries,

@@ -1,7 +1,10 @@
-import type { OperationName } from '../workload/workload.js'
 import { createLatencyHistogram, recordMs, type LatencyHistogram } from './latency-histogram.js'
 import { addEncodedHistogram, encodeHistogram, type MetricsDelta } from './metrics-delta.js'
 import type { Sample } from './sample.js'
+import type { CheckFailureExample } from '../results/results-schema.js'
+
+/** Distinct (op, condition) failures kept with an example: enough for a report, bounded for a run with many ops. */
+const MAX_CHECK_FAILURE_KINDS = 50
 
 // The whole-run tallies (latency histograms, status counts, failures, drops, stale reads, per
 // operation) that both recorders keep: RunRecorder in the harness and DeltaRecorder in a load
@@ -21,13 +24,17 @@ export class RunTotals {
   /** While every sample had latencyMs == serviceLatencyMs (closed model) it stays empty and stands for a copy of `corrected`: one record less per sample. */
   private readonly uncorrectedHist = createLatencyHistogram()
   private uncorrectedSame = true
-  readonly perOp = new Map<OperationName, OperationTally>()
+  readonly perOp = new Map<string, OperationTally>()
   statusCounts: Record<string, number> = {}
   fails = 0
   passes = 0
   dropped = 0
   staleCount = 0
   staleChecked = 0
+  checkPasses = 0
+  checkFails = 0
+  /** op + '\n' + condition -> count and first example. */
+  checkFailures = new Map<string, CheckFailureExample>()
 
   /** Called for each answered or failed request (not for dropped arrivals); returns whether it failed. */
   record(s: Sample): boolean {
@@ -46,7 +53,17 @@ export class RunTotals {
     const op = this.operation(s.op)
     recordMs(op.hist, s.latencyMs)
     if (failed) op.fails++
+    if (s.checksPassed !== undefined) this.checkPasses += s.checksPassed
+    if (s.checksFailed !== undefined) this.checkFails += s.checksFailed
+    if (s.checkFailures) for (const f of s.checkFailures) this.noteCheckFailure({ ...f, count: 1 })
     return failed
+  }
+
+  private noteCheckFailure(f: CheckFailureExample): void {
+    const key = `${f.op}\n${f.check}`
+    const seen = this.checkFailures.get(key)
+    if (seen) seen.count += f.count
+    else if (this.checkFailures.size < MAX_CHECK_FAILURE_KINDS) this.checkFailures.set(key, { ...f })
   }
 
   /** The uncorrected histogram (a copy of the corrected one while they never differed). */
@@ -72,7 +89,11 @@ export class RunTotals {
       corrected: encodeHistogram(this.corrected),
       uncorrected: this.uncorrectedSame ? null : encodeHistogram(this.uncorrectedHist),
       perOperation,
+      ...(this.checkPasses + this.checkFails > 0 ? { checks: { passes: this.checkPasses, fails: this.checkFails } } : {}),
+      ...(this.checkFailures.size > 0 ? { checkFailures: [...this.checkFailures.values()] } : {}),
     }
+    this.checkPasses = this.checkFails = 0
+    this.checkFailures = new Map()
     this.corrected.reset()
     this.uncorrectedHist.reset()
     this.uncorrectedSame = true
@@ -97,14 +118,19 @@ export class RunTotals {
       addEncodedHistogram(this.uncorrectedHist, d.corrected)
     }
     addEncodedHistogram(this.corrected, d.corrected)
-    for (const [op, t] of Object.entries(d.perOperation) as Array<[OperationName, { histogram: string | null; fails: number }]>) {
+    if (d.checks) {
+      this.checkPasses += d.checks.passes
+      this.checkFails += d.checks.fails
+    }
+    for (const f of d.checkFailures ?? []) this.noteCheckFailure(f)
+    for (const [op, t] of Object.entries(d.perOperation) as Array<[string, { histogram: string | null; fails: number }]>) {
       const into = this.operation(op)
       addEncodedHistogram(into.hist, t.histogram)
       into.fails += t.fails
     }
   }
 
-  private operation(name: OperationName): OperationTally {
+  private operation(name: string): OperationTally {
     let op = this.perOp.get(name)
     if (!op) {
       op = { hist: createLatencyHistogram(), fails: 0 }

@@ -1,5 +1,5 @@
-import type { OperationName } from '../workload/workload.js'
 import type { MetricsDelta } from './metrics-delta.js'
+import type { CheckFailure } from '../workload/http-request-stream.js'
 
 // What an engine emits: one sample per finished (or failed, or dropped) request. Engines only
 // emit; sinks (histograms, counters, time series, threshold checks) decide what to keep.
@@ -7,7 +7,8 @@ import type { MetricsDelta } from './metrics-delta.js'
 export interface Sample {
   /** Wall clock (ms since epoch) when the request was intended to start (open model) or started (closed). */
   t: number
-  op: OperationName
+  /** The op tag: a CRM operation name, or the name of an HTTP scenario's request or flow step. */
+  op: string
   /** HTTP status, or 0 when no response came (connect error, timeout, reset). */
   status: number
   /** Latency in ms, measured from the intended start time (coordinated-omission corrected). */
@@ -20,6 +21,11 @@ export interface Sample {
   dropped?: boolean
   /** Read of a record older than the newest version this harness had acknowledged for it. */
   staleRead?: boolean
+  /** HTTP scenarios: conditions of the step's `check` (and its extractions) that held and that did not; each is one sample of the `checks` rate. */
+  checksPassed?: number
+  checksFailed?: number
+  /** The conditions that failed, each with the response that failed it (the report's examples). */
+  checkFailures?: CheckFailure[]
 }
 
 export interface SampleSink {

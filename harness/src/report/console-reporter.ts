@@ -83,8 +83,23 @@ export class ConsoleReporter implements Reporter {
         `errors ${fmtPct(m.http_req_failed.rate)}` +
         (m.cache_hit_rate ? `, cache hits ${fmtPct(m.cache_hit_rate.rate)}` : '') +
         (m.lost_writes ? `, lost writes ${m.lost_writes.count} of ${m.lost_writes.checked} checked${m.lost_writes.unverified ? ` (${m.lost_writes.unverified} unverified)` : ''}` : '') +
+        (m.checks ? `, checks ${fmtPct(m.checks.rate)}` : '') +
         (r.error ? ` - ${r.error}` : ''),
     )
+    if (r.sync) {
+      const lag = m.sync_lag
+      this.line(
+        `    sync ${r.sync.strategy}: lag p50 ${fmtMs(lag?.p50 ?? 0)} ms, p95 ${fmtMs(lag?.p95 ?? 0)} ms, p99 ${fmtMs(lag?.p99 ?? 0)} ms; ` +
+          `missing ${m.sync_missing?.count ?? 0} of ${m.sync_missing?.checked ?? 0}, duplicates ${m.sync_duplicates?.count ?? 0}, ` +
+          `peak backlog ${Math.max(0, ...r.sync.backlog)}, drained ${r.sync.drainS === null ? 'not within the timeout' : `in ${r.sync.drainS} s`}` +
+          (r.sync.recoveryS === null ? '' : `, recovered ${r.sync.recoveryS} s after the last fault`),
+      )
+    }
+    // The first failing response of each failed check: usually enough to see what went wrong.
+    for (const f of (m.check_failures ?? []).slice(0, 5)) {
+      const body = f.body.replace(/\s+/g, ' ').slice(0, 160)
+      this.line(`    check failed ${f.count}x: ${f.op}: ${f.check} (first: ${f.status === 0 ? 'no response' : `HTTP ${f.status}`}${body ? ` ${body}` : ''})`)
+    }
     for (const note of r.validity) {
       if (note.level !== 'info') this.line(`    ${note.level}: ${note.message}`)
     }
@@ -125,6 +140,15 @@ export class ConsoleReporter implements Reporter {
       for (const t of failed) {
         out.push(`  ${t.runId}: ${t.metric} ${t.expression} (measured ${t.value === null ? 'n/a' : +t.value.toFixed(4)})${t.message ? ` - ${t.message}` : ''}`)
       }
+    }
+    const checkFailures = suite.runs.flatMap((r) => (r.metrics.check_failures ?? []).map((f) => ({ run: r.id, ...f })))
+    if (checkFailures.length > 0) {
+      out.push('', 'Failed checks (first failing response):')
+      for (const f of checkFailures.slice(0, 10)) {
+        const body = f.body.replace(/\s+/g, ' ').slice(0, 160)
+        out.push(`  ${f.run}: ${f.op}: ${f.check} failed ${f.count}x (${f.status === 0 ? 'no response' : `HTTP ${f.status}`}${body ? ` ${body}` : ''})`)
+      }
+      if (checkFailures.length > 10) out.push(`  ... ${checkFailures.length - 10} more in results.json (check_failures) and the report`)
     }
     const baseline = suite.gates?.baseline
     if (baseline) {

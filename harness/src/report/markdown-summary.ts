@@ -73,6 +73,15 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
     ), '')
   }
 
+  const checkFailures = suite.runs.flatMap((r) => (r.metrics.check_failures ?? []).map((f) => ({ run: r.id, ...f })))
+  if (checkFailures.length > 0) {
+    out.push('### Failed checks', '')
+    out.push(...table(
+      ['run', 'request', 'check', 'failed', 'first failing response'],
+      checkFailures.slice(0, 20).map((f) => [e(f.run), e(f.op), e(f.check), num(f.count, 0), `${f.status === 0 ? 'no response' : `HTTP ${f.status}`} ${e(f.body.replace(/\s+/g, ' ').slice(0, 120))}`]),
+    ), '')
+  }
+
   const baseline = suite.gates?.baseline
   if (baseline) {
     out.push(`### Baseline: ${e(baseline.file)} (tolerance ${Math.round(baseline.tolerance * 100)}%) ${baseline.passed ? '✅' : '❌'}`, '')

@@ -127,7 +127,46 @@ export const METRIC_CATALOG = {
     label: 'lost writes',
     read: (r) => (r.metrics.lost_writes ? readLostWrites(r.metrics.lost_writes) : { type: 'counter', count: 0, note: 'the run made no writes, so none could be lost' }),
   },
+  // Sync strategies: from the CRM's acknowledgement of a change to downstream applying it.
+  sync_lag: {
+    type: 'trend',
+    unit: 'ms',
+    higherIsBetter: false,
+    label: 'sync lag',
+    read: (r) => (r.metrics.sync_lag ? { type: 'trend', summary: r.metrics.sync_lag } : { error: noSync(r, 'sync_lag') }),
+  },
+  sync_missing: {
+    type: 'counter',
+    unit: 'count',
+    higherIsBetter: false,
+    label: 'changes missing downstream',
+    read: (r) => (r.metrics.sync_missing ? { type: 'counter', count: r.metrics.sync_missing.count } : { error: noSync(r, 'sync_missing') }),
+  },
+  sync_duplicates: {
+    type: 'counter',
+    unit: 'count',
+    higherIsBetter: false,
+    label: 'changes delivered again',
+    read: (r) => (r.metrics.sync_duplicates ? { type: 'counter', count: r.metrics.sync_duplicates.count } : { error: noSync(r, 'sync_duplicates') }),
+  },
+  // HTTP scenarios: the share of check conditions that held (k6's checks).
+  checks: {
+    type: 'rate',
+    unit: 'share',
+    higherIsBetter: true,
+    label: 'checks passed',
+    read: (r) =>
+      r.metrics.checks
+        ? { type: 'rate', rate: r.metrics.checks.rate }
+        : { error: 'no checks were evaluated in this run: give the requests of the `http` section a `check` (status, bodyContains, json)' },
+  },
 } as const satisfies Record<string, MetricDefinition>
+
+function noSync(run: RunResult, metric: string): string {
+  return run.sync === undefined
+    ? `${metric} was not measured: this run has no downstream (topology.sync.strategy is none); scope the threshold to syncing cells, e.g. ${metric}{sync:queue-push}`
+    : `${metric} could not be measured in this run: ${run.sync.note ?? 'downstream could not be read'}`
+}
 
 // Unverified writes (no usable answer when read back) are neither kept nor lost: a threshold may
 // judge the checked ones only when the run's own faults explain the rest, and never when nothing

@@ -1,4 +1,4 @@
-import type { LoadModel, OperationName, Workload } from '../workload/workload.js'
+import type { LoadModel, Workload } from '../workload/workload.js'
 
 // The contract between measuring and everything after it (analysis, gates, reports, baselines).
 // `results.json` is this object. Bump RESULTS_SCHEMA_VERSION on any incompatible change and
@@ -36,6 +36,44 @@ export interface RunMetrics {
   stale_reads: { count: number; checked: number }
   /** Acknowledged writes read back after the run; absent when the run made no writes. */
   lost_writes?: LostWrites
+  /** Sync strategies: from a write's acknowledgement until downstream held that version (0 when it had it first, as with sync-call). Absent without a downstream. */
+  sync_lag?: LatencySummary
+  /** Acknowledged versions downstream still did not hold after the drain; `checked` records compared. */
+  sync_missing?: { count: number; checked: number }
+  /** Changes downstream received more than once (at-least-once delivery; harmless, counted). */
+  sync_duplicates?: { count: number }
+  /** HTTP scenarios with `check`s: every condition evaluated is one sample (k6's checks rate); absent when no step has checks. */
+  checks?: { rate: number; passes: number; fails: number }
+  /** HTTP scenarios: failed checks by op and condition, with the first failing response (body trimmed), most frequent first. */
+  check_failures?: CheckFailureExample[]
+}
+
+export interface CheckFailureExample {
+  op: string
+  check: string
+  count: number
+  /** Status and body of the first response that failed it (0 = no response). */
+  status: number
+  body: string
+}
+
+/** How the downstream system kept up with the CRM during one run (topology.sync). Added in schema 1 (optional). */
+export interface SyncRunResult {
+  strategy: string
+  /** queue-push only. */
+  broker?: string
+  /** Per second of the measured phase, by acknowledgement time: sync lag of that second's writes (ms), and how many. */
+  lag: Array<{ t: number; acks: number; p50: number; p95: number; max: number }>
+  /** Per second: acknowledged versions downstream did not hold yet at the end of that second. */
+  backlog: number[]
+  /** Seconds after the load ended until downstream held every acknowledged version; null when it never did within the drain timeout. */
+  drainS: number | null
+  /** After the last fault on downstream or the broker: seconds until the backlog (sync-call: failed requests per second) was back to its level before the faults; null without such a fault. */
+  recoveryS: number | null
+  /** Up to 20 of the records still missing downstream, for the report. */
+  missingSample: string[]
+  /** Why something is missing or unmeasured (downstream unreachable, drain timed out), when it is. */
+  note?: string
 }
 
 /**
@@ -99,6 +137,7 @@ export interface ValidityNote {
     | 'littles-law'
     | 'stale-reads'
     | 'lost-writes'
+    | 'sync-missing'
     | 'short-run'
     | 'schedule-lag'
     | 'agent-lost'
@@ -133,6 +172,8 @@ export interface TopologyInfo {
   shardCapacity?: { serviceTime: string; slots: number; queueLimit: number }
   /** The embedded shards' append-only log: none, everysec or always. Added in schema 1 (optional; absent = none). */
   durability?: string
+  /** Sync strategy (and broker for queue-push). Added in schema 1 (optional; absent = none). */
+  sync?: { strategy: string; broker?: string; intervalMs?: number }
   /** Containers environment only: how the members ran. Added in schema 1 (optional). */
   containers?: ContainersInfo
 }
@@ -178,7 +219,8 @@ export interface RunResult {
   /** Why a run failed or was aborted; metrics keep what was measured until then. */
   error?: string
   metrics: RunMetrics
-  perOperation: Partial<Record<OperationName, OperationMetrics>>
+  /** Per op tag: CRM operation names, or the request and step names of an HTTP scenario. */
+  perOperation: Record<string, OperationMetrics>
   timeSeries: TimePoint[]
   /** http_req_duration HDR histogram (µs), base64 from hdr-histogram-js encodeIntoCompressedBase64. */
   histogram: string
@@ -199,6 +241,8 @@ export interface RunResult {
     /** The load agents the load ran in, each with its share and health. Added in schema 1 (optional). */
     agents?: Array<{ index: number; name: string; pid: number; host: string; status: 'done' | 'failed' | 'lost'; sent: number; dropped: number; cpu: number; eventLoopLagP99Ms: number; problem?: string }>
   }
+  /** topology.sync other than none: how downstream kept up. */
+  sync?: SyncRunResult
 }
 
 export interface Slo {

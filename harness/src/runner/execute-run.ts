@@ -10,6 +10,10 @@ import type { Scenario } from '../scenario/scenario.js'
 import { seedDataset, type Dataset } from '../workload/dataset.js'
 import { verifyWrites } from '../workload/verify-writes.js'
 import { VersionTracker } from '../workload/version-tracker.js'
+import { DownstreamReader } from '../sync/downstream-reader.js'
+import { downstreamDuplicates, measureSync, type SyncMeasurement } from '../sync/measure-sync.js'
+import { errorsPerSecond, recoveryAfterFaults } from '../sync/sync-metrics.js'
+import { redactHttpWorkload } from '../workload/http-workload.js'
 import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/workload.js'
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
@@ -55,6 +59,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   let sut: SutMetrics = { backends: {}, shards: {} }
   let perSecondCacheHitRate: number[] | undefined
   let lostWrites: RunMetrics['lost_writes']
+  let syncMeasured: SyncMeasurement | null = null
   const faults: FaultEvent[] = []
   let error: unknown = null
   let env: StartedEnvironment | null = null
@@ -69,14 +74,26 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     env = await ctx.environment.start(run.topology, signal)
     const target = env.entrypoint()
 
-    notify(reporters, 'onPhase', run, 'seeding')
+    // The user's own service (http) is not seeded: its requests address what it already has.
+    let dataset: Dataset = { customerIds: [] }
     // A local topology starts empty for every run; an external target keeps what earlier runs
     // wrote, where the seed's emails would be taken (409): give this run's emails its own tag.
     const runTag = run.topology === null ? `${startedAt.getTime().toString(36)}` : null
-    const admin = env.adminEndpoint()
-    const dataset: Dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    if (!run.workload.http) {
+      notify(reporters, 'onPhase', run, 'seeding')
+      const admin = env.adminEndpoint()
+      dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+    }
     const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
-    const versions = new VersionTracker()
+    const sync = run.topology?.sync
+    const syncing = sync !== undefined && sync.strategy !== 'none'
+    const downstreamUrl = env.members().find((m) => m.role === 'downstream')?.url ?? null
+    const versions = new VersionTracker({ recordAcks: syncing })
+    let duplicatesBefore = 0
+    if (syncing && downstreamUrl !== null) {
+      await waitForSeedsDownstream(downstreamUrl, dataset, sync.drainTimeoutS, signal)
+      duplicatesBefore = await downstreamDuplicates(downstreamUrl)
+    }
 
     if (run.warmupS > 0) {
       notify(reporters, 'onPhase', run, 'warm-up')
@@ -85,7 +102,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     signal.throwIfAborted()
 
     // Connections (and load agents) are opened before the clock starts: second 0 measures the server, not handshakes.
-    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions })
+    await engine.prepare?.(run.workload, target, { sink: DISCARD, signal, dataset, versions, emailTag })
     signal.throwIfAborted()
 
     notify(reporters, 'onPhase', run, 'measuring')
@@ -95,7 +112,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     scraper = new SutScraper(
       started
         .members()
-        .filter((m) => m.metricsUrl !== null && m.role !== 'redis')
+        .filter((m) => m.metricsUrl !== null && (m.role === 'replica' || m.role === 'shard' || m.role === 'balancer'))
         .map((m) => ({ name: m.name, role: m.role as 'replica' | 'shard' | 'balancer', metricsUrl: m.metricsUrl! })),
       1000,
     )
@@ -150,6 +167,22 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     perSecondCacheHitRate = scraped.perSecondCacheHitRate
     signal.throwIfAborted()
 
+    if (syncing) {
+      // Before reading writes back: the drain time counts from the end of the load.
+      notify(reporters, 'onPhase', run, 'verifying')
+      await Promise.allSettled(pendingFaults)
+      syncMeasured = await measureSync({
+        sync,
+        downstreamUrl,
+        versions,
+        measuredStartMs,
+        durationS: summary.durationS,
+        faults,
+        duplicatesBefore,
+        signal,
+      })
+    }
+
     if (writes(run.workload)) {
       notify(reporters, 'onPhase', run, 'verifying')
       const verified = await verifyWrites(target, versions, signal)
@@ -195,11 +228,19 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   if (lostWrites) {
     metrics.lost_writes = lostWrites.unverified ? { ...lostWrites, unverifiedExplainedBy: faultsExplainingUnverified(faults) } : lostWrites
   }
+  if (syncMeasured) {
+    Object.assign(metrics, syncMeasured.metrics)
+    // sync-call never has a backlog: what recovers after a downstream fault is the writes, which fail while it is down.
+    if (syncMeasured.result.strategy === 'sync-call') syncMeasured.result.recoveryS = recoveryAfterFaults(errorsPerSecond(parts.timeSeries), faults)
+  }
 
   const aborted = signal.aborted
   const status: RunResult['status'] = aborted ? 'aborted' : error ? 'failed' : 'ok'
   const why = thresholdAbort ?? (ctx.signal.aborted ? `stopped: ${interruptionOf(ctx.signal.reason).what}` : describe(error))
   const validity = validityNotes(metrics, summary, run.workload.load, durationS)
+  if (syncMeasured?.result.note !== undefined) {
+    validity.push({ level: (metrics.sync_missing?.count ?? 0) > 0 ? 'error' : 'warning', code: 'sync-missing', message: `sync: ${syncMeasured.result.note}` })
+  }
   if (warmup && !warmup.settled && !aborted) {
     validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
   }
@@ -220,7 +261,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     cellLabel: run.cellLabel,
     repetition: run.repetition,
     topology: { ...topologyInfo(scenario, run, ctx.environment.name), ...envInfo },
-    workload: run.workload,
+    workload: run.workload.http ? { ...run.workload, http: redactHttpWorkload(run.workload.http) } : run.workload,
     load: run.workload.load,
     engine: engine.name,
     startedAt: startedAt.toISOString(),
@@ -237,6 +278,27 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     faults,
     validity,
     generator: generatorInfo(summary),
+    ...(syncMeasured ? { sync: syncMeasured.result } : {}),
+  }
+}
+
+/**
+ * Seeded customers reach downstream like any change (sync-call: through the bulk call; the
+ * others: through the feed). The measured phase starts once they are there, so its lag and
+ * backlog are the workload's, not the seeding's.
+ */
+async function waitForSeedsDownstream(url: string, dataset: Dataset, timeoutS: number, signal: AbortSignal): Promise<void> {
+  const reader = new DownstreamReader(url)
+  try {
+    const held = await reader.waitUntilHolds(new Map(dataset.customerIds.map((id) => [id, 1])), timeoutS * 1000, signal)
+    if (held.missing.length > 0) {
+      throw new Error(
+        `downstream did not receive ${held.missing.length} of ${dataset.customerIds.length} seeded customers within ${timeoutS} s` +
+          `${held.error ? ` (${held.error})` : ''}: see downstream.log in the run folder, or raise topology.sync.drainTimeoutS`,
+      )
+    }
+  } finally {
+    await reader.close()
   }
 }
 
@@ -320,7 +382,7 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 
   if (!t) {
     return {
       environment: 'external',
-      target: scenario.target?.href,
+      target: (run.target ?? scenario.target)?.href,
       replicas: 1,
       shards: 0,
       balancer: null,
@@ -341,5 +403,8 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 
     capacity: t.capacity.replica ?? null,
     ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
     ...(t.durability !== 'none' ? { durability: t.durability } : {}),
+    ...(t.sync.strategy !== 'none'
+      ? { sync: { strategy: t.sync.strategy, ...(t.sync.strategy === 'queue-push' ? { broker: t.sync.broker } : {}), ...(t.sync.strategy === 'scheduled-pull' ? { intervalMs: t.sync.intervalMs } : {}) } }
+      : {}),
   }
 }

@@ -110,7 +110,7 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
     const result = await executeRun(run, {
       scenario,
       engine,
-      environment: opts.environmentFactory?.(logDir, pidFile) ?? createEnvironment(scenario, logDir, pidFile),
+      environment: opts.environmentFactory?.(logDir, pidFile) ?? createEnvironment(scenario, logDir, pidFile, run.target),
       logDir,
       signal,
       reporters,

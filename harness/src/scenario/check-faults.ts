@@ -8,9 +8,15 @@ import type { Topology } from './scenario.js'
 
 /** The member names a topology starts (local-environment.ts names them the same way). */
 export function memberNames(t: Topology): string[] {
+  const sync = t.sync?.strategy ?? 'none'
   return [
+    // With store postgres the local environment runs one PostgreSQL server (`postgres`, shards are
+    // its schemas); the containers environment runs a PostgreSQL container per shard (`shard-<n>`).
+    ...(sync === 'queue-push' ? ['rabbitmq'] : []),
     ...Array.from({ length: t.shards }, (_, i) => `shard-${i}`),
-    ...(t.cache.strategy === 'redis' ? ['redis'] : []),
+    ...(t.store === 'postgres' ? ['postgres'] : []),
+    ...(sync !== 'none' ? ['downstream'] : []),
+    ...(t.cache.strategy === 'redis' || t.cache.strategy === 'memcached' ? [t.cache.strategy] : []),
     ...Array.from({ length: t.replicas }, (_, i) => `replica-${i + 1}`),
     ...(t.replicas > 1 ? ['balancer'] : []),
   ]

@@ -26,6 +26,10 @@ export const MATRIX_PATHS = [
   'resources.balancer.memoryMb',
   'resources.redis.cpus',
   'resources.redis.memoryMb',
+  'sync.strategy',
+  'sync.broker',
+  'sync.intervalMs',
+  'sync.batch',
 ] as const
 export type MatrixPath = (typeof MATRIX_PATHS)[number]
 
@@ -52,6 +56,7 @@ export function labelForPath(path: string): string {
   if (path === 'cache.strategy') return 'cache'
   if (path === 'balancer.strategy') return 'balancer'
   if (path === 'balancer.engine') return 'lb-engine'
+  if (path === 'sync.strategy') return 'sync'
   const limit = /^resources\.(\w+)\.(cpus|memoryMb)$/.exec(path)
   if (limit) return `${limit[1]}.${limit[2]}`
   return path

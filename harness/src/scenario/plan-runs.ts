@@ -15,6 +15,8 @@ export interface PlannedRun {
   repetition: number
   /** null for an external target. */
   topology: Topology | null
+  /** The external target this run loads (the scenario's, or the cell's with a matrix over `target`); null for a local topology. */
+  target: URL | null
   workload: Workload
   /** Minimum warm-up (s); the runner goes on while the system is still warming, up to warmupMaxS. */
   warmupS: number
@@ -49,6 +51,7 @@ export function planRuns(scenario: Scenario): RunPlan {
   const perCell: PlannedRun[][][] = []
   for (const cell of cells) {
     const topology = scenario.topology ? cellTopology(scenario.topology, cell) : null
+    const target = scenario.target === null ? null : cell.target !== undefined ? new URL(String(cell.target)) : scenario.target
     const baseLabel = cellLabelOf(cell)
     const steps = ramps ? stressRates(scenario) : [undefined]
     perCell.push(
@@ -56,6 +59,7 @@ export function planRuns(scenario: Scenario): RunPlan {
         const fullCell = rate === undefined ? cell : { ...cell, rate }
         const label = rate === undefined ? baseLabel : cellLabelOf(fullCell)
         const workload: Workload = {
+          ...(scenario.http ? { http: scenario.http } : {}),
           mix: scenario.workload.mix,
           keys: scenario.workload.keys,
           datasetSize: scenario.workload.datasetSize,
@@ -72,6 +76,7 @@ export function planRuns(scenario: Scenario): RunPlan {
           cellLabel: label || scenario.name,
           repetition: i + 1,
           topology,
+          target,
           workload,
           warmupS: scenario.warmupS,
           warmupMaxS: scenario.warmupMaxS,

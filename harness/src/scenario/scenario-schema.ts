@@ -12,9 +12,12 @@ import {
   PARTITION_NAMES,
   SCENARIO_KINDS,
   STORE_NAMES,
+  SYNC_BROKER_NAMES,
+  SYNC_STRATEGY_NAMES,
   WRITE_POLICY_NAMES,
   NETWORK_FAULT_ACTIONS,
 } from './scenario.js'
+import { httpSpecSchema } from './http-scenario-schema.js'
 import { parseLink } from './link-spec.js'
 
 // The run-time check of a scenario file (the types in scenario.ts are the editor's view of the
@@ -36,6 +39,8 @@ const capacitySchema = z.strictObject({
   slots: positiveInt.default(8),
   queueLimit: z.number().int().min(0).default(64),
 })
+
+const SYNC_DEFAULTS = { strategy: 'none', broker: 'rabbitmq', intervalMs: 1_000, batch: 500, drainTimeoutS: 60 } as const
 
 // Docker's own bounds: a CPU quota below 0.01 core is refused, and a container under 6 MB cannot
 // start; 16 MB is the least a CRM role could live in.
@@ -87,6 +92,32 @@ export const topologySchema = z.strictObject({
     .default({}),
   resources: z.partialRecord(z.enum(RESOURCE_ROLES), resourcesSchema).default({}),
   links: linksSchema.default({}),
+  sync: z
+    .strictObject({
+      strategy: z.enum(SYNC_STRATEGY_NAMES).default(SYNC_DEFAULTS.strategy),
+      // A broker is used by queue-push only; the others ignore it, so one topology can carry it across a matrix of strategies.
+      broker: z.enum(SYNC_BROKER_NAMES).default(SYNC_DEFAULTS.broker),
+      intervalMs: positiveInt.max(3_600_000).default(SYNC_DEFAULTS.intervalMs),
+      batch: positiveInt.max(5_000).default(SYNC_DEFAULTS.batch),
+      drainTimeoutS: seconds.max(3_600).default(SYNC_DEFAULTS.drainTimeoutS),
+    })
+    .default(SYNC_DEFAULTS),
+}).superRefine((t, ctx) => {
+  // An embedded shard's service time is emulated; a PostgreSQL shard's is PostgreSQL's own.
+  if (t.store === 'postgres' && t.capacity.shard !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['capacity', 'shard'],
+      message: 'capacity.shard emulates an embedded shard\'s service time; with store "postgres" the shards are PostgreSQL itself: remove capacity.shard, or use store "embedded"',
+    })
+  }
+  if (t.store === 'postgres' && (t.sync.strategy === 'queue-push' || t.sync.strategy === 'scheduled-pull')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sync', 'strategy'],
+      message: `"${t.sync.strategy}" reads the shards' change feed, which only the embedded store keeps: use store "embedded", or sync strategy "sync-call" or "none"`,
+    })
+  }
 })
 
 const keysSchema = z.discriminatedUnion('kind', [
@@ -181,8 +212,8 @@ export const faultSchema = z.strictObject({
   action: z.enum(FAULT_ACTIONS),
   member: z
     .string()
-    .regex(/^(replica-\d+|shard-\d+|balancer|redis)$/, {
-      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer or redis',
+    .regex(/^(replica-\d+|shard-\d+|balancer|redis|memcached|postgres|downstream|rabbitmq)$/, {
+      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, memcached, postgres, downstream or rabbitmq',
     })
     .optional(),
   link: z.string().optional(),
@@ -203,7 +234,10 @@ export const scenarioSchema = z
     topology: topologySchema.optional(),
     target: z.string().optional(),
     matrix: matrixSchema.default({}),
-    workload: workloadSchema,
+    /** The CRM workload (operations over the reference service); with `target`, `http` may replace it. */
+    workload: workloadSchema.optional(),
+    /** The user's own HTTP service: requests and flows sent to `target`. */
+    http: httpSpecSchema.optional(),
     load: loadSchema,
     warmup: warmupSchema.default({ durationS: 0 }),
     repetitions: positiveInt.max(50).default(1),
@@ -217,6 +251,15 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     if (s.topology !== undefined && s.target !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: 'give either `topology` (LoadLab starts it) or `target` (you run it), not both' })
+    }
+    if ((s.workload === undefined) === (s.http === undefined)) {
+      ctx.addIssue({ code: 'custom', path: s.workload === undefined ? ['workload'] : ['http'], message: 'give either `workload` (operations over the CRM) or `http` (requests to your own service at `target`), not both' })
+    }
+    if (s.http !== undefined && s.target === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: '`http` sends requests to your own service: give its URL as `target` (for example "http://127.0.0.1:8080")' })
+    }
+    if (s.http !== undefined && s.load.model === 'closed' && (s.load.pipelining ?? 1) > 1) {
+      ctx.addIssue({ code: 'custom', path: ['load', 'pipelining'], message: 'pipelining is not available with `http` (a flow waits for each response before its next step); leave it out' })
     }
     if (s.kind === 'stress') {
       if (s.stress === undefined) {

@@ -1,6 +1,7 @@
 import type { KeyPopularity, LoadModel, OperationName, RampStage } from '../workload/workload.js'
 import type { Slo } from '../results/results-schema.js'
 import type { MatrixPath } from './matrix-paths.js'
+import type { DataOrder, HttpWorkload } from '../workload/http-workload.js'
 
 // What a scenario file (scenarios/*.ts) declares: plain typed data. The zod schema in
 // scenario-schema.ts checks the same shape at run time and fills in the defaults; these types
@@ -19,9 +20,23 @@ export {
   DURABILITY_LEVELS as DURABILITY_NAMES,
   PARTITION_STRATEGIES as PARTITION_NAMES,
   SHARD_STORES as STORE_NAMES,
+  /** How the downstream system learns of customer changes (system-under-test/README.md, Sync strategies). */
+  SYNC_STRATEGIES as SYNC_STRATEGY_NAMES,
+  SYNC_BROKERS as SYNC_BROKER_NAMES,
   WRITE_POLICIES as WRITE_POLICY_NAMES,
 } from '#crm-contract'
-import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, Durability, PartitionStrategyName, ShardStoreKind, WritePolicy } from '#crm-contract'
+import type {
+  BalancerEngineName,
+  BalancerStrategyName,
+  CacheStrategyName,
+  Durability,
+  PartitionStrategyName,
+  ShardStoreKind,
+  SyncBrokerName,
+  SyncStrategyName,
+  WritePolicy,
+} from '#crm-contract'
+export type { SyncBrokerName, SyncStrategyName }
 /** Faults on a member (process or container). `cpus` changes a container's CPU quota. */
 export const MEMBER_FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow', 'cpus'] as const
 /** Faults on the network links into or out of a member (Toxiproxy; containers environment). */
@@ -59,6 +74,24 @@ export interface ResourceSpec {
 }
 export type DurabilityName = Durability
 
+/**
+ * A downstream system keeping a copy of the customers, and how changes reach it:
+ * `none` (no downstream), `sync-call` (each write calls downstream before it is acknowledged),
+ * `queue-push` (each shard's outbox is published to `broker`, downstream consumes it) or
+ * `scheduled-pull` (downstream asks the CRM for changes every `intervalMs`).
+ */
+export interface SyncSpec {
+  strategy?: SyncStrategyName
+  /** queue-push: the broker (default rabbitmq). */
+  broker?: SyncBrokerName
+  /** scheduled-pull: ms between pulls when caught up (default 1000). */
+  intervalMs?: number
+  /** Changes per pull (per shard) or broker messages in flight (default 500). */
+  batch?: number
+  /** After the load, how long to wait for downstream to catch up before counting what is missing (default 60 s). */
+  drainTimeoutS?: number
+}
+
 /** Emulated capacity of one process: `off`, `constant:<ms>` or `exp:<ms>` per request, `slots` served at once. */
 export interface CapacitySpec {
   serviceTime: string
@@ -81,6 +114,7 @@ export interface TopologySpec {
    */
   durability?: DurabilityName
   capacity?: { replica?: CapacitySpec; shard?: CapacitySpec }
+  sync?: SyncSpec
   /** Containers environment: CPU quota and memory limit per member kind. */
   resources?: Partial<Record<ResourceRole, ResourceSpec>>
   /**
@@ -100,6 +134,7 @@ export interface Topology {
   store: StoreName
   durability: DurabilityName
   capacity: { replica?: Required<CapacitySpec>; shard?: Required<CapacitySpec> }
+  sync: Required<SyncSpec>
   resources: Partial<Record<ResourceRole, ResourceSpec>>
   links: Record<string, LinkCondition>
 }
@@ -123,15 +158,65 @@ interface MatrixValues {
   'capacity.shard.serviceTime': string
   'capacity.shard.slots': number
   'capacity.shard.queueLimit': number
+  'resources.replica.cpus': number
+  'resources.replica.memoryMb': number
+  'resources.shard.cpus': number
+  'resources.shard.memoryMb': number
+  'resources.balancer.cpus': number
+  'resources.balancer.memoryMb': number
+  'resources.redis.cpus': number
+  'resources.redis.memoryMb': number
+  'sync.strategy': SyncStrategyName
+  'sync.broker': SyncBrokerName
+  'sync.intervalMs': number
+  'sync.batch': number
 }
 
-/** Topology field path -> the values to try; every combination is a run (cell). A path missing from MatrixValues takes no value, so the two lists cannot drift apart. */
-export type MatrixSpec = { [P in MatrixPath]?: Array<P extends keyof MatrixValues ? MatrixValues[P] : never> }
+/**
+ * Topology field path -> the values to try; every combination is a run (cell). Indexing
+ * MatrixValues by every MatrixPath makes a path added to one list and not the other a compile
+ * error. A scenario with `target` varies `target` instead: versions of the user's own service.
+ */
+export type MatrixSpec = { [P in MatrixPath]?: Array<MatrixValues[P]> } & { target?: string[] }
 
 export interface WorkloadSpec {
   mix: Partial<Record<OperationName, number>>
   keys: KeyPopularity
   datasetSize: number
+  seed?: number
+  requestTimeoutMs?: number
+}
+
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** One request of the user's own service; strings in path, query, headers and body may hold `${...}` templates. */
+export interface HttpStepSpec {
+  /** The op tag: thresholds read `http_req_duration{op:<name>}`. */
+  name: string
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
+  /** Joined to `target`; starts with '/'. */
+  path: string
+  headers?: Record<string, string>
+  query?: Record<string, string | number | boolean>
+  json?: JsonValue
+  body?: string
+  /** Each condition is one sample of the `checks` rate metric. */
+  check?: { status?: number | number[]; bodyContains?: string; json?: Array<{ path: string; equals?: JsonValue }> }
+  /** Variables for later steps of the same flow iteration: `${name}`. */
+  extract?: Record<string, { json: string } | { header: string } | { regex: string; group?: number }>
+  /** Pause after this step (ms), fixed or a uniform range. */
+  thinkMs?: number | { min: number; max: number }
+}
+
+export interface HttpSpec {
+  /** Independent requests, each drawn by weight (default 1). */
+  requests?: Array<HttpStepSpec & { weight?: number }>
+  /** User journeys: one iteration runs the steps in order. */
+  flows?: Array<{ name: string; weight?: number; steps: HttpStepSpec[] }>
+  /** Data sets read once (CSV with a header line, or a JSON array of objects), relative to this file: `${set.column}`. */
+  data?: Record<string, { file: string; order?: DataOrder }>
+  /** Environment variables templates may read (`${env.NAME}`). */
+  env?: string[]
   seed?: number
   requestTimeoutMs?: number
 }
@@ -146,7 +231,7 @@ export interface FaultSpec {
   atS: number
   action: FaultAction
   /**
-   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis'. For a
+   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres', 'downstream', 'rabbitmq'. For a
    * network fault: every link into or out of that member.
    */
   member?: string
@@ -202,7 +287,10 @@ export interface ScenarioDefinition {
   target?: string
   /** Topology field path -> values; every combination of values is a run (cell). */
   matrix?: MatrixSpec
-  workload: WorkloadSpec
+  /** The CRM workload; with `target`, `http` may replace it. */
+  workload?: WorkloadSpec
+  /** Requests and flows to your own service at `target` (nothing is seeded, no LoadLab endpoint is assumed). */
+  http?: HttpSpec
   load: LoadSpec
   /**
    * At least `durationS` seconds of load before measuring, then more until per-second throughput
@@ -239,7 +327,10 @@ export interface Scenario {
   topology: Topology | null
   target: URL | null
   matrix: Record<string, Array<string | number>>
+  /** The CRM workload; for an HTTP scenario an empty mix and dataset, with its seed and request timeout. */
   workload: Required<WorkloadSpec>
+  /** The user's own service's requests and flows, resolved (data read, env looked up); null for CRM scenarios. */
+  http: HttpWorkload | null
   load: LoadModel
   /** Minimum warm-up (s). */
   warmupS: number

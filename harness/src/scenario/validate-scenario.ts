@@ -6,6 +6,8 @@ import { MATRIX_PATHS, setTopologyPath } from './matrix-paths.js'
 import { NETWORK_FAULT_ACTIONS, type EnvironmentName, type Scenario, type Topology } from './scenario.js'
 import { ScenarioError } from './scenario-error.js'
 import { scenarioSchema, topologySchema, type ParsedScenario } from './scenario-schema.js'
+import { resolveHttpWorkload } from './resolve-http-workload.js'
+import type { HttpWorkload } from '../workload/http-workload.js'
 
 /** What the command line may change in a scenario before it is checked (`loadlab run --env`). */
 export interface ScenarioOverrides {
@@ -28,9 +30,7 @@ export function validateScenario(input: unknown, file: string | null, overrides:
   const problems: string[] = []
 
   const target = s.target === undefined ? null : checkTarget(s.target, problems)
-  if (target !== null && Object.keys(s.matrix).length > 0) {
-    problems.push('matrix: a scenario with `target` runs against a system LoadLab does not start, so there is no topology to vary; remove `matrix` or use `topology`')
-  }
+  if (target !== null) problems.push(...checkTargetMatrix(s.matrix, 'matrix'), ...checkTargetMatrix(s.quick?.matrix ?? {}, 'quick.matrix'))
   const topology = target === null ? (s.topology ?? topologySchema.parse({})) : null
   if (topology !== null) problems.push(...checkMatrix(s.matrix, s.topology ?? {}, 'matrix'))
   if (topology !== null && s.quick?.matrix) problems.push(...checkMatrix(s.quick.matrix, s.topology ?? {}, 'quick.matrix'))
@@ -38,6 +38,16 @@ export function validateScenario(input: unknown, file: string | null, overrides:
     if (target !== null) problems.push(`faults[${i}]: faults need a topology LoadLab started; "${s.name}" uses an external target`)
   }
   problems.push(...environmentProblems(s, target !== null, overrides.environment !== undefined))
+
+  let http: HttpWorkload | null = null
+  if (s.http && target?.protocol === 'https:') {
+    problems.push(`target: "${s.target}": \`http\` scenarios speak plain HTTP/1.1 (LoadLab's own client); load an http:// address, or put a TLS-terminating proxy in front of the service`)
+  }
+  if (s.http) {
+    const resolved = resolveHttpWorkload(s.http, file)
+    problems.push(...resolved.problems)
+    http = resolved.workload
+  }
 
   try {
     parseThresholds(s.thresholds)
@@ -48,13 +58,38 @@ export function validateScenario(input: unknown, file: string | null, overrides:
   if (problems.length > 0) {
     throw new ScenarioError(`${where} is not a valid scenario:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   }
-  return toScenario(s, topology as Topology | null, target, file)
+  return toScenario(s, topology as Topology | null, target, file, http)
+}
+
+/**
+ * A scenario with `target` has no topology to vary; its matrix may only vary `target` itself
+ * (two versions of a service side by side), each value a loopback URL like `target`.
+ */
+function checkTargetMatrix(matrix: Record<string, Array<string | number>>, label: string): string[] {
+  const problems: string[] = []
+  for (const [key, values] of Object.entries(matrix)) {
+    if (key !== 'target') {
+      problems.push(`${label}[${JSON.stringify(key)}]: a scenario with \`target\` runs against a system LoadLab does not start, so there is no topology to vary; allowed: target (compare versions of your service), or use \`topology\``)
+      continue
+    }
+    values.forEach((v, i) => {
+      const sub: string[] = []
+      checkTarget(String(v), sub)
+      for (const p of sub) problems.push(`${label}.target[${i}]: ${p.replace(/^target: /, '')}`)
+    })
+  }
+  return problems
 }
 
 /** Without warmup.maxS the warm-up may stretch to this multiple of its minimum while the system is still warming. */
 const DEFAULT_WARMUP_FACTOR = 3
 
-function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null): Scenario {
+/** An HTTP scenario's `workload`: no CRM operations and nothing to seed, with the http section's seed and timeout. */
+function httpPlaceholderWorkload(s: ParsedScenario): Scenario['workload'] {
+  return { mix: {}, keys: { kind: 'uniform' }, datasetSize: 0, seed: s.http?.seed ?? 1, requestTimeoutMs: s.http?.requestTimeoutMs ?? 5_000 }
+}
+
+function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null, http: HttpWorkload | null): Scenario {
   return {
     name: s.name,
     kind: s.kind,
@@ -64,7 +99,8 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
     topology,
     target,
     matrix: s.matrix,
-    workload: s.workload,
+    workload: s.workload ?? httpPlaceholderWorkload(s),
+    http,
     load: s.load as LoadModel,
     warmupS: s.warmup.durationS,
     warmupMaxS: s.warmup.maxS ?? DEFAULT_WARMUP_FACTOR * s.warmup.durationS,

@@ -1,3 +1,5 @@
+import type { HttpWorkload } from './http-workload.js'
+
 // What load to send: which operations, against which keys, at what pressure. Built from a
 // scenario by the scenario module; read by the engines. Plain data so it can be logged and stored.
 
@@ -38,6 +40,11 @@ export type LoadModel =
     }
 
 export interface Workload {
+  /**
+   * The user's own HTTP service instead of the CRM: requests and flows (http-workload.ts). When
+   * set, mix, keys and datasetSize are unused (empty mix, datasetSize 0) and nothing is seeded.
+   */
+  http?: HttpWorkload
   /** Relative weights; operations with weight 0 or absent are not sent. */
   mix: Partial<Record<OperationName, number>>
   keys: KeyPopularity

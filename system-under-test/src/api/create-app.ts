@@ -7,6 +7,7 @@ import { errorHandler, routeNotFound, sendError } from './error-handler.js'
 import { BULK_BODY, jsonBody, PUBLIC_BODY } from './json-body.js'
 import type { ReplicaMetrics } from './replica-metrics.js'
 import {
+  changesQuerySchema,
   bulkCustomersSchema,
   customerPatchSchema,
   dealListQuerySchema,
@@ -69,6 +70,11 @@ export function createApp(deps: AppDeps): Express {
     const { factor } = parseInput(slowdownSchema, req.body, 'body')
     deps.capacity.setSlowdown(factor)
     res.json({ factor })
+  })
+  // The changes feed for systems that pull (sync strategy scheduled-pull): admin-guarded, since it hands out every record.
+  admin.get('/changes', async (req, res) => {
+    const query = parseInput(changesQuerySchema, req.query, 'query')
+    res.json(await service.changesSince(query.after ?? null, query.limit))
   })
   admin.use(routeNotFound)
   app.use('/admin', admin)

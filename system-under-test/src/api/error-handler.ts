@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import { DEPENDENCY_FAILURE_HEADER } from '../contract/http-contract.js'
-import { DomainError, OverloadedError, UnavailableError, type FieldProblem } from '../domain/domain-errors.js'
+import { DomainError, DownstreamUnavailableError, OverloadedError, UnavailableError, type FieldProblem } from '../domain/domain-errors.js'
 
 // The one place where errors become HTTP responses. Every error body has the same shape:
 // {"error":{"code","message","details"?}}. Bad input is always a 4xx; only our own faults are 5xx.
@@ -12,7 +12,7 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json(body)
 }
 
-const DOMAIN_STATUS: Record<string, number> = { not_found: 404, email_taken: 409, validation_failed: 400, overloaded: 503, shard_unavailable: 503 }
+const DOMAIN_STATUS: Record<string, number> = { not_found: 404, email_taken: 409, validation_failed: 400, overloaded: 503, shard_unavailable: 503, downstream_unavailable: 503 }
 
 /** Errors of the HTTP libraries carry a 4xx `status` when the request was at fault. */
 interface HttpishError { status?: unknown; statusCode?: unknown; message?: unknown }
@@ -27,7 +27,7 @@ export function errorHandler(options: { log?: (line: string) => void } = {}): Er
     if (error instanceof DomainError) {
       if (error instanceof OverloadedError) res.setHeader('Retry-After', String(error.retryAfterSeconds))
       // The balancer must not eject this replica for its shard's failure (see http-contract.ts).
-      if ((error instanceof OverloadedError || error instanceof UnavailableError) && error.dependency !== undefined) {
+      if ((error instanceof OverloadedError || error instanceof UnavailableError || error instanceof DownstreamUnavailableError) && error.dependency !== undefined) {
         res.setHeader(DEPENDENCY_FAILURE_HEADER, error.dependency)
       }
       sendError(res, DOMAIN_STATUS[error.code] ?? 400, error.code, error.message, error.details)

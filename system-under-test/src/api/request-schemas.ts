@@ -70,3 +70,9 @@ export const dealListQuerySchema = z.object({
   limit: limit(100, 50),
   open: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
 })
+
+/** GET /admin/changes: `after` is the cursor of the previous page (none: from the start); `limit` per shard. */
+export const changesQuerySchema = z.object({
+  after: z.string({ message: 'give after once' }).min(1).optional(),
+  limit: limit(5000, 500),
+})

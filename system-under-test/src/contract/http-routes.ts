@@ -21,3 +21,15 @@ export const RESPONSE_HEADERS = {
   /** Set on cacheable reads: `hit` or `miss`. */
   cache: 'x-cache',
 } as const
+
+/** The downstream role's routes the harness reads back to measure sync lag and loss (and sync-call posts to). */
+export const DOWNSTREAM_ROUTES = {
+  /** POST {changes: [change events]}: sync-call's delivery. */
+  changes: '/changes',
+  /** POST {ids: [...]}: {versions: [the version held, or null]} in input order. */
+  versions: '/versions',
+  /** GET ?from&limit: {items: [changes applied, in order, with when]}. */
+  applied: '/applied',
+  /** GET: counts (applied, duplicates, superseded) and whether its source is connected. */
+  stats: '/stats',
+} as const

@@ -1,11 +1,11 @@
 import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, Durability, PartitionStrategyName, ShardStoreKind, WritePolicy } from './strategy-names.js'
 
-// The command lines of the three roles, `node system-under-test/dist/main.js <role> [flags]`,
+// The command lines of the roles, `node system-under-test/dist/main.js <role> [flags]`,
 // built from typed options. Whoever starts the service (local processes, containers, Kubernetes
 // manifests) builds its arguments here, so the flags are spelled once; a test parses what these
 // build with the roles' own flag parsers.
 
-export const ROLES = ['shard', 'replica', 'balancer'] as const
+export const ROLES = ['shard', 'replica', 'downstream', 'balancer'] as const
 export type RoleName = (typeof ROLES)[number]
 
 /** The emulated service time's forms, as `--service-time` takes them: `off`, `constant:<ms>`, `exp:<ms>`. */
@@ -28,6 +28,10 @@ export interface ShardArgs {
   /** The append-only log (`none` or left out: memory only). */
   durability?: { level: Durability; dataFile: string }
   capacity?: CapacityArgs
+  /** Sync strategy queue-push: drain the shard's change feed (its outbox) to this broker URL (amqp://...). */
+  publishTo?: string | null
+  /** Changes per publish. */
+  publishBatch?: number
 }
 
 export interface ReplicaArgs {
@@ -45,7 +49,27 @@ export interface ReplicaArgs {
   cache: { strategy: CacheStrategyName; size: number; ttlMs: number; writePolicy: WritePolicy }
   /** Required by the `redis` cache. */
   redisUrl?: string | null
+  /** Required by the `memcached` cache: host:port. */
+  memcachedServer?: string | null
+  /** Sync strategy sync-call: downstream's URL, called with every change before the write is acknowledged. */
+  syncCall?: { url: string; timeoutMs?: number } | null
   capacity?: CapacityArgs
+}
+
+/** The downstream system: without `consume` or `pullFrom` it only takes the replicas' sync calls. */
+export interface DownstreamArgs {
+  host?: string
+  port: Value
+  /** Its append-only log, replayed on start; left out: memory only. */
+  dataFile?: string
+  /** Sync strategy queue-push: the broker URL to consume from (amqp://...). */
+  consume?: string
+  /** Sync strategy scheduled-pull: the replica URLs to pull changes from. */
+  pullFrom?: readonly string[]
+  /** scheduled-pull: ms between pulls when caught up. */
+  intervalMs?: number
+  /** Changes per pull and shard, or broker messages in flight. */
+  batch?: number
 }
 
 export interface BalancerArgs {
@@ -61,7 +85,18 @@ export interface BalancerArgs {
 
 export function shardArgs(o: ShardArgs): string[] {
   const durability = o.durability && o.durability.level !== 'none' ? ['--durability', o.durability.level, '--data-file', o.durability.dataFile] : []
-  return ['shard', ...hostFlag(o.host), '--port', String(o.port), '--shard-index', String(o.shardIndex), ...durability, ...capacityFlags(o.capacity)]
+  return [
+    'shard',
+    ...hostFlag(o.host),
+    '--port',
+    String(o.port),
+    '--shard-index',
+    String(o.shardIndex),
+    ...durability,
+    ...capacityFlags(o.capacity),
+    ...(o.publishTo ? ['--publish-to', o.publishTo] : []),
+    ...optional('--publish-batch', o.publishBatch),
+  ]
 }
 
 export function replicaArgs(o: ReplicaArgs): string[] {
@@ -91,7 +126,23 @@ export function replicaArgs(o: ReplicaArgs): string[] {
     '--write-policy',
     o.cache.writePolicy,
     ...(o.redisUrl ? ['--redis', o.redisUrl] : []),
+    ...(o.memcachedServer ? ['--memcached', o.memcachedServer] : []),
+    ...(o.syncCall ? ['--sync-call', o.syncCall.url, ...optional('--sync-call-timeout-ms', o.syncCall.timeoutMs)] : []),
     ...capacityFlags(o.capacity),
+  ]
+}
+
+export function downstreamArgs(o: DownstreamArgs): string[] {
+  return [
+    'downstream',
+    ...hostFlag(o.host),
+    '--port',
+    String(o.port),
+    ...optional('--data-file', o.dataFile),
+    ...optional('--consume', o.consume),
+    ...(o.pullFrom ? ['--pull-from', o.pullFrom.join(',')] : []),
+    ...optional('--interval-ms', o.intervalMs),
+    ...optional('--batch', o.batch),
   ]
 }
 
@@ -110,6 +161,10 @@ export function balancerArgs(o: BalancerArgs): string[] {
     o.backendUrls.join(','),
     ...(o.weights ? ['--weights', o.weights.join(',')] : []),
   ]
+}
+
+function optional(flag: string, value: string | number | undefined): string[] {
+  return value === undefined ? [] : [flag, String(value)]
 }
 
 function hostFlag(host: string | undefined): string[] {

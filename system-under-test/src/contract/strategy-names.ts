@@ -7,8 +7,8 @@
 export interface RequiredProgram {
   /** The executable's name: `haproxy`. */
   program: string
-  /** Arguments that make it print its version (`-v`). */
-  versionArgs: readonly string[]
+  /** Arguments that make it print its version (`-v`); absent when it has none that returns at once (rabbitmq-server). */
+  versionArgs?: readonly string[]
 }
 
 export interface ChoiceInfo {
@@ -27,7 +27,7 @@ export type BalancerEngineName = (typeof BALANCER_ENGINES)[number]
 export const PARTITION_STRATEGIES = ['single', 'hash', 'consistent-hash', 'range'] as const
 export type PartitionStrategyName = (typeof PARTITION_STRATEGIES)[number]
 
-export const CACHE_STRATEGIES = ['none', 'lru', 'lfu', 'ttl', 'redis'] as const
+export const CACHE_STRATEGIES = ['none', 'lru', 'lfu', 'ttl', 'redis', 'memcached'] as const
 export type CacheStrategyName = (typeof CACHE_STRATEGIES)[number]
 
 export const WRITE_POLICIES = ['invalidate', 'write-through'] as const
@@ -39,7 +39,16 @@ export type ShardStoreKind = (typeof SHARD_STORES)[number]
 export const DURABILITY_LEVELS = ['none', 'everysec', 'always'] as const
 export type Durability = (typeof DURABILITY_LEVELS)[number]
 
+/** How the downstream system learns of customer changes (the service's README, Sync strategies). */
+export const SYNC_STRATEGIES = ['none', 'sync-call', 'queue-push', 'scheduled-pull'] as const
+export type SyncStrategyName = (typeof SYNC_STRATEGIES)[number]
+
+/** The brokers of queue-push, each named by its URL scheme in `shard --publish-to` and `downstream --consume`. */
+export const SYNC_BROKERS = ['rabbitmq'] as const
+export type SyncBrokerName = (typeof SYNC_BROKERS)[number]
+
 const REDIS_SERVER: RequiredProgram = { program: 'redis-server', versionArgs: ['--version'] }
+const RABBITMQ_SERVER: RequiredProgram = { program: 'rabbitmq-server' }
 
 export const BALANCER_STRATEGY_INFO: Record<BalancerStrategyName, ChoiceInfo> = {
   'round-robin': { about: 'each backend in turn' },
@@ -69,6 +78,7 @@ export const CACHE_STRATEGY_INFO: Record<CacheStrategyName, ChoiceInfo> = {
   lfu: { about: 'least frequently used entries evicted first, one cache per replica' },
   ttl: { about: 'entries expire after a fixed time, one cache per replica' },
   redis: { about: 'one Redis cache shared by every replica', requires: REDIS_SERVER },
+  memcached: { about: 'one memcached shared by every replica, write fences through CAS', requires: { program: 'memcached', versionArgs: ['--version'] } },
 }
 
 export const WRITE_POLICY_INFO: Record<WritePolicy, ChoiceInfo> = {
@@ -87,14 +97,29 @@ export const DURABILITY_INFO: Record<Durability, ChoiceInfo> = {
   always: { about: 'every change appended to a log and fsync’d before the answer' },
 }
 
+export const SYNC_STRATEGY_INFO: Record<SyncStrategyName, ChoiceInfo> = {
+  none: { about: 'no downstream system' },
+  'sync-call': { about: 'each write calls downstream before it is acknowledged: never behind, fails when downstream is down' },
+  'queue-push': { about: 'each shard publishes its outbox of changes to a broker, downstream consumes it: at least once', requires: RABBITMQ_SERVER },
+  'scheduled-pull': { about: 'downstream asks the replicas for the changes since its last pull, every interval' },
+}
+
+export const SYNC_BROKER_INFO: Record<SyncBrokerName, ChoiceInfo> = {
+  rabbitmq: { about: 'RabbitMQ (amqp://), a durable queue', requires: RABBITMQ_SERVER },
+}
+
 /** One configurable choice of a topology: its scenario field, its role flag, its names. */
 export interface ChoiceKind {
   /** Field path in a scenario's topology (and a matrix key): `cache.strategy`. */
   field: string
   /** Words for messages: `cache strategy`. */
   label: string
-  /** The role flag that carries it: `--cache`. */
-  flag: string
+  /**
+   * The role flag that carries it: `--cache`. Null when the choice is not one flag but decides
+   * which members a launcher starts and how it wires them (a sync strategy: a downstream member,
+   * a broker, `--sync-call`, `--publish-to`, `--consume`, `--pull-from`).
+   */
+  flag: string | null
   names: readonly string[]
   info: Readonly<Record<string, ChoiceInfo>>
 }
@@ -108,4 +133,6 @@ export const CHOICE_KINDS: readonly ChoiceKind[] = [
   { field: 'partition', label: 'partition', flag: '--partition', names: PARTITION_STRATEGIES, info: PARTITION_STRATEGY_INFO },
   { field: 'store', label: 'store', flag: '--store', names: SHARD_STORES, info: SHARD_STORE_INFO },
   { field: 'durability', label: 'durability', flag: '--durability', names: DURABILITY_LEVELS, info: DURABILITY_INFO },
+  { field: 'sync.strategy', label: 'sync strategy', flag: null, names: SYNC_STRATEGIES, info: SYNC_STRATEGY_INFO },
+  { field: 'sync.broker', label: 'sync broker', flag: null, names: SYNC_BROKERS, info: SYNC_BROKER_INFO },
 ]

@@ -5,6 +5,8 @@ import { ShardOverloadedError, ShardUnavailableError } from '../storage/shard-er
 import { withTimeout } from '../util/with-timeout.js'
 import { customerIdTimeMs, newChildId, newCustomerId } from './customer-id.js'
 import { ConflictError, NotFoundError, OverloadedError, UnavailableError, ValidationError } from './domain-errors.js'
+import { deleteEvent, upsertEvent, type ChangeEvent, type FeedEntry } from '../sync/change-event.js'
+import { decodeChangesCursor, encodeChangesCursor, type ShardPosition } from '../sync/changes-cursor.js'
 import { mergeSearchPages, nameKeyOf } from './merge-search-pages.js'
 import {
   OPEN_DEAL_STAGES,
@@ -48,7 +50,15 @@ export interface CrmServiceOptions {
   observer?: ShardCallObserver
   /** Clock, injectable so tests can pin createdAt. */
   now?: () => number
+  /**
+   * Sync strategy `sync-call`: called with each customer change after it is stored and before the
+   * write is acknowledged; rejects with DownstreamUnavailableError when downstream did not take it.
+   */
+  syncCall?: (events: ChangeEvent[]) => Promise<void>
 }
+
+/** A page of the changes endpoint: changes from every shard and the cursor to read on from. */
+export interface ChangesPage { items: FeedEntry[]; cursor: string; caughtUp: boolean }
 
 /** Children shown in the 360 view (the API lists more through the per-kind routes). */
 const VIEW_CONTACTS = 20
@@ -56,6 +66,8 @@ const VIEW_OPEN_DEALS = 20
 const VIEW_ACTIVITIES = 10
 /** Claims released after a failed bulk load run this many at a time: fast, without flooding one shard. */
 const RELEASE_CONCURRENCY = 32
+/** Seeded customers go to downstream (sync-call) in calls of this many. */
+const SYNC_CALL_BATCH = 500
 
 export const customerCacheKey = (id: string): string => `customer:${id}`
 export const customer360CacheKey = (id: string): string => `c360:${id}`
@@ -67,6 +79,7 @@ export class CrmService {
   private readonly cache: CacheAside
   private readonly observer: ShardCallObserver | undefined
   private readonly now: () => number
+  private readonly syncCall: ((events: ChangeEvent[]) => Promise<void>) | undefined
 
   constructor(options: CrmServiceOptions) {
     if (options.shards.length !== options.partition.shardCount) {
@@ -77,6 +90,7 @@ export class CrmService {
     this.cache = options.cache
     this.observer = options.observer
     this.now = options.now ?? Date.now
+    this.syncCall = options.syncCall
   }
 
   // ---------------------------------------------------------------- customers
@@ -92,6 +106,7 @@ export class CrmService {
       await this.releaseEmailQuietly(customer.email, customer.id)
       throw error
     }
+    await this.syncCall?.([upsertEvent(customer, at)])
     return customer
   }
 
@@ -133,6 +148,7 @@ export class CrmService {
     if (oldEmail !== null) await this.releaseEmailQuietly(oldEmail, id)
     await this.cache.afterWrite(customerCacheKey(id), updated)
     await this.cache.afterWrite(customer360CacheKey(id), null)
+    await this.syncCall?.([upsertEvent(updated, updated.updatedAt)])
     return updated
   }
 
@@ -146,6 +162,7 @@ export class CrmService {
     await this.cache.afterDelete(customer360CacheKey(id))
     if (!deleted) throw notFound(id)
     await this.releaseEmailQuietly(current.email, id)
+    await this.syncCall?.([deleteEvent(id, current.version, new Date(this.now()).toISOString())])
   }
 
   /**
@@ -244,6 +261,9 @@ export class CrmService {
       await this.releaseAll(customers)
       throw error
     }
+    if (this.syncCall !== undefined) {
+      for (let i = 0; i < customers.length; i += SYNC_CALL_BATCH) await this.syncCall(customers.slice(i, i + SYNC_CALL_BATCH).map((c) => upsertEvent(c, c.createdAt)))
+    }
     return customers.map((c) => c.id)
   }
 
@@ -300,6 +320,29 @@ export class CrmService {
 
   async listActivities(customerId: string, limit: number): Promise<Activity[]> {
     return this.listChildren(customerId, (s) => s.listActivities(customerId, limit))
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  /**
+   * Customer changes after `cursor` (null: from the start), at most `limit` from each shard, in
+   * each shard's order (a customer's changes all come from its shard, so they stay in order).
+   * `caughtUp` says no shard had more: a scheduled puller waits for its next turn then.
+   */
+  async changesSince(cursor: string | null, limit: number): Promise<ChangesPage> {
+    const positions: ShardPosition[] = cursor === null ? this.shards.map(() => ({ epoch: '', seq: 0 })) : decodeChangesCursor(cursor, this.shards.length)
+    const pages = await Promise.all(
+      positions.map((position, shard) =>
+        this.onShard(shard, (s) => {
+          if (s.changesSince === undefined) throw new ValidationError('this CRM\'s store keeps no change feed: use the embedded store for scheduled-pull and queue-push')
+          // A new epoch: the shard started over, so read it from its start.
+          return s.changesSince(position.epoch === '' ? 0 : position.seq, limit).then((page) => (page.epoch === position.epoch || position.epoch === '' ? page : s.changesSince!(0, limit)))
+        }),
+      ),
+    )
+    const items = pages.flatMap((p) => p.items)
+    const next = pages.map((p, shard) => ({ epoch: p.epoch, seq: p.items.length > 0 ? p.items[p.items.length - 1].seq : p.epoch === positions[shard].epoch ? positions[shard].seq : 0 }))
+    return { items, cursor: encodeChangesCursor(next), caughtUp: pages.every((p, shard) => next[shard].seq >= p.head) }
   }
 
   // ---------------------------------------------------------------- health

@@ -81,6 +81,14 @@ export function newCustomerId(createdAtMs: number): string {
   return nextId('cus', createdAtMs)
 }
 
+/**
+ * Called for range bounds (PostgreSQL's native range partitions): the smallest customer id created
+ * at `ms`. Every id of that ms sorts at or after it, every id of an earlier ms before it.
+ */
+export function customerIdFloor(ms: number): string {
+  return `cus_${encodeTime(ms)}${ALPHABET[0].repeat(RANDOM_DIGITS)}`
+}
+
 /** Called by range partitioning and anyone who needs the creation time of a customer id; null when `id` is not a customer id. */
 export function customerIdTimeMs(id: string): number | null {
   if (!CUSTOMER_ID_PATTERN.test(id)) return null

@@ -60,3 +60,12 @@ export class UnavailableError extends DomainError {
     this.dependency = dependency
   }
 }
+
+/**
+ * The downstream system did not take a change (sync strategy `sync-call`). The change is stored in
+ * the CRM but not acknowledged to the client; downstream gets the record with its next change.
+ */
+export class DownstreamUnavailableError extends DomainError {
+  readonly code = 'downstream_unavailable'
+  readonly dependency = 'downstream'
+}

@@ -42,9 +42,12 @@ export function replicaCommand(): Command {
     )
     .addOption(new Option('--cache <strategy>', 'read cache').choices(CACHE_STRATEGIES).default('none'))
     .addOption(new Option('--cache-size <n>', 'max entries of lru/lfu/ttl').default(10_000).argParser(intFlag('--cache-size', 1)))
-    .addOption(new Option('--cache-ttl-ms <ms>', 'entry lifetime for ttl and redis (0 = none for redis)').default(30_000).argParser(intFlag('--cache-ttl-ms', 0)))
+    .addOption(new Option('--cache-ttl-ms <ms>', 'entry lifetime for ttl, redis and memcached (0 = none for redis and memcached; memcached rounds up to whole seconds)').default(30_000).argParser(intFlag('--cache-ttl-ms', 0)))
     .addOption(new Option('--write-policy <policy>', 'what a write does to the cache').choices(WRITE_POLICIES).default('invalidate'))
     .addOption(new Option('--redis <url>', 'redis URL, required by --cache redis (e.g. redis://127.0.0.1:6379)'))
+    .addOption(new Option('--memcached <host:port>', 'memcached server, required by --cache memcached (e.g. 127.0.0.1:11211)'))
+    .addOption(new Option('--sync-call <url>', 'sync strategy sync-call: send every customer change to this downstream (http://...) before acknowledging the write'))
+    .addOption(new Option('--sync-call-timeout-ms <ms>', 'how long a sync call may take before the write fails with 503 downstream_unavailable').default(2_000).argParser(intFlag('--sync-call-timeout-ms', 1, 600_000)))
   for (const option of capacityOptions()) command.addOption(option)
   return command
     .addHelpText('after', '\nAdmin token for /admin: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
@@ -67,6 +70,9 @@ interface ParsedFlags extends CapacityFlags {
   cacheTtlMs: number
   writePolicy: WritePolicy
   redis?: string
+  memcached?: string
+  syncCall?: string
+  syncCallTimeoutMs: number
 }
 
 /** Cross-flag checks; throws a ConfigurationError naming the flag to fix. */
@@ -92,6 +98,11 @@ export function toReplicaOptions(flags: ParsedFlags): ReplicaOptions {
   if (new Set(shards).size !== shards.length) throw new ConfigurationError('--shards lists a shard twice: list each shard once')
   if (flags.cache === 'redis' && flags.redis === undefined) throw new ConfigurationError('--cache redis needs --redis <url>, like --redis redis://127.0.0.1:6379')
   if (flags.redis !== undefined && !/^rediss?:\/\//.test(flags.redis)) throw new ConfigurationError(`--redis: "${flags.redis}" is not a redis:// URL`)
+  if (flags.cache === 'memcached' && flags.memcached === undefined) throw new ConfigurationError('--cache memcached needs --memcached <host:port>, like --memcached 127.0.0.1:11211')
+  if (flags.memcached !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(flags.memcached)) {
+    throw new ConfigurationError(`--memcached: "${flags.memcached}" is not host:port, like 127.0.0.1:11211`)
+  }
+  if (flags.syncCall !== undefined && !/^https?:\/\/[^/]/.test(flags.syncCall)) throw new ConfigurationError(`--sync-call: "${flags.syncCall}" is not an http:// URL of a downstream system, like --sync-call http://127.0.0.1:9100`)
   if (!(flags.rangeEnd > flags.rangeStart)) throw new ConfigurationError('--range-end must be after --range-start')
   return {
     host: flags.host,
@@ -108,6 +119,8 @@ export function toReplicaOptions(flags: ParsedFlags): ReplicaOptions {
     cacheTtlMs: flags.cacheTtlMs,
     writePolicy: flags.writePolicy,
     ...(flags.redis === undefined ? {} : { redisUrl: flags.redis }),
+    ...(flags.memcached === undefined ? {} : { memcachedServer: flags.memcached }),
+    ...(flags.syncCall === undefined ? {} : { syncCallUrl: flags.syncCall, syncCallTimeoutMs: flags.syncCallTimeoutMs }),
     capacity: capacityFromFlags(flags),
   }
 }

@@ -29,7 +29,13 @@ export interface ReplicaOptions {
   cacheTtlMs: number
   writePolicy: WritePolicy
   redisUrl?: string
+  /** host:port of the memcached server (--cache memcached). */
+  memcachedServer?: string
   capacity: CapacityOptions
+  /** Sync strategy `sync-call`: downstream's URL; every customer change is sent there before it is acknowledged. */
+  syncCallUrl?: string
+  /** How long a sync call may take before the write fails with 503 downstream_unavailable. */
+  syncCallTimeoutMs?: number
   /** The token /admin requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted, read it from StartedReplica. */
   adminToken?: string
 }

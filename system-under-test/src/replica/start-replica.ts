@@ -11,7 +11,9 @@ import type { ShardStore } from '../storage/shard-store.js'
 import { CacheAside } from '../strategies/cache/cache-aside.js'
 import { createCache } from '../strategies/cache/cache-registry.js'
 import { createPartitionStrategy, keysMovedIfShardAdded } from '../strategies/partition/partition-registry.js'
-import type { PartitionOptions } from '../strategies/partition/partition-strategy.js'
+import type { PartitionOptions, PartitionStrategy } from '../strategies/partition/partition-strategy.js'
+import { RangePartition } from '../strategies/partition/range-partition.js'
+import { DownstreamClient } from '../sync/downstream-client.js'
 import { withTimeout } from '../util/with-timeout.js'
 import type { ReplicaOptions } from './replica-options.js'
 
@@ -37,35 +39,39 @@ const READY_TIMEOUT_MS = 1_000
 const CLOSE_GRACE_MS = 3_000
 
 export async function startReplica(options: ReplicaOptions): Promise<StartedReplica> {
-  const stores = await createStores(options)
+  const partitionOptions: PartitionOptions = {
+    shardCount: options.shards.length,
+    virtualNodes: options.virtualNodes,
+    rangeStartMs: options.rangeStartMs,
+    rangeEndMs: options.rangeEndMs,
+  }
+  const partition = createPartitionStrategy(options.partition, partitionOptions)
+  const stores = await createStores(options, partition)
   const cache = createCache(options.cache, {
     size: options.cacheSize,
     ttlMs: options.cacheTtlMs,
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+    ...(options.memcachedServer === undefined ? {} : { memcachedServer: options.memcachedServer }),
   })
   const cleanups: (() => Promise<void>)[] = [() => cache.close()]
   try {
     await Promise.all(stores.map((s) => s.init()))
     cleanups.push(() => Promise.all(stores.map((s) => s.close().catch(() => undefined))).then(() => undefined))
 
-    const partitionOptions: PartitionOptions = {
-      shardCount: stores.length,
-      virtualNodes: options.virtualNodes,
-      rangeStartMs: options.rangeStartMs,
-      rangeEndMs: options.rangeEndMs,
-    }
-    const partition = createPartitionStrategy(options.partition, partitionOptions)
     const capacity = createCapacityModel({ ...options.capacity })
     const metrics = createReplicaMetrics({
       cacheStats: () => cache.stats(),
       capacityStats: () => capacity.stats(),
       keysMovedIfShardAddedRatio: keysMovedIfShardAdded(options.partition, partitionOptions, sampleCustomerIds(options.rangeStartMs, Date.now())),
     })
+    const downstream = options.syncCallUrl === undefined ? null : new DownstreamClient(options.syncCallUrl, options.syncCallTimeoutMs ?? 2_000)
+    if (downstream) cleanups.push(() => downstream.close())
     const service = new CrmService({
       shards: stores,
       partition,
       cache: new CacheAside(cache, options.writePolicy),
       observer: metrics,
+      ...(downstream ? { syncCall: (events) => downstream.send(events) } : {}),
     })
 
     const server = createServer({ keepAliveTimeout: 65_000 })
@@ -104,11 +110,15 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
   }
 }
 
-/** pg is only loaded when PostgreSQL is used: an embedded replica starts faster without it. */
-async function createStores(options: ReplicaOptions): Promise<ShardStore[]> {
+/**
+ * pg is only loaded when PostgreSQL is used: an embedded replica starts faster without it. Under
+ * range partitioning each PostgreSQL shard declares the ids the strategy sends it as a native
+ * range partition.
+ */
+async function createStores(options: ReplicaOptions, partition: PartitionStrategy): Promise<ShardStore[]> {
   if (options.store === 'postgres') {
     const { PostgresShardStore } = await import('../storage/postgres-shard-store.js')
-    return options.shards.map((url) => new PostgresShardStore(url))
+    return options.shards.map((url, i) => new PostgresShardStore(url, partition instanceof RangePartition ? { rangeBounds: partition.idBoundsOf(i) } : {}))
   }
   return options.shards.map((url) => new ShardClient(url))
 }

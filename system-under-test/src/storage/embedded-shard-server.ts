@@ -10,7 +10,9 @@ import { closeServer, listen } from '../http/listen.js'
 import { MemoryShardStore } from './memory-shard-store.js'
 import { DuplicateCustomerIdError, UnknownCustomerError } from './shard-errors.js'
 import { MAX_RPC_BODY_BYTES, RPC_ARGS, RPC_OPS, rpcBodySchema, type RpcErrorBody, type RpcOp } from './shard-rpc.js'
-import type { ShardStore } from './shard-store.js'
+import { isChangeFeedSource, type ShardStore } from './shard-store.js'
+import { createPublisher } from '../sync/brokers/connect-broker.js'
+import { OutboxPublisher } from '../sync/outbox-publisher.js'
 
 // The embedded shard server: one shard's MemoryShardStore behind a small JSON RPC over HTTP
 // (protocol in shard-rpc.ts), one process per shard. Plain node:http rather than express: every
@@ -29,6 +31,10 @@ export interface ShardServerOptions {
   store?: ShardStore
   /** The token /admin requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted. */
   adminToken?: string
+  /** Broker URL (amqp://...) the outbox publisher drains this shard's change feed to (sync strategy queue-push); none when omitted. */
+  publishTo?: string
+  /** Changes per publish (default 256). */
+  publishBatch?: number
 }
 
 export interface RunningShardServer {
@@ -124,6 +130,16 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
   })
   new Gauge({ name: SHARD_METRICS.capacityInService, help: 'Requests holding a capacity slot', registers: [registry], collect() { this.set(capacity.stats().inService) } })
   new Gauge({ name: SHARD_METRICS.capacityQueued, help: 'Requests waiting for a capacity slot', registers: [registry], collect() { this.set(capacity.stats().queued) } })
+
+  let outbox: OutboxPublisher | null = null
+  if (opts.publishTo !== undefined) {
+    if (!isChangeFeedSource(store)) throw new Error('this shard store keeps no change feed to publish')
+    outbox = new OutboxPublisher(store, await createPublisher(opts.publishTo), opts.publishBatch ?? 256, (line) => process.stderr.write(`shard ${opts.shardIndex}: ${line}\n`))
+    const stats = outbox.stats.bind(outbox)
+    new Gauge({ name: 'shard_outbox_backlog', help: 'Changes in the outbox the broker has not confirmed yet', registers: [registry], collect() { const s = stats(); this.set(s.head - s.published) } })
+    new Gauge({ name: 'shard_outbox_published', help: 'Feed position the broker confirmed', registers: [registry], collect() { this.set(stats().published) } })
+    new Gauge({ name: 'shard_outbox_publish_failures', help: 'Failed publish attempts since start (each is retried)', registers: [registry], collect() { this.set(stats().failures) } })
+  }
 
   const call = store as unknown as Record<RpcOp, (...args: unknown[]) => Promise<unknown>>
 
@@ -224,6 +240,7 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
       closing ??= (async () => {
         // In-flight requests get a moment to finish; then nothing may keep the process alive.
         await closeServer(server, 2000)
+        await outbox?.close()
         await store.close()
       })()
       return closing

@@ -2,7 +2,8 @@ import { ConfigurationError } from '../config/configuration-error.js'
 import type { Activity, Contact, Customer, Deal } from '../domain/records.js'
 import { AppendOnlyLog, type LoggedDurability } from './append-only-log.js'
 import { MemoryShardStore } from './memory-shard-store.js'
-import type { CustomerPatch, EmailClaim, SearchPage, SearchPosition, ShardStore } from './shard-store.js'
+import type { ChangePage } from '../sync/change-event.js'
+import type { ChangeFeedSource, CustomerPatch, EmailClaim, SearchPage, SearchPosition, ShardStore } from './shard-store.js'
 
 // A MemoryShardStore whose changes survive a restart: each change that succeeded is appended to
 // an append-only log (append-only-log.ts) before the call returns, so the shard server answers
@@ -37,7 +38,7 @@ interface Entry {
   args: unknown[]
 }
 
-export class LoggedShardStore implements ShardStore {
+export class LoggedShardStore implements ShardStore, ChangeFeedSource {
   private readonly memory = new MemoryShardStore()
   private log: AppendOnlyLog | null = null
   /** What replay found, for the shard's start-up line. */
@@ -153,6 +154,19 @@ export class LoggedShardStore implements ShardStore {
 
   listActivities(customerId: string, limit: number): Promise<Activity[]> {
     return this.read(this.memory.listActivities(customerId, limit))
+  }
+
+  /** Like any read, waits until the changes it returns are durable: nothing leaves the outbox that a crash could take back. */
+  changesSince(afterSeq: number, limit: number): Promise<ChangePage> {
+    return this.read(this.memory.changesSince(afterSeq, limit))
+  }
+
+  feedHead(): number {
+    return this.memory.feedHead()
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.memory.onChange(listener)
   }
 
   private async read<T>(answer: Promise<T>): Promise<T> {

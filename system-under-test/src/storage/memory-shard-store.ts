@@ -1,6 +1,8 @@
 import { OPEN_DEAL_STAGES, type Activity, type Contact, type Customer, type Deal } from '../domain/records.js'
+import { deleteEvent, upsertEvent, type ChangePage } from '../sync/change-event.js'
+import { ChangeFeed } from '../sync/change-feed.js'
 import { DuplicateCustomerIdError, UnknownCustomerError } from './shard-errors.js'
-import type { CustomerPatch, EmailClaim, SearchPage, SearchPosition, ShardStore } from './shard-store.js'
+import type { ChangeFeedSource, CustomerPatch, EmailClaim, SearchPage, SearchPosition, ShardStore } from './shard-store.js'
 import { compareKeyId, SortedKeyIndex } from './sorted-key-index.js'
 
 // One shard held in memory: what the embedded shard server serves, and the reference behaviour
@@ -8,6 +10,7 @@ import { compareKeyId, SortedKeyIndex } from './sorted-key-index.js'
 // email claims by lower-cased email, children per customer kept in time order, and two sorted
 // (key, id) indexes for prefix search by lower-cased name and by lower-cased email.
 // Records are copied in and out, so a caller mutating what it got cannot corrupt the shard.
+// Every customer change is also appended to the change feed (the outbox) in the same step.
 
 interface CustomerRow {
   customer: Customer
@@ -53,7 +56,9 @@ function timeOf(iso: string): number {
   return Number.isNaN(t) ? 0 : t
 }
 
-export class MemoryShardStore implements ShardStore {
+export class MemoryShardStore implements ShardStore, ChangeFeedSource {
+  /** The shard's outbox: every customer change in the order applied. */
+  readonly changes = new ChangeFeed()
   private readonly customers = new Map<string, CustomerRow>()
   private readonly claims = new Map<string, string>()
   private readonly children = new Map<string, Children>()
@@ -87,6 +92,7 @@ export class MemoryShardStore implements ShardStore {
     this.customers.set(c.id, row)
     this.byName.insert(row.nameKey, c.id)
     this.byEmail.insert(row.emailKey, c.id)
+    this.changes.append(upsertEvent(c, c.updatedAt))
   }
 
   async insertCustomers(cs: Customer[]): Promise<void> {
@@ -106,6 +112,7 @@ export class MemoryShardStore implements ShardStore {
     }
     this.byName.insertMany(names)
     this.byEmail.insertMany(emails)
+    for (const c of cs) this.changes.append(upsertEvent(c, c.updatedAt))
   }
 
   async getCustomer(id: string): Promise<Customer | null> {
@@ -137,6 +144,7 @@ export class MemoryShardStore implements ShardStore {
       this.byEmail.insert(emailKey, id)
     }
     this.customers.set(id, { customer: next, nameKey, emailKey })
+    this.changes.append(upsertEvent(next, now))
     return { ...next }
   }
 
@@ -147,6 +155,8 @@ export class MemoryShardStore implements ShardStore {
     this.byName.remove(row.nameKey, id)
     this.byEmail.remove(row.emailKey, id)
     this.children.delete(id)
+    // The tombstone outranks every version the record had, so a late upsert cannot revive it downstream.
+    this.changes.append(deleteEvent(id, row.customer.version, new Date().toISOString()))
     return true
   }
 
@@ -227,6 +237,18 @@ export class MemoryShardStore implements ShardStore {
 
   async listActivities(customerId: string, limit: number): Promise<Activity[]> {
     return newestFirst(this.children.get(customerId)?.activities, limit)
+  }
+
+  async changesSince(afterSeq: number, limit: number): Promise<ChangePage> {
+    return this.changes.page(afterSeq, limit)
+  }
+
+  feedHead(): number {
+    return this.changes.head
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.changes.onAppend(listener)
   }
 
   private claimOne(email: string, customerId: string): string | null {

@@ -13,10 +13,14 @@ import type { CustomerPatch, EmailClaim, SearchPage, SearchPosition, ShardStore 
 // - Ids are COLLATE "C" too, since (name_key, id) is the cursor order.
 // - Children reference their customer with ON DELETE CASCADE, so deleting a customer removes
 //   them atomically and a child for an unknown customer is refused by the foreign key.
+// - Under range partitioning the shard's `customers` is a native partition (PARTITION OF) of one
+//   table `customers_by_time` PARTITION BY RANGE (id), declared with the ids the replica's range
+//   strategy sends to this shard (ids sort by creation time). With every shard a schema of one
+//   database (what LoadLab's local topologies start), that table holds every shard's customers,
+//   PostgreSQL prunes partitions on id, and refuses a customer routed to the wrong shard.
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS customers (
-  id text COLLATE "C" PRIMARY KEY,
+const CUSTOMER_COLUMNS_DDL = `
+  id text COLLATE "C" NOT NULL,
   name text NOT NULL,
   email text NOT NULL,
   company text NOT NULL,
@@ -25,8 +29,24 @@ CREATE TABLE IF NOT EXISTS customers (
   updated_at timestamptz NOT NULL,
   version integer NOT NULL,
   name_key text COLLATE "C" NOT NULL,
-  email_key text COLLATE "C" NOT NULL
-);
+  email_key text COLLATE "C" NOT NULL,
+  PRIMARY KEY (id)`
+
+/** The shard's customers: a plain table, or the partition of customers_by_time that `bounds` declare. */
+function customersTableDdl(bounds: RangeBounds | undefined): string {
+  if (bounds === undefined) return `CREATE TABLE IF NOT EXISTS customers (${CUSTOMER_COLUMNS_DDL});`
+  const bound = (id: string | null, unbounded: string): string => {
+    if (id === null) return unbounded
+    if (!/^cus_[0-9a-z]+$/.test(id)) throw new Error(`range bound "${id}" is not a customer id`)
+    return `'${id}'`
+  }
+  // The parent goes in the schema the database creates for everyone (public), so all shards of
+  // one database attach to the same one, whatever each shard's search_path is.
+  return `CREATE TABLE IF NOT EXISTS public.customers_by_time (${CUSTOMER_COLUMNS_DDL}) PARTITION BY RANGE (id);
+CREATE TABLE IF NOT EXISTS customers PARTITION OF public.customers_by_time FOR VALUES FROM (${bound(bounds.from, 'MINVALUE')}) TO (${bound(bounds.to, 'MAXVALUE')});`
+}
+
+const SCHEMA = `
 CREATE INDEX IF NOT EXISTS customers_name_key_id_idx ON customers (name_key, id);
 CREATE INDEX IF NOT EXISTS customers_email_key_idx ON customers (email_key);
 CREATE TABLE IF NOT EXISTS email_claims (
@@ -95,15 +115,24 @@ const toCustomer = (r: CustomerRow): Customer => ({
 /** `LIKE` pattern for "starts with `prefix`": the prefix's own %, _ and \ match literally. */
 const startsWithPattern = (prefix: string): string => `${prefix.replace(/[\\%_]/g, '\\$&')}%`
 
+/** The customer ids a shard holds under range partitioning, [from, to); null = unbounded. */
+export interface RangeBounds {
+  from: string | null
+  to: string | null
+}
+
 export interface PostgresShardStoreOptions {
   /** Connections per shard database (default 10). */
   maxConnections?: number
+  /** Range partitioning: declare the shard's customers as a native range partition with these bounds. */
+  rangeBounds?: RangeBounds
 }
 
 export class PostgresShardStore implements ShardStore {
   /** The URL without its password, for messages. */
   readonly url: string
   private readonly pool: pg.Pool
+  private readonly schema: string
 
   /** Called once per shard when a replica starts with `--store postgres`; connects lazily (init() does the first). */
   constructor(url: string, options: PostgresShardStoreOptions = {}) {
@@ -118,6 +147,7 @@ export class PostgresShardStore implements ShardStore {
     }
     if (parsed.password) parsed.password = '***'
     this.url = parsed.toString()
+    this.schema = customersTableDdl(options.rangeBounds) + SCHEMA
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
@@ -137,7 +167,7 @@ export class PostgresShardStore implements ShardStore {
     try {
       await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
       try {
-        await client.query(SCHEMA)
+        await client.query(this.schema)
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK])
       }

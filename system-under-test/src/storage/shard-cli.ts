@@ -7,6 +7,7 @@ import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
 import { DURABILITY_LEVELS, type Durability } from './append-only-log.js'
 import { listeningLine } from '../contract/ready-lines.js'
+import { brokerOf } from '../sync/brokers/change-broker.js'
 import { startShardServer } from './embedded-shard-server.js'
 import { LoggedShardStore } from './logged-shard-store.js'
 
@@ -20,6 +21,8 @@ interface ShardFlags extends CapacityFlags {
   shardIndex: number
   durability: Durability
   dataFile?: string
+  publishTo?: string
+  publishBatch: number
 }
 
 /** Builds the `shard` command; exported so its `--help` can be tested without a process. */
@@ -35,6 +38,8 @@ export function shardCommand(): Command {
         .default('none'),
     )
     .addOption(new Option('--data-file <path>', 'the append-only log for --durability everysec|always (created if missing, replayed if present)'))
+    .addOption(new Option('--publish-to <url>', 'drain this shard\'s change feed (its outbox) to a broker: amqp://user:pass@127.0.0.1:5672 (RabbitMQ); sync strategy queue-push'))
+    .addOption(new Option('--publish-batch <n>', 'changes per publish').default(256).argParser(intFlag('--publish-batch', 1, 10_000)))
   for (const option of capacityOptions()) command.addOption(option)
   return command
     .addHelpText('after', '\nAdmin token: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
@@ -61,9 +66,18 @@ export async function runShardCli(argv: string[]): Promise<void> {
     role: 'shard',
     start: async () => {
       const store = durableStore(flags)
+      if (flags.publishTo !== undefined) brokerOf(flags.publishTo, '--publish-to')
       const server = await startWithAdminToken('shard', (adminToken) =>
         startOnPort(flags.port, () =>
-          startShardServer({ host: flags.host, port: flags.port, shardIndex: flags.shardIndex, capacity: capacityFromFlags(flags), adminToken, store }),
+          startShardServer({
+            host: flags.host,
+            port: flags.port,
+            shardIndex: flags.shardIndex,
+            capacity: capacityFromFlags(flags),
+            adminToken,
+            store,
+            ...(flags.publishTo === undefined ? {} : { publishTo: flags.publishTo, publishBatch: flags.publishBatch }),
+          }),
         ),
       )
       if (store) {

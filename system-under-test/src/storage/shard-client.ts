@@ -1,5 +1,6 @@
 import { Pool } from 'undici'
 import type { Activity, Contact, Customer, Deal } from '../domain/records.js'
+import type { ChangePage } from '../sync/change-event.js'
 import { DuplicateCustomerIdError, ShardOverloadedError, ShardUnavailableError, UnknownCustomerError } from './shard-errors.js'
 import type { RpcErrorBody, RpcOp } from './shard-rpc.js'
 import type { CustomerPatch, EmailClaim, SearchPage, SearchPosition, ShardStore } from './shard-store.js'
@@ -126,6 +127,10 @@ export class ShardClient implements ShardStore {
 
   listActivities(customerId: string, limit: number): Promise<Activity[]> {
     return this.call('listActivities', [customerId, limit])
+  }
+
+  changesSince(afterSeq: number, limit: number): Promise<ChangePage> {
+    return this.call('changesSince', [afterSeq, limit])
   }
 
   private async call<T>(op: RpcOp, args: unknown[]): Promise<T> {

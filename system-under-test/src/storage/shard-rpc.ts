@@ -26,6 +26,7 @@ export const RPC_OPS = [
   'listDeals',
   'insertActivity',
   'listActivities',
+  'changesSince',
 ] as const satisfies readonly (keyof ShardStore)[]
 export type RpcOp = (typeof RPC_OPS)[number]
 
@@ -102,6 +103,7 @@ export const RPC_ARGS = {
   listDeals: z.tuple([id, limit, z.boolean()]),
   insertActivity: z.tuple([activity]),
   listActivities: z.tuple([id, limit]),
+  changesSince: z.tuple([z.number().int().min(0), limit]),
 } satisfies Record<RpcOp, z.ZodType<unknown[]>>
 
 export const rpcBodySchema = z.object({ args: z.array(z.unknown()) })

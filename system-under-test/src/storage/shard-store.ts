@@ -1,4 +1,5 @@
 import type { Activity, Contact, Customer, Deal } from '../domain/records.js'
+import type { ChangePage } from '../sync/change-event.js'
 
 // One shard's storage. A replica holds one ShardStore per shard and picks which one through the
 // partition strategy; the store itself knows nothing about partitioning. Implementations: the
@@ -59,4 +60,24 @@ export interface ShardStore {
   insertActivity(a: Activity): Promise<void>
   /** Newest `at` first. */
   listActivities(customerId: string, limit: number): Promise<Activity[]>
+
+  /**
+   * Customer changes after feed position `afterSeq` (the shard's outbox), oldest first, at most
+   * `limit`. Called by the CRM's changes endpoint (scheduled pull). Only stores with a change feed
+   * have it (the embedded shard); the others cannot serve the sync strategies that read it.
+   */
+  changesSince?(afterSeq: number, limit: number): Promise<ChangePage>
+}
+
+/** A store whose change feed can be followed as it grows: what the outbox publisher needs. */
+export interface ChangeFeedSource {
+  changesSince(afterSeq: number, limit: number): Promise<ChangePage>
+  /** The newest position in the feed (applied, maybe not yet durable): the publisher's backlog gauge. */
+  feedHead(): number
+  /** Called by the publisher to be woken when a change is appended; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void
+}
+
+export function isChangeFeedSource(store: object): store is ChangeFeedSource {
+  return typeof (store as Partial<ChangeFeedSource>).changesSince === 'function' && typeof (store as Partial<ChangeFeedSource>).onChange === 'function' && typeof (store as Partial<ChangeFeedSource>).feedHead === 'function'
 }

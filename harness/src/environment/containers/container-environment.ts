@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { request } from 'undici'
 import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
-import type { FaultSpec, ResourceRole, ResourceSpec, Topology } from '../../scenario/scenario.js'
+import { RESOURCE_ROLES, type FaultSpec, type ResourceRole, type ResourceSpec, type Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
+import { slowMember } from '../slow-member.js'
 import {
   ADMIN_TOKEN_ENV,
-  adminHeaders,
   EnvironmentError,
   faultTarget,
   type AdminEndpoint,
@@ -59,6 +58,12 @@ export class ContainerEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
+    if (topology.cache.strategy === 'memcached') {
+      throw new EnvironmentError('cache "memcached" runs in the local environment (and on Kubernetes) but not yet in containers: use --env local, or cache "redis" in containers')
+    }
+    if (topology.sync.strategy !== 'none') {
+      throw new EnvironmentError(`topology.sync.strategy "${topology.sync.strategy}": the containers environment does not start a downstream system or a broker yet; run this scenario with --env local`)
+    }
     // In a matrix some cells lack what a fault names (no redis, fewer replicas): say so now; the
     // fault is recorded as not applied when it is due.
     for (const line of unmatchedNetworkFaults(topology, this.options.faults)) this.say(`${line}: it will not apply in this run`)
@@ -256,17 +261,7 @@ class ContainerTopology implements StartedEnvironment {
         if (member.role === 'redis' || member.role === 'balancer' || member.metricsUrl === null) {
           throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
         }
-        const factor = f.factor ?? 1
-        const res = await request(new URL('/admin/slowdown', member.url), {
-          method: 'POST',
-          headers: adminHeaders(this.adminToken),
-          body: JSON.stringify({ factor }),
-          headersTimeout: 5_000,
-          bodyTimeout: 5_000,
-        })
-        await res.body.text()
-        if (res.statusCode !== 200) throw new EnvironmentError(`fault slow: ${member.name} answered ${res.statusCode}`)
-        return `service time x${factor}`
+        return slowMember(member, f.factor ?? 1, this.adminToken)
       }
       default:
         throw new EnvironmentError(`fault ${f.action}: not a container fault`)
@@ -361,7 +356,7 @@ class ContainerTopology implements StartedEnvironment {
       mounts?: string[]
     },
   ): Promise<void> {
-    const limits = m.role === 'toxiproxy' ? undefined : this.topology.resources[m.role]
+    const limits = (RESOURCE_ROLES as readonly string[]).includes(m.role) ? this.topology.resources[m.role as ResourceRole] : undefined
     const env: Record<string, string> = { ...m.env, ...(m.runsNode ? { [ADMIN_TOKEN_ENV]: this.adminToken } : {}) }
     // V8 sizes its heap from the machine's memory, not the container's limit: keep it inside.
     if (limits?.memoryMb !== undefined && m.runsNode) env.NODE_OPTIONS = `--max-old-space-size=${Math.max(16, Math.floor(limits.memoryMb * 0.75))}`

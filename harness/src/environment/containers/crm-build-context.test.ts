@@ -13,6 +13,8 @@ describe('the CRM image holds the packages the built service imports, and theirs
     writeFileSync(path.join(dir, 'main.js'), "import express from 'express'\nimport { x } from './api/a.js'\nconst m = await import('pg')\n")
     writeFileSync(path.join(dir, 'api', 'a.js'), "import { readFile } from 'node:fs'\nimport { z } from 'zod/v4'\nimport '@scope/pkg/sub'\n")
     writeFileSync(path.join(dir, 'api', 'a.d.ts'), "import type { Foo } from 'types-only'\n")
+    // a help text that ends in "from" is not an import
+    writeFileSync(path.join(dir, 'api', 'cli.js'), "cmd.option('--pull-from <urls>', 'replica URLs to pull changes from'))\n  .option('--x', 'y')\n")
     expect(importedPackages(dir)).toEqual(['@scope/pkg', 'express', 'pg', 'zod'])
   })
 

@@ -25,11 +25,13 @@ interface LockPackage {
 /** The bare package names the built service imports (`from 'express'`, `import('pg')`), Node built-ins excluded. */
 export function importedPackages(distDir = SUT_DIST): string[] {
   const names = new Set<string>()
-  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'".][^'"]*)['"]/g
+  // Static imports and re-exports are statements at the start of a line in tsc's output (a help
+  // text that ends in "from" is not an import); dynamic import() may sit anywhere.
+  const pattern = /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'".][^'"]*)['"]|^\s*import\s*['"]([^'".][^'"]*)['"]|\bimport\s*\(\s*['"]([^'".][^'"]*)['"]\s*\)/gm
   for (const file of listFiles(distDir)) {
     if (!file.endsWith('.js')) continue
     for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
-      const spec = match[1]
+      const spec = match[1] ?? match[2] ?? match[3]
       if (spec.startsWith('node:')) continue
       const parts = spec.split('/')
       names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0])

@@ -44,7 +44,7 @@ export async function deployExport(c: ClusterConnection, e: ManifestExport, o: D
       o.onProgress?.(`waiting for the CRM's ${sutPods} pods to be ready`)
       await waitForPodsReady(c, {
         namespace: e.namespace,
-        labelSelector: `${INSTANCE_LABEL}=${e.base},${COMPONENT_LABEL} in (shard,replica,balancer,redis)`,
+        labelSelector: `${INSTANCE_LABEL}=${e.base},${COMPONENT_LABEL} in (shard,replica,balancer,redis,memcached)`,
         count: sutPods,
         timeoutMs: o.readyTimeoutMs,
         signal: o.signal,

@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node'
 import type { ClusterConnection } from './connect-to-cluster.js'
+import { describeFailedPod } from './describe-failed-pod.js'
 import { apiErrorMessage, KubernetesError } from './kubernetes-error.js'
 import { pause } from './pause.js'
 
@@ -73,7 +74,7 @@ function isReady(p: V1Pod): boolean {
 function hopelessReason(p: V1Pod): string | null {
   const name = p.metadata?.name ?? '?'
   const phase = p.status?.phase
-  if (phase === 'Failed') return `${name} failed${p.status?.reason ? ` (${p.status.reason})` : ''}: ${terminatedReason(p) ?? p.status?.message ?? 'no message'}`
+  if (phase === 'Failed') return describeFailedPod(p)
   if (phase === 'Succeeded') return `${name} exited before the run started: ${terminatedReason(p) ?? 'exit code 0'}`
   for (const s of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
     const waiting = s.state?.waiting

@@ -2,7 +2,7 @@
  * The Dockerfile of the image every LoadLab pod runs (agents, and with --sut the CRM's members):
  * a build of this checkout on Node 20, with `loadlab` on the PATH. Built from the root of a
  * LoadLab checkout (the build context), so the image runs exactly the code that exported the
- * manifests. haproxy, nginx and redis-server are there for the CRM's balancer engines and its
+ * manifests. haproxy, nginx, redis-server and memcached are there for the CRM's balancer engines and its
  * shared cache; agents do not need them.
  */
 export function agentDockerfile(): string {
@@ -22,7 +22,7 @@ RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM node:20-bookworm-slim
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends haproxy nginx-light redis-server \\
+ && apt-get install -y --no-install-recommends haproxy nginx-light redis-server memcached \\
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/loadlab
 COPY --from=build /opt/loadlab ./

@@ -1,7 +1,7 @@
 import { toolVersion } from '../../runner/tool-version.js'
 
 /** The part of a LoadLab deployment an object belongs to (`app.kubernetes.io/component`). */
-export type Component = 'scenario' | 'agent' | 'coordinator' | 'shard' | 'replica' | 'balancer' | 'redis' | 'entrypoint'
+export type Component = 'scenario' | 'agent' | 'coordinator' | 'shard' | 'replica' | 'balancer' | 'redis' | 'memcached' | 'entrypoint'
 
 /** Label every object LoadLab writes carries: `kubectl get all -l app.kubernetes.io/instance=<name>` lists one export. */
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance'

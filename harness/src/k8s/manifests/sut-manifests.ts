@@ -9,6 +9,7 @@ export const SUT_MAIN_IN_IMAGE = '/opt/loadlab/system-under-test/dist/main.js'
 const SHARD_PORT = 7001
 const HTTP_PORT = 8080
 const REDIS_PORT = 6379
+const MEMCACHED_PORT = 11211
 
 /** The Service in front of the CRM (the balancer, or the only replica): what the agents load. */
 export function sutEntrypointUrl(base: string): string {
@@ -18,19 +19,25 @@ export function sutEntrypointUrl(base: string): string {
 /**
  * The reference CRM service of one topology as Kubernetes objects, the same members the local
  * environment starts: shards, replicas, the balancer when there is more than one replica, and
- * redis for the `redis` cache, plus a Service `<base>-sut` the agents load.
+ * redis for the `redis` cache or memcached for the `memcached` cache, plus a Service `<base>-sut` the agents load.
  *
  * Shards and replicas are StatefulSets behind headless Services, not Deployments behind one
  * virtual IP: the replicas address each shard by index (the partition strategy decides which),
  * and the balancer must see every replica on its own, or Kubernetes' connection spreading would
- * replace the balancing strategy under test. The balancer and redis are plain Deployments.
- * Throws UsageError for a topology this cannot deploy (store "postgres").
+ * replace the balancing strategy under test. The balancer, redis and memcached are plain Deployments.
+ * Throws UsageError for a topology this cannot deploy (store "postgres", a sync strategy).
  */
 export function sutManifests(base: string, namespace: string, t: Topology, image: string, now = new Date()): KubernetesObject[] {
   if (t.store === 'postgres') {
     throw new UsageError(
       '--sut deploys the embedded shard store only; store "postgres" needs databases provisioned outside LoadLab. ' +
         'Use store "embedded", or deploy the replicas yourself and give the scenario a `target`',
+    )
+  }
+  if (t.sync.strategy !== 'none') {
+    throw new UsageError(
+      `--sut does not deploy a downstream system or a broker yet (topology.sync.strategy "${t.sync.strategy}"): ` +
+        'run this scenario in the local environment, or set sync.strategy to "none"',
     )
   }
   const name = (role: string): string => `${base}-${role}`
@@ -41,6 +48,7 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
   const rangeEnd = now.toISOString()
   const rangeStart = new Date(now.getTime() - 365 * 24 * 3600 * 1000).toISOString()
   const redisUrl = t.cache.strategy === 'redis' ? `redis://${name('redis')}:${REDIS_PORT}` : null
+  const memcachedServer = t.cache.strategy === 'memcached' ? `${name('memcached')}:${MEMCACHED_PORT}` : null
   const podIndex: V1Container['env'] = [{ name: 'POD_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } }]
 
   const objects: KubernetesObject[] = [
@@ -55,7 +63,20 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
         'replica',
         image,
         HTTP_PORT,
-        replicaArgs({ host: '0.0.0.0', port: HTTP_PORT, name: '$(POD_NAME)', shardUrls, store: t.store, partition: t.partition, rangeStart, rangeEnd, cache: t.cache, redisUrl, capacity: t.capacity.replica }),
+        replicaArgs({
+          host: '0.0.0.0',
+          port: HTTP_PORT,
+          name: '$(POD_NAME)',
+          shardUrls,
+          store: t.store,
+          partition: t.partition,
+          rangeStart,
+          rangeEnd,
+          cache: t.cache,
+          redisUrl,
+          memcachedServer,
+          capacity: t.capacity.replica,
+        }),
         READY_PATH,
       ),
       // Sent as X-Replica on every response: the pod's name says which replica answered.
@@ -72,6 +93,20 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
         args: ['--port', String(REDIS_PORT), '--bind', '0.0.0.0', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'],
         ports: [{ name: 'redis', containerPort: REDIS_PORT }],
         readinessProbe: { tcpSocket: { port: REDIS_PORT }, periodSeconds: 2 },
+        resources: { requests: { cpu: '250m', memory: '128Mi' } },
+      }),
+    )
+  }
+  if (memcachedServer) {
+    objects.push(
+      service(base, namespace, 'memcached', name('memcached'), MEMCACHED_PORT, selectorFor(base, 'memcached')),
+      deployment(base, namespace, 'memcached', {
+        name: 'memcached',
+        image,
+        command: ['memcached'],
+        args: ['-l', '0.0.0.0', '-p', String(MEMCACHED_PORT), '-U', '0', '-m', '64'],
+        ports: [{ name: 'memcached', containerPort: MEMCACHED_PORT }],
+        readinessProbe: { tcpSocket: { port: MEMCACHED_PORT }, periodSeconds: 2 },
         resources: { requests: { cpu: '250m', memory: '128Mi' } },
       }),
     )
@@ -131,7 +166,7 @@ function statefulSet(base: string, namespace: string, component: 'shard' | 'repl
   }
 }
 
-function deployment(base: string, namespace: string, component: 'balancer' | 'redis', container: V1Container): V1Deployment {
+function deployment(base: string, namespace: string, component: 'balancer' | 'redis' | 'memcached', container: V1Container): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -24,6 +24,8 @@ export function describeLoad(load: LoadModel | undefined): string {
 /** "2 replicas behind round-robin (builtin), 4 hash shards, cache lru (10,000)". */
 export function describeTopology(t: TopologyInfo | undefined): string {
   if (!t) return 'topology unknown'
+  // A system the user runs: LoadLab knows only its address.
+  if (t.environment === 'external') return `external target ${t.target ?? '(address not recorded)'}`
   const parts: string[] = []
   parts.push(`${formatCount(t.replicas)} replica${t.replicas === 1 ? '' : 's'}`)
   if (t.balancer) parts[0] += ` behind ${t.balancer.strategy} (${t.balancer.engine})`
@@ -63,10 +65,11 @@ function describeContainers(c: ContainersInfo): string {
   return `containers: ${[...limits, ...links, sources ? `${sources} images` : ''].filter(Boolean).join('; ') || 'no limits'}`
 }
 
-/** "get_customer 60 %, search_customers 20 %, ..." */
+/** "get_customer 60 %, search_customers 20 %, ..." (an HTTP scenario: "home 25 %, checkout 75 %") */
 export function describeMix(workload: Workload | undefined): string {
   if (!workload) return ''
-  const entries = Object.entries(workload.mix).filter(([, w]) => typeof w === 'number' && w > 0) as Array<[string, number]>
+  // An HTTP scenario: its requests and flows by weight.
+  const entries = workload.http ? workload.http.flows.map((f): [string, number] => [f.name, f.weight]) : (Object.entries(workload.mix).filter(([, w]) => typeof w === 'number' && w > 0) as Array<[string, number]>)
   const total = entries.reduce((s, [, w]) => s + w, 0)
   if (total <= 0) return ''
   return entries.map(([op, w]) => `${op} ${Math.round((w / total) * 100)} %`).join(', ')

@@ -91,3 +91,36 @@ describe('renderHtmlReport', () => {
     expect(page).toMatch(/class="[^"]*warn[^"]*"[^>]*>\s*1 of 2 done/)
   })
 })
+
+describe('renderHtmlReport: sync section', () => {
+  it('charts sync lag, backlog and write p95 per strategy, and names what was missing', () => {
+    const suite = makeMinimalSuite()
+    const run = suite.runs[0]
+    run.metrics.sync_lag = { count: 3, min: 0, mean: 40, stdev: 5, p50: 35, p90: 70, p95: 80, p99: 90, p999: 90, max: 90 }
+    run.metrics.sync_missing = { count: 2, checked: 50 }
+    run.metrics.sync_duplicates = { count: 7 }
+    run.sync = {
+      strategy: 'queue-push',
+      broker: 'rabbitmq',
+      lag: [{ t: 0, acks: 3, p50: 35, p95: 80, max: 90 }],
+      backlog: [4, 120, 0],
+      drainS: null,
+      recoveryS: 2.5,
+      missingSample: ['cus_1', 'cus_2'],
+      note: '2 acknowledged version(s) were not downstream 60 s after the load ended',
+    }
+    const page = renderHtmlReport(suite)
+    expect(sectionIds(page)).toContain('sync')
+    const text = visibleText(page)
+    expect(text).toContain('queue-push (rabbitmq)')
+    expect(text).toContain('2 of 50')
+    expect(text).toContain('not drained')
+    expect(text).toContain('2.5 s')
+    expect(text).toContain('were not downstream 60 s after the load ended')
+    for (const chart of ['sync-lag', 'sync-backlog', 'sync-write-p95']) expect(page).toContain(chart)
+  })
+
+  it('has no sync section when no run had a downstream', () => {
+    expect(sectionIds(renderHtmlReport(makeMinimalSuite()))).not.toContain('sync')
+  })
+})

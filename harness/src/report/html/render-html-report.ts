@@ -8,6 +8,7 @@ import { REPORT_CSS } from './report-styles.js'
 import { html, rawHtml } from './safe-html.js'
 import { renderBackendShareSection } from './sections/backend-share-section.js'
 import { renderCacheSection } from './sections/cache-section.js'
+import { renderSyncSection } from './sections/sync-section.js'
 import { renderCapacitySection } from './sections/capacity-section.js'
 import { renderComparisonSection } from './sections/comparison-section.js'
 import { renderErrorsSection } from './sections/errors-section.js'
@@ -39,6 +40,7 @@ const SECTIONS: Array<(ctx: ReportContext) => ReportSection | null> = [
   renderLatencyDistributionSection,
   renderErrorsSection,
   renderCacheSection,
+  renderSyncSection,
   renderBackendShareSection,
   renderShardShareSection,
   renderGatesSection,

@@ -5,6 +5,7 @@ import type { Cache, CacheOptions, CacheStrategyName } from './cache.js'
 import { CACHE_STRATEGIES } from './cache.js'
 import { LfuCacheStrategy } from './lfu-cache-strategy.js'
 import { LruCacheStrategy } from './lru-cache-strategy.js'
+import { MemcachedCacheStrategy } from './memcached-cache-strategy.js'
 import { NoneCacheStrategy } from './none-cache-strategy.js'
 import { RedisCacheStrategy } from './redis-cache-strategy.js'
 import { TtlCacheStrategy } from './ttl-cache-strategy.js'
@@ -15,11 +16,12 @@ const FACTORIES: Record<CacheStrategyName, (o: CacheOptions) => Cache> = {
   lfu: (o) => new LfuCacheStrategy(o),
   ttl: (o) => new TtlCacheStrategy(o),
   redis: (o) => new RedisCacheStrategy(o),
+  memcached: (o) => new MemcachedCacheStrategy(o),
 }
 
 /**
  * Builds the cache a replica runs with. Called once at replica start-up. Throws a ConfigurationError
- * naming the bad option (unknown name, size < 1, missing --redis URL, ...) for the CLI to report.
+ * naming the bad option (unknown name, size < 1, missing --redis URL or --memcached server, ...) for the CLI to report.
  */
 export function createCache(name: CacheStrategyName, o: CacheOptions): Cache {
   const factory = FACTORIES[name]

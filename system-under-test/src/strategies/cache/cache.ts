@@ -1,5 +1,5 @@
-// A read cache in front of the shard stores. In-process strategies live per replica; `redis` is
-// shared by all replicas.
+// A read cache in front of the shard stores. In-process strategies live per replica; `redis` and
+// `memcached` are shared by all replicas.
 
 import { CACHE_STRATEGIES, type CacheStrategyName, WRITE_POLICIES, type WritePolicy } from '../../contract/strategy-names.js'
 
@@ -10,13 +10,13 @@ export interface CacheStats {
   hits: number
   misses: number
   evictions: number
-  /** Entries held now (for redis: the keys under this cache's prefix, or -1 when unknown). */
+  /** Entries held now (redis: the keys under this cache's prefix; memcached: the server's items; -1 when unknown). */
   size: number
 }
 
 /** What a shared cache's read saw of the key's write fence; handed back when filling after the miss. */
 export interface CacheFence {
-  /** The fence token at the time of the read; null when no write had fenced the key. */
+  /** The fence at the time of the read (redis: the fence key's token; memcached: the item's CAS unique); null when there was none. */
   readonly token: string | null
   /** When it was read (ms since the epoch): fences expire, so a fill much later proves nothing. */
   readonly readAtMs: number
@@ -33,11 +33,12 @@ export interface Cache {
   /**
    * Called by CacheAside instead of set when the value carries a numeric `version` (customers):
    * stores it unless the entry cached now has a higher `version`, atomically within this cache
-   * (redis: one Lua script). Resolves true when it stored. Optional so test doubles stay small.
+   * (redis: one Lua script; memcached: compare-and-swap). Resolves true when it stored. Optional so
+   * test doubles stay small.
    */
   setIfNewer?(key: string, value: unknown, version: number): Promise<boolean>
   /**
-   * Shared caches only (redis), called by CacheAside instead of get: the value (undefined on a
+   * Shared caches only (redis, memcached), called by CacheAside instead of get: the value (undefined on a
    * miss) together with the key's write fence as it is now, in one round trip; null when the
    * cache cannot be reached (the read then goes to the store and fills nothing). In a shared
    * cache every write (set, setIfNewer, delete) moves the key's fence.
@@ -49,7 +50,7 @@ export interface Cache {
    * newer is cached, atomically on the server. Resolves true when it stored.
    */
   fillIfUnfenced?(key: string, value: unknown, fence: CacheFence, version: number | undefined): Promise<boolean>
-  /** Called by GET /ready: rejects when the cache's server cannot be reached (redis only). */
+  /** Called by GET /ready: rejects when the cache's server cannot be reached (shared caches only). */
   ping?(): Promise<void>
   /** Called by /metrics scrapes. */
   stats(): CacheStats
@@ -60,11 +61,13 @@ export interface Cache {
 export interface CacheOptions {
   /** Max entries for lru/lfu/ttl (and the LRU bound under ttl). */
   size: number
-  /** ttl and redis: entry lifetime in ms (0 = no expiry for redis). */
+  /** ttl, redis and memcached: entry lifetime in ms (0 = no expiry for redis and memcached). */
   ttlMs: number
   /** redis: connection URL. */
   redisUrl?: string
-  /** redis: key prefix, so several runs can share one server (default `crm:`). */
+  /** memcached: the server as host:port. */
+  memcachedServer?: string
+  /** redis and memcached: key prefix, so several runs can share one server (default `crm:`). */
   keyPrefix?: string
   /** ttl: the clock entries age by (tests pass a fake one; default performance.now). */
   clock?: { now(): number }

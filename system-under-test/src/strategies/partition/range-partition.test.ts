@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { newCustomerId } from '../../domain/customer-id.js'
+import { customerIdTimeMs, newCustomerId } from '../../domain/customer-id.js'
 import { createPartitionStrategy, keysMovedIfShardAdded } from './partition-registry.js'
 import { customerIdsOverPastYear, spreadOf } from './sample-partition-keys.js'
-import { defaultRangeWindow } from './range-partition.js'
+import { defaultRangeWindow, RangePartition } from './range-partition.js'
 
 const DAY = 86_400_000
 const now = Date.UTC(2026, 10, 22, 15, 30)
@@ -37,6 +37,22 @@ describe('range partition (by customer-id time)', () => {
     const emails = Array.from({ length: 40_000 }, (_, i) => `email:person${i}@example.org`)
     for (const e of emails.slice(0, 1000)) expect(a.shardFor(e)).toBe(b.shardFor(e))
     expect(spreadOf((k) => a.shardFor(k), 4, emails).maxDeviation).toBeLessThan(0.05)
+  })
+
+  it('declares id bounds per shard that hold exactly the ids shardFor sends there', () => {
+    const s = new RangePartition(4, window.rangeStartMs, window.rangeEndMs)
+    const bounds = [0, 1, 2, 3].map((i) => s.idBoundsOf(i))
+    expect(bounds[0].from).toBeNull()
+    expect(bounds[3].to).toBeNull()
+    for (let i = 1; i < 4; i++) expect(bounds[i].from).toBe(bounds[i - 1].to)
+    const inBounds = (id: string, b: { from: string | null; to: string | null }): boolean => (b.from === null || id >= b.from) && (b.to === null || id < b.to)
+    const ids = [...customerIdsOverPastYear(5_000, now), newCustomerId(window.rangeStartMs - DAY), newCustomerId(now + DAY)]
+    // The ms either side of every boundary, where rounding would show.
+    for (const b of bounds.slice(1)) {
+      const t = customerIdTimeMs(b.from as string) as number
+      ids.push(newCustomerId(t - 1), newCustomerId(t), b.from as string)
+    }
+    for (const id of ids) expect(bounds.findIndex((b) => inBounds(id, b))).toBe(s.shardFor(id))
   })
 
   it('uses one shard for everything when there is one shard', () => {

@@ -1,4 +1,4 @@
-import { customerIdTimeMs } from '../../domain/customer-id.js'
+import { customerIdFloor, customerIdTimeMs } from '../../domain/customer-id.js'
 import type { PartitionStrategy } from './partition-strategy.js'
 import { stableHash32 } from './stable-hash.js'
 
@@ -40,6 +40,29 @@ export class RangePartition implements PartitionStrategy {
     if (t < this.rangeStartMs) return 0
     const slot = Math.floor(((t - this.rangeStartMs) / (this.rangeEndMs - this.rangeStartMs)) * last)
     return Math.min(slot, last - 1)
+  }
+
+  /**
+   * The customer ids `shard` holds as a half-open interval [from, to) of ids (null = unbounded):
+   * what a store with native range partitions (PostgreSQL) declares, so the database and this
+   * strategy agree on every id. Found by searching shardFor itself, not by recomputing its
+   * arithmetic, so rounding at a boundary cannot make them disagree.
+   */
+  idBoundsOf(shard: number): { from: string | null; to: string | null } {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.shardCount) throw new RangeError(`shard ${shard} is not one of 0..${this.shardCount - 1}`)
+    return { from: shard === 0 ? null : customerIdFloor(this.firstMsOf(shard)), to: shard === this.shardCount - 1 ? null : customerIdFloor(this.firstMsOf(shard + 1)) }
+  }
+
+  /** The first ms whose customers go to `shard` or a later one (shard >= 1; shardFor is monotone in time). */
+  private firstMsOf(shard: number): number {
+    let below = this.rangeStartMs - 1 // shardFor(below) is 0 < shard
+    let atOrAbove = this.rangeEndMs // shardFor(rangeEnd) is the last shard >= shard
+    while (atOrAbove - below > 1) {
+      const mid = Math.floor((below + atOrAbove) / 2)
+      if (this.shardFor(customerIdFloor(mid)) >= shard) atOrAbove = mid
+      else below = mid
+    }
+    return atOrAbove
   }
 
   shardsForScan(): number[] {

@@ -4,7 +4,7 @@ import { dataTable } from '../data-table.js'
 import { formatCount, formatPercent } from '../format.js'
 import { seriesColor } from '../palette.js'
 import { runLabel, runsToChart, type ReportContext, type ReportSection } from '../report-context.js'
-import { html } from '../safe-html.js'
+import { html, type SafeHtml } from '../safe-html.js'
 import { faultMarkers } from './fault-markers.js'
 
 // Errors and availability second by second. When nothing failed the section says so in one line
@@ -34,12 +34,13 @@ export function renderErrorsSection(ctx: ReportContext): ReportSection | null {
     ],
     suite.runs,
   )
+  const checks = checksPart(suite.runs)
   if (totalFails === 0 && totalDropped === 0) {
     return {
       id: 'errors',
       title: 'Errors and availability',
       body: html`<p class="lede ok">No request failed and none was dropped in any run (${formatCount(totalReqs)} requests).</p>
-<details class="numbers"><summary>Status codes per run</summary>${statusTable}</details>`,
+<details class="numbers"><summary>Status codes per run</summary>${statusTable}</details>${checks}`,
     }
   }
   const runs = runsToChart(ctx).filter((r) => (r.timeSeries ?? []).length > 0)
@@ -96,6 +97,28 @@ export function renderErrorsSection(ctx: ReportContext): ReportSection | null {
     body: html`<p class="lede">${formatCount(totalFails)} of ${formatCount(totalReqs)} requests failed${
       totalDropped > 0 ? html`; ${formatCount(totalDropped)} arrivals were dropped because too many requests were in flight` : ''
     }.</p>
-<div class="chart-grid">${ctx.charts.figure(errorsSpec, perSecond)}${ctx.charts.figure(availabilitySpec, statusTable)}</div>`,
+<div class="chart-grid">${ctx.charts.figure(errorsSpec, perSecond)}${ctx.charts.figure(availabilitySpec, statusTable)}</div>${checks}`,
   }
+}
+
+/** HTTP scenarios: the checks' pass rate per run and every failed condition with the first response that failed it. */
+function checksPart(runs: readonly RunResult[]): SafeHtml | '' {
+  const checked = runs.filter((r) => r.metrics.checks)
+  if (checked.length === 0) return ''
+  const failures = checked.flatMap((run) => (run.metrics.check_failures ?? []).map((f) => ({ run, ...f })))
+  const totalFails = checked.reduce((s, r) => s + (r.metrics.checks?.fails ?? 0), 0)
+  const rates = checked.map((r) => `${r.id}: ${formatPercent(r.metrics.checks!.rate)}`).join(', ')
+  if (failures.length === 0) return html`<h3>Checks</h3><p class="ok">Every check held (${rates}).</p>`
+  const table = dataTable(
+    [
+      { header: 'Run', cell: (f: (typeof failures)[number]) => f.run.id },
+      { header: 'Request', cell: (f) => f.op },
+      { header: 'Check', cell: (f) => f.check },
+      { header: 'Failed', numeric: true, cell: (f) => formatCount(f.count) },
+      { header: 'First failing response', cell: (f) => html`<code>${f.status === 0 ? 'no response' : `HTTP ${f.status}`}</code> <code class="body-example">${f.body === '' ? '(empty body)' : f.body}</code>` },
+    ],
+    failures,
+    'Failed checks',
+  )
+  return html`<h3>Checks</h3><p class="lede">${formatCount(totalFails)} check${totalFails === 1 ? '' : 's'} failed (pass rate ${rates}).</p>${table}`
 }
