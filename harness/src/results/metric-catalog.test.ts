@@ -20,6 +20,11 @@ describe('the metric catalog', () => {
 
   it('every stat its type allows gives a value on a run that measured everything', () => {
     const run = makeRunResult({ cacheHitRate: 0.8, errorRate: 0.01 })
+    // A syncing run with response checks: the metrics only such runs have.
+    run.metrics.sync_lag = { count: 10, min: 0, mean: 30, stdev: 5, p50: 25, p90: 60, p95: 75, p99: 120, p999: 120, max: 130 }
+    run.metrics.sync_missing = { count: 0, checked: 40 }
+    run.metrics.sync_duplicates = { count: 3 }
+    run.metrics.checks = { rate: 0.99, passes: 99, fails: 1 }
     for (const name of METRIC_NAMES) {
       for (const stat of EXAMPLE_STAT[METRIC_CATALOG[name].type]) {
         const [outcome] = evaluateParsedThresholds(parseThresholds({ [name]: [`${stat}<1e12`] }), [run])
@@ -54,6 +59,12 @@ describe('the metric catalog', () => {
     const [outcome] = evaluateParsedThresholds(parseThresholds({ cache_hit_rate: ['rate>0'] }), [run])
     expect(outcome).toMatchObject({ passed: false, value: null })
     expect(outcome?.message).toContain('cache_hit_rate was not measured')
+    // A run without a downstream system or checks: the sync metrics and checks say so.
+    const [lag, checks] = evaluateParsedThresholds(parseThresholds({ sync_lag: ['p(95)<1000'], checks: ['rate>0.99'] }), [makeRunResult({})])
+    expect(lag).toMatchObject({ passed: false, value: null })
+    expect(lag?.message).toContain('this run has no downstream')
+    expect(checks).toMatchObject({ passed: false, value: null })
+    expect(checks?.message).toContain('no checks were evaluated')
   })
 
   it('an unknown metric lists every metric of the catalog', () => {
