@@ -10,6 +10,7 @@ import { SUT_MAIN } from '../environment/local-environment.js'
 import { findOnPath } from '../environment/find-on-path.js'
 import { freePort } from '../environment/free-port.js'
 import { findPostgresBinDir } from '../environment/local-postgres.js'
+import { findJava, KAFKA_VERSION, kafkaClassPath } from '../environment/kafka-server.js'
 import { RABBITMQ_SERVER } from '../environment/rabbitmq-server.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
@@ -77,11 +78,24 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
   const rabbitmq = existsSync(RABBITMQ_SERVER) ? RABBITMQ_SERVER : null
   checks.push(binaryCheck('rabbitmq-server', rabbitmq, 'sync strategy "queue-push" (broker rabbitmq)'))
+  checks.push(await kafkaCheck())
   // Debian keeps PostgreSQL's server programs off PATH: look where the local environment looks.
   const postgresBin = await findPostgresBinDir().catch(() => null)
   const postgres = postgresBin === null ? null : path.join(postgresBin, 'postgres')
   checks.push(binaryCheck('postgres', postgres, 'store "postgres" (the local environment runs its own cluster; --env containers a PostgreSQL container per shard)', postgres ? await version(postgres, ['--version']) : null))
   return checks
+}
+
+/** Apache Kafka for queue-push with broker kafka: the machine's Java and the broker's jars from Maven Central. */
+async function kafkaCheck(): Promise<DoctorCheck> {
+  const disables = `sync strategy "queue-push" (broker kafka, Apache Kafka ${KAFKA_VERSION})`
+  try {
+    const java = findJava()
+    const jars = kafkaClassPath()
+    return { name: 'kafka', ok: true, detail: `${jars} on ${java} (${(await version(java, ['-version'])) ?? 'version unknown'})`, disables, essential: false }
+  } catch (error) {
+    return { name: 'kafka', ok: false, detail: error instanceof Error ? error.message : String(error), disables, essential: false }
+  }
 }
 
 /**
@@ -126,7 +140,7 @@ async function cleanLeftovers(): Promise<string[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, redis, memcached, haproxy, nginx, rabbitmq, postgres')
+    .description('check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, redis, memcached, haproxy, nginx, rabbitmq, kafka, postgres')
     .option('--clean', 'remove the containers of LoadLab runs whose harness died (killed, crashed)')
     .action(async (opts: { clean?: boolean }) => {
       if (opts.clean) process.stdout.write(`${(await cleanLeftovers()).join('\n')}\n\n`)

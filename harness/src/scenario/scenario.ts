@@ -38,7 +38,7 @@ export const RESOURCE_ROLES = ['replica', 'shard', 'balancer', 'redis'] as const
 export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
 /** How the downstream system learns of customer changes (system-under-test/README.md, Sync strategies). */
 export const SYNC_STRATEGY_NAMES = ['none', 'sync-call', 'queue-push', 'scheduled-pull'] as const
-export const SYNC_BROKER_NAMES = ['rabbitmq'] as const
+export const SYNC_BROKER_NAMES = ['rabbitmq', 'kafka'] as const
 
 export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
 export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
@@ -77,7 +77,7 @@ export type SyncBrokerName = (typeof SYNC_BROKER_NAMES)[number]
  */
 export interface SyncSpec {
   strategy?: SyncStrategyName
-  /** queue-push: the broker (default rabbitmq). */
+  /** queue-push: the broker, also the name of its member (default rabbitmq; or kafka). */
   broker?: SyncBrokerName
   /** scheduled-pull: ms between pulls when caught up (default 1000). */
   intervalMs?: number
@@ -186,7 +186,7 @@ export interface FaultSpec {
   atS: number
   action: FaultAction
   /**
-   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres', 'downstream', 'rabbitmq'. For a
+   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres', 'downstream', 'rabbitmq', 'kafka'. For a
    * network fault: every link into or out of that member.
    */
   member?: string
