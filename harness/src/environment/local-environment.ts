@@ -232,7 +232,7 @@ class LocalTopology implements StartedEnvironment {
   /**
    * Apache Kafka for queue-push with broker kafka: one KRaft node (broker and controller) on
    * loopback ports, its log in the run folder (fresh for each topology, kept across a restart
-   * fault so the acknowledged changes and the consumer group's offsets survive it).
+   * fault so the acknowledged changes and the consumer group's offsets survive it, removed at stop).
    */
   private async startKafka(signal: AbortSignal): Promise<string> {
     const java = findJava()
@@ -240,6 +240,8 @@ class LocalTopology implements StartedEnvironment {
     const ports = { broker: await freePort(), controller: await freePort() }
     const dir = path.join(this.options.logDir, 'kafka')
     rmSync(dir, { recursive: true, force: true })
+    // Its log and metadata go when the topology stops (the broker's own log stays: kafka.log).
+    this.cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
     const properties = writeKafkaConfig(dir, ports)
     await formatKafkaStorage(java, dir, classPath, properties, signal)
     // A cold JVM takes some seconds more than a Node process, more on a busy machine.
