@@ -87,6 +87,9 @@ export function writeKafkaConfig(dir: string, ports: KafkaPorts): string {
       'transaction.state.log.replication.factor=1',
       'transaction.state.log.min.isr=1',
       'group.initial.rebalance.delay.ms=0',
+      // The downstream consumer's 3 s session (the broker's default minimum is 6 s): a killed
+      // downstream's partition is handed to its restarted process that much sooner.
+      'group.min.session.timeout.ms=1000',
       '',
     ].join('\n'),
   )
