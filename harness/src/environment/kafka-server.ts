@@ -90,6 +90,11 @@ export function writeKafkaConfig(dir: string, ports: KafkaPorts): string {
       // The downstream consumer's 3 s session (the broker's default minimum is 6 s): a killed
       // downstream's partition is handed to its restarted process that much sooner.
       'group.min.session.timeout.ms=1000',
+      // A restarted node must wait for its previous incarnation's registration to expire before
+      // it serves (9 s by default): shorter, so a restart fault costs the JVM's start, not more.
+      // The broker heartbeats its controller inside the same JVM, so a busy machine does not fence it.
+      'broker.session.timeout.ms=3000',
+      'broker.heartbeat.interval.ms=500',
       '',
     ].join('\n'),
   )
