@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newCustomerId } from '../src/domain/customer-id.js'
 import { PostgresShardStore } from '../src/storage/postgres-shard-store.js'
@@ -146,16 +149,48 @@ describe('the temporary PostgreSQL server', () => {
     const pg = requireServer()
     const postmaster = await pg.postmasterPid()
     expect(postmaster).not.toBeNull()
-    const alive = (pid: number): boolean => {
-      try {
-        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-      } catch {
-        return false
-      }
-    }
     expect(alive(postmaster!)).toBe(true)
     await pg.stop()
     expect(alive(postmaster!)).toBe(false)
     expect(existsSync(pg.dir)).toBe(false)
   })
+
+  it('a test runner killed outright takes its server with it (the postmaster is its child, with a parent-death signal)', async () => {
+    const helper = fileURLToPath(new URL('./support/postgres-server.ts', import.meta.url))
+    const script = `const { startTempPostgres } = await import(${JSON.stringify(helper)}); const s = await startTempPostgres(); console.log('PID ' + (await s.postmasterPid()) + ' DIR ' + s.dir); setInterval(() => {}, 1000)`
+    const runner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    runner.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    let dir: string | undefined
+    let postmaster: number | undefined
+    try {
+      await until(() => /PID \d+ DIR \S+/.test(out) || runner.exitCode !== null, 60_000)
+      const [, pid, where] = /PID (\d+) DIR (\S+)/.exec(out) ?? []
+      expect(pid, `the runner printed ${out}`).toBeDefined()
+      dir = where
+      postmaster = Number(pid)
+      expect(alive(Number(pid))).toBe(true)
+      runner.kill('SIGKILL')
+      await until(() => !alive(Number(pid)), 30_000)
+      expect(alive(Number(pid))).toBe(false)
+    } finally {
+      runner.kill('SIGKILL')
+      // a failure here must not leave the server behind for the next test run
+      if (postmaster !== undefined && alive(postmaster)) process.kill(postmaster, 'SIGKILL')
+      if (dir) await rm(dir, { recursive: true, force: true })
+    }
+  })
 })
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+}

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 import { chown, mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -86,15 +87,21 @@ export async function startTempPostgres(): Promise<TempPostgres> {
   const pgExec = (tool: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { timeout: 60_000 }) : run(join(bin, tool), args, { timeout: 60_000 })
 
+  let server: ChildProcess | undefined
   let stopped: Promise<void> | undefined
-  // pg_ctl starts the server detached: it is not our child, and a `pg_ctl start` that timed out
-  // may still have left it running. So stop() always asks pg_ctl, then makes sure the postmaster
-  // (and its backends) from postmaster.pid are gone, and only then deletes the data directory.
+  // The postmaster is started directly (not by pg_ctl, which detaches it) as a child with a
+  // parent-death signal: if the test runner is killed outright, Linux SIGKILLs the postmaster and
+  // its backends exit on postmaster death, so nothing outlives the run. stop() still makes sure
+  // the postmaster and its backends are gone before it deletes the data directory.
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       const postmaster = await readPostmasterPid(data)
       const backends = postmaster === null ? [] : await childrenOf(postmaster)
-      await pgExec('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '30']).catch(() => undefined)
+      if (server && server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server?.once('exit', resolve))
+        server.kill('SIGQUIT') // PostgreSQL's immediate shutdown
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))])
+      }
       if (postmaster !== null) await killAndWait([postmaster, ...backends], data)
       await rm(dir, { recursive: true, force: true })
     })())
@@ -105,20 +112,16 @@ export async function startTempPostgres(): Promise<TempPostgres> {
     // A free port can be taken between our check and the server's bind: try a few.
     for (let attempt = 0; ; attempt++) {
       port = await freePort()
-      const options = [
-        `-p ${port}`,
-        "-c listen_addresses='127.0.0.1'",
-        `-k ${dir}`,
-        '-c fsync=off',
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
-        '-c max_connections=200',
-        '-c shared_buffers=32MB',
-      ].join(' ')
+      const options = ['-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB']
+      const identity = asRoot ? ['--reuid=postgres', '--regid=postgres', '--init-groups'] : []
+      const logFd = openSync(log, 'a')
+      server = spawn('setpriv', [...identity, '--pdeathsig', 'SIGKILL', '--', join(bin, 'postgres'), '-D', data, ...options], { stdio: ['ignore', 'ignore', logFd] })
+      closeSync(logFd)
       try {
-        await pgExec('pg_ctl', ['start', '-D', data, '-w', '-t', '60', '-l', log, '-o', options])
+        await waitUntilAccepting(server, port)
         break
       } catch (error) {
+        server.kill('SIGKILL')
         if (attempt >= 2) {
           const serverLog = await readFile(log, 'utf8').catch(() => '')
           throw new Error(`PostgreSQL did not start: ${error instanceof Error ? error.message : String(error)}\n${serverLog.slice(-2000)}`)
@@ -146,6 +149,24 @@ export async function startTempPostgres(): Promise<TempPostgres> {
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+/** Resolves once the server accepts connections; rejects when it exits first or takes over 60 s. */
+async function waitUntilAccepting(server: ChildProcess, port: number): Promise<void> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`postgres exited (${server.exitCode ?? server.signalCode}) before accepting connections on port ${port}`)
+    const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 2000 })
+    try {
+      await client.connect()
+      await client.end()
+      return
+    } catch (error) {
+      await client.end().catch(() => undefined)
+      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on port ${port} within 60 s: ${error instanceof Error ? error.message : String(error)}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   }
 }
 
