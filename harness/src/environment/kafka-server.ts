@@ -13,8 +13,9 @@ import { withParentDeathSignal } from './parent-death.js'
 // (org.apache.kafka:kafka_2.13 and what it depends on), fetched by .ci/install-deps into the
 // repository's git-ignored .cache folder.
 //
-// Version 3.9: kafkajs (the client, last released for Kafka 2.x and 3.x) speaks protocol
-// versions Kafka 4.0 removed; 3.9 is the last line that keeps them and runs KRaft combined mode.
+// Version 3.9: kafkajs (the client) was last released in 2023, before Kafka 4.0 removed old
+// protocol versions (KIP-896); 3.9 is the last line that keeps them all and runs KRaft combined
+// mode, and the version the tests run kafkajs against.
 
 export const KAFKA_VERSION = '3.9.1'
 export const KAFKA_READY = /Kafka Server started/
