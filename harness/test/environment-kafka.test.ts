@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -9,7 +9,7 @@ import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
 import type { Topology } from '../src/scenario/scenario.js'
 import { listeningAddresses } from './support/listening-sockets.js'
-import { isAlive, pidsIn } from './support/run-fixtures.js'
+import { isAlive, pidsIn, runLoadlab, waitFor } from './support/run-fixtures.js'
 
 // Sync strategy queue-push with broker kafka in a local topology: LoadLab formats and starts a real
 // Apache Kafka node (KRaft, broker and controller in one JVM) whose every listener is on
@@ -31,11 +31,13 @@ describe('local environment: queue-push with broker kafka', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-kafka-env-'))
   const logDir = path.join(dir, 'logs')
   const pidFile = path.join(dir, 'pids.txt')
+  /** The output folder of the run the last test kills. */
+  const killedRunDir = path.join(dir, 'harness-killed')
   let env: StartedEnvironment | null = null
 
   afterAll(async () => {
     await env?.stop()
-    for (const pid of pidsIn(pidFile)) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+    for (const pid of [...pidsIn(pidFile), ...pidsIn(path.join(killedRunDir, 'pids.txt'))]) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -80,4 +82,35 @@ describe('local environment: queue-push with broker kafka', () => {
     expect(existsSync(path.join(logDir, 'kafka'))).toBe(false)
     expect(existsSync(path.join(logDir, 'kafka.log'))).toBe(true)
   }, 240_000)
+
+  it('dies with a LoadLab run that is killed (SIGKILL): the JVM gets the parent-death signal', async () => {
+    const scenario = path.join(dir, 'kafka-harness-killed.ts')
+    writeFileSync(
+      scenario,
+      `export default ${JSON.stringify({
+        name: 'kafka-harness-killed',
+        kind: 'performance',
+        topology: { replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } },
+        workload: { mix: { update_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 20 },
+        load: { model: 'open', rate: 5, durationS: 120 },
+      })}\n`,
+    )
+    const outDir = killedRunDir
+    const run = runLoadlab(['run', scenario, '--out', outDir], { timeoutMs: 240_000 })
+    const brokerPid = (): number | undefined => {
+      const file = path.join(outDir, 'pids.txt')
+      const line = (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').find((l) => l.endsWith(' kafka'))
+      return line === undefined ? undefined : Number(line.split(' ')[0])
+    }
+    // Killed once the broker is up: the topology is being seeded (progress goes to stderr).
+    await waitFor(() => brokerPid() !== undefined && /seeding/.test(run.stderr()), 180_000, 'the run to start Kafka').catch((error: Error) => {
+      throw new Error(`${error.message}\n${run.stderr()}`)
+    })
+    const pid = brokerPid()!
+    expect(isAlive(pid)).toBe(true)
+    run.child.kill('SIGKILL')
+    await run.exited
+    await waitFor(() => !isAlive(pid), 30_000, 'the Kafka JVM to die with its harness')
+    await waitFor(() => pidsIn(path.join(outDir, 'pids.txt')).filter(isAlive).length === 0, 30_000, 'every member of the killed run to end')
+  }, 300_000)
 })

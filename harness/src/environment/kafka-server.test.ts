@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { KAFKA_POM, KAFKA_VERSION, kafkaClassPath, writeKafkaConfig } from './kafka-server.js'
+import { KAFKA_POM, KAFKA_VERSION, kafkaClassPath, newClusterId, writeKafkaConfig } from './kafka-server.js'
 
 describe('the Kafka broker of the local environment', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-kafka-config-'))
@@ -22,6 +22,15 @@ describe('the Kafka broker of the local environment', () => {
     expect(properties).toContain('listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093\n')
     expect(properties).toContain('controller.quorum.voters=1@127.0.0.1:9093\n')
     expect(properties).toContain(`log.dirs=${path.join(dir, 'data')}\n`)
+  })
+
+  it('draws a cluster id the storage tool cannot take for an option (never starting with "-")', () => {
+    // 0xfb encodes to "-" first in URL-safe base64: the first draw is refused, the second kept.
+    const draws = [Buffer.alloc(16, 0xfb), Buffer.alloc(16, 0x01)]
+    const id = newClusterId(() => draws.shift()!)
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'))
+    expect(draws).toEqual([])
+    expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/)
   })
 
   it('without its jars, says which command fetches them', () => {

@@ -123,11 +123,23 @@ export function kafkaArgs(dir: string, classPath: string, properties: string): s
 }
 
 /**
+ * A random KRaft cluster id: 16 bytes, URL-safe base64, never starting with '-' (the storage
+ * tool's argument parser would take it for an option and fail one start in 64; Kafka's own
+ * Uuid.randomUuid() draws again for the same reason).
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
+}
+
+/**
  * Formats the broker's log directory with a fresh cluster id (what `kafka-storage.sh format`
  * does), as KRaft needs before the first start. The JVM gets SIGKILL if the harness dies meanwhile.
  */
 export async function formatKafkaStorage(java: string, dir: string, classPath: string, properties: string, signal: AbortSignal): Promise<void> {
-  const clusterId = randomBytes(16).toString('base64url')
+  const clusterId = newClusterId()
   const { command, args } = withParentDeathSignal(java, [...jvmArgs(dir, classPath), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], 'SIGKILL')
   try {
     await promisify(execFile)(command, args, { signal, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })
