@@ -47,7 +47,7 @@ describe('open engine', () => {
     expect(result.metrics.dropped_iterations.count).toBe(summary.dropped)
     expect(result.metrics.http_req_failed.fails).toBe(0)
     // Measured from the intended start, a 20 ms server can never look faster than 20 ms (1 ms
-    // for the stub's millisecond clock). How close to 20 ms it stays is `make bench`'s figure.
+    // for the histogram's rounding). How close to 20 ms it stays is `make bench`'s figure.
     expect(result.metrics.http_req_duration.p50).toBeGreaterThanOrEqual(19)
     expect(result.metrics.http_req_duration.min).toBeGreaterThanOrEqual(19)
     // One tick per planned second with the planned rate; a late end adds only seconds with no arrivals.

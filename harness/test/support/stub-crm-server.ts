@@ -116,14 +116,22 @@ export class StubCrmServer {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const received = Date.now()
+    // A monotonic sub-millisecond clock: Date.now() floors, and a timer may fire up to the event
+    // loop's cached-time staleness early, so a "20 ms" reply could leave after 19 ms on a busy machine.
+    const received = performance.now()
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       let route = ''
       const reply = (status: number, body: unknown, extra: Record<string, string> = {}): void => {
         route = this.lastRoute
+        const due = received + this.delayMs + (this.delayByRoute[route] ?? 0)
         const send = (): void => {
+          const early = due - performance.now()
+          if (early > 0) {
+            setTimeout(send, Math.ceil(early))
+            return
+          }
           const now = Date.now()
           if (now < this.pausedUntil) {
             setTimeout(send, this.pausedUntil - now)
@@ -142,9 +150,7 @@ export class StubCrmServer {
           })
           res.end(text)
         }
-        const wait = received + this.delayMs + (this.delayByRoute[route] ?? 0) - Date.now()
-        if (wait > 0 || Date.now() < this.pausedUntil) setTimeout(send, Math.max(0, wait))
-        else send()
+        send()
       }
       this.lastRoute = ''
       try {
