@@ -5,11 +5,12 @@ NPM ?= npm
 NODE ?= node
 LOADLAB := $(NODE) harness/bin/loadlab.js
 
-.PHONY: help install test-deps bench-deps docker-up build demo test test-under-load typecheck bench bench-soak bench-gates doctor clean k8s-test-cluster
+.PHONY: help install test-deps bench-deps docker-up build demo test test-under-load typecheck lint bench bench-soak bench-gates doctor clean k8s-test-cluster
 
 help:
 	@echo "make demo    run the quickstart scenario (local processes) and open its HTML report"
-	@echo "make test    typecheck, build and run every test"
+	@echo "make test    lint, typecheck, build and run every test"
+	@echo "make lint    the linter and the layer check (imports only run down)"
 	@echo "make test-under-load  the suite RUNS=10 times with both cores kept busy; prints every failure"
 	@echo "make bench   run the benchmarks (throughput ratios, engines vs autocannon and Vegeta, load agents, containers)"
 	@echo "make bench-soak  10-minute soak at 2,000 req/s: harness memory must stay flat"
@@ -44,6 +45,7 @@ demo: build
 	$(LOADLAB) run quickstart --open
 
 test: install test-deps docker-up
+	$(NPM) run lint
 	$(NPM) test
 
 # The proof that no test depends on the machine's speed: the whole suite RUNS times (default 10)
@@ -54,6 +56,9 @@ test-under-load: install test-deps
 
 typecheck: install
 	$(NPM) run typecheck
+
+lint: install
+	$(NPM) run lint
 
 # Every benchmark runs even when an earlier one misses its target; the target fails at the end.
 BENCHES := system-under-test/bench/replica-vs-hello.ts system-under-test/bench/balancer-throughput.ts system-under-test/bench/slow-replica-p99.ts system-under-test/bench/shard-store-bulk.ts harness/src/bench/engine-bench.ts harness/src/bench/open-engine-bench.ts harness/src/bench/http-workload-bench.ts harness/src/bench/agents-scaling-bench.ts harness/src/bench/containers-bench.ts

@@ -52,7 +52,7 @@ function writeLedger(runtime: string, harness: { pid: number; startTicks: number
     { kind: 'harness', pid: harness.pid, startTicks: harness.startTicks, argv: ['node', 'loadlab.js', 'run'], cwd: '/', startedAt: new Date().toISOString() },
     ...records.map((r) => ({ kind: 'child', ...r })),
   ]
-  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
+  writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`)
   return file
 }
 

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'
 import { spawnRole, stopAll, TEST_ADMIN_TOKEN } from '../../system-under-test/test/support/sut-processes.js'
-import { parseSuiteResult } from '../src/gates/load-results-file.js'
+import { parseSuiteResult } from '../src/results/load-results-file.js'
 import type { RunResult, SuiteResult } from '../src/results/results-schema.js'
 import { isAlive, killLeftoverRuns, pidsIn, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
 

@@ -9,6 +9,7 @@ import type { Environment, StartedEnvironment } from '../src/environment/environ
 import { DeltaRecorder } from '../src/metrics/delta-recorder.js'
 import type { EngineSummary, Sample } from '../src/metrics/sample.js'
 import type { SuiteResult } from '../src/results/results-schema.js'
+import { builtinReporter } from '../src/report/reporter-registry.js'
 import { runSuite } from '../src/runner/run-suite.js'
 import { validateScenario } from '../src/scenario/validate-scenario.js'
 import type { Workload } from '../src/workload/workload.js'
@@ -110,7 +111,7 @@ describe('runSuite', () => {
   it('records a failed run with its error and goes on with the next', async () => {
     const scenario = validateScenario({ ...base, matrix: { 'cache.strategy': ['none', 'lru', 'lfu'] } }, 'fake.ts')
     const dir = outDir()
-    const { suite } = await runSuite(scenario, { outDir: dir, engineFactory: () => new FakeEngine(), environmentFactory: fakeEnvironment(new Set([2])) })
+    const { suite } = await runSuite(scenario, { outDir: dir, reporters: [builtinReporter('json', { outDir: dir })], engineFactory: () => new FakeEngine(), environmentFactory: fakeEnvironment(new Set([2])) })
     expect(suite.runs.map((r) => r.status)).toEqual(['ok', 'failed', 'ok'])
     expect(suite.runs[1].error).toMatch(/replica-1 would not start/)
     expect(suite.runs[0].metrics.http_reqs.count).toBe(100)
@@ -154,7 +155,7 @@ describe('runSuite', () => {
     const engine = new FakeEngine((_ctx, n) => {
       if (n === 2) controller.abort(new Error('SIGINT'))
     })
-    const outcome = await runSuite(scenario, { outDir: dir, signal: controller.signal, engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
+    const outcome = await runSuite(scenario, { outDir: dir, reporters: [builtinReporter('json', { outDir: dir })], signal: controller.signal, engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
     expect(outcome.aborted).toBe(true)
     expect(outcome.suite.runs.map((r) => r.status)).toEqual(['ok', 'aborted'])
     expect(outcome.suite.verdict.exitCode).toBe(130)
@@ -165,7 +166,13 @@ describe('runSuite', () => {
     const scenario = validateScenario({ ...base, repetitions: 3 }, 'fake.ts')
     const baselineDir = outDir()
     // The baseline answers in 11-13 ms, the new build in 101-103 ms: p95 is ~9x worse.
-    const before = await runSuite(scenario, { outDir: baselineDir, engineFactory: singleEngine(new FakeEngine(undefined, 0, (n) => 10 + n)), environmentFactory: fakeEnvironment(new Set()) })
+    // The json reporter writes the baseline's results.json, as `loadlab run` has it do.
+    const before = await runSuite(scenario, {
+      outDir: baselineDir,
+      reporters: [builtinReporter('json', { outDir: baselineDir })],
+      engineFactory: singleEngine(new FakeEngine(undefined, 0, (n) => 10 + n)),
+      environmentFactory: fakeEnvironment(new Set()),
+    })
     expect(before.suite.verdict.exitCode).toBe(0)
     const after = await runSuite(scenario, {
       outDir: outDir(),

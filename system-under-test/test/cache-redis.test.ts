@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Cache } from '../src/strategies/cache/cache.js'
 import { CacheAside } from '../src/strategies/cache/cache-aside.js'
 import { createCache } from '../src/strategies/cache/cache-registry.js'
-import { RedisCacheStrategy } from '../src/strategies/cache/redis-cache-strategy.js'
+import type { RedisCacheStrategy } from '../src/strategies/cache/redis-cache-strategy.js'
 import { startTempRedis, type TempRedis } from './support/redis-server.js'
 
 let redis: TempRedis | undefined

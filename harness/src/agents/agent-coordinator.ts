@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type net from 'node:net'
-import { describeSegment } from '../engines/execution-segment.js'
+import { describeSegment } from '../workload/execution-segment.js'
 import {
   agentMessageSchema,
   PROTOCOL_VERSION,
@@ -186,7 +186,7 @@ export class AgentCoordinator {
       signal.addEventListener('abort', onAbort, { once: true })
       for (const [index, a] of assignments) {
         const m = this.members.get(index)
-        if (!m || !m.channel.send({ type: 'assign', phase, ...a })) {
+        if (!m?.channel.send({ type: 'assign', phase, ...a })) {
           finish(new Error(`agent ${index} is not connected`))
           return
         }

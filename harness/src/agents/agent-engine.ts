@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { ArrivalSchedule } from '../engines/arrival-schedule.js'
-import { describeSegment, maxSlices } from '../engines/execution-segment.js'
+import { describeSegment, maxSlices } from '../workload/execution-segment.js'
 import type { EngineContext, ExecutionStep, LoadEngine } from '../engines/load-engine.js'
 import { createEngine } from '../engines/engine-registry.js'
 import { createLatencyHistogram, maxMs, percentileMs } from '../metrics/latency-histogram.js'

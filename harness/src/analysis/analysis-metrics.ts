@@ -1,3 +1,4 @@
+import { METRIC_CATALOG, type MetricName } from '../results/metric-catalog.js'
 import type { RunResult, TimePoint } from '../results/results-schema.js'
 
 // The metrics that cell summaries, comparisons and baselines talk about, and how to read each
@@ -12,6 +13,8 @@ export interface AnalysisMetricDefinition {
   /** Used in sentences: "p95 latency", "throughput". */
   label: string
   unit: 'req/s' | 'ms' | 'share'
+  /** The run metric (metric-catalog.ts) this one summarizes: it says which direction is better. */
+  of: MetricName
   higherIsBetter: boolean
   /**
    * 'ratio': changes are relative ((b-a)/a), for strictly positive quantities.
@@ -37,12 +40,17 @@ function weightedPercentile(points: readonly TimePoint[], pick: (p: TimePoint) =
   return den > 0 ? num / den : null
 }
 
+/** `of` and its direction, from the catalog. */
+function summarizes(metric: MetricName): Pick<AnalysisMetricDefinition, 'of' | 'higherIsBetter'> {
+  return { of: metric, higherIsBetter: METRIC_CATALOG[metric].higherIsBetter }
+}
+
 export const ANALYSIS_METRIC_DEFINITIONS: Record<AnalysisMetric, AnalysisMetricDefinition> = {
   rps: {
     key: 'rps',
     label: 'throughput',
     unit: 'req/s',
-    higherIsBetter: true,
+    ...summarizes('http_reqs'),
     scale: 'ratio',
     overall: (r) => r.metrics.http_reqs.rate,
     overSeconds: (pts) => (pts.length > 0 ? pts.reduce((s, p) => s + p.reqs, 0) / pts.length : null),
@@ -51,7 +59,7 @@ export const ANALYSIS_METRIC_DEFINITIONS: Record<AnalysisMetric, AnalysisMetricD
     key: 'p50',
     label: 'p50 latency',
     unit: 'ms',
-    higherIsBetter: false,
+    ...summarizes('http_req_duration'),
     scale: 'ratio',
     overall: (r) => (r.metrics.http_req_duration.count > 0 ? r.metrics.http_req_duration.p50 : null),
     overSeconds: (pts) => weightedPercentile(pts, (p) => p.p50),
@@ -60,7 +68,7 @@ export const ANALYSIS_METRIC_DEFINITIONS: Record<AnalysisMetric, AnalysisMetricD
     key: 'p95',
     label: 'p95 latency',
     unit: 'ms',
-    higherIsBetter: false,
+    ...summarizes('http_req_duration'),
     scale: 'ratio',
     overall: (r) => (r.metrics.http_req_duration.count > 0 ? r.metrics.http_req_duration.p95 : null),
     overSeconds: (pts) => weightedPercentile(pts, (p) => p.p95),
@@ -69,7 +77,7 @@ export const ANALYSIS_METRIC_DEFINITIONS: Record<AnalysisMetric, AnalysisMetricD
     key: 'p99',
     label: 'p99 latency',
     unit: 'ms',
-    higherIsBetter: false,
+    ...summarizes('http_req_duration'),
     scale: 'ratio',
     overall: (r) => (r.metrics.http_req_duration.count > 0 ? r.metrics.http_req_duration.p99 : null),
     overSeconds: (pts) => weightedPercentile(pts, (p) => p.p99),
@@ -78,7 +86,7 @@ export const ANALYSIS_METRIC_DEFINITIONS: Record<AnalysisMetric, AnalysisMetricD
     key: 'error_rate',
     label: 'error rate',
     unit: 'share',
-    higherIsBetter: false,
+    ...summarizes('http_req_failed'),
     scale: 'difference',
     overall: (r) => r.metrics.http_req_failed.rate,
     overSeconds: (pts) => {
@@ -90,7 +98,7 @@ export const ANALYSIS_METRIC_DEFINITIONS: Record<AnalysisMetric, AnalysisMetricD
     key: 'cache_hit_rate',
     label: 'cache hit rate',
     unit: 'share',
-    higherIsBetter: true,
+    ...summarizes('cache_hit_rate'),
     scale: 'difference',
     overall: (r) => r.metrics.cache_hit_rate?.rate ?? null,
     overSeconds: (pts) => {

@@ -10,6 +10,7 @@ import { createSeededRandom } from '../random/seeded-random.js'
 import type { RunResult, SuiteResult } from '../results/results-schema.js'
 import { RESULTS_SCHEMA_VERSION } from '../results/results-schema.js'
 import { executeRun } from '../runner/execute-run.js'
+import { Reporters } from '../runner/reporter.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import { planRuns } from '../scenario/plan-runs.js'
 import type { Scenario } from '../scenario/scenario.js'
@@ -90,7 +91,7 @@ async function collect(poolFile: string, rounds: number, durationS: number | und
         environment: createEnvironment(s, logDir),
         logDir,
         signal: controller.signal,
-        reporters: [],
+        reporters: new Reporters(),
       })
       if (run.status !== 'ok') {
         process.stderr.write(`round ${round} slot ${slot} (x${factor}): ${run.status} ${run.error ?? ''}: not kept\n`)

@@ -53,7 +53,7 @@ export async function runVegeta(bin: string, origin: string, rate: number, durat
   const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-vegeta-'))
   try {
     const targets = path.join(dir, 'targets.txt')
-    writeFileSync(targets, Array.from({ length: 1000 }, (_, i) => `GET ${origin}/customers/${i + 1}`).join('\n') + '\n')
+    writeFileSync(targets, `${Array.from({ length: 1000 }, (_, i) => `GET ${origin}/customers/${i + 1}`).join('\n')}\n`)
     const results = path.join(dir, 'results.bin')
     // bash's `times` prints the CPU time of the shell's children (vegeta) when it is done.
     const script = `"$0" attack -rate=${rate}/s -duration=${durationS}s -timeout=10s -targets="$1" -output="$2" && times`

@@ -4,8 +4,8 @@ import { z } from 'zod'
 import { groupCells, scaleOutPoints } from '../analysis/analyze-suite.js'
 import { planCapacity } from '../analysis/capacity-plan.js'
 import { fitUsl, type ThroughputPoint } from '../analysis/usl-fit.js'
-import { parseSuiteResult, ResultsFileError } from '../gates/load-results-file.js'
-import type { CapacityPlan, UslFit } from '../results/results-schema.js'
+import { parseSuiteResult, ResultsFileError } from '../results/load-results-file.js'
+import type { CapacityPlan, SuiteResult, UslFit } from '../results/results-schema.js'
 import { CliExit, parseShare, processIo, type CliIo } from './compare-command.js'
 
 // `loadlab capacity fit <file>` and `loadlab capacity plan --fit <file> --target-rps X [--headroom 0.3]`.
@@ -86,7 +86,7 @@ export function readFitSource(file: string, allowFit: boolean): FitSource {
     const { sigma, kappa, lambda, nStar, xStar, r2, points, note, warning } = r.data
     return { kind: 'fit', fit: { sigma, kappa, lambda, nStar, xStar, r2, points: points.map(({ n, throughput, fitted, residual, efficiency }) => ({ n, throughput, fitted, residual, efficiency })), ...(note !== undefined ? { note } : {}), ...(warning !== undefined ? { warning } : {}) } }
   }
-  let suite
+  let suite: SuiteResult
   try {
     suite = parseSuiteResult(json, file)
   } catch (error) {

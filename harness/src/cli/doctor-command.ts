@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { CHOICE_KINDS, type RequiredProgram } from '#crm-contract'
 import type { Command } from 'commander'
 import { reapDeadRuns } from '../environment/containers/container-reaper.js'
 import { dockerRuntime } from '../environment/containers/docker-runtime.js'
@@ -39,6 +40,44 @@ function binaryCheck(name: string, file: string | null, disables: string, versio
   return { name, ok: file !== null, detail: file ? `${file}${versionText ? ` (${versionText})` : ''}` : 'not found', disables, essential: false }
 }
 
+/** A program some strategy of the CRM service needs, and the choices it enables ('cache strategy "redis"'). */
+export interface ProgramNeed extends RequiredProgram {
+  enables: string[]
+}
+
+/** Every program the service's strategies need, from its contract, in the order `doctor` lists them. */
+export function programsTheStrategiesNeed(): ProgramNeed[] {
+  const needs = new Map<string, ProgramNeed>()
+  for (const kind of CHOICE_KINDS) {
+    for (const name of kind.names) {
+      const requires = kind.info[name]?.requires
+      if (!requires) continue
+      const need = needs.get(requires.program) ?? { ...requires, enables: [] }
+      need.enables.push(`${kind.label} "${name}"`)
+      needs.set(requires.program, need)
+    }
+  }
+  return [...needs.values()]
+}
+
+/** What the local environment does with a program, said beside the choices it enables. */
+const WHERE_IT_RUNS: Record<string, string[]> = {
+  postgres: ['(the local environment runs its own cluster; --env containers a PostgreSQL container per shard)'],
+}
+
+/**
+ * Where the local environment finds a program: on PATH, except two that Debian keeps elsewhere
+ * (PostgreSQL's server programs, RabbitMQ's start script that does not switch users).
+ */
+async function locateProgram(program: string): Promise<string | null> {
+  if (program === 'postgres') {
+    const bin = await findPostgresBinDir().catch(() => null)
+    return bin === null ? null : path.join(bin, 'postgres')
+  }
+  if (program === 'rabbitmq-server') return existsSync(RABBITMQ_SERVER) ? RABBITMQ_SERVER : null
+  return findOnPath(program)
+}
+
 /**
  * Checks what this machine can run, and stops what killed LoadLab runs left running (their
  * ports and memory would skew the next measurement). Called by `loadlab doctor`; never throws.
@@ -68,21 +107,12 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push(binaryCheck('k6', k6, 'the k6 engine (set K6_BIN or put k6 on PATH)'))
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((f) => existsSync(f)) ?? findOnPath('chromium')
   checks.push(binaryCheck('chromium', chromium ?? null, 'the browser test of the HTML report (the report itself still renders)'))
-  const redis = findOnPath('redis-server')
-  checks.push(binaryCheck('redis-server', redis, 'cache strategy "redis"', redis ? await version(redis, ['--version']) : null))
-  const memcached = findOnPath('memcached')
-  checks.push(binaryCheck('memcached', memcached, 'cache strategy "memcached"', memcached ? await version(memcached, ['--version']) : null))
-  const haproxy = findOnPath('haproxy')
-  checks.push(binaryCheck('haproxy', haproxy, 'balancer engine "haproxy"', haproxy ? await version(haproxy, ['-v']) : null))
-  const nginx = findOnPath('nginx')
-  checks.push(binaryCheck('nginx', nginx, 'balancer engine "nginx"', nginx ? await version(nginx, ['-v']) : null))
-  const rabbitmq = existsSync(RABBITMQ_SERVER) ? RABBITMQ_SERVER : null
-  checks.push(binaryCheck('rabbitmq-server', rabbitmq, 'sync strategy "queue-push" (broker rabbitmq)'))
+  for (const need of programsTheStrategiesNeed()) {
+    const file = await locateProgram(need.program)
+    const versionText = file && need.versionArgs ? await version(file, [...need.versionArgs]) : null
+    checks.push(binaryCheck(need.program, file, [...need.enables, ...(WHERE_IT_RUNS[need.program] ?? [])].join(', '), versionText))
+  }
   checks.push(await kafkaCheck())
-  // Debian keeps PostgreSQL's server programs off PATH: look where the local environment looks.
-  const postgresBin = await findPostgresBinDir().catch(() => null)
-  const postgres = postgresBin === null ? null : path.join(postgresBin, 'postgres')
-  checks.push(binaryCheck('postgres', postgres, 'store "postgres" (the local environment runs its own cluster; --env containers a PostgreSQL container per shard)', postgres ? await version(postgres, ['--version']) : null))
   return checks
 }
 
@@ -140,7 +170,7 @@ async function cleanLeftovers(): Promise<string[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, redis, memcached, haproxy, nginx, rabbitmq, kafka, postgres')
+    .description(`check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, ${programsTheStrategiesNeed().map((n) => n.program).join(', ')}, kafka`)
     .option('--clean', 'remove the containers of LoadLab runs whose harness died (killed, crashed)')
     .action(async (opts: { clean?: boolean }) => {
       if (opts.clean) process.stdout.write(`${(await cleanLeftovers()).join('\n')}\n\n`)

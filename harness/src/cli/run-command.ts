@@ -11,7 +11,7 @@ import { dockerRuntime } from '../environment/containers/docker-runtime.js'
 import { imagePreference } from '../environment/containers/image-catalog.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
-import { ConsoleReporter } from '../report/console-reporter.js'
+import { createReporters, REPORTER_NAMES, writtenFiles } from '../report/reporter-registry.js'
 import { checkSuite, runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { Interruption } from '../runner/interruption.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
@@ -38,6 +38,8 @@ export interface RunCommandOptions {
   tolerance?: number
   /** Open index.html in the desktop's browser at the end (the README demo). */
   open?: boolean
+  /** Reporters beyond the defaults: built-in names or module paths (--reporter, repeatable). */
+  reporter?: string[]
   /** Replace --out when it holds an earlier LoadLab output. */
   force?: boolean
   /** Load agents the load is shared by. */
@@ -143,10 +145,12 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     await dockerRuntime()
   }
   const out = explicitOut ?? checkOutputFolder(unusedFolder(defaultOutDir(scenario.name)), { flag: '--out' })
+  const outDir = out.dir
+  // A --reporter that cannot load is refused (exit 2) before anything is reaped or written.
+  const reporters = await createReporters(opts.reporter ?? [], { outDir })
   const reaped = describeReaped(reapLeftovers())
   if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
   prepareOutputFolder(out, 'run')
-  const outDir = out.dir
 
   const controller = new AbortController()
   let interrupts = 0
@@ -174,15 +178,17 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       outDir,
       baselineFile: opts.baseline,
       tolerance: opts.tolerance,
-      reporters: [new ConsoleReporter()],
+      reporters,
+      onReporterError: (f) => process.stderr.write(`loadlab: the ${f.reporter} reporter failed (${f.hook}): ${f.error instanceof Error ? f.error.message : String(f.error)}\n`),
       signal: controller.signal,
       agents: opts.agents,
       agentListen: opts.agentListen,
       agentToken: process.env[AGENT_ENV.token],
       engineFactory,
     })
-    const lines = ['', `Results: ${outcome.files['results.json'] ?? path.join(outDir, 'results.json')}`]
-    if (outcome.files['index.html']) lines.push(`Report:  ${outcome.files['index.html']}`)
+    const files = writtenFiles(reporters)
+    const lines = ['', `Results: ${files['results.json'] ?? path.join(outDir, 'results.json')}`]
+    if (files['index.html']) lines.push(`Report:  ${files['index.html']}`)
     let exportFailed = false
     if (opts.summaryExport) {
       try {
@@ -193,7 +199,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       }
     }
     process.stdout.write(`${lines.join('\n')}\n`)
-    if (opts.open && outcome.files['index.html']) openInBrowser(outcome.files['index.html'])
+    if (opts.open && files['index.html']) openInBrowser(files['index.html'])
     if (outcome.aborted) return interruptCode
     // A gate verdict (99) says more than a missing export file; otherwise the export's failure is the exit.
     return exportFailed && outcome.suite.verdict.exitCode === 0 ? 1 : outcome.suite.verdict.exitCode
@@ -217,6 +223,11 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .option('--baseline <file|dir>', 'results.json of an earlier run, or a folder of them (a history): fail (99) on a regression beyond the tolerance')
     .option('--tolerance <ratio>', 'relative change tolerated against the baseline, e.g. 0.05 = 5%', parseTolerance)
     .option('--open', 'open index.html in the browser at the end (when there is a desktop)')
+    .option(
+      '--reporter <name|module>',
+      `another reporter besides console, results.json, index.html, junit.xml and summary.md (repeatable): one of ${REPORTER_NAMES.join(', ')}, or a .ts/.js module whose default export is a reporter`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--agents <n>', `load agents (worker processes) the load is shared by (default: one per spare core, ${defaultAgentCount()} here)`, parseAgents)
     .option('--summary-export <file>', "also write k6's summary-export JSON (k6 metric names and threshold flags) to this file")
     .option('--agent-listen <host:port>', 'wait for that many remote agents (`loadlab agent --coordinator http://HOST:PORT`) instead of starting local ones', parseListen)

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { LoadModel } from '../workload/workload.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
-import { shareOf } from './execution-segment.js'
+import { shareOf } from '../workload/execution-segment.js'
 
 const all = (s: ArrivalSchedule): number[] => {
   const out: number[] = []

@@ -1,5 +1,5 @@
 import type { LoadModel } from '../workload/workload.js'
-import { checkSegment, shareOf, WHOLE_LOAD, type ExecutionSegment } from './execution-segment.js'
+import { checkSegment, shareOf, WHOLE_LOAD, type ExecutionSegment } from '../workload/execution-segment.js'
 
 // When each request of an open-model run is meant to start. The rate is piecewise linear
 // (constant rate = one flat stage; ramping stages start from 0 req/s, a 0-second stage jumps

@@ -8,7 +8,7 @@ import { createRequestGenerator, type RequestSpec } from '../workload/request-ge
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { SampleBatcher } from './sample-batcher.js'
 import { errorLabel } from './error-label.js'
-import { shareOf, WHOLE_LOAD } from './execution-segment.js'
+import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
 import { VirtualUsers } from './virtual-users.js'
 
 // The closed model on autocannon: `connections` clients each send a request, wait for its

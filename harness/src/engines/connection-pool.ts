@@ -175,8 +175,8 @@ export class ConnectionPool<T> {
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
         const failed = opening.find((c) => c.dead)
-        if (failed) return finish(new Error(`cannot connect to ${this.host}:${this.port}: ${failed.lastError ?? 'closed'}`))
-        if (opening.every((c) => c.connected)) finish(null)
+        if (failed) finish(new Error(`cannot connect to ${this.host}:${this.port}: ${failed.lastError ?? 'closed'}`))
+        else if (opening.every((c) => c.connected)) finish(null)
       }
       const timer = setTimeout(() => finish(new Error(`cannot connect to ${this.host}:${this.port}: ${opening.filter((c) => !c.connected).length} of ${opening.length} connections not open after ${timeoutMs} ms`)), timeoutMs)
       const finish = (err: Error | null): void => {

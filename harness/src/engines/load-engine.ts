@@ -2,7 +2,7 @@ import type { Workload } from '../workload/workload.js'
 import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
 import type { Dataset } from '../workload/dataset.js'
 import type { VersionTracker } from '../workload/version-tracker.js'
-import type { ExecutionSegment } from './execution-segment.js'
+import type { ExecutionSegment } from '../workload/execution-segment.js'
 
 export type EngineName = 'autocannon' | 'open' | 'k6'
 

@@ -8,7 +8,7 @@ import { HttpIteration, HttpRequestStream } from '../workload/http-request-strea
 import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
 import { ConnectionPool } from './connection-pool.js'
-import { shareOf, WHOLE_LOAD } from './execution-segment.js'
+import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
 import { ArrivalClock } from './arrival-clock.js'
 import { SampleBatcher } from './sample-batcher.js'
 
@@ -213,7 +213,10 @@ export class OpenEngine implements LoadEngine {
     }
     // ... and its answer is recorded and moves the iteration on; the slot is freed after its last step.
     const stepAnswered = (x: Exchange, it: HttpIteration, status: number, body: string | undefined, headers: string[] | undefined, error?: string): void => {
-      if (abandoned) return settled()
+      if (abandoned) {
+        settled()
+        return
+      }
       const done = performance.now()
       const out = it.respond(status, body, headers)
       const sample: Sample = { t: x.t, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf }
@@ -224,8 +227,14 @@ export class OpenEngine implements LoadEngine {
       }
       if (out.failures.length > 0) sample.checkFailures = out.failures
       batcher.push(sample)
-      if (out.next === null || stopping) return settled()
-      if (out.thinkMs <= 0) return sendStep(it, done)
+      if (out.next === null || stopping) {
+        settled()
+        return
+      }
+      if (out.thinkMs <= 0) {
+        sendStep(it, done)
+        return
+      }
       const timer = setTimeout(() => {
         thinking.delete(timer)
         if (stopping) settled()

@@ -4,7 +4,7 @@ import { GeneratorMonitor } from '../metrics/generator-monitor.js'
 import { HttpIteration, HttpRequestStream } from '../workload/http-request-stream.js'
 import type { EngineContext } from './load-engine.js'
 import { ConnectionPool } from './connection-pool.js'
-import { shareOf, WHOLE_LOAD } from './execution-segment.js'
+import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
 import { SampleBatcher } from './sample-batcher.js'
 
 // The closed model for HTTP workloads: `connections` virtual users, each looping over flow
@@ -82,11 +82,15 @@ export class VirtualUsers {
     }
     // A user's next iteration; a user whose unique data ran out stops (recorded once as a failed request).
     const loop = (): void => {
-      if (stopping) return userDone()
+      if (stopping) {
+        userDone()
+        return
+      }
       const it = stream.begin()
       if (!(it instanceof HttpIteration)) {
         batcher.push({ t: Date.now(), op: it.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, error: it.error })
-        return userDone()
+        userDone()
+        return
       }
       send(it)
     }
@@ -106,15 +110,17 @@ export class VirtualUsers {
           ...(out.failures.length > 0 ? { checkFailures: out.failures } : {}),
         })
       }
-      if (stopping) return userDone()
-      if (out.next === null) return loop()
-      if (out.thinkMs <= 0) return send(tag.it)
-      const timer = setTimeout(() => {
-        thinking.delete(timer)
-        if (stopping) userDone()
-        else send(tag.it)
-      }, out.thinkMs)
-      thinking.add(timer)
+      if (stopping) userDone()
+      else if (out.next === null) loop()
+      else if (out.thinkMs <= 0) send(tag.it)
+      else {
+        const timer = setTimeout(() => {
+          thinking.delete(timer)
+          if (stopping) userDone()
+          else send(tag.it)
+        }, out.thinkMs)
+        thinking.add(timer)
+      }
     }
     hooks.response = (tag, status, body, headers) => answered(tag, status, body, headers)
     hooks.error = (tag, error) => answered(tag, 0, undefined, undefined, error)

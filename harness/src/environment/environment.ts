@@ -41,13 +41,9 @@ export interface AdminEndpoint {
   token: string | undefined
 }
 
-/** The environment variable that hands a CRM role its admin token (system-under-test/src/contract/http-contract.ts). */
-export const ADMIN_TOKEN_ENV = 'LOADLAB_ADMIN_TOKEN'
-
-/** The request headers of an admin call with `token`. */
-export function adminHeaders(token: string | undefined): Record<string, string> {
-  return { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) }
-}
+// The variable that hands a CRM role its admin token, and the headers of an admin call: the CRM
+// contract's, named here too for the environments that use them.
+export { ADMIN_TOKEN_ENV, adminHeaders } from '#crm-contract'
 
 export interface StartedEnvironment extends AsyncDisposable {
   /** Called by the runner for the base URL the load goes to (the balancer, or the single replica). */

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import { HEALTH_PATH, METRICS_PATH } from '#crm-contract'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
 import { ADMIN_TOKEN_ENV, EnvironmentError, type Environment, type Fault, type Member, type StartedEnvironment } from './environment.js'
@@ -20,7 +21,7 @@ export class ExternalEnvironment implements Environment {
 
   async start(_topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     const target = this.target
-    const probePath = this.options.probePath === undefined ? '/health' : this.options.probePath
+    const probePath = this.options.probePath === undefined ? HEALTH_PATH : this.options.probePath
     try {
       if (probePath === null) await tcpProbe(target, 3_000)
       else {
@@ -34,7 +35,7 @@ export class ExternalEnvironment implements Environment {
         `target ${target.href} is not reachable (${reason}); start the system first, or fix \`target\` in the scenario`,
       )
     }
-    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: this.options.scrapeMetrics === false ? null : new URL('/metrics', target).href, pid: null }
+    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: this.options.scrapeMetrics === false ? null : new URL(METRICS_PATH, target).href, pid: null }
     return {
       entrypoint: () => target,
       // The user's own system: seeding goes to the target, with the token the user exported (if any).

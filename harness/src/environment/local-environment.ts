@@ -2,9 +2,22 @@ import { randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import {
+  ADMIN_LINE,
+  ADMIN_TOKEN_ENV,
+  balancerArgs,
+  type DownstreamArgs,
+  downstreamArgs,
+  LISTENING_LINE,
+  METRICS_PATH,
+  READY_PATH,
+  replicaArgs,
+  type ShardArgs,
+  shardArgs,
+} from '#crm-contract'
 import { request } from 'undici'
-import type { CapacitySpec, Topology } from '../scenario/scenario.js'
-import { ADMIN_TOKEN_ENV, EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
+import type { Topology } from '../scenario/scenario.js'
+import { EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { initLocalPostgres } from './local-postgres.js'
 import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
@@ -17,8 +30,6 @@ import { amqpUrl, EPMD, EPMD_READY, epmdArgs, RABBITMQ_READY, RABBITMQ_SERVER, r
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
 export const SUT_MAIN = fileURLToPath(new URL('../../../system-under-test/dist/main.js', import.meta.url))
 
-const LISTENING = /^LISTENING (http:\/\/\S+)/
-const ADMIN = /^ADMIN (http:\/\/\S+)/
 const REDIS_READY = /Ready to accept connections/
 const POSTGRES_READY = /database system is ready to accept connections/
 /** Members that are servers LoadLab did not write: no admin token, no /metrics, no service-time model. */
@@ -92,19 +103,23 @@ class LocalTopology implements StartedEnvironment {
     const main = this.options.sutMain ?? SUT_MAIN
     const sync = t.sync.strategy
     const brokerUrl = sync !== 'queue-push' ? null : t.sync.broker === 'kafka' ? await this.startKafka(signal) : await this.startRabbitMq(signal)
-    const shardUrls = t.store === 'postgres'
-      ? await this.startPostgres(signal)
-      : await Promise.all(
-          Array.from({ length: t.shards }, (_, i) =>
-            this.launch(`shard-${i}`, 'shard', process.execPath, (port) => [
-              main, 'shard', '--port', String(port), '--shard-index', String(i), ...this.durabilityFlags(i), ...capacityFlags(t.capacity.shard),
-              ...(brokerUrl ? ['--publish-to', brokerUrl] : []),
-            ], signal),
-          ),
-        )
+    const shardUrls =
+      t.store === 'postgres'
+        ? await this.startPostgres(signal)
+        : await Promise.all(
+            Array.from({ length: t.shards }, (_, i) =>
+              this.launch(
+                `shard-${i}`,
+                'shard',
+                process.execPath,
+                (port) => [main, ...shardArgs({ port, shardIndex: i, durability: this.durability(i), capacity: t.capacity.shard, publishTo: brokerUrl })],
+                signal,
+              ),
+            ),
+          )
     // sync-call replicas need downstream's URL; a puller needs the replicas'.
     let downstreamUrl: string | null = null
-    if (sync === 'sync-call' || sync === 'queue-push') downstreamUrl = await this.startDownstream(main, brokerUrl ? ['--consume', brokerUrl] : [], signal)
+    if (sync === 'sync-call' || sync === 'queue-push') downstreamUrl = await this.startDownstream(main, brokerUrl ? { consume: brokerUrl } : {}, signal)
     // Range partitions split a time window by customer-id time. Every replica (and a replica
     // restarted by a fault, maybe after UTC midnight) must use the same window, or they would
     // disagree on which shard owns a customer: fix it once for the topology. The seeded data
@@ -112,7 +127,6 @@ class LocalTopology implements StartedEnvironment {
     // to the last shard, as they would in production.
     const rangeEnd = new Date()
     const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
-    const rangeFlags = ['--range-start', rangeStart.toISOString(), '--range-end', rangeEnd.toISOString()]
     let redisUrl: string | null = null
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
@@ -137,25 +151,45 @@ class LocalTopology implements StartedEnvironment {
     }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
-        this.launch(`replica-${i + 1}`, 'replica', process.execPath, (port) => [
-          main, 'replica', '--port', String(port), '--name', `replica-${i + 1}`,
-          '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition, ...rangeFlags,
-          '--cache', t.cache.strategy, '--cache-size', String(t.cache.size), '--cache-ttl-ms', String(t.cache.ttlMs),
-          '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []), ...(memcachedServer ? ['--memcached', memcachedServer] : []),
-          ...(sync === 'sync-call' && downstreamUrl ? ['--sync-call', downstreamUrl] : []),
-          ...capacityFlags(t.capacity.replica),
-        ], signal),
+        this.launch(
+          `replica-${i + 1}`,
+          'replica',
+          process.execPath,
+          (port) => [
+            main,
+            ...replicaArgs({
+              port,
+              name: `replica-${i + 1}`,
+              shardUrls,
+              store: t.store,
+              partition: t.partition,
+              rangeStart,
+              rangeEnd,
+              cache: t.cache,
+              redisUrl,
+              memcachedServer,
+              syncCall: sync === 'sync-call' && downstreamUrl ? { url: downstreamUrl } : null,
+              capacity: t.capacity.replica,
+            }),
+          ],
+          signal,
+        ),
       ),
     )
-    if (sync === 'scheduled-pull') await this.startDownstream(main, ['--pull-from', replicaUrls.join(','), '--interval-ms', String(t.sync.intervalMs)], signal)
+    if (sync === 'scheduled-pull') await this.startDownstream(main, { pullFrom: replicaUrls, intervalMs: t.sync.intervalMs }, signal)
     if (t.replicas > 1) {
-      const balancerUrl = await this.launch('balancer', 'balancer', process.execPath, (port) => [
-        main, 'balancer', '--port', String(port), '--strategy', t.balancer.strategy, '--engine', t.balancer.engine,
-        '--backends', replicaUrls.join(','), ...(t.balancer.weights ? ['--weights', t.balancer.weights.join(',')] : []),
-      ], signal, 0, [LISTENING, ADMIN])
+      const balancerUrl = await this.launch(
+        'balancer',
+        'balancer',
+        process.execPath,
+        (port) => [main, ...balancerArgs({ port, strategy: t.balancer.strategy, engine: t.balancer.engine, backendUrls: replicaUrls, weights: t.balancer.weights })],
+        signal,
+        0,
+        [LISTENING_LINE, ADMIN_LINE],
+      )
       this.entry = new URL(balancerUrl)
       // The balancer health-checks its backends before routing to them: wait until it serves.
-      await waitUntilServing(new URL('/ready', this.entry), signal, 'balancer')
+      await waitUntilServing(new URL(READY_PATH, this.entry), signal, 'balancer')
     } else {
       this.entry = new URL(replicaUrls[0])
     }
@@ -186,11 +220,11 @@ class LocalTopology implements StartedEnvironment {
    * starts the shard on the same file, so it replays what it acknowledged. A file left from an
    * earlier start is removed first: a new topology starts empty.
    */
-  private durabilityFlags(shard: number): string[] {
-    if (this.topology.durability === 'none') return []
+  private durability(shard: number): ShardArgs['durability'] {
+    if (this.topology.durability === 'none') return undefined
     const dataFile = path.join(this.options.logDir, `shard-${shard}.aof`)
     if (!this.running.some((m) => m.name === `shard-${shard}`)) rmSync(dataFile, { force: true })
-    return ['--durability', this.topology.durability, '--data-file', dataFile]
+    return { level: this.topology.durability, dataFile }
   }
 
   /**
@@ -253,12 +287,10 @@ class LocalTopology implements StartedEnvironment {
   }
 
   /** The downstream system; its store's log lives in the run folder, so a restarted downstream keeps what it acknowledged. */
-  private async startDownstream(main: string, sourceFlags: string[], signal: AbortSignal): Promise<string> {
+  private async startDownstream(main: string, source: Pick<DownstreamArgs, 'consume' | 'pullFrom' | 'intervalMs'>, signal: AbortSignal): Promise<string> {
     const dataFile = path.join(this.options.logDir, 'downstream.aof')
     rmSync(dataFile, { force: true })
-    return this.launch('downstream', 'downstream', process.execPath, (port) => [
-      main, 'downstream', '--port', String(port), '--data-file', dataFile, '--batch', String(this.topology.sync.batch), ...sourceFlags,
-    ], signal)
+    return this.launch('downstream', 'downstream', process.execPath, (port) => [main, ...downstreamArgs({ port, dataFile, batch: this.topology.sync.batch, ...source })], signal)
   }
 
   entrypoint(): URL {
@@ -300,7 +332,7 @@ class LocalTopology implements StartedEnvironment {
         // Same port, so the balancer (and the replicas, for a shard) find it again.
         const ready = await p.start(new AbortController().signal)
         // The balancer's admin port is not fixed: it may come back elsewhere.
-        if (member.role === 'balancer' && ready.captures[1]) member.metricsUrl = `${ready.captures[1]}/metrics`
+        if (member.role === 'balancer' && ready.captures[1]) member.metricsUrl = `${ready.captures[1]}${METRICS_PATH}`
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {
@@ -336,7 +368,7 @@ class LocalTopology implements StartedEnvironment {
     args: (port: number) => string[],
     signal: AbortSignal,
     port = 0,
-    readyPatterns: RegExp[] = [LISTENING],
+    readyPatterns: RegExp[] = [LISTENING_LINE],
     fixedUrl?: string,
     lifecycle: Pick<ManagedProcessSpec, 'whenHarnessDies' | 'commandLineMatch' | 'readyProbe' | 'stopSignal' | 'runAs'> = {
       whenHarnessDies: 'close',
@@ -364,15 +396,10 @@ class LocalTopology implements StartedEnvironment {
     if (!fixedUrl) member.url = ready.url
     // The balancer serves its metrics on the admin port; redis, memcached, postgres and the brokers have none LoadLab reads.
     if (THIRD_PARTY.includes(role) || role === 'rabbitmq' || role === 'kafka') member.metricsUrl = null
-    else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}/metrics`
-    else member.metricsUrl = `${ready.url}/metrics`
+    else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}${METRICS_PATH}`
+    else member.metricsUrl = `${ready.url}${METRICS_PATH}`
     return member.url
   }
-}
-
-function capacityFlags(c: Required<CapacitySpec> | undefined): string[] {
-  if (!c) return []
-  return ['--service-time', c.serviceTime, '--slots', String(c.slots), '--queue-limit', String(c.queueLimit)]
 }
 
 async function waitUntilServing(url: URL, signal: AbortSignal, name: string, timeoutMs = 15_000): Promise<void> {

@@ -1,3 +1,4 @@
+import { SLOWDOWN_PATH } from '#crm-contract'
 import { request } from 'undici'
 import { adminHeaders, EnvironmentError, type Member } from './environment.js'
 
@@ -7,7 +8,7 @@ import { adminHeaders, EnvironmentError, type Member } from './environment.js'
  * environment's to check first. Returns the fault's detail for the results.
  */
 export async function slowMember(member: Pick<Member, 'name' | 'url'>, factor: number, adminToken: string | undefined): Promise<string> {
-  const res = await request(new URL('/admin/slowdown', member.url), {
+  const res = await request(new URL(SLOWDOWN_PATH, member.url), {
     method: 'POST',
     headers: adminHeaders(adminToken),
     body: JSON.stringify({ factor }),

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { SuiteResult } from '../results/results-schema.js'
-import { loadResultsFile, ResultsFileError } from './load-results-file.js'
+import { loadResultsFile, ResultsFileError } from '../results/load-results-file.js'
 
 // What `--baseline` names: one results.json (the run to compare with), or a folder of earlier
 // results (every results.json below it, e.g. one sub-folder per CI build) that the gate treats as

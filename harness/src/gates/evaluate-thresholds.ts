@@ -1,9 +1,10 @@
 import * as hdr from 'hdr-histogram-js'
-import type { LatencySummary, LostWrites, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
+import type { LatencySummary, RunResult, SuiteResult, ThresholdOutcome } from '../results/results-schema.js'
 import { OPERATIONS } from '../workload/workload.js'
 import { httpOperationNames } from '../workload/http-workload.js'
 import { compare, parseThresholds, statLabel, type ParsedThreshold, ThresholdSyntaxError } from './threshold-expression.js'
-import { DATA_TAGS, isKnownMetric, THRESHOLD_METRICS } from './threshold-metrics.js'
+import { METRIC_NAMES, metricDefinition, type MetricReading } from '../results/metric-catalog.js'
+import { DATA_TAGS, isKnownMetric } from './threshold-metrics.js'
 
 // One outcome per threshold per run it applies to. Anything that cannot be measured is an
 // error outcome (passed: false, value: null, a message that says what exists instead): a gate
@@ -91,7 +92,7 @@ function rateValue(t: ParsedThreshold, rate: number): Resolved {
 /** The measured value of `t` in `run` (the data tags op/status/backend/shard applied). */
 export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resolved {
   if (!isKnownMetric(t.name)) {
-    return { error: `no such metric "${t.name}"; available: ${Object.keys(THRESHOLD_METRICS).join(', ')}` }
+    return { error: `no such metric "${t.name}"; available: ${METRIC_NAMES.join(', ')}` }
   }
   const dataTags = Object.keys(t.tags).filter((k) => (DATA_TAGS as readonly string[]).includes(k))
   if (dataTags.length > 1) return { error: `combine at most one of ${DATA_TAGS.join(', ')} in one key (got ${dataTags.join(', ')})` }
@@ -104,12 +105,12 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
     if (!known.includes(op)) return { error: `unknown op "${op}"; ${run.workload.http ? 'requests and steps' : 'operations'}: ${known.join(', ')}` }
     const per = run.perOperation[op]
     if (!per) return { error: `the run sent no ${op} requests; operations measured: ${Object.keys(run.perOperation).join(', ') || 'none'}` }
-    switch (t.name) {
-      case 'http_reqs': return counterValue(t, per.http_reqs.count, run.durationS, per.http_reqs.rate)
-      case 'http_req_duration': return trendValue(t, per.http_req_duration, run, false)
-      case 'http_req_failed': return rateValue(t, per.http_req_failed.rate)
-      default: return { error: `${t.name} has no per-operation values; {op:...} works with http_reqs, http_req_duration, http_req_failed` }
+    const readForOperation = metricDefinition(t.name).readForOperation
+    if (!readForOperation) {
+      const perOp = METRIC_NAMES.filter((n) => metricDefinition(n).readForOperation)
+      return { error: `${t.name} has no per-operation values; {op:...} works with ${perOp.join(', ')}` }
     }
+    return statOfReading(t, readForOperation(per), run, false)
   }
   if (tag === 'status' || tag === 'backend' || tag === 'shard') {
     if (t.name !== 'http_reqs') return { error: `{${tag}:...} works only with http_reqs` }
@@ -118,56 +119,20 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
     if (tag !== 'status' && !(key in table)) return { error: `no ${tag} "${key}" in this run; ${tag}s: ${Object.keys(table).join(', ') || 'none recorded'}` }
     return counterValue(t, table[key] ?? 0, run.durationS)
   }
-  switch (t.name) {
-    case 'http_reqs': return counterValue(t, m.http_reqs.count, run.durationS, m.http_reqs.rate)
-    case 'http_req_duration': return trendValue(t, m.http_req_duration, run, true)
-    case 'http_req_duration_uncorrected': return trendValue(t, m.http_req_duration_uncorrected, run, false)
-    case 'http_req_failed': return rateValue(t, m.http_req_failed.rate)
-    case 'availability': return rateValue(t, m.availability.rate)
-    case 'cache_hit_rate':
-      if (!m.cache_hit_rate) return { error: 'cache_hit_rate was not measured in this run (no member caches, or its /metrics could not be scraped); scope the threshold to caching cells, e.g. cache_hit_rate{cache:lru}' }
-      return rateValue(t, m.cache_hit_rate.rate)
-    case 'dropped_iterations': return counterValue(t, m.dropped_iterations.count, run.durationS, m.dropped_iterations.rate)
-    case 'stale_reads': return counterValue(t, m.stale_reads.count, run.durationS)
-    case 'checks':
-      if (!m.checks) return { error: 'no checks were evaluated in this run: give the requests of the `http` section a `check` (status, bodyContains, json)' }
-      return rateValue(t, m.checks.rate)
-    case 'lost_writes':
-      if (!m.lost_writes) {
-        const r = counterValue(t, 0, run.durationS)
-        return 'value' in r ? { value: r.value, note: 'the run made no writes, so none could be lost' } : r
-      }
-      return lostWritesValue(t, m.lost_writes, run.durationS)
-    case 'sync_lag':
-      if (!m.sync_lag) return { error: noSync(run, 'sync_lag') }
-      return trendValue(t, m.sync_lag, run, false)
-    case 'sync_missing':
-      if (!m.sync_missing) return { error: noSync(run, 'sync_missing') }
-      return counterValue(t, m.sync_missing.count, run.durationS)
-    case 'sync_duplicates':
-      if (!m.sync_duplicates) return { error: noSync(run, 'sync_duplicates') }
-      return counterValue(t, m.sync_duplicates.count, run.durationS)
+  const read = metricDefinition(t.name).read(run)
+  if ('error' in read) return read
+  const value = statOfReading(t, read, run, read.type === 'trend' && read.fromHistogram === true)
+  if (!('value' in value)) return value
+  return { ...value, ...(read.note === undefined ? {} : { note: read.note }), ...(read.failure === undefined ? {} : { failure: read.failure }) }
+}
+
+/** The stat `t` names, of a metric's reading in `run`. */
+function statOfReading(t: ParsedThreshold, reading: MetricReading, run: RunResult, histogramAllowed: boolean): Resolved {
+  switch (reading.type) {
+    case 'trend': return trendValue(t, reading.summary, run, histogramAllowed)
+    case 'counter': return counterValue(t, reading.count, run.durationS, reading.rate)
+    case 'rate': return rateValue(t, reading.rate)
   }
-}
-
-function noSync(run: RunResult, metric: string): string {
-  return run.sync === undefined
-    ? `${metric} was not measured: this run has no downstream (topology.sync.strategy is none); scope the threshold to syncing cells, e.g. ${metric}{sync:queue-push}`
-    : `${metric} could not be measured in this run: ${run.sync.note ?? 'downstream could not be read'}`
-}
-
-// Unverified writes (no usable answer when read back) are neither kept nor lost: the threshold
-// may judge the checked ones only when the run's own faults explain the rest, and never when
-// nothing at all could be checked.
-function lostWritesValue(t: ParsedThreshold, lost: LostWrites, durationS: number): Resolved {
-  const r = counterValue(t, lost.count, durationS)
-  const unverified = lost.unverified ?? 0
-  if (!('value' in r) || unverified === 0) return r
-  const explained = lost.unverifiedExplainedBy ?? []
-  const of = `${unverified} of ${lost.checked + unverified} acknowledged writes could not be read back (5xx or no answer)`
-  if (lost.checked === 0) return { ...r, failure: `${of}, so not one write was verified; lost_writes cannot pass on writes it did not check` }
-  if (explained.length === 0) return { ...r, failure: `${of} and no fault of the scenario explains it; lost_writes cannot pass on writes it did not check` }
-  return { ...r, note: `${of}, explained by the run's faults (${explained.join(', ')}); judged on the ${lost.checked} that were read back` }
 }
 
 /** The value of run-selector tag `key` for `run` (run, cell, a matrix key or a topology tag), undefined when the run has none. */
@@ -182,8 +147,7 @@ export function runTagValue(run: TaggableRun, key: string): string | undefined {
 
 function formatValue(name: string, v: number): string {
   const rounded = Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3)
-  const type = isKnownMetric(name) ? THRESHOLD_METRICS[name] : undefined
-  return type === 'trend' ? `${rounded} ms` : rounded
+  return isKnownMetric(name) && metricDefinition(name).unit === 'ms' ? `${rounded} ms` : rounded
 }
 
 /** Evaluates parsed thresholds over the suite's runs. */
@@ -192,7 +156,7 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
   for (const t of parsed) {
     if (!isKnownMetric(t.name)) {
       // One outcome for the suite, not one per run: the problem is the scenario, not a run.
-      out.push({ runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${Object.keys(THRESHOLD_METRICS).join(', ')}` })
+      out.push({ runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${METRIC_NAMES.join(', ')}` })
       continue
     }
     const selectors = Object.entries(t.tags).filter(([k]) => !(DATA_TAGS as readonly string[]).includes(k))

@@ -1,33 +1,14 @@
-// The metrics a threshold can name, k6's metric model: a trend has avg/min/med/max/p(N), a
-// counter has count and rate (per second), a rate metric has rate (a share of 0..1).
-// dropped_iterations stays a counter as in k6 (its `rate` is arrivals dropped per second); for
-// "share of arrivals dropped" compare dropped_iterations count with http_reqs count.
+import { isKnownMetric, METRIC_CATALOG, type MetricName, type MetricType, STATS_BY_TYPE } from '../results/metric-catalog.js'
 
-export type MetricType = 'trend' | 'counter' | 'rate'
+// The metrics a threshold can name are the run's metrics (results/metric-catalog.ts): k6's names
+// and types, so a scenario's thresholds read as k6's do.
 
-export const THRESHOLD_METRICS = {
-  http_reqs: 'counter',
-  http_req_duration: 'trend',
-  http_req_duration_uncorrected: 'trend',
-  http_req_failed: 'rate',
-  availability: 'rate',
-  cache_hit_rate: 'rate',
-  dropped_iterations: 'counter',
-  stale_reads: 'counter',
-  lost_writes: 'counter',
-  sync_lag: 'trend',
-  sync_missing: 'counter',
-  sync_duplicates: 'counter',
-  /** HTTP scenarios: share of check conditions that held (k6's checks). */
-  checks: 'rate',
-} as const satisfies Record<string, MetricType>
+export { isKnownMetric, STATS_BY_TYPE, type MetricType }
+export type ThresholdMetricName = MetricName
 
-export type ThresholdMetricName = keyof typeof THRESHOLD_METRICS
-
-export const STATS_BY_TYPE: Record<MetricType, readonly string[]> = {
-  trend: ['avg', 'min', 'med', 'max', 'p(N)'],
-  counter: ['count', 'rate'],
-  rate: ['rate'],
+/** Each metric's k6 type, by name. */
+export const THRESHOLD_METRICS = Object.fromEntries(Object.entries(METRIC_CATALOG).map(([name, def]) => [name, def.type])) as {
+  [N in MetricName]: (typeof METRIC_CATALOG)[N]['type']
 }
 
 /**
@@ -37,7 +18,3 @@ export const STATS_BY_TYPE: Record<MetricType, readonly string[]> = {
  * threshold applies to.
  */
 export const DATA_TAGS = ['op', 'status', 'backend', 'shard'] as const
-
-export function isKnownMetric(name: string): name is ThresholdMetricName {
-  return Object.prototype.hasOwnProperty.call(THRESHOLD_METRICS, name)
-}

@@ -3,7 +3,6 @@ import { makeSuiteResult, type RunSpec } from '../../test/fixtures/suite-fixture
 import { analyzeSuite } from '../analysis/analyze-suite.js'
 import { uslThroughput } from '../analysis/usl-fit.js'
 import type { SuiteResult } from '../results/results-schema.js'
-import { compareToBaseline } from './baseline.js'
 import { evaluateGates } from './evaluate-gates.js'
 import { decideVerdict } from './verdict.js'
 

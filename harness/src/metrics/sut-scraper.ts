@@ -1,3 +1,4 @@
+import { BALANCER_METRICS, HEALTH_PATH, METRIC_LABELS, METRICS_PATH, READY_PATH, REPLICA_METRICS, SHARD_METRICS } from '#crm-contract'
 import { request } from 'undici'
 import type { SutMetrics } from '../results/results-schema.js'
 import { parsePrometheusText, sumBy, sumSamples, type PromSample } from './prometheus-text.js'
@@ -38,7 +39,7 @@ interface MemberState {
 
 const SCRAPE_TIMEOUT_MS = 800
 /** Routes that are the harness itself talking, not load. */
-const OWN_ROUTES = new Set(['/metrics', '/health', '/ready'])
+const OWN_ROUTES = new Set<string>([METRICS_PATH, HEALTH_PATH, READY_PATH])
 
 function read(target: ScrapeTarget, samples: PromSample[]): Reading {
   const counters = new Map<string, number>()
@@ -50,19 +51,22 @@ function read(target: ScrapeTarget, samples: PromSample[]): Reading {
     if (v !== undefined && Number.isFinite(v)) gauges.set(key, v)
   }
   if (target.role === 'replica') {
-    counter('cache:hits', sumSamples(samples, 'crm_cache_hits_total'))
-    counter('cache:misses', sumSamples(samples, 'crm_cache_misses_total'))
-    counter('cache:evictions', sumSamples(samples, 'crm_cache_evictions_total'))
-    gauge('cache:size', sumSamples(samples, 'crm_cache_size'))
-    gauge('keysMoved', sumSamples(samples, 'crm_partition_keys_moved_if_shard_added_ratio'))
-    for (const [shard, v] of Object.entries(sumBy(samples, 'crm_shard_requests_total', 'shard'))) counter(`shard:${shard}`, v)
+    counter('cache:hits', sumSamples(samples, REPLICA_METRICS.cacheHits))
+    counter('cache:misses', sumSamples(samples, REPLICA_METRICS.cacheMisses))
+    counter('cache:evictions', sumSamples(samples, REPLICA_METRICS.cacheEvictions))
+    gauge('cache:size', sumSamples(samples, REPLICA_METRICS.cacheSize))
+    gauge('keysMoved', sumSamples(samples, REPLICA_METRICS.keysMovedIfShardAdded))
+    for (const [shard, v] of Object.entries(sumBy(samples, REPLICA_METRICS.shardRequests, METRIC_LABELS.shard))) counter(`shard:${shard}`, v)
     let served = 0
-    for (const s of samples) if (s.name === 'crm_http_requests_total' && !OWN_ROUTES.has(s.labels.route ?? '') && !(s.labels.route ?? '').startsWith('/admin')) served += s.value
+    for (const s of samples) {
+      const route = s.labels[METRIC_LABELS.route] ?? ''
+      if (s.name === REPLICA_METRICS.httpRequests && !OWN_ROUTES.has(route) && !route.startsWith('/admin')) served += s.value
+    }
     counter('served', served)
   } else if (target.role === 'balancer') {
-    for (const [backend, v] of Object.entries(sumBy(samples, 'lb_requests_total', 'backend'))) counter(`backend:${backend}`, v)
+    for (const [backend, v] of Object.entries(sumBy(samples, BALANCER_METRICS.requests, METRIC_LABELS.backend))) counter(`backend:${backend}`, v)
   } else {
-    counter('shardServed', sumSamples(samples, 'shard_requests_total'))
+    counter('shardServed', sumSamples(samples, SHARD_METRICS.requests))
   }
   return { counters, gauges }
 }

@@ -22,12 +22,11 @@ const fmtRate = (x: number): string => x.toFixed(x >= 100 ? 0 : 1)
  * Text from scenarios and servers is written with its control and bidi characters made visible.
  */
 export class ConsoleReporter implements Reporter {
+  readonly name = 'console'
   private readonly progress: NodeJS.WritableStream & { isTTY?: boolean }
   private readonly out: NodeJS.WritableStream
   private liveLine = false
   private lastPrinted = 0
-  private index = 0
-  private total = 0
 
   constructor(opts: ConsoleReporterOptions = {}) {
     this.progress = opts.progress ?? process.stderr
@@ -44,12 +43,10 @@ export class ConsoleReporter implements Reporter {
   }
 
   onRunStart(run: PlannedRun, index: number, total: number): void {
-    this.index = index
-    this.total = total
     this.line(`[${index + 1}/${total}] ${run.id}`)
   }
 
-  onPhase(run: PlannedRun, phase: RunPhase): void {
+  onPhase(_run: PlannedRun, phase: RunPhase): void {
     if (phase === 'measuring' || phase === 'stopping') return
     this.status(`  ${phase}...`)
   }

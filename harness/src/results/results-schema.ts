@@ -1,5 +1,4 @@
-import type { LoadModel, OperationName, Workload } from '../workload/workload.js'
-import type { FaultAction } from '../scenario/scenario.js'
+import type { LoadModel, Workload } from '../workload/workload.js'
 
 // The contract between measuring and everything after it (analysis, gates, reports, baselines).
 // `results.json` is this object. Bump RESULTS_SCHEMA_VERSION on any incompatible change and
@@ -118,7 +117,8 @@ export interface FaultEvent {
   /** Seconds since the measured phase began. */
   t: number
   at: string
-  action: FaultAction
+  /** The scenario's fault actions (scenario.ts); spelt out here because results sit below scenarios, and the compiler flags a new action where a FaultEvent is built. */
+  action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow' | 'cpus' | 'latency' | 'bandwidth' | 'timeout' | 'reset' | 'partition' | 'heal'
   /** The member, or for a network fault the link ("replica-1 -> shard-0") or the member whose links it cut. */
   member: string
   detail?: string

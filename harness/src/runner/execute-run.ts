@@ -18,7 +18,7 @@ import { WRITE_OPERATIONS, type LoadModel, type Workload } from '../workload/wor
 import { checkAbortOnFail, liveReaderFromSnapshot } from '../gates/check-abort-on-fail.js'
 import type { ParsedThreshold } from '../gates/threshold-expression.js'
 import { interruptionOf } from './interruption.js'
-import { notify, type Reporter } from './reporter.js'
+import { notify, type Reporters } from './reporter.js'
 import { validityNotes } from './validity-notes.js'
 import { longestWarmupS, warmUp, type WarmupOutcome } from './warm-up-phase.js'
 
@@ -30,7 +30,8 @@ export interface ExecuteRunContext {
   logDir: string
   /** Aborted on Ctrl-C: the run stops, keeps what it measured and reports status 'aborted'. */
   signal: AbortSignal
-  reporters: readonly Reporter[]
+  /** Hears the run's phases, progress and faults; emitted without waiting (the load never waits for a reporter). */
+  reporters: Reporters
   /** The scenario's thresholds, parsed; those with abortOnFail stop the run as soon as they fail. */
   thresholds?: readonly ParsedThreshold[]
 }

@@ -13,7 +13,6 @@ import { evaluateGates } from '../gates/evaluate-gates.js'
 import { thresholdTargetProblems } from '../gates/check-threshold-targets.js'
 import { parseThresholds, type ParsedThreshold } from '../gates/threshold-expression.js'
 import { decideVerdict } from '../gates/verdict.js'
-import { writeReports } from '../report/write-reports.js'
 import { RESULTS_SCHEMA_VERSION, type GateResult, type KneePoint, type RunResult, type SuiteResult } from '../results/results-schema.js'
 import { planRuns, type PlannedRun, type RunPlan } from '../scenario/plan-runs.js'
 import { faultProblems } from '../scenario/check-faults.js'
@@ -23,7 +22,7 @@ import { executeRun, topologyInfo } from './execute-run.js'
 import { interruptionOf } from './interruption.js'
 import { UsageError } from './usage-error.js'
 import { machineInfo } from './machine-info.js'
-import { notify, type Reporter } from './reporter.js'
+import { Reporters, type Reporter, type ReporterFailure } from './reporter.js'
 import { toolVersion } from './tool-version.js'
 
 export type EngineChoice = 'autocannon' | 'open'
@@ -31,13 +30,16 @@ export type EngineChoice = 'autocannon' | 'open'
 export interface RunSuiteOptions {
   /** Load engine; default: autocannon for closed loads, open for open loads. */
   engine?: EngineChoice
-  /** Folder for results.json, the reports, logs/ and pids.txt; created if missing. */
+  /** Folder for the runs' logs/ and pids.txt (reporters write their files where the CLI told them); created if missing. */
   outDir: string
   /** A previous results.json, or a folder of them (a history), to compare against (regressions fail the gate). */
   baselineFile?: string
   /** Relative change tolerated before a significant regression fails (default 0.05). */
   tolerance?: number
-  reporters?: Reporter[]
+  /** Who hears the suite's events: the console and the report files are reporters (harness/src/report/). */
+  reporters?: readonly Reporter[]
+  /** Called when a reporter's hook throws or rejects; the suite goes on (default: ignored). */
+  onReporterError?: (failure: ReporterFailure) => void
   /** Aborting (Ctrl-C) stops the current run; finished runs are kept and reports still written. */
   signal?: AbortSignal
   /** Load agents the load is shared by (worker processes, or remote agents with agentListen); default one per spare core. */
@@ -54,27 +56,25 @@ export interface RunSuiteOptions {
 export interface SuiteOutcome {
   suite: SuiteResult
   plan: RunPlan
-  /** Where the reports were written (results.json, index.html, junit.xml, summary.md). */
-  files: Partial<Record<string, string>>
   aborted: boolean
 }
 
 /**
- * Runs every planned run of a scenario one after the other, then analysis, gates and reports.
- * A failing run is recorded as 'failed' and the suite goes on; an abort stops the current run,
- * keeps the finished ones and still writes the reports. results.json is also rewritten after
- * each run so a hard kill loses at most the run in progress.
+ * Runs every planned run of a scenario one after the other, then analysis, gates and the verdict,
+ * telling the reporters as it goes (onRunEnd after each run, onEnd with the finished suite). A
+ * failing run is recorded as 'failed' and the suite goes on; an abort stops the current run, keeps
+ * the finished ones and still ends with onEnd.
  */
 export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promise<SuiteOutcome> {
   const signal = opts.signal ?? new AbortController().signal
-  const reporters = opts.reporters ?? []
+  const reporters = new Reporters(opts.reporters, opts.onReporterError)
   const baseline = opts.baselineFile ? readBaseline(opts.baselineFile) : null
   const { plan, thresholds } = checkSuite(scenario, opts)
   mkdirSync(opts.outDir, { recursive: true })
   const pidFile = path.join(opts.outDir, 'pids.txt')
   const agents = opts.agents ?? defaultAgentCount()
   const makeEngine = opts.engineFactory ?? ((name: EngineChoice) => new AgentEngine({ engine: name, agents, listen: opts.agentListen, token: opts.agentToken }))
-  notify(reporters, 'onPlan', plan)
+  await reporters.emit('onPlan', plan)
 
   const suite: SuiteResult = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -101,10 +101,10 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   for (const [index, run] of plan.runs.entries()) {
     if (signal.aborted) break
     if (run.rampLabel !== undefined && pastKnee.has(run.rampLabel)) {
-      notify(reporters, 'onSkip', run, 'past the knee')
+      await reporters.emit('onSkip', run, 'past the knee')
       continue
     }
-    notify(reporters, 'onRunStart', run, index, plan.runs.length)
+    await reporters.emit('onRunStart', run, index, plan.runs.length)
     const engine = makeEngine(engineFor(run, opts.engine))
     const logDir = path.join(opts.outDir, 'logs', runFolder(index, run))
     const result = await executeRun(run, {
@@ -117,9 +117,8 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
       thresholds,
     })
     suite.runs.push(result)
-    notify(reporters, 'onRunEnd', result)
     suite.finishedAt = new Date().toISOString()
-    await writeReports(suite, opts.outDir, { only: ['results.json'] }).catch(() => undefined)
+    await reporters.emit('onRunEnd', result, suite)
     if (run.rampLabel !== undefined && run.stressRate !== undefined && scenario.slo && run.repetition === scenario.repetitions) {
       const points = kneePoints.get(run.rampLabel) ?? []
       points.push(kneePoint(run, suite.runs.filter((r) => r.cellLabel === run.cellLabel), scenario))
@@ -153,9 +152,8 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
       exitCode,
     }
   }
-  notify(reporters, 'onEnd', suite)
-  const files = await writeReports(suite, opts.outDir)
-  return { suite, plan, files, aborted }
+  await reporters.emit('onEnd', suite)
+  return { suite, plan, aborted }
 }
 
 /**

@@ -79,7 +79,9 @@ function toStep(s: StepSpec): HttpStep {
 /** Every string of a JSON value with where it sits. */
 function jsonStrings(value: unknown, at: string, out: Array<[string, string]>): void {
   if (typeof value === 'string') out.push([at, value])
-  else if (Array.isArray(value)) value.forEach((v, i) => jsonStrings(v, `${at}[${i}]`, out))
+  else if (Array.isArray(value)) value.forEach((v, i) => {
+      jsonStrings(v, `${at}[${i}]`, out)
+    })
   else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) jsonStrings(v, `${at}.${k}`, out)
 }
 
@@ -90,7 +92,7 @@ function checkStep(s: StepSpec, at: string, known: Set<string>, spec: ParsedHttp
   if (s.body !== undefined) texts.push([`${at}.body`, s.body])
   if (s.json !== undefined) jsonStrings(s.json, `${at}.json`, texts)
   for (const [where, text] of texts) {
-    let refs
+    let refs: ReturnType<typeof templateReferences>
     try {
       refs = templateReferences(text)
     } catch (error) {

@@ -1,3 +1,4 @@
+import { SERVICE_TIME_PATTERN } from '#crm-contract'
 import { z } from 'zod'
 import { OPERATIONS } from '../workload/workload.js'
 import {
@@ -26,9 +27,9 @@ import { parseLink } from './link-spec.js'
 const positiveInt = z.number().int().min(1)
 const seconds = z.number().positive()
 
-// Same forms as the SUT's --service-time flag (parseServiceTime), checked here so a typo fails
+// The forms of the service's --service-time flag (the contract), checked here so a typo fails
 // before any process starts.
-export const SERVICE_TIME_PATTERN = /^(off|(constant|exp):\d+(\.\d+)?)$/
+export { SERVICE_TIME_PATTERN }
 const serviceTime = z
   .string()
   .regex(SERVICE_TIME_PATTERN, { message: 'expected `off`, `constant:<ms>` or `exp:<ms>` (for example "constant:5")' })

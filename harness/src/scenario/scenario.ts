@@ -1,5 +1,6 @@
 import type { KeyPopularity, LoadModel, OperationName, RampStage } from '../workload/workload.js'
 import type { Slo } from '../results/results-schema.js'
+import type { MatrixPath } from './matrix-paths.js'
 import type { DataOrder, HttpWorkload } from '../workload/http-workload.js'
 
 // What a scenario file (scenarios/*.ts) declares: plain typed data. The zod schema in
@@ -9,22 +10,33 @@ import type { DataOrder, HttpWorkload } from '../workload/http-workload.js'
 export const SCENARIO_KINDS = ['performance', 'stress', 'scale-out', 'soak', 'spike', 'failover', 'comparison'] as const
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
 
-// The strategy names users type (DESIGN.md). Repeated here rather than imported from
-// system-under-test/ so the harness builds on its own; a name the SUT does not know fails at
-// start-up with the SUT's own message anyway.
-export const BALANCER_STRATEGY_NAMES = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'random',
-  'p2c',
-  'consistent-hash',
-] as const
-export const BALANCER_ENGINE_NAMES = ['builtin', 'haproxy', 'nginx'] as const
-export const PARTITION_NAMES = ['single', 'hash', 'consistent-hash', 'range'] as const
-export const CACHE_STRATEGY_NAMES = ['none', 'lru', 'lfu', 'ttl', 'redis', 'memcached'] as const
-export const WRITE_POLICY_NAMES = ['invalidate', 'write-through'] as const
-export const STORE_NAMES = ['embedded', 'postgres'] as const
+// The strategy names users type come from the CRM service's contract: a strategy added to the
+// service is a valid scenario value at once.
+export {
+  BALANCER_ENGINES as BALANCER_ENGINE_NAMES,
+  BALANCER_STRATEGIES as BALANCER_STRATEGY_NAMES,
+  CACHE_STRATEGIES as CACHE_STRATEGY_NAMES,
+  /** The embedded shards' append-only log (the SUT's `shard --durability`). */
+  DURABILITY_LEVELS as DURABILITY_NAMES,
+  PARTITION_STRATEGIES as PARTITION_NAMES,
+  SHARD_STORES as STORE_NAMES,
+  /** How the downstream system learns of customer changes (system-under-test/README.md, Sync strategies). */
+  SYNC_STRATEGIES as SYNC_STRATEGY_NAMES,
+  SYNC_BROKERS as SYNC_BROKER_NAMES,
+  WRITE_POLICIES as WRITE_POLICY_NAMES,
+} from '#crm-contract'
+import type {
+  BalancerEngineName,
+  BalancerStrategyName,
+  CacheStrategyName,
+  Durability,
+  PartitionStrategyName,
+  ShardStoreKind,
+  SyncBrokerName,
+  SyncStrategyName,
+  WritePolicy,
+} from '#crm-contract'
+export type { SyncBrokerName, SyncStrategyName }
 /** Faults on a member (process or container). `cpus` changes a container's CPU quota. */
 export const MEMBER_FAULT_ACTIONS = ['kill', 'pause', 'resume', 'restart', 'slow', 'cpus'] as const
 /** Faults on the network links into or out of a member (Toxiproxy; containers environment). */
@@ -34,18 +46,13 @@ export const FAULT_ACTIONS = [...MEMBER_FAULT_ACTIONS, ...NETWORK_FAULT_ACTIONS]
 export const ENVIRONMENT_NAMES = ['local', 'containers'] as const
 /** Members whose containers take `resources` (Docker CPU quota and memory limit). */
 export const RESOURCE_ROLES = ['replica', 'shard', 'balancer', 'redis'] as const
-/** The embedded shards' append-only log (the SUT's `shard --durability`). */
-export const DURABILITY_NAMES = ['none', 'everysec', 'always'] as const
-/** How the downstream system learns of customer changes (system-under-test/README.md, Sync strategies). */
-export const SYNC_STRATEGY_NAMES = ['none', 'sync-call', 'queue-push', 'scheduled-pull'] as const
-export const SYNC_BROKER_NAMES = ['rabbitmq', 'kafka'] as const
 
-export type BalancerStrategy = (typeof BALANCER_STRATEGY_NAMES)[number]
-export type BalancerEngine = (typeof BALANCER_ENGINE_NAMES)[number]
-export type PartitionName = (typeof PARTITION_NAMES)[number]
-export type CacheStrategy = (typeof CACHE_STRATEGY_NAMES)[number]
-export type WritePolicyName = (typeof WRITE_POLICY_NAMES)[number]
-export type StoreName = (typeof STORE_NAMES)[number]
+export type BalancerStrategy = BalancerStrategyName
+export type BalancerEngine = BalancerEngineName
+export type PartitionName = PartitionStrategyName
+export type CacheStrategy = CacheStrategyName
+export type WritePolicyName = WritePolicy
+export type StoreName = ShardStoreKind
 export type FaultAction = (typeof FAULT_ACTIONS)[number]
 export type NetworkFaultAction = (typeof NETWORK_FAULT_ACTIONS)[number]
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number]
@@ -65,9 +72,7 @@ export interface ResourceSpec {
   cpus?: number
   memoryMb?: number
 }
-export type DurabilityName = (typeof DURABILITY_NAMES)[number]
-export type SyncStrategyName = (typeof SYNC_STRATEGY_NAMES)[number]
-export type SyncBrokerName = (typeof SYNC_BROKER_NAMES)[number]
+export type DurabilityName = Durability
 
 /**
  * A downstream system keeping a copy of the customers, and how changes reach it:
@@ -133,6 +138,46 @@ export interface Topology {
   resources: Partial<Record<ResourceRole, ResourceSpec>>
   links: Record<string, LinkCondition>
 }
+
+/** The values each matrix path takes: a scenario's matrix gets completion for its keys and values. */
+interface MatrixValues {
+  replicas: number
+  shards: number
+  partition: PartitionName
+  store: StoreName
+  durability: DurabilityName
+  'balancer.strategy': BalancerStrategy
+  'balancer.engine': BalancerEngine
+  'cache.strategy': CacheStrategy
+  'cache.size': number
+  'cache.ttlMs': number
+  'cache.writePolicy': WritePolicyName
+  'capacity.replica.serviceTime': string
+  'capacity.replica.slots': number
+  'capacity.replica.queueLimit': number
+  'capacity.shard.serviceTime': string
+  'capacity.shard.slots': number
+  'capacity.shard.queueLimit': number
+  'resources.replica.cpus': number
+  'resources.replica.memoryMb': number
+  'resources.shard.cpus': number
+  'resources.shard.memoryMb': number
+  'resources.balancer.cpus': number
+  'resources.balancer.memoryMb': number
+  'resources.redis.cpus': number
+  'resources.redis.memoryMb': number
+  'sync.strategy': SyncStrategyName
+  'sync.broker': SyncBrokerName
+  'sync.intervalMs': number
+  'sync.batch': number
+}
+
+/**
+ * Topology field path -> the values to try; every combination is a run (cell). Indexing
+ * MatrixValues by every MatrixPath makes a path added to one list and not the other a compile
+ * error. A scenario with `target` varies `target` instead: versions of the user's own service.
+ */
+export type MatrixSpec = { [P in MatrixPath]?: Array<MatrixValues[P]> } & { target?: string[] }
 
 export interface WorkloadSpec {
   mix: Partial<Record<OperationName, number>>
@@ -219,7 +264,7 @@ export interface QuickOverrides {
   datasetSize?: number
   repetitions?: number
   stress?: Partial<StressSpec>
-  matrix?: Record<string, Array<string | number>>
+  matrix?: MatrixSpec
 }
 
 export interface StressSpec {
@@ -241,7 +286,7 @@ export interface ScenarioDefinition {
   /** URL of a system the user runs (loopback only); no topology is started. */
   target?: string
   /** Topology field path -> values; every combination of values is a run (cell). */
-  matrix?: Record<string, Array<string | number>>
+  matrix?: MatrixSpec
   /** The CRM workload; with `target`, `http` may replace it. */
   workload?: WorkloadSpec
   /** Requests and flows to your own service at `target` (nothing is seeded, no LoadLab endpoint is assumed). */

@@ -34,7 +34,7 @@ export function validateScenario(input: unknown, file: string | null, overrides:
   const topology = target === null ? (s.topology ?? topologySchema.parse({})) : null
   if (topology !== null) problems.push(...checkMatrix(s.matrix, s.topology ?? {}, 'matrix'))
   if (topology !== null && s.quick?.matrix) problems.push(...checkMatrix(s.quick.matrix, s.topology ?? {}, 'quick.matrix'))
-  for (const [i, f] of s.faults.entries()) {
+  for (const i of s.faults.keys()) {
     if (target !== null) problems.push(`faults[${i}]: faults need a topology LoadLab started; "${s.name}" uses an external target`)
   }
   problems.push(...environmentProblems(s, target !== null, overrides.environment !== undefined))

@@ -1,3 +1,4 @@
+import { DOWNSTREAM_ROUTES } from '#crm-contract'
 import { Pool } from 'undici'
 import type { AppliedChange } from './sync-metrics.js'
 
@@ -50,7 +51,7 @@ export class DownstreamReader {
   async applied(): Promise<AppliedChange[]> {
     const all: AppliedChange[] = []
     for (;;) {
-      const page = (await this.getJson(`/applied?from=${all.length}&limit=${APPLIED_PER_CALL}`)) as { items: AppliedChange[] }
+      const page = (await this.getJson(`${DOWNSTREAM_ROUTES.applied}?from=${all.length}&limit=${APPLIED_PER_CALL}`)) as { items: AppliedChange[] }
       all.push(...page.items)
       if (page.items.length < APPLIED_PER_CALL) return all
     }
@@ -58,7 +59,7 @@ export class DownstreamReader {
 
   /** Changes received more than once since downstream's store began. */
   async duplicates(): Promise<number> {
-    return ((await this.getJson('/stats')) as { duplicates: number }).duplicates
+    return ((await this.getJson(DOWNSTREAM_ROUTES.stats)) as { duplicates: number }).duplicates
   }
 
   close(): Promise<void> {
@@ -69,9 +70,9 @@ export class DownstreamReader {
     const missing: string[] = []
     for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
       const chunk = ids.slice(i, i + IDS_PER_CALL)
-      const res = await this.pool.request({ method: 'POST', path: '/versions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: chunk }) })
+      const res = await this.pool.request({ method: 'POST', path: DOWNSTREAM_ROUTES.versions, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: chunk }) })
       const text = await res.body.text()
-      if (res.statusCode !== 200) throw new Error(`downstream answered POST /versions with HTTP ${res.statusCode}`)
+      if (res.statusCode !== 200) throw new Error(`downstream answered POST ${DOWNSTREAM_ROUTES.versions} with HTTP ${res.statusCode}`)
       const { versions } = JSON.parse(text) as { versions: Array<number | null> }
       chunk.forEach((id, k) => {
         const held = versions[k]

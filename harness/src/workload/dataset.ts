@@ -1,7 +1,7 @@
+import { ADMIN_TOKEN_ENV, adminHeaders, BULK_CUSTOMERS_PATH } from '#crm-contract'
 import { request } from 'undici'
 import { z } from 'zod'
 import type { Workload } from './workload.js'
-import { ADMIN_TOKEN_ENV, adminHeaders } from '../environment/environment.js'
 import { createSeededRandom } from '../random/seeded-random.js'
 import { randomCustomer } from './customer-data.js'
 
@@ -10,7 +10,7 @@ export interface Dataset {
   customerIds: string[]
 }
 
-/** The admin bulk endpoint takes at most 5000 customers per call (see COMMON.md). */
+/** The admin bulk endpoint takes at most 5000 customers per call (system-under-test/README.md). */
 export const BULK_BATCH_SIZE = 5000
 const DAY_MS = 86_400_000
 
@@ -47,7 +47,7 @@ export async function seedDataset(target: URL, w: Workload, signal: AbortSignal,
   const step = (end - start) / n
   const tag = opts.emailTag ?? `s${w.seed}`
   const rng = createSeededRandom(w.seed).fork(100)
-  const url = new URL('/admin/customers/bulk', target)
+  const url = new URL(BULK_CUSTOMERS_PATH, target)
   const ids: string[] = []
   for (let from = 0; from < n; from += batchSize) {
     signal.throwIfAborted()

@@ -1,7 +1,7 @@
 import { JSONPath } from 'jsonpath-plus'
 import { createSeededRandom, type SeededRandom } from '../random/seeded-random.js'
-import type { ExecutionSegment } from '../engines/execution-segment.js'
-import { compileJsonTemplate, compileTemplate, type CompiledTemplate, type TemplateScope } from './http-template.js'
+import type { ExecutionSegment } from './execution-segment.js'
+import { compileJsonTemplate, compileTemplate, type TemplateScope } from './http-template.js'
 import type { HttpCheck, HttpExtract, HttpFlow, HttpStep, HttpWorkload, ThinkTime } from './http-workload.js'
 
 // Turns an HTTP workload into what the engines send: one iteration is one flow (a plain request
@@ -103,7 +103,7 @@ function compileChecks(check: HttpCheck | undefined): CompiledCheck[] {
   }
   if (check.bodyContains !== undefined) {
     const needle = check.bodyContains
-    out.push({ label: `body contains ${JSON.stringify(needle)}`, test: (_s, body) => body !== undefined && body.includes(needle) })
+    out.push({ label: `body contains ${JSON.stringify(needle)}`, test: (_s, body) => body?.includes(needle) === true })
   }
   for (const j of check.json ?? []) {
     if (j.equals === undefined) out.push({ label: `${j.path} exists`, test: (_s, _b, json) => firstJsonMatch(json(), j.path).found })

@@ -21,7 +21,7 @@ import {
 } from './request-schemas.js'
 import { parseInput } from './validate.js'
 
-// The replica's HTTP surface (contract: coord/COMMON.md "CRM HTTP API"). Order matters:
+// The replica's HTTP surface (the CRM HTTP API in system-under-test/README.md). Order matters:
 // observability and admin routes come before the capacity model, so a saturated replica still
 // answers /health, /ready and /metrics and can be seeded or slowed; the public API sits behind it.
 

@@ -1,10 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CapacityStats } from '../capacity/capacity-model.js'
+import { REPLICA_METRICS as NAMES } from '../contract/metric-names.js'
 import type { ShardCallObserver } from '../domain/crm-service.js'
 import type { CacheStats } from '../strategies/cache/cache.js'
 
-// The replica's Prometheus metrics (names are a contract with the harness's scraper, see
-// coord/COMMON.md). Own Registry, so several replicas in one test process do not collide.
+// The replica's Prometheus metrics (their names are the contract with the harness's scraper,
+// src/contract/metric-names.ts). Own Registry, so several replicas in one test process do not collide.
 // Cache and capacity figures are read from their owners at scrape time, not pushed per request.
 
 export interface ReplicaMetricsSources {
@@ -29,22 +30,22 @@ export function createReplicaMetrics(sources: ReplicaMetricsSources): ReplicaMet
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
 
-  const httpRequests = new Counter({ name: 'crm_http_requests_total', help: 'HTTP requests answered, by route pattern, method and status', labelNames: ['route', 'method', 'status'] as const, registers })
-  const httpDuration = new Histogram({ name: 'crm_http_request_duration_seconds', help: 'HTTP request duration by route pattern', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers })
-  const shardRequests = new Counter({ name: 'crm_shard_requests_total', help: 'Calls this replica made to each shard', labelNames: ['shard'] as const, registers })
-  const shardDuration = new Histogram({ name: 'crm_shard_request_duration_seconds', help: 'Duration of calls to each shard', labelNames: ['shard'] as const, buckets: LATENCY_BUCKETS, registers })
+  const httpRequests = new Counter({ name: NAMES.httpRequests, help: 'HTTP requests answered, by route pattern, method and status', labelNames: ['route', 'method', 'status'] as const, registers })
+  const httpDuration = new Histogram({ name: NAMES.httpRequestDuration, help: 'HTTP request duration by route pattern', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers })
+  const shardRequests = new Counter({ name: NAMES.shardRequests, help: 'Calls this replica made to each shard', labelNames: ['shard'] as const, registers })
+  const shardDuration = new Histogram({ name: NAMES.shardRequestDuration, help: 'Duration of calls to each shard', labelNames: ['shard'] as const, buckets: LATENCY_BUCKETS, registers })
 
   // Counters fed from a snapshot: reset then inc keeps them monotonic as long as the source is.
   const fromSnapshot = (name: string, help: string, read: () => number) =>
     new Counter({ name, help, registers, collect() { this.reset(); this.inc(Math.max(0, read())) } })
-  fromSnapshot('crm_cache_hits_total', 'Cache hits (customer and 360 reads)', () => sources.cacheStats().hits)
-  fromSnapshot('crm_cache_misses_total', 'Cache misses', () => sources.cacheStats().misses)
-  fromSnapshot('crm_cache_evictions_total', 'Entries the cache evicted to stay within its size', () => sources.cacheStats().evictions)
-  new Gauge({ name: 'crm_cache_size', help: 'Entries in the cache now (-1 when unknown)', registers, collect() { this.set(sources.cacheStats().size) } })
-  fromSnapshot('crm_capacity_rejected_total', 'Requests refused with 503 because the capacity queue was full', () => sources.capacityStats().rejected)
-  new Gauge({ name: 'crm_capacity_in_service', help: 'Requests holding a capacity slot now', registers, collect() { this.set(sources.capacityStats().inService) } })
-  new Gauge({ name: 'crm_capacity_queued', help: 'Requests waiting for a capacity slot now', registers, collect() { this.set(sources.capacityStats().queued) } })
-  new Gauge({ name: 'crm_partition_keys_moved_if_shard_added_ratio', help: 'Share of customer keys that would change shard if one shard were added', registers }).set(sources.keysMovedIfShardAddedRatio)
+  fromSnapshot(NAMES.cacheHits, 'Cache hits (customer and 360 reads)', () => sources.cacheStats().hits)
+  fromSnapshot(NAMES.cacheMisses, 'Cache misses', () => sources.cacheStats().misses)
+  fromSnapshot(NAMES.cacheEvictions, 'Entries the cache evicted to stay within its size', () => sources.cacheStats().evictions)
+  new Gauge({ name: NAMES.cacheSize, help: 'Entries in the cache now (-1 when unknown)', registers, collect() { this.set(sources.cacheStats().size) } })
+  fromSnapshot(NAMES.capacityRejected, 'Requests refused with 503 because the capacity queue was full', () => sources.capacityStats().rejected)
+  new Gauge({ name: NAMES.capacityInService, help: 'Requests holding a capacity slot now', registers, collect() { this.set(sources.capacityStats().inService) } })
+  new Gauge({ name: NAMES.capacityQueued, help: 'Requests waiting for a capacity slot now', registers, collect() { this.set(sources.capacityStats().queued) } })
+  new Gauge({ name: NAMES.keysMovedIfShardAdded, help: 'Share of customer keys that would change shard if one shard were added', registers }).set(sources.keysMovedIfShardAddedRatio)
 
   // Label children are looked up once per distinct label set, not per request: this is on the hot path.
   const requestChildren = new Map<string, Counter.Internal>()

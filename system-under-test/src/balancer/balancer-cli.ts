@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { startWithAdminToken } from '../admin/admin-token.js'
 import { parseRoleFlags, serveRole } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
+import { adminLine, listeningLine } from '../contract/ready-lines.js'
 import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js'
 import { BALANCER_ENGINES } from './balancer-options.js'
 import { launchBalancer } from './launch-balancer.js'
@@ -17,7 +18,8 @@ function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '')
 }
 
-function buildCommand(): Command {
+/** Builds the `balancer` command; exported so the contract's flag builder can be checked against it without a process. */
+export function balancerCommand(): Command {
   return new Command('balancer')
     .description('Load balancer in front of CRM replicas: the built-in Node balancer, or real HAProxy / nginx with generated config')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -68,7 +70,7 @@ interface CliFlags {
  * graceful close, 2 on bad flags (message names the flag and the fix), 1 if a real engine dies.
  */
 export async function runBalancerCli(argv: string[]): Promise<void> {
-  const flags = parseRoleFlags<CliFlags>(buildCommand(), argv)
+  const flags = parseRoleFlags<CliFlags>(balancerCommand(), argv)
   await serveRole({
     role: 'balancer',
     start: () =>
@@ -97,7 +99,7 @@ export async function runBalancerCli(argv: string[]): Promise<void> {
       error instanceof ConfigurationError
         ? `balancer: ${error.message.split('\n').join('\nbalancer: ')}`
         : `balancer: could not start: ${error instanceof Error ? error.message : String(error)}`,
-    readyLines: (balancer) => [`LISTENING ${balancer.url}`, `ADMIN ${balancer.adminUrl}`],
+    readyLines: (balancer) => [listeningLine(balancer.url), adminLine(balancer.adminUrl)],
     describeClosing: (signal) => `balancer: ${signal}, closing`,
     describeCloseFailure: (error) => `balancer: error while closing: ${String(error)}`,
     died: (balancer) => balancer.exited.then(({ code, signal }) => `balancer: ${flags.engine} exited unexpectedly (${signal ?? `code ${code}`}); stopping`),

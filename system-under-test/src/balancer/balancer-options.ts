@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { newAdminToken } from '../admin/admin-token.js'
 import { BALANCER_STRATEGIES } from '../strategies/balancer/balancer.js'
+import { BALANCER_ENGINES, type BalancerEngineName } from '../contract/strategy-names.js'
 
-export const BALANCER_ENGINES = ['builtin', 'haproxy', 'nginx'] as const
-export type BalancerEngineName = (typeof BALANCER_ENGINES)[number]
+// The names are part of the contract with the harness.
+export { BALANCER_ENGINES, type BalancerEngineName }
 
 const backendUrl = z
   .string()

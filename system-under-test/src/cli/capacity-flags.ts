@@ -4,7 +4,7 @@ import { DEFAULT_CAPACITY, parseServiceTime } from '../capacity/create-capacity-
 import { intFlag } from './flag-parsers.js'
 
 // The capacity flags (--service-time, --slots, --queue-limit) that the shard and the replica
-// both take, with the same defaults and the same meaning (coord/COMMON.md).
+// both take, with the same defaults and the same meaning (src/contract/CONTRACT.md).
 
 /** The parsed values of the capacity flags, as commander names them. */
 export interface CapacityFlags {

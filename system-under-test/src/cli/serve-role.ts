@@ -2,7 +2,7 @@ import { CommanderError, type Command, type OptionValues } from 'commander'
 import { ConfigurationError } from '../config/configuration-error.js'
 
 // The life of every role process (shard, replica, balancer), as the process contract in
-// system-under-test/README.md states it: parse the flags (help exits 0, bad flags exit 2), start, print the
+// src/contract/CONTRACT.md states it: parse the flags (help exits 0, bad flags exit 2), start, print the
 // ready lines on stdout (`LISTENING <url>` first), close gracefully on SIGTERM/SIGINT and exit 0.
 // Exit codes: 2 for what the user fixes in the flags (commander's errors, ConfigurationError),
 // 1 for anything else. Written once so the three roles cannot drift apart.

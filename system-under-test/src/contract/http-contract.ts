@@ -1,6 +1,6 @@
 // What replicas, shard servers, the balancer and the harness agree on over HTTP, beyond the CRM
-// API itself. The harness repeats these names (it builds without the system under test); the
-// system-under-test README documents them for anyone else.
+// API and the routes (http-routes.ts): headers and the admin token. The harness imports these
+// names through `#crm-contract`; the system-under-test README documents them for anyone else.
 
 /**
  * Set by a replica on an error answer caused by a dependency (a shard that is down or at
@@ -18,3 +18,8 @@ export const ADMIN_TOKEN_ENV = 'LOADLAB_ADMIN_TOKEN'
 
 /** How a client presents the admin token: `Authorization: Bearer <token>`. */
 export const ADMIN_AUTH_SCHEME = 'Bearer'
+
+/** The request headers of an admin call (a JSON body) with `token`; no `authorization` when the token is unknown. */
+export function adminHeaders(token: string | undefined): Record<string, string> {
+  return { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `${ADMIN_AUTH_SCHEME} ${token}` }) }
+}

@@ -4,6 +4,7 @@ import { startWithAdminToken } from '../admin/admin-token.js'
 import { intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
+import { listeningLine } from '../contract/ready-lines.js'
 import { brokerOf } from '../sync/brokers/change-broker.js'
 import { startDownstream, type DownstreamOptions } from './start-downstream.js'
 
@@ -63,7 +64,7 @@ export async function runDownstreamCli(argv: string[]): Promise<void> {
       if (options.dataFile !== undefined) process.stderr.write(`downstream: replayed ${started.replayed} changes from ${options.dataFile}\n`)
       return started
     },
-    readyLines: (server) => [`LISTENING ${server.url}`],
+    readyLines: (server) => [listeningLine(server.url)],
     describeClosing: (signal) => `${signal}: closing downstream`,
   })
 }

@@ -3,10 +3,12 @@ import express from 'express'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { z } from 'zod'
 import { closeServer, listen } from '../http/listen.js'
-import { startConsumer, type ChangeConsumer } from '../sync/brokers/change-broker.js'
+import type { ChangeConsumer } from '../sync/brokers/change-broker.js'
+import { startConsumer } from '../sync/brokers/connect-broker.js'
 import { changeEventSchema } from '../sync/change-event.js'
 import { ChangesPuller } from './changes-puller.js'
 import { DownstreamStore } from './downstream-store.js'
+import { DOWNSTREAM_ROUTES, HEALTH_PATH, METRICS_PATH, READY_PATH } from '../contract/http-routes.js'
 
 // The downstream system: another service (an order or ERP system, say) that keeps its own copy
 // of the CRM's customers. How changes reach it is the sync strategy:
@@ -62,18 +64,18 @@ export async function startDownstream(options: DownstreamOptions): Promise<Start
 
   const app = express()
   app.disable('x-powered-by')
-  app.get('/health', (_req, res) => void res.json({ status: 'ok' }))
-  app.get('/ready', (_req, res) => void res.json({ status: 'ready' }))
-  app.get('/metrics', async (_req, res) => {
+  app.get(HEALTH_PATH, (_req, res) => void res.json({ status: 'ok' }))
+  app.get(READY_PATH, (_req, res) => void res.json({ status: 'ready' }))
+  app.get(METRICS_PATH, async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics())
   })
-  app.post('/changes', express.json({ limit: '16mb' }), async (req, res) => {
+  app.post(DOWNSTREAM_ROUTES.changes, express.json({ limit: '16mb' }), async (req, res) => {
     const body = changesBody.safeParse(req.body)
     if (!body.success) return void res.status(400).json(validationError('body must be {"changes": [change events]}', body.error))
     const outcomes = await store.apply(body.data.changes)
     res.json({ applied: outcomes.filter((o) => o === 'applied').length, duplicates: outcomes.filter((o) => o === 'duplicate').length, superseded: outcomes.filter((o) => o === 'superseded').length })
   })
-  app.post('/versions', express.json({ limit: '4mb' }), (req, res) => {
+  app.post(DOWNSTREAM_ROUTES.versions, express.json({ limit: '4mb' }), (req, res) => {
     const body = versionsBody.safeParse(req.body)
     if (!body.success) return void res.status(400).json(validationError('body must be {"ids": [customer ids]}', body.error))
     res.json({ versions: body.data.ids.map((id) => store.versionOf(id)) })
@@ -83,12 +85,12 @@ export async function startDownstream(options: DownstreamOptions): Promise<Start
     if (record === null) return void res.status(404).json({ error: { code: 'not_found', message: `downstream holds no customer ${req.params.id}` } })
     res.json(record)
   })
-  app.get('/applied', (req, res) => {
+  app.get(DOWNSTREAM_ROUTES.applied, (req, res) => {
     const query = appliedQuery.safeParse(req.query)
     if (!query.success) return void res.status(400).json(validationError('from and limit must be whole numbers', query.error))
     res.json(store.appliedSince(query.data.from, query.data.limit))
   })
-  app.get('/stats', (_req, res) => void res.json({ ...store.stats(), sourceConnected }))
+  app.get(DOWNSTREAM_ROUTES.stats, (_req, res) => void res.json({ ...store.stats(), sourceConnected }))
   app.use((req, res) => void res.status(404).json({ error: { code: 'route_not_found', message: `no route ${req.method} ${req.path}` } }))
   app.use(((error, _req, res, _next) => {
     const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500

@@ -4,6 +4,7 @@ import { capacityFromFlags, capacityOptions, type CapacityFlags } from '../cli/c
 import { dateFlag, intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
+import { listeningLine } from '../contract/ready-lines.js'
 import { CACHE_STRATEGIES, WRITE_POLICIES, type CacheStrategyName, type WritePolicy } from '../strategies/cache/cache.js'
 import { DEFAULT_VIRTUAL_NODES } from '../strategies/partition/partition-registry.js'
 import { PARTITION_STRATEGIES, type PartitionStrategyName } from '../strategies/partition/partition-strategy.js'
@@ -11,7 +12,7 @@ import { defaultRangeWindow } from '../strategies/partition/range-partition.js'
 import { SHARD_STORES, type ReplicaOptions, type ShardStoreKind } from './replica-options.js'
 import { startReplica } from './start-replica.js'
 
-// `main.js replica [flags]`: flags (coord/COMMON.md) -> validated ReplicaOptions -> a listening
+// `main.js replica [flags]`: flags (src/contract/CONTRACT.md) -> validated ReplicaOptions -> a listening
 // replica. Prints exactly one `LISTENING <url>` line on stdout when ready; bad flags exit 2 with a
 // message naming the flag; SIGTERM/SIGINT close gracefully and exit 0.
 
@@ -131,7 +132,7 @@ export async function runReplicaCli(argv: string[]): Promise<void> {
     role: 'replica',
     // Flag values the strategies refuse throw a ConfigurationError naming the flag (exit 2).
     start: () => startWithAdminToken('replica', (adminToken) => startOnPort(options.port, () => startReplica({ ...options, adminToken }))),
-    readyLines: (replica) => [`LISTENING ${replica.url}`],
+    readyLines: (replica) => [listeningLine(replica.url)],
     describeClosing: (signal, replica) => `${signal}: closing replica ${replica.name}`,
   })
 }

@@ -1,12 +1,13 @@
 import type { CapacityOptions } from '../capacity/capacity-model.js'
 import type { CacheStrategyName, WritePolicy } from '../strategies/cache/cache.js'
 import type { PartitionStrategyName } from '../strategies/partition/partition-strategy.js'
+import { SHARD_STORES, type ShardStoreKind } from '../contract/strategy-names.js'
 
 // Everything a replica needs to start, already validated (the CLI validates flags into this; tests
 // build it directly).
 
-export const SHARD_STORES = ['embedded', 'postgres'] as const
-export type ShardStoreKind = (typeof SHARD_STORES)[number]
+// The names are part of the contract with the harness.
+export { SHARD_STORES, type ShardStoreKind }
 
 export interface ReplicaOptions {
   /** Interface to bind; 127.0.0.1 unless the user says otherwise. */

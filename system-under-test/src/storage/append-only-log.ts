@@ -1,5 +1,6 @@
 import { open, readFile, truncate, type FileHandle } from 'node:fs/promises'
 import { ConfigurationError } from '../config/configuration-error.js'
+import { DURABILITY_LEVELS, type Durability } from '../contract/strategy-names.js'
 
 // An append-only log of JSON lines, as Redis's AOF: every change is appended before it is
 // acknowledged, and a restart replays the file. How far "appended" goes before the
@@ -10,8 +11,8 @@ import { ConfigurationError } from '../config/configuration-error.js'
 // Entries that arrive while a write is under way go together in the next one (group commit), so
 // `always` costs one fsync per batch, not per change.
 
-export const DURABILITY_LEVELS = ['none', 'everysec', 'always'] as const
-export type Durability = (typeof DURABILITY_LEVELS)[number]
+// The names are part of the contract with the harness.
+export { DURABILITY_LEVELS, type Durability }
 export type LoggedDurability = Exclude<Durability, 'none'>
 
 const EVERYSEC_MS = 1000

@@ -5,12 +5,13 @@ import { checkAdminRequest } from '../admin/admin-guard.js'
 import { newAdminToken } from '../admin/admin-token.js'
 import type { CapacityOptions } from '../capacity/capacity-model.js'
 import { createCapacityModel } from '../capacity/create-capacity-model.js'
+import { SHARD_METRICS } from '../contract/metric-names.js'
 import { closeServer, listen } from '../http/listen.js'
 import { MemoryShardStore } from './memory-shard-store.js'
 import { DuplicateCustomerIdError, UnknownCustomerError } from './shard-errors.js'
 import { MAX_RPC_BODY_BYTES, RPC_ARGS, RPC_OPS, rpcBodySchema, type RpcErrorBody, type RpcOp } from './shard-rpc.js'
 import { isChangeFeedSource, type ShardStore } from './shard-store.js'
-import { createPublisher } from '../sync/brokers/change-broker.js'
+import { createPublisher } from '../sync/brokers/connect-broker.js'
 import { OutboxPublisher } from '../sync/outbox-publisher.js'
 
 // The embedded shard server: one shard's MemoryShardStore behind a small JSON RPC over HTTP
@@ -110,25 +111,25 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
 
   const registry = new Registry()
   registry.setDefaultLabels({ shard: String(opts.shardIndex) })
-  const requests = new Counter({ name: 'shard_requests_total', help: 'RPC requests received, by store operation', labelNames: ['op'], registers: [registry] })
+  const requests = new Counter({ name: SHARD_METRICS.requests, help: 'RPC requests received, by store operation', labelNames: ['op'], registers: [registry] })
   const duration = new Histogram({
-    name: 'shard_request_duration_seconds',
+    name: SHARD_METRICS.requestDuration,
     help: 'Time from request arrival to response, queueing in the capacity model included',
     labelNames: ['op'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
-  const rejected = new Counter({ name: 'shard_capacity_rejected_total', help: 'Requests refused with 503 because the capacity queue was full', registers: [registry] })
+  const rejected = new Counter({ name: SHARD_METRICS.capacityRejected, help: 'Requests refused with 503 because the capacity queue was full', registers: [registry] })
   new Gauge({
-    name: 'shard_customers',
+    name: SHARD_METRICS.customers,
     help: 'Customers stored on this shard',
     registers: [registry],
     async collect() {
       this.set(await store.countCustomers())
     },
   })
-  new Gauge({ name: 'shard_capacity_in_service', help: 'Requests holding a capacity slot', registers: [registry], collect() { this.set(capacity.stats().inService) } })
-  new Gauge({ name: 'shard_capacity_queued', help: 'Requests waiting for a capacity slot', registers: [registry], collect() { this.set(capacity.stats().queued) } })
+  new Gauge({ name: SHARD_METRICS.capacityInService, help: 'Requests holding a capacity slot', registers: [registry], collect() { this.set(capacity.stats().inService) } })
+  new Gauge({ name: SHARD_METRICS.capacityQueued, help: 'Requests waiting for a capacity slot', registers: [registry], collect() { this.set(capacity.stats().queued) } })
 
   let outbox: OutboxPublisher | null = null
   if (opts.publishTo !== undefined) {

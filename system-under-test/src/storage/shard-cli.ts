@@ -6,6 +6,7 @@ import { intFlag } from '../cli/flag-parsers.js'
 import { parseRoleFlags, serveRole, startOnPort } from '../cli/serve-role.js'
 import { ConfigurationError } from '../config/configuration-error.js'
 import { DURABILITY_LEVELS, type Durability } from './append-only-log.js'
+import { listeningLine } from '../contract/ready-lines.js'
 import { brokerOf } from '../sync/brokers/change-broker.js'
 import { startShardServer } from './embedded-shard-server.js'
 import { LoggedShardStore } from './logged-shard-store.js'
@@ -86,7 +87,7 @@ export async function runShardCli(argv: string[]): Promise<void> {
       return server
     },
     describeStartFailure: (error) => `shard ${flags.shardIndex} failed to start: ${error instanceof Error ? error.message : String(error)}`,
-    readyLines: (server) => [`LISTENING ${server.url}`],
+    readyLines: (server) => [listeningLine(server.url)],
     describeClosing: (signal) => `${signal}: closing shard ${flags.shardIndex}`,
   })
 }

@@ -1,6 +1,7 @@
 import { Pool } from 'undici'
 import { DownstreamUnavailableError } from '../domain/domain-errors.js'
 import type { ChangeEvent } from './change-event.js'
+import { DOWNSTREAM_ROUTES } from '../contract/http-routes.js'
 
 // The replica's side of sync strategy `sync-call`: each customer change goes to the downstream
 // system's POST /changes before the write is acknowledged. Any failure (refused, timed out, a
@@ -21,7 +22,7 @@ export class DownstreamClient {
     try {
       const res = await this.pool.request({
         method: 'POST',
-        path: '/changes',
+        path: DOWNSTREAM_ROUTES.changes,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ changes }),
         signal: AbortSignal.timeout(this.timeoutMs),

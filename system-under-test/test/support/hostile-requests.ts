@@ -37,6 +37,7 @@ export const nastyText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
+  // '${jndi:ldap://x}': a log-injection probe, sent as literal text.
   fc.constantFrom('', ' ', '..', '../..', '%00', '%', '%%', '%E0%A4%A', '\u202e', '\u0000', 'null', 'undefined', '__proto__', 'constructor', '${jndi:ldap://x}', "' OR 1=1 --", '<script>', 'x'.repeat(5000)),
 )
 

@@ -1,4 +1,4 @@
-import { Toxiproxy, type Proxy, type ToxicType } from 'toxiproxy-node-client'
+import { Toxiproxy, type Proxy as ToxiproxyProxy, type ToxicType } from 'toxiproxy-node-client'
 import { linkMatches, linkName, parseLink, type LinkSpec } from '../../scenario/link-spec.js'
 import { NETWORK_FAULT_ACTIONS, type FaultSpec, type LinkCondition, type NetworkFaultAction, type Topology } from '../../scenario/scenario.js'
 import { EnvironmentError, type Fault } from '../environment.js'
@@ -59,7 +59,7 @@ const TOXICS: Partial<Record<NetworkFaultAction, { type: ToxicType; stream: 'ups
 /** The Toxiproxy proxies of one started topology, by link. */
 export class LinkProxies {
   private readonly api: Toxiproxy
-  private readonly proxies = new Map<string, Proxy>()
+  private readonly proxies = new Map<string, ToxiproxyProxy>()
   /** Toxics this run added, by proxy name: heal removes them, a second fault of a kind replaces its toxic. */
   private readonly toxics = new Map<string, Set<string>>()
 
@@ -109,7 +109,7 @@ export class LinkProxies {
   async apply(f: Fault): Promise<string> {
     if (!isNetworkFault(f.action)) throw new EnvironmentError(`${f.action} is not a network fault`)
     const targets = linksOfFault(f, this.links)
-    const proxies = targets.map((l) => this.proxies.get(linkName(l.from, l.to))).filter((p): p is Proxy => p !== undefined)
+    const proxies = targets.map((l) => this.proxies.get(linkName(l.from, l.to))).filter((p): p is ToxiproxyProxy => p !== undefined)
     if (proxies.length === 0) throw new EnvironmentError(`no link of this topology matches ${f.link ?? f.member}`)
     const action = f.action
     await Promise.all(proxies.map((p) => toxiproxyCall(`${action} on ${p.name}`, () => this.applyTo(p, action, f))))
@@ -117,7 +117,7 @@ export class LinkProxies {
     return `${describeFault(f)} on ${where}`
   }
 
-  private async applyTo(proxy: Proxy, action: NetworkFaultAction, f: Fault): Promise<void> {
+  private async applyTo(proxy: ToxiproxyProxy, action: NetworkFaultAction, f: Fault): Promise<void> {
     const body = { listen: proxy.listen, upstream: proxy.upstream }
     if (action === 'partition') {
       // A disabled proxy closes its listener and every open connection: refused and reset, as a cut link.

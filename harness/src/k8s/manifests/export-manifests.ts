@@ -163,7 +163,7 @@ export function writeManifestExport(e: ManifestExport, outDir: string): string[]
 function pickCell(scenario: Scenario, cellNumber: number): { topology: Topology; index: number; count: number; label: string } {
   const cells = [...new Map(planRuns(scenario).runs.map((r) => [r.cellLabel, r])).values()]
   const run = cells[cellNumber - 1]
-  if (!run || !run.topology) {
+  if (!run?.topology) {
     throw new UsageError(`--cell ${cellNumber}: ${scenario.name} has ${cells.length} cell(s): ${cells.map((c, i) => `${i + 1} = ${c.cellLabel}`).join(', ')}`)
   }
   return { topology: run.topology, index: cellNumber, count: cells.length, label: run.cellLabel }

@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1Container, V1Deployment, V1Probe, V1Service, V1StatefulSet } from '@kubernetes/client-node'
+import { balancerArgs, HEALTH_PATH, READY_PATH, replicaArgs, shardArgs } from '#crm-contract'
 import { UsageError } from '../../runner/usage-error.js'
-import type { CapacitySpec, Topology } from '../../scenario/scenario.js'
+import type { Topology } from '../../scenario/scenario.js'
 import { labelsFor, selectorFor, type Component } from './k8s-labels.js'
 
 /** Where the image keeps the CRM service's executable (see agent-dockerfile.ts). */
@@ -53,18 +54,31 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
   const objects: KubernetesObject[] = [
     headlessService(base, namespace, 'shard', SHARD_PORT),
     statefulSet(base, namespace, 'shard', t.shards, {
-      ...sutContainer('shard', image, SHARD_PORT, ['shard', '--host', '0.0.0.0', '--port', String(SHARD_PORT), '--shard-index', '$(POD_INDEX)', ...capacityFlags(t.capacity.shard)], '/health'),
+      ...sutContainer('shard', image, SHARD_PORT, shardArgs({ host: '0.0.0.0', port: SHARD_PORT, shardIndex: '$(POD_INDEX)', capacity: t.capacity.shard }), HEALTH_PATH),
       env: podIndex,
     }),
     headlessService(base, namespace, 'replica', HTTP_PORT),
     statefulSet(base, namespace, 'replica', t.replicas, {
-      ...sutContainer('replica', image, HTTP_PORT, [
-        'replica', '--host', '0.0.0.0', '--port', String(HTTP_PORT), '--name', '$(POD_NAME)',
-        '--shards', shardUrls.join(','), '--store', t.store, '--partition', t.partition, '--range-start', rangeStart, '--range-end', rangeEnd,
-        '--cache', t.cache.strategy, '--cache-size', String(t.cache.size), '--cache-ttl-ms', String(t.cache.ttlMs),
-        '--write-policy', t.cache.writePolicy, ...(redisUrl ? ['--redis', redisUrl] : []), ...(memcachedServer ? ['--memcached', memcachedServer] : []),
-        ...capacityFlags(t.capacity.replica),
-      ], '/ready'),
+      ...sutContainer(
+        'replica',
+        image,
+        HTTP_PORT,
+        replicaArgs({
+          host: '0.0.0.0',
+          port: HTTP_PORT,
+          name: '$(POD_NAME)',
+          shardUrls,
+          store: t.store,
+          partition: t.partition,
+          rangeStart,
+          rangeEnd,
+          cache: t.cache,
+          redisUrl,
+          memcachedServer,
+          capacity: t.capacity.replica,
+        }),
+        READY_PATH,
+      ),
       // Sent as X-Replica on every response: the pod's name says which replica answered.
       env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
     }),
@@ -99,10 +113,12 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
   }
   if (t.replicas > 1) {
     objects.push(
-      deployment(base, namespace, 'balancer', sutContainer('balancer', image, HTTP_PORT, [
-        'balancer', '--host', '0.0.0.0', '--port', String(HTTP_PORT), '--strategy', t.balancer.strategy, '--engine', t.balancer.engine,
-        '--backends', replicaUrls.join(','), ...(t.balancer.weights ? ['--weights', t.balancer.weights.join(',')] : []),
-      ], '/ready')),
+      deployment(
+        base,
+        namespace,
+        'balancer',
+        sutContainer('balancer', image, HTTP_PORT, balancerArgs({ host: '0.0.0.0', port: HTTP_PORT, strategy: t.balancer.strategy, engine: t.balancer.engine, backendUrls: replicaUrls, weights: t.balancer.weights }), READY_PATH),
+      ),
       service(base, namespace, 'entrypoint', name('sut'), HTTP_PORT, selectorFor(base, 'balancer')),
     )
   } else {
@@ -124,11 +140,6 @@ function sutContainer(role: string, image: string, port: number, args: string[],
     // No CPU limit: throttling would add latency the capacity model does not describe.
     resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } },
   }
-}
-
-function capacityFlags(c: Required<CapacitySpec> | undefined): string[] {
-  if (!c) return []
-  return ['--service-time', c.serviceTime, '--slots', String(c.slots), '--queue-limit', String(c.queueLimit)]
 }
 
 function podTemplate(base: string, component: Component, container: V1Container) {

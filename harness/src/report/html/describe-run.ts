@@ -1,5 +1,6 @@
+import { CHOICE_KINDS } from '#crm-contract'
+import type { ContainersInfo, RunResult, TopologyInfo } from '../../results/results-schema.js'
 import type { LoadModel, Workload } from '../../workload/workload.js'
-import type { ContainersInfo, TopologyInfo } from '../../results/results-schema.js'
 import { formatCount, formatDuration, formatNumber } from './format.js'
 
 // Plain-language descriptions of how a run was driven, shown in captions and the validity
@@ -35,6 +36,23 @@ export function describeTopology(t: TopologyInfo | undefined): string {
   if (t.durability) parts.push(`shard log ${t.durability}`)
   parts.push(t.containers ? describeContainers(t.containers) : t.environment)
   return parts.join(', ')
+}
+
+/**
+ * What each compared strategy does, in the service's own words (its contract): one entry per
+ * value of every strategy the matrix varies, e.g. { kind: 'cache strategy', name: 'lru', about:
+ * 'least recently used entries evicted first, one cache per replica' }.
+ */
+export function describeComparedChoices(runs: readonly RunResult[]): Array<{ kind: string; name: string; about: string }> {
+  const out: Array<{ kind: string; name: string; about: string }> = []
+  for (const kind of CHOICE_KINDS) {
+    const names = [...new Set(runs.map((r) => r.cell[kind.field]).filter((v) => v !== undefined).map(String))]
+    for (const name of names) {
+      const about = kind.info[name]?.about
+      if (about) out.push({ kind: kind.label, name, about })
+    }
+  }
+  return out
 }
 
 /** "containers: replica 0.5 CPU 256 MB; replicas -> redis +2 ms ±1 ms; local images". */

@@ -12,5 +12,5 @@ const UNSAFE = /[<>&\u2028\u2029]/g
 /** JSON.stringify whose output can be placed verbatim inside a <script> element. */
 export function serializeJsonForHtml(value: unknown): string {
   const json = JSON.stringify(showInvisiblesDeep(value)) ?? 'null'
-  return json.replace(UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+  return json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }

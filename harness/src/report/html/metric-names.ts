@@ -1,3 +1,5 @@
+import { ANALYSIS_METRIC_DEFINITIONS, ANALYSIS_METRICS, type AnalysisMetricDefinition } from '../../analysis/analysis-metrics.js'
+import { METRIC_CATALOG } from '../../results/metric-catalog.js'
 import type { ValueFormat } from './chart-spec.js'
 import { formatMs, formatNumber, formatPercent, formatRps } from './format.js'
 
@@ -10,15 +12,24 @@ export interface MetricInfo {
   show: (v: number) => string
 }
 
+const FORMAT_BY_UNIT = {
+  'req/s': { format: 'rps', show: formatRps },
+  ms: { format: 'ms', show: formatMs },
+  share: { format: 'percent', show: formatPercent },
+} as const satisfies Record<AnalysisMetricDefinition['unit'], Pick<MetricInfo, 'format' | 'show'>>
+
+function fromAnalysis(def: Pick<AnalysisMetricDefinition, 'label' | 'unit' | 'higherIsBetter'>): MetricInfo {
+  // "p95 latency" keeps its lower-case p; other labels start a title with a capital.
+  const title = /^p\d/.test(def.label) ? def.label : def.label.charAt(0).toUpperCase() + def.label.slice(1)
+  return { title: def.unit === 'share' ? title : `${title} (${def.unit})`, higherIsBetter: def.higherIsBetter, ...FORMAT_BY_UNIT[def.unit] }
+}
+
+// The analysis's metrics say their own words, units and direction; p90 and availability are
+// shown from the run's figures too.
 const KNOWN: Record<string, MetricInfo> = {
-  rps: { title: 'Throughput (req/s)', format: 'rps', higherIsBetter: true, show: formatRps },
-  p50: { title: 'p50 latency (ms)', format: 'ms', higherIsBetter: false, show: formatMs },
-  p90: { title: 'p90 latency (ms)', format: 'ms', higherIsBetter: false, show: formatMs },
-  p95: { title: 'p95 latency (ms)', format: 'ms', higherIsBetter: false, show: formatMs },
-  p99: { title: 'p99 latency (ms)', format: 'ms', higherIsBetter: false, show: formatMs },
-  error_rate: { title: 'Error rate', format: 'percent', higherIsBetter: false, show: formatPercent },
-  cache_hit_rate: { title: 'Cache hit rate', format: 'percent', higherIsBetter: true, show: formatPercent },
-  availability: { title: 'Availability', format: 'percent', higherIsBetter: true, show: formatPercent },
+  ...Object.fromEntries(ANALYSIS_METRICS.map((key) => [key, fromAnalysis(ANALYSIS_METRIC_DEFINITIONS[key])])),
+  p90: fromAnalysis({ label: 'p90 latency', unit: 'ms', higherIsBetter: false }),
+  availability: fromAnalysis({ label: METRIC_CATALOG.availability.label, unit: 'share', higherIsBetter: METRIC_CATALOG.availability.higherIsBetter }),
 }
 
 /** Order in which metrics are shown: the ones people ask about first. */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client'
+import { BALANCER_METRICS as NAMES } from '../../contract/metric-names.js'
 import { renderMetrics, type BackendSnapshot, type MetricsPage } from '../balancer-control.js'
 import type { BackendErrorKind } from '../balancer-metrics.js'
 
@@ -18,41 +19,41 @@ export function createEngineMetrics(): { scrape(counters: EngineCounters): Promi
   const registry = new Registry()
   let current: EngineCounters = { backends: [], errors: new Map(), retries: 0 }
   new Counter({
-    name: 'lb_requests_total', help: 'Requests sent to each backend (from the engine\'s counters)', labelNames: ['backend'] as const, registers: [registry],
+    name: NAMES.requests, help: 'Requests sent to each backend (from the engine\'s counters)', labelNames: ['backend'] as const, registers: [registry],
     collect() {
       this.reset()
       for (const b of current.backends) this.inc({ backend: b.url }, b.requests)
     },
   })
   new Gauge({
-    name: 'lb_in_flight', help: 'Requests in flight to each backend (0 when the engine does not report it)', labelNames: ['backend'] as const, registers: [registry],
+    name: NAMES.inFlight, help: 'Requests in flight to each backend (0 when the engine does not report it)', labelNames: ['backend'] as const, registers: [registry],
     collect() {
       for (const b of current.backends) this.set({ backend: b.url }, b.inFlight)
     },
   })
   new Counter({
-    name: 'lb_errors_total', help: 'Failed backend requests by kind', labelNames: ['backend', 'kind'] as const, registers: [registry],
+    name: NAMES.errors, help: 'Failed backend requests by kind', labelNames: ['backend', 'kind'] as const, registers: [registry],
     collect() {
       this.reset()
       for (const [backend, kinds] of current.errors) for (const [kind, n] of Object.entries(kinds)) if (n) this.inc({ backend, kind }, n)
     },
   })
   new Counter({
-    name: 'lb_ejections_total', help: 'Times each backend was taken out (health checks or passive)', labelNames: ['backend'] as const, registers: [registry],
+    name: NAMES.ejections, help: 'Times each backend was taken out (health checks or passive)', labelNames: ['backend'] as const, registers: [registry],
     collect() {
       this.reset()
       for (const b of current.backends) this.inc({ backend: b.url }, b.ejections)
     },
   })
   new Counter({
-    name: 'lb_retries_total', help: 'Requests retried on another backend', registers: [registry],
+    name: NAMES.retries, help: 'Requests retried on another backend', registers: [registry],
     collect() {
       this.reset()
       this.inc(current.retries)
     },
   })
   new Gauge({
-    name: 'lb_backend_up', help: '1 when the backend may take new requests', labelNames: ['backend'] as const, registers: [registry],
+    name: NAMES.backendUp, help: '1 when the backend may take new requests', labelNames: ['backend'] as const, registers: [registry],
     collect() {
       for (const b of current.backends) this.set({ backend: b.url }, b.up ? 1 : 0)
     },

@@ -3,6 +3,8 @@
 // the BackendState objects and updates them (in-flight counts, health, ejection, drain) so the
 // same strategy code can be unit-tested against plain objects.
 
+import { BALANCER_STRATEGIES, type BalancerStrategyName } from '../../contract/strategy-names.js'
+
 /** The live state of one backend as the balancer process sees it. */
 export interface BackendState {
   /** Origin of the backend, e.g. `http://127.0.0.1:8001` (also the `X-Backend` value). */
@@ -42,16 +44,8 @@ export interface Balancer {
   pick(req: RequestInfo, backends: readonly BackendState[]): BackendState | null
 }
 
-export const BALANCER_STRATEGIES = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'random',
-  'p2c',
-  'consistent-hash',
-] as const
-
-export type BalancerStrategyName = (typeof BALANCER_STRATEGIES)[number]
+// The names are part of the contract with the harness.
+export { BALANCER_STRATEGIES, type BalancerStrategyName }
 
 /** A backend may take a new request only when healthy, not ejected, not draining, not excluded. */
 export function isEligible(backend: BackendState, req: RequestInfo): boolean {

@@ -1,10 +1,10 @@
 // A read cache in front of the shard stores. In-process strategies live per replica; `redis` and
 // `memcached` are shared by all replicas.
 
-export const CACHE_STRATEGIES = ['none', 'lru', 'lfu', 'ttl', 'redis', 'memcached'] as const
-export type CacheStrategyName = (typeof CACHE_STRATEGIES)[number]
-export const WRITE_POLICIES = ['invalidate', 'write-through'] as const
-export type WritePolicy = (typeof WRITE_POLICIES)[number]
+import { CACHE_STRATEGIES, type CacheStrategyName, WRITE_POLICIES, type WritePolicy } from '../../contract/strategy-names.js'
+
+// The names are part of the contract with the harness.
+export { CACHE_STRATEGIES, type CacheStrategyName, WRITE_POLICIES, type WritePolicy }
 
 export interface CacheStats {
   hits: number

@@ -66,7 +66,7 @@ export class LfuMap<V> {
     }
     if (this.entries.size >= this.max) this.evictOne()
     let first = this.head
-    if (!first || first.freq !== 1) {
+    if (first?.freq !== 1) {
       first = { freq: 1, keys: new Set(), prev: null, next: this.head }
       if (this.head) this.head.prev = first
       this.head = first

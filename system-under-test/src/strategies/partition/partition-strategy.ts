@@ -1,8 +1,10 @@
 // Which shard holds a key. Every replica builds the same strategy from the same flags, so they
 // agree without talking to each other.
 
-export const PARTITION_STRATEGIES = ['single', 'hash', 'consistent-hash', 'range'] as const
-export type PartitionStrategyName = (typeof PARTITION_STRATEGIES)[number]
+import { PARTITION_STRATEGIES, type PartitionStrategyName } from '../../contract/strategy-names.js'
+
+// The names are part of the contract with the harness.
+export { PARTITION_STRATEGIES, type PartitionStrategyName }
 
 export interface PartitionStrategy {
   readonly name: PartitionStrategyName

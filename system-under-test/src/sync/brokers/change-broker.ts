@@ -3,7 +3,7 @@ import type { ChangeEvent } from '../change-event.js'
 
 // What the outbox publisher (in a shard) and the downstream consumer need of a message broker.
 // The broker is named by its URL's scheme: amqp:// is RabbitMQ, kafka://host:port is Apache
-// Kafka (its bootstrap broker). Each broker's client is loaded only when that broker is used.
+// Kafka (its bootstrap broker). connect-broker.ts opens one.
 
 export const BROKER_SCHEMES = { 'amqp:': 'rabbitmq', 'kafka:': 'kafka' } as const
 export type BrokerName = (typeof BROKER_SCHEMES)[keyof typeof BROKER_SCHEMES]
@@ -46,22 +46,4 @@ export function brokerOf(url: string, flag: string): BrokerName {
     throw new ConfigurationError(`${flag} "${url}": a Kafka URL names its bootstrap broker and nothing else: kafka://127.0.0.1:9092`)
   }
   return broker
-}
-
-export async function createPublisher(url: string): Promise<ChangePublisher> {
-  if (brokerOf(url, '--publish-to') === 'kafka') {
-    const { KafkaPublisher } = await import('./kafka-broker.js')
-    return new KafkaPublisher(url)
-  }
-  const { RabbitMqPublisher } = await import('./rabbitmq-broker.js')
-  return new RabbitMqPublisher(url)
-}
-
-export async function startConsumer(url: string, prefetch: number, handlers: ConsumerHandlers): Promise<ChangeConsumer> {
-  if (brokerOf(url, '--consume') === 'kafka') {
-    const { KafkaConsumer } = await import('./kafka-broker.js')
-    return new KafkaConsumer(url, prefetch, handlers)
-  }
-  const { RabbitMqConsumer } = await import('./rabbitmq-broker.js')
-  return new RabbitMqConsumer(url, prefetch, handlers)
 }

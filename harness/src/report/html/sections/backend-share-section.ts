@@ -48,7 +48,7 @@ export function renderBackendShareSection(ctx: ReportContext): ReportSection | n
     y: { title: 'share of requests', type: 'linear', format: 'percent', min: 0 },
     legend: cells.length > 1,
     refLines: even !== undefined && counts[0] > 1 ? [{ axis: 'y', value: even, label: `even split ${formatPercent(even)}`, color: '#6b7280', dashed: true }] : [],
-    datasets: cells.map((cell, i) => ({
+    datasets: cells.map((cell) => ({
       label: cell,
       kind: 'bar',
       color: seriesColor(ctx.cells.findIndex((c) => c.cellLabel === cell)),

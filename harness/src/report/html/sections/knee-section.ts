@@ -1,7 +1,7 @@
 import type { KneePoint } from '../../../results/results-schema.js'
 import type { ChartSpec, RefLine } from '../chart-spec.js'
 import { dataTable } from '../data-table.js'
-import { formatMs, formatNumber, formatPercent, formatRps } from '../format.js'
+import { formatMs, formatPercent, formatRps } from '../format.js'
 import { COLORS } from '../palette.js'
 import type { ReportContext, ReportSection } from '../report-context.js'
 import { html } from '../safe-html.js'

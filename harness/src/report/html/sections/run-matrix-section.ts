@@ -1,7 +1,7 @@
 import type { RunResult } from '../../../results/results-schema.js'
 import type { CellGroup, ReportContext, ReportSection } from '../report-context.js'
 import { dataTable, type Column } from '../data-table.js'
-import { describeLoad } from '../describe-run.js'
+import { describeComparedChoices, describeLoad } from '../describe-run.js'
 import { formatCount, formatDateTime, formatDuration, formatInterval, formatMs, formatNumber, formatPercent } from '../format.js'
 import { html } from '../safe-html.js'
 
@@ -69,6 +69,7 @@ export function renderRunMatrixSection(ctx: ReportContext): ReportSection | null
     { header: 'Dropped', numeric: true, cell: (r) => formatCount(r.metrics.dropped_iterations.count) },
   ]
 
+  const choices = describeComparedChoices(suite.runs)
   return {
     id: 'run-matrix',
     title: 'Run matrix',
@@ -76,6 +77,7 @@ export function renderRunMatrixSection(ctx: ReportContext): ReportSection | null
       ctx.cells.some((c) => c.runs.length > 1) ? ', with the confidence interval in brackets' : ''
     }.</p>
 ${dataTable(cellColumns, ctx.cells)}
+${choices.length > 0 ? html`<p class="muted compared">Compared: ${choices.map((c, i) => html`${i > 0 ? '; ' : ''}${c.kind} <strong>${c.name}</strong>: ${c.about}`)}.</p>` : ''}
 <details class="numbers runs"><summary>All ${suite.runs.length} runs</summary>${dataTable(runColumns, suite.runs)}</details>`,
   }
 }

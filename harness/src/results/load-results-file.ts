@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { RESULTS_SCHEMA_VERSION, type SuiteResult } from '../results/results-schema.js'
+import { RESULTS_SCHEMA_VERSION, type SuiteResult } from './results-schema.js'
 
 // Reading a results.json that came from elsewhere (an old run, another machine, a CI artifact):
 // validated once here, at the boundary, for the schema version and every field that analysis

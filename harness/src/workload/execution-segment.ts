@@ -1,4 +1,4 @@
-import type { LoadModel } from '../workload/workload.js'
+import type { LoadModel } from './workload.js'
 
 // How N load agents share one scenario's load: k6's execution segments, cut into N equal
 // slices. Element k of anything countable - arrival k of the open model's schedule, connection
