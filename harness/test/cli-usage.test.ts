@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { KAFKA_VERSION } from '../src/environment/kafka-server.js'
 import { killLeftoverRuns, LOADLAB_BIN, REPO_ROOT, runLoadlab } from './support/run-fixtures.js'
 
 // The CLI's answers to mistakes a user makes (exit 2 and a message naming the input), and doctor.
@@ -135,9 +136,10 @@ export default defineScenario({
   })
 
   it('doctor reports each piece and what a missing one disables', async () => {
-    const run = runLoadlab(['doctor'], { env: { PATH: '/nonexistent', K6_BIN: '' } })
+    const run = runLoadlab(['doctor'], { env: { PATH: '/nonexistent', K6_BIN: '', JAVA_HOME: '' } })
     expect(await run.exited).toBe(0)
     expect(run.stdout()).toMatch(/missing\s+redis-server\s+not found\s+-> disables cache strategy "redis"/)
+    expect(run.stdout()).toMatch(/missing\s+kafka\s+broker kafka needs Java 17 or newer: install it .*-> disables sync strategy "queue-push" \(broker kafka, Apache Kafka 3\.9\.\d+\)/)
     expect(run.stdout()).toMatch(/ok\s+node/)
     expect(run.stdout()).toMatch(/missing\s+k6 .*disables the k6 engine/)
   })
@@ -153,19 +155,25 @@ export default defineScenario({
       writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} 9.9.9"\n`)
       chmodSync(path.join(bin, tool), 0o755)
     }
+    // Kafka's broker: a java answering -version, and a jar folder holding the broker's jar.
+    writeFileSync(path.join(bin, 'java'), '#!/bin/sh\necho "openjdk version 9.9.9" >&2\n')
+    chmodSync(path.join(bin, 'java'), 0o755)
+    const kafkaLibs = mkdtempSync(path.join(dir, 'kafka-libs-'))
+    writeFileSync(path.join(kafkaLibs, `kafka_2.13-${KAFKA_VERSION}.jar`), '')
     // A runtime folder of its own: leftovers of other runs on this machine are not this test's business.
     const runtime = mkdtempSync(path.join(dir, 'runtime-'))
-    const run = runLoadlab(['doctor'], { env: { PATH: bin, K6_BIN: '', LOADLAB_RUNTIME_DIR: runtime } })
+    const run = runLoadlab(['doctor'], { env: { PATH: bin, K6_BIN: '', JAVA_HOME: '', LOADLAB_KAFKA_LIBS: kafkaLibs, LOADLAB_RUNTIME_DIR: runtime } })
     expect(await run.exited, run.stderr()).toBe(0)
     const lines = run.stdout().trim().split('\n')
     const checks = lines.slice(0, lines.indexOf(''))
     const names = checks.map((l) => l.split(/\s{2,}/)[1])
     expect(names.slice(0, 4)).toEqual(['leftovers', 'node', 'loopback port', 'system under test'])
-    for (const tool of tools) expect(names).toContain(tool)
+    for (const tool of [...tools, 'kafka']) expect(names).toContain(tool)
     // Docker is found through its API (Testcontainers), not a binary a test can stand in for, and
     // its images with it: optional for local scenarios, so they may be missing; the rest must be ok.
     for (const line of checks.filter((l) => !/^\S+\s+(docker|image)\s/.test(l))) expect(line, line).toMatch(/^ok\s/)
     expect(run.stdout()).toMatch(new RegExp(`ok\\s+redis-server\\s+${bin}/redis-server \\(redis-server 9\\.9\\.9\\)`))
+    expect(run.stdout()).toMatch(new RegExp(`ok\\s+kafka\\s+${kafkaLibs}/\\* on ${bin}/java \\(openjdk version 9\\.9\\.9\\)`))
     expect(run.stdout()).toMatch(/ok\s+leftovers\s+no process left by a killed run/)
     expect(lines).toContain('LoadLab can run local scenarios on this machine.')
   })

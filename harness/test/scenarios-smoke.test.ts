@@ -173,6 +173,15 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
       if (r.sync?.drainS !== null) expect(r.metrics.sync_missing?.count, r.id).toBe(0)
     }
   },
+  'compare-brokers'(suite) {
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['sync.broker=rabbitmq', 'sync.broker=kafka'])
+    for (const r of suite.runs) {
+      expect(r.faults.map((e) => [e.action, e.member, e.ok]), r.id).toEqual([['kill', 'downstream', true], ['restart', 'downstream', true]])
+      expect(r.sync, r.id).toMatchObject({ strategy: 'queue-push', broker: r.cell['sync.broker'] })
+      expect(r.metrics.sync_missing?.checked, r.id).toBeGreaterThan(0)
+      if (r.sync?.drainS !== null) expect(r.metrics.sync_missing?.count, r.id).toBe(0)
+    }
+  },
   'cache-over-network'(suite) {
     expect(suite.runs.map((r) => r.cellLabel)).toEqual(['cache=lru', 'cache=redis'])
     for (const r of suite.runs) expect(r.metrics.cache_hit_rate?.rate, r.id).toBeGreaterThan(0)

@@ -11,6 +11,7 @@ import { SUT_MAIN } from '../environment/local-environment.js'
 import { findOnPath } from '../environment/find-on-path.js'
 import { freePort } from '../environment/free-port.js'
 import { findPostgresBinDir } from '../environment/local-postgres.js'
+import { findJava, KAFKA_VERSION, kafkaClassPath } from '../environment/kafka-server.js'
 import { RABBITMQ_SERVER } from '../environment/rabbitmq-server.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
 
@@ -111,7 +112,20 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
     const versionText = file && need.versionArgs ? await version(file, [...need.versionArgs]) : null
     checks.push(binaryCheck(need.program, file, [...need.enables, ...(WHERE_IT_RUNS[need.program] ?? [])].join(', '), versionText))
   }
+  checks.push(await kafkaCheck())
   return checks
+}
+
+/** Apache Kafka for queue-push with broker kafka: the machine's Java and the broker's jars from Maven Central. */
+async function kafkaCheck(): Promise<DoctorCheck> {
+  const disables = `sync strategy "queue-push" (broker kafka, Apache Kafka ${KAFKA_VERSION})`
+  try {
+    const java = findJava()
+    const jars = kafkaClassPath()
+    return { name: 'kafka', ok: true, detail: `${jars} on ${java} (${(await version(java, ['-version'])) ?? 'version unknown'})`, disables, essential: false }
+  } catch (error) {
+    return { name: 'kafka', ok: false, detail: error instanceof Error ? error.message : String(error), disables, essential: false }
+  }
 }
 
 /**
@@ -156,7 +170,7 @@ async function cleanLeftovers(): Promise<string[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description(`check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, ${programsTheStrategiesNeed().map((n) => n.program).join(', ')}`)
+    .description(`check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, ${programsTheStrategiesNeed().map((n) => n.program).join(', ')}, kafka`)
     .option('--clean', 'remove the containers of LoadLab runs whose harness died (killed, crashed)')
     .action(async (opts: { clean?: boolean }) => {
       if (opts.clean) process.stdout.write(`${(await cleanLeftovers()).join('\n')}\n\n`)

@@ -4,16 +4,16 @@ import type { FaultSpec, Topology } from '../scenario/scenario.js'
 // The life cycle of a system under test: configure -> started -> stopped. The runner starts one
 // per run and always stops it (after the run, on error, on Ctrl-C).
 
-export type MemberRole = 'replica' | 'shard' | 'balancer' | 'redis' | 'memcached' | 'postgres' | 'downstream' | 'rabbitmq'
+export type MemberRole = 'replica' | 'shard' | 'balancer' | 'redis' | 'memcached' | 'postgres' | 'downstream' | 'rabbitmq' | 'kafka'
 
 /** One process (or container, or external endpoint) of a started topology. */
 export interface Member {
-  /** Stable name used by faults and reports: replica-1.., shard-0.., balancer, redis, memcached, postgres, downstream, rabbitmq. */
+  /** Stable name used by faults and reports: replica-1.., shard-0.., balancer, redis, memcached, postgres, downstream, rabbitmq, kafka. */
   name: string
   role: MemberRole
   /** Base URL it serves on (redis: redis://..., memcached: memcached://host:port, postgres: postgres://...). */
   url: string
-  /** Prometheus endpoint, or null when the member has none (redis, memcached, postgres, rabbitmq). */
+  /** Prometheus endpoint, or null when the member has none (redis, memcached, postgres, rabbitmq, kafka). */
   metricsUrl: string | null
   /** OS process id while it runs locally; null for containers, external members or after it exited. */
   pid: number | null

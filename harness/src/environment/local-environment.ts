@@ -24,6 +24,7 @@ import { ManagedProcess, type ManagedProcessSpec } from './managed-process.js'
 import { slowMember } from './slow-member.js'
 import { runningAsRoot } from './parent-death.js'
 import { probeMemcached } from './probe-memcached.js'
+import { findJava, formatKafkaStorage, KAFKA_READY, kafkaArgs, kafkaClassPath, kafkaUrl, writeKafkaConfig } from './kafka-server.js'
 import { amqpUrl, EPMD, EPMD_READY, epmdArgs, RABBITMQ_READY, RABBITMQ_SERVER, rabbitMqEnv } from './rabbitmq-server.js'
 
 /** The SUT entry point, relative to this file (harness/{src,dist}/environment/). */
@@ -101,7 +102,7 @@ class LocalTopology implements StartedEnvironment {
     const t = this.topology
     const main = this.options.sutMain ?? SUT_MAIN
     const sync = t.sync.strategy
-    const brokerUrl = sync === 'queue-push' ? await this.startRabbitMq(signal) : null
+    const brokerUrl = sync !== 'queue-push' ? null : t.sync.broker === 'kafka' ? await this.startKafka(signal) : await this.startRabbitMq(signal)
     const shardUrls =
       t.store === 'postgres'
         ? await this.startPostgres(signal)
@@ -262,6 +263,29 @@ class LocalTopology implements StartedEnvironment {
     return url
   }
 
+  /**
+   * Apache Kafka for queue-push with broker kafka: one KRaft node (broker and controller) on
+   * loopback ports, its log in the run folder (fresh for each topology, kept across a restart
+   * fault so the acknowledged changes and the consumer group's offsets survive it, removed at stop).
+   */
+  private async startKafka(signal: AbortSignal): Promise<string> {
+    const java = findJava()
+    const classPath = kafkaClassPath()
+    const ports = { broker: await freePort(), controller: await freePort() }
+    const dir = path.join(this.options.logDir, 'kafka')
+    rmSync(dir, { recursive: true, force: true })
+    // Its log and metadata go when the topology stops (the broker's own log stays: kafka.log).
+    this.cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
+    const properties = writeKafkaConfig(dir, ports)
+    await formatKafkaStorage(java, dir, classPath, properties, signal)
+    // A cold JVM takes some seconds more than a Node process, more on a busy machine.
+    return this.launch('kafka', 'kafka', java, () => kafkaArgs(dir, classPath, properties), signal, ports.broker, [KAFKA_READY], kafkaUrl(ports), {
+      // The JVM watches no pipe from LoadLab: the kernel kills it if LoadLab dies.
+      whenHarnessDies: 'kill',
+      commandLineMatch: () => ['kafka.Kafka', properties],
+    }, { env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}) }, startupTimeoutMs: 120_000 })
+  }
+
   /** The downstream system; its store's log lives in the run folder, so a restarted downstream keeps what it acknowledged. */
   private async startDownstream(main: string, source: Pick<DownstreamArgs, 'consume' | 'pullFrom' | 'intervalMs'>, signal: AbortSignal): Promise<string> {
     const dataFile = path.join(this.options.logDir, 'downstream.aof')
@@ -370,8 +394,8 @@ class LocalTopology implements StartedEnvironment {
     this.running.push(member)
     const ready = await proc.start(signal, port)
     if (!fixedUrl) member.url = ready.url
-    // The balancer serves its metrics on the admin port; redis, memcached, postgres and rabbitmq have none LoadLab reads.
-    if (THIRD_PARTY.includes(role) || role === 'rabbitmq') member.metricsUrl = null
+    // The balancer serves its metrics on the admin port; redis, memcached, postgres and the brokers have none LoadLab reads.
+    if (THIRD_PARTY.includes(role) || role === 'rabbitmq' || role === 'kafka') member.metricsUrl = null
     else if (role === 'balancer') member.metricsUrl = `${ready.captures[1] || ready.url}${METRICS_PATH}`
     else member.metricsUrl = `${ready.url}${METRICS_PATH}`
     return member.url

@@ -12,7 +12,7 @@ export function memberNames(t: Topology): string[] {
   return [
     // With store postgres the local environment runs one PostgreSQL server (`postgres`, shards are
     // its schemas); the containers environment runs a PostgreSQL container per shard (`shard-<n>`).
-    ...(sync === 'queue-push' ? ['rabbitmq'] : []),
+    ...(sync === 'queue-push' ? [t.sync?.broker ?? 'rabbitmq'] : []),
     ...Array.from({ length: t.shards }, (_, i) => `shard-${i}`),
     ...(t.store === 'postgres' ? ['postgres'] : []),
     ...(sync !== 'none' ? ['downstream'] : []),

@@ -212,8 +212,8 @@ export const faultSchema = z.strictObject({
   action: z.enum(FAULT_ACTIONS),
   member: z
     .string()
-    .regex(/^(replica-\d+|shard-\d+|balancer|redis|memcached|postgres|downstream|rabbitmq)$/, {
-      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, memcached, postgres, downstream or rabbitmq',
+    .regex(/^(replica-\d+|shard-\d+|balancer|redis|memcached|postgres|downstream|rabbitmq|kafka)$/, {
+      message: 'expected a member name: replica-<n> (from 1), shard-<n> (from 0), balancer, redis, memcached, postgres, downstream, rabbitmq or kafka',
     })
     .optional(),
   link: z.string().optional(),

@@ -82,7 +82,7 @@ export type DurabilityName = Durability
  */
 export interface SyncSpec {
   strategy?: SyncStrategyName
-  /** queue-push: the broker (default rabbitmq). */
+  /** queue-push: the broker, also the name of its member (default rabbitmq; or kafka). */
   broker?: SyncBrokerName
   /** scheduled-pull: ms between pulls when caught up (default 1000). */
   intervalMs?: number
@@ -231,7 +231,7 @@ export interface FaultSpec {
   atS: number
   action: FaultAction
   /**
-   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres', 'downstream', 'rabbitmq'. For a
+   * Member name as the environment lists it: 'replica-1', 'shard-0', 'balancer', 'redis', 'memcached', 'postgres', 'downstream', 'rabbitmq', 'kafka'. For a
    * network fault: every link into or out of that member.
    */
   member?: string

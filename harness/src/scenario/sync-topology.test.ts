@@ -32,7 +32,7 @@ describe('topology.sync', () => {
     expect(message).toContain('topology.sync.strategy = "queue-pull"')
     expect(message).toContain('allowed: none, sync-call, queue-push, scheduled-pull')
     expect(message).toContain('topology.sync.broker = "activemq"')
-    expect(message).toContain('allowed: rabbitmq')
+    expect(message).toContain('allowed: rabbitmq, kafka')
     expect(message).toContain('topology.sync.batch')
     expect(problemsOf(scenario({ sync: { strategy: 'none', every: 5 } }))).toMatch(/every/)
   })
@@ -62,5 +62,16 @@ describe('faults on the sync members', () => {
     expect(problems(['queue-push'], 'rabbitmq')).toEqual([])
     expect(problems(['none', 'sync-call'], 'downstream').join('\n')).toMatch(/cell "sync=none" has no member "downstream"/)
     expect(problems(['sync-call', 'queue-push'], 'rabbitmq').join('\n')).toMatch(/cell "sync=sync-call" has no member "rabbitmq"/)
+  })
+
+  it('the queue-push broker is the member: kafka exists only in cells with broker kafka, rabbitmq only with broker rabbitmq', async () => {
+    const { planRuns } = await import('./plan-runs.js')
+    const { faultProblems } = await import('./check-faults.js')
+    const problems = (brokers: string[], member: string) =>
+      faultProblems(planRuns(validateScenario(scenario({ sync: { strategy: 'queue-push' } }, { matrix: { 'sync.broker': brokers }, faults: [{ atS: 0.5, action: 'pause', member }] }), null)).runs)
+    expect(problems(['kafka'], 'kafka')).toEqual([])
+    expect(problems(['rabbitmq', 'kafka'], 'downstream')).toEqual([])
+    expect(problems(['rabbitmq', 'kafka'], 'kafka').join('\n')).toMatch(/cell "sync.broker=rabbitmq" has no member "kafka" \(members of "sync.broker=rabbitmq": rabbitmq, /)
+    expect(problems(['kafka'], 'rabbitmq').join('\n')).toMatch(/has no member "rabbitmq" \(members of "sync.broker=kafka": kafka, /)
   })
 })

@@ -1,5 +1,5 @@
 import type { FaultEvent, RunMetrics, SyncRunResult } from '../results/results-schema.js'
-import type { Topology } from '../scenario/scenario.js'
+import { SYNC_BROKER_NAMES, type Topology } from '../scenario/scenario.js'
 import type { VersionTracker } from '../workload/version-tracker.js'
 import { DownstreamReader } from './downstream-reader.js'
 import { computeSyncFigures } from './sync-metrics.js'
@@ -91,7 +91,7 @@ export async function downstreamDuplicates(url: string): Promise<number> {
 function explainMissing(count: number, drainTimeoutS: number, error: string | undefined, faults: readonly FaultEvent[]): string {
   const parts = [`${count} acknowledged version(s) were not downstream ${drainTimeoutS} s after the load ended`]
   if (error !== undefined) parts.push(`downstream could not be asked (${error})`)
-  for (const member of ['downstream', 'rabbitmq']) {
+  for (const member of ['downstream', ...SYNC_BROKER_NAMES]) {
     const events = faults.filter((f) => f.member === member && f.ok)
     const last = events[events.length - 1]
     if (last && (last.action === 'kill' || last.action === 'pause')) parts.push(`${member} was ${last.action === 'kill' ? 'killed' : 'paused'} at ${last.t} s and not brought back (add a restart or resume fault)`)

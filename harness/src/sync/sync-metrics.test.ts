@@ -30,6 +30,7 @@ describe('sync figures', () => {
   it('recovery: from the last broker or downstream fault until the backlog is back at its level before the faults', () => {
     const backlog = [2, 2, 3, 40, 80, 120, 60, 10, 2, 2]
     expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'rabbitmq', action: 'kill' }, { t: 5, member: 'rabbitmq', action: 'restart' }])).toBe(4)
+    expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'kafka', action: 'kill' }, { t: 5, member: 'kafka', action: 'restart' }])).toBe(4)
     expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'replica-1', action: 'kill' }])).toBeNull()
     expect(recoveryAfterFaults([0, 0, 50, 60], [{ t: 2, member: 'downstream', action: 'kill' }])).toBeNull()
   })

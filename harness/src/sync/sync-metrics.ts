@@ -1,5 +1,6 @@
 import { quantileSorted } from 'simple-statistics'
 import type { LatencySummary, SyncRunResult } from '../results/results-schema.js'
+import { SYNC_BROKER_NAMES } from '../scenario/scenario.js'
 import type { Acknowledgement } from '../workload/version-tracker.js'
 
 // Sync lag and backlog from two lists the run already has: when the CRM acknowledged each write
@@ -84,7 +85,7 @@ export function errorsPerSecond(points: ReadonlyArray<{ t: number; errors: numbe
  * back within the measured phase (the drain time then says how long it took).
  */
 export function recoveryAfterFaults(backlog: readonly number[], faults: readonly SyncFault[]): number | null {
-  const relevant = faults.filter((f) => f.member === 'downstream' || f.member === 'rabbitmq')
+  const relevant = faults.filter((f) => f.member === 'downstream' || (SYNC_BROKER_NAMES as readonly string[]).includes(f.member))
   if (relevant.length === 0) return null
   const first = Math.floor(Math.min(...relevant.map((f) => f.t)))
   const last = Math.max(...relevant.map((f) => f.t))

@@ -44,7 +44,7 @@ export const SYNC_STRATEGIES = ['none', 'sync-call', 'queue-push', 'scheduled-pu
 export type SyncStrategyName = (typeof SYNC_STRATEGIES)[number]
 
 /** The brokers of queue-push, each named by its URL scheme in `shard --publish-to` and `downstream --consume`. */
-export const SYNC_BROKERS = ['rabbitmq'] as const
+export const SYNC_BROKERS = ['rabbitmq', 'kafka'] as const
 export type SyncBrokerName = (typeof SYNC_BROKERS)[number]
 
 const REDIS_SERVER: RequiredProgram = { program: 'redis-server', versionArgs: ['--version'] }
@@ -106,6 +106,8 @@ export const SYNC_STRATEGY_INFO: Record<SyncStrategyName, ChoiceInfo> = {
 
 export const SYNC_BROKER_INFO: Record<SyncBrokerName, ChoiceInfo> = {
   rabbitmq: { about: 'RabbitMQ (amqp://), a durable queue', requires: RABBITMQ_SERVER },
+  // Its jars (Maven Central) and Java are checked by the harness's doctor, not as one program.
+  kafka: { about: 'Apache Kafka (kafka://), one KRaft node: a topic, an idempotent producer, a consumer group' },
 }
 
 /** One configurable choice of a topology: its scenario field, its role flag, its names. */

@@ -27,7 +27,7 @@ export function downstreamCommand(): Command {
     .addOption(new Option('--host <host>', 'interface to bind').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(0).argParser(intFlag('--port', 0, 65535)))
     .addOption(new Option('--data-file <path>', 'append-only log of every change taken, replayed on start (default: memory only)'))
-    .addOption(new Option('--consume <broker-url>', 'queue-push: consume change events from this broker (amqp://... RabbitMQ)'))
+    .addOption(new Option('--consume <broker-url>', 'queue-push: consume change events from this broker (amqp://... RabbitMQ, kafka://host:port Kafka)'))
     .addOption(new Option('--pull-from <urls>', 'scheduled-pull: comma-separated CRM replica URLs to pull GET /admin/changes from'))
     .addOption(new Option('--interval-ms <ms>', 'scheduled-pull: time between pulls when caught up').default(1_000).argParser(intFlag('--interval-ms', 1, 3_600_000)))
     .addOption(new Option('--batch <n>', 'changes per pull and shard, or broker messages in flight').default(500).argParser(intFlag('--batch', 1, 5_000)))

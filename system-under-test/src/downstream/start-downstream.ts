@@ -23,7 +23,7 @@ export interface DownstreamOptions {
   port: number
   /** Append-only log of every change taken (replayed on start); memory only when omitted. */
   dataFile?: string
-  /** queue-push: the broker to consume from (amqp://...). */
+  /** queue-push: the broker to consume from (amqp://... or kafka://host:port). */
   consumeFrom?: string
   /** scheduled-pull: replica URLs to pull the changes feed from. */
   pullFrom?: string[]

@@ -31,7 +31,7 @@ export interface ShardServerOptions {
   store?: ShardStore
   /** The token /admin requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted. */
   adminToken?: string
-  /** Broker URL (amqp://...) the outbox publisher drains this shard's change feed to (sync strategy queue-push); none when omitted. */
+  /** Broker URL (amqp://... or kafka://host:port) the outbox publisher drains this shard's change feed to (sync strategy queue-push); none when omitted. */
   publishTo?: string
   /** Changes per publish (default 256). */
   publishBatch?: number

@@ -38,7 +38,7 @@ export function shardCommand(): Command {
         .default('none'),
     )
     .addOption(new Option('--data-file <path>', 'the append-only log for --durability everysec|always (created if missing, replayed if present)'))
-    .addOption(new Option('--publish-to <url>', 'drain this shard\'s change feed (its outbox) to a broker: amqp://user:pass@127.0.0.1:5672 (RabbitMQ); sync strategy queue-push'))
+    .addOption(new Option('--publish-to <url>', 'drain this shard\'s change feed (its outbox) to a broker: amqp://user:pass@127.0.0.1:5672 (RabbitMQ) or kafka://127.0.0.1:9092 (Kafka); sync strategy queue-push'))
     .addOption(new Option('--publish-batch <n>', 'changes per publish').default(256).argParser(intFlag('--publish-batch', 1, 10_000)))
   for (const option of capacityOptions()) command.addOption(option)
   return command

@@ -159,6 +159,7 @@ describe('exportManifests', () => {
     [{ scenario: 'quickstart', parallelism: 2, coordinator: 'coordinator:7070' }, /--coordinator "coordinator:7070": give the http\(s\) URL/],
     [{ scenario: 'quickstart', parallelism: 2, cell: 2 }, /--cell picks the topology --sut deploys/],
     [{ scenario: 'compare-sync', parallelism: 2, sut: true, cell: 2 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
+    [{ scenario: 'compare-brokers', parallelism: 2, sut: true, cell: 2 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
   ])('refuses %o with exit code 2 and a message naming the fix', async (options, message) => {
     const error = await exportManifests(options).catch((e: unknown) => e)
     expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) })

@@ -2,9 +2,10 @@ import { ConfigurationError } from '../../config/configuration-error.js'
 import type { ChangeEvent } from '../change-event.js'
 
 // What the outbox publisher (in a shard) and the downstream consumer need of a message broker.
-// The broker is named by its URL's scheme: amqp:// is RabbitMQ. connect-broker.ts opens one.
+// The broker is named by its URL's scheme: amqp:// is RabbitMQ, kafka://host:port is Apache
+// Kafka (its bootstrap broker). connect-broker.ts opens one.
 
-export const BROKER_SCHEMES = { 'amqp:': 'rabbitmq' } as const
+export const BROKER_SCHEMES = { 'amqp:': 'rabbitmq', 'kafka:': 'kafka' } as const
 export type BrokerName = (typeof BROKER_SCHEMES)[keyof typeof BROKER_SCHEMES]
 
 /** The queue (or topic) every shard publishes customer changes to. */
@@ -37,9 +38,12 @@ export function brokerOf(url: string, flag: string): BrokerName {
   try {
     parsed = new URL(url)
   } catch {
-    throw new ConfigurationError(`${flag} "${url}" is not a URL: use amqp://guest:guest@127.0.0.1:5672 (RabbitMQ)`)
+    throw new ConfigurationError(`${flag} "${url}" is not a URL: use amqp://guest:guest@127.0.0.1:5672 (RabbitMQ) or kafka://127.0.0.1:9092 (Kafka)`)
   }
   const broker = (BROKER_SCHEMES as Record<string, BrokerName>)[parsed.protocol]
-  if (broker === undefined) throw new ConfigurationError(`${flag} "${url}": unknown broker scheme ${parsed.protocol} (use amqp:// for RabbitMQ)`)
+  if (broker === undefined) throw new ConfigurationError(`${flag} "${url}": unknown broker scheme ${parsed.protocol} (use amqp:// for RabbitMQ, kafka:// for Kafka)`)
+  if (broker === 'kafka' && (parsed.port === '' || parsed.pathname.replace(/^\/$/, '') !== '')) {
+    throw new ConfigurationError(`${flag} "${url}": a Kafka URL names its bootstrap broker and nothing else: kafka://127.0.0.1:9092`)
+  }
   return broker
 }
