@@ -41,6 +41,8 @@ export interface ContainerEnvironmentOptions {
 // The PostgreSQL credentials of a shard database: they guard nothing (the database listens on
 // loopback only, for one run), and the official image insists on a password.
 const PG = { user: 'loadlab', password: 'loadlab', db: 'crm' }
+/** memcached's item memory (MB), as in the local environment: its default, said so results do not depend on the image's. */
+const MEMCACHED_MEMORY_MB = 64
 
 // One image resolver per process: a suite of runs resolves (and if need be builds) each image once.
 let resolver: ImageResolver | null = null
@@ -48,7 +50,7 @@ let reaped: Promise<void> | null = null
 
 /**
  * Starts a topology as containers through Testcontainers, each on the host's network with its own
- * free loopback port: shard servers (or PostgreSQL databases), redis, Toxiproxy when a network
+ * free loopback port: shard servers (or PostgreSQL databases), redis or memcached, Toxiproxy when a network
  * fault needs it, the replicas, then the balancer. Every container carries the run's labels;
  * everything is removed when the run stops, also when a member fails to start.
  */
@@ -58,9 +60,6 @@ export class ContainerEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
-    if (topology.cache.strategy === 'memcached') {
-      throw new EnvironmentError('cache "memcached" runs in the local environment (and on Kubernetes) but not yet in containers: use --env local, or cache "redis" in containers')
-    }
     if (topology.sync.strategy !== 'none') {
       throw new EnvironmentError(`topology.sync.strategy "${topology.sync.strategy}": the containers environment does not start a downstream system or a broker yet; run this scenario with --env local`)
     }
@@ -125,10 +124,11 @@ class ContainerTopology implements StartedEnvironment {
     const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
     // Resolve (pull, build) every image before the first container starts: start-up time then
     // measures containers, and a missing image fails before anything runs.
-    const [crm, balancerImage, redisImage, postgresImage, toxiproxyImage] = await Promise.all([
+    const [crm, balancerImage, redisImage, memcachedImage, postgresImage, toxiproxyImage] = await Promise.all([
       this.image('crm', () => this.resolver.crm('node')),
       crmRuntime === 'node' ? null : this.image('balancer', () => this.resolver.crm(crmRuntime)),
       t.cache.strategy === 'redis' ? this.image('redis', () => this.resolver.base('redis')) : null,
+      t.cache.strategy === 'memcached' ? this.image('memcached', () => this.resolver.base('memcached')) : null,
       t.store === 'postgres' ? this.image('postgres', () => this.resolver.base('postgres')) : null,
       this.links.length > 0 ? this.image('toxiproxy', () => this.resolver.base('toxiproxy')) : null,
     ])
@@ -137,6 +137,7 @@ class ContainerTopology implements StartedEnvironment {
     const ports = {
       shards: await this.portsFor(t.shards),
       redis: redisImage ? await this.port() : null,
+      memcached: memcachedImage ? await this.port() : null,
       replicas: await this.portsFor(t.replicas),
       balancer: t.replicas > 1 ? { port: await this.port(), admin: await this.port() } : null,
     }
@@ -168,6 +169,13 @@ class ContainerTopology implements StartedEnvironment {
             command: ['redis-server', '--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
           })
         : null,
+      memcachedImage && ports.memcached !== null
+        ? this.launch(signal, {
+            // UDP off and loopback only, as locally; the official image runs it as user memcache, the local one too.
+            name: 'memcached', role: 'memcached', image: memcachedImage, port: ports.memcached, readyPath: null, url: `memcached://127.0.0.1:${ports.memcached}`, metrics: false,
+            command: ['memcached', '-l', '127.0.0.1', '-p', String(ports.memcached), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)],
+          })
+        : null,
     ])
 
     if (toxiproxyImage) {
@@ -190,9 +198,11 @@ class ContainerTopology implements StartedEnvironment {
         const name = `replica-${i + 1}`
         const shardUrls = ports.shards.map((_, s) => shardUrl(address(name, `shard-${s}`)))
         const redisUrl = ports.redis === null ? null : `redis://${address(name, 'redis')}`
+        // No Toxiproxy link reaches memcached (links go to shards, redis and replicas): always direct.
+        const memcachedServer = ports.memcached === null ? null : `127.0.0.1:${ports.memcached}`
         return this.launch(signal, {
           name, role: 'replica', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-          command: replicaArgs(t, { name, port, shardUrls, redisUrl, rangeStart, rangeEnd }),
+          command: replicaArgs(t, { name, port, shardUrls, redisUrl, memcachedServer, rangeStart, rangeEnd }),
         })
       }),
     )
@@ -258,7 +268,7 @@ class ContainerTopology implements StartedEnvironment {
       case 'cpus':
         return c.setCpus(f.cpus ?? 1)
       case 'slow': {
-        if (member.role === 'redis' || member.role === 'balancer' || member.metricsUrl === null) {
+        if (member.role === 'redis' || member.role === 'memcached' || member.role === 'balancer' || member.metricsUrl === null) {
           throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
         }
         return slowMember(member, f.factor ?? 1, this.adminToken)
@@ -290,7 +300,7 @@ class ContainerTopology implements StartedEnvironment {
     // Reverse start order: the balancer first, so no traffic hits replicas that are going away.
     this.stopped ??= (async () => {
       const members = [...this.running].reverse()
-      for (const tier of ['balancer', 'replica', 'toxiproxy', 'redis', 'shard'] as const) {
+      for (const tier of ['balancer', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard'] as const) {
         await Promise.all(members.filter((m) => m.role === tier).map((m) => m.container.stop()))
       }
       // Anything of this run the members did not know about (a container created while a start was aborted).

@@ -18,6 +18,8 @@ export interface ReplicaWiring {
   /** In shard order; a shard's URL is its Toxiproxy listener when the link is proxied. */
   shardUrls: string[]
   redisUrl: string | null
+  /** host:port of the shared memcached (cache strategy memcached). */
+  memcachedServer?: string | null
   /** The range partition window, fixed once for the topology (every replica must agree). */
   rangeStart: Date
   rangeEnd: Date
@@ -35,6 +37,7 @@ export function replicaArgs(t: Topology, w: ReplicaWiring): string[] {
     rangeEnd: w.rangeEnd,
     cache: t.cache,
     redisUrl: w.redisUrl,
+    memcachedServer: w.memcachedServer ?? null,
     capacity: t.capacity.replica,
   })
 }

@@ -50,6 +50,9 @@ export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; tox
       return { dockerfile: `${from}\nCOPY node /usr/local/bin/node\nCMD ["node"]\n`, files: { node: { hostFile: inputs.hostNode, mode: 0o755 } } }
     case 'redis':
       return { dockerfile: `${from}\n${APT_INSTALL('redis-server')}\nCMD ["redis-server"]\n`, files: {} }
+    case 'memcached':
+      // memcached refuses to run as root; the official image runs it as user memcache too.
+      return { dockerfile: `${from}\n${APT_INSTALL('memcached')}\nUSER memcache\nCMD ["memcached"]\n`, files: {} }
     case 'postgres':
       return {
         dockerfile: `${from}

@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildImages } from '../src/cli/images-command.js'
+import { ContainerEnvironment } from '../src/environment/containers/container-environment.js'
+import { dockerRuntime, type Dockerode } from '../src/environment/containers/docker-runtime.js'
+import { LABEL_RUN } from '../src/environment/containers/run-labels.js'
+import type { StartedEnvironment } from '../src/environment/environment.js'
+import { topologySchema } from '../src/scenario/scenario-schema.js'
+import type { Topology } from '../src/scenario/scenario.js'
+import { seedDataset } from '../src/workload/dataset.js'
+import type { Workload } from '../src/workload/workload.js'
+
+// The shared cache and the sync strategies' members in real containers (Docker, the images
+// `loadlab images build` makes): memcached, the downstream system, RabbitMQ.
+
+const STARTUP_MS = 15 * 60_000 // images are built here when missing
+const RUN_MS = 300_000
+
+let docker: Dockerode
+const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-containers-sync-'))
+
+beforeAll(async () => {
+  docker = (await dockerRuntime()).docker
+  // Cached: a no-op when .ci/run or `make test` built them already.
+  await buildImages(['node', 'memcached', 'crm'], false, () => undefined)
+}, STARTUP_MS)
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function containersOfRun(runId: string): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })
+  return list.map((c) => c.Names[0])
+}
+
+/** The sockets of the host's network namespace (the containers share it) bound to `port`: "tcp 127.0.0.1", "udp 0.0.0.0", ... */
+function socketsOn(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  const found: string[] = []
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    const lines = readFileSync(`/proc/net/${proto}`, 'utf8').trim().split('\n').slice(1)
+    for (const line of lines) {
+      const [local, , state] = line.trim().split(/\s+/).slice(1, 4)
+      const [addr, p] = local.split(':')
+      // TCP: listening sockets only (0A); UDP: any bound socket.
+      if (p !== hexPort || (proto.startsWith('tcp') && state !== '0A')) continue
+      const ip = addr.length === 8 ? addr.match(/../g)!.reverse().map((h) => Number.parseInt(h, 16)).join('.') : `[${addr}]`
+      found.push(`${proto.replace('6', '')} ${ip}`)
+    }
+  }
+  return found
+}
+
+/** memcached's `stats` as numbers (get_hits, curr_items, ...). */
+function memcachedStats(port: number): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let text = ''
+    socket.setTimeout(5_000, () => socket.destroy(new Error('memcached: no answer to stats')))
+    socket.once('error', reject)
+    socket.once('connect', () => socket.write('stats\r\n'))
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1')
+      if (!text.endsWith('END\r\n')) return
+      socket.destroy()
+      const stats: Record<string, number> = {}
+      for (const m of text.matchAll(/^STAT (\S+) (\S+)\r$/gm)) stats[m[1]] = Number(m[2])
+      resolve(stats)
+    })
+  })
+}
+
+async function getStatus(url: URL): Promise<number> {
+  const res = await request(url, { headersTimeout: 30_000 })
+  await res.body.text()
+  return res.statusCode
+}
+
+describe('cache memcached in containers', () => {
+  let env: StartedEnvironment | null = null
+  afterAll(async () => {
+    await env?.stop()
+  })
+
+  it('one memcached container on 127.0.0.1 only (no UDP) is shared by two replica containers, survives kill and restart, and goes at stop', async () => {
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached' } }) as Topology
+    const signal = new AbortController().signal
+    env = await new ContainerEnvironment({ logDir: path.join(dir, 'memcached'), faults: [], say: () => undefined }).start(topology, signal)
+    const runId = env.describe!().containers!.runId
+    const members = env.members()
+    expect(members.map((m) => m.name).sort()).toEqual(['balancer', 'memcached', 'replica-1', 'replica-2', 'shard-0'])
+    const memcached = members.find((m) => m.name === 'memcached')!
+    expect(memcached.role).toBe('memcached')
+    const port = Number(new URL(memcached.url).port)
+    const info = await docker.getContainer(memcached.container!).inspect()
+    expect(info.Config.Image).toMatch(/memcached/)
+    expect(info.HostConfig.NetworkMode).toBe('host')
+    expect(socketsOn(port)).toEqual(['tcp 127.0.0.1'])
+    // The replicas are told where it is.
+    for (const r of members.filter((m) => m.role === 'replica')) {
+      const replica = await docker.getContainer(r.container!).inspect()
+      expect(replica.Args.join(' '), r.name).toContain(`--cache memcached`)
+      expect(replica.Args.join(' '), r.name).toContain(`--memcached 127.0.0.1:${port}`)
+    }
+
+    const admin = env.adminEndpoint()
+    const { customerIds } = await seedDataset(admin.url, { datasetSize: 20, seed: 11 } as Workload, signal, { adminToken: admin.token })
+    const [replica1, replica2] = members.filter((m) => m.role === 'replica').map((m) => m.url)
+    const before = await memcachedStats(port)
+    // replica-1 reads (and caches) each customer; replica-2 then finds them in the shared memcached.
+    for (const id of customerIds) expect(await getStatus(new URL(`/customers/${id}`, replica1))).toBe(200)
+    for (const id of customerIds) expect(await getStatus(new URL(`/customers/${id}`, replica2))).toBe(200)
+    const after = await memcachedStats(port)
+    expect(after.get_hits - before.get_hits).toBeGreaterThanOrEqual(customerIds.length)
+
+    // Faults act on its container like on redis's; restarted, it serves (empty) on the same port.
+    await expect(env.fault({ action: 'pause', member: 'memcached' })).resolves.toContain('docker pause')
+    await expect(env.fault({ action: 'resume', member: 'memcached' })).resolves.toContain('docker unpause')
+    await expect(env.fault({ action: 'kill', member: 'memcached' })).resolves.toContain('docker kill')
+    expect((await docker.getContainer(memcached.container!).inspect()).State.Running).toBe(false)
+    await expect(env.fault({ action: 'restart', member: 'memcached' })).resolves.toContain('docker restart')
+    expect(socketsOn(port)).toEqual(['tcp 127.0.0.1'])
+    for (const id of customerIds) expect(await getStatus(new URL(`/customers/${id}`, replica1))).toBe(200)
+    expect((await memcachedStats(port)).curr_items).toBeGreaterThan(0)
+    await expect(env.fault({ action: 'slow', member: 'memcached', factor: 2 })).rejects.toThrow(/no service-time model/)
+
+    await env.stop()
+    env = null
+    expect(await containersOfRun(runId)).toEqual([])
+  }, RUN_MS)
+})
