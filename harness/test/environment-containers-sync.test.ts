@@ -9,8 +9,11 @@ import { ContainerEnvironment } from '../src/environment/containers/container-en
 import { dockerRuntime, type Dockerode } from '../src/environment/containers/docker-runtime.js'
 import { LABEL_RUN } from '../src/environment/containers/run-labels.js'
 import type { StartedEnvironment } from '../src/environment/environment.js'
+import type { RunResult } from '../src/results/results-schema.js'
+import { runSuite } from '../src/runner/run-suite.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
 import type { Topology } from '../src/scenario/scenario.js'
+import { validateScenario } from '../src/scenario/validate-scenario.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import type { Workload } from '../src/workload/workload.js'
 
@@ -130,5 +133,67 @@ describe('cache memcached in containers', () => {
     await env.stop()
     env = null
     expect(await containersOfRun(runId)).toEqual([])
+  }, RUN_MS)
+})
+
+const writeHeavy = {
+  mix: { update_customer: 60, create_customer: 20, get_customer: 20 },
+  keys: { kind: 'uniform' },
+  datasetSize: 200,
+  seed: 7,
+}
+
+/** Runs a one-cell scenario in containers; every container of the run is gone afterwards. */
+async function runInContainers(scenario: Record<string, unknown>): Promise<RunResult> {
+  const { suite } = await runSuite(validateScenario({ ...scenario, environment: 'containers' }, null), { outDir: path.join(dir, String(scenario.name)) })
+  const run = suite.runs[0]
+  expect(run.topology.environment).toBe('containers')
+  expect(await containersOfRun(run.topology.containers!.runId), 'every container of the run is removed').toEqual([])
+  return run
+}
+
+describe('sync strategies in containers', () => {
+  it('sync-call: with the downstream container killed, writes fail with 503 and are reported as errors; no acknowledged write is missing downstream', async () => {
+    const run = await runInContainers({
+      name: 'sync-call-downstream-kill',
+      kind: 'failover',
+      topology: { replicas: 1, shards: 1, sync: { strategy: 'sync-call' } },
+      workload: writeHeavy,
+      load: { model: 'open', rate: 30, durationS: 8 },
+      faults: [
+        { atS: 2, action: 'kill', member: 'downstream' },
+        { atS: 5, action: 'restart', member: 'downstream' },
+      ],
+    })
+    expect(run.status, run.error).toBe('ok')
+    expect(run.topology.containers!.images.crm.name).toMatch(/^loadlab\/crm:/)
+    expect(run.faults.map((f) => [f.action, f.ok, f.detail])).toEqual([
+      ['kill', true, expect.stringContaining('docker kill')],
+      ['restart', true, expect.stringContaining('docker restart')],
+    ])
+    expect(run.metrics.status_counts['503'] ?? 0).toBeGreaterThan(0)
+    expect(run.metrics.http_req_failed.fails).toBeGreaterThanOrEqual(run.metrics.status_counts['503'] ?? 0)
+    expect(run.perOperation.update_customer?.http_req_failed.fails ?? 0).toBeGreaterThan(0)
+    expect(run.metrics.sync_missing?.checked).toBeGreaterThan(0)
+    expect(run.metrics.sync_missing?.count, run.sync?.note).toBe(0)
+    // Downstream held each acknowledged version before the client had its answer.
+    expect(run.metrics.sync_lag?.max).toBe(0)
+  }, RUN_MS)
+
+  it('scheduled-pull: the downstream container pulls every acknowledged change from the replica containers', async () => {
+    const run = await runInContainers({
+      name: 'scheduled-pull',
+      kind: 'performance',
+      topology: { replicas: 2, shards: 2, sync: { strategy: 'scheduled-pull', intervalMs: 200 } },
+      workload: writeHeavy,
+      load: { model: 'open', rate: 30, durationS: 4 },
+    })
+    expect(run.status, run.error).toBe('ok')
+    expect(run.metrics.http_req_failed.fails).toBe(0)
+    expect(run.metrics.sync_missing?.checked).toBeGreaterThan(0)
+    expect(run.metrics.sync_missing?.count, run.sync?.note).toBe(0)
+    // Pulled on a schedule: changes reach downstream after their acknowledgement.
+    expect(run.metrics.sync_lag?.count).toBeGreaterThan(0)
+    expect(run.metrics.sync_lag?.max).toBeGreaterThan(0)
   }, RUN_MS)
 })

@@ -17,7 +17,7 @@ import {
   type StartedEnvironment,
 } from '../environment.js'
 import { reapDeadRuns, removeRun } from './container-reaper.js'
-import { balancerArgs, replicaArgs, shardArgs } from './crm-role-args.js'
+import { balancerArgs, downstreamArgs, replicaArgs, shardArgs } from './crm-role-args.js'
 import { dockerRuntime, type DockerRuntime } from './docker-runtime.js'
 import { imagePreference, type CrmRuntime, type ImageChoice } from './image-catalog.js'
 import { ImageResolver } from './image-resolver.js'
@@ -60,8 +60,8 @@ export class ContainerEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
-    if (topology.sync.strategy !== 'none') {
-      throw new EnvironmentError(`topology.sync.strategy "${topology.sync.strategy}": the containers environment does not start a downstream system or a broker yet; run this scenario with --env local`)
+    if (topology.sync.strategy === 'queue-push') {
+      throw new EnvironmentError(`topology.sync.strategy "queue-push": the containers environment does not start a broker yet; run this scenario with --env local`)
     }
     // In a matrix some cells lack what a fault names (no redis, fewer replicas): say so now; the
     // fault is recorded as not applied when it is due.
@@ -139,6 +139,7 @@ class ContainerTopology implements StartedEnvironment {
       redis: redisImage ? await this.port() : null,
       memcached: memcachedImage ? await this.port() : null,
       replicas: await this.portsFor(t.replicas),
+      downstream: t.sync.strategy === 'none' ? null : await this.port(),
       balancer: t.replicas > 1 ? { port: await this.port(), admin: await this.port() } : null,
     }
     const upstream = (member: string): string => {
@@ -190,6 +191,16 @@ class ContainerTopology implements StartedEnvironment {
       await this.proxies.applyConditions(t.links)
     }
 
+    // The downstream system, wired as in the local environment: before the replicas when they
+    // call it (sync-call), after them when it pulls from them (scheduled-pull).
+    const downstream = (source: Parameters<typeof downstreamArgs>[3]) =>
+      this.launch(signal, {
+        name: 'downstream', role: 'downstream', image: crm, port: ports.downstream!, readyPath: '/health', metrics: true, runsNode: true,
+        command: downstreamArgs(t, ports.downstream!, this.downstreamFile(), source), mounts: [this.options.logDir],
+      })
+    const downstreamUrl = ports.downstream === null ? null : `http://127.0.0.1:${ports.downstream}`
+    if (t.sync.strategy === 'sync-call') await downstream({})
+
     // Range partitions split a time window: every replica (and a restarted one) must use the same.
     const rangeEnd = new Date()
     const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
@@ -202,10 +213,11 @@ class ContainerTopology implements StartedEnvironment {
         const memcachedServer = ports.memcached === null ? null : `127.0.0.1:${ports.memcached}`
         return this.launch(signal, {
           name, role: 'replica', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-          command: replicaArgs(t, { name, port, shardUrls, redisUrl, memcachedServer, rangeStart, rangeEnd }),
+          command: replicaArgs(t, { name, port, shardUrls, redisUrl, memcachedServer, syncCallUrl: t.sync.strategy === 'sync-call' ? downstreamUrl : null, rangeStart, rangeEnd }),
         })
       }),
     )
+    if (t.sync.strategy === 'scheduled-pull') await downstream({ pullFrom: ports.replicas.map((p) => `http://127.0.0.1:${p}`), intervalMs: t.sync.intervalMs })
     if (!ports.balancer) {
       this.entry = new URL(`http://${upstream('replica-1')}`)
       return
@@ -240,6 +252,13 @@ class ContainerTopology implements StartedEnvironment {
     return file
   }
 
+  /** downstream's append-only log, in the run folder like a durable shard's: a restarted downstream keeps what it acknowledged. */
+  private downstreamFile(): string {
+    const file = path.join(this.options.logDir, 'downstream.aof')
+    rmSync(file, { force: true })
+    return file
+  }
+
   members(): Member[] {
     return this.running
       .filter((m): m is RunningMember & { role: MemberRole } => m.role !== 'toxiproxy')
@@ -268,7 +287,7 @@ class ContainerTopology implements StartedEnvironment {
       case 'cpus':
         return c.setCpus(f.cpus ?? 1)
       case 'slow': {
-        if (member.role === 'redis' || member.role === 'memcached' || member.role === 'balancer' || member.metricsUrl === null) {
+        if (member.role === 'redis' || member.role === 'memcached' || member.role === 'balancer' || member.role === 'downstream' || member.metricsUrl === null) {
           throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
         }
         return slowMember(member, f.factor ?? 1, this.adminToken)
@@ -300,7 +319,7 @@ class ContainerTopology implements StartedEnvironment {
     // Reverse start order: the balancer first, so no traffic hits replicas that are going away.
     this.stopped ??= (async () => {
       const members = [...this.running].reverse()
-      for (const tier of ['balancer', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard'] as const) {
+      for (const tier of ['balancer', 'downstream', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard'] as const) {
         await Promise.all(members.filter((m) => m.role === tier).map((m) => m.container.stop()))
       }
       // Anything of this run the members did not know about (a container created while a start was aborted).
