@@ -29,7 +29,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-containers-sync-'))
 beforeAll(async () => {
   docker = (await dockerRuntime()).docker
   // Cached: a no-op when .ci/run or `make test` built them already.
-  await buildImages(['node', 'memcached', 'crm'], false, () => undefined)
+  await buildImages(['node', 'memcached', 'rabbitmq', 'crm'], false, () => undefined)
 }, STARTUP_MS)
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -38,6 +38,8 @@ async function containersOfRun(runId: string): Promise<string[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })
   return list.map((c) => c.Names[0])
 }
+
+const IPV6_LOOPBACK = '00000000000000000000000001000000'
 
 /** The sockets of the host's network namespace (the containers share it) bound to `port`: "tcp 127.0.0.1", "udp 0.0.0.0", ... */
 function socketsOn(port: number): string[] {
@@ -50,7 +52,7 @@ function socketsOn(port: number): string[] {
       const [addr, p] = local.split(':')
       // TCP: listening sockets only (0A); UDP: any bound socket.
       if (p !== hexPort || (proto.startsWith('tcp') && state !== '0A')) continue
-      const ip = addr.length === 8 ? addr.match(/../g)!.reverse().map((h) => Number.parseInt(h, 16)).join('.') : `[${addr}]`
+      const ip = addr.length === 8 ? addr.match(/../g)!.reverse().map((h) => Number.parseInt(h, 16)).join('.') : addr === IPV6_LOOPBACK ? '::1' : `[${addr}]`
       found.push(`${proto.replace('6', '')} ${ip}`)
     }
   }
@@ -195,5 +197,66 @@ describe('sync strategies in containers', () => {
     // Pulled on a schedule: changes reach downstream after their acknowledgement.
     expect(run.metrics.sync_lag?.count).toBeGreaterThan(0)
     expect(run.metrics.sync_lag?.max).toBeGreaterThan(0)
+  }, RUN_MS)
+})
+
+describe('queue-push through a RabbitMQ container', () => {
+  let env: StartedEnvironment | null = null
+  afterAll(async () => {
+    await env?.stop()
+  })
+
+  it('the broker listens on 127.0.0.1 only (AMQP, Erlang distribution, epmd); the shards publish to it, downstream consumes from it', async () => {
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'rabbitmq' } }) as Topology
+    const signal = new AbortController().signal
+    env = await new ContainerEnvironment({ logDir: path.join(dir, 'rabbitmq'), faults: [], say: () => undefined }).start(topology, signal)
+    const runId = env.describe!().containers!.runId
+    const members = env.members()
+    expect(members.map((m) => m.name).sort()).toEqual(['downstream', 'rabbitmq', 'replica-1', 'shard-0'])
+    const broker = members.find((m) => m.name === 'rabbitmq')!
+    expect(broker.url).toMatch(/^amqp:\/\/guest:guest@127\.0\.0\.1:\d+$/)
+    const info = await docker.getContainer(broker.container!).inspect()
+    const envOf = Object.fromEntries(info.Config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2)))
+    const ports = [Number(new URL(broker.url).port), Number(envOf.RABBITMQ_DIST_PORT), Number(envOf.ERL_EPMD_PORT)]
+    // epmd also takes IPv6's loopback when there is one: loopback all the same.
+    for (const port of ports) expect(socketsOn(port).filter((s) => s !== 'tcp ::1'), `port ${port}`).toEqual(['tcp 127.0.0.1'])
+    const shard = await docker.getContainer(members.find((m) => m.name === 'shard-0')!.container!).inspect()
+    expect(shard.Args.join(' ')).toContain(`--publish-to ${broker.url}`)
+    const downstream = await docker.getContainer(members.find((m) => m.name === 'downstream')!.container!).inspect()
+    expect(downstream.Args.join(' ')).toContain(`--consume ${broker.url}`)
+    // No plugin runs: no Prometheus (15692) or management (15672) listener on every interface.
+    expect([...socketsOn(15692), ...socketsOn(15672)]).toEqual([])
+
+    await env.stop()
+    env = null
+    expect(await containersOfRun(runId)).toEqual([])
+  }, RUN_MS)
+
+  it('RabbitMQ killed mid-run and restarted: writes keep succeeding and nothing acknowledged is missing after the drain', async () => {
+    const run = await runInContainers({
+      name: 'queue-push-rabbitmq-kill',
+      kind: 'failover',
+      topology: { replicas: 1, shards: 2, sync: { strategy: 'queue-push', broker: 'rabbitmq', drainTimeoutS: 120 } },
+      workload: writeHeavy,
+      load: { model: 'open', rate: 30, durationS: 10 },
+      faults: [
+        { atS: 2, action: 'kill', member: 'rabbitmq' },
+        { atS: 4, action: 'restart', member: 'rabbitmq' },
+      ],
+    })
+    expect(run.status, run.error).toBe('ok')
+    expect(run.sync?.broker).toBe('rabbitmq')
+    expect(run.topology.containers!.images.rabbitmq.name).toMatch(/rabbitmq/)
+    expect(run.faults.map((f) => [f.action, f.ok])).toEqual([['kill', true], ['restart', true]])
+    // The CRM never waited for the broker: no write failed because it was gone.
+    expect(run.metrics.status_counts['503'] ?? 0).toBe(0)
+    // While it was down the changes waited in the outbox: the backlog grew past what normal delivery leaves.
+    expect(Math.max(...run.sync!.backlog)).toBeGreaterThan(5)
+    const acknowledged = (run.metrics.status_counts['200'] ?? 0) + (run.metrics.status_counts['201'] ?? 0)
+    expect(acknowledged).toBeGreaterThan(0)
+    expect(run.metrics.sync_missing?.checked).toBeGreaterThan(0)
+    expect(run.metrics.sync_missing?.count, run.sync?.note).toBe(0)
+    expect(run.sync?.drainS).not.toBeNull()
+    expect(run.metrics.sync_lag?.count).toBeGreaterThan(0)
   }, RUN_MS)
 })

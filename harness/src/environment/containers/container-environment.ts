@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
 import { RESOURCE_ROLES, type FaultSpec, type ResourceRole, type ResourceSpec, type Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
+import { amqpUrl, NO_PLUGINS, rabbitMqListenEnv } from '../rabbitmq-server.js'
 import { slowMember } from '../slow-member.js'
 import {
   ADMIN_TOKEN_ENV,
@@ -43,6 +44,8 @@ export interface ContainerEnvironmentOptions {
 const PG = { user: 'loadlab', password: 'loadlab', db: 'crm' }
 /** memcached's item memory (MB), as in the local environment: its default, said so results do not depend on the image's. */
 const MEMCACHED_MEMORY_MB = 64
+/** Where a RabbitMQ container finds its (empty) plugin list: no management or Prometheus listener on other interfaces. */
+const RABBITMQ_PLUGINS_FILE = '/etc/loadlab-rabbitmq/enabled_plugins'
 
 // One image resolver per process: a suite of runs resolves (and if need be builds) each image once.
 let resolver: ImageResolver | null = null
@@ -60,8 +63,8 @@ export class ContainerEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
-    if (topology.sync.strategy === 'queue-push') {
-      throw new EnvironmentError(`topology.sync.strategy "queue-push": the containers environment does not start a broker yet; run this scenario with --env local`)
+    if (topology.sync.strategy === 'queue-push' && topology.sync.broker === 'kafka') {
+      throw new EnvironmentError('topology.sync.broker "kafka": the containers environment does not run a Kafka broker; run this scenario with --env local, or use broker "rabbitmq" in containers')
     }
     // In a matrix some cells lack what a fault names (no redis, fewer replicas): say so now; the
     // fault is recorded as not applied when it is due.
@@ -124,11 +127,12 @@ class ContainerTopology implements StartedEnvironment {
     const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
     // Resolve (pull, build) every image before the first container starts: start-up time then
     // measures containers, and a missing image fails before anything runs.
-    const [crm, balancerImage, redisImage, memcachedImage, postgresImage, toxiproxyImage] = await Promise.all([
+    const [crm, balancerImage, redisImage, memcachedImage, rabbitmqImage, postgresImage, toxiproxyImage] = await Promise.all([
       this.image('crm', () => this.resolver.crm('node')),
       crmRuntime === 'node' ? null : this.image('balancer', () => this.resolver.crm(crmRuntime)),
       t.cache.strategy === 'redis' ? this.image('redis', () => this.resolver.base('redis')) : null,
       t.cache.strategy === 'memcached' ? this.image('memcached', () => this.resolver.base('memcached')) : null,
+      t.sync.strategy === 'queue-push' ? this.image('rabbitmq', () => this.resolver.base('rabbitmq')) : null,
       t.store === 'postgres' ? this.image('postgres', () => this.resolver.base('postgres')) : null,
       this.links.length > 0 ? this.image('toxiproxy', () => this.resolver.base('toxiproxy')) : null,
     ])
@@ -138,6 +142,7 @@ class ContainerTopology implements StartedEnvironment {
       shards: await this.portsFor(t.shards),
       redis: redisImage ? await this.port() : null,
       memcached: memcachedImage ? await this.port() : null,
+      rabbitmq: rabbitmqImage ? { amqp: await this.port(), dist: await this.port(), epmd: await this.port() } : null,
       replicas: await this.portsFor(t.replicas),
       downstream: t.sync.strategy === 'none' ? null : await this.port(),
       balancer: t.replicas > 1 ? { port: await this.port(), admin: await this.port() } : null,
@@ -151,6 +156,20 @@ class ContainerTopology implements StartedEnvironment {
     const address = (from: string, to: string) => this.proxies?.listenAddress(from, to) ?? upstream(to)
     const shardUrl = (hostPort: string) => (postgresImage ? `postgres://${PG.user}:${PG.password}@${hostPort}/${PG.db}` : `http://${hostPort}`)
 
+    // queue-push: the broker first, since the shards publish to it and downstream consumes from it.
+    const brokerUrl = ports.rabbitmq === null ? null : amqpUrl(ports.rabbitmq)
+    if (rabbitmqImage && ports.rabbitmq !== null && brokerUrl !== null) {
+      // Its files stay inside the container, which a kill and restart keep (persisted messages
+      // survive), and go with it. A cold Erlang VM takes some seconds more than a Node process.
+      await this.launch(signal, {
+        name: 'rabbitmq', role: 'rabbitmq', image: rabbitmqImage, port: ports.rabbitmq.amqp, readyPath: null, url: brokerUrl, metrics: false,
+        command: ['rabbitmq-server'],
+        env: { ...rabbitMqListenEnv(ports.rabbitmq, `loadlab-${this.runId}`), RABBITMQ_ENABLED_PLUGINS_FILE: RABBITMQ_PLUGINS_FILE },
+        files: { [RABBITMQ_PLUGINS_FILE]: NO_PLUGINS },
+        startupTimeoutMs: 90_000,
+      })
+    }
+
     await Promise.all([
       ...ports.shards.map((port, i) =>
         postgresImage
@@ -161,7 +180,7 @@ class ContainerTopology implements StartedEnvironment {
             })
           : this.launch(signal, {
               name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-              command: shardArgs(t, i, port, this.dataFile(i)), mounts: t.durability === 'none' ? [] : [this.options.logDir],
+              command: shardArgs(t, i, port, this.dataFile(i), brokerUrl), mounts: t.durability === 'none' ? [] : [this.options.logDir],
             }),
       ),
       redisImage && ports.redis !== null
@@ -200,6 +219,7 @@ class ContainerTopology implements StartedEnvironment {
       })
     const downstreamUrl = ports.downstream === null ? null : `http://127.0.0.1:${ports.downstream}`
     if (t.sync.strategy === 'sync-call') await downstream({})
+    if (brokerUrl !== null) await downstream({ consume: brokerUrl })
 
     // Range partitions split a time window: every replica (and a restarted one) must use the same.
     const rangeEnd = new Date()
@@ -319,7 +339,7 @@ class ContainerTopology implements StartedEnvironment {
     // Reverse start order: the balancer first, so no traffic hits replicas that are going away.
     this.stopped ??= (async () => {
       const members = [...this.running].reverse()
-      for (const tier of ['balancer', 'downstream', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard'] as const) {
+      for (const tier of ['balancer', 'downstream', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard', 'rabbitmq'] as const) {
         await Promise.all(members.filter((m) => m.role === tier).map((m) => m.container.stop()))
       }
       // Anything of this run the members did not know about (a container created while a start was aborted).
@@ -383,6 +403,9 @@ class ContainerTopology implements StartedEnvironment {
       /** A CRM role (a Node process): it gets the admin token, and a heap sized to its memory limit. */
       runsNode?: boolean
       mounts?: string[]
+      files?: Record<string, string>
+      /** At least this long to start (a broker), whatever the environment's default. */
+      startupTimeoutMs?: number
     },
   ): Promise<void> {
     const limits = (RESOURCE_ROLES as readonly string[]).includes(m.role) ? this.topology.resources[m.role as ResourceRole] : undefined
@@ -401,8 +424,9 @@ class ContainerTopology implements StartedEnvironment {
       cpus: limits?.cpus,
       memoryMb: limits?.memoryMb,
       mounts: m.mounts,
+      files: m.files,
       logFile: path.join(this.options.logDir, `${m.name}.log`),
-      startupTimeoutMs: this.options.startupTimeoutMs ?? 30_000,
+      startupTimeoutMs: Math.max(this.options.startupTimeoutMs ?? 30_000, m.startupTimeoutMs ?? 0),
     })
     const url = m.url ?? `http://127.0.0.1:${m.port}`
     this.running.push({ name: m.name, role: m.role, container, url, metricsUrl: m.metrics ? (m.metricsUrl ?? `${url}/metrics`) : null })

@@ -53,6 +53,20 @@ export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; tox
     case 'memcached':
       // memcached refuses to run as root; the official image runs it as user memcache too.
       return { dockerfile: `${from}\n${APT_INSTALL('memcached')}\nUSER memcache\nCMD ["memcached"]\n`, files: {} }
+    case 'rabbitmq':
+      // policy-rc.d: the package's install script must not start a broker while the image builds.
+      // `rabbitmq-server` on PATH is the start script itself, as in the official image (Debian's
+      // /usr/sbin wrapper would switch users through a shell, between Docker and the broker).
+      return {
+        dockerfile: `${from}
+RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+${APT_INSTALL('rabbitmq-server')}
+RUN rm /usr/sbin/policy-rc.d
+ENV PATH=/usr/lib/rabbitmq/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["rabbitmq-server"]
+`,
+        files: {},
+      }
     case 'postgres':
       return {
         dockerfile: `${from}
