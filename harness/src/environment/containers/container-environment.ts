@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
 import { RESOURCE_ROLES, type FaultSpec, type ResourceRole, type ResourceSpec, type Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
+import { kafkaArgs, kafkaFormatArgs, kafkaUrl, newClusterId, writeKafkaConfig } from '../kafka-server.js'
 import { amqpUrl, NO_PLUGINS, rabbitMqListenEnv } from '../rabbitmq-server.js'
 import { slowMember } from '../slow-member.js'
 import {
@@ -24,6 +25,7 @@ import { imagePreference, type CrmRuntime, type ImageChoice } from './image-cata
 import { ImageResolver } from './image-resolver.js'
 import { ImageStore } from './image-store.js'
 import { isNetworkFault, LinkProxies, linksOfFault, proxiedLinks, unmatchedNetworkFaults, type Link } from './link-proxies.js'
+import { KAFKA_IMAGE_LIBS } from './local-image-recipes.js'
 import { loopbackPort } from './loopback-port.js'
 import { MemberContainer } from './member-container.js'
 import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } from './run-labels.js'
@@ -63,9 +65,6 @@ export class ContainerEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
-    if (topology.sync.strategy === 'queue-push' && topology.sync.broker === 'kafka') {
-      throw new EnvironmentError('topology.sync.broker "kafka": the containers environment does not run a Kafka broker; run this scenario with --env local, or use broker "rabbitmq" in containers')
-    }
     // In a matrix some cells lack what a fault names (no redis, fewer replicas): say so now; the
     // fault is recorded as not applied when it is due.
     for (const line of unmatchedNetworkFaults(topology, this.options.faults)) this.say(`${line}: it will not apply in this run`)
@@ -113,6 +112,8 @@ class ContainerTopology implements StartedEnvironment {
   private links: Link[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** Run after every container is gone (removing a broker's files from the run folder). */
+  private readonly cleanups: (() => void)[] = []
 
   constructor(
     private readonly runtime: DockerRuntime,
@@ -127,12 +128,14 @@ class ContainerTopology implements StartedEnvironment {
     const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
     // Resolve (pull, build) every image before the first container starts: start-up time then
     // measures containers, and a missing image fails before anything runs.
-    const [crm, balancerImage, redisImage, memcachedImage, rabbitmqImage, postgresImage, toxiproxyImage] = await Promise.all([
+    const broker = t.sync.strategy === 'queue-push' ? t.sync.broker : null
+    const [crm, balancerImage, redisImage, memcachedImage, rabbitmqImage, kafkaImage, postgresImage, toxiproxyImage] = await Promise.all([
       this.image('crm', () => this.resolver.crm('node')),
       crmRuntime === 'node' ? null : this.image('balancer', () => this.resolver.crm(crmRuntime)),
       t.cache.strategy === 'redis' ? this.image('redis', () => this.resolver.base('redis')) : null,
       t.cache.strategy === 'memcached' ? this.image('memcached', () => this.resolver.base('memcached')) : null,
-      t.sync.strategy === 'queue-push' ? this.image('rabbitmq', () => this.resolver.base('rabbitmq')) : null,
+      broker === 'rabbitmq' ? this.image('rabbitmq', () => this.resolver.base('rabbitmq')) : null,
+      broker === 'kafka' ? this.image('kafka', () => this.resolver.base('kafka')) : null,
       t.store === 'postgres' ? this.image('postgres', () => this.resolver.base('postgres')) : null,
       this.links.length > 0 ? this.image('toxiproxy', () => this.resolver.base('toxiproxy')) : null,
     ])
@@ -143,6 +146,7 @@ class ContainerTopology implements StartedEnvironment {
       redis: redisImage ? await this.port() : null,
       memcached: memcachedImage ? await this.port() : null,
       rabbitmq: rabbitmqImage ? { amqp: await this.port(), dist: await this.port(), epmd: await this.port() } : null,
+      kafka: kafkaImage ? { broker: await this.port(), controller: await this.port() } : null,
       replicas: await this.portsFor(t.replicas),
       downstream: t.sync.strategy === 'none' ? null : await this.port(),
       balancer: t.replicas > 1 ? { port: await this.port(), admin: await this.port() } : null,
@@ -157,7 +161,7 @@ class ContainerTopology implements StartedEnvironment {
     const shardUrl = (hostPort: string) => (postgresImage ? `postgres://${PG.user}:${PG.password}@${hostPort}/${PG.db}` : `http://${hostPort}`)
 
     // queue-push: the broker first, since the shards publish to it and downstream consumes from it.
-    const brokerUrl = ports.rabbitmq === null ? null : amqpUrl(ports.rabbitmq)
+    const brokerUrl = ports.rabbitmq !== null ? amqpUrl(ports.rabbitmq) : ports.kafka !== null ? kafkaUrl(ports.kafka) : null
     if (rabbitmqImage && ports.rabbitmq !== null && brokerUrl !== null) {
       // Its files stay inside the container, which a kill and restart keep (persisted messages
       // survive), and go with it. A cold Erlang VM takes some seconds more than a Node process.
@@ -167,6 +171,23 @@ class ContainerTopology implements StartedEnvironment {
         env: { ...rabbitMqListenEnv(ports.rabbitmq, `loadlab-${this.runId}`), RABBITMQ_ENABLED_PLUGINS_FILE: RABBITMQ_PLUGINS_FILE },
         files: { [RABBITMQ_PLUGINS_FILE]: NO_PLUGINS },
         startupTimeoutMs: 90_000,
+      })
+    }
+    if (kafkaImage && ports.kafka !== null && brokerUrl !== null) {
+      // One KRaft node, configured as locally; its log and metadata in the run folder (mounted),
+      // kept across a kill and restart, removed at stop. The container formats the storage on
+      // its first start (a restart finds it formatted), then execs the broker.
+      const dir = path.join(this.options.logDir, 'kafka')
+      rmSync(dir, { recursive: true, force: true })
+      this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const properties = writeKafkaConfig(dir, ports.kafka)
+      const classPath = `${KAFKA_IMAGE_LIBS}/*`
+      const format = ['java', ...kafkaFormatArgs(dir, classPath, properties, newClusterId()), '--ignore-formatted']
+      await this.launch(signal, {
+        name: 'kafka', role: 'kafka', image: kafkaImage, port: ports.kafka.broker, readyPath: null, url: brokerUrl, metrics: false,
+        command: ['sh', '-c', `${shellWords(format)} >/dev/null && exec ${shellWords(['java', ...kafkaArgs(dir, classPath, properties)])}`],
+        mounts: [this.options.logDir],
+        startupTimeoutMs: 120_000,
       })
     }
 
@@ -339,12 +360,13 @@ class ContainerTopology implements StartedEnvironment {
     // Reverse start order: the balancer first, so no traffic hits replicas that are going away.
     this.stopped ??= (async () => {
       const members = [...this.running].reverse()
-      for (const tier of ['balancer', 'downstream', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard', 'rabbitmq'] as const) {
+      for (const tier of ['balancer', 'downstream', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard', 'rabbitmq', 'kafka'] as const) {
         await Promise.all(members.filter((m) => m.role === tier).map((m) => m.container.stop()))
       }
       // Anything of this run the members did not know about (a container created while a start was aborted).
       await removeRun(this.runtime.docker, this.runId).catch(() => undefined)
       await Promise.all(members.map((m) => m.container.close()))
+      for (const cleanup of this.cleanups.splice(0)) cleanup()
     })()
     return this.stopped
   }
@@ -432,4 +454,9 @@ class ContainerTopology implements StartedEnvironment {
     this.running.push({ name: m.name, role: m.role, container, url, metricsUrl: m.metrics ? (m.metricsUrl ?? `${url}/metrics`) : null })
     await container.start(signal)
   }
+}
+
+/** Words for `sh -c`, each single-quoted (a class path's `*` must reach Java unexpanded). */
+function shellWords(words: readonly string[]): string {
+  return words.map((w) => `'${w.replaceAll("'", `'\\''`)}'`).join(' ')
 }

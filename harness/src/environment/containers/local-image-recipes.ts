@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { LOCAL_DEBIAN_IMAGE, type BaseImageKind } from './image-catalog.js'
 
 // How each registry-free image is built: a Dockerfile on top of the local Debian image, plus the
@@ -41,8 +42,14 @@ fi
 exec "$@"
 `
 
-/** The recipe of one local image; `hostNode` is this machine's Node binary, `toxiproxyServer` a built toxiproxy server (for kind toxiproxy). */
-export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; toxiproxyServer: string }): LocalRecipe {
+/** Where the Kafka image keeps the broker's jars (Apache's official image too). */
+export const KAFKA_IMAGE_LIBS = '/opt/kafka/libs'
+
+/**
+ * The recipe of one local image; `hostNode` is this machine's Node binary, `toxiproxyServer` a
+ * built toxiproxy server (for kind toxiproxy), `kafkaJars` the broker's jars (for kind kafka).
+ */
+export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; toxiproxyServer: string; kafkaJars: string[] }): LocalRecipe {
   const from = `FROM ${LOCAL_DEBIAN_IMAGE}`
   switch (kind) {
     case 'node':
@@ -66,6 +73,12 @@ ENV PATH=/usr/lib/rabbitmq/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 CMD ["rabbitmq-server"]
 `,
         files: {},
+      }
+    case 'kafka':
+      // Debian's JRE and the jars the local environment runs (fetched from Maven Central).
+      return {
+        dockerfile: `${from}\n${APT_INSTALL('openjdk-17-jre-headless')}\nCOPY *.jar ${KAFKA_IMAGE_LIBS}/\n`,
+        files: Object.fromEntries(inputs.kafkaJars.map((jar) => [path.basename(jar), { hostFile: jar }])),
       }
     case 'postgres':
       return {
