@@ -41,7 +41,7 @@ export async function imageStatus(): Promise<ImageStatus[]> {
 
 /**
  * `loadlab images build [kinds...]`: builds the registry-free images (Debian via debootstrap, then
- * redis, postgres, haproxy, nginx, toxiproxy, Node and the CRM service). Builds are cached: an
+ * redis, memcached, rabbitmq, kafka, postgres, haproxy, nginx, toxiproxy, Node and the CRM service). Builds are cached: an
  * image whose inputs did not change is kept (--force rebuilds).
  */
 export async function buildImages(kinds: readonly BuildKind[], force: boolean, say: (line: string) => void): Promise<void> {

@@ -122,6 +122,11 @@ export function kafkaArgs(dir: string, classPath: string, properties: string): s
   return [...jvmArgs(dir, classPath), 'kafka.Kafka', properties]
 }
 
+/** The storage tool's argv after `java`: formats the broker's log directory for cluster `clusterId`. */
+export function kafkaFormatArgs(dir: string, classPath: string, properties: string, clusterId: string): string[] {
+  return [...jvmArgs(dir, classPath), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]
+}
+
 /**
  * A random KRaft cluster id: 16 bytes, URL-safe base64, never starting with '-' (the storage
  * tool's argument parser would take it for an option and fail one start in 64; Kafka's own
@@ -139,8 +144,7 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
  * does), as KRaft needs before the first start. The JVM gets SIGKILL if the harness dies meanwhile.
  */
 export async function formatKafkaStorage(java: string, dir: string, classPath: string, properties: string, signal: AbortSignal): Promise<void> {
-  const clusterId = newClusterId()
-  const { command, args } = withParentDeathSignal(java, [...jvmArgs(dir, classPath), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], 'SIGKILL')
+  const { command, args } = withParentDeathSignal(java, kafkaFormatArgs(dir, classPath, properties, newClusterId()), 'SIGKILL')
   try {
     await promisify(execFile)(command, args, { signal, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })
   } catch (error) {

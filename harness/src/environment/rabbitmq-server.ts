@@ -24,19 +24,34 @@ export function epmdArgs(ports: RabbitMqPorts): string[] {
   return ['-port', String(ports.epmd), '-address', '127.0.0.1', '-d']
 }
 
-/**
- * The environment of a broker whose files live under `dir`. RUNNING_UNDER_SYSTEMD makes the start
- * script exec the Erlang VM instead of waiting on it from a shell, so the process LoadLab holds is
- * the broker itself: a kill or pause fault reaches the broker, not a wrapper.
- */
+/** The environment of a local broker whose files live under `dir`. */
 export function rabbitMqEnv(dir: string, ports: RabbitMqPorts, nodeName: string): NodeJS.ProcessEnv {
   mkdirSync(dir, { recursive: true })
   const pluginsFile = path.join(dir, 'enabled_plugins')
-  writeFileSync(pluginsFile, '[].\n')
+  writeFileSync(pluginsFile, NO_PLUGINS)
   return {
     PATH: process.env.PATH,
     HOME: dir,
     LANG: 'C.UTF-8',
+    ...rabbitMqListenEnv(ports, nodeName),
+    RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: path.join(dir, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
+    RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq'),
+    RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, 'advanced.config'),
+    RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
+    RABBITMQ_PID_FILE: path.join(dir, 'rabbitmq.pid'),
+  }
+}
+
+/**
+ * How the broker names itself and where it listens, locally and in a container alike: AMQP, the
+ * Erlang distribution port and epmd on 127.0.0.1 only, its log on standard output.
+ * RUNNING_UNDER_SYSTEMD makes the start script exec the Erlang VM instead of waiting on it from a
+ * shell, so the process holding the broker is the broker itself (a kill, pause or stop reaches it).
+ */
+export function rabbitMqListenEnv(ports: RabbitMqPorts, nodeName: string): Record<string, string> {
+  return {
     RUNNING_UNDER_SYSTEMD: 'true',
     RABBITMQ_NODENAME: `${nodeName}@localhost`,
     RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
@@ -45,16 +60,12 @@ export function rabbitMqEnv(dir: string, ports: RabbitMqPorts, nodeName: string)
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
     ERL_EPMD_ADDRESS: '127.0.0.1',
     ERL_EPMD_PORT: String(ports.epmd),
-    RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: path.join(dir, 'log'),
     RABBITMQ_LOGS: '-',
-    RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
-    RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq'),
-    RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, 'advanced.config'),
-    RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
-    RABBITMQ_PID_FILE: path.join(dir, 'rabbitmq.pid'),
   }
 }
+
+/** An enabled-plugins file naming none: no management or Prometheus listener on other interfaces. */
+export const NO_PLUGINS = '[].\n'
 
 export function amqpUrl(ports: RabbitMqPorts): string {
   // guest may only log in over loopback, which is all this broker listens on.

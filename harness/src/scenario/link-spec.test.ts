@@ -11,6 +11,7 @@ describe('parseLink', () => {
   it('says how to write a link when it is not one', () => {
     expect(parseLink('replica-1 to shard-0')).toMatch(/^not a link: write <from> -> <to>/)
     expect(parseLink('replica-1 -> db')).toMatch(/"db" is not a member/)
+    expect(parseLink('replicas -> memcached')).toMatch(/links to memcached do not run through Toxiproxy.*container faults/)
     expect(parseLink('replica-0 -> shard-0')).toMatch(/replicas count from 1/)
   })
 

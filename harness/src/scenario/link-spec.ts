@@ -57,8 +57,14 @@ function endMatches(end: LinkEnd, member: string): boolean {
   return member === `${end.role}-${end.index}`
 }
 
+/** Members a topology may have that no Toxiproxy link reaches. */
+const UNPROXIED_MEMBERS: readonly string[] = ['memcached', 'downstream', 'rabbitmq', 'kafka']
+
 function parseEnd(text: string): LinkEnd | string {
   if (text === 'balancer' || text === 'redis') return { role: text, index: null }
+  if (UNPROXIED_MEMBERS.includes(text)) {
+    return `"${text}": links to ${text} do not run through Toxiproxy (links go replica -> shard, replica -> redis and balancer -> replica); act on ${text} with container faults (kill, pause, resume, restart, cpus) instead`
+  }
   if (text === 'replicas') return { role: 'replica', index: null }
   if (text === 'shards') return { role: 'shard', index: null }
   const match = /^(replica|shard)-(\d+)$/.exec(text)

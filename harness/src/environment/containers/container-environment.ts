@@ -4,6 +4,8 @@ import path from 'node:path'
 import type { ContainersInfo, EnvironmentInfo } from '../../results/results-schema.js'
 import { RESOURCE_ROLES, type FaultSpec, type ResourceRole, type ResourceSpec, type Topology } from '../../scenario/scenario.js'
 import { linkName } from '../../scenario/link-spec.js'
+import { kafkaArgs, kafkaFormatArgs, kafkaUrl, newClusterId, writeKafkaConfig } from '../kafka-server.js'
+import { amqpUrl, NO_PLUGINS, rabbitMqListenEnv } from '../rabbitmq-server.js'
 import { slowMember } from '../slow-member.js'
 import {
   ADMIN_TOKEN_ENV,
@@ -17,12 +19,13 @@ import {
   type StartedEnvironment,
 } from '../environment.js'
 import { reapDeadRuns, removeRun } from './container-reaper.js'
-import { balancerArgs, replicaArgs, shardArgs } from './crm-role-args.js'
+import { balancerArgs, downstreamArgs, replicaArgs, shardArgs } from './crm-role-args.js'
 import { dockerRuntime, type DockerRuntime } from './docker-runtime.js'
 import { imagePreference, type CrmRuntime, type ImageChoice } from './image-catalog.js'
 import { ImageResolver } from './image-resolver.js'
 import { ImageStore } from './image-store.js'
 import { isNetworkFault, LinkProxies, linksOfFault, proxiedLinks, unmatchedNetworkFaults, type Link } from './link-proxies.js'
+import { KAFKA_IMAGE_LIBS } from './local-image-recipes.js'
 import { loopbackPort } from './loopback-port.js'
 import { MemberContainer } from './member-container.js'
 import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } from './run-labels.js'
@@ -41,6 +44,10 @@ export interface ContainerEnvironmentOptions {
 // The PostgreSQL credentials of a shard database: they guard nothing (the database listens on
 // loopback only, for one run), and the official image insists on a password.
 const PG = { user: 'loadlab', password: 'loadlab', db: 'crm' }
+/** memcached's item memory (MB), as in the local environment: its default, said so results do not depend on the image's. */
+const MEMCACHED_MEMORY_MB = 64
+/** Where a RabbitMQ container finds its (empty) plugin list: no management or Prometheus listener on other interfaces. */
+const RABBITMQ_PLUGINS_FILE = '/etc/loadlab-rabbitmq/enabled_plugins'
 
 // One image resolver per process: a suite of runs resolves (and if need be builds) each image once.
 let resolver: ImageResolver | null = null
@@ -48,7 +55,7 @@ let reaped: Promise<void> | null = null
 
 /**
  * Starts a topology as containers through Testcontainers, each on the host's network with its own
- * free loopback port: shard servers (or PostgreSQL databases), redis, Toxiproxy when a network
+ * free loopback port: shard servers (or PostgreSQL databases), redis or memcached, Toxiproxy when a network
  * fault needs it, the replicas, then the balancer. Every container carries the run's labels;
  * everything is removed when the run stops, also when a member fails to start.
  */
@@ -58,12 +65,6 @@ export class ContainerEnvironment implements Environment {
 
   async start(topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     if (topology === null) throw new EnvironmentError('the containers environment needs a topology (this scenario has a `target`)')
-    if (topology.cache.strategy === 'memcached') {
-      throw new EnvironmentError('cache "memcached" runs in the local environment (and on Kubernetes) but not yet in containers: use --env local, or cache "redis" in containers')
-    }
-    if (topology.sync.strategy !== 'none') {
-      throw new EnvironmentError(`topology.sync.strategy "${topology.sync.strategy}": the containers environment does not start a downstream system or a broker yet; run this scenario with --env local`)
-    }
     // In a matrix some cells lack what a fault names (no redis, fewer replicas): say so now; the
     // fault is recorded as not applied when it is due.
     for (const line of unmatchedNetworkFaults(topology, this.options.faults)) this.say(`${line}: it will not apply in this run`)
@@ -111,6 +112,8 @@ class ContainerTopology implements StartedEnvironment {
   private links: Link[] = []
   private entry: URL | null = null
   private stopped: Promise<void> | null = null
+  /** Run after every container is gone (removing a broker's files from the run folder). */
+  private readonly cleanups: (() => void)[] = []
 
   constructor(
     private readonly runtime: DockerRuntime,
@@ -125,10 +128,14 @@ class ContainerTopology implements StartedEnvironment {
     const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
     // Resolve (pull, build) every image before the first container starts: start-up time then
     // measures containers, and a missing image fails before anything runs.
-    const [crm, balancerImage, redisImage, postgresImage, toxiproxyImage] = await Promise.all([
+    const broker = t.sync.strategy === 'queue-push' ? t.sync.broker : null
+    const [crm, balancerImage, redisImage, memcachedImage, rabbitmqImage, kafkaImage, postgresImage, toxiproxyImage] = await Promise.all([
       this.image('crm', () => this.resolver.crm('node')),
       crmRuntime === 'node' ? null : this.image('balancer', () => this.resolver.crm(crmRuntime)),
       t.cache.strategy === 'redis' ? this.image('redis', () => this.resolver.base('redis')) : null,
+      t.cache.strategy === 'memcached' ? this.image('memcached', () => this.resolver.base('memcached')) : null,
+      broker === 'rabbitmq' ? this.image('rabbitmq', () => this.resolver.base('rabbitmq')) : null,
+      broker === 'kafka' ? this.image('kafka', () => this.resolver.base('kafka')) : null,
       t.store === 'postgres' ? this.image('postgres', () => this.resolver.base('postgres')) : null,
       this.links.length > 0 ? this.image('toxiproxy', () => this.resolver.base('toxiproxy')) : null,
     ])
@@ -137,7 +144,11 @@ class ContainerTopology implements StartedEnvironment {
     const ports = {
       shards: await this.portsFor(t.shards),
       redis: redisImage ? await this.port() : null,
+      memcached: memcachedImage ? await this.port() : null,
+      rabbitmq: rabbitmqImage ? { amqp: await this.port(), dist: await this.port(), epmd: await this.port() } : null,
+      kafka: kafkaImage ? { broker: await this.port(), controller: await this.port() } : null,
       replicas: await this.portsFor(t.replicas),
+      downstream: t.sync.strategy === 'none' ? null : await this.port(),
       balancer: t.replicas > 1 ? { port: await this.port(), admin: await this.port() } : null,
     }
     const upstream = (member: string): string => {
@@ -149,6 +160,37 @@ class ContainerTopology implements StartedEnvironment {
     const address = (from: string, to: string) => this.proxies?.listenAddress(from, to) ?? upstream(to)
     const shardUrl = (hostPort: string) => (postgresImage ? `postgres://${PG.user}:${PG.password}@${hostPort}/${PG.db}` : `http://${hostPort}`)
 
+    // queue-push: the broker first, since the shards publish to it and downstream consumes from it.
+    const brokerUrl = ports.rabbitmq !== null ? amqpUrl(ports.rabbitmq) : ports.kafka !== null ? kafkaUrl(ports.kafka) : null
+    if (rabbitmqImage && ports.rabbitmq !== null && brokerUrl !== null) {
+      // Its files stay inside the container, which a kill and restart keep (persisted messages
+      // survive), and go with it. A cold Erlang VM takes some seconds more than a Node process.
+      await this.launch(signal, {
+        name: 'rabbitmq', role: 'rabbitmq', image: rabbitmqImage, port: ports.rabbitmq.amqp, readyPath: null, url: brokerUrl, metrics: false,
+        command: ['rabbitmq-server'],
+        env: { ...rabbitMqListenEnv(ports.rabbitmq, `loadlab-${this.runId}`), RABBITMQ_ENABLED_PLUGINS_FILE: RABBITMQ_PLUGINS_FILE },
+        files: { [RABBITMQ_PLUGINS_FILE]: NO_PLUGINS },
+        startupTimeoutMs: 90_000,
+      })
+    }
+    if (kafkaImage && ports.kafka !== null && brokerUrl !== null) {
+      // One KRaft node, configured as locally; its log and metadata in the run folder (mounted),
+      // kept across a kill and restart, removed at stop. The container formats the storage on
+      // its first start (a restart finds it formatted), then execs the broker.
+      const dir = path.join(this.options.logDir, 'kafka')
+      rmSync(dir, { recursive: true, force: true })
+      this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const properties = writeKafkaConfig(dir, ports.kafka)
+      const classPath = `${KAFKA_IMAGE_LIBS}/*`
+      const format = ['java', ...kafkaFormatArgs(dir, classPath, properties, newClusterId()), '--ignore-formatted']
+      await this.launch(signal, {
+        name: 'kafka', role: 'kafka', image: kafkaImage, port: ports.kafka.broker, readyPath: null, url: brokerUrl, metrics: false,
+        command: ['sh', '-c', `${shellWords(format)} >/dev/null && exec ${shellWords(['java', ...kafkaArgs(dir, classPath, properties)])}`],
+        mounts: [this.options.logDir],
+        startupTimeoutMs: 120_000,
+      })
+    }
+
     await Promise.all([
       ...ports.shards.map((port, i) =>
         postgresImage
@@ -159,13 +201,20 @@ class ContainerTopology implements StartedEnvironment {
             })
           : this.launch(signal, {
               name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-              command: shardArgs(t, i, port, this.dataFile(i)), mounts: t.durability === 'none' ? [] : [this.options.logDir],
+              command: shardArgs(t, i, port, this.dataFile(i), brokerUrl), mounts: t.durability === 'none' ? [] : [this.options.logDir],
             }),
       ),
       redisImage && ports.redis !== null
         ? this.launch(signal, {
             name: 'redis', role: 'redis', image: redisImage, port: ports.redis, readyPath: null, url: `redis://127.0.0.1:${ports.redis}`, metrics: false,
             command: ['redis-server', '--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+          })
+        : null,
+      memcachedImage && ports.memcached !== null
+        ? this.launch(signal, {
+            // UDP off and loopback only, as locally; the official image runs it as user memcache, the local one too.
+            name: 'memcached', role: 'memcached', image: memcachedImage, port: ports.memcached, readyPath: null, url: `memcached://127.0.0.1:${ports.memcached}`, metrics: false,
+            command: ['memcached', '-l', '127.0.0.1', '-p', String(ports.memcached), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)],
           })
         : null,
     ])
@@ -182,6 +231,17 @@ class ContainerTopology implements StartedEnvironment {
       await this.proxies.applyConditions(t.links)
     }
 
+    // The downstream system, wired as in the local environment: before the replicas when they
+    // call it (sync-call), after them when it pulls from them (scheduled-pull).
+    const downstream = (source: Parameters<typeof downstreamArgs>[3]) =>
+      this.launch(signal, {
+        name: 'downstream', role: 'downstream', image: crm, port: ports.downstream!, readyPath: '/health', metrics: true, runsNode: true,
+        command: downstreamArgs(t, ports.downstream!, this.downstreamFile(), source), mounts: [this.options.logDir],
+      })
+    const downstreamUrl = ports.downstream === null ? null : `http://127.0.0.1:${ports.downstream}`
+    if (t.sync.strategy === 'sync-call') await downstream({})
+    if (brokerUrl !== null) await downstream({ consume: brokerUrl })
+
     // Range partitions split a time window: every replica (and a restarted one) must use the same.
     const rangeEnd = new Date()
     const rangeStart = new Date(rangeEnd.getTime() - 365 * 24 * 3600 * 1000)
@@ -190,12 +250,15 @@ class ContainerTopology implements StartedEnvironment {
         const name = `replica-${i + 1}`
         const shardUrls = ports.shards.map((_, s) => shardUrl(address(name, `shard-${s}`)))
         const redisUrl = ports.redis === null ? null : `redis://${address(name, 'redis')}`
+        // No Toxiproxy link reaches memcached (links go to shards, redis and replicas): always direct.
+        const memcachedServer = ports.memcached === null ? null : `127.0.0.1:${ports.memcached}`
         return this.launch(signal, {
           name, role: 'replica', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-          command: replicaArgs(t, { name, port, shardUrls, redisUrl, rangeStart, rangeEnd }),
+          command: replicaArgs(t, { name, port, shardUrls, redisUrl, memcachedServer, syncCallUrl: t.sync.strategy === 'sync-call' ? downstreamUrl : null, rangeStart, rangeEnd }),
         })
       }),
     )
+    if (t.sync.strategy === 'scheduled-pull') await downstream({ pullFrom: ports.replicas.map((p) => `http://127.0.0.1:${p}`), intervalMs: t.sync.intervalMs })
     if (!ports.balancer) {
       this.entry = new URL(`http://${upstream('replica-1')}`)
       return
@@ -230,6 +293,13 @@ class ContainerTopology implements StartedEnvironment {
     return file
   }
 
+  /** downstream's append-only log, in the run folder like a durable shard's: a restarted downstream keeps what it acknowledged. */
+  private downstreamFile(): string {
+    const file = path.join(this.options.logDir, 'downstream.aof')
+    rmSync(file, { force: true })
+    return file
+  }
+
   members(): Member[] {
     return this.running
       .filter((m): m is RunningMember & { role: MemberRole } => m.role !== 'toxiproxy')
@@ -258,7 +328,7 @@ class ContainerTopology implements StartedEnvironment {
       case 'cpus':
         return c.setCpus(f.cpus ?? 1)
       case 'slow': {
-        if (member.role === 'redis' || member.role === 'balancer' || member.metricsUrl === null) {
+        if (member.role === 'redis' || member.role === 'memcached' || member.role === 'balancer' || member.role === 'downstream' || member.metricsUrl === null) {
           throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
         }
         return slowMember(member, f.factor ?? 1, this.adminToken)
@@ -290,12 +360,13 @@ class ContainerTopology implements StartedEnvironment {
     // Reverse start order: the balancer first, so no traffic hits replicas that are going away.
     this.stopped ??= (async () => {
       const members = [...this.running].reverse()
-      for (const tier of ['balancer', 'replica', 'toxiproxy', 'redis', 'shard'] as const) {
+      for (const tier of ['balancer', 'downstream', 'replica', 'toxiproxy', 'redis', 'memcached', 'shard', 'rabbitmq', 'kafka'] as const) {
         await Promise.all(members.filter((m) => m.role === tier).map((m) => m.container.stop()))
       }
       // Anything of this run the members did not know about (a container created while a start was aborted).
       await removeRun(this.runtime.docker, this.runId).catch(() => undefined)
       await Promise.all(members.map((m) => m.container.close()))
+      for (const cleanup of this.cleanups.splice(0)) cleanup()
     })()
     return this.stopped
   }
@@ -354,6 +425,9 @@ class ContainerTopology implements StartedEnvironment {
       /** A CRM role (a Node process): it gets the admin token, and a heap sized to its memory limit. */
       runsNode?: boolean
       mounts?: string[]
+      files?: Record<string, string>
+      /** At least this long to start (a broker), whatever the environment's default. */
+      startupTimeoutMs?: number
     },
   ): Promise<void> {
     const limits = (RESOURCE_ROLES as readonly string[]).includes(m.role) ? this.topology.resources[m.role as ResourceRole] : undefined
@@ -372,11 +446,17 @@ class ContainerTopology implements StartedEnvironment {
       cpus: limits?.cpus,
       memoryMb: limits?.memoryMb,
       mounts: m.mounts,
+      files: m.files,
       logFile: path.join(this.options.logDir, `${m.name}.log`),
-      startupTimeoutMs: this.options.startupTimeoutMs ?? 30_000,
+      startupTimeoutMs: Math.max(this.options.startupTimeoutMs ?? 30_000, m.startupTimeoutMs ?? 0),
     })
     const url = m.url ?? `http://127.0.0.1:${m.port}`
     this.running.push({ name: m.name, role: m.role, container, url, metricsUrl: m.metrics ? (m.metricsUrl ?? `${url}/metrics`) : null })
     await container.start(signal)
   }
+}
+
+/** Words for `sh -c`, each single-quoted (a class path's `*` must reach Java unexpanded). */
+function shellWords(words: readonly string[]): string {
+  return words.map((w) => `'${w.replaceAll("'", `'\\''`)}'`).join(' ')
 }

@@ -11,12 +11,17 @@ import { UsageError } from '../../runner/usage-error.js'
 //                                        first), then a pull, then a local build
 //   LOADLAB_IMAGE_<KIND>=<name>          use this image for one kind (REDIS, POSTGRES, NODE, ...)
 
-export const BASE_IMAGE_KINDS = ['node', 'redis', 'postgres', 'haproxy', 'nginx', 'toxiproxy'] as const
+export const BASE_IMAGE_KINDS = ['node', 'redis', 'memcached', 'rabbitmq', 'kafka', 'postgres', 'haproxy', 'nginx', 'toxiproxy'] as const
 export type BaseImageKind = (typeof BASE_IMAGE_KINDS)[number]
 
 export const OFFICIAL_IMAGES: Record<BaseImageKind, string> = {
   node: 'node:20-bookworm-slim',
   redis: 'redis:7-bookworm',
+  memcached: 'memcached:1.6-bookworm',
+  // The release line of Debian bookworm's rabbitmq-server (3.10), which the local image runs.
+  rabbitmq: 'rabbitmq:3.10',
+  // Apache's own image of the version the local environment runs (its jars in /opt/kafka/libs, like the local image's).
+  kafka: 'apache/kafka:3.9.1',
   postgres: 'postgres:15-bookworm',
   haproxy: 'haproxy:2.8',
   nginx: 'nginx:1.27',
@@ -27,6 +32,9 @@ export const OFFICIAL_IMAGES: Record<BaseImageKind, string> = {
 export const LOCAL_IMAGES: Record<BaseImageKind, string> = {
   node: 'loadlab/node:20',
   redis: 'loadlab/redis:7',
+  memcached: 'loadlab/memcached:1.6',
+  rabbitmq: 'loadlab/rabbitmq:3.10',
+  kafka: 'loadlab/kafka:3.9',
   postgres: 'loadlab/postgres:15',
   haproxy: 'loadlab/haproxy:2.6',
   nginx: 'loadlab/nginx:1.22',

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
 import { EnvironmentError } from '../environment.js'
 import { findOnPath } from '../find-on-path.js'
+import { kafkaClassPath } from '../kafka-server.js'
 import { DEBIAN_SUITE, imageSourcesList, machineDebianMirrors } from './apt-sources.js'
 import { crmContext } from './crm-build-context.js'
 import {
@@ -70,7 +71,8 @@ export class ImageResolver {
     if (kind === 'debian') return this.buildDebian(force)
     await this.buildDebian(false)
     const toxiproxyServer = kind === 'toxiproxy' ? await this.toxiproxyServer() : ''
-    const recipe = localRecipe(kind, { hostNode: process.execPath, toxiproxyServer })
+    const kafkaJars = kind === 'kafka' ? kafkaJarFiles() : []
+    const recipe = localRecipe(kind, { hostNode: process.execPath, toxiproxyServer, kafkaJars })
     const hash = createHash('sha256').update(recipe.dockerfile)
     for (const [name, file] of Object.entries(recipe.files).sort(([a], [b]) => a.localeCompare(b))) {
       hash.update(name)
@@ -255,4 +257,10 @@ function isToxiproxy(file: string): boolean {
   if (path.basename(file) !== 'server') return true
   const out = spawnSync(file, ['-version'], { encoding: 'utf8', timeout: 5_000 })
   return /toxiproxy/i.test(`${out.stdout ?? ''}${out.stderr ?? ''}`)
+}
+
+/** The broker's jars for the local Kafka image: those the local environment runs (an EnvironmentError naming the command that fetches them when missing). */
+function kafkaJarFiles(): string[] {
+  const dir = path.dirname(kafkaClassPath())
+  return readdirSync(dir).filter((f) => f.endsWith('.jar')).map((f) => path.join(dir, f))
 }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { LOCAL_DEBIAN_IMAGE, type BaseImageKind } from './image-catalog.js'
 
 // How each registry-free image is built: a Dockerfile on top of the local Debian image, plus the
@@ -41,8 +42,14 @@ fi
 exec "$@"
 `
 
-/** The recipe of one local image; `hostNode` is this machine's Node binary, `toxiproxyServer` a built toxiproxy server (for kind toxiproxy). */
-export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; toxiproxyServer: string }): LocalRecipe {
+/** Where the Kafka image keeps the broker's jars (Apache's official image too). */
+export const KAFKA_IMAGE_LIBS = '/opt/kafka/libs'
+
+/**
+ * The recipe of one local image; `hostNode` is this machine's Node binary, `toxiproxyServer` a
+ * built toxiproxy server (for kind toxiproxy), `kafkaJars` the broker's jars (for kind kafka).
+ */
+export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; toxiproxyServer: string; kafkaJars: string[] }): LocalRecipe {
   const from = `FROM ${LOCAL_DEBIAN_IMAGE}`
   switch (kind) {
     case 'node':
@@ -50,6 +57,29 @@ export function localRecipe(kind: BaseImageKind, inputs: { hostNode: string; tox
       return { dockerfile: `${from}\nCOPY node /usr/local/bin/node\nCMD ["node"]\n`, files: { node: { hostFile: inputs.hostNode, mode: 0o755 } } }
     case 'redis':
       return { dockerfile: `${from}\n${APT_INSTALL('redis-server')}\nCMD ["redis-server"]\n`, files: {} }
+    case 'memcached':
+      // memcached refuses to run as root; the official image runs it as user memcache too.
+      return { dockerfile: `${from}\n${APT_INSTALL('memcached')}\nUSER memcache\nCMD ["memcached"]\n`, files: {} }
+    case 'rabbitmq':
+      // policy-rc.d: the package's install script must not start a broker while the image builds.
+      // `rabbitmq-server` on PATH is the start script itself, as in the official image (Debian's
+      // /usr/sbin wrapper would switch users through a shell, between Docker and the broker).
+      return {
+        dockerfile: `${from}
+RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+${APT_INSTALL('rabbitmq-server')}
+RUN rm /usr/sbin/policy-rc.d
+ENV PATH=/usr/lib/rabbitmq/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["rabbitmq-server"]
+`,
+        files: {},
+      }
+    case 'kafka':
+      // Debian's JRE and the jars the local environment runs (fetched from Maven Central).
+      return {
+        dockerfile: `${from}\n${APT_INSTALL('openjdk-17-jre-headless')}\nCOPY *.jar ${KAFKA_IMAGE_LIBS}/\n`,
+        files: Object.fromEntries(inputs.kafkaJars.map((jar) => [path.basename(jar), { hostFile: jar }])),
+      }
     case 'postgres':
       return {
         dockerfile: `${from}

@@ -26,6 +26,8 @@ export interface MemberContainerSpec {
   memoryMb?: number
   /** Host folders mounted at the same path (a durable shard's log in the run folder). */
   mounts?: string[]
+  /** Small files written into the container before it starts (a broker's plugin list): absolute path -> content. */
+  files?: Record<string, string>
   logFile: string
   startupTimeoutMs: number
 }
@@ -92,6 +94,7 @@ export class MemberContainer {
       .withStartupTimeout(s.startupTimeoutMs)
       .withLogConsumer((stream) => this.follow(stream))
     if (s.mounts && s.mounts.length > 0) container = container.withBindMounts(s.mounts.map((dir) => ({ source: dir, target: dir, mode: 'rw' as const })))
+    if (s.files) container = container.withCopyContentToContainer(Object.entries(s.files).map(([target, content]) => ({ target, content, mode: 0o644 })))
     if (s.cpus !== undefined || s.memoryMb !== undefined) {
       container = container.withResourcesQuota({ cpu: s.cpus, memory: s.memoryMb === undefined ? undefined : s.memoryMb / 1024 })
     }
