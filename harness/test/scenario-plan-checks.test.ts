@@ -44,24 +44,28 @@ describe('faults checked against the plan', () => {
     expect(message).toContain('faults[0] (kill shard-9 at 5 s): cell "checks" has no member "shard-9" (members of "checks": shard-0, shard-1, replica-1, replica-2, balancer)')
   })
 
-  it('rejects a member that only some cells of the matrix have, naming them', () => {
-    const message = problems({ matrix: { replicas: [1, 2, 3] }, faults: [{ atS: 5, action: 'kill', member: 'replica-3' }] })
-    expect(message).toContain('cells "replicas=1", "replicas=2" have no member "replica-3"')
-    const balancer = problems({ matrix: { replicas: [1, 2] }, faults: [{ atS: 5, action: 'pause', member: 'balancer' }] })
-    expect(balancer).toContain('cell "replicas=1" has no member "balancer"')
+  it('plans a fault on a member only some cells have, with a note naming the cells that record it as not applied', () => {
+    const scenario = (extra: Record<string, unknown>) => validateScenario({ ...base, ...extra }, 'scenarios/checks.ts')
+    const replica3 = { matrix: { replicas: [1, 2, 3] }, faults: [{ atS: 5, action: 'kill', member: 'replica-3' }] }
+    expect(problems(replica3)).toBe('')
+    expect(checkSuite(scenario(replica3), {}).notes).toEqual(['faults[0] (kill replica-3 at 5 s): cells "replicas=1", "replicas=2" have no member "replica-3"; recorded there as not applied'])
+    const balancer = { matrix: { replicas: [1, 2] }, faults: [{ atS: 5, action: 'pause', member: 'balancer' }] }
+    expect(checkSuite(scenario(balancer), {}).notes.join('\n')).toContain('cell "replicas=1" has no member "balancer"')
+    const redis = { matrix: { 'cache.strategy': ['lru', 'redis'] }, faults: [{ atS: 5, action: 'kill', member: 'redis' }] }
+    expect(checkSuite(scenario(redis), {}).notes.join('\n')).toContain('cell "cache=lru" has no member "redis"')
+    // A fault every cell can apply needs no note.
+    expect(checkSuite(scenario({ faults: [{ atS: 5, action: 'kill', member: 'shard-1' }] }), {}).notes).toEqual([])
   })
 
-  it('rejects redis unless every cell caches in redis', () => {
-    const message = problems({ matrix: { 'cache.strategy': ['lru', 'redis'] }, faults: [{ atS: 5, action: 'kill', member: 'redis' }] })
-    expect(message).toContain('cell "cache=lru" has no member "redis"')
+  it('rejects a member that no cell of the matrix has, naming the members', () => {
+    const message = problems({ matrix: { 'cache.strategy': ['lru', 'redis'] }, faults: [{ atS: 5, action: 'kill', member: 'memcached' }] })
+    expect(message).toContain('cells "cache=lru", "cache=redis" have no member "memcached"')
   })
 
   it('knows memcached and postgres as members only of the cells that start them (postgres in place of shard processes)', () => {
     expect(problems({ topology: { replicas: 2, shards: 2, store: 'postgres', cache: { strategy: 'memcached' } }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }, { atS: 6, action: 'restart', member: 'memcached' }] })).toBe('')
-    const memcached = problems({ matrix: { 'cache.strategy': ['redis', 'memcached'] }, faults: [{ atS: 5, action: 'kill', member: 'memcached' }] })
-    expect(memcached).toContain('cell "cache=redis" has no member "memcached"')
-    const postgres = problems({ matrix: { store: ['embedded', 'postgres'] }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }] })
-    expect(postgres).toContain('cell "store=embedded" has no member "postgres" (members of "store=embedded": shard-0, shard-1, replica-1, replica-2, balancer)')
+    const postgres = problems({ topology: { replicas: 2, shards: 2, store: 'embedded' }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }] })
+    expect(postgres).toContain('cell "checks" has no member "postgres" (members of "checks": shard-0, shard-1, replica-1, replica-2, balancer)')
   })
 
   it('rejects a fault timed at or after the end of the measured phase', () => {

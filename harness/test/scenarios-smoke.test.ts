@@ -165,9 +165,16 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     for (const r of suite.runs) expect(r.metrics.lost_writes?.count, r.id).toBe(0)
   },
   'compare-sync'(suite) {
-    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['sync=sync-call', 'sync=queue-push', 'sync=scheduled-pull'])
-    for (const r of suite.runs) {
-      expect(r.faults.map((e) => [e.action, e.member]), r.id).toEqual([['kill', 'downstream'], ['restart', 'downstream']])
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['sync=none', 'sync=sync-call', 'sync=queue-push', 'sync=scheduled-pull'])
+    // The baseline has no downstream: its faults are recorded as not applied, with the reason.
+    const [baseline, ...syncing] = suite.runs
+    expect(baseline!.faults.map((e) => [e.action, e.member, e.ok, e.error])).toEqual([
+      ['kill', 'downstream', false, 'not applied: cell "sync=none" has no member "downstream"'],
+      ['restart', 'downstream', false, 'not applied: cell "sync=none" has no member "downstream"'],
+    ])
+    expect(baseline!.metrics.sync_missing).toBeUndefined()
+    for (const r of syncing) {
+      expect(r.faults.map((e) => [e.action, e.member, e.ok]), r.id).toEqual([['kill', 'downstream', true], ['restart', 'downstream', true]])
       expect(r.sync?.strategy, r.id).toBe(r.cell['sync.strategy'])
       // Nothing acknowledged is lost downstream once the run drains, whichever strategy carried it.
       if (r.sync?.drainS !== null) expect(r.metrics.sync_missing?.count, r.id).toBe(0)

@@ -118,7 +118,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
-  checkSuite(scenario, { engine: opts.engine })
+  for (const note of checkSuite(scenario, { engine: opts.engine }).notes) process.stderr.write(`note: ${note}\n`)
   const log = (line: string): void => {
     process.stderr.write(`loadlab coordinator: ${line}\n`)
   }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import type { LoadEngine } from '../engines/load-engine.js'
+import { faultMissingMember } from '../scenario/check-faults.js'
 import { faultTarget, type Environment, type StartedEnvironment } from '../environment/environment.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
 import type { EngineSummary, MetricsSink } from '../metrics/sample.js'
@@ -119,6 +120,12 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     scraper.start()
     for (const f of run.faults) {
       const startMs = measuredStartMs
+      // A matrix cell without the fault's member (no downstream under sync none) records it as not applied.
+      const missing = faultMissingMember(run, f)
+      if (missing !== null) {
+        faults.push({ t: f.atS, at: new Date(startMs + f.atS * 1000).toISOString(), action: f.action, member: faultTarget(f), ok: false, error: missing })
+        continue
+      }
       timers.push(
         setTimeout(() => {
           pendingFaults.push(

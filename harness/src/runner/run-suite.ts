@@ -15,7 +15,7 @@ import { parseThresholds, type ParsedThreshold } from '../gates/threshold-expres
 import { decideVerdict } from '../gates/verdict.js'
 import { RESULTS_SCHEMA_VERSION, type GateResult, type KneePoint, type RunResult, type SuiteResult } from '../results/results-schema.js'
 import { planRuns, type PlannedRun, type RunPlan } from '../scenario/plan-runs.js'
-import { faultProblems } from '../scenario/check-faults.js'
+import { faultNotes, faultProblems } from '../scenario/check-faults.js'
 import type { Scenario } from '../scenario/scenario.js'
 import { ScenarioError } from '../scenario/scenario-error.js'
 import { executeRun, topologyInfo } from './execute-run.js'
@@ -162,7 +162,7 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
  * times, metrics, tags and operations the planned runs have (ScenarioError). Both exit 2. Called
  * by runSuite, and by `loadlab run` before it prepares the output folder.
  */
-export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engine' | 'engineFactory'>): { plan: RunPlan; thresholds: ParsedThreshold[] } {
+export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engine' | 'engineFactory'>): { plan: RunPlan; thresholds: ParsedThreshold[]; notes: string[] } {
   const makeEngine = opts.engineFactory ?? createEngine
   const plan = planRuns(scenario)
   const thresholds = parseThresholds(scenario.thresholds)
@@ -181,7 +181,7 @@ export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engi
   if (problems.length > 0) {
     throw new ScenarioError(`${scenario.file ?? scenario.name} cannot run as written:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   }
-  return { plan, thresholds }
+  return { plan, thresholds, notes: faultNotes(plan.runs) }
 }
 
 /** --engine, or the engine made for the load model: autocannon for closed, open for arrival rates. */

@@ -2,9 +2,11 @@ import { loadDurationS } from './load-duration.js'
 import type { PlannedRun } from './plan-runs.js'
 import type { Topology } from './scenario.js'
 
-// Faults are checked against every planned run before anything starts: a member that a cell of
-// the matrix does not have, or a time after the measured phase ends, would otherwise be noticed
-// only as "not applied" after the whole suite ran.
+// Faults are checked against every planned run before anything starts: a member that no cell of
+// the matrix has (a typo), or a time after the measured phase ends, would otherwise be noticed
+// only as "not applied" after the whole suite ran. A member that only some cells have is fine:
+// comparing a strategy that has a member (downstream, a broker) with one that has none under the
+// same fault is the point of such a matrix; the cells without it record the fault as not applied.
 
 /** The member names a topology starts (local-environment.ts names them the same way). */
 export function memberNames(t: Topology): string[] {
@@ -41,12 +43,12 @@ export function faultProblems(runs: readonly PlannedRun[]): string[] {
       const durationS = loadDurationS(run.workload.load)
       if (fault.atS >= durationS) tooLateIn.set(durationS, [...(tooLateIn.get(durationS) ?? []), label])
     }
-    if (missingIn.size > 0) {
-      const [firstCell, someMembers] = [...missingIn.entries()][0]
+    if (missingIn.size > 0 && missingIn.size === cellsWithTopology(runs)) {
+      const [firstCell, someMembers] = [...missingIn.entries()][0]!
       const cells = [...missingIn.keys()]
       problems.push(
         `${where}: ${describeCells(cells)} ${cells.length === 1 ? 'has' : 'have'} no member "${fault.member}" ` +
-          `(members of "${firstCell}": ${someMembers.join(', ')}); name a member every cell has, or narrow the matrix`,
+          `(members of "${firstCell}": ${someMembers.join(', ')}); name a member of the topology`,
       )
     }
     for (const [durationS, cells] of tooLateIn) {
@@ -57,6 +59,34 @@ export function faultProblems(runs: readonly PlannedRun[]): string[] {
     }
   })
   return problems
+}
+
+/**
+ * One line per fault whose member only some cells have: those cells record it as not applied.
+ * Printed before the suite starts, so a comparison that leaves a cell without the fault says so.
+ */
+export function faultNotes(runs: readonly PlannedRun[]): string[] {
+  const first = runs[0]
+  if (!first) return []
+  const notes: string[] = []
+  first.faults.forEach((fault, i) => {
+    const without = uniqueCells(runs).filter((run) => faultMissingMember(run, fault) !== null).map((run) => run.cellLabel)
+    if (without.length > 0 && without.length < cellsWithTopology(runs)) {
+      notes.push(`faults[${i}] (${fault.action} ${fault.member} at ${fault.atS} s): ${describeCells(without)} ${without.length === 1 ? 'has' : 'have'} no member "${fault.member}"; recorded there as not applied`)
+    }
+  })
+  return notes
+}
+
+function cellsWithTopology(runs: readonly PlannedRun[]): number {
+  return uniqueCells(runs).filter((r) => r.topology).length
+}
+
+/** Why `fault` cannot apply in this run (its member is not in this cell's topology), or null when it can. */
+export function faultMissingMember(run: Pick<PlannedRun, 'topology' | 'cellLabel'>, fault: PlannedRun['faults'][number]): string | null {
+  if (!run.topology || fault.member === undefined) return null
+  if (memberNames(run.topology).includes(fault.member)) return null
+  return `not applied: cell "${run.cellLabel}" has no member "${fault.member}"`
 }
 
 /** One run per cell (and stress step): repetitions share topology and load. */
