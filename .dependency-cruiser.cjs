@@ -28,6 +28,8 @@ const PACKAGES = [
       ['results'],
       ['workload'],
       ['random'],
+      // Small helpers with no LoadLab imports (`must`), usable from every layer.
+      ['util'],
     ],
   },
   {

@@ -30,17 +30,19 @@ function maxSplitStatistic(xs: readonly number[], minSegment: number): { index: 
   const n = xs.length
   const prefix = [0]
   const prefixSq = [0]
+  let sum = 0
+  let sumSq = 0
   for (const x of xs) {
-    prefix.push(prefix[prefix.length - 1] + x)
-    prefixSq.push(prefixSq[prefixSq.length - 1] + x * x)
+    prefix.push((sum += x))
+    prefixSq.push((sumSq += x * x))
   }
   let best = { index: -1, stat: 0 }
   for (let i = minSegment; i <= n - minSegment; i++) {
-    const m1 = prefix[i] / i
-    const m2 = (prefix[n] - prefix[i]) / (n - i)
+    const m1 = prefix[i]! / i
+    const m2 = (sum - prefix[i]!) / (n - i)
     // Pooled within-segment variance: the two segments may sit at different levels.
-    const ss1 = prefixSq[i] - i * m1 * m1
-    const ss2 = prefixSq[n] - prefixSq[i] - (n - i) * m2 * m2
+    const ss1 = prefixSq[i]! - i * m1 * m1
+    const ss2 = sumSq - prefixSq[i]! - (n - i) * m2 * m2
     const pooled = Math.max(0, ss1 + ss2) / (n - 2)
     const se = Math.sqrt(pooled * (1 / i + 1 / (n - i)))
     const stat = se > 0 ? Math.abs(m1 - m2) / se : m1 === m2 ? 0 : Number.POSITIVE_INFINITY
@@ -62,7 +64,7 @@ export function findMeanShift(xs: readonly number[], opts: MeanShiftOptions = {}
   for (let p = 0; p < permutations; p++) {
     for (let i = shuffled.length - 1; i > 0; i--) {
       const j = rnd.int(i + 1)
-      ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
+      ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
     }
     if (maxSplitStatistic(shuffled, minSegment).stat >= observed.stat) atLeast++
   }

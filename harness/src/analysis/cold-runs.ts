@@ -21,14 +21,14 @@ const TRANSIENT_FACTOR = 1.3
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 function firstRepetition(metric: AnalysisMetric, cellLabel: string, runs: readonly RunResult[]): ColdRun | null {
   const def = ANALYSIS_METRIC_DEFINITIONS[metric]
   const obs = observeRuns(def, runs).sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-  if (obs.length < 2) return null
   const [first, ...others] = obs
+  if (first === undefined || others.length === 0) return null
   const c = varianceComponents(others.length >= 2 ? [others, [first]] : [[first], others])
   if (!c) return null
   const firstGroup = others.length >= 2 ? 1 : 0

@@ -25,15 +25,15 @@ function differingKeys(a: CellGroup, b: CellGroup): string[] {
 /** Pairs of cells to compare (a first in suite order, so `a` reads as the reference). */
 export function comparablePairs(cells: readonly CellGroup[], excludeKeys: readonly string[] = []): Array<[CellGroup, CellGroup]> {
   const pairs: Array<[CellGroup, CellGroup]> = []
-  for (let i = 0; i < cells.length; i++) {
-    for (let j = i + 1; j < cells.length; j++) {
-      const diff = differingKeys(cells[i], cells[j])
-      if (diff.length === 1 && !NOT_A_TREATMENT.has(diff[0]) && !excludeKeys.includes(diff[0])) pairs.push([cells[i], cells[j]])
+  for (const [i, a] of cells.entries()) {
+    for (const b of cells.slice(i + 1)) {
+      const [key, ...more] = differingKeys(a, b)
+      if (key !== undefined && more.length === 0 && !NOT_A_TREATMENT.has(key) && !excludeKeys.includes(key)) pairs.push([a, b])
     }
   }
   // A suite without matrix keys but several labels (hand-built results): compare every pair.
   if (pairs.length === 0 && cells.length >= 2 && cells.every((c) => Object.keys(c.cell).length === 0)) {
-    for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) pairs.push([cells[i], cells[j]])
+    for (const [i, a] of cells.entries()) for (const b of cells.slice(i + 1)) pairs.push([a, b])
   }
   return pairs.slice(0, MAX_PAIRS)
 }
@@ -79,10 +79,10 @@ export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: s
     // Always relative to the loser: (winner − loser) / loser. The interval is for (b − a)/a, so
     // when a wins it is mapped through r -> 1/(1+r) − 1, which is monotone (bounds swap).
     const t = bBetter ? d : { ...d, estimate: 1 / (1 + d.estimate) - 1, lo: 1 / (1 + d.hi) - 1, hi: 1 / (1 + d.lo) - 1 }
-    const [lo, hi] = [Math.abs(t.lo), Math.abs(t.hi)].sort((x, y) => x - y)
+    const [lo, hi] = [Math.abs(t.lo), Math.abs(t.hi)].sort((x, y) => x - y) as [number, number]
     return `${winner} beats ${loser} on ${def.label} by ${pctText(t.estimate)} (95% CI ${pctText(lo)}–${pctText(hi)})`
   }
-  const [lo, hi] = [Math.abs(d.lo), Math.abs(d.hi)].sort((x, y) => x - y)
+  const [lo, hi] = [Math.abs(d.lo), Math.abs(d.hi)].sort((x, y) => x - y) as [number, number]
   return `${winner} beats ${loser} on ${def.label} by ${ppText(d.estimate)} (95% CI ${(lo * 100).toFixed(2)}–${(hi * 100).toFixed(2)} pp)`
 }
 
@@ -127,7 +127,7 @@ export function pickWinners(comparisons: readonly Comparison[]): Record<string, 
       const mine = cs.filter((c) => c.a === cell || c.b === cell)
       return mine.length > 0 && mine.every((c) => c.better === cell)
     })
-    if (unbeaten.length === 1) winners[metric] = unbeaten[0]
+    if (unbeaten.length === 1) winners[metric] = unbeaten[0]!
   }
   return winners
 }

@@ -66,7 +66,7 @@ export function kneePointsFromRamp(run: RunResult, slo: Slo | null): KneePoint[]
   const groups: TimePoint[][] = []
   for (const p of secs) {
     const last = groups[groups.length - 1]
-    if (last && Math.round(last[0].offeredRate ?? 0) === Math.round(p.offeredRate ?? 0)) last.push(p)
+    if (last && Math.round(last[0]!.offeredRate ?? 0) === Math.round(p.offeredRate ?? 0)) last.push(p)
     else groups.push([p])
   }
   let windows = groups
@@ -113,7 +113,7 @@ export function stressPoints(runs: readonly RunResult[], slo: Slo | null): KneeP
       })
   }
   const ramps = runs.filter((r) => r.load.model === 'open' && (r.load.stages?.length ?? 0) > 0)
-  if (ramps.length === 1) return kneePointsFromRamp(ramps[0], slo)
+  if (ramps.length === 1) return kneePointsFromRamp(ramps[0]!, slo)
   return []
 }
 
@@ -136,31 +136,31 @@ export function findKnee(pointsIn: readonly KneePoint[], slo: Slo | null): KneeR
   const text = sloText(slo)
   if (points.length === 0) return { maxSustainableRps: null, points, evidence: 'no stress points were measured', sloText: text }
   let lastOk = -1
-  while (lastOk + 1 < points.length && points[lastOk + 1].sloOk) lastOk++
+  while (lastOk + 1 < points.length && points[lastOk + 1]!.sloOk) lastOk++
   const stat = slo?.latency.stat ?? 'p95'
   // Where latency turns up: the first point whose latency is at least twice the lowest-load latency.
-  const floor = points[0].latency
+  const floor = points[0]!.latency
   const turn = floor > 0 ? points.find((p) => p.latency >= 2 * floor) : undefined
-  const turnText = turn && (lastOk < 0 || turn.offeredRps <= points[Math.min(points.length - 1, lastOk + 1)].offeredRps)
+  const turnText = turn && (lastOk < 0 || turn.offeredRps <= points[Math.min(points.length - 1, lastOk + 1)]!.offeredRps)
     ? `; ${stat} latency turns up (2× its low-load ${floor.toFixed(1)} ms) at ${fmtRate(turn.offeredRps)} offered`
     : ''
   if (lastOk === points.length - 1) {
     return {
-      maxSustainableRps: points[lastOk].offeredRps,
+      maxSustainableRps: points[lastOk]!.offeredRps,
       points,
-      evidence: `the SLO held at every offered rate up to ${fmtRate(points[lastOk].offeredRps)}, the highest tested; the knee lies beyond the tested range${turnText}`,
+      evidence: `the SLO held at every offered rate up to ${fmtRate(points[lastOk]!.offeredRps)}, the highest tested; the knee lies beyond the tested range${turnText}`,
       sloText: text,
     }
   }
-  const fail = points[lastOk + 1]
+  const fail = points[lastOk + 1]!
   const reasons = failureReasons(fail, slo).join(', ') || 'the SLO fails'
   if (lastOk < 0) {
     return { maxSustainableRps: null, points, evidence: `the SLO fails already at the lowest offered rate, ${fmtRate(fail.offeredRps)}: ${reasons}`, sloText: text }
   }
   return {
-    maxSustainableRps: points[lastOk].offeredRps,
+    maxSustainableRps: points[lastOk]!.offeredRps,
     points,
-    evidence: `the SLO holds up to ${fmtRate(points[lastOk].offeredRps)}; at ${fmtRate(fail.offeredRps)} ${reasons}${turnText}`,
+    evidence: `the SLO holds up to ${fmtRate(points[lastOk]!.offeredRps)}; at ${fmtRate(fail.offeredRps)} ${reasons}${turnText}`,
     sloText: text,
   }
 }
@@ -171,9 +171,9 @@ export function findKnee(pointsIn: readonly KneePoint[], slo: Slo | null): KneeR
  * (collapse: waiting for a second failing step would only add overload).
  */
 export function isPastKnee(points: readonly KneePoint[], slo: Slo | null): boolean {
-  const n = points.length
-  if (n === 0) return false
-  const last = points[n - 1]
+  const last = points.at(-1)
+  if (last === undefined) return false
   if (last.offeredRps > 0 && last.achievedRps < 0.5 * last.offeredRps) return true
-  return n >= 2 && !pointMeetsSlo(points[n - 1], slo) && !pointMeetsSlo(points[n - 2], slo)
+  const beforeLast = points.at(-2)
+  return beforeLast !== undefined && !pointMeetsSlo(last, slo) && !pointMeetsSlo(beforeLast, slo)
 }

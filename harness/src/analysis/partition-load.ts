@@ -13,7 +13,7 @@ export function partitionLoad(cellLabel: string, runs: readonly RunResult[]): Pa
   const sum = Object.values(totals).reduce((s, v) => s + v, 0)
   if (!(sum > 0)) return null
   const shareByShard: Record<string, number> = {}
-  for (const shard of Object.keys(totals).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b))) shareByShard[shard] = totals[shard] / sum
+  for (const shard of Object.keys(totals).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b))) shareByShard[shard] = totals[shard]! / sum
   const hottestShare = Math.max(...Object.values(shareByShard))
   const moved = runs.map((r) => r.sut.keysMovedIfShardAdded).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
   return {
@@ -30,6 +30,8 @@ export function hotShardNote(p: PartitionLoad, shardCount: number): string | nul
   if (shards < 2) return null
   const even = 1 / shards
   if (p.hottestShare < 1.5 * even) return null
-  const [hot] = Object.entries(p.shareByShard).sort((a, b) => b[1] - a[1])[0]
+  const hottest = Object.entries(p.shareByShard).sort((a, b) => b[1] - a[1])[0]
+  if (hottest === undefined) return null
+  const [hot] = hottest
   return `${p.cellLabel}: shard ${hot} takes ${(p.hottestShare * 100).toFixed(0)}% of shard requests (even share ${(even * 100).toFixed(0)}%): a hot shard limits this partitioning`
 }

@@ -53,20 +53,24 @@ function gridStart(points: readonly ThroughputPoint[], fixKappaZero: boolean): U
 }
 
 function solve3(a: number[][], b: number[]): number[] | null {
-  const m = a.map((row, i) => [...row, b[i]])
+  // Indices below stay inside the n × (n + 1) augmented matrix.
+  const m = a.map((row, i) => [...row, b[i]!])
   const n = b.length
   for (let c = 0; c < n; c++) {
     let piv = c
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r
-    if (Math.abs(m[piv][c]) < 1e-300) return null
-    ;[m[c], m[piv]] = [m[piv], m[c]]
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r
+    const pivot = m[piv]!
+    if (Math.abs(pivot[c]!) < 1e-300) return null
+    m[piv] = m[c]!
+    m[c] = pivot
     for (let r = 0; r < n; r++) {
       if (r === c) continue
-      const f = m[r][c] / m[c][c]
-      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k]
+      const row = m[r]!
+      const f = row[c]! / pivot[c]!
+      for (let k = c; k <= n; k++) row[k]! -= f * pivot[k]!
     }
   }
-  return m.map((row, i) => row[n] / row[i])
+  return m.map((row, i) => row[n]! / row[i]!)
 }
 
 function levenbergMarquardt(points: readonly ThroughputPoint[], start: UslParameters, fixKappaZero: boolean): UslParameters {
@@ -83,8 +87,8 @@ function levenbergMarquardt(points: readonly ThroughputPoint[], start: UslParame
       const r = q.throughput - fitted
       const j = [q.n / d, (-p.lambda * q.n * (q.n - 1)) / (d * d), (-p.lambda * q.n * q.n * (q.n - 1)) / (d * d)].slice(0, nParams)
       for (let a = 0; a < nParams; a++) {
-        jtr[a] += j[a] * r
-        for (let b = 0; b < nParams; b++) jtj[a][b] += j[a] * j[b]
+        jtr[a]! += j[a]! * r
+        for (let b = 0; b < nParams; b++) jtj[a]![b]! += j[a]! * j[b]!
       }
     }
     let improved = false
@@ -93,9 +97,9 @@ function levenbergMarquardt(points: readonly ThroughputPoint[], start: UslParame
       const delta = solve3(a, jtr)
       if (!delta) { mu *= 10; continue }
       const cand = {
-        lambda: Math.max(1e-12, p.lambda + delta[0]),
-        sigma: Math.min(1, Math.max(0, p.sigma + delta[1])),
-        kappa: fixKappaZero ? 0 : Math.max(0, p.kappa + delta[2]),
+        lambda: Math.max(1e-12, p.lambda + delta[0]!),
+        sigma: Math.min(1, Math.max(0, p.sigma + delta[1]!)),
+        kappa: fixKappaZero ? 0 : Math.max(0, p.kappa + delta[2]!),
       }
       const e = sse(points, cand)
       if (e < err) {
@@ -136,15 +140,16 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
   }
   let params: UslParameters
   if (points.length === 1) {
-    params = { sigma: 0, kappa: 0, lambda: points[0].throughput / points[0].n }
-    notes.push(`only one replica count (N=${points[0].n}) measured: σ and κ cannot be estimated; λ assumes linear scaling. Measure at least 3 replica counts`)
+    const [only] = points as [ThroughputPoint]
+    params = { sigma: 0, kappa: 0, lambda: only.throughput / only.n }
+    notes.push(`only one replica count (N=${only.n}) measured: σ and κ cannot be estimated; λ assumes linear scaling. Measure at least 3 replica counts`)
   } else if (points.length === 2) {
     params = levenbergMarquardt(points, gridStart(points, true), true)
     notes.push(`only 2 replica counts measured: κ fixed at 0 (Amdahl's law), so N* is unknown. Measure at least 3 replica counts`)
   } else {
     params = levenbergMarquardt(points, gridStart(points, false), false)
   }
-  const maxN = points[points.length - 1].n
+  const maxN = points[points.length - 1]!.n
   // κ ≈ 0: at the largest measured N the coherency term is under 1% of the denominator, so the
   // data cannot tell κ from 0 and any N* would be pure extrapolation.
   const kappaNegligible = params.kappa * maxN * (maxN - 1) < 0.01 * (1 + params.sigma * (maxN - 1))
@@ -160,10 +165,10 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
     }
   }
   const warning = scaleOutWarning(points, nStar)
-  const fittedAt = points.map((q) => uslThroughput(params, q.n))
+  const fittedPoints = points.map((q) => ({ ...q, fitted: uslThroughput(params, q.n) }))
   const mean = points.reduce((s, q) => s + q.throughput, 0) / points.length
   const ssTot = points.reduce((s, q) => s + (q.throughput - mean) ** 2, 0)
-  const ssRes = points.reduce((s, q, i) => s + (q.throughput - fittedAt[i]) ** 2, 0)
+  const ssRes = fittedPoints.reduce((s, q) => s + (q.throughput - q.fitted) ** 2, 0)
   const r2 = points.length < 2 ? 0 : ssTot > 0 ? 1 - ssRes / ssTot : ssRes < 1e-9 ? 1 : 0
   const x1 = points.find((q) => q.n === 1)?.throughput ?? params.lambda
   return {
@@ -173,11 +178,11 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
     nStar,
     xStar,
     r2,
-    points: points.map((q, i) => ({
+    points: fittedPoints.map((q) => ({
       n: q.n,
       throughput: q.throughput,
-      fitted: fittedAt[i],
-      residual: q.throughput - fittedAt[i],
+      fitted: q.fitted,
+      residual: q.throughput - q.fitted,
       efficiency: x1 > 0 ? q.throughput / (q.n * x1) : 0,
     })),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
@@ -191,11 +196,11 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
  * lies below every measured N, where no replica count exists to choose.
  */
 function scaleOutWarning(points: readonly ThroughputPoint[], nStar: number | null): string | null {
-  if (points.length < 2) return null
+  const [first, ...rest] = points
+  const last = rest.at(-1)
+  if (first === undefined || last === undefined) return null
   const warnings: string[] = []
-  const first = points[0]
-  const last = points[points.length - 1]
-  if (points.slice(1).every((q) => q.throughput <= first.throughput)) {
+  if (rest.every((q) => q.throughput <= first.throughput)) {
     warnings.push(
       `throughput does not increase with replicas (N=${first.n}: ${Math.round(first.throughput)} req/s, N=${last.n}: ${Math.round(last.throughput)} req/s): ` +
         'adding replicas did not help in these measurements, so the fit cannot plan a scale-out; look for a bottleneck outside the replicas (a shared shard, the balancer, the load generator) or a broken run',

@@ -1,4 +1,5 @@
 import type { RunResult } from '../results/results-schema.js'
+import { must } from '../util/must.js'
 import type { AnalysisMetricDefinition } from './analysis-metrics.js'
 
 // The noise model behind every interval over runs (see README.md, "Intervals"): a run's figure
@@ -122,8 +123,8 @@ function residuals(rows: readonly (readonly number[])[]): { rows: number[][]; ru
   if (rows.length >= 2 && rows.every((r) => r.length === length) && length >= 2) {
     const rowMeans = rows.map((r) => mean(r))
     const grand = mean(rowMeans)
-    const colMeans = Array.from({ length }, (_, j) => mean(rows.map((r) => r[j])))
-    return { rows: rows.map((r, i) => r.map((v, j) => v - rowMeans[i] - colMeans[j] + grand)), runsShared: rows.length }
+    const colMeans = Array.from({ length }, (_, j) => mean(rows.map((r) => r[j]!)))
+    return { rows: rows.map((r, i) => r.map((v, j) => v - rowMeans[i]! - colMeans[j]! + grand)), runsShared: rows.length }
   }
   const own = rows.map((r) => {
     const m = mean(r)
@@ -146,9 +147,9 @@ export function pooledAutocorrelation(groups: readonly (readonly RunObservation[
     if (rows.length === 0) continue
     const length = Math.min(...rows.map((r) => r.length))
     for (const xs of residuals(rows.map((r) => r.slice(0, length))).rows) {
-      for (let t = 0; t < xs.length; t++) {
-        den += xs[t] ** 2
-        if (t > 0) num += xs[t] * xs[t - 1]
+      for (const [t, x] of xs.entries()) {
+        den += x ** 2
+        if (t > 0) num += x * xs[t - 1]!
       }
       lengths += xs.length
       series++
@@ -195,10 +196,11 @@ export function varianceComponents(groups: readonly (readonly RunObservation[])[
     const sameShape = batched.every((r) => r.batchS === batched[0]?.batchS && r.batches.length === batched[0]?.batches.length)
     const parts = sameShape ? [batched] : batched.map((r) => [r])
     for (const part of parts) {
-      if (part.length === 0) continue
+      const [first] = part
+      if (first === undefined) continue
       const { rows, runsShared } = residuals(part.map((r) => r.batches))
-      const k = part[0].batches.length
-      const b = part[0].batchS
+      const k = first.batches.length
+      const b = first.batchS
       const factor = k * (ar1Sum(b, phi) / b ** 2 - ar1Sum(k * b, phi) / (k * b) ** 2)
       ss += rows.reduce((s, row) => s + row.reduce((t, v) => t + v * v, 0), 0)
       expected += factor * (runsShared > 0 ? runsShared - 1 : part.length)
@@ -241,7 +243,8 @@ export function varianceComponents(groups: readonly (readonly RunObservation[])[
   let i = 0
   const perRunVariance = groups.map((g) =>
     g.map(() => {
-      const w = within[i++]
+      // `within` follows `all`, the groups' runs in this same order.
+      const w = within[i++] as number | null
       // Between-run source without within-run data: the mean square is each run's whole variance.
       if (w === null || withinPerRun === null) return betweenPerRun ?? 0
       return runToRun + w
@@ -263,6 +266,6 @@ export function varianceComponents(groups: readonly (readonly RunObservation[])[
 
 /** Variance of a group's mean value under the components: (1/n²) Σ per-run variance. */
 export function varianceOfGroupMean(c: VarianceComponents, group: number): number {
-  const v = c.perRunVariance[group]
+  const v = must(c.perRunVariance[group], `no group ${group} among ${c.perRunVariance.length}`)
   return v.reduce((s, x) => s + x, 0) / (v.length * v.length)
 }

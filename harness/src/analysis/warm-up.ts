@@ -26,7 +26,7 @@ export interface SettleOptions {
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 /**
@@ -66,13 +66,14 @@ export function mserTruncation(xs: readonly number[]): number {
   const suffix = new Array<number>(n + 1).fill(0)
   const suffixSq = new Array<number>(n + 1).fill(0)
   for (let i = n - 1; i >= 0; i--) {
-    suffix[i] = suffix[i + 1] + xs[i]
-    suffixSq[i] = suffixSq[i + 1] + xs[i] * xs[i]
+    const x = xs[i]!
+    suffix[i] = suffix[i + 1]! + x
+    suffixSq[i] = suffixSq[i + 1]! + x * x
   }
   for (let d = 0; d <= Math.floor(n / 2); d++) {
     const m = n - d
-    const mean = suffix[d] / m
-    const value = (suffixSq[d] / m - mean * mean) / m
+    const mean = suffix[d]! / m
+    const value = (suffixSq[d]! / m - mean * mean) / m
     if (value < bestValue - 1e-15) {
       bestValue = value
       best = d

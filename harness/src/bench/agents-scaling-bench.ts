@@ -46,7 +46,7 @@ export async function runAgentsScalingBench(durationS: number): Promise<Check[]>
   } finally {
     await server.stop()
   }
-  const ratio = best[1] / Math.max(1, best[0])
+  const ratio = best[1]! / Math.max(1, best[0]!)
   if (!judged) {
     console.log(
       `  on ${cores} core(s) both agents share core ${agentCores} (the other runs the target): a second agent adds a process but no CPU, ` +

@@ -68,7 +68,7 @@ export async function startBenchServer(delayOrOptions: number | BenchServerOptio
     child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString()
       const m = /LISTENING (http:\/\/\S+)/.exec(buf)
-      if (m) resolve(new URL(m[1]))
+      if (m) resolve(new URL(m[1]!))
     })
     child.once('exit', (code) => reject(new Error(`bench server exited early with code ${code}`)))
   })

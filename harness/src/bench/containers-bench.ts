@@ -60,7 +60,7 @@ function envNumber(name: string, fallback: number): number {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 const quiet = () => undefined
@@ -170,14 +170,15 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       // Rotate who goes first, so no target always follows the same one.
       for (let k = 0; k < targets.length; k++) {
-        const t = targets[(round + k) % targets.length]
+        const t = targets[(round + k) % targets.length]!
         const result = await autocannon({ url: t.url, connections: CONNECTIONS, duration: SLICE_S, requests: t.paths.map((p) => ({ method: 'GET', path: p })) })
         if (result.non2xx + result.errors > 0) throw new Error(`${t.label}: ${result.non2xx} non-2xx answers and ${result.errors} errors: the figures are not comparable`)
         t.rps.push(result.requests.average)
       }
     }
-    const [base, host, publish] = targets
-    const ratio = (t: Target) => median(t.rps.map((r, i) => r / base.rps[i]))
+    // One target per side, in the sides' order; every target ran every round.
+    const [base, host, publish] = targets as [Target, Target, Target]
+    const ratio = (t: Target) => median(t.rps.map((r, i) => r / base.rps[i]!))
     for (const t of targets) process.stdout.write(`${t.label.padEnd(26)} ${median(t.rps).toFixed(0).padStart(7)} req/s${t === base ? '' : `   x${ratio(t).toFixed(2)} of local`}\n`)
     const hostOk = ratio(host) >= RATIO_TARGET
     process.stdout.write(`one replica in a container (host network) vs a local process: x${ratio(host).toFixed(2)} (target >= ${RATIO_TARGET}) ${hostOk ? 'ok' : 'BELOW TARGET'}; published port: x${ratio(publish).toFixed(2)}\n`)

@@ -79,7 +79,7 @@ export async function runEngineBench(durationS: number): Promise<Check[]> {
     console.log(`  loadlab autocannon engine (1 agent): ${fmt(a)}`)
     console.log(`  bare autocannon:                     ${fmt(b)}`)
     console.log(`  wrk (-t1):                           ${typeof wrkRps === 'number' ? `${wrkRps.toFixed(0).padStart(7)} req/s` : wrkRps}`)
-    const load = os.loadavg()[0]
+    const load = os.loadavg()[0]!
     if (load > os.availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores: other processes compete, req/s figures are noisy; the CPU-per-request figures are the steadier comparison`)
     return [
       { name: 'req/s, loadlab autocannon engine / bare autocannon', value: (a.rps / b.rps).toFixed(3), target: '>= 0.90', met: a.rps >= 0.9 * b.rps },

@@ -14,6 +14,7 @@ import { Reporters } from '../runner/reporter.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import { planRuns } from '../scenario/plan-runs.js'
 import type { Scenario } from '../scenario/scenario.js'
+import { must } from '../util/must.js'
 
 // `make bench-gates`: how often does the CI baseline gate cry wolf, and how often does it catch a
 // real slowdown? Runs the shipped performance scenario at its CI length many times: a pool of
@@ -82,7 +83,7 @@ async function collect(poolFile: string, rounds: number, durationS: number | und
     for (const { factor, slot } of order) {
       if (done.some((d) => d.round === round && d.slot === slot) || controller.signal.aborted) continue
       const s = withServiceTime(scenario, factor, durationS)
-      const planned = planRuns(s).runs[0]
+      const planned = must(planRuns(s).runs[0], 'a scenario without a matrix plans one run')
       const logDir = path.join(path.dirname(poolFile), 'logs', `${round}-${slot}`)
       const started = Date.now()
       const run = await executeRun(planned, {
@@ -273,7 +274,7 @@ export function resample(pool: PoolRun[], n: number, seed = 1): Array<{ design: 
   const draw = (xs: RunResult[], k: number) => {
     const copy = [...xs]
     const picked: RunResult[] = []
-    for (let i = 0; i < k && copy.length > 0; i++) picked.push(copy.splice(rnd.int(copy.length), 1)[0])
+    for (let i = 0; i < k && copy.length > 0; i++) picked.push(copy.splice(rnd.int(copy.length), 1)[0]!)
     return picked
   }
   for (const d of DESIGNS) {

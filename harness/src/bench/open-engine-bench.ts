@@ -126,7 +126,7 @@ export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
     await engine.close()
     await Promise.all([server.stop(), delayed.stop()])
   }
-  const load = os.loadavg()[0]
+  const load = os.loadavg()[0]!
   if (load > os.availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores: other processes compete, so rates and latencies are noisy; the CPU-per-request figures are the steadier comparison`)
   return checks
 }

@@ -42,12 +42,13 @@ function read(file: string): string {
 /** Parses `n,throughput` CSV; errors name the file, the line number and the fix. */
 export function parseThroughputCsv(text: string, file: string): ThroughputPoint[] {
   const lines = text.split(/\r?\n/).map((l, i) => ({ no: i + 1, text: l.trim() })).filter((l) => l.text !== '' && !l.text.startsWith('#'))
-  if (lines.length === 0) throw new CliExit(2, `${file}: empty; write a header "n,throughput" and one line per replica count, e.g. "3,2450"`)
-  const header = lines[0].text.split(',').map((h) => h.trim().toLowerCase())
+  const [headerLine] = lines
+  if (headerLine === undefined) throw new CliExit(2, `${file}: empty; write a header "n,throughput" and one line per replica count, e.g. "3,2450"`)
+  const header = headerLine.text.split(',').map((h) => h.trim().toLowerCase())
   const nCol = header.indexOf('n')
   const xCol = header.indexOf('throughput')
   if (nCol < 0 || xCol < 0) {
-    throw new CliExit(2, `${file}: line ${lines[0].no}: header "${lines[0].text}" must name the columns n and throughput, e.g. "n,throughput"`)
+    throw new CliExit(2, `${file}: line ${headerLine.no}: header "${headerLine.text}" must name the columns n and throughput, e.g. "n,throughput"`)
   }
   const points: ThroughputPoint[] = []
   for (const l of lines.slice(1)) {
@@ -80,7 +81,8 @@ export function readFitSource(file: string, allowFit: boolean): FitSource {
     if (!allowFit) throw new CliExit(2, `${file}: this is already a fit; give the measurements (CSV "n,throughput" or a results.json) to fit`)
     const r = fitJson.safeParse(json)
     if (!r.success) {
-      const issue = r.error.issues[0]
+      // A failed parse has at least one issue.
+      const issue = r.error.issues[0]!
       throw new CliExit(2, `${file}: ${issue.path.join('.') || 'fit'}: ${issue.message}; give the JSON printed by \`loadlab capacity fit\``)
     }
     const { sigma, kappa, lambda, nStar, xStar, r2, points, note, warning } = r.data

@@ -92,7 +92,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
     disables: 'nothing',
     essential: false,
   })
-  const [major, minor] = process.versions.node.split('.').map(Number)
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
   checks.push({ name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: process.version, disables: 'LoadLab itself (needs Node >= 20.19)', essential: true })
   let port = 0
   try {

@@ -23,7 +23,7 @@ export function arrivalOffsetMs(segments: readonly ScheduleSegment[], totalArriv
   // Floating-point rounding must not add an arrival beyond the plan's count at its very end.
   if (k >= totalArrivals) return null
   while (cursor.seg < segments.length) {
-    const s = segments[cursor.seg]
+    const s = segments[cursor.seg]!
     const m = k - s.n0
     const inSeg = ((s.r0 + s.r1) / 2) * s.durationS
     if (m < inSeg) {

@@ -76,8 +76,9 @@ class Connection<T> {
       if (this.current?.wantHeaders) this.headers = h
       for (let i = 0; i + 1 < h.length; i += 2) {
         // Only Keep-Alive matters; compare lengths first (no lower-casing of every header).
-        if (h[i].length === 10 && h[i].toLowerCase() === 'keep-alive') {
-          const m = /timeout=(\d+)/i.exec(h[i + 1])
+        const name = h[i]!
+        if (name.length === 10 && name.toLowerCase() === 'keep-alive') {
+          const m = /timeout=(\d+)/i.exec(h[i + 1]!)
           if (m) this.keepAliveMs = Number(m[1]) * 1000
         }
       }
@@ -257,7 +258,7 @@ export class ConnectionPool<T> {
 
   private dequeue(): Pending<T> | null {
     if (this.waitingHead >= this.waiting.length) return null
-    const p = this.waiting[this.waitingHead++]
+    const p = this.waiting[this.waitingHead++]!
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead)
       this.waitingHead = 0

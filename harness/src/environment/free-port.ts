@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 /** The kernel's ephemeral port range (Linux); the IANA range elsewhere. */
 export function ephemeralRange(): [number, number] {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    const [low = Number.NaN, high = Number.NaN] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
     if (Number.isInteger(low) && Number.isInteger(high)) return [low, high]
   } catch {
     // not Linux

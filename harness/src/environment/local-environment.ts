@@ -17,6 +17,7 @@ import {
 } from '#crm-contract'
 import { request } from 'undici'
 import type { Topology } from '../scenario/scenario.js'
+import { must } from '../util/must.js'
 import { EnvironmentError, type AdminEndpoint, type Environment, type Fault, type Member, type MemberRole, type StartedEnvironment } from './environment.js'
 import { freePort } from './free-port.js'
 import { initLocalPostgres } from './local-postgres.js'
@@ -191,7 +192,7 @@ class LocalTopology implements StartedEnvironment {
       // The balancer health-checks its backends before routing to them: wait until it serves.
       await waitUntilServing(new URL(READY_PATH, this.entry), signal, 'balancer')
     } else {
-      this.entry = new URL(replicaUrls[0])
+      this.entry = new URL(must(replicaUrls[0], 'a topology has at least one replica'))
     }
   }
 

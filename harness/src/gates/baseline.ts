@@ -6,6 +6,7 @@ import { changeWithInterval, signedChange } from '../analysis/format-change.js'
 import { compareGroups, excludesZero } from '../analysis/group-intervals.js'
 import { observeRuns } from '../analysis/variance-components.js'
 import type { BaselineChange, ChangeOutcome, GateResult, Interval, RunResult, SuiteResult } from '../results/results-schema.js'
+import { must } from '../util/must.js'
 import { baselineFromSuite, type BaselineSource } from './baseline-source.js'
 
 // "Did this change make the service slower?" Each cell of the current suite is compared with the
@@ -121,7 +122,7 @@ function currentRegime(metric: AnalysisMetric, runs: readonly RunResult[], cellL
   if (!shift || shift.pValue >= SHIFT_P_VALUE) return { runs }
   const kept = new Set(obs.slice(shift.index).map((o) => o.runId))
   const change = def.scale === 'ratio' ? Math.exp(shift.after - shift.before) - 1 : shift.after - shift.before
-  const first = obs[shift.index]
+  const first = must(obs[shift.index], 'a mean shift splits the series inside it')
   return {
     runs: runs.filter((r) => kept.has(r.id)),
     note: `${cellLabel}: the history of ${def.label} shifted by ${def.scale === 'ratio' ? `${(change * 100).toFixed(1)}%` : `${(change * 100).toFixed(2)} pp`} at ${first.startedAt} (permutation p = ${shift.pValue.toFixed(3)}); judged against the ${kept.size} runs since`,
@@ -148,7 +149,8 @@ export function compareToBaseline(current: SuiteResult, baseline: SuiteResult | 
   })
   // Two single-cell suites with different labels (e.g. `loadlab compare lru.json lfu.json`).
   if (pairs.length === 0 && cur.length === 1 && base.length === 1) {
-    pairs = [{ label: base[0].cellLabel === cur[0].cellLabel ? cur[0].cellLabel : `${base[0].cellLabel} → ${cur[0].cellLabel}`, cur: cur[0], base: base[0] }]
+    const [c, b] = [cur[0]!, base[0]!]
+    pairs = [{ label: b.cellLabel === c.cellLabel ? c.cellLabel : `${b.cellLabel} → ${c.cellLabel}`, cur: c, base: b }]
   }
   const changes: BaselineChange[] = []
   for (const p of pairs) {

@@ -49,7 +49,7 @@ function problemOf(t: ParsedThreshold, runs: readonly PlannedTarget[]): string |
   const selected = runs.filter((r) => selectors.every(([k, v]) => runTagValue(r, k) === v))
   if (selected.length === 0) return `the tags ${selectors.map(([k, v]) => `${k}:${v}`).join(', ')} select no run together; runs: ${runs.map((r) => r.id).slice(0, 8).join(', ')}`
   const tag = dataTags[0]
-  const value = tag === undefined ? '' : t.tags[tag]
+  const value = tag === undefined ? '' : t.tags[tag]!
   if (tag === 'op') {
     if (!PER_OPERATION_METRICS.includes(t.name)) return `${t.name} has no per-operation values; {op:...} works with ${PER_OPERATION_METRICS.join(', ')}`
     // An HTTP scenario's op tags are its request and step names.
@@ -61,7 +61,7 @@ function problemOf(t: ParsedThreshold, runs: readonly PlannedTarget[]): string |
     }
     if (!(OPERATIONS as readonly string[]).includes(value)) return `unknown op "${value}"; operations: ${OPERATIONS.join(', ')}`
     const sending = selected.filter((r) => (r.workload.mix[value as (typeof OPERATIONS)[number]] ?? 0) > 0)
-    if (sending.length === 0) return `the workload never sends ${value} (its weight in workload.mix is 0 or missing); operations sent: ${Object.entries(selected[0].workload.mix).filter(([, w]) => (w ?? 0) > 0).map(([op]) => op).join(', ')}`
+    if (sending.length === 0) return `the workload never sends ${value} (its weight in workload.mix is 0 or missing); operations sent: ${Object.entries(selected[0]!.workload.mix).filter(([, w]) => (w ?? 0) > 0).map(([op]) => op).join(', ')}`
   }
   if (tag === 'status' || tag === 'backend' || tag === 'shard') {
     if (t.name !== 'http_reqs') return `{${tag}:...} works only with http_reqs`

@@ -99,7 +99,8 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
   const m = run.metrics
   const tag = dataTags[0]
   if (tag === 'op') {
-    const op = t.tags.op
+    // `tag` is one of t.tags' keys.
+    const op = t.tags.op!
     // An HTTP scenario's op tags are its request and step names; a CRM run's are the operations.
     const known: readonly string[] = run.workload.http ? httpOperationNames(run.workload.http) : OPERATIONS
     if (!known.includes(op)) return { error: `unknown op "${op}"; ${run.workload.http ? 'requests and steps' : 'operations'}: ${known.join(', ')}` }
@@ -115,7 +116,7 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
   if (tag === 'status' || tag === 'backend' || tag === 'shard') {
     if (t.name !== 'http_reqs') return { error: `{${tag}:...} works only with http_reqs` }
     const table = tag === 'status' ? m.status_counts : tag === 'backend' ? run.sut.backends : run.sut.shards
-    const key = t.tags[tag]
+    const key = t.tags[tag]!
     if (tag !== 'status' && !(key in table)) return { error: `no ${tag} "${key}" in this run; ${tag}s: ${Object.keys(table).join(', ') || 'none recorded'}` }
     return counterValue(t, table[key] ?? 0, run.durationS)
   }
@@ -163,7 +164,7 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
     const unknown = selectors.filter(([k]) => !runs.some((r) => runTagValue(r, k) !== undefined))
     if (unknown.length > 0) {
       const cellKeys = [...new Set(runs.flatMap((r) => Object.keys(r.cell)))]
-      out.push(suiteFailure(t, `unknown tag "${unknown[0][0]}" in ${t.metricKey}; tags: ${[...DATA_TAGS, 'run', 'cell', ...Object.keys(RUN_TOPOLOGY_TAGS), ...cellKeys].filter((k, i, a) => a.indexOf(k) === i).join(', ')}`))
+      out.push(suiteFailure(t, `unknown tag "${unknown[0]![0]}" in ${t.metricKey}; tags: ${[...DATA_TAGS, 'run', 'cell', ...Object.keys(RUN_TOPOLOGY_TAGS), ...cellKeys].filter((k, i, a) => a.indexOf(k) === i).join(', ')}`))
       continue
     }
     const selected = runs.filter((r) => selectors.every(([k, v]) => runTagValue(r, k) === v))

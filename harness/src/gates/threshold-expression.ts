@@ -79,7 +79,7 @@ export function parseMetricKey(metricKey: string, expressionForErrors = ''): { n
       tags[k] = v
     }
   }
-  return { name: m[1], tags }
+  return { name: m[1]!, tags }
 }
 
 /** Parses one expression for `metricKey`; throws ThresholdSyntaxError naming both and the fix. */
@@ -92,7 +92,7 @@ export function parseThreshold(metricKey: string, spec: ThresholdSpec): ParsedTh
   } else {
     const r = longForm.safeParse(spec)
     if (!r.success) {
-      const issue = r.error.issues[0]
+      const issue = r.error.issues[0]!
       const where = issue.path.length > 0 ? issue.path.join('.') : 'object'
       throw new ThresholdSyntaxError(metricKey, JSON.stringify(spec) ?? String(spec), `long form ${where}: ${issue.message}; allowed: { threshold: "p(95)<200", abortOnFail?: boolean, delayAbortEval?: "10s" }`)
     }

@@ -1,6 +1,7 @@
 import { ANALYSIS_METRIC_DEFINITIONS, type AnalysisMetric } from '../analysis/analysis-metrics.js'
 import { changeWithInterval, signedChange } from '../analysis/format-change.js'
 import type { BaselineChange, Comparison, GateResult, SuiteResult } from '../results/results-schema.js'
+import { must } from '../util/must.js'
 import { evaluateThresholds } from './evaluate-thresholds.js'
 
 // The one sentence a stakeholder repeats, and the exit code CI acts on:
@@ -36,7 +37,8 @@ function fmtValue(v: number | null): string {
 export function headlineComparison(comparisons: readonly Comparison[], order: readonly AnalysisMetric[] = OPEN_ORDER): Comparison | null {
   for (const metric of order) {
     const sig = comparisons.filter((c) => c.metric === metric && c.significant)
-    if (sig.length > 0) return [...sig].sort((a, b) => Math.abs(b.relDiff.estimate) - Math.abs(a.relDiff.estimate))[0]
+    const [largest] = [...sig].sort((a, b) => Math.abs(b.relDiff.estimate) - Math.abs(a.relDiff.estimate))
+    if (largest) return largest
   }
   return null
 }
@@ -53,7 +55,10 @@ function listNames(names: readonly string[]): string {
 function noWinnerSentence(comparisons: readonly Comparison[], order: readonly AnalysisMetric[]): string {
   const names = listNames([...new Set(comparisons.flatMap((c) => [c.a, c.b]))])
   const metric = order.find((m) => comparisons.some((c) => c.metric === m)) ?? 'p95'
-  const lead = comparisons.filter((c) => c.metric === metric).sort((x, y) => Math.abs(y.relDiff.estimate) - Math.abs(x.relDiff.estimate))[0]
+  const lead = must(
+    comparisons.filter((c) => c.metric === metric).sort((x, y) => Math.abs(y.relDiff.estimate) - Math.abs(x.relDiff.estimate))[0],
+    `a comparison of ${metric} among those the verdict sums up`,
+  )
   const def = ANALYSIS_METRIC_DEFINITIONS[metric]
   const leadText = `${lead.b} vs ${lead.a} ${def.label} ${changeWithInterval(def, lead.relDiff)}`
   if (comparisons.every((c) => c.relDiff.noInterval)) {
@@ -71,16 +76,16 @@ function baselineSentence(baseline: NonNullable<GateResult['baseline']>): string
   const regressions = baseline.changes.filter((c) => c.regression)
   const describe = (c: BaselineChange) => `${c.text ?? `${c.metric} ${c.relChange}`}${baseline.changes.some((x) => x.cellLabel !== c.cellLabel) ? ` on ${c.cellLabel}` : ''}`
   if (regressions.length > 0) {
-    return `regression against ${against}: ${describe(regressions[0])}${regressions.length > 1 ? ` and ${regressions.length - 1} more` : ''}`
+    return `regression against ${against}: ${describe(regressions[0]!)}${regressions.length > 1 ? ` and ${regressions.length - 1} more` : ''}`
   }
   const unsure = baseline.changes.filter((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive')
   if (unsure.length === baseline.changes.length && unsure.every((c) => c.outcome === 'cannot-tell')) {
-    return `the baseline gate cannot tell (${unsure[0].noInterval ?? 'no interval'}): repeat the runs, or give --baseline a folder of earlier results`
+    return `the baseline gate cannot tell (${unsure[0]!.noInterval ?? 'no interval'}): repeat the runs, or give --baseline a folder of earlier results`
   }
   if (unsure.length > 0) {
-    return `no regression proven against ${against}, but ${unsure.length} of ${baseline.changes.length} checks cannot tell (first: ${describe(unsure[0])})`
+    return `no regression proven against ${against}, but ${unsure.length} of ${baseline.changes.length} checks cannot tell (first: ${describe(unsure[0]!)})`
   }
-  const lead = baseline.changes.find((c) => c.metric === 'p95') ?? baseline.changes[0]
+  const lead = baseline.changes.find((c) => c.metric === 'p95') ?? baseline.changes[0]!
   return `no regression beyond the ${tol} tolerance against ${against} (${describe(lead)})`
 }
 
@@ -100,8 +105,9 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
     } else if (analysis.comparisons.length > 0) {
       parts.push(noWinnerSentence(analysis.comparisons, order))
     } else if (analysis.cells.length === 1 && !analysis.knee && !analysis.scalability) {
-      const m = analysis.cells[0].metrics
-      if (m.rps && m.p95) parts.push(`${analysis.cells[0].cellLabel} served ${fmt(m.rps.estimate)} req/s at p95 ${m.p95.estimate.toFixed(1)} ms`)
+      const cell = analysis.cells[0]!
+      const m = cell.metrics
+      if (m.rps && m.p95) parts.push(`${cell.cellLabel} served ${fmt(m.rps.estimate)} req/s at p95 ${m.p95.estimate.toFixed(1)} ms`)
     }
     if (analysis.knee) {
       parts.push(analysis.knee.maxSustainableRps !== null
@@ -127,13 +133,13 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
   if (thresholds.length === 0) parts.push('no thresholds set')
   else if (failed.length === 0) parts.push(`all ${thresholds.length} threshold${thresholds.length === 1 ? '' : 's'} passed`)
   else {
-    const first = failed[0]
+    const first = failed[0]!
     const detail = first.value === null ? first.message ?? `${first.metric} ${first.expression}: no value` : `${first.metric} ${first.expression} on ${first.runId}: measured ${fmtValue(first.value)}`
     parts.push(`${failed.length} of ${thresholds.length} threshold${thresholds.length === 1 ? '' : 's'} failed (first: ${detail})`)
   }
   if (baseline) parts.push(baselineSentence(baseline))
   const failedRuns = suite.runs.filter((r) => r.status === 'failed')
-  if (failedRuns.length > 0) parts.push(`${failedRuns.length} run${failedRuns.length === 1 ? '' : 's'} failed (${failedRuns[0].id}: ${failedRuns[0].error ?? 'no reason recorded'})`)
+  if (failedRuns.length > 0) parts.push(`${failedRuns.length} run${failedRuns.length === 1 ? '' : 's'} failed (${failedRuns[0]!.id}: ${failedRuns[0]!.error ?? 'no reason recorded'})`)
 
   const gatesFailed = failed.length > 0 || (baseline !== undefined && !baseline.passed) || (suite.gates !== null && !suite.gates.passed)
   const exitCode = gatesFailed ? EXIT_GATE_FAILED : failedRuns.length > 0 || suite.runs.length === 0 ? EXIT_RUN_FAILED : EXIT_PASS

@@ -115,7 +115,7 @@ export class ConsoleReporter implements Reporter {
         const parts = ['rps', 'p95', 'error_rate', 'cache_hit_rate']
           .filter((k) => c.metrics[k])
           .map((k) => {
-            const i = c.metrics[k]
+            const i = c.metrics[k]!
             const f = k === 'rps' ? fmtRate : k === 'p95' ? (x: number) => `${fmtMs(x)} ms` : fmtPct
             // An interval from two repetitions can reach past what the metric can be; show the possible part.
             const hiCap = k === 'error_rate' || k === 'cache_hit_rate' ? 1 : Number.POSITIVE_INFINITY
@@ -200,9 +200,9 @@ export function renderRunTable(suite: SuiteResult): string {
       [...new Set(warnings)].join(','),
     ]
   })
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)))
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const render = (row: string[]): string =>
-    row.map((cell, i) => (i >= 2 && i <= 7 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd()
+    row.map((cell, i) => (i >= 2 && i <= 7 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...rows.map(render)].join('\n')
 }
 

@@ -110,7 +110,7 @@ export function renderMarkdownSummary(suite: SuiteResult): string {
       const unsure = a.comparisons.filter((c) => c.outcome === 'cannot-tell')
       const same = a.comparisons.length - sig.length - unsure.length
       if (same > 0) out.push(`- ${same} other comparison${same === 1 ? '' : 's'}: no significant difference (narrow intervals around 0)`)
-      if (unsure.length > 0) out.push(`- ${unsure.length} comparison${unsure.length === 1 ? '' : 's'}: cannot tell (${unsure[0].relDiff.noInterval ?? 'intervals too wide'}); for example: ${e(unsure[0].text)}`)
+      if (unsure.length > 0) out.push(`- ${unsure.length} comparison${unsure.length === 1 ? '' : 's'}: cannot tell (${unsure[0]!.relDiff.noInterval ?? 'intervals too wide'}); for example: ${e(unsure[0]!.text)}`)
       const winners = Object.entries(a.winners)
       if (winners.length > 0) out.push('', `Winners (significant only): ${winners.map(([m, w]) => `${e(m)}: **${e(w)}**`).join(', ')}`)
       out.push('')

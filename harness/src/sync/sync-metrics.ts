@@ -43,7 +43,7 @@ export function computeSyncFigures(acks: readonly Acknowledgement[], applied: re
     if (at !== null) {
       const lag = Math.max(0, at - ack.atMs)
       lags.push(lag)
-      if (ackSecond >= 0 && ackSecond < seconds) perSecond[ackSecond].push(lag)
+      if (ackSecond >= 0 && ackSecond < seconds) perSecond[ackSecond]!.push(lag)
     }
     if (ackSecond >= seconds) continue
     const heldSecond = at === null ? seconds : Math.floor((Math.max(at, ack.atMs) - startMs) / 1000)
@@ -51,13 +51,13 @@ export function computeSyncFigures(acks: readonly Acknowledgement[], applied: re
     const from = Math.max(0, ackSecond)
     const to = Math.min(seconds, heldSecond)
     if (to > from) {
-      delta[from]++
-      delta[to]--
+      delta[from]!++
+      delta[to]!--
     }
   }
   const backlog: number[] = []
   let level = 0
-  for (let s = 0; s < seconds; s++) backlog.push((level += delta[s]))
+  for (let s = 0; s < seconds; s++) backlog.push((level += delta[s]!))
 
   return {
     lag: summarizeMs(lags),
@@ -90,9 +90,9 @@ export function recoveryAfterFaults(backlog: readonly number[], faults: readonly
   const first = Math.floor(Math.min(...relevant.map((f) => f.t)))
   const last = Math.max(...relevant.map((f) => f.t))
   const before = backlog.slice(0, first).sort((a, b) => a - b)
-  const normal = before.length > 0 ? before[Math.floor(before.length / 2)] : 0
+  const normal = before.length > 0 ? before[Math.floor(before.length / 2)]! : 0
   for (let s = Math.ceil(last); s < backlog.length; s++) {
-    if (backlog[s] <= normal) return Math.round((s + 1 - last) * 10) / 10
+    if (backlog[s]! <= normal) return Math.round((s + 1 - last) * 10) / 10
   }
   return null
 }
@@ -103,5 +103,5 @@ export function summarizeMs(values: readonly number[]): LatencySummary {
   const mean = sorted.reduce((sum, v) => sum + v, 0) / sorted.length
   const variance = sorted.reduce((sum, v) => sum + (v - mean) ** 2, 0) / sorted.length
   const q = (p: number): number => quantileSorted(sorted, p)
-  return { count: sorted.length, min: sorted[0], mean, stdev: Math.sqrt(variance), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999), max: sorted[sorted.length - 1] }
+  return { count: sorted.length, min: sorted[0]!, mean, stdev: Math.sqrt(variance), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999), max: sorted[sorted.length - 1]! }
 }

@@ -33,7 +33,7 @@ export interface CustomerInput {
   segment: (typeof CUSTOMER_SEGMENTS)[number]
 }
 
-const pick = <T>(rng: SeededRandom, list: readonly T[]): T => list[rng.int(list.length)]
+const pick = <T>(rng: SeededRandom, list: readonly T[]): T => list[rng.int(list.length)]!
 
 export function randomCompany(rng: SeededRandom): string {
   return `${pick(rng, COMPANY_WORDS)} ${pick(rng, COMPANY_SUFFIX)}`

@@ -84,7 +84,7 @@ export function importHar(text: string, file: string, opts: HarImportOptions): H
   }
   const parsed = harSchema.safeParse(raw)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
+    const issue = parsed.error.issues[0]!
     throw new HarImportError(`${file} is not a HAR recording: ${issue.path.join('.') || '(top level)'}: ${issue.message}`)
   }
   const notes: string[] = []
@@ -105,7 +105,7 @@ export function importHar(text: string, file: string, opts: HarImportOptions): H
 
   const byOrigin = new Map<string, number>()
   for (const { url } of kept) byOrigin.set(url.origin, (byOrigin.get(url.origin) ?? 0) + 1)
-  const origin = [...byOrigin].sort((a, b) => b[1] - a[1])[0][0]
+  const origin = [...byOrigin].sort((a, b) => b[1] - a[1])[0]![0]
   const sameOrigin = kept.filter(({ url }) => url.origin === origin)
   if (sameOrigin.length < kept.length) notes.push(`${kept.length - sameOrigin.length} request(s) to other origins (${[...byOrigin.keys()].filter((o) => o !== origin).join(', ')}) left out: a scenario has one target`)
 

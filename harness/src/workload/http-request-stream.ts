@@ -140,7 +140,7 @@ function compileExtract(name: string, e: HttpExtract): CompiledStep['extract'][n
       label: `extract ${name} from header ${e.header}`,
       from: (_s, _b, headers) => {
         if (!headers) return undefined
-        for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i].toLowerCase() === wanted) return headers[i + 1]
+        for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === wanted) return headers[i + 1]
         return undefined
       },
     }
@@ -211,11 +211,11 @@ class RowPicker {
   pick(): Record<string, string> | null {
     const n = this.rows.length
     if (n === 0) return null
-    if (this.order === 'random') return this.rows[this.rng.int(n)]
+    if (this.order === 'random') return this.rows[this.rng.int(n)]!
     const i = this.next
     this.next += this.segment.count
-    if (this.order === 'unique') return i < n ? this.rows[i] : null
-    return this.rows[i % n]
+    if (this.order === 'unique') return i < n ? this.rows[i]! : null
+    return this.rows[i % n]!
   }
 }
 
@@ -226,7 +226,8 @@ export class HttpIteration {
   current: OutgoingRequest
 
   constructor(private readonly flow: CompiledFlow, private readonly scope: TemplateScope) {
-    this.current = this.render(flow.steps[0])
+    // A flow has at least one step (the scenario schema says so).
+    this.current = this.render(flow.steps[0]!)
   }
 
   get flowName(): string {
@@ -244,7 +245,8 @@ export class HttpIteration {
    * (counted as a failed check, since the rest of the journey would be meaningless).
    */
   respond(status: number, body: string | undefined, headers: readonly string[] | undefined): StepOutcome {
-    const step = this.flow.steps[this.index]
+    // Called only while the iteration runs, so `index` is one of its steps.
+    const step = this.flow.steps[this.index]!
     // The common case of a plain request (nothing to check or extract, last step) costs no allocation.
     if (step.checks.length === 0 && step.extract.length === 0 && this.index + 1 >= this.flow.steps.length) {
       this.index++
@@ -283,7 +285,7 @@ export class HttpIteration {
     this.index++
     if (broken || this.index >= this.flow.steps.length) return { checksPassed: passed, checksFailed: failed, failures, next: null, thinkMs: 0 }
     const thinkMs = step.think(this.scope.rng)
-    this.current = this.render(this.flow.steps[this.index])
+    this.current = this.render(this.flow.steps[this.index]!)
     return { checksPassed: passed, checksFailed: failed, failures, next: this.current, thinkMs }
   }
 }
@@ -319,7 +321,7 @@ export class HttpRequestStream {
     const rows: TemplateScope['rows'] = this.pickers.length === 0 ? NO_ROWS : {}
     for (const [name, picker] of this.pickers) {
       const row = picker.pick()
-      if (row === null) return { op: flow.steps[0].op, error: `data "${name}" used up (unique rows)` }
+      if (row === null) return { op: flow.steps[0]!.op, error: `data "${name}" used up (unique rows)` }
       rows[name] = row
     }
     const scope: TemplateScope = { vars: flow.extracts ? new Map() : (NO_VARS as Map<string, string>), rows, seq: this.seq, env: this.w.env, rng: this.rng }
@@ -328,9 +330,9 @@ export class HttpRequestStream {
   }
 
   private pickFlow(): CompiledFlow {
-    if (this.flows.length === 1) return this.flows[0]
+    if (this.flows.length === 1) return this.flows[0]!
     const u = this.rng.next() * this.total
-    for (let i = 0; i < this.cumulative.length; i++) if (u < this.cumulative[i]) return this.flows[i]
-    return this.flows[this.flows.length - 1]
+    for (let i = 0; i < this.cumulative.length; i++) if (u < this.cumulative[i]!) return this.flows[i]!
+    return this.flows[this.flows.length - 1]!
   }
 }

@@ -44,14 +44,14 @@ export function parseReference(text: string): TemplateReference {
     return { kind: 'randomInt', min, max }
   }
   const dotted = /^([A-Za-z_][\w-]*)\.([^.\s]+)$/.exec(t)
-  if (dotted) return dotted[1] === 'env' ? { kind: 'env', name: dotted[2] } : { kind: 'data', set: dotted[1], column: dotted[2] }
+  if (dotted) return dotted[1] === 'env' ? { kind: 'env', name: dotted[2]! } : { kind: 'data', set: dotted[1]!, column: dotted[2]! }
   if (IDENTIFIER.test(t)) return { kind: 'var', name: t }
   throw new Error(`\${${t}} is not a template value; use \${uuid}, \${seq}, \${randomInt(MIN,MAX)}, \${env.NAME}, \${DATASET.COLUMN} or \${VARIABLE} (extracted by an earlier step)`)
 }
 
 /** Every reference in a template text, in order (throws like parseReference). */
 export function templateReferences(text: string): TemplateReference[] {
-  return [...text.matchAll(PLACEHOLDER)].map((m) => parseReference(m[1]))
+  return [...text.matchAll(PLACEHOLDER)].map((m) => parseReference(m[1]!))
 }
 
 export type CompiledTemplate = (scope: TemplateScope) => string
@@ -79,7 +79,7 @@ export function compileTemplate(text: string, encode: (value: string) => string 
   let last = 0
   for (const m of text.matchAll(PLACEHOLDER)) {
     if (m.index > last) parts.push(text.slice(last, m.index))
-    parts.push(lookup(parseReference(m[1])))
+    parts.push(lookup(parseReference(m[1]!)))
     last = m.index + m[0].length
   }
   if (last < text.length) parts.push(text.slice(last))

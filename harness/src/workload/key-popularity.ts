@@ -18,7 +18,7 @@ function zipfCdf(n: number, s: number): Float64Array {
     sum += 1 / Math.pow(r, s)
     cdf[r - 1] = sum
   }
-  for (let i = 0; i < n; i++) cdf[i] /= sum
+  for (let i = 0; i < n; i++) cdf[i]! /= sum
   return cdf
 }
 
@@ -28,7 +28,7 @@ function searchCdf(cdf: Float64Array, u: number): number {
   let hi = cdf.length - 1
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (cdf[mid] < u) lo = mid + 1
+    if (cdf[mid]! < u) lo = mid + 1
     else hi = mid
   }
   return lo
@@ -40,8 +40,8 @@ function permutation(n: number, rng: SeededRandom): Uint32Array {
   for (let i = 0; i < n; i++) p[i] = i
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1)
-    const tmp = p[i]
-    p[i] = p[j]
+    const tmp = p[i]!
+    p[i] = p[j]!
     p[j] = tmp
   }
   return p
@@ -74,7 +74,7 @@ export function createKeySampler(keys: KeyPopularity, initialSize: number, rng: 
       const perm = permutation(n0, layout.fork(1))
       return {
         pick: (size) => {
-          const idx = perm[searchCdf(cdf, rng.next())]
+          const idx = perm[searchCdf(cdf, rng.next())]!
           return idx < size ? idx : rng.int(size)
         },
       }
@@ -88,7 +88,7 @@ export function createKeySampler(keys: KeyPopularity, initialSize: number, rng: 
       return {
         pick: (size) => {
           const hotDraw = cold === 0 || rng.next() < keys.hotTrafficShare
-          const idx = hotDraw ? perm[rng.int(hot)] : perm[hot + rng.int(cold)]
+          const idx = hotDraw ? perm[rng.int(hot)]! : perm[hot + rng.int(cold)]!
           return idx < size ? idx : rng.int(size)
         },
       }

@@ -21,16 +21,17 @@ export function createOperationPicker(mix: Partial<Record<OperationName, number>
     ops.push(op)
     cumulative.push(total)
   }
-  if (ops.length === 0) {
+  const [first] = ops
+  if (first === undefined) {
     throw new Error(`workload.mix has no operation with a positive weight; give at least one of ${OPERATIONS.join(', ')} a weight > 0`)
   }
-  if (ops.length === 1) return { pick: () => ops[0], operations: ops }
+  if (ops.length === 1) return { pick: () => first, operations: ops }
   return {
     operations: ops,
     pick: () => {
       const u = rng.next() * total
-      for (let i = 0; i < cumulative.length; i++) if (u < cumulative[i]) return ops[i]
-      return ops[ops.length - 1]
+      for (let i = 0; i < cumulative.length; i++) if (u < cumulative[i]!) return ops[i]!
+      return ops[ops.length - 1]!
     },
   }
 }

@@ -87,7 +87,7 @@ export function createRequestGenerator(w: Workload, dataset: Dataset, versions: 
 
   const customerId = (): string => {
     const ids = dataset.customerIds
-    return ids[keys.pick(ids.length)]
+    return ids[keys.pick(ids.length)]!
   }
   const read = (op: OperationName, suffix: string): RequestSpec => {
     const id = customerId()

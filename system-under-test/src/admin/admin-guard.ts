@@ -64,7 +64,7 @@ function hasToken(authorization: string | undefined, token: string): boolean {
 }
 
 function isJson(contentType: string | undefined): boolean {
-  return contentType !== undefined && contentType.split(';', 1)[0].trim().toLowerCase() === 'application/json'
+  return contentType !== undefined && contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json'
 }
 
 /** `127.0.0.1:8080` -> `127.0.0.1`, `[::1]:8080` -> `::1`, `localhost` -> `localhost`. */

@@ -155,7 +155,9 @@ function cacheHeader(hit: boolean, bypassed: boolean): string {
 }
 
 /** `:id` is always one path segment; the typings also allow arrays (for wildcard routes). */
-function idParam(value: string | string[]): string {
+function idParam(value: string | string[] | undefined): string {
+  // Express types a route given a middleware with loose params; every caller's path has `:id`.
+  if (value === undefined) throw new Error('route has no :id parameter')
   return typeof value === 'string' ? value : value.join('/')
 }
 

@@ -161,13 +161,13 @@ function forwardHeaders(req: IncomingMessage): string[] {
   const out: string[] = []
   let forwardedFor: string | undefined
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase()
+    const name = raw[i]!.toLowerCase()
     if (HOP_BY_HOP.has(name)) continue
     if (name === 'x-forwarded-for') {
       forwardedFor = forwardedFor ? `${forwardedFor}, ${raw[i + 1]}` : raw[i + 1]
       continue
     }
-    out.push(raw[i], raw[i + 1])
+    out.push(raw[i]!, raw[i + 1]!)
   }
   const peer = req.socket.remoteAddress
   if (peer) out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${peer}` : peer)

@@ -20,7 +20,7 @@ export function screenRequest(req: IncomingMessage, maxBodyBytes: number): Refus
   }
   let hosts = 0
   const raw = req.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++
   // (Node itself refuses an HTTP/1.1 request without one.)
   if (hosts > 1) return { status: 400, code: 'bad_request', message: `${hosts} Host headers: send exactly one` }
   // Checked before anything is forwarded: a client that claims 200 MB and sends 2 bytes would

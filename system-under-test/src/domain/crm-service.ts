@@ -341,8 +341,8 @@ export class CrmService {
       ),
     )
     const items = pages.flatMap((p) => p.items)
-    const next = pages.map((p, shard) => ({ epoch: p.epoch, seq: p.items.length > 0 ? p.items[p.items.length - 1].seq : p.epoch === positions[shard].epoch ? positions[shard].seq : 0 }))
-    return { items, cursor: encodeChangesCursor(next), caughtUp: pages.every((p, shard) => next[shard].seq >= p.head) }
+    const next = pages.map((p, shard) => ({ epoch: p.epoch, seq: p.items.at(-1)?.seq ?? (p.epoch === positions[shard]!.epoch ? positions[shard]!.seq : 0) }))
+    return { items, cursor: encodeChangesCursor(next), caughtUp: pages.every((p, shard) => next[shard]!.seq >= p.head) }
   }
 
   // ---------------------------------------------------------------- health
@@ -432,7 +432,8 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < items.length) {
-      const item = items[next++]
+      // In range: `next` was checked just above, and nothing else runs between the check and this read.
+      const item = items[next++] as T
       await work(item)
     }
   }

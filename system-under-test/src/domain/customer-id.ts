@@ -43,7 +43,7 @@ function freshRandomDigits(): number[] {
     poolOffset = 0
   }
   const digits = new Array<number>(RANDOM_DIGITS)
-  for (let i = 0; i < RANDOM_DIGITS; i++) digits[i] = pool[poolOffset + i] & 31
+  for (let i = 0; i < RANDOM_DIGITS; i++) digits[i] = pool[poolOffset + i]! & 31
   poolOffset += RANDOM_DIGITS
   return digits
 }
@@ -61,11 +61,11 @@ function nextId(prefix: string, ms: number): string {
     while (i >= 0 && digits[i] === 31) digits[i--] = 0
     // 80 bits overflowing within one ms cannot happen in practice; a fresh draw keeps uniqueness.
     if (i < 0) digits = freshRandomDigits()
-    else digits[i]++
+    else digits[i]!++
   } else {
     digits = freshRandomDigits()
     // Leave headroom for increments within the same ms.
-    digits[0] &= 15
+    digits[0]! &= 15
   }
   lastByPrefix.set(prefix, { ms, digits })
   let random = ''
@@ -86,14 +86,14 @@ export function newCustomerId(createdAtMs: number): string {
  * at `ms`. Every id of that ms sorts at or after it, every id of an earlier ms before it.
  */
 export function customerIdFloor(ms: number): string {
-  return `cus_${encodeTime(ms)}${ALPHABET[0].repeat(RANDOM_DIGITS)}`
+  return `cus_${encodeTime(ms)}${ALPHABET.charAt(0).repeat(RANDOM_DIGITS)}`
 }
 
 /** Called by range partitioning and anyone who needs the creation time of a customer id; null when `id` is not a customer id. */
 export function customerIdTimeMs(id: string): number | null {
   if (!CUSTOMER_ID_PATTERN.test(id)) return null
   let ms = 0
-  for (let i = 4; i < 4 + TIME_DIGITS; i++) ms = ms * 32 + (DECODE.get(id[i]) as number)
+  for (let i = 4; i < 4 + TIME_DIGITS; i++) ms = ms * 32 + (DECODE.get(id.charAt(i)) as number)
   return ms > MAX_TIME_MS ? null : ms
 }
 

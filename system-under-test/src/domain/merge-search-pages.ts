@@ -24,15 +24,19 @@ export function mergeSearchPages(pages: readonly (readonly Customer[])[], limit:
   const merged: Customer[] = []
   while (merged.length < limit) {
     let best = -1
+    let next: Customer | undefined
     for (let p = 0; p < pages.length; p++) {
-      const candidate = pages[p][heads[p]]
+      const candidate = pages[p]![heads[p]!]
       if (candidate === undefined) continue
-      if (best === -1 || compare(candidate, pages[best][heads[best]]) < 0) best = p
+      if (next === undefined || compare(candidate, next) < 0) {
+        best = p
+        next = candidate
+      }
     }
-    if (best === -1) break
-    const next = pages[best][heads[best]++]
+    if (next === undefined) break
+    heads[best]!++
     // One customer lives on one shard, but a duplicate would be a bug worth not showing twice.
-    if (merged.length === 0 || merged[merged.length - 1].id !== next.id) merged.push(next)
+    if (merged.at(-1)?.id !== next.id) merged.push(next)
   }
   return merged
 }

@@ -48,7 +48,8 @@ export class ChangesPuller {
   private async loop(): Promise<void> {
     let next = 0
     while (!this.closed) {
-      const url = this.options.crmUrls[next % this.options.crmUrls.length]
+      // The CLI refuses an empty --pull-from, so the modulo picks an element.
+      const url = this.options.crmUrls[next % this.options.crmUrls.length]!
       let caughtUp = true
       try {
         caughtUp = await this.pullOnce(url)

@@ -182,7 +182,7 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0]
+    const path = (req.url ?? '/').split('?', 1)[0]!
     if (path.startsWith('/rpc/')) {
       const op = path.slice(5)
       if (!OPS.has(op)) throw new HttpError(404, 'not_found', `no RPC operation "${op}": use one of ${RPC_OPS.join(', ')}`)

@@ -36,7 +36,11 @@ const OPEN_STAGES = new Set<string>(OPEN_DEAL_STAGES)
 /** Inserts keeping (t, id) ascending; children mostly arrive newest last, so search from the end. */
 function insertTimed<T>(list: Timed<T>[], item: Timed<T>): void {
   let at = list.length
-  while (at > 0 && (list[at - 1].t > item.t || (list[at - 1].t === item.t && list[at - 1].id > item.id))) at--
+  while (at > 0) {
+    const before = list[at - 1]!
+    if (before.t < item.t || (before.t === item.t && before.id <= item.id)) break
+    at--
+  }
   list.splice(at, 0, item)
 }
 
@@ -45,7 +49,7 @@ function newestFirst<T>(list: Timed<T>[] | undefined, limit: number, keep?: (r: 
   const out: T[] = []
   if (list === undefined) return out
   for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
-    const r = list[i].record
+    const r = list[i]!.record
     if (keep === undefined || keep(r)) out.push({ ...r })
   }
   return out
@@ -183,7 +187,7 @@ export class MemoryShardStore implements ShardStore, ChangeFeedSource {
     // match when the name walk already filled it: keep a small sorted top-k instead of sorting all.
     const byEmailOnly: CustomerRow[] = []
     const cmp = (x: CustomerRow, y: CustomerRow): number => compareKeyId(x.nameKey, x.customer.id, y.nameKey, y.customer.id)
-    const bound = byName.length === limit ? byName[limit - 1] : null
+    const bound = byName.length === limit ? byName[limit - 1]! : null
     // With an empty prefix every name matches, so the email index has nothing to add.
     if (p !== '') {
       for (let j = this.byEmail.lowerBound(p, ''); j < this.byEmail.size; j++) {
@@ -191,9 +195,9 @@ export class MemoryShardStore implements ShardStore, ChangeFeedSource {
         const row = this.customers.get(this.byEmail.idAt(j)) as CustomerRow
         if (row.nameKey.startsWith(p) || !isAfter(row)) continue
         if (bound !== null && cmp(row, bound) >= 0) continue
-        if (byEmailOnly.length === limit && cmp(row, byEmailOnly[limit - 1]) >= 0) continue
+        if (byEmailOnly.length === limit && cmp(row, byEmailOnly[limit - 1]!) >= 0) continue
         let at = byEmailOnly.length
-        while (at > 0 && cmp(byEmailOnly[at - 1], row) > 0) at--
+        while (at > 0 && cmp(byEmailOnly[at - 1]!, row) > 0) at--
         byEmailOnly.splice(at, 0, row)
         if (byEmailOnly.length > limit) byEmailOnly.pop()
       }
@@ -202,11 +206,12 @@ export class MemoryShardStore implements ShardStore, ChangeFeedSource {
     const items: Customer[] = []
     let a = 0
     let b = 0
-    while (items.length < limit && (a < byName.length || b < byEmailOnly.length)) {
-      const takeName =
-        b >= byEmailOnly.length ||
-        (a < byName.length && compareKeyId(byName[a].nameKey, byName[a].customer.id, byEmailOnly[b].nameKey, byEmailOnly[b].customer.id) < 0)
-      items.push({ ...(takeName ? byName[a++] : byEmailOnly[b++]).customer })
+    while (items.length < limit) {
+      const byNameRow = byName[a]
+      const byEmailRow = byEmailOnly[b]
+      if (byNameRow === undefined && byEmailRow === undefined) break
+      const takeName = byEmailRow === undefined || (byNameRow !== undefined && cmp(byNameRow, byEmailRow) < 0)
+      items.push({ ...(takeName ? byName[a++]! : byEmailOnly[b++]!).customer })
     }
     return { items }
   }

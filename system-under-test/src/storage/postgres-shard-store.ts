@@ -204,7 +204,8 @@ export class PostgresShardStore implements ShardStore {
          SELECT customer_id FROM ins UNION ALL SELECT customer_id FROM email_claims WHERE email_key = $1 LIMIT 1`,
         [key, customerId],
       )
-      if (rows.length > 0) return rows[0].customer_id === customerId ? null : rows[0].customer_id
+      const [row] = rows
+      if (row !== undefined) return row.customer_id === customerId ? null : row.customer_id
     }
     throw new ShardUnavailableError(this.url, `claimEmail could not settle the claim on ${email} under contention`)
   }
@@ -228,11 +229,11 @@ export class PostgresShardStore implements ShardStore {
     )
     const holders = new Map(rows.map((r) => [r.email_key, r.customer_id]))
     const result: (string | null)[] = []
-    for (let i = 0; i < claims.length; i++) {
-      const holder = holders.get(keys[i])
+    for (const [i, claim] of claims.entries()) {
+      const holder = holders.get(keys[i]!)
       // Released by someone else between the two statements: settle that one on its own.
-      if (holder === undefined) result.push(await this.claimEmail(claims[i].email, claims[i].customerId))
-      else result.push(holder === claims[i].customerId ? null : holder)
+      if (holder === undefined) result.push(await this.claimEmail(claim.email, claim.customerId))
+      else result.push(holder === claim.customerId ? null : holder)
     }
     return result
   }
@@ -269,7 +270,8 @@ export class PostgresShardStore implements ShardStore {
 
   async getCustomer(id: string): Promise<Customer | null> {
     const { rows } = await this.query<CustomerRow>('getCustomer', `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1`, [id])
-    return rows.length === 0 ? null : toCustomer(rows[0])
+    const [row] = rows
+    return row === undefined ? null : toCustomer(row)
   }
 
   async updateCustomer(id: string, patch: CustomerPatch, now: string): Promise<Customer | null> {
@@ -282,7 +284,8 @@ export class PostgresShardStore implements ShardStore {
        WHERE id = $1 RETURNING ${CUSTOMER_COLUMNS}`,
       [id, patch.name ?? null, patch.email ?? null, patch.company ?? null, patch.segment ?? null, patch.name?.toLowerCase() ?? null, patch.email?.toLowerCase() ?? null, now],
     )
-    return rows.length === 0 ? null : toCustomer(rows[0])
+    const [row] = rows
+    return row === undefined ? null : toCustomer(row)
   }
 
   async deleteCustomer(id: string): Promise<boolean> {
@@ -311,7 +314,8 @@ export class PostgresShardStore implements ShardStore {
 
   async countCustomers(): Promise<number> {
     const { rows } = await this.query<{ n: number }>('countCustomers', 'SELECT count(*)::int AS n FROM customers', [])
-    return rows[0].n
+    // count(*) without GROUP BY answers exactly one row.
+    return rows[0]!.n
   }
 
   async insertContact(c: Contact): Promise<void> {

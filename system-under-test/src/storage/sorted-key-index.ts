@@ -18,12 +18,14 @@ export class SortedKeyIndex {
     return this.keys.length
   }
 
+  /** `i` in [0, size). */
   keyAt(i: number): string {
-    return this.keys[i]
+    return this.keys[i]!
   }
 
+  /** `i` in [0, size). */
   idAt(i: number): string {
-    return this.ids[i]
+    return this.ids[i]!
   }
 
   /** First position whose entry is >= (key, id); `size` when none. */
@@ -32,7 +34,7 @@ export class SortedKeyIndex {
     let hi = this.keys.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (compareKeyId(this.keys[mid], this.ids[mid], key, id) < 0) lo = mid + 1
+      if (compareKeyId(this.keys[mid]!, this.ids[mid]!, key, id) < 0) lo = mid + 1
       else hi = mid
     }
     return lo
@@ -44,7 +46,7 @@ export class SortedKeyIndex {
     let hi = this.keys.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (compareKeyId(this.keys[mid], this.ids[mid], key, id) <= 0) lo = mid + 1
+      if (compareKeyId(this.keys[mid]!, this.ids[mid]!, key, id) <= 0) lo = mid + 1
       else hi = mid
     }
     return lo
@@ -76,12 +78,14 @@ export class SortedKeyIndex {
     let j = 0
     let out = 0
     while (i < n || j < batch.length) {
-      if (j >= batch.length || (i < n && compareKeyId(this.keys[i], this.ids[i], batch[j].key, batch[j].id) <= 0)) {
-        keys[out] = this.keys[i]
-        ids[out++] = this.ids[i++]
+      const next = batch[j]
+      if (next === undefined || (i < n && compareKeyId(this.keys[i]!, this.ids[i]!, next.key, next.id) <= 0)) {
+        keys[out] = this.keys[i]!
+        ids[out++] = this.ids[i++]!
       } else {
-        keys[out] = batch[j].key
-        ids[out++] = batch[j++].id
+        keys[out] = next.key
+        ids[out++] = next.id
+        j++
       }
     }
     this.keys = keys

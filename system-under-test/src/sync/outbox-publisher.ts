@@ -69,7 +69,7 @@ export class OutboxPublisher {
       }
       try {
         await this.publisher.publish(page.items)
-        this.position = page.items[page.items.length - 1].seq
+        this.position = page.items[page.items.length - 1]!.seq
         retryMs = RETRY_MIN_MS
         if (failing) this.log(`outbox: publishing again (${this.feed.feedHead() - this.position} changes waiting)`)
         failing = false

@@ -29,14 +29,14 @@ export function parseAptSources(text: string, deb822: boolean): AptSource[] {
       .filter((line) => line.startsWith('deb '))
       .map((line) => line.replace(/\[[^\]]*\]\s*/, '').split(/\s+/))
       .filter((words) => words.length >= 3)
-      .map((words) => ({ uri: words[1], suites: [words[2]] }))
+      .map((words) => ({ uri: words[1]!, suites: [words[2]!] }))
   }
   const sources: AptSource[] = []
   for (const stanza of text.split(/\n\s*\n/)) {
     const fields = new Map<string, string>()
     for (const line of stanza.split('\n')) {
       const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line.trim())
-      if (match && !line.trimStart().startsWith('#')) fields.set(match[1].toLowerCase(), match[2])
+      if (match && !line.trimStart().startsWith('#')) fields.set(match[1]!.toLowerCase(), match[2]!)
     }
     if (!(fields.get('types') ?? '').split(/\s+/).includes('deb')) continue
     if ((fields.get('enabled') ?? 'yes').toLowerCase() === 'no') continue

@@ -31,10 +31,11 @@ export function importedPackages(distDir = SUT_DIST): string[] {
   for (const file of listFiles(distDir)) {
     if (!file.endsWith('.js')) continue
     for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
-      const spec = match[1] ?? match[2] ?? match[3]
+      // Each alternative of the pattern captures the specifier in its own group.
+      const spec = (match[1] ?? match[2] ?? match[3])!
       if (spec.startsWith('node:')) continue
       const parts = spec.split('/')
-      names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0])
+      names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!)
     }
   }
   return [...names].sort()
@@ -93,7 +94,11 @@ export function crmContext(): CrmContext {
   const packages = dependencyClosure(importedPackages(), lock)
   const hash = createHash('sha256')
   hash.update(readFileSync(DOCKERFILE))
-  for (const p of packages) hash.update(`${p}@${lock.packages[p].version ?? ''}#${lock.packages[p].integrity ?? ''}\n`)
+  for (const p of packages) {
+    // dependencyClosure returns install paths it found in this lock.
+    const pkg = lock.packages[p]!
+    hash.update(`${p}@${pkg.version ?? ''}#${pkg.integrity ?? ''}\n`)
+  }
   for (const file of listFiles(SUT_DIST)) hash.update(path.relative(SUT_DIST, file)).update(readFileSync(file))
   return {
     hash: hash.digest('hex').slice(0, 16),

@@ -54,5 +54,5 @@ async function load(): Promise<DockerRuntime> {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] : String(error)
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error)
 }

@@ -77,7 +77,7 @@ export function customImage(kind: BaseImageKind, env: NodeJS.ProcessEnv = proces
  * The images to try for a kind, in order, under the user's preference: a custom name alone, or
  * the official and/or local name. `present` tells which are already in Docker.
  */
-export function imageCandidates(kind: BaseImageKind, preference: ImagePreference, env: NodeJS.ProcessEnv = process.env): ImageChoice[] {
+export function imageCandidates(kind: BaseImageKind, preference: ImagePreference, env: NodeJS.ProcessEnv = process.env): [ImageChoice, ...ImageChoice[]] {
   const custom = customImage(kind, env)
   if (custom) return [{ kind, name: custom, source: 'custom' }]
   const official: ImageChoice = { kind, name: OFFICIAL_IMAGES[kind], source: 'official' }

@@ -149,7 +149,7 @@ function splitTag(tag: string): [string, string] {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!
 }
 
 /** Lines indented for an error message. */

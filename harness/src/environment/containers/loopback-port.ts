@@ -11,7 +11,7 @@ const LOWEST = 10_000
 /** The kernel's ephemeral port range (Linux), or the usual default. */
 export function ephemeralRange(file = '/proc/sys/net/ipv4/ip_local_port_range'): [number, number] {
   try {
-    const [low, high] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number)
+    const [low = Number.NaN, high = Number.NaN] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number)
     if (Number.isInteger(low) && Number.isInteger(high) && low > LOWEST + 1000) return [low, high]
   } catch {
     // not Linux

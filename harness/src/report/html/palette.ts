@@ -23,7 +23,7 @@ export const COLORS = {
 
 /** The colour for the i-th series (wraps around). */
 export function seriesColor(index: number): string {
-  return SERIES_COLORS[((index % SERIES_COLORS.length) + SERIES_COLORS.length) % SERIES_COLORS.length]
+  return SERIES_COLORS[((index % SERIES_COLORS.length) + SERIES_COLORS.length) % SERIES_COLORS.length]!
 }
 
 /** Fault marker colour by action: stopping things in red, bringing them back in green. */

@@ -59,7 +59,7 @@ export const MAX_RUN_CHARTS = 12
 /** The runs that get per-run charts (all of them, or one per cell when there are many). */
 export function runsToChart(ctx: ReportContext): RunResult[] {
   if (ctx.suite.runs.length <= MAX_RUN_CHARTS) return ctx.suite.runs
-  return ctx.cells.map((c) => c.runs[0]).slice(0, MAX_RUN_CHARTS * 2)
+  return ctx.cells.map((c) => c.runs[0]!).slice(0, MAX_RUN_CHARTS * 2)
 }
 
 /** Short legend label for a run: the cell label, plus "#rep" when the cell has repetitions. */

@@ -20,7 +20,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Escapes text for element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c])
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!)
 }
 
 function render(value: HtmlValue): string {
@@ -34,7 +34,7 @@ function render(value: HtmlValue): string {
 
 /** Tagged template: `html\`<td>${text}</td>\`` escapes `text`; nested `html` results stay markup. */
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
-  let out = strings[0]
+  let out = strings[0]!
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]
   return new SafeHtml(out)
 }

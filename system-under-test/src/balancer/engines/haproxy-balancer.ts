@@ -69,12 +69,12 @@ export async function startHaproxyBalancer(options: BalancerOptions): Promise<Ru
     async drain(url) {
       const i = indexOf(url)
       await run(`set server ${HAPROXY_BACKEND}/${haproxyServerName(i)} state drain`)
-      draining.add(options.backends[i])
+      draining.add(options.backends[i]!)
     },
     async undrain(url) {
       const i = indexOf(url)
       await run(`set server ${HAPROXY_BACKEND}/${haproxyServerName(i)} state ready`)
-      draining.delete(options.backends[i])
+      draining.delete(options.backends[i]!)
     },
     async setWeights(weights) {
       const changes = Object.entries(weights).map(([url, weight]) => [indexOf(url), weight] as const)

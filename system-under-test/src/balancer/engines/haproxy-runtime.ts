@@ -40,18 +40,20 @@ export interface HaproxyServerStats {
 /** Parses `show stat` CSV (header line starts with `# `); proxies' FRONTEND/BACKEND rows are skipped. */
 export function parseHaproxyStats(csv: string): HaproxyServerStats[] {
   const lines = csv.split('\n').filter((l) => l.trim() !== '')
-  if (lines.length === 0 || !lines[0].startsWith('# ')) throw new Error(`unexpected HAProxy stats answer: ${csv.slice(0, 200)}`)
-  const header = lines[0].slice(2).split(',')
+  const [headerLine] = lines
+  if (headerLine === undefined || !headerLine.startsWith('# ')) throw new Error(`unexpected HAProxy stats answer: ${csv.slice(0, 200)}`)
+  const header = headerLine.slice(2).split(',')
   const col = (name: string) => header.indexOf(name)
+  const text = (row: string[], name: string) => row[col(name)] ?? ''
   const num = (row: string[], name: string) => Number(row[col(name)] || 0)
   return lines
     .slice(1)
     .map((line) => line.split(','))
     .filter((row) => row[1] !== 'FRONTEND' && row[1] !== 'BACKEND')
     .map((row) => ({
-      proxy: row[col('pxname')],
-      server: row[col('svname')],
-      status: row[col('status')],
+      proxy: text(row, 'pxname'),
+      server: text(row, 'svname'),
+      status: text(row, 'status'),
       weight: num(row, 'weight'),
       current: num(row, 'scur'),
       requests: num(row, 'req_tot') || num(row, 'stot'),

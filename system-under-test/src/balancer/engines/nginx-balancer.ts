@@ -55,7 +55,7 @@ export async function startNginxBalancer(options: BalancerOptions): Promise<Runn
         const errors = Object.values(log.errors.get(url) ?? {}).reduce((a, b) => a + (b ?? 0), 0)
         return {
           url,
-          weight: weights[i],
+          weight: weights[i]!,
           healthy: true,
           ejected: false,
           draining: drained.has(url),
@@ -75,11 +75,11 @@ export async function startNginxBalancer(options: BalancerOptions): Promise<Runn
   const control: BalancerControl = {
     snapshot,
     async drain(url) {
-      drained.add(options.backends[indexOf(url)])
+      drained.add(options.backends[indexOf(url)]!)
       await reload()
     },
     async undrain(url) {
-      drained.delete(options.backends[indexOf(url)])
+      drained.delete(options.backends[indexOf(url)]!)
       await reload()
     },
     async setWeights(changes) {

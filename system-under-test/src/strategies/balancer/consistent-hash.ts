@@ -38,7 +38,7 @@ export class ConsistentHashBalancer implements Balancer {
     const start = lowerBound(this.ring, hash32(customerId))
     const seen = new Set<string>()
     for (let step = 0; step < this.ring.length && seen.size < byUrl.size; step++) {
-      const point = this.ring[(start + step) % this.ring.length]
+      const point = this.ring[(start + step) % this.ring.length]!
       if (seen.has(point.url)) continue
       seen.add(point.url)
       const backend = byUrl.get(point.url)
@@ -73,7 +73,7 @@ function lowerBound(ring: readonly RingPoint[], hash: number): number {
   let hi = ring.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (ring[mid].hash < hash) lo = mid + 1
+    if (ring[mid]!.hash < hash) lo = mid + 1
     else hi = mid
   }
   return lo === ring.length ? 0 : lo

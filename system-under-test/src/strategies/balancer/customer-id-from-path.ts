@@ -11,5 +11,5 @@ const CUSTOMER_PATH = /^\/customers\/([^/?#]+)/
  */
 export function customerIdFromPath(path: string): string | null {
   const match = CUSTOMER_PATH.exec(path)
-  return match ? match[1] : null
+  return match?.[1] ?? null
 }

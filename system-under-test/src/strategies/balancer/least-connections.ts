@@ -14,7 +14,7 @@ export class LeastConnectionsBalancer implements Balancer {
     const start = this.tieCursor % Math.max(n, 1)
     for (let step = 0; step < n; step++) {
       const index = (start + step) % n
-      const backend = backends[index]
+      const backend = backends[index]!
       if (!isEligible(backend, req)) continue
       const load = backend.inFlight / backend.weight
       if (load < bestLoad) {

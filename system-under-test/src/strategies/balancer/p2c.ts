@@ -15,8 +15,8 @@ export class PowerOfTwoChoicesBalancer implements Balancer {
     // Draw the second from the remaining n-1 so the two are always distinct.
     let second = Math.floor(this.random() * (eligible.length - 1))
     if (second >= first) second += 1
-    const a = eligible[first]
-    const b = eligible[second]
+    const a = eligible[first]!
+    const b = eligible[second]!
     const loadA = a.inFlight / a.weight
     const loadB = b.inFlight / b.weight
     if (loadA === loadB) return this.random() < 0.5 ? a : b

@@ -19,5 +19,6 @@ export function pickWeightedRandom(eligible: readonly BackendState[], random: Ra
     point -= backend.weight
     if (point < 0) return backend
   }
-  return eligible[eligible.length - 1]
+  // Rounding can leave `point` a hair above the total: the last backend takes it.
+  return eligible[eligible.length - 1]!
 }

@@ -10,7 +10,7 @@ export class RoundRobinBalancer implements Balancer {
     const n = backends.length
     for (let step = 0; step < n; step++) {
       const index = (this.cursor + step) % n
-      const backend = backends[index]
+      const backend = backends[index]!
       if (isEligible(backend, req)) {
         this.cursor = (index + 1) % n
         return backend

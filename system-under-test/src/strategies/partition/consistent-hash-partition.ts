@@ -32,13 +32,13 @@ function buildRing(shardCount: number, virtualNodes: number): Ring {
     // Arcs: vnode i owns [points[i-1] + 1, points[i]] (from 0 for the first).
     const arcsByShard: { start: number; length: number }[][] = Array.from({ length: added }, () => [])
     for (let i = 0; i < points.length; i++) {
-      const start = i === 0 ? 0 : points[i - 1] + 1
-      arcsByShard[owners[i]].push({ start, length: points[i] - start + 1 })
+      const start = i === 0 ? 0 : points[i - 1]! + 1
+      arcsByShard[owners[i]!]!.push({ start, length: points[i]! - start + 1 })
     }
     const target = RING_SIZE / (added + 1)
     const newPoints: number[] = []
     for (let shard = 0; shard < added; shard++) {
-      const arcs = arcsByShard[shard]
+      const arcs = arcsByShard[shard]!
       const share = arcs.reduce((sum, a) => sum + a.length, 0)
       const give = share - target
       if (give < 1) continue
@@ -53,7 +53,7 @@ function buildRing(shardCount: number, virtualNodes: number): Ring {
         if (take >= 1) newPoints.push(arc.start + take - 1)
       }
     }
-    const merged = points.map((p, i) => ({ p, o: owners[i] }))
+    const merged = points.map((p, i) => ({ p, o: owners[i]! }))
     for (const p of newPoints) merged.push({ p, o: added })
     merged.sort((a, b) => a.p - b.p)
     points = merged.map((m) => m.p)
@@ -82,10 +82,10 @@ export class ConsistentHashPartition implements PartitionStrategy {
     // First vnode with position >= h; the last vnode sits at the ring's end, so one always exists.
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (points[mid] < h) lo = mid + 1
+      if (points[mid]! < h) lo = mid + 1
       else hi = mid
     }
-    return owners[lo]
+    return owners[lo]!
   }
 
   shardsForScan(): number[] {

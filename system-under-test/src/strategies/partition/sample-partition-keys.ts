@@ -15,7 +15,7 @@ export function customerIdsOverPastYear(count: number, nowMs: number): string[] 
 /** Called by the partition tests: how many of `keys` each shard gets, and the worst relative deviation from an even share. */
 export function spreadOf(shardFor: (key: string) => number, shardCount: number, keys: readonly string[]): { counts: number[]; maxDeviation: number } {
   const counts = new Array<number>(shardCount).fill(0)
-  for (const k of keys) counts[shardFor(k)]++
+  for (const k of keys) counts[shardFor(k)]!++
   const mean = keys.length / shardCount
   return { counts, maxDeviation: Math.max(...counts.map((c) => Math.abs(c - mean) / mean)) }
 }

@@ -177,7 +177,7 @@ export class KafkaConsumer implements ChangeConsumer {
           const chunk = batch.messages.slice(i, i + this.inFlight)
           // Applied concurrently, as RabbitMQ's prefetch window is: the store keeps the newest version whatever the order.
           await Promise.all(chunk.map((m) => this.applyMessage(m.value)))
-          const last = chunk[chunk.length - 1].offset
+          const last = chunk[chunk.length - 1]!.offset
           resolveOffset(last)
           // Committed only now: a crash before this line redelivers the chunk (duplicates, never a gap).
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }])

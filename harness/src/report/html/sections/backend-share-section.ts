@@ -39,7 +39,8 @@ export function renderBackendShareSection(ctx: ReportContext): ReportSection | n
   const cells = [...new Set(rows.map((r) => r.cellLabel))]
   const backends = [...new Set(rows.map((r) => r.backend))]
   const counts = cells.map((c) => rows.filter((r) => r.cellLabel === c).length)
-  const even = counts.every((n) => n === counts[0]) ? 1 / counts[0] : undefined
+  const rowsPerCell = counts[0]!
+  const even = counts.every((n) => n === rowsPerCell) ? 1 / rowsPerCell : undefined
   const spec: ChartSpec = {
     id: ctx.charts.id('backend-share'),
     title: 'Request share per backend',
@@ -47,7 +48,7 @@ export function renderBackendShareSection(ctx: ReportContext): ReportSection | n
     x: { title: 'backend', type: 'category', format: 'number' },
     y: { title: 'share of requests', type: 'linear', format: 'percent', min: 0 },
     legend: cells.length > 1,
-    refLines: even !== undefined && counts[0] > 1 ? [{ axis: 'y', value: even, label: `even split ${formatPercent(even)}`, color: '#6b7280', dashed: true }] : [],
+    refLines: even !== undefined && rowsPerCell > 1 ? [{ axis: 'y', value: even, label: `even split ${formatPercent(even)}`, color: '#6b7280', dashed: true }] : [],
     datasets: cells.map((cell) => ({
       label: cell,
       kind: 'bar',

@@ -17,6 +17,7 @@ function finiteInterval(i: Interval | undefined): i is Interval {
 
 function metricChart(ctx: ReportContext, metric: string, cells: CellSummary[], winner: string | undefined): SafeHtml | null {
   const withValue = cells.filter((c) => finiteInterval(c.metrics[metric]))
+  const intervalOf = (c: CellSummary): Interval => c.metrics[metric]! // only cells in withValue are asked
   if (withValue.length < 2) return null
   const info = metricInfo(metric)
   const spec: ChartSpec = {
@@ -30,7 +31,7 @@ function metricChart(ctx: ReportContext, metric: string, cells: CellSummary[], w
       format: info.format,
       min: 0,
       // Leave room for the whiskers above the tallest bar.
-      suggestedMax: Math.max(...withValue.map((c) => (Number.isFinite(c.metrics[metric].hi) ? c.metrics[metric].hi : c.metrics[metric].estimate))) * 1.05,
+      suggestedMax: Math.max(...withValue.map((c) => (Number.isFinite(intervalOf(c).hi) ? intervalOf(c).hi : intervalOf(c).estimate))) * 1.05,
     },
     legend: false,
     datasets: [
@@ -39,9 +40,9 @@ function metricChart(ctx: ReportContext, metric: string, cells: CellSummary[], w
         kind: 'bar',
         color: seriesColor(0),
         barColors: withValue.map((c) => seriesColor(ctx.cells.findIndex((g) => g.cellLabel === c.cellLabel))),
-        data: withValue.map((c) => c.metrics[metric].estimate),
+        data: withValue.map((c) => intervalOf(c).estimate),
         whiskers: withValue.map((c) => {
-          const i = c.metrics[metric]
+          const i = intervalOf(c)
           return Number.isFinite(i.lo) && Number.isFinite(i.hi) && i.hi > i.lo ? [i.lo, i.hi] : null
         }),
       },
@@ -50,11 +51,11 @@ function metricChart(ctx: ReportContext, metric: string, cells: CellSummary[], w
   const table = dataTable(
     [
       { header: 'Configuration', cell: (c: CellSummary) => html`${c.cellLabel}${c.cellLabel === winner ? html` <span class="tag pass">best</span>` : ''}` },
-      { header: 'Estimate', numeric: true, cell: (c) => info.show(c.metrics[metric].estimate) },
-      { header: 'Low', numeric: true, cell: (c) => info.show(c.metrics[metric].lo) },
-      { header: 'High', numeric: true, cell: (c) => info.show(c.metrics[metric].hi) },
-      { header: 'n', numeric: true, cell: (c) => formatCount(c.metrics[metric].n) },
-      { header: 'Method', cell: (c) => c.metrics[metric].method },
+      { header: 'Estimate', numeric: true, cell: (c) => info.show(intervalOf(c).estimate) },
+      { header: 'Low', numeric: true, cell: (c) => info.show(intervalOf(c).lo) },
+      { header: 'High', numeric: true, cell: (c) => info.show(intervalOf(c).hi) },
+      { header: 'n', numeric: true, cell: (c) => formatCount(intervalOf(c).n) },
+      { header: 'Method', cell: (c) => intervalOf(c).method },
     ],
     withValue,
   )

@@ -84,7 +84,8 @@ export function renderShardShareSection(ctx: ReportContext): ReportSection | nul
   const cells = [...new Set(rows.map((r) => r.cellLabel))]
   const shards = [...new Set(rows.map((r) => r.shard))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
   const perCell = cells.map((c) => rows.filter((r) => r.cellLabel === c))
-  const even = perCell.every((r) => r.length === perCell[0].length) && perCell[0].length > 1 ? 1 / perCell[0].length : undefined
+  const shardsPerCell = perCell[0]!.length
+  const even = perCell.every((r) => r.length === shardsPerCell) && shardsPerCell > 1 ? 1 / shardsPerCell : undefined
   const spec: ChartSpec = {
     id: ctx.charts.id('shard-share'),
     title: 'Load share per shard',
