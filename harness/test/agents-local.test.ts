@@ -101,7 +101,7 @@ describe('load agents (local worker processes)', () => {
   it('uses no more agents than the load has connections', async () => {
     const e = new AgentEngine({ engine: 'autocannon', agents: 4 })
     expect(e.agentsFor(workload({ model: 'closed', connections: 2, durationS: 1 }))).toBe(2)
-    expect(e.plan(workload({ model: 'closed', connections: 2, durationS: 1 }))[0].description).toMatch(/shared by 2 load agents/)
+    expect(e.plan(workload({ model: 'closed', connections: 2, durationS: 1 }))[0]!.description).toMatch(/shared by 2 load agents/)
   })
 
   it('an agent killed mid-run is reported lost, its results until then are kept, and the run ends on time', async () => {

@@ -73,7 +73,7 @@ describe('loadlab agent (remote agents)', () => {
     const url = await engine.listen()
     agent(['--coordinator', url.href, '--slice', '0/1', '--target', target.href])
     const summary = await engine.run(workload, new URL('http://127.0.0.1:9'), { sink: new RunRecorder(Date.now()), signal, dataset, versions: new VersionTracker() })
-    expect(summary.agents?.[0].status).toBe('done')
+    expect(summary.agents?.[0]?.status).toBe('done')
     expect(stub.stats.routes.get('GET /customers/:id')).toBe(summary.sent)
   })
 

@@ -34,10 +34,10 @@ describe('seedDataset', () => {
     expect(s.stats.routes.get('POST /admin/customers/bulk')).toBe(2)
     const created = ds.customerIds.map((id) => Date.parse(s.customers.get(id)!.createdAt))
     expect(created).toEqual([...created].sort((a, b) => a - b))
-    const spanDays = (created.at(-1)! - created[0]) / 86_400_000
+    const spanDays = (created.at(-1)! - created[0]!) / 86_400_000
     expect(spanDays).toBeGreaterThan(364)
     expect(spanDays).toBeLessThan(365)
-    expect(Date.now() - created[0]).toBeLessThan(366 * 86_400_000)
+    expect(Date.now() - created[0]!).toBeLessThan(366 * 86_400_000)
     const emails = new Set([...s.customers.values()].map((c) => c.email))
     expect(emails.size).toBe(10_000)
   })

@@ -28,7 +28,7 @@ function start(args: string[]): Promise<URL> {
     p.stdout!.on('data', (c: Buffer) => {
       out += c.toString()
       const m = /LISTENING (http:\/\/\S+)/.exec(out)
-      if (m) resolve(new URL(m[1]))
+      if (m) resolve(new URL(m[1]!))
     })
     p.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before listening`)))
     setTimeout(() => reject(new Error(`${args[0]} printed no LISTENING line within 60 s`)), 60_000).unref()

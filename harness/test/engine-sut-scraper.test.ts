@@ -42,7 +42,7 @@ describe('SutScraper (the SUT /metrics scraper)', () => {
     // No balancer: requests per replica come from each replica's own counter (scrapes included).
     expect(sut.backends['replica-a']).toBeGreaterThanOrEqual(80)
     expect(sut.backends['replica-b']).toBeGreaterThanOrEqual(40)
-    expect(sut.backends['replica-a']).toBeGreaterThan(sut.backends['replica-b'])
+    expect(sut.backends['replica-a']).toBeGreaterThan(sut.backends['replica-b']!)
     expect(Object.keys(sut.shards)).toEqual(['0'])
     // One interval (baseline to last scrape), filed under the second of its midpoint (which
     // second depends on how long the requests took: the next test pins that on a fake clock).

@@ -36,7 +36,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 async function containersOfRun(runId: string): Promise<string[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })
-  return list.map((c) => c.Names[0])
+  return list.map((c) => c.Names[0]!)
 }
 
 const IPV6_LOOPBACK = '00000000000000000000000001000000'
@@ -50,11 +50,11 @@ function socketsOn(port: number): string[] {
     const lines = readFileSync(`/proc/net/${proto}`, 'utf8').trim().split('\n').slice(1)
     for (const line of lines) {
       const [local, , state] = line.trim().split(/\s+/).slice(1, 4)
-      const [addr, p] = local.split(':')
+      const [addr, p] = local!.split(':')
       // TCP: listening sockets only (0A); UDP: any bound socket.
       if (p !== hexPort || (proto.startsWith('tcp') && state !== '0A')) continue
       // IPv4 (little-endian hex), IPv4-mapped IPv6 (a JVM's sockets), or IPv6.
-      const v4 = addr.length === 8 ? addr : addr.startsWith(IPV4_MAPPED) ? addr.slice(IPV4_MAPPED.length) : null
+      const v4 = addr!.length === 8 ? addr : addr!.startsWith(IPV4_MAPPED) ? addr!.slice(IPV4_MAPPED.length) : null
       const ip = v4 ? v4.match(/../g)!.reverse().map((h) => Number.parseInt(h, 16)).join('.') : addr === IPV6_LOOPBACK ? '::1' : `[${addr}]`
       found.push(`${proto.replace('6', '')} ${ip}`)
     }
@@ -75,7 +75,7 @@ function memcachedStats(port: number): Promise<Record<string, number>> {
       if (!text.endsWith('END\r\n')) return
       socket.destroy()
       const stats: Record<string, number> = {}
-      for (const m of text.matchAll(/^STAT (\S+) (\S+)\r$/gm)) stats[m[1]] = Number(m[2])
+      for (const m of text.matchAll(/^STAT (\S+) (\S+)\r$/gm)) stats[m[1]!] = Number(m[2])
       resolve(stats)
     })
   })
@@ -122,7 +122,7 @@ describe('cache memcached in containers', () => {
     for (const id of customerIds) expect(await getStatus(new URL(`/customers/${id}`, replica1))).toBe(200)
     for (const id of customerIds) expect(await getStatus(new URL(`/customers/${id}`, replica2))).toBe(200)
     const after = await memcachedStats(port)
-    expect(after.get_hits - before.get_hits).toBeGreaterThanOrEqual(customerIds.length)
+    expect(after.get_hits! - before.get_hits!).toBeGreaterThanOrEqual(customerIds.length)
 
     // Faults act on its container like on redis's; restarted, it serves (empty) on the same port.
     await expect(env.fault({ action: 'pause', member: 'memcached' })).resolves.toContain('docker pause')
@@ -151,7 +151,7 @@ const writeHeavy = {
 /** Runs a one-cell scenario in containers; every container of the run is gone afterwards. */
 async function runInContainers(scenario: Record<string, unknown>): Promise<RunResult> {
   const { suite } = await runSuite(validateScenario({ ...scenario, environment: 'containers' }, null), { outDir: path.join(dir, String(scenario.name)) })
-  const run = suite.runs[0]
+  const run = suite.runs[0]!
   expect(run.topology.environment).toBe('containers')
   expect(await containersOfRun(run.topology.containers!.runId), 'every container of the run is removed').toEqual([])
   return run
@@ -171,7 +171,7 @@ describe('sync strategies in containers', () => {
       ],
     })
     expect(run.status, run.error).toBe('ok')
-    expect(run.topology.containers!.images.crm.name).toMatch(/^loadlab\/crm:/)
+    expect(run.topology.containers!.images.crm!.name).toMatch(/^loadlab\/crm:/)
     expect(run.faults.map((f) => [f.action, f.ok, f.detail])).toEqual([
       ['kill', true, expect.stringContaining('docker kill')],
       ['restart', true, expect.stringContaining('docker restart')],
@@ -290,7 +290,7 @@ async function expectBrokerOutageLosesNothing(broker: 'rabbitmq' | 'kafka'): Pro
   })
   expect(run.status, run.error).toBe('ok')
   expect(run.sync?.broker).toBe(broker)
-  expect(run.topology.containers!.images[broker].name).toMatch(new RegExp(broker))
+  expect(run.topology.containers!.images[broker]!.name).toMatch(new RegExp(broker))
   expect(run.faults.map((f) => [f.action, f.ok, f.detail])).toEqual([
     ['kill', true, expect.stringContaining('docker kill')],
     ['restart', true, expect.stringContaining('docker restart')],

@@ -38,7 +38,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 async function containersOfRun(runId: string): Promise<string[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })
-  return list.map((c) => c.Names[0])
+  return list.map((c) => c.Names[0]!)
 }
 
 function readSuite(out: string): SuiteResult {
@@ -52,9 +52,9 @@ describe('images', () => {
     expect(lines.filter((l) => l.startsWith('building'))).toEqual([])
     expect(lines).toContain('ok  loadlab/toxiproxy:2.5: up to date')
     const crm = lines.find((l) => l.startsWith('ok  loadlab/crm:'))!
-    const before = await docker.getImage(crm.split(' ')[2]).inspect()
+    const before = await docker.getImage(crm.split(' ')[2]!).inspect()
     await buildImages(['crm'], false, () => undefined)
-    expect((await docker.getImage(crm.split(' ')[2]).inspect()).Id).toBe(before.Id)
+    expect((await docker.getImage(crm.split(' ')[2]!).inspect()).Id).toBe(before.Id)
   }, RUN_MS)
 })
 
@@ -71,8 +71,8 @@ describe('quickstart --quick in containers', () => {
       expect(r.metrics.http_reqs.count).toBeGreaterThan(0)
       const info = r.topology.containers!
       expect(info.network).toBe('host')
-      expect(info.images.crm.name).toMatch(/^loadlab\/crm:/)
-      expect(['official', 'local']).toContain(info.images.crm.source)
+      expect(info.images.crm!.name).toMatch(/^loadlab\/crm:/)
+      expect(['official', 'local']).toContain(info.images.crm!.source)
       // Each member's output is in the run folder; the replicas say where they listened.
       const logs = path.join(out, 'logs')
       const runDir = readdirSync(logs).find((d) => d.includes(r.cellLabel.replace(/\s+/g, '-')))!
@@ -221,7 +221,7 @@ describe('every kind of member in a container, and container faults', () => {
       expect(info.State.Running, m.name).toBe(true)
       expect(info.Config.Labels[LABEL_RUN]).toBe(runId)
       expect(info.HostConfig.NetworkMode).toBe('host')
-      if (imageOf[m.name]) expect(info.Config.Image, m.name).toMatch(imageOf[m.name])
+      if (imageOf[m.name]) expect(info.Config.Image, m.name).toMatch(imageOf[m.name]!)
       expect(readFileSync(path.join(logDir, `${m.name}.log`), 'utf8').length, m.name).toBeGreaterThan(0)
     }
 
@@ -314,7 +314,7 @@ describe('network faults through Toxiproxy', () => {
       null,
     )
     const outcome = await runSuite(scenario, { outDir: path.join(dir, 'network') })
-    run = outcome.suite.runs[0]
+    run = outcome.suite.runs[0]!
   }, RUN_MS)
 
   const second = (t: number) => run.timeSeries[t]
@@ -329,14 +329,14 @@ describe('network faults through Toxiproxy', () => {
     const before = run.timeSeries.slice(0, Math.floor(latency.t))
     expect(before.every((p) => p.p50 < LATENCY_MS), `p50 before: ${before.map((p) => p.p50).join(', ')}`).toBe(true)
     // The first whole second after it started.
-    expect(second(Math.ceil(latency.t)).p50).toBeGreaterThanOrEqual(LATENCY_MS)
+    expect(second(Math.ceil(latency.t))!.p50).toBeGreaterThanOrEqual(LATENCY_MS)
   })
 
   it('a partition turns into errors, and heal brings back error-free service', () => {
     const partition = run.faults.find((f) => f.action === 'partition')!
     const heal = run.faults.find((f) => f.action === 'heal')!
     expect([partition.ok, heal.ok]).toEqual([true, true])
-    const cut = second(Math.ceil(partition.t))
+    const cut = second(Math.ceil(partition.t))!
     expect(cut.errors).toBeGreaterThan(cut.reqs / 2)
     const after = run.timeSeries.slice(Math.ceil(heal.t) + 1)
     expect(after.length).toBeGreaterThanOrEqual(1)
@@ -406,9 +406,9 @@ describe('a harness stopped by a signal', () => {
     try {
       await waitForOutput(victim, / s left/, 120_000)
       const all = await docker.listContainers({ all: true, filters: { label: [LABEL_HARNESS] } })
-      const ours = all.filter((c) => c.Labels[LABEL_HARNESS].split('/')[1] === String(victim.child.pid))
+      const ours = all.filter((c) => c.Labels[LABEL_HARNESS]!.split('/')[1] === String(victim.child.pid))
       expect(ours.map((c) => c.Labels['loadlab.member']).sort()).toEqual(['balancer', 'replica-1', 'replica-2', 'shard-0'])
-      return { victim, runId: ours[0].Labels[LABEL_RUN] }
+      return { victim, runId: ours[0]!.Labels[LABEL_RUN]! }
     } catch (error) {
       victim.child.kill('SIGKILL')
       throw error
@@ -422,8 +422,8 @@ describe('a harness stopped by a signal', () => {
     expect(await victim.exited).toBe(143)
     expect(await containersOfRun(runId)).toEqual([])
     const suite = readSuite(out)
-    expect(suite.runs[0].status).toBe('aborted')
-    expect(suite.runs[0].metrics.http_reqs.count).toBeGreaterThan(0)
+    expect(suite.runs[0]!.status).toBe('aborted')
+    expect(suite.runs[0]!.metrics.http_reqs.count).toBeGreaterThan(0)
   }, RUN_MS)
 
   it('SIGKILL: the containers outlive the harness, and the next start removes them', async () => {

@@ -50,8 +50,8 @@ describe('local environment: cache memcached', () => {
       expect(res.statusCode).toBe(200)
       return { cache: res.headers['x-cache'], body: (await res.body.json()) as { name: string; version: number } }
     }
-    expect((await read(one)).cache).toBe('miss')
-    expect((await read(two)).cache).toBe('hit') // filled by replica-1: the cache is shared
+    expect((await read(one!)).cache).toBe('miss')
+    expect((await read(two!)).cache).toBe('hit') // filled by replica-1: the cache is shared
 
     const updated = await request(new URL(`/customers/${id}`, two), {
       method: 'PATCH',
@@ -60,14 +60,14 @@ describe('local environment: cache memcached', () => {
     })
     expect(updated.statusCode).toBe(200)
     await updated.body.text()
-    expect((await read(one)).body).toMatchObject({ name: 'Grace B. Hopper', version: 2 })
+    expect((await read(one!)).body).toMatchObject({ name: 'Grace B. Hopper', version: 2 })
 
     // memcached restarted (empty): reads fall through to the store, then the replicas fill it again.
     await env.fault({ action: 'restart', member: 'memcached' })
-    let after = await read(two)
+    let after = await read(two!)
     for (let i = 0; i < 50 && after.cache !== 'hit'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100))
-      after = await read(i % 2 === 0 ? one : two)
+      after = await read((i % 2 === 0 ? one : two)!)
     }
     expect(after).toMatchObject({ cache: 'hit', body: { name: 'Grace B. Hopper', version: 2 } })
 

@@ -24,12 +24,12 @@ beforeAll(() => {
   for (let build = 1; build <= 6; build++) {
     mkdirSync(file(`history/build-${build}`), { recursive: true })
     const s = makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 10, seed: 100 + build }] })
-    s.runs[0].startedAt = new Date(Date.UTC(2026, 0, build)).toISOString()
+    s.runs[0]!.startedAt = new Date(Date.UTC(2026, 0, build)).toISOString()
     write(`history/build-${build}/results.json`, s)
   }
   write('v9.json', { ...makeSuiteResult(), schemaVersion: 9 })
   const broken = makeSuiteResult() as unknown as { runs: Array<{ metrics: { http_reqs: unknown } }> }
-  broken.runs[0].metrics.http_reqs = { count: 'many' }
+  broken.runs[0]!.metrics.http_reqs = { count: 'many' }
   write('broken.json', broken)
   write('notjson.json', '{"runs": [')
   // The published Cisco benchmark (usl-published-data.ts): as a CSV, and as a scale-out
@@ -107,7 +107,7 @@ describe('loadlab compare', () => {
     const results = await Promise.all(cases.map(([args]) => cli(['compare', file('old.json'), ...args])))
     results.forEach((r, i) => {
       expect(r.code, r.err).toBe(2)
-      expect(r.err).toMatch(cases[i][1])
+      expect(r.err).toMatch(cases[i]![1])
     })
   })
 })

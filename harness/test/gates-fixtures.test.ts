@@ -18,7 +18,7 @@ describe('suite fixtures', () => {
     expect(run.metrics.http_req_duration.p50).toBeLessThan(23)
     expect(checkLittlesLaw(run)?.ok).toBe(true)
     expect(makeRunResult({ seed: 5 })).toEqual(makeRunResult({ seed: 5 }))
-    expect(makeSuiteResult().runs[0].id).toBe('default #1')
+    expect(makeSuiteResult().runs[0]!.id).toBe('default #1')
   })
 
   it('give analysed example suites with every section a report draws', async () => {

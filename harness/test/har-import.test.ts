@@ -81,22 +81,22 @@ describe('loadlab import har', () => {
       const scenario = await loadScenario(out)
       expect(scenario.target?.origin).toBe(origin)
       const flows = scenario.http!.flows
-      expect(flows.map((f) => [f.steps[0].method, f.steps[0].path, f.weight])).toEqual([
+      expect(flows.map((f) => [f.steps[0]!.method, f.steps[0]!.path, f.weight])).toEqual([
         ['GET', '/', 3],
         ['GET', '/api/items', 2],
         ['POST', '/api/login', 1],
       ])
-      const login = flows[2].steps[0]
+      const login = flows[2]!.steps[0]!
       expect(login.json).toEqual({ user: 'ann' })
       expect(login.check?.status).toEqual([201])
-      for (const f of flows) expect(Object.keys(f.steps[0].headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization')
-      expect(Object.keys(flows[0].steps[0].headers ?? {})).not.toContain('cookie')
-      expect(Object.keys(flows[0].steps[0].headers ?? {})).not.toContain('if-none-match')
-      expect(flows[1].steps[0].query).toEqual({ page: '2', sort: 'name' })
+      for (const f of flows) expect(Object.keys(f.steps[0]!.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization')
+      expect(Object.keys(flows[0]!.steps[0]!.headers ?? {})).not.toContain('cookie')
+      expect(Object.keys(flows[0]!.steps[0]!.headers ?? {})).not.toContain('if-none-match')
+      expect(flows[1]!.steps[0]!.query).toEqual({ page: '2', sort: 'name' })
 
       // Runs as written (the load shortened for the test).
       const { suite } = await runSuite({ ...scenario, load: { model: 'open', rate: 30, durationS: 1, maxInFlight: 16 } }, { outDir: path.join(dir, 'run'), engineFactory: (n) => createEngine(n) })
-      const r = suite.runs[0]
+      const r = suite.runs[0]!
       expect(r.status, r.error).toBe('ok')
       expect(r.metrics.http_req_failed.fails).toBe(0)
       expect(r.metrics.checks?.fails).toBe(0)
@@ -110,9 +110,9 @@ describe('loadlab import har', () => {
       expect(await cli2.exited, cli2.stderr()).toBe(0)
       const full = await loadScenario(all)
       const steps = full.http!.flows.map((f) => f.steps[0])
-      expect(steps.map((s) => s.path)).toEqual(['/', '/api/items', '/api/login', '/static/app.js', '/logo.png'])
-      expect(steps.find((s) => s.path === '/api/login')?.headers?.authorization).toBe('Bearer recorded')
-      expect(steps[0].headers?.cookie).toBe('sid=secret')
+      expect(steps.map((s) => s!.path)).toEqual(['/', '/api/items', '/api/login', '/static/app.js', '/logo.png'])
+      expect(steps.find((s) => s!.path === '/api/login')?.headers?.authorization).toBe('Bearer recorded')
+      expect(steps[0]!.headers?.cookie).toBe('sid=secret')
     } finally {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -29,8 +29,8 @@ describe('HTTP scenario validation', () => {
     expect(s.http?.flows).toEqual([{ name: 'home', weight: 1, steps: [{ name: 'home', method: 'GET', path: '/' }] }])
     expect(s.workload.datasetSize).toBe(0)
     const [run] = planRuns(s).runs
-    expect(run.workload.http).toBe(s.http)
-    expect(run.target?.href).toBe('http://127.0.0.1:8080/')
+    expect(run!.workload.http).toBe(s.http)
+    expect(run!.target?.href).toBe('http://127.0.0.1:8080/')
   })
 
   it('a bad field names the file, its path and the allowed values', async () => {

@@ -71,7 +71,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
       load: { model: 'open', rate: 40, durationS: 2 },
       thresholds: { 'http_req_duration{op:home}': ['p(95)<5000'], 'http_reqs{op:item}': ['count>0'], checks: ['rate==1'] },
     })
-    const r = suite.runs[0]
+    const r = suite.runs[0]!
     expect(r.status, r.error).toBe('ok')
     expect(Object.keys(r.perOperation).sort()).toEqual(['home', 'item'])
     expect(r.perOperation.item!.http_reqs.count).toBeGreaterThan(r.perOperation.home!.http_reqs.count)
@@ -123,7 +123,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
       },
       load: { model: 'closed', connections: 2, durationS: 2 },
     })
-    const r = suite.runs[0]
+    const r = suite.runs[0]!
     expect(r.status, r.error).toBe('ok')
     expect(r.perOperation.profile!.http_reqs.count).toBeGreaterThan(0)
     expect(r.perOperation.profile!.http_req_failed.fails).toBe(0)
@@ -149,7 +149,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
       },
       load: { model: 'open', rate: 20, durationS: 1 },
     })
-    expect(suite.runs[0].status, suite.runs[0].error).toBe('ok')
+    expect(suite.runs[0]!.status, suite.runs[0]!.error).toBe('ok')
     const bodies = srv.seen.map((s) => JSON.parse(s.body) as { email: string; name: string })
     expect(bodies.length).toBeGreaterThanOrEqual(6)
     const expected = [
@@ -179,7 +179,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
       http: { requests: [{ name: 'ping', path: '/ping' }] },
       load: { model: 'open', rate: 40, durationS: 5, maxInFlight: 200 },
     })
-    const r = suite.runs[0]
+    const r = suite.runs[0]!
     expect(r.status, r.error).toBe('ok')
     // Five seconds hold exactly one stall; the requests that arrived in it waited up to its end.
     const stalled = srv.seen.filter((s) => (s.at - t0) % PERIOD_MS < STALL_MS).length
@@ -187,7 +187,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(r.metrics.http_req_duration.p99).toBeGreaterThanOrEqual(STALL_MS / 2)
     // ... while most requests did not: the median sits below the stall, and the slowest second is the stalled one.
     expect(r.metrics.http_req_duration.p50).toBeLessThan(r.metrics.http_req_duration.p99)
-    const worst = [...r.timeSeries].sort((a, b) => b.max - a.max)[0]
+    const worst = [...r.timeSeries].sort((a, b) => b.max - a.max)[0]!
     expect(worst.max).toBeGreaterThanOrEqual(STALL_MS / 2)
     expect(r.timeSeries.filter((p) => p.max >= STALL_MS / 2).length).toBeLessThanOrEqual(2)
 
@@ -195,7 +195,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
     // the stall's share of the requests - and of the p99 - is tiny (coordinated omission).
     const openStalled = stalled
     srv.seen.length = 0
-    const closed = (await run({ name: 'stall-closed', kind: 'performance', target: srv.url, http: { requests: [{ name: 'ping', path: '/ping' }] }, load: { model: 'closed', connections: 2, durationS: 5 } })).runs[0]
+    const closed = (await run({ name: 'stall-closed', kind: 'performance', target: srv.url, http: { requests: [{ name: 'ping', path: '/ping' }] }, load: { model: 'closed', connections: 2, durationS: 5 } })).runs[0]!
     expect(closed.status, closed.error).toBe('ok')
     const closedStalled = srv.seen.filter((s) => (s.at - t0) % PERIOD_MS < STALL_MS).length
     expect(closedStalled).toBeLessThanOrEqual(2 * 2)
@@ -223,8 +223,8 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(fast.seen.length).toBeGreaterThan(0)
     expect(slow.seen.length).toBeGreaterThan(0)
     // The slower version answers after 30 ms: its median shows it, the other's does not need to.
-    expect(suite.runs[1].metrics.http_req_duration.p50).toBeGreaterThanOrEqual(30)
-    expect(suite.runs[1].metrics.http_req_duration.p50).toBeGreaterThan(suite.runs[0].metrics.http_req_duration.p50)
+    expect(suite.runs[1]!.metrics.http_req_duration.p50).toBeGreaterThanOrEqual(30)
+    expect(suite.runs[1]!.metrics.http_req_duration.p50).toBeGreaterThan(suite.runs[0]!.metrics.http_req_duration.p50)
     expect(suite.analysis?.comparisons.length).toBeGreaterThan(0)
   })
 
@@ -254,7 +254,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(cli.stdout()).toContain('checks')
     expect(cli.stdout(), cli.stdout()).toContain('database is on fire')
     const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
-    const failures = suite.runs[0].metrics.check_failures ?? []
+    const failures = suite.runs[0]!.metrics.check_failures ?? []
     expect(failures.map((f) => f.check).sort()).toEqual(['body contains "ok"', 'status is 200 or 201'])
     expect(failures[0]).toMatchObject({ op: 'broken', status: 500, body: '{"error":"database is on fire"}' })
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('database is on fire')

@@ -95,7 +95,7 @@ export default defineScenario({
         ['resume', 'redis', true, 'SIGCONT'],
       ])
       r.faults.forEach((f, i) => {
-        expect(f.t, `${r.id} ${f.action}`).toBeGreaterThanOrEqual([0.2, 0.4, 0.8][i])
+        expect(f.t, `${r.id} ${f.action}`).toBeGreaterThanOrEqual([0.2, 0.4, 0.8][i]!)
         expect(f.t, `${r.id} ${f.action}`).toBeLessThanOrEqual(r.durationS)
       })
       // Every planned arrival (20 in the 1 s ramp to 40/s, 180 in the 3 s ramp to 80/s) was sent
@@ -155,7 +155,7 @@ export default defineScenario({
     expect(baseline).toMatchObject({ file: path.join(first, 'results.json'), tolerance: 9, passed: true })
     expect(baseline.changes.map((c) => [c.cellLabel, c.metric])).toEqual([['external', 'rps'], ['external', 'p95'], ['external', 'p99'], ['external', 'error_rate']])
     const firstRps = suite.runs.reduce((sum, r) => sum + r.metrics.http_reqs.rate, 0) / suite.runs.length
-    expect(baseline.changes[0].baseline).toBeCloseTo(firstRps, 6)
+    expect(baseline.changes[0]!.baseline).toBeCloseTo(firstRps, 6)
     // 2 runs a side: each check proves no regression, or says it cannot tell; never a regression.
     expect(baseline.changes.filter((c) => c.regression)).toEqual([])
     expect(judged.verdict.text).toMatch(/no regression beyond the 900% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell/)

@@ -113,8 +113,8 @@ describe('runSuite', () => {
     const dir = outDir()
     const { suite } = await runSuite(scenario, { outDir: dir, reporters: [builtinReporter('json', { outDir: dir })], engineFactory: () => new FakeEngine(), environmentFactory: fakeEnvironment(new Set([2])) })
     expect(suite.runs.map((r) => r.status)).toEqual(['ok', 'failed', 'ok'])
-    expect(suite.runs[1].error).toMatch(/replica-1 would not start/)
-    expect(suite.runs[0].metrics.http_reqs.count).toBe(100)
+    expect(suite.runs[1]!.error).toMatch(/replica-1 would not start/)
+    expect(suite.runs[0]!.metrics.http_reqs.count).toBe(100)
     expect(suite.verdict.passed).toBe(false)
     const written = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as SuiteResult
     expect(written.runs).toHaveLength(3)
@@ -142,8 +142,8 @@ describe('runSuite', () => {
     } finally {
       vi.useRealTimers()
     }
-    expect(suite.runs[0].status).toBe('aborted')
-    expect(suite.runs[0].error).toMatch(/p\(95\)<100 failed/)
+    expect(suite.runs[0]!.status).toBe('aborted')
+    expect(suite.runs[0]!.error).toMatch(/p\(95\)<100 failed/)
     expect(suite.gates?.passed).toBe(false)
     expect(suite.verdict.exitCode).toBe(99)
   })
@@ -244,7 +244,7 @@ describe('runSuite: warm-up and order', () => {
     expect(engine.warmupTicks).toHaveLength(1)
     expect(engine.warmupTicks[0]).toBeGreaterThanOrEqual(8)
     expect(engine.warmupTicks[0]).toBeLessThan(20)
-    expect(suite.runs[0].validity.map((v) => v.message).join('\n')).not.toMatch(/warm-up reached its limit/)
+    expect(suite.runs[0]!.validity.map((v) => v.message).join('\n')).not.toMatch(/warm-up reached its limit/)
   })
 
   it('judges the warm-up the same from load agents’ reports (deltas) as from samples', async () => {
@@ -262,7 +262,7 @@ describe('runSuite: warm-up and order', () => {
     const engine = new WarmingEngine((s) => 400 / (s + 1))
     const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
     expect(engine.warmupTicks).toEqual([8])
-    expect(suite.runs[0].validity.map((v) => v.message).join('\n')).toMatch(/the warm-up reached its limit \(8 s\) while latency or throughput were still improving/)
+    expect(suite.runs[0]!.validity.map((v) => v.message).join('\n')).toMatch(/the warm-up reached its limit \(8 s\) while latency or throughput were still improving/)
   })
 
   it('runs the repetitions of a comparison interleaved (A B, B A), so drift hits every cell alike', async () => {

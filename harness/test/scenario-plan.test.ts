@@ -45,7 +45,7 @@ describe('run plan', () => {
 
   it('fills a capacity field varied by the matrix with its defaults', () => {
     const s = validateScenario({ ...base, matrix: { 'capacity.replica.slots': [2, 4] } }, 'f.ts')
-    expect(planRuns(s).runs[1].topology?.capacity.replica).toEqual({ serviceTime: 'off', slots: 4, queueLimit: 64 })
+    expect(planRuns(s).runs[1]!.topology?.capacity.replica).toEqual({ serviceTime: 'off', slots: 4, queueLimit: 64 })
   })
 
   it('turns a stress scenario into rate steps with an open load, each ramp in rising order', async () => {
@@ -53,8 +53,8 @@ describe('run plan', () => {
     const plan = planRuns(s)
     const rates = plan.runs.map((r) => r.stressRate!)
     expect(rates).toEqual([...rates].sort((x, y) => x - y))
-    expect(plan.runs[0].cell).toEqual({ rate: 100 })
-    expect(plan.runs[1].workload.load).toMatchObject({ model: 'open', rate: 200, durationS: 8 })
+    expect(plan.runs[0]!.cell).toEqual({ rate: 100 })
+    expect(plan.runs[1]!.workload.load).toMatchObject({ model: 'open', rate: 200, durationS: 8 })
     expect(plan.runs.at(-1)?.stressRate).toBe(1500)
   })
 
@@ -62,9 +62,9 @@ describe('run plan', () => {
     const s = applyQuick(await loadScenario('failover'))
     const plan = planRuns(s)
     expect(plan.runs).toHaveLength(1)
-    const load = plan.runs[0].workload.load
+    const load = plan.runs[0]!.workload.load
     expect(load.model === 'open' && load.durationS).toBeLessThanOrEqual(5)
     expect(s.faults.every((f) => f.atS < 5)).toBe(true)
-    expect(s.faults[0].atS).toBeLessThan(s.faults[1].atS)
+    expect(s.faults[0]!.atS).toBeLessThan(s.faults[1]!.atS)
   })
 })

@@ -84,7 +84,7 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
   quickstart(suite, f) {
     expect(suite.runs.map((r) => r.cellLabel)).toEqual(['cache=none', 'cache=lru', 'cache=lfu'])
     for (const r of suite.runs) expect(Object.keys(r.sut.backends).sort()).toEqual(['replica-1', 'replica-2'])
-    expect(suite.runs[0].metrics.cache_hit_rate).toBeUndefined()
+    expect(suite.runs[0]!.metrics.cache_hit_rate).toBeUndefined()
     for (const r of suite.runs.slice(1)) expect(r.metrics.cache_hit_rate?.rate, r.id).toBeGreaterThan(0)
     // Writes were read back: some checked, none lost.
     for (const r of suite.runs) expect(r.metrics.lost_writes, r.id).toMatchObject({ count: 0, checked: expect.any(Number) })
@@ -136,29 +136,29 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     // The faults fired at or after their atS, in order (--quick keeps them at the same place in
     // the shorter run: 10 s and 20 s of 30 become 1.7 s and 3.3 s of 5). A timer that a loaded
     // machine runs after the end of the measured phase is reported as not applied, never hidden.
-    expect(run.faults.map((e) => [e.action, e.member])).toEqual([['kill', 'replica-2'], ['restart', 'replica-2']])
-    expect(run.faults[0].ok).toBe(true)
+    expect(run!.faults.map((e) => [e.action, e.member])).toEqual([['kill', 'replica-2'], ['restart', 'replica-2']])
+    expect(run!.faults[0]!.ok).toBe(true)
     const planned = [1.7, 3.3]
-    run.faults.forEach((e, i) => {
-      expect(e.t, e.action).toBeGreaterThanOrEqual(planned[i])
-      if (e.ok) expect(e.t, e.action).toBeLessThanOrEqual(run.durationS)
+    run!.faults.forEach((e, i) => {
+      expect(e.t, e.action).toBeGreaterThanOrEqual(planned[i]!)
+      if (e.ok) expect(e.t, e.action).toBeLessThanOrEqual(run!.durationS)
       else expect(e.error, e.action).toBe('not applied: the run ended first')
     })
-    expect(run.metrics.lost_writes?.count).toBe(0)
-    expect(run.metrics.lost_writes?.checked).toBeGreaterThan(0)
+    expect(run!.metrics.lost_writes?.count).toBe(0)
+    expect(run!.metrics.lost_writes?.checked).toBeGreaterThan(0)
   },
   spike(suite) {
     const [run] = suite.runs
     // The open engine with stages: every planned arrival was sent or dropped, and the 1 s
     // warm-up (at the first stage's rate) stayed out of the metrics, or the count would exceed the plan.
-    expect(run.load.model === 'open' && run.load.stages && run.load.stages.length).toBe(5)
-    expect(run.metrics.http_reqs.count + run.metrics.dropped_iterations.count).toBe(plannedArrivals(run))
-    expect(run.timeSeries.some((p) => (p.offeredRate ?? 0) > 300)).toBe(true)
+    expect(run!.load.model === 'open' && run!.load.stages && run!.load.stages.length).toBe(5)
+    expect(run!.metrics.http_reqs.count + run!.metrics.dropped_iterations.count).toBe(plannedArrivals(run!))
+    expect(run!.timeSeries.some((p) => (p.offeredRate ?? 0) > 300)).toBe(true)
   },
   soak(suite) {
     const outcomes = suite.gates!.thresholds.filter((t) => t.metric === 'stale_reads')
-    expect(outcomes).toEqual([expect.objectContaining({ expression: 'count==0', value: suite.runs[0].metrics.stale_reads.count })])
-    expect(suite.runs[0].metrics.stale_reads.checked).toBeGreaterThan(0)
+    expect(outcomes).toEqual([expect.objectContaining({ expression: 'count==0', value: suite.runs[0]!.metrics.stale_reads.count })])
+    expect(suite.runs[0]!.metrics.stale_reads.checked).toBeGreaterThan(0)
   },
   'compare-stores'(suite) {
     expect(suite.runs.map((r) => r.cellLabel)).toEqual(['store=embedded partition=hash', 'store=embedded partition=range', 'store=postgres partition=hash', 'store=postgres partition=range'])
@@ -199,7 +199,7 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
   },
   performance(suite) {
     const availability = suite.gates!.thresholds.find((t) => t.metric === 'availability')
-    expect(availability).toMatchObject({ expression: 'rate>0.999', value: suite.runs[0].metrics.availability.rate })
+    expect(availability).toMatchObject({ expression: 'rate>0.999', value: suite.runs[0]!.metrics.availability.rate })
     expect(suite.gates!.thresholds.find((t) => t.metric === 'http_req_duration{op:get_customer}')?.value).toBeGreaterThan(0)
   },
 }
@@ -246,7 +246,7 @@ describe('every shipped scenario with --quick', () => {
         expect(pidsIn(path.join(outDir, 'pids.txt')).length).toBeGreaterThan(0)
         expect(pidsIn(path.join(outDir, 'pids.txt')).filter(isAlive)).toEqual([])
       }
-      CHECKS[name](suite, f)
+      CHECKS[name]!(suite, f)
     }, RUN_TIMEOUT_MS * 2)
   }
 })

@@ -26,7 +26,7 @@ async function runOne(scenario: Record<string, unknown>): Promise<{ run: RunResu
   dirs.push(outDir)
   const { suite } = await runSuite(validateScenario(scenario, null), { outDir })
   expect(pidsIn(path.join(outDir, 'pids.txt')).filter(isAlive), 'every process the run started is stopped').toEqual([])
-  return { run: suite.runs[0], outDir }
+  return { run: suite.runs[0]!, outDir }
 }
 
 const writeHeavy = {

@@ -103,7 +103,7 @@ describe('admin protection', () => {
     // The drain the probe sent from a web page (text/plain, foreign Origin) does nothing.
     await adminCall(admin, '/admin/backends/drain', { token: null, origin: 'http://evil.example', contentType: 'text/plain', body: JSON.stringify({ url: replica.url }) })
     const state = JSON.parse((await adminCall(admin, '/admin/backends', { method: 'GET' })).body) as { backends: { draining: boolean }[] }
-    expect(state.backends[0].draining).toBe(false)
+    expect(state.backends[0]!.draining).toBe(false)
     for (const base of [admin, replica.url, shard.url]) {
       const metrics = await adminCall(base, '/metrics', { method: 'GET', token: null })
       expect(metrics.status, base).toBe(200)
@@ -115,7 +115,7 @@ describe('admin protection', () => {
     delete env.LOADLAB_ADMIN_TOKEN
     const own = await spawnRole('replica', ['--port', '0', '--shards', shard.url], { env })
     await expect.poll(() => own.output().stderr, { timeout: 30_000 }).toMatch(/admin token generated in (\S+)/)
-    const file = /admin token generated in (\S+)/.exec(own.output().stderr)![1]
+    const file = /admin token generated in (\S+)/.exec(own.output().stderr)![1]!
     expect(statSync(file).mode & 0o077).toBe(0) // only the user may read it
     const token = readFileSync(file, 'utf8').trim()
     expect(token.length).toBeGreaterThanOrEqual(32)

@@ -51,27 +51,27 @@ describe('built-in balancer', () => {
   it('a drained backend gets nothing new; undrain brings it back; weights change shares', async () => {
     const lb = await start('weighted-round-robin', 2)
     const admin = lb.adminUrl
-    const drained = await send(admin, '/admin/backends/drain', { method: 'POST', body: { url: stubs[0].url } })
+    const drained = await send(admin, '/admin/backends/drain', { method: 'POST', body: { url: stubs[0]!.url } })
     expect(drained.status).toBe(200)
-    expect((drained.body as { backends: { url: string; draining: boolean }[] }).backends[0]).toMatchObject({ url: stubs[0].url, draining: true })
-    for (let i = 0; i < 10; i++) expect((await send(lb.url, '/x')).backend).toBe(stubs[1].url)
+    expect((drained.body as { backends: { url: string; draining: boolean }[] }).backends[0]).toMatchObject({ url: stubs[0]!.url, draining: true })
+    for (let i = 0; i < 10; i++) expect((await send(lb.url, '/x')).backend).toBe(stubs[1]!.url)
 
-    expect((await send(admin, '/admin/backends/undrain', { method: 'POST', body: { url: stubs[0].url } })).status).toBe(200)
-    expect((await send(admin, '/admin/weights', { method: 'POST', body: { [stubs[0].url]: 3 } })).status).toBe(200)
+    expect((await send(admin, '/admin/backends/undrain', { method: 'POST', body: { url: stubs[0]!.url } })).status).toBe(200)
+    expect((await send(admin, '/admin/weights', { method: 'POST', body: { [stubs[0]!.url]: 3 } })).status).toBe(200)
     const seen: (string | null)[] = []
     for (let i = 0; i < 40; i++) seen.push((await send(lb.url, '/x')).backend)
-    expect(tally(seen).get(stubs[0].url)).toBe(30)
+    expect(tally(seen).get(stubs[0]!.url)).toBe(30)
 
     const unknown = await send(admin, '/admin/backends/drain', { method: 'POST', body: { url: 'http://127.0.0.1:1' } })
     expect(unknown.status).toBe(404)
-    expect(JSON.stringify(unknown.body)).toContain(stubs[0].url)
-    const bad = await send(admin, '/admin/weights', { method: 'POST', body: { [stubs[0].url]: -1 } })
+    expect(JSON.stringify(unknown.body)).toContain(stubs[0]!.url)
+    const bad = await send(admin, '/admin/weights', { method: 'POST', body: { [stubs[0]!.url]: -1 } })
     expect(bad.status).toBe(400)
   })
 
   it('answers 503 with the common error body when no backend is eligible', async () => {
     const lb = await start('p2c', 1)
-    await send(lb.adminUrl, '/admin/backends/drain', { method: 'POST', body: { url: stubs[0].url } })
+    await send(lb.adminUrl, '/admin/backends/drain', { method: 'POST', body: { url: stubs[0]!.url } })
     const answer = await send(lb.url, '/customers/1')
     expect(answer.status).toBe(503)
     expect(answer.body).toMatchObject({ error: { code: 'no_backend' } })
@@ -80,10 +80,10 @@ describe('built-in balancer', () => {
 
   it('retries a GET on another backend when its backend refuses, never a POST', async () => {
     const lb = await start('round-robin', 2, { ejectAfter: 100, healthIntervalMs: 60_000 })
-    await stubs[0].kill()
+    await stubs[0]!.kill()
     const gets = await Promise.all(Array.from({ length: 10 }, () => send(lb.url, '/customers/1')))
     expect(gets.map((g) => g.status)).toEqual(Array(10).fill(200))
-    expect(new Set(gets.map((g) => g.backend))).toEqual(new Set([stubs[1].url]))
+    expect(new Set(gets.map((g) => g.backend))).toEqual(new Set([stubs[1]!.url]))
 
     const posts = []
     for (let i = 0; i < 4; i++) posts.push(await send(lb.url, '/customers', { method: 'POST', body: {}, headers: { 'x-request-id': `p${i}` } }))
@@ -91,28 +91,28 @@ describe('built-in balancer', () => {
     // Round-robin alternates: two POSTs went to the dead backend and were answered 502, not retried.
     expect(statuses).toEqual([201, 201, 502, 502])
     expect(posts.find((p) => p.status === 502)?.body).toMatchObject({ error: { code: 'bad_gateway' } })
-    expect(stubs[1].appliedWrites).toHaveLength(2)
+    expect(stubs[1]!.appliedWrites).toHaveLength(2)
 
     const metrics = String((await send(lb.url, '/metrics')).body)
     // Every GET that met the dead backend was retried once; the two POSTs that met it were not.
-    const connectErrors = Number(new RegExp(`^lb_errors_total\\{backend="${stubs[0].url}",kind="connect"\\} (\\d+)$`, 'm').exec(metrics)?.[1])
+    const connectErrors = Number(new RegExp(`^lb_errors_total\\{backend="${stubs[0]!.url}",kind="connect"\\} (\\d+)$`, 'm').exec(metrics)?.[1])
     const retries = Number(/^lb_retries_total (\d+)$/m.exec(metrics)?.[1])
     expect(retries).toBeGreaterThan(0)
     expect(retries).toBe(connectErrors - 2)
-    expect(metrics).toContain(`lb_requests_total{backend="${stubs[1].url}"}`)
+    expect(metrics).toContain(`lb_requests_total{backend="${stubs[1]!.url}"}`)
   })
 
   it('ejects a backend after consecutive 5xx answers and reports it', async () => {
     const lb = await start('round-robin', 2, { ejectAfter: 2, ejectMs: 60_000 })
-    stubs[0].failStatus = 500
+    stubs[0]!.failStatus = 500
     const seen: (string | null)[] = []
     for (let i = 0; i < 20; i++) seen.push((await send(lb.url, '/x')).backend)
-    expect(tally(seen).get(stubs[0].url)).toBe(2)
+    expect(tally(seen).get(stubs[0]!.url)).toBe(2)
     const state = await send(lb.adminUrl, '/admin/backends')
     expect((state.body as { backends: { ejected: boolean; ejections: number }[] }).backends[0]).toMatchObject({ ejected: true, ejections: 1 })
     const metrics = await send(lb.adminUrl, '/metrics')
-    expect(String(metrics.body)).toContain(`lb_ejections_total{backend="${stubs[0].url}"} 1`)
-    expect(String(metrics.body)).toContain(`lb_backend_up{backend="${stubs[0].url}"} 0`)
+    expect(String(metrics.body)).toContain(`lb_ejections_total{backend="${stubs[0]!.url}"} 1`)
+    expect(String(metrics.body)).toContain(`lb_backend_up{backend="${stubs[0]!.url}"} 0`)
   })
 
   it('POSTs in flight when a backend dies are applied at most once (backends record request ids)', async () => {
@@ -125,7 +125,7 @@ describe('built-in balancer', () => {
       headers: (i) => ({ 'x-request-id': `req-${i}` }),
     })
     await expect.poll(() => killNow, { timeout: 30_000, interval: 2 }).toBe(true)
-    await stubs[0].kill()
+    await stubs[0]!.kill()
     const results = await load
     const applied = stubs.flatMap((s) => s.appliedWrites)
     expect(applied.length).toBe(new Set(applied).size) // no id applied twice

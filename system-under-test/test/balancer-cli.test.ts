@@ -72,8 +72,8 @@ describe('balancer CLI', () => {
       expect(tally(results.map((r) => r.backend))).toEqual(new Map(stubs.map((s) => [s.url, 20])))
       await expect.poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 30_000 }).toEqual([20, 20])
       const metrics = String((await send(lb.adminUrl!, '/metrics')).body)
-      expect(metrics).toContain(`lb_requests_total{backend="${stubs[1].url}"} 20`)
-      expect(metrics).toContain(`lb_backend_up{backend="${stubs[0].url}"} 1`)
+      expect(metrics).toContain(`lb_requests_total{backend="${stubs[1]!.url}"} 20`)
+      expect(metrics).toContain(`lb_backend_up{backend="${stubs[0]!.url}"} 1`)
 
       const children = childPids(lb.process.pid!)
       expect(children.length).toBe(engine === 'builtin' ? 0 : 1)
@@ -85,12 +85,12 @@ describe('balancer CLI', () => {
 
   it('takes an ejected backend back after --eject-ms, and an unhealthy one after --rise passing checks', async () => {
     stubs = await startStubBackends(2)
-    const [flaky, steady] = stubs
+    const [flaky, steady] = stubs as [StubBackend, StubBackend]
     const lb = await spawnRole('balancer', [
       '--strategy', 'round-robin', '--backends', stubs.map((s) => s.url).join(','),
       '--health-interval-ms', '100', '--health-timeout-ms', '1000', '--fall', '1', '--rise', '3', '--eject-after', '2', '--eject-ms', '800',
     ])
-    const state = async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends[0]
+    const state = async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends[0]!
     const sendSome = async (n: number) => (await runLoad(lb.url, { total: n, concurrency: 1, path: () => '/customers/1' })).map((r) => r.backend)
 
     // Passive ejection: two 5xx answers in a row take it out for --eject-ms.
@@ -123,11 +123,11 @@ describe('balancer CLI', () => {
 
   it('exits 1 when the real engine dies', async () => {
     stubs = await startStubBackends(1)
-    const lb = await spawnRole('balancer', ['--engine', 'haproxy', '--backends', stubs[0].url])
+    const lb = await spawnRole('balancer', ['--engine', 'haproxy', '--backends', stubs[0]!.url])
     const [haproxyPid] = childPids(lb.process.pid!)
     expect(haproxyPid).toBeGreaterThan(0)
     const exited = new Promise<number | null>((resolve) => lb.process.once('exit', (code) => resolve(code)))
-    process.kill(haproxyPid, 'SIGKILL')
+    process.kill(haproxyPid!, 'SIGKILL')
     expect(await exited).toBe(1)
     expect(lb.output().stderr).toContain('haproxy exited unexpectedly')
   })

@@ -62,7 +62,7 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
       const served = []
       for (let i = 0; i < 6; i++) served.push((await send(lb.url, '/customers')).status)
       expect(served).toEqual([200, 200, 200, 200, 200, 200])
-      expect(stubs[0].served + stubs[1].served).toBe(6 + equalHosts)
+      expect(stubs[0]!.served + stubs[1]!.served).toBe(6 + equalHosts)
       expect(stubs.every((s) => s.served >= 3)).toBe(true)
     })
 

@@ -29,14 +29,14 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
 
       const ids: string[] = []
       for (let i = 0; i < CUSTOMERS; i++) {
-        const created = await send(replicas[0].url, '/customers', { method: 'POST', body: { name: `Dep ${i}`, email: `dep${i}-${engine}@example.com`, company: 'Deps', segment: 'smb' } })
+        const created = await send(replicas[0]!.url, '/customers', { method: 'POST', body: { name: `Dep ${i}`, email: `dep${i}-${engine}@example.com`, company: 'Deps', segment: 'smb' } })
         expect(created.status).toBe(201)
         ids.push((created.body as { id: string }).id)
       }
-      await crash(shards[1])
+      await crash(shards[1]!)
 
       const direct = []
-      for (const id of ids) direct.push(await send(replicas[0].url, `/customers/${id}`))
+      for (const id of ids) direct.push(await send(replicas[0]!.url, `/customers/${id}`))
       const directOk = direct.filter((a) => a.status === 200).length
       // Hash partitioning over two shards: some customers live on each.
       expect(directOk).toBeGreaterThan(0)

@@ -30,7 +30,7 @@ for (const engine of ['haproxy', 'nginx'] as const) {
 
     async function start(strategy: string, delays: readonly number[], weights?: number[]) {
       stubs = await startStubBackends(delays.length)
-      delays.forEach((ms, i) => (stubs[i].delayMs = ms))
+      delays.forEach((ms, i) => (stubs[i]!.delayMs = ms))
       balancer = await launchBalancer({
         engine, strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), weights,
         healthIntervalMs: 1000, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN,
@@ -52,14 +52,14 @@ for (const engine of ['haproxy', 'nginx'] as const) {
         return snapshot.backends.map((b) => b.requests)
       }, { timeout: 30_000 }).toEqual(stubs.map((s) => s.served))
       const metrics = String((await send(lb.url, '/metrics')).body)
-      expect(metrics).toContain(`lb_requests_total{backend="${stubs[0].url}"} ${stubs[0].served}`)
+      expect(metrics).toContain(`lb_requests_total{backend="${stubs[0]!.url}"} ${stubs[0]!.served}`)
     })
 
     it('weighted-round-robin follows the weights', async () => {
       const lb = await start('weighted-round-robin', [0, 0, 0], [3, 1, 1])
       const counts = tally((await runLoad(lb.url, { total: 250, concurrency: 1 })).map((r) => r.backend))
-      expect(Math.abs(counts.get(stubs[0].url)! - 150)).toBeLessThanOrEqual(3)
-      expect(Math.abs(counts.get(stubs[1].url)! - 50)).toBeLessThanOrEqual(3)
+      expect(Math.abs(counts.get(stubs[0]!.url)! - 150)).toBeLessThanOrEqual(3)
+      expect(Math.abs(counts.get(stubs[1]!.url)! - 50)).toBeLessThanOrEqual(3)
     })
 
     // Round-robin would give the slow backend 1/3. Least-connections starves it harder than p2c,
@@ -72,7 +72,7 @@ for (const engine of ['haproxy', 'nginx'] as const) {
         const lb = await start(strategy, [2, 2, 300])
         const results = await runLoad(lb.url, { total: 400, concurrency: 8 })
         expect(results.every((r) => r.status === 200)).toBe(true)
-        const slowShare = (tally(results.map((r) => r.backend)).get(stubs[2].url) ?? 0) / results.length
+        const slowShare = (tally(results.map((r) => r.backend)).get(stubs[2]!.url) ?? 0) / results.length
         expect(slowShare).toBeLessThan(maxShare)
       })
     }
@@ -100,11 +100,11 @@ for (const engine of ['haproxy', 'nginx'] as const) {
 
     it('a drained backend gets no new requests', async () => {
       const lb = await start('round-robin', [0, 0, 0])
-      const drain = await send(lb.adminUrl, '/admin/backends/drain', { method: 'POST', body: { url: stubs[1].url } })
+      const drain = await send(lb.adminUrl, '/admin/backends/drain', { method: 'POST', body: { url: stubs[1]!.url } })
       expect(drain.status).toBe(200)
-      expect((drain.body as BalancerSnapshot).backends[1].draining).toBe(true)
+      expect((drain.body as BalancerSnapshot).backends[1]!.draining).toBe(true)
       // nginx applies it by a graceful reload: give the new worker a moment.
-      await expect.poll(async () => (await runLoad(lb.url, { total: 30, concurrency: 1 })).some((r) => r.backend === stubs[1].url), { timeout: 30_000 }).toBe(false)
+      await expect.poll(async () => (await runLoad(lb.url, { total: 30, concurrency: 1 })).some((r) => r.backend === stubs[1]!.url), { timeout: 30_000 }).toBe(false)
     })
   })
 }

@@ -35,7 +35,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
   for (const [mode, ejectAfter] of [['passive ejection and health checks', '3'], ['health checks alone', '100000']] as const) {
     it(`stops sending to a crashed replica once it takes it out of rotation, and no GET fails (${mode})`, async () => {
       cluster = await startCrmCluster({ replicas: 3, serviceMs: 2, slots: 8, seedCustomers: 100 })
-      const victim = cluster.replicas[1]
+      const victim = cluster.replicas[1]!
       const lb = await startBalancer('round-robin', cluster.replicas.map((r) => r.url), [...FAST_DETECTION, '--eject-after', ejectAfter])
       const ids = cluster.customerIds
       let sent = 0
@@ -86,7 +86,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     // this machine runs the load (0.11-0.19 measured with both cores kept busy; 0.25 leaves room).
     // What that does to p99 is `make bench`'s (slow-replica-p99).
     cluster = await startCrmCluster({ replicas: 3, serviceMs: 10, slots: 1, seedCustomers: 100 })
-    const slowdown = await send(cluster.replicas[2].url, '/admin/slowdown', { method: 'POST', body: { factor: 30 } })
+    const slowdown = await send(cluster.replicas[2]!.url, '/admin/slowdown', { method: 'POST', body: { factor: 30 } })
     expect(slowdown.status).toBe(200)
     const ids = cluster.customerIds
     const path = (i: number) => `/customers/${ids[i % ids.length]}`
@@ -98,7 +98,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
       const failed = results.filter((r) => r.status !== 200)
       expect(failed, `${strategy}: ${JSON.stringify(failed.slice(0, 3))}`).toEqual([])
       expect(results).toHaveLength(135)
-      slowShare[strategy] = results.filter((r) => r.backend === cluster!.replicas[2].url).length / results.length
+      slowShare[strategy] = results.filter((r) => r.backend === cluster!.replicas[2]!.url).length / results.length
       await lb.stop()
       // runOpenLoad waited for every answer, so the slow replica's queue is empty again.
     }
@@ -109,7 +109,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
 
   it('applies each POST at most once when a replica dies mid-load, and never retries one', async () => {
     cluster = await startCrmCluster({ replicas: 3, serviceMs: 20, slots: 8, seedCustomers: 1 })
-    const victim = cluster.replicas[0]
+    const victim = cluster.replicas[0]!
     const lb = await startBalancer('round-robin', cluster.replicas.map((r) => r.url))
     let crashNow = false
     const email = (i: number) => `w${String(i).padStart(4, '0')}@failover.test`
@@ -133,7 +133,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     const seen = new Map<string, number>()
     let cursor: string | null = null
     do {
-      const page = await send(cluster.replicas[1].url, `/customers?q=w&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+      const page = await send(cluster.replicas[1]!.url, `/customers?q=w&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
       const body = page.body as { items: { email: string }[]; nextCursor: string | null }
       for (const c of body.items) seen.set(c.email, (seen.get(c.email) ?? 0) + 1)
       cursor = body.nextCursor

@@ -40,7 +40,7 @@ function replicas(kind: 'redis' | 'memcached', policy: WritePolicy): { writer: C
   const server = kind === 'redis' ? { redisUrl: redis!.url } : { memcachedServer: memcached!.server }
   const caches = [0, 1, 2].map(() => createCache(kind satisfies CacheStrategyName, { size: 1000, ttlMs: 60_000, keyPrefix, ...server }) as SharedCache)
   opened.push(...caches)
-  const [writer, slow, bystander] = caches.map((c) => new CacheAside(c, policy))
+  const [writer, slow, bystander] = caches.map((c) => new CacheAside(c, policy)) as [CacheAside, CacheAside, CacheAside]
   return { writer, slow, bystander, caches }
 }
 
@@ -135,9 +135,9 @@ describe.each(['redis', 'memcached'] as const)('%s cache fences', (kind) => {
 
   it('drops a fill whose lookup is older than a fence lives (an expired fence proves nothing)', async () => {
     const { caches } = replicas(kind, 'invalidate')
-    const seen = await caches[0].getWithFence('customer:c1')
+    const seen = await caches[0]!.getWithFence('customer:c1')
     expect(seen).not.toBeNull()
-    expect(await caches[0].fillIfUnfenced('customer:c1', { version: 1 }, { ...seen!.fence, readAtMs: Date.now() - 10 * 60_000 }, 1)).toBe(false)
-    expect(await caches[0].fillIfUnfenced('customer:c1', { version: 1 }, seen!.fence, 1)).toBe(true)
+    expect(await caches[0]!.fillIfUnfenced('customer:c1', { version: 1 }, { ...seen!.fence, readAtMs: Date.now() - 10 * 60_000 }, 1)).toBe(false)
+    expect(await caches[0]!.fillIfUnfenced('customer:c1', { version: 1 }, seen!.fence, 1)).toBe(true)
   })
 })

@@ -104,7 +104,7 @@ async function inParallel<T, R>(items: readonly T[], limit: number, work: (item:
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const i = next++
-      results[i] = await work(items[i])
+      results[i] = await work(items[i]!)
     }
   }))
   return results
@@ -127,7 +127,7 @@ describe('fuzzing with hostile requests', () => {
               const key = String(o.status)
               statuses.set(key, (statuses.get(key) ?? 0) + 1)
               const problem = problemWith(o)
-              if (problem !== null) throw new Error(`${problem} for ${describeCase(batch[i])}`)
+              if (problem !== null) throw new Error(`${problem} for ${describeCase(batch[i]!)}`)
             })
           }),
           // No shrinking: a failing batch is reported with the request that failed, and shrinking

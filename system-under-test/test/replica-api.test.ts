@@ -150,13 +150,13 @@ describe('replica API over two shard servers (no cache)', () => {
     }
     // An update to a taken email is refused too, and leaves the customer unchanged.
     const [a, b] = holders
-    expectErrorShape(await api('PATCH', `/customers/${b.id}`, { email: a.email }), 409, 'email_taken')
-    expect((await api('GET', `/customers/${b.id}`)).body).toMatchObject({ email: b.email, version: 1 })
+    expectErrorShape(await api('PATCH', `/customers/${b!.id}`, { email: a!.email }), 409, 'email_taken')
+    expect((await api('GET', `/customers/${b!.id}`)).body).toMatchObject({ email: b!.email, version: 1 })
     // Changing an email frees the old one; deleting frees it too.
-    expect((await api('PATCH', `/customers/${b.id}`, { email: `moved-${b.email}` })).status).toBe(200)
-    expect((await api('POST', '/customers', newCustomer({ email: b.email }))).status).toBe(201)
-    expect((await api('DELETE', `/customers/${a.id}`)).status).toBe(204)
-    expect((await api('POST', '/customers', newCustomer({ email: a.email }))).status).toBe(201)
+    expect((await api('PATCH', `/customers/${b!.id}`, { email: `moved-${b!.email}` })).status).toBe(200)
+    expect((await api('POST', '/customers', newCustomer({ email: b!.email }))).status).toBe(201)
+    expect((await api('DELETE', `/customers/${a!.id}`)).status).toBe(204)
+    expect((await api('POST', '/customers', newCustomer({ email: a!.email }))).status).toBe(201)
   })
 
   it('lets exactly one of many concurrent creates with the same email win', async () => {
@@ -235,8 +235,8 @@ describe('replica API over two shard servers (no cache)', () => {
     const sorted = [...order].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : 1))
     expect(order).toEqual(sorted)
 
-    const byEmail = await api('GET', `/customers?q=${encodeURIComponent(String(seen[0].email).slice(0, 12))}&limit=100`)
-    expect(byEmail.body.items.map((c: Customer) => c.id)).toContain(seen[0].id)
+    const byEmail = await api('GET', `/customers?q=${encodeURIComponent(String(seen[0]!.email).slice(0, 12))}&limit=100`)
+    expect(byEmail.body.items.map((c: Customer) => c.id)).toContain(seen[0]!.id)
     expectErrorShape(await api('GET', '/customers?q=a&cursor=not-a-cursor'), 400, 'validation_failed')
   })
 
@@ -273,7 +273,7 @@ describe('replica API over two shard servers (no cache)', () => {
     // createdAt months 3, 1, 2 -> ids sort as 2nd < 3rd < 1st.
     expect([...ids].sort()).toEqual([ids[1], ids[2], ids[0]])
     expect((await api('GET', `/customers/${ids[0]}`)).body).toMatchObject({ createdAt: '2025-03-15T00:00:00.000Z', version: 1 })
-    expectErrorShape(await api('POST', '/customers', newCustomer({ email: customers[0].email })), 409, 'email_taken')
+    expectErrorShape(await api('POST', '/customers', newCustomer({ email: customers[0]!.email })), 409, 'email_taken')
     expectErrorShape(await api('POST', '/admin/customers/bulk', { customers: [customers[1]] }), 409, 'email_taken')
     // A conflicting bulk call inserts nothing, so its other emails stay free.
     const fresh = { ...newCustomer(), createdAt: '2025-05-01T00:00:00Z' }

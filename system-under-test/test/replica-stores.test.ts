@@ -65,21 +65,21 @@ describe('two replicas sharing a --cache redis', () => {
     const [a, b] = await Promise.all(
       ['a', 'b'].map((name) => spawnRole('replica', ['--port', '0', '--name', name, '--shards', shard.url, '--partition', 'single', '--cache', 'redis', '--redis', redis!.url])),
     )
-    expect((await call('GET', `${a.url}/ready`)).status).toBe(200)
-    const created = await call('POST', `${a.url}/customers`, { name: 'Shared', email: 'shared@example.com', company: 'R', segment: 'smb' })
+    expect((await call('GET', `${a!.url}/ready`)).status).toBe(200)
+    const created = await call('POST', `${a!.url}/customers`, { name: 'Shared', email: 'shared@example.com', company: 'R', segment: 'smb' })
     const path = `/customers/${created.body.id}`
-    expect((await call('GET', a.url + path)).headers.get('x-cache')).toBe('miss')
-    const fromB = await call('GET', b.url + path)
+    expect((await call('GET', a!.url + path)).headers.get('x-cache')).toBe('miss')
+    const fromB = await call('GET', b!.url + path)
     expect(fromB.headers.get('x-cache')).toBe('hit')
     expect(fromB.headers.get('x-replica')).toBe('b')
 
     for (let v = 2; v <= 3; v++) {
       const writer = v % 2 === 0 ? a : b
       const reader = v % 2 === 0 ? b : a
-      expect((await call('PATCH', writer.url + path, { company: `R${v}` })).body).toMatchObject({ version: v })
-      expect((await call('GET', reader.url + path)).body).toMatchObject({ version: v, company: `R${v}` })
+      expect((await call('PATCH', writer!.url + path, { company: `R${v}` })).body).toMatchObject({ version: v })
+      expect((await call('GET', reader!.url + path)).body).toMatchObject({ version: v, company: `R${v}` })
     }
-    expect((await call('DELETE', a.url + path)).status).toBe(204)
-    expect((await call('GET', b.url + path)).status).toBe(404)
+    expect((await call('DELETE', a!.url + path)).status).toBe(204)
+    expect((await call('GET', b!.url + path)).status).toBe(404)
   }, 60_000)
 })

@@ -117,13 +117,13 @@ describe('PostgresShardStore specifics', () => {
       )
       expect((await admin.query(`SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'public.customers_by_time'::regclass`)).rows).toEqual([{ partstrat: 'r' }])
       expect(parts.map((p) => p.partition)).toEqual(['shard_0', 'shard_1', 'shard_2'])
-      expect(parts[0].bound).toMatch(/FROM \(MINVALUE\) TO \('cus_/)
-      expect(parts[2].bound).toMatch(/TO \(MAXVALUE\)/)
+      expect(parts[0]!.bound).toMatch(/FROM \(MINVALUE\) TO \('cus_/)
+      expect(parts[2]!.bound).toMatch(/TO \(MAXVALUE\)/)
 
       // Customers from old to new, each through the shard the strategy picks: the database agrees.
       const created = [400, 300, 200, 100, 1, 0].map((d) => customer(`Ranged ${d}`, `ranged${d}@x.io`, {}))
-      const withIds = created.map((c, i) => ({ ...c, id: newCustomerId(now - [400, 300, 200, 100, 1, -5][i] * day) }))
-      for (const c of withIds) await stores[strategy.shardFor(c.id)].insertCustomer(c)
+      const withIds = created.map((c, i) => ({ ...c, id: newCustomerId(now - [400, 300, 200, 100, 1, -5][i]! * day) }))
+      for (const c of withIds) await stores[strategy.shardFor(c.id)]!.insertCustomer(c)
       const { rows: placed } = await admin.query<{ id: string; shard: string }>('SELECT id, tableoid::regclass::text AS shard FROM public.customers_by_time')
       expect(placed).toHaveLength(withIds.length)
       for (const row of placed) expect(row.shard).toBe(`shard_${strategy.shardFor(row.id)}.customers`)
@@ -131,8 +131,8 @@ describe('PostgresShardStore specifics', () => {
 
       // A customer sent to the wrong shard is refused by PostgreSQL itself.
       const misrouted = { ...customer('Misrouted', 'mis@x.io'), id: newCustomerId(now + day) }
-      await expect(stores[0].insertCustomer(misrouted)).rejects.toThrow(/partition/)
-      expect(await stores[2].getCustomer(withIds[5].id)).toEqual(withIds[5])
+      await expect(stores[0]!.insertCustomer(misrouted)).rejects.toThrow(/partition/)
+      expect(await stores[2]!.getCustomer(withIds[5]!.id)).toEqual(withIds[5])
     } finally {
       await admin.end()
     }

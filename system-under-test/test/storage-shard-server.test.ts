@@ -158,7 +158,7 @@ describe('shard CLI (as a process)', () => {
         child.stdout.on('data', (d: string) => {
           out += d
           const m = /^LISTENING (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)
-          if (m) resolve(m[1])
+          if (m) resolve(m[1]!)
         })
         child.once('exit', (code) => reject(new Error(`shard exited early with ${code}: ${out}`)))
       })

@@ -26,13 +26,13 @@ describe('analyzeSuite: comparisons', () => {
 
   it('summarises each cell with intervals over its repetitions', () => {
     expect(a.cells.map((c) => c.cellLabel)).toEqual(['cache=none', 'cache=lru', 'cache=lfu'])
-    const p95 = a.cells[1].metrics.p95
+    const p95 = a.cells[1]!.metrics.p95!
     expect(p95.n).toBe(3)
     expect(p95.method).toMatch(/^random effects over 3 runs \(6 batches of 5 s per run/)
     expect(p95.lo).toBeLessThan(p95.estimate)
     expect(p95.hi).toBeGreaterThan(p95.estimate)
-    expect(a.cells[0].metrics.cache_hit_rate).toBeUndefined()
-    expect(a.cells[1].metrics.cache_hit_rate.estimate).toBeCloseTo(0.8, 6)
+    expect(a.cells[0]!.metrics.cache_hit_rate).toBeUndefined()
+    expect(a.cells[1]!.metrics.cache_hit_rate!.estimate).toBeCloseTo(0.8, 6)
   })
 
   it('names a winner only when the difference is significant', () => {
@@ -69,8 +69,8 @@ describe('analyzeSuite: comparisons', () => {
 describe('analyzeSuite: single runs', () => {
   it('gives a single run an interval of its own noise, but a comparison of single runs none', () => {
     const a = analyzeSuite(makeSuiteResult({ runs: [{ cell: { cache: 'none' }, seed: 1 }, { cell: { cache: 'lru' }, medianMs: 5, seed: 2 }] }))
-    expect(a.cells[0].metrics.p95.method).toMatch(/^random effects over 1 run \(6 batches of 5 s per run.*within-run noise only.*too narrow by an unknown amount/)
-    expect(a.cells[0].metrics.p95.lo).toBeLessThan(a.cells[0].metrics.p95.hi)
+    expect(a.cells[0]!.metrics.p95!.method).toMatch(/^random effects over 1 run \(6 batches of 5 s per run.*within-run noise only.*too narrow by an unknown amount/)
+    expect(a.cells[0]!.metrics.p95!.lo).toBeLessThan(a.cells[0]!.metrics.p95!.hi)
     const p95 = a.comparisons.find((c) => c.metric === 'p95')!
     expect(p95).toMatchObject({ significant: false, outcome: 'cannot-tell', better: null })
     expect(p95.relDiff.noInterval).toBe('1 run each, no interval')
@@ -146,7 +146,7 @@ describe('analyzeSuite: intervals from a single run', () => {
     for (let seed = 1; seed <= trials; seed++) {
       const run = makeRunResult({ rps: 500, durationS: 30, noise: 0.06, autocorrelation: 0.6, samplesPerSecond: 20, seed })
       const a = analyzeSuite(makeSuiteResult({ runs: [run] }))
-      const i = a.cells[0].metrics.rps
+      const i = a.cells[0]!.metrics.rps!
       if (i.lo <= 500 && 500 <= i.hi) covered++
     }
     expect(covered / trials).toBeGreaterThan(0.85)

@@ -29,7 +29,7 @@ describe('findKnee', () => {
 
   it('requires every lower rate to hold: a lucky point above a failure is not capacity', () => {
     const pts = curve([100, 200, 300])
-    pts[1] = { ...pts[1], errorRate: 0.05 }
+    pts[1] = { ...pts[1]!, errorRate: 0.05 }
     const knee = findKnee(pts, slo)
     expect(knee.maxSustainableRps).toBe(100)
     expect(knee.evidence).toMatch(/at 200 req\/s errors reach 5.00%/)
@@ -70,7 +70,7 @@ describe('knee points from runs', () => {
     const pts = stressPoints(runs, slo)
     expect(pts.map((p) => p.offeredRps)).toEqual([300, 600, 900])
     expect(pts.map((p) => p.sloOk)).toEqual([true, true, false])
-    expect(kneePointFromRun(runs[0], slo).latency).toBe(runs[0].metrics.http_req_duration.p95)
+    expect(kneePointFromRun(runs[0]!, slo).latency).toBe(runs[0]!.metrics.http_req_duration.p95)
   })
 
   it('cuts a single ramping run into steps of equal offered rate', () => {

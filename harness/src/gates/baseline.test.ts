@@ -112,7 +112,7 @@ describe('compareToBaseline against a folder of earlier results (a history)', ()
     dirs.push(dir)
     medians.forEach((medianMs, i) => {
       const s = suite(300 + i, { medianMs })
-      s.runs[0].startedAt = new Date(Date.UTC(2026, 0, 1 + i)).toISOString()
+      s.runs[0]!.startedAt = new Date(Date.UTC(2026, 0, 1 + i)).toISOString()
       mkdirSync(path.join(dir, `build-${i + 1}`))
       writeFileSync(path.join(dir, `build-${i + 1}`, 'results.json'), JSON.stringify(s))
     })

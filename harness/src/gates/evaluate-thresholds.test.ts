@@ -21,10 +21,10 @@ describe('evaluateThresholds', () => {
     expect(out.map((o) => o.runId)).toEqual(['cache=none #1', 'cache=lru #1'])
     // none: median 10 ms, sigma 0.5 -> p95 ≈ 22.8 ms (fails); lru: median 5 -> ≈ 11.4 ms (passes)
     expect(out[0]).toMatchObject({ passed: false, metric: 'http_req_duration', expression: 'p(95)<18' })
-    expect(out[0].value).toBeGreaterThan(18)
-    expect(out[0].message).toMatch(/failed on cache=none #1: measured p\(95\) = \d+\.\d+ ms/)
-    expect(out[1].passed).toBe(true)
-    expect(out[1].value).toBe(suite.runs[1].metrics.http_req_duration.p95)
+    expect(out[0]!.value).toBeGreaterThan(18)
+    expect(out[0]!.message).toMatch(/failed on cache=none #1: measured p\(95\) = \d+\.\d+ ms/)
+    expect(out[1]!.passed).toBe(true)
+    expect(out[1]!.value).toBe(suite.runs[1]!.metrics.http_req_duration.p95)
   })
 
   it('reads arbitrary percentiles from the HDR histogram', () => {
@@ -33,7 +33,7 @@ describe('evaluateThresholds', () => {
     const p975 = out.find((o) => o.expression === 'p(97.5)<1000' && o.runId === 'cache=none #1')!
     const p95 = out.find((o) => o.expression === 'p(95)<1000' && o.runId === 'cache=none #1')!
     expect(p975.value).toBeGreaterThan(p95.value!)
-    expect(p975.value).toBeLessThan(suite.runs[0].metrics.http_req_duration.p99)
+    expect(p975.value).toBeLessThan(suite.runs[0]!.metrics.http_req_duration.p99)
   })
 
   it('selects per-operation sub-metrics and scopes by matrix key', () => {
@@ -111,7 +111,7 @@ describe('thresholds on availability, stale_reads and dropped_iterations', () =>
       ['count<10', 7, true],
       ['rate<0.5', 7 / run.durationS, true],
     ])
-    expect(judge({ stale_reads: ['count==0'] })[0].message).toMatch(/stale_reads count==0 failed on default #1: measured count = 7/)
+    expect(judge({ stale_reads: ['count==0'] })[0]!.message).toMatch(/stale_reads count==0 failed on default #1: measured count = 7/)
   })
 
   it('judges dropped_iterations as a counter, its rate per second as k6 does', () => {
@@ -138,7 +138,7 @@ describe('checkAbortOnFail', () => {
 describe('evaluateThresholds and failed runs', () => {
   it('skips runs that failed before measuring anything (they exit 1, not 99)', () => {
     const suite = makeSuiteResult({ thresholds: { http_req_duration: ['p(95)<1000'] }, runs: [{ seed: 1 }, { cell: { x: 1 }, status: 'failed', rps: 0, seed: 2 }] })
-    expect(suite.runs[1].metrics.http_reqs.count).toBe(0)
+    expect(suite.runs[1]!.metrics.http_reqs.count).toBe(0)
     expect(evaluateThresholds(suite).map((o) => o.runId)).toEqual(['default #1'])
   })
 })

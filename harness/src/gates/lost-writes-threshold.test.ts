@@ -27,30 +27,30 @@ function outcome(lost: LostWrites) {
 
 describe('lost_writes threshold with unverified writes', () => {
   it('passes when every acknowledged write was read back intact', () => {
-    expect(outcome({ count: 0, checked: 200, unverified: 0 }).passed).toBe(true)
+    expect(outcome({ count: 0, checked: 200, unverified: 0 })!.passed).toBe(true)
   })
 
   it('fails when writes could not be verified and no fault explains it', () => {
-    const o = outcome({ count: 0, checked: 150, unverified: 50, unverifiedExplainedBy: [] })
+    const o = outcome({ count: 0, checked: 150, unverified: 50, unverifiedExplainedBy: [] })!
     expect(o.passed).toBe(false)
     expect(o.message).toContain('50 of 200 acknowledged writes could not be read back')
     expect(o.message).toContain('no fault of the scenario explains it')
   })
 
   it('never passes when not one write could be checked, even with a fault to explain it', () => {
-    const o = outcome({ count: 0, checked: 0, unverified: 200, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] })
+    const o = outcome({ count: 0, checked: 0, unverified: 200, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] })!
     expect(o.passed).toBe(false)
     expect(o.message).toContain('not one write was verified')
   })
 
   it("judges the checked writes when the run's faults explain the rest, and says so", () => {
-    const o = outcome({ count: 0, checked: 120, unverified: 80, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] })
+    const o = outcome({ count: 0, checked: 120, unverified: 80, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] })!
     expect(o.passed).toBe(true)
     expect(o.message).toContain('explained by the run\'s faults (kill shard-1 at 3.0 s); judged on the 120 that were read back')
   })
 
   it('still fails on a write that was read back lost', () => {
-    expect(outcome({ count: 3, checked: 120, unverified: 80, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] }).passed).toBe(false)
+    expect(outcome({ count: 3, checked: 120, unverified: 80, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] })!.passed).toBe(false)
   })
 })
 

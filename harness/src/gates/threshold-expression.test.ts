@@ -57,7 +57,7 @@ describe('parseThresholds (k6 grammar)', () => {
   })
 
   it('leaves unknown metric names to evaluation (reported there as errors)', () => {
-    expect(parseThresholds({ made_up: ['count>1'] })[0].name).toBe('made_up')
+    expect(parseThresholds({ made_up: ['count>1'] })[0]!.name).toBe('made_up')
   })
 
   it('compares with every operator', () => {

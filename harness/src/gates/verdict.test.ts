@@ -71,7 +71,7 @@ describe('decideVerdict', () => {
 
   it('exits 1 when a run failed without any gate failing', () => {
     const suite = makeSuiteResult({ runs: [{ status: 'failed' }] })
-    suite.runs[0].error = 'replica 2 did not start'
+    suite.runs[0]!.error = 'replica 2 did not start'
     finish(suite)
     expect(suite.verdict.exitCode).toBe(1)
     expect(suite.verdict.text).toMatch(/1 run failed \(default #1: replica 2 did not start\)/)

@@ -11,7 +11,7 @@ function capture(): { stream: Writable; text: () => string } {
 
 describe('ConsoleReporter', () => {
   it('after a run with a downstream, prints its sync lag, what was missing, duplicates, backlog, drain and recovery', () => {
-    const run = makeMinimalSuite().runs[0]
+    const run = makeMinimalSuite().runs[0]!
     run.metrics.sync_lag = { count: 10, min: 0, mean: 30, stdev: 5, p50: 25, p90: 60, p95: 75, p99: 120, p999: 120, max: 130 }
     run.metrics.sync_missing = { count: 0, checked: 40 }
     run.metrics.sync_duplicates = { count: 3 }

@@ -21,7 +21,7 @@ function checkWellFormed(xml: string): void {
     if (m[5] !== undefined) continue
     if (m[1]) {
       if (stack.pop() !== m[2]) throw new Error(`mismatched </${m[2]}>`)
-    } else if (!m[4]) stack.push(m[2])
+    } else if (!m[4]) stack.push(m[2]!)
   }
   if (stack.length > 0) throw new Error(`unclosed <${stack.join('>, <')}>`)
 }
@@ -48,7 +48,7 @@ describe('renderJunit', () => {
   it('adds the baseline comparison and failed runs as testcases', () => {
     const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }, { medianMs: 10, seed: 4, repetition: 2 }] })
     const suite = makeSuiteResult({ runs: [{ medianMs: 15, seed: 2 }, { medianMs: 15, seed: 5, repetition: 2 }, { cell: { x: 1 }, status: 'aborted', seed: 3 }] })
-    suite.runs[2].error = 'abortOnFail: http_req_failed rate<0.01'
+    suite.runs[2]!.error = 'abortOnFail: http_req_failed rate<0.01'
     suite.gates = { passed: false, thresholds: [], baseline: compareToBaseline(suite, old, { tolerance: 0.05, file: 'base/results.json' }) }
     const xml = renderJunit(suite)
     checkWellFormed(xml)

@@ -51,7 +51,7 @@ describe('control and bidi characters in reports', () => {
     const stream = { write: (t: string) => ((text += t), true), isTTY: false } as unknown as NodeJS.WritableStream
     const reporter = new ConsoleReporter({ progress: stream, out: stream })
     const suite = hostileSuite()
-    reporter.onRunEnd(suite.runs[0])
+    reporter.onRunEnd(suite.runs[0]!)
     reporter.onEnd(suite)
     expect(text).not.toMatch(RAW)
     expect(text).toContain('\\u001B[31mall good')

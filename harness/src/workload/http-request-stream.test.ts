@@ -23,11 +23,11 @@ describe('HTTP request stream', () => {
     })
     const payload = begin(s).current.payload
     const [head, body] = payload.split('\r\n\r\n')
-    expect(head.split('\r\n')[0]).toBe('POST /u/a%20b?q=a%20b%26x HTTP/1.1')
+    expect(head!.split('\r\n')[0]).toBe('POST /u/a%20b?q=a%20b%26x HTTP/1.1')
     expect(head).toContain('x-key: k X-Injected: 1')
     expect(head).not.toMatch(/\r\nX-Injected/)
-    expect(JSON.parse(body)).toEqual({ id: 'a b', quote: 'say "a b"' })
-    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`)
+    expect(JSON.parse(body!)).toEqual({ id: 'a b', quote: 'say "a b"' })
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body!)}`)
   })
 
   it('agents share sequential and unique rows and seq numbers without overlap', () => {
@@ -41,7 +41,7 @@ describe('HTTP request stream', () => {
           expect(it.error).toBe('data "users" used up (unique rows)')
           return out
         }
-        out.push(it.current.payload.split(' ')[1])
+        out.push(it.current.payload.split(' ')[1]!)
       }
     }
     expect(paths(0)).toEqual(['/a%20b/0', '/d/2'])

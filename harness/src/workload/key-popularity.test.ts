@@ -4,7 +4,7 @@ import { createSeededRandom } from '../random/seeded-random.js'
 
 const draw = (sampler: { pick(n: number): number }, size: number, n: number): number[] => {
   const counts = new Array<number>(size).fill(0)
-  for (let i = 0; i < n; i++) counts[sampler.pick(size)]++
+  for (let i = 0; i < n; i++) counts[sampler.pick(size)]!++
   return counts
 }
 
@@ -40,9 +40,9 @@ describe('key popularity', () => {
     const top10 = sorted.slice(0, 10).reduce((a, b) => a + b, 0) / DRAWS
     expect(top10).toBeCloseTo(top10Expected, 1)
     expect(Math.abs(top10 - top10Expected)).toBeLessThan(0.01)
-    expect(sorted[0] / DRAWS).toBeCloseTo(1 / harmonic(N), 2)
+    expect(sorted[0]! / DRAWS).toBeCloseTo(1 / harmonic(N), 2)
     // The most popular key is not simply the oldest id: ranks are permuted by the seed.
-    const hottest = counts.indexOf(sorted[0])
+    const hottest = counts.indexOf(sorted[0]!)
     const hottestOther = (() => {
       const c = draw(createKeySampler({ kind: 'zipf', s: 1 }, N, createSeededRandom(3)), N, 20_000)
       return c.indexOf(Math.max(...c))
@@ -60,8 +60,8 @@ describe('key popularity', () => {
   it('latest: the newest ids are the most popular, and ids created during the run become the newest', () => {
     const sampler = createKeySampler({ kind: 'latest', s: 1 }, N, createSeededRandom(5))
     const counts = draw(sampler, N, DRAWS)
-    expect(counts[N - 1]).toBeGreaterThan(counts[N - 2])
-    expect(counts[N - 1] + counts[N - 2] + counts[N - 3]).toBeGreaterThan(counts.slice(0, N / 2).reduce((a, b) => a + b, 0) / 4)
+    expect(counts[N - 1]).toBeGreaterThan(counts[N - 2]!)
+    expect(counts[N - 1]! + counts[N - 2]! + counts[N - 3]!).toBeGreaterThan(counts.slice(0, N / 2).reduce((a, b) => a + b, 0) / 4)
     // After the dataset grew by 200 created ids, the newest (index 1199) is the hottest key.
     const grown = draw(sampler, N + 200, DRAWS)
     expect(grown.indexOf(Math.max(...grown))).toBe(N + 199)

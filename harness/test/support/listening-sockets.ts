@@ -10,7 +10,7 @@ export function listeningAddresses(pid: number): string[] {
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
       const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
-      if (match) inodes.add(match[1])
+      if (match) inodes.add(match[1]!)
     } catch {
       // closed meanwhile
     }
@@ -20,9 +20,9 @@ export function listeningAddresses(pid: number): string[] {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/)
       // fields: sl local_address rem_address st ... inode (10th)
-      if (fields.length < 10 || fields[3] !== '0A' || !inodes.has(fields[9])) continue
-      const [hexAddress, hexPort] = fields[1].split(':')
-      found.push(`${decodeAddress(hexAddress)}:${parseInt(hexPort, 16)}`)
+      if (fields.length < 10 || fields[3] !== '0A' || !inodes.has(fields[9]!)) continue
+      const [hexAddress, hexPort] = fields[1]!.split(':')
+      found.push(`${decodeAddress(hexAddress!)}:${parseInt(hexPort!, 16)}`)
     }
   }
   return found
@@ -35,6 +35,6 @@ function decodeAddress(hex: string): string {
   if (bytes.length === 4) return bytes.join('.')
   const v4Mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff
   if (v4Mapped) return bytes.slice(12).join('.')
-  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16))
+  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16))
   return groups.join(':')
 }

@@ -188,8 +188,8 @@ export function makeRichSuite(overrides: Partial<SuiteResult> = {}): SuiteResult
       load: { model: 'open', rate: 1000, durationS: 30, maxInFlight: 256 },
     }),
   )
-  runs[runs.length - 1].validity.push({ level: 'warning', code: 'generator-saturated', message: 'The load generator used 93 % of a core; latencies may include generator delay.' })
-  runs[0].validity.push({ level: 'info', code: 'short-run', message: 'Runs shorter than 60 s give wide intervals.' })
+  runs[runs.length - 1]!.validity.push({ level: 'warning', code: 'generator-saturated', message: 'The load generator used 93 % of a core; latencies may include generator delay.' })
+  runs[0]!.validity.push({ level: 'info', code: 'short-run', message: 'Runs shorter than 60 s give wide intervals.' })
 
   const interval = (estimate: number, spread: number) => ({ estimate, lo: estimate * (1 - spread), hi: estimate * (1 + spread), n: 2, method: 't' })
   const analysis: SuiteAnalysis = {
@@ -290,11 +290,11 @@ export function makeHostileSuite(): SuiteResult {
   const evil = '<script>alert(1)</script>'
   suite.scenario.name = evil
   suite.scenario.description = `<img src=x onerror=alert(2)> & "quotes" </script><!-- \u2028`
-  suite.runs[0].error = `<b>boom</b></script><script>alert(3)</script>`
-  suite.runs[0].status = 'failed'
-  suite.runs[0].validity.push({ level: 'error', code: 'other', message: '<iframe src="https://evil.example"></iframe>' })
-  suite.runs[1].cellLabel = `cache=<svg onload=alert(4)>`
-  suite.runs[1].faults = [{ t: 5, at: '2026-11-22T03:00:05.000Z', action: 'pause', member: '<u>replica</u>', ok: false, error: '</script>' }]
+  suite.runs[0]!.error = `<b>boom</b></script><script>alert(3)</script>`
+  suite.runs[0]!.status = 'failed'
+  suite.runs[0]!.validity.push({ level: 'error', code: 'other', message: '<iframe src="https://evil.example"></iframe>' })
+  suite.runs[1]!.cellLabel = `cache=<svg onload=alert(4)>`
+  suite.runs[1]!.faults = [{ t: 5, at: '2026-11-22T03:00:05.000Z', action: 'pause', member: '<u>replica</u>', ok: false, error: '</script>' }]
   suite.analysis!.notes.push('</script><script>alert(5)</script>')
   suite.verdict.text = `${evil} failed`
   return suite

@@ -62,7 +62,7 @@ const running = new Set<{ child: ChildProcess; pidFile: string | null }>()
 /** The pids.txt a run writes: <--out>/pids.txt, when the arguments name an output folder. */
 function pidFileOf(args: readonly string[], cwd: string): string | null {
   const i = args.indexOf('--out')
-  return i >= 0 && args[i + 1] ? path.resolve(cwd, args[i + 1], 'pids.txt') : null
+  return i >= 0 && args[i + 1] ? path.resolve(cwd, args[i + 1]!, 'pids.txt') : null
 }
 
 function killMembers(pidFile: string | null): void {

@@ -213,7 +213,7 @@ export class StubCrmServer {
       }
       return notFound()
     }
-    const id = parts[1]
+    const id = parts[1]!
     const current = this.customers.get(id)
     if (parts.length === 2) {
       if (method === 'GET') {

@@ -28,8 +28,8 @@ describe('MemoryShardStore', () => {
     const cs = Array.from({ length: 10_000 }, (_, i) => customer(`Person ${i}`, `p${i}@example.com`))
     await store.insertCustomers(cs)
     expect(await store.countCustomers()).toBe(10_000)
-    for (const i of [0, 4_999, 9_999]) expect((await store.getCustomer(cs[i].id))?.email).toBe(`p${i}@example.com`)
-    expect((await store.searchCustomers('person 9999', 10, null)).items.map((c) => c.id)).toEqual([cs[9_999].id])
+    for (const i of [0, 4_999, 9_999]) expect((await store.getCustomer(cs[i]!.id))?.email).toBe(`p${i}@example.com`)
+    expect((await store.searchCustomers('person 9999', 10, null)).items.map((c) => c.id)).toEqual([cs[9_999]!.id])
   })
 
   it('agrees with a brute-force search for many prefixes, page sizes and cursors', async () => {
@@ -49,7 +49,7 @@ describe('MemoryShardStore', () => {
         .filter((c) => c.name.toLowerCase().startsWith(prefix) || c.email.toLowerCase().startsWith(prefix))
         .sort((x, y) => (key(x)[0] !== key(y)[0] ? (key(x)[0] < key(y)[0] ? -1 : 1) : x.id < y.id ? -1 : 1))
       const start = Math.floor(random() * expected.length)
-      const after = expected.length === 0 ? null : { nameKey: expected[start].name.toLowerCase(), id: expected[start].id }
+      const after = expected.length === 0 ? null : { nameKey: expected[start]!.name.toLowerCase(), id: expected[start]!.id }
       const want = (after === null ? expected : expected.slice(start + 1)).slice(0, limit).map((c) => c.id)
       expect((await store.searchCustomers(prefix, limit, after)).items.map((c) => c.id)).toEqual(want)
     }

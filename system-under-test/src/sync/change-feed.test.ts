@@ -20,7 +20,7 @@ describe('the shard change feed (outbox)', () => {
       [3, 'cus_a', 2, 'upsert'],
       [4, 'cus_a', 3, 'delete'],
     ])
-    expect(page.items[2].customer?.company).toBe('Other')
+    expect(page.items[2]!.customer?.company).toBe('Other')
     expect(page.head).toBe(4)
     expect((await store.changesSince(2, 1)).items.map((e) => e.seq)).toEqual([3])
   })

@@ -35,7 +35,7 @@ export async function startCrmCluster(options: { replicas: number; serviceMs: nu
     const customers = Array.from({ length: options.seedCustomers }, (_, i) => ({
       name: `Seed ${i}`, email: `seed${i}@cluster.test`, company: 'LoadLab', segment: 'smb', createdAt: new Date(createdAt + i * 1000).toISOString(),
     }))
-    const seeded = await send(replicas[0].url, '/admin/customers/bulk', { method: 'POST', body: { customers } })
+    const seeded = await send(replicas[0]!.url, '/admin/customers/bulk', { method: 'POST', body: { customers } })
     if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status} ${JSON.stringify(seeded.body)}`)
     return { shard, replicas, customerIds: (seeded.body as { ids: string[] }).ids, stop }
   } catch (err) {

@@ -34,7 +34,7 @@ export async function send(
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[rank]
+  return sorted[rank]!
 }
 
 /** Counts values: how many times each occurs. */

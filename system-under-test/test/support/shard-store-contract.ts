@@ -51,7 +51,7 @@ async function pageThrough(store: ShardStore, prefix: string, pageSize: number):
     const { items } = await store.searchCustomers(prefix, pageSize, after)
     if (items.length === 0) break
     pages.push(items.map((c) => c.id))
-    const last = items[items.length - 1]
+    const last = items[items.length - 1]!
     after = { nameKey: last.name.toLowerCase(), id: last.id }
     if (items.length < pageSize) break
   }
@@ -174,7 +174,7 @@ export function shardStoreContract(label: string, target: ContractTarget): void 
       expect(items.map((c) => c.name)).toContain('Bob Alison')
       expect(items.map((c) => c.name)).not.toContain('Zara Ali')
       expect(items.map((c) => c.name)).not.toContain('Al')
-      expect(items[0]).toEqual(cs.find((c) => c.id === items[0].id))
+      expect(items[0]).toEqual(cs.find((c) => c.id === items[0]!.id))
       expect((await store.searchCustomers('ali', 2, null)).items).toHaveLength(2)
       expect((await store.searchCustomers('nobody', 10, null)).items).toEqual([])
     })
@@ -213,7 +213,7 @@ export function shardStoreContract(label: string, target: ContractTarget): void 
       const cs = Array.from({ length: 1000 }, (_, i) => customer(`Bulk ${String(i).padStart(4, '0')}`, `bulk${i}@example.com`))
       await store.insertCustomers(cs)
       expect(await store.countCustomers()).toBe(1000)
-      expect(await store.getCustomer(cs[777].id)).toEqual(cs[777])
+      expect(await store.getCustomer(cs[777]!.id)).toEqual(cs[777])
       expect((await store.searchCustomers('bulk 099', 20, null)).items.map((c) => c.name)).toEqual(
         Array.from({ length: 10 }, (_, i) => `Bulk 099${i}`),
       )

@@ -106,7 +106,7 @@ export function spawnListening(label: string, nodeArgs: readonly string[], optio
       const admin = /^ADMIN (\S+)$/m.exec(stdout)
       if (listening && (!needAdmin || admin)) {
         cleanup()
-        spawned.url = listening[1]
+        spawned.url = listening[1]!
         spawned.adminUrl = admin?.[1]
         resolve(spawned)
       }

@@ -32,7 +32,7 @@ describe('which links run through Toxiproxy', () => {
       { atS: 3, action: 'kill', member: 'shard-0' },
     ]
     expect(names(proxiedLinks(t, faults))).toEqual(['replica-1 -> redis', 'replica-2 -> redis'])
-    expect(proxiedLinks(t, [faults[2]])).toEqual([])
+    expect(proxiedLinks(t, [faults[2]!])).toEqual([])
   })
 
   it('proxies the links a standing link condition names, in cells that have them', () => {

@@ -14,7 +14,7 @@ describe('sutManifests: the shared caches', () => {
     const memcached = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'run1-memcached') as V1Deployment
     expect(memcached.spec?.template.spec?.containers[0]).toMatchObject({ command: ['memcached'], readinessProbe: { tcpSocket: { port: 11211 } } })
     const replicas = objects.find((o) => o.kind === 'StatefulSet' && o.metadata?.name === 'run1-replica') as V1StatefulSet
-    const args = replicas.spec?.template.spec?.containers[0].args ?? []
+    const args = replicas.spec?.template.spec?.containers[0]?.args ?? []
     expect(args.slice(args.indexOf('--cache'), args.indexOf('--cache') + 2)).toEqual(['--cache', 'memcached'])
     expect(args[args.indexOf('--memcached') + 1]).toBe('run1-memcached:11211')
   })

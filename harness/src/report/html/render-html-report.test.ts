@@ -11,7 +11,7 @@ function visibleText(page: string): string {
 }
 
 function sectionIds(page: string): string[] {
-  return [...page.matchAll(/<section class="report-section" id="([a-z-]+)"/g)].map((m) => m[1])
+  return [...page.matchAll(/<section class="report-section" id="([a-z-]+)"/g)].map((m) => m[1]!)
 }
 
 describe('renderHtmlReport', () => {
@@ -59,7 +59,7 @@ describe('renderHtmlReport', () => {
     // The inline JSON data block cannot be closed early by a string in the data.
     const data = page.match(/<script type="application\/json" id="loadlab-data">([\s\S]*?)<\/script>/)
     expect(data).not.toBeNull()
-    expect(() => JSON.parse(data![1])).not.toThrow()
+    expect(() => JSON.parse(data![1]!)).not.toThrow()
     expect(data![1]).not.toMatch(/<\/script|<!--/i)
   })
 
@@ -70,13 +70,13 @@ describe('renderHtmlReport', () => {
     suite.analysis!.winners = {}
     const text = visibleText(renderHtmlReport(suite))
     expect(text).not.toContain('No configuration is significantly better')
-    expect(text).toContain(real[0].text.replace(/&/g, '&amp;'))
+    expect(text).toContain(real[0]!.text.replace(/&/g, '&amp;'))
   })
 
   it('shows each run’s load agents, schedule lag and connections opened while measuring, and flags a lost agent', () => {
     const suite = makeMinimalSuite()
-    suite.runs[0].generator = {
-      ...suite.runs[0].generator,
+    suite.runs[0]!.generator = {
+      ...suite.runs[0]!.generator,
       scheduleLag: { p50Ms: 0.02, p99Ms: 0.31, maxMs: 2 },
       connections: { warm: 40, openedDuringRun: 3 },
       agents: [
@@ -95,7 +95,7 @@ describe('renderHtmlReport', () => {
 describe('renderHtmlReport: sync section', () => {
   it('charts sync lag, backlog and write p95 per strategy, and names what was missing', () => {
     const suite = makeMinimalSuite()
-    const run = suite.runs[0]
+    const run = suite.runs[0]!
     run.metrics.sync_lag = { count: 3, min: 0, mean: 40, stdev: 5, p50: 35, p90: 70, p95: 80, p99: 90, p999: 90, max: 90 }
     run.metrics.sync_missing = { count: 2, checked: 50 }
     run.metrics.sync_duplicates = { count: 7 }

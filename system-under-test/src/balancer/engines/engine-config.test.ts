@@ -35,7 +35,7 @@ describe('generated engine configs', () => {
       p2c: 'random two least_conn;', 'consistent-hash': 'hash $lb_customer_id consistent;',
     } as const
     for (const strategy of BALANCER_STRATEGIES) {
-      const cfg = renderNginxConfig({ ...common, strategy, drained: new Set([backends[1]]), ejectMs: 5000, runAsRoot: false })
+      const cfg = renderNginxConfig({ ...common, strategy, drained: new Set([backends[1]!]), ejectMs: 5000, runAsRoot: false })
       const method = expected[strategy]
       if (method) expect(cfg, strategy).toContain(method)
       else expect(cfg, strategy).not.toMatch(/least_conn|random|hash \$/)

@@ -14,15 +14,15 @@ describe('balancer registry', () => {
   it('no strategy ever picks an ineligible backend', () => {
     for (const name of BALANCER_STRATEGIES) {
       const backends = makeBackends(4)
-      backends[0].healthy = false
-      backends[1].ejected = true
-      backends[2].draining = true
+      backends[0]!.healthy = false
+      backends[1]!.ejected = true
+      backends[2]!.draining = true
       const balancer = createBalancer(name)
       for (let i = 0; i < 200; i++) {
         const chosen = balancer.pick({ method: 'GET', path: i % 2 ? `/customers/id${i}` : '/customers?q=x' }, backends)
         expect(chosen, name).toBe(backends[3])
       }
-      backends[3].healthy = false
+      backends[3]!.healthy = false
       expect(balancer.pick({ method: 'GET', path: '/customers/id1' }, backends), name).toBeNull()
     }
   })

@@ -35,16 +35,16 @@ describe('consistent-hash', () => {
     const backends = makeBackends(4)
     const ch = new ConsistentHashBalancer()
     const before = Array.from({ length: 10_000 }, (_, i) => ch.pick({ method: 'GET', path: customerPath(i) }, backends)!.url)
-    backends[1].healthy = false
+    backends[1]!.healthy = false
     const after = Array.from({ length: 10_000 }, (_, i) => ch.pick({ method: 'GET', path: customerPath(i) }, backends)!.url)
     let moved = 0
     for (let i = 0; i < before.length; i++) {
       if (before[i] !== after[i]) {
         moved++
         // Only customers of the removed backend may move.
-        expect(before[i]).toBe(backends[1].url)
+        expect(before[i]).toBe(backends[1]!.url)
       }
-      expect(after[i]).not.toBe(backends[1].url)
+      expect(after[i]).not.toBe(backends[1]!.url)
     }
     expect(moved / before.length).toBeGreaterThan(0.18)
     expect(moved / before.length).toBeLessThan(0.32)

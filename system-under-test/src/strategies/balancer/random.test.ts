@@ -6,10 +6,10 @@ import { seededRandom } from './seeded-random.js'
 describe('random', () => {
   it('spreads close to evenly and never picks an ineligible backend', () => {
     const backends = makeBackends(4)
-    backends[0].healthy = false
+    backends[0]!.healthy = false
     const random = new RandomBalancer(seededRandom(7))
     const counts = countPicks((path) => random.pick({ method: 'GET', path }, backends), 30_000)
-    expect(counts.has(backends[0].url)).toBe(false)
+    expect(counts.has(backends[0]!.url)).toBe(false)
     for (const b of backends.slice(1)) expect(Math.abs(counts.get(b.url)! - 10_000)).toBeLessThan(500)
   })
 
@@ -17,6 +17,6 @@ describe('random', () => {
     const backends = makeBackends(2, [3, 1])
     const random = new RandomBalancer(seededRandom(11))
     const counts = countPicks((path) => random.pick({ method: 'GET', path }, backends), 20_000)
-    expect(counts.get(backends[0].url)! / 20_000).toBeCloseTo(0.75, 1)
+    expect(counts.get(backends[0]!.url)! / 20_000).toBeCloseTo(0.75, 1)
   })
 })

@@ -20,11 +20,11 @@ describe('weighted-round-robin', () => {
   it('follows a weight change and skips ineligible backends', () => {
     const backends = makeBackends(3, [1, 1, 1])
     const wrr = new WeightedRoundRobinBalancer()
-    backends[0].weight = 3
-    backends[2].draining = true
+    backends[0]!.weight = 3
+    backends[2]!.draining = true
     const counts = countPicks((path) => wrr.pick({ method: 'GET', path }, backends), 400)
-    expect(counts.get(backends[0].url)).toBe(300)
-    expect(counts.get(backends[1].url)).toBe(100)
-    expect(counts.has(backends[2].url)).toBe(false)
+    expect(counts.get(backends[0]!.url)).toBe(300)
+    expect(counts.get(backends[1]!.url)).toBe(100)
+    expect(counts.has(backends[2]!.url)).toBe(false)
   })
 })

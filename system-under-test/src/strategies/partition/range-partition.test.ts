@@ -42,9 +42,9 @@ describe('range partition (by customer-id time)', () => {
   it('declares id bounds per shard that hold exactly the ids shardFor sends there', () => {
     const s = new RangePartition(4, window.rangeStartMs, window.rangeEndMs)
     const bounds = [0, 1, 2, 3].map((i) => s.idBoundsOf(i))
-    expect(bounds[0].from).toBeNull()
-    expect(bounds[3].to).toBeNull()
-    for (let i = 1; i < 4; i++) expect(bounds[i].from).toBe(bounds[i - 1].to)
+    expect(bounds[0]!.from).toBeNull()
+    expect(bounds[3]!.to).toBeNull()
+    for (let i = 1; i < 4; i++) expect(bounds[i]!.from).toBe(bounds[i - 1]!.to)
     const inBounds = (id: string, b: { from: string | null; to: string | null }): boolean => (b.from === null || id >= b.from) && (b.to === null || id < b.to)
     const ids = [...customerIdsOverPastYear(5_000, now), newCustomerId(window.rangeStartMs - DAY), newCustomerId(now + DAY)]
     // The ms either side of every boundary, where rounding would show.
