@@ -74,7 +74,7 @@ export function resolveAgentOptions(flags: AgentFlags, env: NodeJS.ProcessEnv, l
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(flags.slice)
     if (!m) throw new UsageError(`--slice '${flags.slice}' must be I/N: slice I (0-based) of N agents, e.g. 0/4`)
     index = Number(m[1])
-    count = integer(m[2], 'the N of --slice I/N', 1, 'give the number of agents')
+    count = integer(m[2]!, 'the N of --slice I/N', 1, 'give the number of agents')
   } else {
     const indexText = env[AGENT_ENV.index] ?? env[AGENT_ENV.jobIndex]
     const countText = env[AGENT_ENV.count]

@@ -78,7 +78,7 @@ export function parseListen(text: string): { host: string; port: number } {
   if (!m || !(port >= 1 && port <= 65535)) {
     throw new InvalidArgumentError(`"${text}" is not HOST:PORT: give the address remote agents connect to, for example 0.0.0.0:7070`)
   }
-  return { host: m[1].replace(/^\[|\]$/g, ''), port }
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
 }
 
 /** Parses --tolerance: a relative change such as 0.05 (5%). */

@@ -51,10 +51,10 @@ describe('merging agents’ deltas', () => {
           const merged = new RunRecorder(start)
           const recorders = Array.from({ length: agents }, () => new DeltaRecorder(start))
           samples.forEach((s, i) => {
-            const agent = recorders[cuts[i % cuts.length] % agents]
+            const agent = recorders[cuts[i % cuts.length]! % agents]!
             agent.add([s])
             // Agents report at arbitrary moments between samples.
-            if (cuts[(i * 7) % cuts.length] % 5 === 0) {
+            if (cuts[(i * 7) % cuts.length]! % 5 === 0) {
               const d = agent.take()
               if (d) merged.merge(overTheWire(d))
             }
@@ -103,7 +103,7 @@ describe('merging agents’ deltas', () => {
       [2, 6, 3, 3],
       [3, 6, 3, 3],
     ])
-    expect(r.timeSeries[3].max).toBeCloseTo(8, 1)
+    expect(r.timeSeries[3]!.max).toBeCloseTo(8, 1)
   })
 
   it('refuses a delta whose histogram is not an encoded histogram', () => {

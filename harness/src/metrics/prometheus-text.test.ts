@@ -20,10 +20,10 @@ describe('parsePrometheusText', () => {
     expect(samples).toHaveLength(7)
     expect(samples[0]).toEqual({ name: 'crm_cache_hits_total', labels: {}, value: 1027 })
     expect(samples[2]).toEqual({ name: 'crm_shard_requests_total', labels: { shard: '1' }, value: 32.5 })
-    expect(samples[3].labels).toEqual({ backend: 'http://127.0.0.1:8001', note: 'a "quoted", comma\\ and\nnewline' })
-    expect(samples[3].value).toBe(7)
-    expect(samples[4].labels.le).toBe('+Inf')
-    expect(samples[5].value).toBe(Number.NEGATIVE_INFINITY)
+    expect(samples[3]!.labels).toEqual({ backend: 'http://127.0.0.1:8001', note: 'a "quoted", comma\\ and\nnewline' })
+    expect(samples[3]!.value).toBe(7)
+    expect(samples[4]!.labels.le).toBe('+Inf')
+    expect(samples[5]!.value).toBe(Number.NEGATIVE_INFINITY)
   })
 
   it('sums counters over label sets and groups them by a label', () => {

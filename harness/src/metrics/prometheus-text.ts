@@ -37,7 +37,7 @@ export function parsePrometheusText(text: string): PromSample[] {
 
 function parseLine(line: string): PromSample | undefined {
   let i = 0
-  while (i < line.length && /[a-zA-Z0-9_:]/.test(line[i])) i++
+  while (i < line.length && /[a-zA-Z0-9_:]/.test(line[i]!)) i++
   const name = line.slice(0, i)
   if (!name || !/^[a-zA-Z_:]/.test(name)) return undefined
   const labels: Record<string, string> = {}
@@ -50,7 +50,7 @@ function parseLine(line: string): PromSample | undefined {
         break
       }
       const keyStart = i
-      while (i < line.length && /[a-zA-Z0-9_]/.test(line[i])) i++
+      while (i < line.length && /[a-zA-Z0-9_]/.test(line[i]!)) i++
       const key = line.slice(keyStart, i)
       while (line[i] === ' ') i++
       if (!key || line[i] !== '=') return undefined
@@ -73,7 +73,7 @@ function parseLine(line: string): PromSample | undefined {
   }
   const rest = line.slice(i).trim().split(/\s+/)
   if (rest.length < 1 || rest[0] === '') return undefined
-  const value = parseValue(rest[0])
+  const value = parseValue(rest[0]!)
   if (Number.isNaN(value) && rest[0] !== 'NaN') return undefined
   return { name, labels, value }
 }

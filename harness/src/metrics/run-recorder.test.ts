@@ -51,7 +51,7 @@ describe('RunRecorder', () => {
     const r = rec.finish(100)
     expect(r.timeSeries).toHaveLength(100)
     expect(r.timeSeries[3]).toMatchObject({ reqs: 2, errors: 1 })
-    expect(r.timeSeries[3].p50).toBeCloseTo(1, 1)
+    expect(r.timeSeries[3]!.p50).toBeCloseTo(1, 1)
     expect(r.timeSeries.filter((p) => p.reqs === 1)).toHaveLength(99)
   })
 

@@ -122,7 +122,7 @@ export class SutScraper {
     let anyCache = false
     readings.forEach((reading, i) => {
       if (!reading) return
-      const m = this.members[i]
+      const m = this.members[i]!
       m.answered = true
       if (m.prev) {
         for (const [key, v] of reading.counters) {

@@ -10,12 +10,12 @@ describe("k6's summary-export format", () => {
   })
   suite.gates = evaluateGates(suite, {})
   const out = k6SummaryExport(suite)
-  const run = suite.runs[0]
+  const run = suite.runs[0]!
 
   it("has k6's metric names and value keys", () => {
-    expect(Object.keys(out.metrics.http_req_duration).sort()).toEqual(['avg', 'max', 'med', 'min', 'p(90)', 'p(95)', 'thresholds'])
+    expect(Object.keys(out.metrics.http_req_duration!).sort()).toEqual(['avg', 'max', 'med', 'min', 'p(90)', 'p(95)', 'thresholds'])
     expect(out.metrics.http_reqs).toEqual({ count: run.metrics.http_reqs.count, rate: run.metrics.http_reqs.count / run.durationS })
-    expect(out.metrics.http_req_duration.med).toBeCloseTo(run.metrics.http_req_duration.p50, 0)
+    expect(out.metrics.http_req_duration!.med).toBeCloseTo(run.metrics.http_req_duration.p50, 0)
     expect(out.root_group).toMatchObject({ name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e' })
   })
 
@@ -25,7 +25,7 @@ describe("k6's summary-export format", () => {
   })
 
   it("flags a FAILED threshold true and a passed one false (k6's quirk, kept for its readers)", () => {
-    expect(out.metrics.http_req_duration.thresholds).toEqual({ 'p(95)<100000': false, 'p(95)<0.001': true })
-    expect(out.metrics.http_req_failed.thresholds).toEqual({ 'rate<0.5': false })
+    expect(out.metrics.http_req_duration!.thresholds).toEqual({ 'p(95)<100000': false, 'p(95)<0.001': true })
+    expect(out.metrics.http_req_failed!.thresholds).toEqual({ 'rate<0.5': false })
   })
 })

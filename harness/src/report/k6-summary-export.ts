@@ -47,7 +47,7 @@ function mergedDuration(runs: readonly RunResult[]): Trend | null {
     }
   }
   if (!any || merged.totalCount === 0) {
-    if (runs.length === 1) return trendOf(runs[0].metrics.http_req_duration)
+    if (runs.length === 1) return trendOf(runs[0]!.metrics.http_req_duration)
     return null
   }
   // Histograms hold microseconds.
@@ -64,7 +64,7 @@ function mergedDuration(runs: readonly RunResult[]): Trend | null {
 function combinedTrend(parts: LatencySummary[]): Trend | null {
   const measured = parts.filter((p) => p.count > 0)
   if (measured.length === 0) return null
-  if (measured.length === 1) return trendOf(measured[0])
+  if (measured.length === 1) return trendOf(measured[0]!)
   const n = measured.reduce((s, p) => s + p.count, 0)
   return {
     avg: measured.reduce((s, p) => s + p.mean * p.count, 0) / n,

@@ -73,7 +73,7 @@ export function parseSuiteResult(value: unknown, label: string): SuiteResult {
   }
   const r = suiteSchema.safeParse(value)
   if (!r.success) {
-    const issue = r.error.issues[0]
+    const issue = r.error.issues[0]!
     const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
     throw new ResultsFileError(`${label}: ${where || 'file'}: ${issue.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : ''}; the file is not a complete results.json`)
   }

@@ -84,7 +84,7 @@ export class Reporters {
     this.list.forEach((reporter, i) => {
       const fn = reporter[hook] as ((...a: HookArgs<K>) => Awaitable<void>) | undefined
       if (typeof fn !== 'function') return
-      this.queues[i] = this.queues[i].then(async () => {
+      this.queues[i] = this.queues[i]!.then(async () => {
         try {
           await fn.apply(reporter, args)
         } catch (error) {

@@ -32,8 +32,8 @@ const EXAMPLES = "'replica-1 -> shard-0', 'replicas -> redis', 'balancer -> repl
 export function parseLink(text: string): LinkSpec | string {
   const sides = text.split('->')
   if (sides.length !== 2) return `not a link: write <from> -> <to>, for example ${EXAMPLES}`
-  const from = parseEnd(sides[0].trim())
-  const to = parseEnd(sides[1].trim())
+  const from = parseEnd(sides[0]!.trim())
+  const to = parseEnd(sides[1]!.trim())
   if (typeof from === 'string') return from
   if (typeof to === 'string') return to
   if (!LINK_KINDS.some(([a, b]) => a === from.role && b === to.role)) {

@@ -46,7 +46,7 @@ export function setTopologyPath<T extends Record<string, unknown>>(topology: T, 
     if (next === null || typeof next !== 'object') node[key] = {}
     node = node[key] as Record<string, unknown>
   }
-  node[keys[keys.length - 1]] = value
+  node[keys[keys.length - 1]!] = value
   if (keys[0] === 'capacity' && keys.length === 3 && node.serviceTime === undefined) node.serviceTime = 'off'
   return topology
 }

@@ -86,7 +86,7 @@ export function planRuns(scenario: Scenario): RunPlan {
       }),
     )
   }
-  const runs = ramps ? perCell.flat(2) : interleave(perCell.map((steps) => steps[0]))
+  const runs = ramps ? perCell.flat(2) : interleave(perCell.map((steps) => steps[0]!))
   const estimatedS = runs.reduce(
     (sum, r) => sum + (r.topology ? SETUP_ESTIMATE_S : 1) + r.warmupS + loadDurationS(r.workload.load),
     0,
@@ -106,7 +106,7 @@ export function interleave(repetitionsPerCell: PlannedRun[][]): PlannedRun[] {
   const out: PlannedRun[] = []
   for (let round = 0; round < rounds; round++) {
     const cells = round % 2 === 0 ? repetitionsPerCell : [...repetitionsPerCell].reverse()
-    for (const reps of cells) if (reps[round]) out.push(reps[round])
+    for (const reps of cells) if (reps[round]) out.push(reps[round]!)
   }
   return out
 }

@@ -103,7 +103,7 @@ function checkStep(s: StepSpec, at: string, known: Set<string>, spec: ParsedHttp
       if (ref.kind === 'env' && !spec.env.includes(ref.name)) problems.push(`${where}: \${env.${ref.name}} reads an environment variable the scenario does not name; add "${ref.name}" to http.env`)
       if (ref.kind === 'data') {
         if (!(ref.set in spec.data)) problems.push(`${where}: \${${ref.set}.${ref.column}}: no data set "${ref.set}"; data sets: ${Object.keys(spec.data).join(', ') || 'none (declare one in http.data)'}`)
-        else if (data[ref.set] && !(ref.column in data[ref.set].rows[0])) problems.push(`${where}: \${${ref.set}.${ref.column}}: ${data[ref.set].file} has no column "${ref.column}"; columns: ${Object.keys(data[ref.set].rows[0]).join(', ')}`)
+        else if (data[ref.set] && !(ref.column in data[ref.set]!.rows[0]!)) problems.push(`${where}: \${${ref.set}.${ref.column}}: ${data[ref.set]!.file} has no column "${ref.column}"; columns: ${Object.keys(data[ref.set]!.rows[0]!).join(', ')}`)
       }
       if (ref.kind === 'var' && !known.has(ref.name)) problems.push(`${where}: \${${ref.name}} is not extracted by an earlier step of this flow${known.size > 0 ? ` (extracted so far: ${[...known].join(', ')})` : ''}; extract it with \`extract: { ${ref.name}: { json: '$.…' } }\` in an earlier step`)
     }
