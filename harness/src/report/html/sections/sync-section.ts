@@ -66,12 +66,12 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
   }
   const perSecond = dataTable(
     [
-      { header: 'Run', cell: (row: { run: string; t: number; lag: number | null; backlog: number }) => row.run },
-      { header: 'Second', numeric: true, cell: (row) => String(row.t) },
+      { header: 'Run', cell: (row: { run: string; elapsedS: number; lag: number | null; backlog: number }) => row.run },
+      { header: 'Second', numeric: true, cell: (row) => String(row.elapsedS) },
       { header: 'Lag p95', numeric: true, cell: (row) => formatMs(row.lag) },
       { header: 'Backlog', numeric: true, cell: (row) => formatCount(row.backlog) },
     ],
-    charted.flatMap((r) => (r.sync?.backlog ?? []).map((backlog, t) => ({ run: runLabel(ctx, r), t, lag: r.sync?.lag.find((p) => p.elapsedS === t)?.p95 ?? null, backlog }))),
+    charted.flatMap((r) => (r.sync?.backlog ?? []).map((backlog, elapsedS) => ({ run: runLabel(ctx, r), elapsedS, lag: r.sync?.lag.find((p) => p.elapsedS === elapsedS)?.p95 ?? null, backlog }))),
   )
   return {
     id: 'sync',
