@@ -70,7 +70,7 @@ describe('load agents (local worker processes)', () => {
     expect(summary.connections?.warm).toBe(connectionsBeforeStart - connectionsBeforePrepare)
     expect(stub.stats.connections - connectionsBeforeStart).toBe(summary.connections?.openedDuringRun)
     // One series, both agents' requests in each second.
-    expect(r.timeSeries.map((p) => p.t)).toEqual([0, 1])
+    expect(r.timeSeries.map((p) => p.elapsedS)).toEqual([0, 1])
     expect(r.timeSeries.reduce((a, p) => a + p.reqs + p.dropped, 0)).toBe(300)
     // Writes acknowledged to the agents reached the harness, and read back intact.
     expect(versions.size).toBeGreaterThan(0)

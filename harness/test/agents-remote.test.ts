@@ -123,7 +123,7 @@ describe('loadlab agent (remote agents)', () => {
         res.on('end', () => resolve(body))
       }).on('error', reject)
     })
-    expect(text).toMatch(/LoadLab coordinator, agent protocol 1/)
+    expect(text).toMatch(new RegExp(`LoadLab coordinator, agent protocol ${PROTOCOL_VERSION}\\b`))
   })
 
   it('usage errors exit 2 and name the input and the fix', async () => {

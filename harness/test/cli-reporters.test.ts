@@ -58,6 +58,29 @@ export default class EventLog {
     for (const file of ['results.json', 'index.html', 'junit.xml', 'summary.md']) expect(existsSync(path.join(out, file))).toBe(true)
   })
 
+  it('--summary-export FILE adds the summary-export reporter: k6 JSON in that file, and its own message when it cannot be written', async () => {
+    const file = path.join(dir, 'ci', 'k6-summary.json')
+    const blocker = path.join(dir, 'blocker')
+    writeFileSync(blocker, '')
+    const [named, byName, failing] = [
+      runLoadlab(['run', scenarioFile, '--out', path.join(dir, 'out-k6'), '--summary-export', file]),
+      runLoadlab(['run', scenarioFile, '--out', path.join(dir, 'out-k6-reporter'), '--reporter', 'summary-export']),
+      runLoadlab(['run', scenarioFile, '--out', path.join(dir, 'out-k6-failing'), '--summary-export', path.join(blocker, 'k6.json')]),
+    ]
+    expect(await named.exited, named.stderr()).toBe(1)
+    expect(named.stdout()).toContain(`k6 summary: ${file}`)
+    const k6 = JSON.parse(readFileSync(file, 'utf8')) as { root_group: unknown; metrics: Record<string, unknown> }
+    expect(k6.root_group).toMatchObject({ id: 'd41d8cd98f00b204e9800998ecf8427e' })
+    expect(k6.metrics).toHaveProperty('http_req_failed')
+    expect(await byName.exited, byName.stderr()).toBe(1)
+    expect(JSON.parse(readFileSync(path.join(dir, 'out-k6-reporter', 'summary-export.json'), 'utf8'))).toHaveProperty('metrics.http_reqs')
+    expect(await failing.exited, failing.stderr()).toBe(1)
+    expect(failing.stderr()).toMatch(/--summary-export \S*blocker\/k6\.json: cannot write it \(.*(EEXIST|ENOTDIR).*\); results\.json and the reports above are complete\n/)
+    expect(failing.stderr()).not.toMatch(/reporter failed/)
+    expect(failing.stdout()).not.toContain('k6 summary:')
+    expect(existsSync(path.join(dir, 'out-k6-failing', 'results.json'))).toBe(true)
+  })
+
   it('a module without a reporter exits 2 naming the hooks it lacks', async () => {
     const module = path.join(dir, 'not-a-reporter.ts')
     writeFileSync(module, 'export default { hello: 1 }\n')

@@ -46,7 +46,7 @@ export default defineScenario({
       expect(pidsIn(pidFile).filter(isAlive)).toEqual([])
       expect(existsSync(path.join(out, 'results.json'))).toBe(true)
       const suite = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as SuiteResult
-      expect(suite.schemaVersion).toBe(1)
+      expect(suite.schemaVersion).toBe(2)
       expect(suite.runs).toHaveLength(1)
       const last = suite.runs.at(-1)!
       expect(last.status).toBe('aborted')

@@ -75,9 +75,9 @@ describe('open engine', () => {
     // once it ended, and that wait is in the corrected figure alone (the classic coordinated
     // omission; checked per request, since a loaded machine slows everything else too).
     const { until } = stub.stalled!
-    const waited = samples.filter((s) => !s.dropped && s.status === 200 && s.t < until - 100 && s.t + s.latencyMs >= until)
+    const waited = samples.filter((s) => !s.dropped && s.status === 200 && s.epochMs < until - 100 && s.epochMs + s.latencyMs >= until)
     expect(waited.length).toBeGreaterThan(50)
-    const hidden = waited.filter((s) => s.latencyMs - s.serviceLatencyMs >= until - s.t - 50)
+    const hidden = waited.filter((s) => s.latencyMs - s.serviceLatencyMs >= until - s.epochMs - 50)
     expect(hidden.length).toBeGreaterThanOrEqual(waited.length - 4)
     // 300 arrivals during the stall but only 120 may be in flight: the rest are dropped, not delayed.
     expect(summary.dropped).toBeGreaterThan(100)

@@ -326,19 +326,19 @@ describe('network faults through Toxiproxy', () => {
     expect(run.topology.containers?.proxiedLinks).toEqual(['replica-1 -> shard-0'])
     const latency = run.faults.find((f) => f.action === 'latency')!
     expect(latency.ok, latency.error).toBe(true)
-    const before = run.timeSeries.slice(0, Math.floor(latency.t))
+    const before = run.timeSeries.slice(0, Math.floor(latency.elapsedS))
     expect(before.every((p) => p.p50 < LATENCY_MS), `p50 before: ${before.map((p) => p.p50).join(', ')}`).toBe(true)
     // The first whole second after it started.
-    expect(second(Math.ceil(latency.t))!.p50).toBeGreaterThanOrEqual(LATENCY_MS)
+    expect(second(Math.ceil(latency.elapsedS))!.p50).toBeGreaterThanOrEqual(LATENCY_MS)
   })
 
   it('a partition turns into errors, and heal brings back error-free service', () => {
     const partition = run.faults.find((f) => f.action === 'partition')!
     const heal = run.faults.find((f) => f.action === 'heal')!
     expect([partition.ok, heal.ok]).toEqual([true, true])
-    const cut = second(Math.ceil(partition.t))!
+    const cut = second(Math.ceil(partition.elapsedS))!
     expect(cut.errors).toBeGreaterThan(cut.reqs / 2)
-    const after = run.timeSeries.slice(Math.ceil(heal.t) + 1)
+    const after = run.timeSeries.slice(Math.ceil(heal.elapsedS) + 1)
     expect(after.length).toBeGreaterThanOrEqual(1)
     expect(after.every((p) => p.reqs > 0 && p.errors === 0), JSON.stringify(after)).toBe(true)
   })

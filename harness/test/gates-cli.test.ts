@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeRunResult, makeSuiteResult } from './fixtures/suite-fixtures.js'
+import { asSchemaVersion1, makeRunResult, makeSuiteResult } from './fixtures/suite-fixtures.js'
 import { CISCO, CISCO_FIT } from './fixtures/usl-published-data.js'
 import { killLeftoverRuns, runLoadlab } from './support/run-fixtures.js'
 
@@ -17,6 +17,8 @@ beforeAll(() => {
   const write = (name: string, value: unknown) => writeFileSync(file(name), typeof value === 'string' ? value : JSON.stringify(value))
   const two = (medianMs: number, seed: number) => makeSuiteResult({ runs: [1, 2].map((repetition) => ({ cell: { cache: 'lru' }, medianMs, seed: seed + repetition, repetition })) })
   write('old.json', two(10, 10))
+  // The same baseline as a LoadLab of results schema version 1 wrote it (kept baselines).
+  write('old-v1.json', asSchemaVersion1(two(10, 10)))
   write('same.json', two(10, 20))
   write('slow.json', two(13, 30))
   write('one-old.json', makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, medianMs: 10, seed: 1 }] }))
@@ -81,6 +83,17 @@ describe('loadlab compare', () => {
     expect(tolerant.code, tolerant.err).toBe(0)
   })
 
+  it('compares against a baseline of results schema version 1 exactly as against the same baseline in the current version', async () => {
+    const [fromOld, fromCurrent] = await Promise.all([
+      cli(['compare', file('old-v1.json'), file('slow.json'), '--tolerance', '0.05']),
+      cli(['compare', file('old.json'), file('slow.json'), '--tolerance', '0.05']),
+    ])
+    expect(fromOld.code, fromOld.err).toBe(99)
+    expect(fromOld.out).toMatch(/REGRESSION\s+cache=lru .* p95 latency \+\d\d%/)
+    expect(fromOld.out.replaceAll('old-v1.json', 'old.json')).toBe(fromCurrent.out)
+    expect(fromOld.err.replaceAll('old-v1.json', 'old.json')).toBe(fromCurrent.err)
+  })
+
   it('says "cannot tell (1 run each, no interval)" for single runs, never a zero-width interval', async () => {
     const r = await cli(['compare', file('one-old.json'), file('one-slow.json')])
     expect(r.code, r.err).toBe(0)
@@ -100,7 +113,7 @@ describe('loadlab compare', () => {
     const cases: Array<[string[], RegExp]> = [
       [[file('missing.json')], /missing.json: cannot read it \(no such file\)/],
       [[file('notjson.json')], /notjson.json: not valid JSON/],
-      [[file('v9.json')], /v9.json: schemaVersion 9 is not 1/],
+      [[file('v9.json')], /v9.json: schemaVersion 9 is not 2 \(this LoadLab reads versions 1 and 2\)/],
       [[file('broken.json')], /broken.json: runs\[0\]\.metrics\.http_reqs\.count: .*number/],
       [[file('same.json'), '--tolerance', 'five'], /--tolerance "five": give a share between 0 and 1/],
     ]

@@ -67,7 +67,7 @@ class FakeEngine implements LoadEngine {
     const rate = w.load.model === 'open' ? (w.load.rate ?? 100) : 100
     const latency = this.latencyOf?.(this.runs) ?? (rate > 300 ? 500 : 10)
     const now = Date.now()
-    const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ t: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
+    const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ epochMs: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
     ctx.sink.add(batch)
     if (this.advanceClockMs > 0) {
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
@@ -220,7 +220,7 @@ class WarmingEngine implements LoadEngine {
     for (let s = 0; s < seconds && !ctx.signal.aborted; s++) {
       const latency = measuring ? 10 : this.warmupLatency(s)
       const now = Date.now()
-      const samples = Array.from({ length: 50 }, (_, i) => ({ t: now + i, op: 'get_customer' as const, status: 200, latencyMs: latency, serviceLatencyMs: latency }))
+      const samples = Array.from({ length: 50 }, (_, i) => ({ epochMs: now + i, op: 'get_customer' as const, status: 200, latencyMs: latency, serviceLatencyMs: latency }))
       if (this.viaDeltas) {
         const agent = new DeltaRecorder(now)
         agent.add(samples)

@@ -140,8 +140,8 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     expect(run!.faults[0]!.ok).toBe(true)
     const planned = [1.7, 3.3]
     run!.faults.forEach((e, i) => {
-      expect(e.t, e.action).toBeGreaterThanOrEqual(planned[i]!)
-      if (e.ok) expect(e.t, e.action).toBeLessThanOrEqual(run!.durationS)
+      expect(e.elapsedS, e.action).toBeGreaterThanOrEqual(planned[i]!)
+      if (e.ok) expect(e.elapsedS, e.action).toBeLessThanOrEqual(run!.durationS)
       else expect(e.error, e.action).toBe('not applied: the run ended first')
     })
     expect(run!.metrics.lost_writes?.count).toBe(0)

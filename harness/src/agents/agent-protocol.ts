@@ -3,7 +3,7 @@ import { metricsDeltaSchema } from '../metrics/metrics-delta.js'
 import { OPERATIONS } from '../workload/workload.js'
 import { httpWorkloadSchema } from '../workload/http-workload.js'
 
-// The agent protocol, version 1 (README.md in this folder describes it for people writing an
+// The agent protocol, version 2 (README.md in this folder describes it for people writing an
 // agent or a coordinator). The agent opens one HTTP/1.1 connection to the coordinator and
 // upgrades it (`GET /agents`, `Upgrade: loadlab-agent`, answered 101); from then on both sides
 // write newline-delimited JSON: one message a line, each an object with a `type`. Local worker
@@ -13,7 +13,7 @@ import { httpWorkloadSchema } from '../workload/http-workload.js'
 // naming the problem.
 
 /** Bumped on any incompatible change; a coordinator and an agent of different versions refuse each other. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** The HTTP upgrade that turns the agent's request into a message stream. */
 export const UPGRADE_PATH = '/agents'

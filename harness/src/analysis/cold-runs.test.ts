@@ -13,7 +13,7 @@ describe('findColdRuns', () => {
     expect(found[0]).toMatchObject({ runId: 'cache=lru #1', kind: 'first-repetition', metric: 'p95' })
     expect(found[0]!.text).toMatch(/cache=lru #1 looks cold: p95 latency \d+\.\d ms against \d+\.\d+ ms in the other repetitions of cache=lru/)
     const starting = makeRunResult({ cell: { cache: 'lru' }, repetition: 1, medianMs: 10, durationS: 20, seed: 4 })
-    starting.timeSeries = starting.timeSeries.map((p) => (p.t < 4 ? { ...p, p95: p.p95 * 4 } : p))
+    starting.timeSeries = starting.timeSeries.map((p) => (p.elapsedS < 4 ? { ...p, p95: p.p95 * 4 } : p))
     const transient = findColdRuns([{ cellLabel: 'cache=lru', runs: [starting] }])
     expect(transient).toEqual([expect.objectContaining({ kind: 'start-of-run', runId: 'cache=lru #1' })])
     expect(transient[0]!.text).toMatch(/its first [3-9] s were still warming up/)

@@ -67,7 +67,7 @@ describe('random-effects intervals', () => {
   it('measures within-run noise around the time profile repetitions share, not around each run mean', () => {
     // Both runs slow down in the same seconds (the same request sequence hits the same burst):
     // that profile is not noise between runs.
-    const withProfile = runs(2, 7).map((r) => ({ ...r, timeSeries: r.timeSeries.map((p) => (p.t < 10 ? { ...p, p95: p.p95 * 2 } : p)) }))
+    const withProfile = runs(2, 7).map((r) => ({ ...r, timeSeries: r.timeSeries.map((p) => (p.elapsedS < 10 ? { ...p, p95: p.p95 * 2 } : p)) }))
     const flat = runs(2, 7)
     const c = varianceComponents([observeRuns(p95, withProfile)])!
     const c0 = varianceComponents([observeRuns(p95, flat)])!

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { AGENT_ENV } from '../agents/agent-options.js'
-import { writeK6SummaryExport } from '../report/k6-summary-export.js'
 import { defaultAgentCount } from '../agents/agent-engine.js'
 import { ENGINE_NAMES } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
@@ -12,6 +11,7 @@ import { imagePreference } from '../environment/containers/image-catalog.js'
 import { SUT_MAIN } from '../environment/local-environment.js'
 import { UsageError } from '../runner/usage-error.js'
 import { createReporters, REPORTER_NAMES, writtenFiles } from '../report/reporter-registry.js'
+import { SUMMARY_EXPORT_REPORTER, SummaryExportReporter } from '../report/summary-export-reporter.js'
 import { checkSuite, runSuite, type EngineChoice } from '../runner/run-suite.js'
 import { Interruption } from '../runner/interruption.js'
 import { describeReaped, reapLeftovers } from '../environment/reap-leftovers.js'
@@ -147,7 +147,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const out = explicitOut ?? checkOutputFolder(unusedFolder(defaultOutDir(scenario.name)), { flag: '--out' })
   const outDir = out.dir
   // A --reporter that cannot load is refused (exit 2) before anything is reaped or written.
-  const reporters = await createReporters(opts.reporter ?? [], { outDir })
+  const reporters = await createReporters([...(opts.reporter ?? []), ...(opts.summaryExport ? [SUMMARY_EXPORT_REPORTER] : [])], { outDir, summaryExport: opts.summaryExport })
   const reaped = describeReaped(reapLeftovers())
   if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
   prepareOutputFolder(out, 'run')
@@ -172,6 +172,8 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const stopWatching = launchedByNpm()
     ? watchLauncher((pid) => stopSuite(`the process that launched LoadLab (npm, pid ${pid}) exited`, EXIT_TERMINATED))
     : () => undefined
+  // The k6 export is a file the user named: its failure gets its own message and exit code (below).
+  let exportError = null as { error: unknown } | null
   try {
     const outcome = await runSuite(scenario, {
       engine: opts.engine,
@@ -179,7 +181,10 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       baselineFile: opts.baseline,
       tolerance: opts.tolerance,
       reporters,
-      onReporterError: (f) => process.stderr.write(`loadlab: the ${f.reporter} reporter failed (${f.hook}): ${f.error instanceof Error ? f.error.message : String(f.error)}\n`),
+      onReporterError: (f) => {
+        if (f.reporter === SUMMARY_EXPORT_REPORTER) exportError = { error: f.error }
+        else process.stderr.write(`loadlab: the ${f.reporter} reporter failed (${f.hook}): ${f.error instanceof Error ? f.error.message : String(f.error)}\n`)
+      },
       signal: controller.signal,
       agents: opts.agents,
       agentListen: opts.agentListen,
@@ -189,14 +194,13 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     const files = writtenFiles(reporters)
     const lines = ['', `Results: ${files['results.json'] ?? path.join(outDir, 'results.json')}`]
     if (files['index.html']) lines.push(`Report:  ${files['index.html']}`)
-    let exportFailed = false
-    if (opts.summaryExport) {
-      try {
-        lines.push(`k6 summary: ${writeK6SummaryExport(outcome.suite, opts.summaryExport)}`)
-      } catch (error) {
-        exportFailed = true
-        process.stderr.write(`--summary-export ${opts.summaryExport}: cannot write it (${error instanceof Error ? error.message : String(error)}); results.json and the reports above are complete\n`)
-      }
+    const exporter = reporters.find((r): r is SummaryExportReporter => r instanceof SummaryExportReporter)
+    if (exporter?.written) lines.push(`k6 summary: ${exporter.written}`)
+    const exportFailed = exportError !== null
+    if (exportError) {
+      const { error } = exportError
+      const flag = opts.summaryExport ? `--summary-export ${opts.summaryExport}` : `--reporter ${SUMMARY_EXPORT_REPORTER} (${exporter?.file})`
+      process.stderr.write(`${flag}: cannot write it (${error instanceof Error ? error.message : String(error)}); results.json and the reports above are complete\n`)
     }
     process.stdout.write(`${lines.join('\n')}\n`)
     if (opts.open && files['index.html']) openInBrowser(files['index.html'])

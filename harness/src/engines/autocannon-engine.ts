@@ -184,7 +184,7 @@ export class AutocannonEngine implements LoadEngine {
     const failOutstanding = (o: Outstanding, error: string): void => {
       if (finished) return
       const latency = performance.now() - o.sentPerf
-      batcher.push({ t: wallOf(o.sentPerf), op: o.spec.op, status: 0, latencyMs: latency, serviceLatencyMs: latency, error })
+      batcher.push({ epochMs: wallOf(o.sentPerf), op: o.spec.op, status: 0, latencyMs: latency, serviceLatencyMs: latency, error })
     }
 
     const setupClient = (client: autocannon.Client): void => {
@@ -213,7 +213,7 @@ export class AutocannonEngine implements LoadEngine {
         if (!o || finished) return
         const done = performance.now()
         const sample: Sample = {
-          t: wallOf(o.sentPerf),
+          epochMs: wallOf(o.sentPerf),
           op: o.spec.op,
           status,
           latencyMs: done - o.sentPerf,

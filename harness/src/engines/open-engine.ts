@@ -79,8 +79,8 @@ interface Exchange {
   op: string
   intendedPerf: number
   sentPerf: number
-  /** Wall clock of the intended start (Sample.t). */
-  t: number
+  /** Wall clock of the intended start (Sample.epochMs). */
+  epochMs: number
 }
 
 interface Prepared {
@@ -196,14 +196,14 @@ export class OpenEngine implements LoadEngine {
       if (abandoned) return
       const done = performance.now()
       const staleRead = gen!.observe(x.spec!, status, body)
-      batcher.push({ t: x.t, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, staleRead })
+      batcher.push({ epochMs: x.epochMs, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, staleRead })
     }
     handlers.error = (x, error) => {
       if (x.iteration) return stepAnswered(x, x.iteration, 0, undefined, undefined, error)
       settled()
       if (abandoned) return
       const done = performance.now()
-      batcher.push({ t: x.t, op: x.op, status: 0, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, error })
+      batcher.push({ epochMs: x.epochMs, op: x.op, status: 0, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf, error })
     }
 
     // HTTP workloads: a step of a flow iteration goes out (at once, or after its think time) ...
@@ -211,7 +211,7 @@ export class OpenEngine implements LoadEngine {
     const sendStep = (it: HttpIteration, intendedPerf: number): void => {
       sent++
       const r = it.current
-      pool.send(r.payload, r.wantBody, { op: r.op, iteration: it, intendedPerf, sentPerf: intendedPerf, t: startWall + (intendedPerf - startPerf) }, r.wantHeaders)
+      pool.send(r.payload, r.wantBody, { op: r.op, iteration: it, intendedPerf, sentPerf: intendedPerf, epochMs: startWall + (intendedPerf - startPerf) }, r.wantHeaders)
     }
     // ... and its answer is recorded and moves the iteration on; the slot is freed after its last step.
     const stepAnswered = (x: Exchange, it: HttpIteration, status: number, body: string | undefined, headers: string[] | undefined, error?: string): void => {
@@ -221,7 +221,7 @@ export class OpenEngine implements LoadEngine {
       }
       const done = performance.now()
       const out = it.respond(status, body, headers)
-      const sample: Sample = { t: x.t, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf }
+      const sample: Sample = { epochMs: x.epochMs, op: x.op, status, latencyMs: done - x.intendedPerf, serviceLatencyMs: done - x.sentPerf }
       if (error !== undefined) sample.error = error
       if (out.checksPassed + out.checksFailed > 0) {
         sample.checksPassed = out.checksPassed
@@ -253,16 +253,16 @@ export class OpenEngine implements LoadEngine {
     const fire = (offsetMs: number, now: number): void => {
       const intendedPerf = startPerf + offsetMs
       recordMs(lag, now - intendedPerf)
-      const t = startWall + offsetMs
+      const epochMs = startWall + offsetMs
       if (http) {
         const it = http.begin()
         if (!(it instanceof HttpIteration)) {
-          batcher.push({ t, op: it.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, error: it.error })
+          batcher.push({ epochMs, op: it.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, error: it.error })
           return
         }
         if (inFlight >= maxInFlight) {
           dropped++
-          batcher.push({ t, op: it.current.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
+          batcher.push({ epochMs, op: it.current.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
           return
         }
         inFlight++
@@ -273,7 +273,7 @@ export class OpenEngine implements LoadEngine {
       const spec = gen!.next()
       if (inFlight >= maxInFlight) {
         dropped++
-        batcher.push({ t, op: spec.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
+        batcher.push({ epochMs, op: spec.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' })
         return
       }
       inFlight++
@@ -284,7 +284,7 @@ export class OpenEngine implements LoadEngine {
           ? `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
           : `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(spec.body)}\r\n\r\n${spec.body}`
       // sentPerf is set when a socket takes the request (at once, unless the engine was given fewer connections than maxInFlight).
-      pool.send(payload, gen!.needsBody(spec), { spec, op: spec.op, intendedPerf, sentPerf: intendedPerf, t })
+      pool.send(payload, gen!.needsBody(spec), { spec, op: spec.op, intendedPerf, sentPerf: intendedPerf, epochMs })
     }
 
     // Per-second progress with the rate the whole plan aimed for in the second that ended.

@@ -88,7 +88,7 @@ export class VirtualUsers {
       }
       const it = stream.begin()
       if (!(it instanceof HttpIteration)) {
-        batcher.push({ t: Date.now(), op: it.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, error: it.error })
+        batcher.push({ epochMs: Date.now(), op: it.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, error: it.error })
         userDone()
         return
       }
@@ -100,7 +100,7 @@ export class VirtualUsers {
       if (!stopping) {
         const latency = done - tag.sentPerf
         batcher.push({
-          t: startWall + (tag.sentPerf - startPerf),
+          epochMs: startWall + (tag.sentPerf - startPerf),
           op: tag.op,
           status,
           latencyMs: latency,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { makeSuiteResult, type RunSpec } from '../../test/fixtures/suite-fixtures.js'
+import { asSchemaVersion1, makeSuiteResult, type RunSpec } from '../../test/fixtures/suite-fixtures.js'
 import { classifyChange, compareToBaseline } from './baseline.js'
 import { loadBaselineSource } from './baseline-source.js'
 
@@ -142,6 +142,28 @@ describe('compareToBaseline against a folder of earlier results (a history)', ()
     expect(p95.runs).toEqual({ baseline: 5, current: 1 })
     expect(p95.regression).toBe(false)
     expect(gate.notes!.join('\n')).toMatch(/cache=lru: the history of p95 latency shifted by \+?2\d\.\d% at 2026-01-06T00:00:00.000Z \(permutation p = 0\.0\d+\); judged against the 5 runs since/)
+  })
+
+  it('judges against a baseline file and a history kept from schema version 1 exactly as against current files', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-old-baseline-'))
+    dirs.push(dir)
+    const current = suite(1, { medianMs: 12 * 1.3 }, 2)
+    const baseline = suite(2, {}, 2)
+    writeFileSync(path.join(dir, 'v1.json'), JSON.stringify(asSchemaVersion1(baseline)))
+    writeFileSync(path.join(dir, 'v2.json'), JSON.stringify(baseline))
+    const fromOld = compareToBaseline(current, loadBaselineSource(path.join(dir, 'v1.json')), { tolerance: 0.05 })
+    const fromNew = compareToBaseline(current, loadBaselineSource(path.join(dir, 'v2.json')), { tolerance: 0.05 })
+    expect(fromOld.changes.find((c) => c.metric === 'p95')).toMatchObject({ outcome: 'regression' })
+    expect({ ...fromOld, file: '' }).toEqual({ ...fromNew, file: '' })
+
+    // A history folder where older builds wrote version 1 and newer ones the current version.
+    const mixed = history([12, 12, 12, 12, 12, 12])
+    const oldBuilds = [1, 2, 3].map((b) => path.join(mixed, `build-${b}`, 'results.json'))
+    const sameHistory = compareToBaseline(suite(1, { medianMs: 12 * 1.3 }), loadBaselineSource(mixed), { tolerance: 0.05 })
+    for (const file of oldBuilds) writeFileSync(file, JSON.stringify(asSchemaVersion1(loadBaselineSource(file).entries[0]!.suite)))
+    const source = loadBaselineSource(mixed)
+    expect(source.entries).toHaveLength(6)
+    expect(compareToBaseline(suite(1, { medianMs: 12 * 1.3 }), source, { tolerance: 0.05 })).toEqual(sameHistory)
   })
 
   it('refuses a folder without results, naming it', () => {

@@ -55,7 +55,7 @@ describe('lost_writes threshold with unverified writes', () => {
 })
 
 describe('faults that explain unverified writes', () => {
-  const event = (t: number, action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow', member: string, ok = true) => ({ t, at: '', action, member, ok })
+  const event = (elapsedS: number, action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow', member: string, ok = true) => ({ elapsedS, at: '', action, member, ok })
 
   it('are kills and pauses of members still down at the end of the run', () => {
     expect(faultsExplainingUnverified([event(3, 'kill', 'shard-1'), event(4, 'pause', 'replica-2'), event(6, 'resume', 'replica-2'), event(2, 'slow', 'shard-0')])).toEqual(['kill shard-1 at 3.0 s'])

@@ -23,7 +23,7 @@ export class DeltaRecorder implements MetricsSink {
   add(batch: readonly Sample[]): void {
     for (const s of batch) {
       this.empty = false
-      const second = this.second(Math.max(0, Math.floor((s.t - this.startMs) / 1000)))
+      const second = this.second(Math.max(0, Math.floor((s.epochMs - this.startMs) / 1000)))
       if (s.dropped) {
         this.totals.dropped++
         second.dropped++
@@ -40,7 +40,7 @@ export class DeltaRecorder implements MetricsSink {
     this.empty = false
     this.totals.merge(delta)
     for (const d of delta.seconds) {
-      const second = this.second(d.t)
+      const second = this.second(d.elapsedS)
       second.reqs += d.reqs
       second.errors += d.errors
       second.dropped += d.dropped
@@ -53,8 +53,8 @@ export class DeltaRecorder implements MetricsSink {
     if (this.empty) return null
     this.empty = true
     const seconds: MetricsDelta['seconds'] = []
-    for (const [t, s] of [...this.seconds].sort((a, b) => a[0] - b[0])) {
-      seconds.push({ t, reqs: s.reqs, errors: s.errors, dropped: s.dropped, histogram: encodeHistogram(s.hist) })
+    for (const [elapsedS, s] of [...this.seconds].sort((a, b) => a[0] - b[0])) {
+      seconds.push({ elapsedS, reqs: s.reqs, errors: s.errors, dropped: s.dropped, histogram: encodeHistogram(s.hist) })
       s.hist.reset()
       this.spare.push(s.hist)
     }
@@ -62,11 +62,11 @@ export class DeltaRecorder implements MetricsSink {
     return { ...this.totals.takeDelta(), seconds }
   }
 
-  private second(t: number): SecondTally {
-    let s = this.seconds.get(t)
+  private second(elapsedS: number): SecondTally {
+    let s = this.seconds.get(elapsedS)
     if (!s) {
       s = { hist: this.spare.pop() ?? createLatencyHistogram(), reqs: 0, errors: 0, dropped: 0 }
-      this.seconds.set(t, s)
+      this.seconds.set(elapsedS, s)
     }
     return s
   }

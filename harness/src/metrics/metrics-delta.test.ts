@@ -29,9 +29,9 @@ const sample = (start: number): fc.Arbitrary<Sample> =>
       stale: fc.constantFrom(undefined, true, false),
     })
     .map((r): Sample => {
-      if (r.dropped) return { t: start + r.offsetMs, op: r.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' }
+      if (r.dropped) return { epochMs: start + r.offsetMs, op: r.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' }
       const serviceLatencyMs = Math.max(0, r.latencyMs - r.queuedMs)
-      return { t: start + r.offsetMs, op: r.op, status: r.status, latencyMs: r.latencyMs, serviceLatencyMs, staleRead: r.stale, ...(r.status === 0 ? { error: 'timeout' } : {}) }
+      return { epochMs: start + r.offsetMs, op: r.op, status: r.status, latencyMs: r.latencyMs, serviceLatencyMs, staleRead: r.stale, ...(r.status === 0 ? { error: 'timeout' } : {}) }
     })
 
 /** An agent's deltas travel as JSON lines and are validated on arrival, as in the agent protocol. */
@@ -83,11 +83,11 @@ describe('merging agents’ deltas', () => {
     for (let agent = 0; agent < 3; agent++) {
       const rec = new DeltaRecorder(start)
       for (let second = 0; second < 4; second++) {
-        const t = start + second * 1000 + 10 * agent
+        const epochMs = start + second * 1000 + 10 * agent
         rec.add([
-          { t, op: 'get_customer', status: 200, latencyMs: 5 + second, serviceLatencyMs: 5 + second },
-          { t, op: 'get_customer', status: 500, latencyMs: 7, serviceLatencyMs: 7 },
-          { t, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' },
+          { epochMs, op: 'get_customer', status: 200, latencyMs: 5 + second, serviceLatencyMs: 5 + second },
+          { epochMs, op: 'get_customer', status: 500, latencyMs: 7, serviceLatencyMs: 7 },
+          { epochMs, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' },
         ])
         if (second % 2 === 1) merged.merge(overTheWire(rec.take()!))
       }
@@ -97,7 +97,7 @@ describe('merging agents’ deltas', () => {
     expect(r.metrics.http_req_failed).toMatchObject({ fails: 12, passes: 12 })
     expect(r.metrics.dropped_iterations.count).toBe(12)
     expect(r.metrics.status_counts).toEqual({ '200': 12, '500': 12 })
-    expect(r.timeSeries.map((p) => [p.t, p.reqs, p.errors, p.dropped])).toEqual([
+    expect(r.timeSeries.map((p) => [p.elapsedS, p.reqs, p.errors, p.dropped])).toEqual([
       [0, 6, 3, 3],
       [1, 6, 3, 3],
       [2, 6, 3, 3],

@@ -13,7 +13,7 @@ const histogramText = z.string().min(1).nullable()
 
 export const secondDeltaSchema = z.object({
   /** Whole seconds since the agent's measured phase began (by each request's intended start). */
-  t: z.number().int().min(0),
+  elapsedS: z.number().int().min(0),
   reqs: z.number().int().min(0),
   errors: z.number().int().min(0),
   dropped: z.number().int().min(0),

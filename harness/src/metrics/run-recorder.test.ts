@@ -11,14 +11,14 @@ describe('RunRecorder', () => {
     const samples: Sample[] = []
     for (let s = 0; s < 3; s++) {
       for (let i = 0; i < 100; i++) {
-        samples.push({ t: START + s * 1000 + i * 10, op: i % 2 ? 'get_customer' : 'search_customers', status: 200, latencyMs: 10 + s * 10, serviceLatencyMs: 5 })
+        samples.push({ epochMs: START + s * 1000 + i * 10, op: i % 2 ? 'get_customer' : 'search_customers', status: 200, latencyMs: 10 + s * 10, serviceLatencyMs: 5 })
       }
     }
-    samples.push({ t: START + 500, op: 'get_customer', status: 503, latencyMs: 1, serviceLatencyMs: 1 })
-    samples.push({ t: START + 600, op: 'get_customer', status: 0, latencyMs: 1000, serviceLatencyMs: 1000, error: 'timeout' })
-    samples.push({ t: START + 700, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true })
-    samples.push({ t: START + 800, op: 'get_customer', status: 200, latencyMs: 5, serviceLatencyMs: 5, staleRead: true })
-    samples.push({ t: START + 900, op: 'get_customer', status: 200, latencyMs: 5, serviceLatencyMs: 5, staleRead: false })
+    samples.push({ epochMs: START + 500, op: 'get_customer', status: 503, latencyMs: 1, serviceLatencyMs: 1 })
+    samples.push({ epochMs: START + 600, op: 'get_customer', status: 0, latencyMs: 1000, serviceLatencyMs: 1000, error: 'timeout' })
+    samples.push({ epochMs: START + 700, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true })
+    samples.push({ epochMs: START + 800, op: 'get_customer', status: 200, latencyMs: 5, serviceLatencyMs: 5, staleRead: true })
+    samples.push({ epochMs: START + 900, op: 'get_customer', status: 200, latencyMs: 5, serviceLatencyMs: 5, staleRead: false })
     rec.add(samples)
     const r = rec.finish(3)
     expect(r.metrics.http_reqs.count).toBe(304)
@@ -45,9 +45,9 @@ describe('RunRecorder', () => {
 
   it('summarizes seconds whose late window passed and still counts samples that arrive later for them', () => {
     const rec = new RunRecorder(Date.now() - 100_000, { lateWindowS: 2 })
-    for (let s = 0; s < 100; s++) rec.add([{ t: Date.now() - 100_000 + s * 1000, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 }])
+    for (let s = 0; s < 100; s++) rec.add([{ epochMs: Date.now() - 100_000 + s * 1000, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 }])
     // A very late completion for second 3 (already summarized) still counts.
-    rec.add([{ t: Date.now() - 97_000, op: 'get_customer', status: 500, latencyMs: 2, serviceLatencyMs: 2 }])
+    rec.add([{ epochMs: Date.now() - 97_000, op: 'get_customer', status: 500, latencyMs: 2, serviceLatencyMs: 2 }])
     const r = rec.finish(100)
     expect(r.timeSeries).toHaveLength(100)
     expect(r.timeSeries[3]).toMatchObject({ reqs: 2, errors: 1 })
@@ -57,21 +57,21 @@ describe('RunRecorder', () => {
 
   it('adds offered rate and cache hit rate to the series', () => {
     const rec = new RunRecorder(START)
-    rec.add([{ t: START, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 }])
+    rec.add([{ epochMs: START, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 }])
     rec.noteOfferedRate(1, 100) // the open engine's tick at the end of second 0
     rec.noteOfferedRate(2, 200)
     const r = rec.finish(2, [0.5, 0.75])
     // closed model: latency == service latency, so both summaries agree
     expect(r.metrics.http_req_duration_uncorrected).toEqual(r.metrics.http_req_duration)
     expect(r.metrics.http_req_duration_uncorrected.count).toBe(1)
-    expect(r.timeSeries).toMatchObject([{ t: 0, offeredRate: 100, cacheHitRate: 0.5 }, { t: 1, offeredRate: 200, cacheHitRate: 0.75 }])
+    expect(r.timeSeries).toMatchObject([{ elapsedS: 0, offeredRate: 100, cacheHitRate: 0.5 }, { elapsedS: 1, offeredRate: 200, cacheHitRate: 0.75 }])
   })
 
   it('folds a trailing partial second (clock skew between engine and recorder) into the last whole second', () => {
     const rec = new RunRecorder(START)
     rec.add([
-      { t: START + 1500, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 },
-      { t: START + 2004, op: 'get_customer', status: 500, latencyMs: 1, serviceLatencyMs: 1 },
+      { epochMs: START + 1500, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 },
+      { epochMs: START + 2004, op: 'get_customer', status: 500, latencyMs: 1, serviceLatencyMs: 1 },
     ])
     const r = rec.finish(2.003)
     expect(r.timeSeries).toHaveLength(2)
@@ -85,8 +85,8 @@ describe('RunRecorder', () => {
       vi.setSystemTime(START)
       const rec = new RunRecorder(START)
       vi.setSystemTime(START + 1990)
-      const batch = Array.from({ length: 50 }, (_, i) => ({ t: START + 1000 + 19 * i, op: 'get_customer' as const, status: i < 3 ? 500 : 200, latencyMs: i < 45 ? 10 : 100, serviceLatencyMs: 10 }))
-      rec.add([...batch, { t: START + 1900, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true }])
+      const batch = Array.from({ length: 50 }, (_, i) => ({ epochMs: START + 1000 + 19 * i, op: 'get_customer' as const, status: i < 3 ? 500 : 200, latencyMs: i < 45 ? 10 : 100, serviceLatencyMs: 10 }))
+      rec.add([...batch, { epochMs: START + 1900, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true }])
       vi.setSystemTime(START + 2050)
       const live = rec.live()
       expect(live.elapsedS).toBeCloseTo(2.05)

@@ -66,7 +66,7 @@ export class RunRecorder implements MetricsSink {
     const now = Date.now()
     this.rollLive(now)
     for (const s of batch) {
-      const sec = Math.max(0, Math.floor((s.t - this.startMs) / 1000))
+      const sec = Math.max(0, Math.floor((s.epochMs - this.startMs) / 1000))
       const bucket = this.bucket(sec)
       if (s.dropped) {
         this.totals.dropped++
@@ -101,14 +101,14 @@ export class RunRecorder implements MetricsSink {
     this.rollLive(now)
     this.totals.merge(delta)
     for (const d of delta.seconds) {
-      const bucket = this.bucket(d.t)
+      const bucket = this.bucket(d.elapsedS)
       if (bucket) {
         bucket.reqs += d.reqs
         bucket.errors += d.errors
         bucket.dropped += d.dropped
         addEncodedHistogram(bucket.hist, d.histogram)
       } else {
-        const p = this.closedPoint(d.t)
+        const p = this.closedPoint(d.elapsedS)
         p.reqs += d.reqs
         p.errors += d.errors
         p.dropped += d.dropped
@@ -242,7 +242,7 @@ export class RunRecorder implements MetricsSink {
     for (const [sec, b] of this.open) {
       if (sec >= before) continue
       this.closed.set(sec, {
-        t: sec,
+        elapsedS: sec,
         reqs: b.reqs,
         errors: b.errors,
         dropped: b.dropped,
@@ -271,6 +271,6 @@ export class RunRecorder implements MetricsSink {
   }
 }
 
-function emptyPoint(t: number): TimePoint {
-  return { t, reqs: 0, errors: 0, dropped: 0, p50: 0, p95: 0, p99: 0, max: 0 }
+function emptyPoint(elapsedS: number): TimePoint {
+  return { elapsedS, reqs: 0, errors: 0, dropped: 0, p50: 0, p95: 0, p99: 0, max: 0 }
 }

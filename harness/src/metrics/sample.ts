@@ -6,7 +6,7 @@ import type { CheckFailure } from '../workload/http-request-stream.js'
 
 export interface Sample {
   /** Wall clock (ms since epoch) when the request was intended to start (open model) or started (closed). */
-  t: number
+  epochMs: number
   /** The op tag: a CRM operation name, or the name of an HTTP scenario's request or flow step. */
   op: string
   /** HTTP status, or 0 when no response came (connect error, timeout, reset). */

@@ -68,7 +68,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   onFault(_run: PlannedRun, e: FaultEvent): void {
-    this.line(`  fault at ${e.t.toFixed(1)} s: ${e.action} ${e.member} ${e.ok ? `ok${e.detail ? ` (${e.detail})` : ''}` : `FAILED: ${e.error}`}`)
+    this.line(`  fault at ${e.elapsedS.toFixed(1)} s: ${e.action} ${e.member} ${e.ok ? `ok${e.detail ? ` (${e.detail})` : ''}` : `FAILED: ${e.error}`}`)
   }
 
   onSkip(run: PlannedRun, reason: string): void {

@@ -8,6 +8,7 @@ import { FileReporter } from './file-reporter.js'
 import { renderHtmlReport } from './html/render-html-report.js'
 import { renderJunit } from './junit-report.js'
 import { renderMarkdownSummary } from './markdown-summary.js'
+import { defaultSummaryExportFile, SummaryExportReporter } from './summary-export-reporter.js'
 
 // The reporters a run can have, by name (vitest style): `loadlab run` uses the defaults and adds
 // what `--reporter` names, a built-in name or a module of the user's own.
@@ -19,6 +20,8 @@ export interface ReporterOptions {
   progress?: NodeJS.WritableStream & { isTTY?: boolean }
   /** Final tables and verdict (default process.stdout). */
   out?: NodeJS.WritableStream
+  /** Where the summary-export reporter writes (`--summary-export FILE`); default summary-export.json in outDir. */
+  summaryExport?: string
 }
 
 const REPORTERS = {
@@ -32,6 +35,8 @@ const REPORTERS = {
   junit: (o: ReporterOptions): Reporter => new FileReporter('junit', { file: 'junit.xml', render: renderJunit }, o.outDir),
   /** summary.md: Markdown for a CI step summary. */
   markdown: (o: ReporterOptions): Reporter => new FileReporter('markdown', { file: 'summary.md', render: renderMarkdownSummary }, o.outDir),
+  /** k6's summary-export JSON, for dashboards and scripts written for k6 (`--summary-export FILE` adds it). */
+  'summary-export': (o: ReporterOptions): Reporter => new SummaryExportReporter(o.summaryExport ?? defaultSummaryExportFile(o.outDir)),
 } satisfies Record<string, (o: ReporterOptions) => Reporter>
 
 export type ReporterName = keyof typeof REPORTERS

@@ -5,7 +5,9 @@ import { RESULTS_SCHEMA_VERSION, type SuiteResult } from './results-schema.js'
 // Reading a results.json that came from elsewhere (an old run, another machine, a CI artifact):
 // validated once here, at the boundary, for the schema version and every field that analysis
 // and gates read. Fields the gates never read pass through unchecked (loose objects), so a newer
-// writer adding fields does not break an older reader.
+// writer adding fields does not break an older reader. Files of an older schema version that
+// this reader knows how to bring forward (baselines and history folders users keep) are migrated
+// here, before validation, so nothing after this boundary ever sees an old shape.
 
 export class ResultsFileError extends Error {
   readonly exitCode = 2
@@ -17,7 +19,7 @@ export class ResultsFileError extends Error {
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const latency = z.looseObject({ count: finite, min: finite, mean: finite, p50: finite, p90: finite, p95: finite, p99: finite, p999: finite, max: finite })
-const timePoint = z.looseObject({ t: finite, reqs: finite, errors: finite, p50: finite, p95: finite, p99: finite, offeredRate: finite.optional(), cacheHitRate: finite.optional() })
+const timePoint = z.looseObject({ elapsedS: finite, reqs: finite, errors: finite, p50: finite, p95: finite, p99: finite, offeredRate: finite.optional(), cacheHitRate: finite.optional() })
 const run = z.looseObject({
   id: z.string(),
   cell: z.record(z.string(), z.union([z.string(), z.number()])),
@@ -68,8 +70,11 @@ export function parseSuiteResult(value: unknown, label: string): SuiteResult {
   if (typeof value !== 'object' || value === null || !('runs' in value)) {
     throw new ResultsFileError(`${label}: not a LoadLab results.json (no "runs"); give the results.json that \`loadlab run\` wrote`)
   }
-  if (version !== RESULTS_SCHEMA_VERSION) {
-    throw new ResultsFileError(`${label}: schemaVersion ${JSON.stringify(version)} is not ${RESULTS_SCHEMA_VERSION}; re-run the scenario with this LoadLab version or use the matching version to compare`)
+  if (version === 1) value = migrateFromVersion1(value)
+  else if (version !== RESULTS_SCHEMA_VERSION) {
+    throw new ResultsFileError(
+      `${label}: schemaVersion ${JSON.stringify(version)} is not ${RESULTS_SCHEMA_VERSION} (this LoadLab reads versions 1 and ${RESULTS_SCHEMA_VERSION}); re-run the scenario with this LoadLab version or use the matching version to compare`,
+    )
   }
   const r = suiteSchema.safeParse(value)
   if (!r.success) {
@@ -78,6 +83,42 @@ export function parseSuiteResult(value: unknown, label: string): SuiteResult {
     throw new ResultsFileError(`${label}: ${where || 'file'}: ${issue.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : ''}; the file is not a complete results.json`)
   }
   return value as SuiteResult
+}
+
+/**
+ * Version 1 named the seconds since the measured phase began `t` (per-second points, faults and
+ * sync lag); version 2 calls them `elapsedS`, since `t` elsewhere meant epoch milliseconds.
+ * Returns a migrated copy; the caller's object is left as it was.
+ */
+function migrateFromVersion1(suite: object): object {
+  const runs = (suite as { runs: unknown }).runs
+  return {
+    ...suite,
+    schemaVersion: 2,
+    runs: Array.isArray(runs)
+      ? runs.map((run: unknown) => {
+          if (typeof run !== 'object' || run === null) return run
+          const r = run as { timeSeries?: unknown; faults?: unknown; sync?: unknown }
+          const sync = r.sync as { lag?: unknown } | null | undefined
+          return {
+            ...r,
+            ...(r.timeSeries !== undefined ? { timeSeries: renameSecondsField(r.timeSeries) } : {}),
+            ...(r.faults !== undefined ? { faults: renameSecondsField(r.faults) } : {}),
+            ...(typeof sync === 'object' && sync !== null && sync.lag !== undefined ? { sync: { ...sync, lag: renameSecondsField(sync.lag) } } : {}),
+          }
+        })
+      : runs,
+  }
+}
+
+/** `t` -> `elapsedS` in each object of a version-1 array; anything else is left for validation to judge. */
+function renameSecondsField(list: unknown): unknown {
+  if (!Array.isArray(list)) return list
+  return list.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null || !('t' in item) || 'elapsedS' in item) return item
+    const { t, ...rest } = item as { t: unknown }
+    return { ...rest, elapsedS: t }
+  })
 }
 
 /** Reads and validates a results.json (the compare command, capacity commands, `--baseline`). */

@@ -4,7 +4,7 @@ import type { LoadModel, Workload } from '../workload/workload.js'
 // `results.json` is this object. Bump RESULTS_SCHEMA_VERSION on any incompatible change and
 // describe it in harness/src/results/README.md. Times are ISO strings; latencies are ms.
 
-export const RESULTS_SCHEMA_VERSION = 1
+export const RESULTS_SCHEMA_VERSION = 2
 
 export interface LatencySummary {
   count: number
@@ -63,7 +63,7 @@ export interface SyncRunResult {
   /** queue-push only. */
   broker?: string
   /** Per second of the measured phase, by acknowledgement time: sync lag of that second's writes (ms), and how many. */
-  lag: Array<{ t: number; acks: number; p50: number; p95: number; max: number }>
+  lag: Array<{ elapsedS: number; acks: number; p50: number; p95: number; max: number }>
   /** Per second: acknowledged versions downstream did not hold yet at the end of that second. */
   backlog: number[]
   /** Seconds after the load ended until downstream held every acknowledged version; null when it never did within the drain timeout. */
@@ -97,9 +97,10 @@ export interface OperationMetrics {
   http_req_failed: { rate: number; fails: number; passes: number }
 }
 
-/** One second of a run (t = seconds since the measured phase began). */
+/** One second of a run. */
 export interface TimePoint {
-  t: number
+  /** Whole seconds since the measured phase began (this point covers [elapsedS, elapsedS + 1)). */
+  elapsedS: number
   reqs: number
   errors: number
   dropped: number
@@ -115,7 +116,7 @@ export interface TimePoint {
 
 export interface FaultEvent {
   /** Seconds since the measured phase began. */
-  t: number
+  elapsedS: number
   at: string
   /** The scenario's fault actions (scenario.ts); spelt out here because results sit below scenarios, and the compiler flags a new action where a FaultEvent is built. */
   action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow' | 'cpus' | 'latency' | 'bandwidth' | 'timeout' | 'reset' | 'partition' | 'heal'

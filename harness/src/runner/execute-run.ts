@@ -123,7 +123,7 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       // A matrix cell without the fault's member (no downstream under sync none) records it as not applied.
       const missing = faultMissingMember(run, f)
       if (missing !== null) {
-        faults.push({ t: f.atS, at: new Date(startMs + f.atS * 1000).toISOString(), action: f.action, member: faultTarget(f), ok: false, error: missing })
+        faults.push({ elapsedS: f.atS, at: new Date(startMs + f.atS * 1000).toISOString(), action: f.action, member: faultTarget(f), ok: false, error: missing })
         continue
       }
       timers.push(
@@ -216,11 +216,11 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
 
   for (const f of run.faults) {
     const target = faultTarget(f)
-    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === target && Math.abs(e.t - f.atS) < 5)) {
-      faults.push({ t: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: target, ok: false, error: 'not applied: the run ended first' })
+    if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === target && Math.abs(e.elapsedS - f.atS) < 5)) {
+      faults.push({ elapsedS: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: target, ok: false, error: 'not applied: the run ended first' })
     }
   }
-  faults.sort((a, b) => a.t - b.t)
+  faults.sort((a, b) => a.elapsedS - b.elapsedS)
 
   const durationS = summary?.durationS ?? (measuredStartMs === null ? 0 : (Date.now() - measuredStartMs) / 1000)
   const parts = recorder.finish(durationS, perSecondCacheHitRate)
@@ -316,11 +316,11 @@ async function waitForSeedsDownstream(url: string, dataset: Dataset, timeoutS: n
  */
 export function faultsExplainingUnverified(faults: readonly FaultEvent[]): string[] {
   const down = new Map<string, FaultEvent>()
-  for (const f of [...faults].filter((e) => e.ok).sort((a, b) => a.t - b.t)) {
+  for (const f of [...faults].filter((e) => e.ok).sort((a, b) => a.elapsedS - b.elapsedS)) {
     if (f.action === 'kill' || f.action === 'pause') down.set(f.member, f)
     else if (f.action === 'restart' || f.action === 'resume') down.delete(f.member)
   }
-  return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.t.toFixed(1)} s`)
+  return [...down.values()].map((f) => `${f.action} ${f.member} at ${f.elapsedS.toFixed(1)} s`)
 }
 
 function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
@@ -333,7 +333,7 @@ function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
 
 async function applyFault(env: StartedEnvironment, f: PlannedRun['faults'][number], startMs: number): Promise<FaultEvent> {
   const at = new Date()
-  const base = { t: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: faultTarget(f) }
+  const base = { elapsedS: Math.round((at.getTime() - startMs) / 100) / 10, at: at.toISOString(), action: f.action, member: faultTarget(f) }
   try {
     const { atS: _atS, ...fault } = f
     const detail = await env.fault(fault)

@@ -16,7 +16,7 @@ describe('sync figures', () => {
     expect(f.lag.count).toBe(3)
     expect(f.lag.min).toBe(0)
     expect(f.lag.max).toBe(2_000)
-    expect(f.lagPerSecond.map((s) => [s.t, s.acks, s.max])).toEqual([[0, 2, 2_000], [1, 1, 0]])
+    expect(f.lagPerSecond.map((s) => [s.elapsedS, s.acks, s.max])).toEqual([[0, 2, 2_000], [1, 1, 0]])
     // End of second 0: a@2 waits; end of second 1: still; end of second 2: delivered.
     expect(f.backlog).toEqual([1, 1, 0])
   })
@@ -29,17 +29,17 @@ describe('sync figures', () => {
 
   it('recovery: from the last broker or downstream fault until the backlog is back at its level before the faults', () => {
     const backlog = [2, 2, 3, 40, 80, 120, 60, 10, 2, 2]
-    expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'rabbitmq', action: 'kill' }, { t: 5, member: 'rabbitmq', action: 'restart' }])).toBe(4)
-    expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'kafka', action: 'kill' }, { t: 5, member: 'kafka', action: 'restart' }])).toBe(4)
-    expect(recoveryAfterFaults(backlog, [{ t: 3, member: 'replica-1', action: 'kill' }])).toBeNull()
-    expect(recoveryAfterFaults([0, 0, 50, 60], [{ t: 2, member: 'downstream', action: 'kill' }])).toBeNull()
+    expect(recoveryAfterFaults(backlog, [{ elapsedS: 3, member: 'rabbitmq', action: 'kill' }, { elapsedS: 5, member: 'rabbitmq', action: 'restart' }])).toBe(4)
+    expect(recoveryAfterFaults(backlog, [{ elapsedS: 3, member: 'kafka', action: 'kill' }, { elapsedS: 5, member: 'kafka', action: 'restart' }])).toBe(4)
+    expect(recoveryAfterFaults(backlog, [{ elapsedS: 3, member: 'replica-1', action: 'kill' }])).toBeNull()
+    expect(recoveryAfterFaults([0, 0, 50, 60], [{ elapsedS: 2, member: 'downstream', action: 'kill' }])).toBeNull()
   })
 })
 
 describe('errorsPerSecond', () => {
   it('indexes failed requests by second, 0 for seconds without a point', () => {
-    expect(errorsPerSecond([{ t: 0, errors: 0 }, { t: 2, errors: 5 }])).toEqual([0, 0, 5])
+    expect(errorsPerSecond([{ elapsedS: 0, errors: 0 }, { elapsedS: 2, errors: 5 }])).toEqual([0, 0, 5])
     // sync-call: writes fail from the kill until downstream is back; recovery is counted on them.
-    expect(recoveryAfterFaults(errorsPerSecond([0, 0, 9, 12, 11, 3, 0].map((errors, t) => ({ t, errors }))), [{ t: 2, member: 'downstream', action: 'kill' }, { t: 4, member: 'downstream', action: 'restart' }])).toBe(3)
+    expect(recoveryAfterFaults(errorsPerSecond([0, 0, 9, 12, 11, 3, 0].map((errors, elapsedS) => ({ elapsedS, errors }))), [{ elapsedS: 2, member: 'downstream', action: 'kill' }, { elapsedS: 4, member: 'downstream', action: 'restart' }])).toBe(3)
   })
 })

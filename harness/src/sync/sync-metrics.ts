@@ -20,7 +20,7 @@ export interface SyncFigures {
 }
 
 /** Fault events that take the sync path down and bring it back. */
-export interface SyncFault { t: number; member: string; action: string }
+export interface SyncFault { elapsedS: number; member: string; action: string }
 
 export function computeSyncFigures(acks: readonly Acknowledgement[], applied: readonly AppliedChange[], startMs: number, durationS: number, faults: readonly SyncFault[] = []): SyncFigures {
   const byId = new Map<string, Array<{ version: number; atMs: number }>>()
@@ -61,10 +61,10 @@ export function computeSyncFigures(acks: readonly Acknowledgement[], applied: re
 
   return {
     lag: summarizeMs(lags),
-    lagPerSecond: perSecond.flatMap((values, t) => {
+    lagPerSecond: perSecond.flatMap((values, elapsedS) => {
       if (values.length === 0) return []
       const s = summarizeMs(values)
-      return [{ t, acks: values.length, p50: s.p50, p95: s.p95, max: s.max }]
+      return [{ elapsedS, acks: values.length, p50: s.p50, p95: s.p95, max: s.max }]
     }),
     backlog,
     recoveryS: recoveryAfterFaults(backlog, faults),
@@ -72,9 +72,9 @@ export function computeSyncFigures(acks: readonly Acknowledgement[], applied: re
 }
 
 /** Failed requests per second of the measured phase, indexed by second. */
-export function errorsPerSecond(points: ReadonlyArray<{ t: number; errors: number }>): number[] {
+export function errorsPerSecond(points: ReadonlyArray<{ elapsedS: number; errors: number }>): number[] {
   const out: number[] = []
-  for (const p of points) out[p.t] = p.errors
+  for (const p of points) out[p.elapsedS] = p.errors
   return Array.from(out, (v) => v ?? 0)
 }
 
@@ -87,8 +87,8 @@ export function errorsPerSecond(points: ReadonlyArray<{ t: number; errors: numbe
 export function recoveryAfterFaults(backlog: readonly number[], faults: readonly SyncFault[]): number | null {
   const relevant = faults.filter((f) => f.member === 'downstream' || (SYNC_BROKER_NAMES as readonly string[]).includes(f.member))
   if (relevant.length === 0) return null
-  const first = Math.floor(Math.min(...relevant.map((f) => f.t)))
-  const last = Math.max(...relevant.map((f) => f.t))
+  const first = Math.floor(Math.min(...relevant.map((f) => f.elapsedS)))
+  const last = Math.max(...relevant.map((f) => f.elapsedS))
   const before = backlog.slice(0, first).sort((a, b) => a - b)
   const normal = before.length > 0 ? before[Math.floor(before.length / 2)]! : 0
   for (let s = Math.ceil(last); s < backlog.length; s++) {

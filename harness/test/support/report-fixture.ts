@@ -47,12 +47,12 @@ export function makeRun(o: RunOptions): RunResult {
   const errorRate = o.errorRate ?? 0
   const timeSeries: TimePoint[] = []
   for (let t = 0; t < seconds; t++) {
-    const faulted = (o.faults ?? []).some((f) => t >= f.t && t < f.t + 4)
+    const faulted = (o.faults ?? []).some((f) => t >= f.elapsedS && t < f.elapsedS + 4)
     const reqs = Math.round(o.rps * (faulted ? 0.55 : 0.92 + random() * 0.16))
     const errors = faulted ? Math.round(reqs * 0.08) : Math.round(reqs * errorRate * random() * 2)
     const p50 = o.p50 * (faulted ? 3 : 0.9 + random() * 0.2)
     timeSeries.push({
-      t,
+      elapsedS: t,
       reqs,
       errors,
       dropped: 0,
@@ -168,8 +168,8 @@ export function makeRichSuite(overrides: Partial<SuiteResult> = {}): SuiteResult
           faults:
             ci === 1 && rep === 1
               ? [
-                  { t: 12, at: '2026-11-22T03:00:12.000Z', action: 'kill', member: 'replica-2', ok: true },
-                  { t: 20, at: '2026-11-22T03:00:20.000Z', action: 'restart', member: 'replica-2', ok: true },
+                  { elapsedS: 12, at: '2026-11-22T03:00:12.000Z', action: 'kill', member: 'replica-2', ok: true },
+                  { elapsedS: 20, at: '2026-11-22T03:00:20.000Z', action: 'restart', member: 'replica-2', ok: true },
                 ]
               : [],
         }),
@@ -294,7 +294,7 @@ export function makeHostileSuite(): SuiteResult {
   suite.runs[0]!.status = 'failed'
   suite.runs[0]!.validity.push({ level: 'error', code: 'other', message: '<iframe src="https://evil.example"></iframe>' })
   suite.runs[1]!.cellLabel = `cache=<svg onload=alert(4)>`
-  suite.runs[1]!.faults = [{ t: 5, at: '2026-11-22T03:00:05.000Z', action: 'pause', member: '<u>replica</u>', ok: false, error: '</script>' }]
+  suite.runs[1]!.faults = [{ elapsedS: 5, at: '2026-11-22T03:00:05.000Z', action: 'pause', member: '<u>replica</u>', ok: false, error: '</script>' }]
   suite.analysis!.notes.push('</script><script>alert(5)</script>')
   suite.verdict.text = `${evil} failed`
   return suite

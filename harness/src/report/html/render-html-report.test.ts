@@ -102,7 +102,7 @@ describe('renderHtmlReport: sync section', () => {
     run.sync = {
       strategy: 'queue-push',
       broker: 'rabbitmq',
-      lag: [{ t: 0, acks: 3, p50: 35, p95: 80, max: 90 }],
+      lag: [{ elapsedS: 0, acks: 3, p50: 35, p95: 80, max: 90 }],
       backlog: [4, 120, 0],
       drainS: null,
       recoveryS: 2.5,

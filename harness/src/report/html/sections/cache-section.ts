@@ -49,7 +49,7 @@ export function renderCacheSection(ctx: ReportContext): ReportSection | null {
         label: runLabel(ctx, r),
         kind: 'line',
         color: seriesColor(i),
-        data: r.timeSeries.map((p) => ({ x: p.t, y: typeof p.cacheHitRate === 'number' ? p.cacheHitRate : null })),
+        data: r.timeSeries.map((p) => ({ x: p.elapsedS, y: typeof p.cacheHitRate === 'number' ? p.cacheHitRate : null })),
       })),
     }
     figure = ctx.charts.figure(spec, perRun, { wide: true })

@@ -58,7 +58,7 @@ export function renderErrorsSection(ctx: ReportContext): ReportSection | null {
       kind: 'line',
       color: seriesColor(i),
       stepped: true,
-      data: r.timeSeries.map((p) => ({ x: p.t, y: p.errors })),
+      data: r.timeSeries.map((p) => ({ x: p.elapsedS, y: p.errors })),
     })),
   }
   const availabilitySpec: ChartSpec = {
@@ -76,13 +76,13 @@ export function renderErrorsSection(ctx: ReportContext): ReportSection | null {
       kind: 'line',
       color: seriesColor(i),
       // reqs counts every finished request, failed ones included.
-      data: r.timeSeries.map((p) => ({ x: p.t, y: p.reqs > 0 ? Math.max(0, (p.reqs - p.errors) / p.reqs) : null })),
+      data: r.timeSeries.map((p) => ({ x: p.elapsedS, y: p.reqs > 0 ? Math.max(0, (p.reqs - p.errors) / p.reqs) : null })),
     })),
   }
   const perSecond = dataTable(
     [
-      { header: 'Run', cell: (row: { run: RunResult; t: number; reqs: number; errors: number; dropped: number }) => runLabel(ctx, row.run) },
-      { header: 't (s)', numeric: true, cell: (row) => row.t },
+      { header: 'Run', cell: (row: { run: RunResult; elapsedS: number; reqs: number; errors: number; dropped: number }) => runLabel(ctx, row.run) },
+      { header: 't (s)', numeric: true, cell: (row) => row.elapsedS },
       { header: 'requests', numeric: true, cell: (row) => formatCount(row.reqs) },
       { header: 'failed', numeric: true, cell: (row) => formatCount(row.errors) },
       { header: 'dropped', numeric: true, cell: (row) => formatCount(row.dropped) },

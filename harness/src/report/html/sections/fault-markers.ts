@@ -11,10 +11,10 @@ export function faultLabel(f: FaultEvent): string {
 
 export function faultMarkers(faults: readonly FaultEvent[] | undefined, prefix = ''): RefLine[] {
   return (faults ?? [])
-    .filter((f) => Number.isFinite(f.t))
+    .filter((f) => Number.isFinite(f.elapsedS))
     .map((f) => ({
       axis: 'x' as const,
-      value: f.t,
+      value: f.elapsedS,
       label: `${prefix}${faultLabel(f)}`,
       color: f.ok ? faultColor(f.action) : '#6b7280',
       dashed: !f.ok,

@@ -21,19 +21,19 @@ function runChart(ctx: ReportContext, run: RunResult): SafeHtml | null {
     y: { title: 'throughput (req/s)', type: 'linear', format: 'rps', min: 0 },
     y2: { title: 'latency (ms)', type: 'linear', format: 'ms', min: 0 },
     datasets: [
-      { label: 'req/s', kind: 'line', axis: 'y', color: COLORS.rps, fill: true, data: points.map((p) => ({ x: p.t, y: p.reqs })) },
+      { label: 'req/s', kind: 'line', axis: 'y', color: COLORS.rps, fill: true, data: points.map((p) => ({ x: p.elapsedS, y: p.reqs })) },
       ...(hasOffered
-        ? [{ label: 'offered req/s', kind: 'line' as const, axis: 'y' as const, color: COLORS.ideal, dashed: true, data: points.map((p) => ({ x: p.t, y: p.offeredRate ?? null })) }]
+        ? [{ label: 'offered req/s', kind: 'line' as const, axis: 'y' as const, color: COLORS.ideal, dashed: true, data: points.map((p) => ({ x: p.elapsedS, y: p.offeredRate ?? null })) }]
         : []),
-      { label: 'p50', kind: 'line', axis: 'y2', color: COLORS.p50, data: points.map((p) => ({ x: p.t, y: p.p50 })) },
-      { label: 'p95', kind: 'line', axis: 'y2', color: COLORS.p95, data: points.map((p) => ({ x: p.t, y: p.p95 })) },
-      { label: 'p99', kind: 'line', axis: 'y2', color: COLORS.p99, data: points.map((p) => ({ x: p.t, y: p.p99 })) },
+      { label: 'p50', kind: 'line', axis: 'y2', color: COLORS.p50, data: points.map((p) => ({ x: p.elapsedS, y: p.p50 })) },
+      { label: 'p95', kind: 'line', axis: 'y2', color: COLORS.p95, data: points.map((p) => ({ x: p.elapsedS, y: p.p95 })) },
+      { label: 'p99', kind: 'line', axis: 'y2', color: COLORS.p99, data: points.map((p) => ({ x: p.elapsedS, y: p.p99 })) },
     ],
     refLines: faultMarkers(run.faults),
   }
   const table = dataTable(
     [
-      { header: 't (s)', numeric: true, cell: (p) => formatNumber(p.t) },
+      { header: 't (s)', numeric: true, cell: (p) => formatNumber(p.elapsedS) },
       { header: 'req/s', numeric: true, cell: (p) => formatCount(p.reqs) },
       ...(hasOffered ? [{ header: 'offered', numeric: true, cell: (p: (typeof points)[number]) => formatNumber(p.offeredRate) }] : []),
       { header: 'errors', numeric: true, cell: (p) => formatCount(p.errors) },
@@ -50,7 +50,7 @@ function runChart(ctx: ReportContext, run: RunResult): SafeHtml | null {
     faults.length > 0
       ? dataTable(
           [
-            { header: 't (s)', numeric: true, cell: (f) => formatNumber(f.t) },
+            { header: 't (s)', numeric: true, cell: (f) => formatNumber(f.elapsedS) },
             { header: 'fault', cell: (f) => faultLabel(f) },
             { header: 'detail', cell: (f) => f.detail ?? f.error ?? '' },
           ],

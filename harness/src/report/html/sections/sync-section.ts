@@ -43,7 +43,7 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
     x: { title: 'seconds', type: 'linear', format: 'seconds' },
     y: { title: 'sync lag p95', type: 'linear', format: 'ms', min: 0 },
     legend: charted.length > 1,
-    datasets: charted.map((r, i) => ({ label: runLabel(ctx, r), kind: 'line', color: seriesColor(i), data: (r.sync?.lag ?? []).map((p) => ({ x: p.t, y: p.p95 })) })),
+    datasets: charted.map((r, i) => ({ label: runLabel(ctx, r), kind: 'line', color: seriesColor(i), data: (r.sync?.lag ?? []).map((p) => ({ x: p.elapsedS, y: p.p95 })) })),
     refLines: markers,
   }
   const backlogSpec: ChartSpec = {
@@ -66,12 +66,12 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
   }
   const perSecond = dataTable(
     [
-      { header: 'Run', cell: (row: { run: string; t: number; lag: number | null; backlog: number }) => row.run },
-      { header: 'Second', numeric: true, cell: (row) => String(row.t) },
+      { header: 'Run', cell: (row: { run: string; elapsedS: number; lag: number | null; backlog: number }) => row.run },
+      { header: 'Second', numeric: true, cell: (row) => String(row.elapsedS) },
       { header: 'Lag p95', numeric: true, cell: (row) => formatMs(row.lag) },
       { header: 'Backlog', numeric: true, cell: (row) => formatCount(row.backlog) },
     ],
-    charted.flatMap((r) => (r.sync?.backlog ?? []).map((backlog, t) => ({ run: runLabel(ctx, r), t, lag: r.sync?.lag.find((p) => p.t === t)?.p95 ?? null, backlog }))),
+    charted.flatMap((r) => (r.sync?.backlog ?? []).map((backlog, elapsedS) => ({ run: runLabel(ctx, r), elapsedS, lag: r.sync?.lag.find((p) => p.elapsedS === elapsedS)?.p95 ?? null, backlog }))),
   )
   return {
     id: 'sync',

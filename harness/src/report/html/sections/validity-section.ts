@@ -151,7 +151,7 @@ ${dataTable(
             ? dataTable(
                 [
                   { header: 'Run', cell: (f: FaultEvent & { run: string }) => f.run },
-                  { header: 'Fault', cell: (f) => `${f.action} ${f.member} at ${formatNumber(f.t)} s` },
+                  { header: 'Fault', cell: (f) => `${f.action} ${f.member} at ${formatNumber(f.elapsedS)} s` },
                   { header: 'Error', cell: (f) => f.error ?? '' },
                 ],
                 failedFaults,
