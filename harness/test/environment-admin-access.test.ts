@@ -23,7 +23,7 @@ describe('local environment: admin access', () => {
   })
 
   it('seeds through a replica with the per-start token, slows members with it, and never shows it in a command line', async () => {
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' })
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs') }).start(topology, new AbortController().signal)
     const admin = env.adminEndpoint()
     const replicaUrls = env.members().filter((m) => m.role === 'replica').map((m) => m.url)

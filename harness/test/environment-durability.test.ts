@@ -30,7 +30,7 @@ describe('local environment: shard durability', () => {
 
   it('durability always: a shard killed and restarted keeps every acknowledged write', async () => {
     const logDir = path.join(dir, 'logs')
-    const topology = topologySchema.parse({ replicas: 1, shards: 1, partition: 'single', durability: 'always' }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, partition: 'single', durability: 'always' })
     env = await new LocalEnvironment({ logDir }).start(topology, new AbortController().signal)
     const ids: string[] = []
     for (let i = 0; i < 10; i++) {

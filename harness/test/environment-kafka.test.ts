@@ -42,7 +42,7 @@ describe('local environment: queue-push with broker kafka', () => {
   })
 
   it('runs Kafka listening on 127.0.0.1 only, carries a change to downstream, and is gone after stop', async () => {
-    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } })
     env = await new LocalEnvironment({ logDir, pidFile }).start(topology, new AbortController().signal)
     const kafka = env.members().find((m) => m.name === 'kafka')
     expect(kafka).toMatchObject({ role: 'kafka', metricsUrl: null, url: expect.stringMatching(/^kafka:\/\/127\.0\.0\.1:\d+$/) })

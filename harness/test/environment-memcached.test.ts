@@ -27,7 +27,7 @@ describe('local environment: cache memcached', () => {
   })
 
   it('starts memcached on 127.0.0.1 only, shared by two replicas (a read on one is a hit on the other, a write through one is seen by both), survives its restart, and stops it', async () => {
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached', writePolicy: 'invalidate' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached', writePolicy: 'invalidate' } })
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs'), pidFile }).start(topology, new AbortController().signal)
     const memcached = env.members().find((m) => m.name === 'memcached')
     expect(memcached).toMatchObject({ role: 'memcached', metricsUrl: null, url: expect.stringMatching(/^memcached:\/\/127\.0\.0\.1:\d+$/) })

@@ -17,7 +17,7 @@ describe('the matrix type of a scenario', () => {
     const ok: MatrixSpec = {
       'cache.strategy': ['none', 'lru', 'memcached'],
       replicas: [1, 2],
-      'balancer.engine': ['haproxy'],
+      'balancer.implementation': ['haproxy'],
       durability: ['always'],
       'sync.strategy': ['sync-call', 'queue-push'],
       'resources.replica.cpus': [0.5, 1],
