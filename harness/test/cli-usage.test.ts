@@ -40,7 +40,7 @@ export default defineScenario({
   it('an unknown engine exits 2 naming the flag and the engines', async () => {
     const run = runLoadlab(['run', 'quickstart', '--engine', 'wrk', '--out', out('wrk')])
     expect(await run.exited).toBe(2)
-    expect(run.stderr()).toMatch(/--engine.*wrk.*autocannon, open/s)
+    expect(run.stderr()).toMatch(/--engine.*wrk.*autocannon, native/s)
   })
 
   it('a non-numeric tolerance exits 2 naming the flag', async () => {

@@ -87,7 +87,7 @@ async function collect(poolFile: string, rounds: number, durationS: number | und
       const started = Date.now()
       const run = await executeRun(planned, {
         scenario: s,
-        engine: createEngine(planned.workload.load.model === 'closed' ? 'autocannon' : 'open'),
+        engine: createEngine(planned.workload.load.model === 'closed' ? 'autocannon' : 'native'),
         environment: createEnvironment(s, logDir),
         logDir,
         signal: controller.signal,

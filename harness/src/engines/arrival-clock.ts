@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { arrivalOffsetMs, type ArrivalSchedule } from './arrival-schedule.js'
 
-// Wakes the open engine's event loop when its next arrival is due, to the microsecond and
+// Wakes the native engine's event loop when its next arrival is due, to the microsecond and
 // without busy-waiting. Node's timers have 1 ms granularity (the event loop's clock counts
 // whole milliseconds), which sends arrivals up to ~1 ms late; spinning on setImmediate is
 // precise but burns a core - CPU taken from the system under test when both share a machine,
