@@ -129,8 +129,10 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
+  // Former spellings first: they stay worth fixing even when the check below refuses the run.
   const deprecations = [...(engine?.deprecation ? [engine.deprecation] : []), ...scenario.deprecations]
-  for (const note of [...deprecations, ...checkSuite(scenario, { engine: engine?.name }).notes]) process.stderr.write(`note: ${note}\n`)
+  for (const note of deprecations) process.stderr.write(`note: ${note}\n`)
+  for (const note of checkSuite(scenario, { engine: engine?.name }).notes) process.stderr.write(`note: ${note}\n`)
   const log = (line: string): void => {
     process.stderr.write(`loadlab coordinator: ${line}\n`)
   }
