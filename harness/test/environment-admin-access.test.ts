@@ -6,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import type { Workload } from '../src/workload/workload.js'
 

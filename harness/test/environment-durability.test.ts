@@ -7,7 +7,6 @@ import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { MATRIX_PATHS } from '../src/scenario/matrix-paths.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 
 // `topology.durability` gives the embedded shards an append-only log in the run folder: a shard
 // killed and restarted by faults replays it and still has what it acknowledged. Before, a

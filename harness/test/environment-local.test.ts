@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment, SUT_MAIN } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { isAlive, pidsIn } from './support/run-fixtures.js'
 
 // Starts a real topology from the built SUT (npm run build runs before vitest).

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { isAlive, pidsIn } from './support/run-fixtures.js'
 
 // Cache `memcached` in a local topology: LoadLab starts a real memcached (Debian's package) on

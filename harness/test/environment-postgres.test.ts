@@ -8,7 +8,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { isAlive, pidsIn, REPO_ROOT, waitFor } from './support/run-fixtures.js'
 
 // Store `postgres` in a local topology: LoadLab initdb's a PostgreSQL cluster in the run folder
