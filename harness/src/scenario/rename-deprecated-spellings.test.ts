@@ -44,6 +44,18 @@ const CASES = [
     current: { ...base, topology: {}, quick: { matrix: { 'emulation.shard.slots': [1, 4] } } },
     former: { ...base, topology: {}, quick: { matrix: { 'capacity.shard.slots': [1, 4] } } },
   },
+  {
+    old: "threshold tag 'balancer.engine'",
+    note: "threshold tag 'balancer.engine' is deprecated, write 'balancer.implementation' instead",
+    current: { ...base, topology: { replicas: 2 }, matrix: { 'balancer.implementation': ['builtin', 'nginx'] }, thresholds: { 'http_req_duration{balancer.implementation:nginx,op:get_customer}': ['p(95)<50'] } },
+    former: { ...base, topology: { replicas: 2 }, matrix: { 'balancer.implementation': ['builtin', 'nginx'] }, thresholds: { 'http_req_duration{balancer.engine:nginx,op:get_customer}': ['p(95)<50'] } },
+  },
+  {
+    old: "threshold tag 'engine:open'",
+    note: "threshold tag 'engine:open' is deprecated, write 'engine:native' instead",
+    current: { ...base, topology: {}, thresholds: { 'http_reqs{engine:native}': ['rate>10'] } },
+    former: { ...base, topology: {}, thresholds: { 'http_reqs{engine:open}': ['rate>10'] } },
+  },
 ] as const
 
 describe('former spellings of renamed scenario fields', () => {

@@ -1,8 +1,9 @@
 // Scenario fields and matrix paths that were renamed so each word has one meaning: a balancer's
 // "engine" is its `implementation` (the load engine is another thing), and the emulated service
-// time of replicas and shards is `emulation` (`capacity` is the capacity plan only). Files
-// written with the old spellings still load: the old spelling is moved to the new one before
-// validation, and the run prints a note once.
+// time of replicas and shards is `emulation` (`capacity` is the capacity plan only); the load
+// engine named `open` is `native` (`open` is the load model). Files written with the old
+// spellings still load: the old spelling is moved to the new one before validation, and the run
+// prints a note once.
 
 /** Old matrix path prefix -> new one. */
 const MATRIX_PATH_RENAMES: ReadonlyArray<readonly [string, string]> = [
@@ -35,13 +36,18 @@ function renamedKey(object: Record<string, unknown>, old: string, current: strin
   return Object.fromEntries(Object.entries(object).map(([k, v]) => [k === old ? current : k, v]))
 }
 
+/** The current spelling of a matrix path, or null when it is current already. */
+function currentMatrixPath(path: string): string | null {
+  const rename = MATRIX_PATH_RENAMES.find(([old]) => path === old || (old.endsWith('.') && path.startsWith(old)))
+  return rename ? rename[1] + path.slice(rename[0].length) : null
+}
+
 function renameMatrixPaths(matrix: unknown, label: string, notes: Set<string>): unknown {
   if (!isRecord(matrix)) return matrix
   let result = matrix
   for (const path of Object.keys(matrix)) {
-    const rename = MATRIX_PATH_RENAMES.find(([old]) => path === old || (old.endsWith('.') && path.startsWith(old)))
-    if (!rename) continue
-    const current = rename[1] + path.slice(rename[0].length)
+    const current = currentMatrixPath(path)
+    if (current === null) continue
     const renamed = renamedKey(result, path, current)
     if (renamed) {
       result = renamed
@@ -49,6 +55,33 @@ function renameMatrixPaths(matrix: unknown, label: string, notes: Set<string>): 
     }
   }
   return result
+}
+
+/**
+ * A threshold key's run selectors in the current spellings: a matrix key used as a tag
+ * (`{balancer.engine:haproxy}`) and the engine tag's value (`{engine:open}`). Anything that is
+ * not `name{tag:value,...}` is left for the threshold parser to refuse.
+ */
+function renameThresholdKey(key: string, notes: Set<string>): string {
+  const m = /^([^{]+)\{(.*)\}$/.exec(key)
+  if (!m) return key
+  const tags = m[2].split(',').map((part) => {
+    const idx = part.indexOf(':')
+    if (idx < 0) return part
+    const tag = part.slice(0, idx).trim()
+    const value = part.slice(idx + 1).trim()
+    const currentTag = currentMatrixPath(tag)
+    if (currentTag !== null) {
+      notes.add(deprecated(`threshold tag '${tag}'`, `'${currentTag}'`))
+      return `${currentTag}:${value}`
+    }
+    if (tag === 'engine' && value === 'open') {
+      notes.add(deprecated("threshold tag 'engine:open'", "'engine:native'"))
+      return 'engine:native'
+    }
+    return part
+  })
+  return `${m[1]}{${tags.join(',')}}`
 }
 
 /**
@@ -75,6 +108,9 @@ export function renameDeprecatedSpellings(scenario: unknown): RenamedSpellings {
     input.topology = topology
   }
   if ('matrix' in input) input.matrix = renameMatrixPaths(input.matrix, 'matrix', notes)
+  if (isRecord(input.thresholds)) {
+    input.thresholds = Object.fromEntries(Object.entries(input.thresholds).map(([key, list]) => [renameThresholdKey(key, notes), list]))
+  }
   if (isRecord(input.quick) && 'matrix' in input.quick) input.quick = { ...input.quick, matrix: renameMatrixPaths(input.quick.matrix, 'quick.matrix', notes) }
   return { input, deprecations: [...notes] }
 }

@@ -16,7 +16,7 @@ import {
   SYNC_STRATEGY_NAMES,
   WRITE_POLICY_NAMES,
   NETWORK_FAULT_ACTIONS,
-} from './scenario.js'
+} from './scenario-names.js'
 import { httpSpecSchema } from './http-scenario-schema.js'
 import { parseLink } from './link-spec.js'
 
