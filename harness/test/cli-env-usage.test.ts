@@ -32,6 +32,6 @@ describe('loadlab run --env', () => {
   it('images build names the kinds it knows', async () => {
     const run = runLoadlab(['images', 'build', 'mysql'])
     expect(await run.exited).toBe(2)
-    expect(run.stderr()).toContain('"mysql" is not an image kind: use debian, node, redis, postgres, haproxy, nginx, toxiproxy, crm')
+    expect(run.stderr()).toContain('"mysql" is not an image kind: use debian, node, redis, memcached, rabbitmq, kafka, postgres, haproxy, nginx, toxiproxy, crm')
   })
 })

@@ -9,7 +9,7 @@ import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
 import { ConnectionPool } from './connection-pool.js'
 import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
-import { ArrivalClock } from './arrival-clock.js'
+import { ArrivalClock, WAKE_LEAD_MS } from './arrival-clock.js'
 import { SampleBatcher } from './sample-batcher.js'
 
 // The open model: requests arrive on a schedule whatever the server does, like users do.
@@ -43,6 +43,8 @@ type OpenLoad = Extract<Workload['load'], { model: 'open' }>
 const ABORT_GRACE_MS = 1000
 /** Closer than this (ms) to its arrival, the engine re-checks on the next event-loop turn instead of waiting for the clock. */
 const CLOCK_SLACK_MS = 0.02
+/** A wake-up this much earlier than the clock's lead (a helper thread scheduled early) still spins rather than re-arming. */
+const SPIN_MARGIN_MS = 0.1
 /** Latency assumed for the warm-start estimate when this engine has not run against the target yet. */
 const DEFAULT_EXPECTED_LATENCY_MS = 25
 
@@ -322,15 +324,28 @@ export class NativeEngine implements LoadEngine {
         notes.push(`aborted after ${((performance.now() - startPerf) / 1000).toFixed(1)} s of ${schedule.totalS} s`)
         finish()
       }
-      const pump = (): void => {
-        if (stopping) return
-        clock.disarm()
+      const fireDue = (): number => {
         let now = performance.now()
         // Fire everything that is due; wake-ups are late sometimes, the schedule is not.
         while (next !== null && startPerf + next <= now) {
           fire(next, now)
           next = schedule.next()
           now = performance.now()
+        }
+        return now
+      }
+      const pump = (woken = false): void => {
+        if (stopping) return
+        clock.disarm()
+        let now = fireDue()
+        // Woken by the clock ahead of the next arrival and idle: spin the rest of the way (once per
+        // wake-up, at most WAKE_LEAD_MS plus its margin, so responses wait no longer than that).
+        if (woken && next !== null && startPerf + next - now <= WAKE_LEAD_MS + SPIN_MARGIN_MS) {
+          const due = startPerf + next
+          while (performance.now() < due) {
+            // busy-wait: the event loop cannot wake itself this precisely
+          }
+          now = fireDue()
         }
         if (next === null) {
           // The plan's last arrival went out; the measured phase is the planned length.
@@ -352,7 +367,7 @@ export class NativeEngine implements LoadEngine {
         return
       }
       ctx.signal.addEventListener('abort', onAbort, { once: true })
-      clock.begin(startPerf, pump)
+      clock.begin(startPerf, () => pump(true))
       pump()
     })
     clearInterval(ticker)

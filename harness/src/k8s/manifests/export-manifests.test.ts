@@ -158,7 +158,7 @@ describe('exportManifests', () => {
     [{ scenario: 'quickstart', parallelism: 2, name: 'x'.repeat(41) }, /--name "x+": at most 40 characters/],
     [{ scenario: 'quickstart', parallelism: 2, coordinator: 'coordinator:7070' }, /--coordinator "coordinator:7070": give the http\(s\) URL/],
     [{ scenario: 'quickstart', parallelism: 2, cell: 2 }, /--cell picks the topology --sut deploys/],
-    [{ scenario: 'compare-sync', parallelism: 2, sut: true, cell: 2 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
+    [{ scenario: 'compare-sync', parallelism: 2, sut: true, cell: 3 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
     [{ scenario: 'compare-brokers', parallelism: 2, sut: true, cell: 2 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
   ])('refuses %o with exit code 2 and a message naming the fix', async (options, message) => {
     const error = await exportManifests(options).catch((e: unknown) => e)
