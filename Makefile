@@ -50,7 +50,7 @@ test: install test-deps docker-up
 
 # The proof that no test depends on the machine's speed: the whole suite RUNS times (default 10)
 # with two busy loops at the tests' own niceness. Run it on a machine you have to yourself.
-# `make test-under-load RUNS=2 TESTS=harness/test/engine-open.test.ts` runs some files only.
+# `make test-under-load RUNS=2 TESTS=harness/test/engine-native.test.ts` runs some files only.
 test-under-load: install test-deps
 	harness/scripts/test-under-load.sh $(TESTS)
 

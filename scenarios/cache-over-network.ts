@@ -18,7 +18,7 @@ export default defineScenario({
     partition: 'hash',
     balancer: { strategy: 'round-robin' },
     cache: { size: 2_000, ttlMs: 60_000, writePolicy: 'invalidate' },
-    capacity: { shard: { serviceTime: 'constant:5', slots: 4, queueLimit: 512 } },
+    emulation: { shard: { serviceTime: 'constant:5', slots: 4, queueLimit: 512 } },
     links: { 'replicas -> redis': { latencyMs: 2, jitterMs: 1 } },
   },
   matrix: { 'cache.strategy': ['lru', 'redis'] },

@@ -11,7 +11,7 @@ export default defineScenario({
     replicas: 3,
     shards: 1,
     partition: 'single',
-    capacity: { replica: { serviceTime: 'constant:4', slots: 4, queueLimit: 512 } },
+    emulation: { replica: { serviceTime: 'constant:4', slots: 4, queueLimit: 512 } },
   },
   matrix: { 'balancer.strategy': ['round-robin', 'least-connections', 'p2c'] },
   workload: {

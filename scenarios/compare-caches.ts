@@ -16,7 +16,7 @@ export default defineScenario({
     // in-process strategies are compared with the shared ones on hit rate, not on staleness.
     balancer: { strategy: 'consistent-hash' },
     cache: { size: 1_000, ttlMs: 5_000, writePolicy: 'invalidate' },
-    capacity: { shard: { serviceTime: 'constant:3', slots: 2, queueLimit: 512 } },
+    emulation: { shard: { serviceTime: 'constant:3', slots: 2, queueLimit: 512 } },
   },
   matrix: { 'cache.strategy': ['none', 'lru', 'lfu', 'ttl', 'redis', 'memcached'] },
   workload: {

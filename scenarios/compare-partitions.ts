@@ -2,7 +2,7 @@ import { defineScenario } from '../harness/src/scenario/define-scenario.js'
 
 // Hash, consistent-hash or range partitions when the newest customers are the busiest? Range
 // partitions put all recent customers on the last shard: the hot shard shows in the per-shard
-// load share and, with a capacity model on the shards, in the latency.
+// load share and, with an emulated service time on the shards, in the latency.
 export default defineScenario({
   name: 'compare-partitions',
   kind: 'comparison',
@@ -11,7 +11,7 @@ export default defineScenario({
     replicas: 1,
     shards: 4,
     cache: { strategy: 'none' },
-    capacity: { shard: { serviceTime: 'constant:5', slots: 2, queueLimit: 512 } },
+    emulation: { shard: { serviceTime: 'constant:5', slots: 2, queueLimit: 512 } },
   },
   matrix: { partition: ['hash', 'consistent-hash', 'range'] },
   workload: {

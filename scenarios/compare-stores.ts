@@ -3,7 +3,7 @@ import { defineScenario } from '../harness/src/scenario/define-scenario.js'
 // The embedded in-memory shard store against real PostgreSQL (LoadLab starts its own cluster, one
 // schema per shard), each with hash and range partitions. Under range partitioning the
 // PostgreSQL shards are native partitions of one table (PARTITION BY RANGE on the customer id), so
-// the recent customers a `latest` workload reads all sit in the last partition. No capacity model
+// the recent customers a `latest` workload reads all sit in the last partition. No emulated service time
 // on the shards: the embedded store answers at memory speed, PostgreSQL at its own.
 export default defineScenario({
   name: 'compare-stores',

@@ -12,10 +12,10 @@ export default defineScenario({
     shards: 2,
     // consistent-hash by customer id: each customer's reads and writes go to the same replica, so
     // per-replica caches stay coherent (round-robin would show stale reads from the other cache).
-    balancer: { strategy: 'consistent-hash', engine: 'builtin' },
+    balancer: { strategy: 'consistent-hash', implementation: 'builtin' },
     partition: 'hash',
     cache: { size: 300, writePolicy: 'invalidate' },
-    capacity: { shard: { serviceTime: 'constant:20', slots: 2, queueLimit: 256 } },
+    emulation: { shard: { serviceTime: 'constant:20', slots: 2, queueLimit: 256 } },
   },
   matrix: { 'cache.strategy': ['none', 'lru', 'lfu'] },
   workload: {

@@ -14,7 +14,7 @@ export default defineScenario({
   topology: {
     shards: 2,
     partition: 'hash',
-    balancer: { strategy: 'least-connections', engine: 'haproxy' },
+    balancer: { strategy: 'least-connections', implementation: 'haproxy' },
     cache: { strategy: 'lru', size: 5_000 },
     resources: { replica: { cpus: 0.5, memoryMb: 256 } },
   },

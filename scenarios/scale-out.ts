@@ -12,7 +12,7 @@ export default defineScenario({
     shards: 2,
     partition: 'hash',
     balancer: { strategy: 'least-connections' },
-    capacity: { replica: { serviceTime: 'constant:20', slots: 2, queueLimit: 1024 } },
+    emulation: { replica: { serviceTime: 'constant:20', slots: 2, queueLimit: 1024 } },
   },
   matrix: { replicas: [1, 2, 3, 4] },
   workload: {

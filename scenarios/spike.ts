@@ -12,7 +12,7 @@ export default defineScenario({
     shards: 1,
     partition: 'single',
     balancer: { strategy: 'least-connections' },
-    capacity: { replica: { serviceTime: 'constant:4', slots: 2, queueLimit: 64 } },
+    emulation: { replica: { serviceTime: 'constant:4', slots: 2, queueLimit: 64 } },
   },
   workload: {
     mix: { get_customer: 85, search_customers: 5, update_customer: 10 },

@@ -12,7 +12,7 @@ export default defineScenario({
     shards: 1,
     partition: 'single',
     balancer: { strategy: 'least-connections' },
-    capacity: { replica: { serviceTime: 'constant:5', slots: 2, queueLimit: 128 } },
+    emulation: { replica: { serviceTime: 'constant:5', slots: 2, queueLimit: 128 } },
   },
   workload: {
     mix: { get_customer: 90, update_customer: 10 },

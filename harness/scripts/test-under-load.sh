@@ -5,7 +5,7 @@
 #
 #   make test-under-load                          # the whole suite, 10 times
 #   RUNS=2 make test-under-load                   # fewer rounds
-#   harness/scripts/test-under-load.sh harness/test/engine-open.test.ts   # some files only
+#   harness/scripts/test-under-load.sh harness/test/engine-native.test.ts   # some files only
 #
 # env: RUNS (10), NICE (10: niceness of the suite and of the busy loops alike),
 #      OUT (reports/test-under-load-<time>/: one vitest JSON report and log per round)

@@ -46,7 +46,7 @@ describe('load agents (local worker processes)', () => {
     stub = new StubCrmServer({ delayMs: 2 })
     const w = workload({ model: 'open', rate: 150, durationS: 2, maxInFlight: 40 })
     const { target, versions, recorder, ctx } = await setUp(w)
-    engine = new AgentEngine({ engine: 'open', agents: 2 })
+    engine = new AgentEngine({ engine: 'native', agents: 2 })
     const connectionsBeforePrepare = stub.stats.connections
     await engine.prepare(w, target, ctx)
     const connectionsBeforeStart = stub.stats.connections
@@ -108,7 +108,7 @@ describe('load agents (local worker processes)', () => {
     stub = new StubCrmServer({ delayMs: 2 })
     const w = workload({ model: 'open', rate: 100, durationS: 4, maxInFlight: 40 }, { get_customer: 1 })
     const { target, recorder, ctx } = await setUp(w)
-    engine = new AgentEngine({ engine: 'open', agents: 2, reportIntervalMs: 100 })
+    engine = new AgentEngine({ engine: 'native', agents: 2, reportIntervalMs: 100 })
     await engine.prepare(w, target, ctx)
     const victim = engine.connectedAgents().find((a) => a.index === 1)!
     let killedAtTick = -1
@@ -143,7 +143,7 @@ describe('load agents (local worker processes)', () => {
     const w = workload({ model: 'open', rate: 40, durationS: 30, maxInFlight: 20 }, { get_customer: 1 })
     const { target, recorder, ctx } = await setUp(w)
     const ac = new AbortController()
-    engine = new AgentEngine({ engine: 'open', agents: 2, reportIntervalMs: 100, silenceLimitMs: 1500 })
+    engine = new AgentEngine({ engine: 'native', agents: 2, reportIntervalMs: 100, silenceLimitMs: 1500 })
     await engine.prepare(w, target, { ...ctx, signal: ac.signal })
     const victim = engine.connectedAgents().find((a) => a.index === 0)!
     try {
@@ -170,7 +170,7 @@ describe('load agents (local worker processes)', () => {
     stub = new StubCrmServer()
     const w = workload({ model: 'open', rate: 10, durationS: 1, maxInFlight: 4 }, { get_customer: 1 })
     const { ctx } = await setUp(w)
-    engine = new AgentEngine({ engine: 'open', agents: 1 })
+    engine = new AgentEngine({ engine: 'native', agents: 1 })
     await expect(engine.prepare(w, new URL('http://127.0.0.1:9'), ctx)).rejects.toThrow(/agent 0 of 1: cannot connect to 127.0.0.1:9: ECONNREFUSED/)
   })
 })

@@ -46,7 +46,7 @@ describe('loadlab agent (remote agents)', () => {
     const target = await stub.start()
     const signal = new AbortController().signal
     const dataset = await seedDataset(target, workload, signal)
-    engine = new AgentEngine({ engine: 'open', agents: 2, listen: { host: '127.0.0.1', port: 0 }, token: 's3cret', log: () => undefined })
+    engine = new AgentEngine({ engine: 'native', agents: 2, listen: { host: '127.0.0.1', port: 0 }, token: 's3cret', log: () => undefined })
     const url = await engine.listen()
     const a0 = agent(['--coordinator', url.href, '--slice', '0/2', '--name', 'pod-0'], { LOADLAB_AGENT_TOKEN: 's3cret' })
     const a1 = agent(['--coordinator', url.href, '--name', 'pod-1'], { LOADLAB_AGENT_TOKEN: 's3cret', JOB_COMPLETION_INDEX: '1', LOADLAB_AGENT_COUNT: '2' })
@@ -69,7 +69,7 @@ describe('loadlab agent (remote agents)', () => {
     const target = await stub.start()
     const signal = new AbortController().signal
     const dataset = await seedDataset(target, workload, signal)
-    engine = new AgentEngine({ engine: 'open', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
+    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
     agent(['--coordinator', url.href, '--slice', '0/1', '--target', target.href])
     const summary = await engine.run(workload, new URL('http://127.0.0.1:9'), { sink: new RunRecorder(Date.now()), signal, dataset, versions: new VersionTracker() })
@@ -78,7 +78,7 @@ describe('loadlab agent (remote agents)', () => {
   })
 
   it('refuses an agent with the wrong token: the agent says why and exits 2', async () => {
-    engine = new AgentEngine({ engine: 'open', agents: 1, listen: { host: '127.0.0.1', port: 0 }, token: 'right', log: () => undefined })
+    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, token: 'right', log: () => undefined })
     const url = await engine.listen()
     const a = agent(['--coordinator', url.href, '--slice', '0/1'], { LOADLAB_AGENT_TOKEN: 'wrong' })
     expect(await a.exited).toBe(2)
@@ -86,7 +86,7 @@ describe('loadlab agent (remote agents)', () => {
   })
 
   it('refuses an agent started for a different number of agents, naming the fix', async () => {
-    engine = new AgentEngine({ engine: 'open', agents: 2, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
+    engine = new AgentEngine({ engine: 'native', agents: 2, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
     const a = agent(['--coordinator', url.href, '--slice', '0/3'])
     expect(await a.exited).toBe(2)
@@ -94,7 +94,7 @@ describe('loadlab agent (remote agents)', () => {
   })
 
   it('answers a peer speaking another protocol version with a reject that says so', async () => {
-    engine = new AgentEngine({ engine: 'open', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
+    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const req = http.request({ host: url.hostname, port: Number(url.port), path: '/agents', headers: { Connection: 'Upgrade', Upgrade: 'loadlab-agent' } })
@@ -114,7 +114,7 @@ describe('loadlab agent (remote agents)', () => {
   })
 
   it('a plain HTTP request to the coordinator says what it is', async () => {
-    engine = new AgentEngine({ engine: 'open', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
+    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
     const text = await new Promise<string>((resolve, reject) => {
       http.get(url, (res) => {

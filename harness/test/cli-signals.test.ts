@@ -33,7 +33,7 @@ function scenarioFile(name: string, engine: 'haproxy' | 'nginx'): string {
     `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}
 export default defineScenario({
   name: ${JSON.stringify(name)}, kind: 'performance', description: '',
-  topology: { replicas: 2, shards: 2, balancer: { engine: ${JSON.stringify(engine)} }, cache: { strategy: 'redis' } },
+  topology: { replicas: 2, shards: 2, balancer: { implementation: ${JSON.stringify(engine)} }, cache: { strategy: 'redis' } },
   workload: { mix: { get_customer: 8, update_customer: 2 }, keys: { kind: 'uniform' }, datasetSize: 4000 },
   warmup: { durationS: 4 },
   load: { model: 'closed', connections: 2, durationS: 30 },

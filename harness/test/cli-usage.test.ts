@@ -40,7 +40,7 @@ export default defineScenario({
   it('an unknown engine exits 2 naming the flag and the engines', async () => {
     const run = runLoadlab(['run', 'quickstart', '--engine', 'wrk', '--out', out('wrk')])
     expect(await run.exited).toBe(2)
-    expect(run.stderr()).toMatch(/--engine.*wrk.*autocannon, open/s)
+    expect(run.stderr()).toMatch(/--engine.*wrk.*autocannon, native/s)
   })
 
   it('a non-numeric tolerance exits 2 naming the flag', async () => {
@@ -65,6 +65,35 @@ export default defineScenario({
     const run = runLoadlab(['run', 'stress', '--quick', '--engine', 'autocannon', '--out', path.join(dir, 'out-engine')])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toMatch(/--engine autocannon cannot run/)
+  })
+
+  it('takes --engine open (the native engine\u2019s former name) and former scenario spellings as the new ones, each with one note', async () => {
+    // A closed load: the native engine refuses it before anything starts, so the run stops at
+    // the check, which proves --engine open became --engine native.
+    const file = path.join(dir, 'former-spellings.ts')
+    writeFileSync(
+      file,
+      `import { defineScenario } from ${JSON.stringify(path.join(REPO_ROOT, 'harness/src/scenario/define-scenario.js'))}
+export default defineScenario({
+  name: 'former', kind: 'comparison', description: '',
+  topology: { replicas: 2, balancer: { engine: 'builtin' }, capacity: { replica: { serviceTime: 'constant:1' } } },
+  matrix: { 'capacity.replica.slots': [1, 2] },
+  workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 },
+  load: { model: 'closed', connections: 1, durationS: 1 },
+} as never)
+`,
+    )
+    const run = runLoadlab(['run', file, '--engine', 'open', '--out', out('former')])
+    expect(await run.exited).toBe(2)
+    const stderr = run.stderr()
+    const notes = stderr.split('\n').filter((line) => line.startsWith('note: ') && line.includes('deprecated'))
+    expect(notes).toEqual([
+      'note: --engine open is deprecated, write --engine native instead',
+      'note: topology.balancer.engine is deprecated, write topology.balancer.implementation instead',
+      'note: topology.capacity is deprecated, write topology.emulation instead',
+      "note: matrix key 'capacity.replica.slots' is deprecated, write 'emulation.replica.slots' instead",
+    ])
+    expect(stderr).toMatch(/--engine native cannot run/)
   })
 
   it('an unknown scenario name exits 2 and lists the shipped ones', async () => {

@@ -3,14 +3,14 @@ import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionPool } from '../src/engines/connection-pool.js'
-import { OpenEngine } from '../src/engines/open-engine.js'
+import { NativeEngine } from '../src/engines/native-engine.js'
 import { RunRecorder } from '../src/metrics/run-recorder.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import { VersionTracker } from '../src/workload/version-tracker.js'
 import type { Workload } from '../src/workload/workload.js'
 import { StubCrmServer } from './support/stub-crm-server.js'
 
-// The open engine's HTTP/1.1 client: every response read right (length, chunked, end of
+// The native engine's HTTP/1.1 client: every response read right (length, chunked, end of
 // connection), every failure labelled, connections reused, warm ones opened before the run.
 
 type Result = { status: number; body?: string } | { error: string }
@@ -51,7 +51,7 @@ function pool(url: URL, maxConnections = 4, timeoutMs = 2000) {
   return { pool: p, request }
 }
 
-describe('connection pool (the open engine\u2019s HTTP client)', () => {
+describe('connection pool (the native engine\u2019s HTTP client)', () => {
   it('reads fixed-length, chunked and close-delimited bodies and the status, and reuses connections', async () => {
     let connections = 0
     const server = http.createServer((req, res) => {
@@ -129,7 +129,7 @@ describe('connection pool (the open engine\u2019s HTTP client)', () => {
   })
 })
 
-describe('open engine warm start', () => {
+describe('native engine warm start', () => {
   const w = (warm: Workload['load']): Workload => ({ mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 20, seed: 1, load: warm, requestTimeoutMs: 5000 })
   let stub: StubCrmServer | undefined
   afterEach(async () => {
@@ -143,7 +143,7 @@ describe('open engine warm start', () => {
     const workload = w({ model: 'open', rate: 100, durationS: 1, maxInFlight: 50 })
     const signal = new AbortController().signal
     const ctx = { sink: new RunRecorder(Date.now()), signal, dataset: await seedDataset(target, workload, signal), versions: new VersionTracker() }
-    const engine = new OpenEngine({ warmConnections })
+    const engine = new NativeEngine({ warmConnections })
     const before = stub.stats.connections
     await engine.prepare(workload, target, ctx)
     const warmOpened = stub.stats.connections - before

@@ -40,7 +40,7 @@ describe('the harness side of the CRM contract', () => {
     const expected = CHOICE_KINDS.flatMap((k) => k.names.map((n) => k.info[n]?.requires?.program)).filter((p) => p !== undefined)
     expect(needs.map((n) => n.program).sort()).toEqual([...new Set(expected)].sort())
     expect(needs.find((n) => n.program === 'redis-server')?.enables).toEqual(['cache strategy "redis"'])
-    expect(needs.find((n) => n.program === 'haproxy')?.enables).toEqual(['balancer engine "haproxy"'])
+    expect(needs.find((n) => n.program === 'haproxy')?.enables).toEqual(['balancer implementation "haproxy"'])
   })
 
   it('the report explains each compared strategy in the contract’s words', () => {

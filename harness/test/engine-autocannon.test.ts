@@ -152,14 +152,14 @@ describe('autocannon engine', () => {
     expect(samples.filter((s) => s.status === 200 && s.epochMs > firstTimeout).length).toBeGreaterThan(0)
   })
 
-  it('stops long before its planned 30 s when aborted, as does the open engine', async () => {
-    expect(ENGINE_NAMES).toEqual(['autocannon', 'open'])
+  it('stops long before its planned 30 s when aborted, as does the native engine', async () => {
+    expect(ENGINE_NAMES).toEqual(['autocannon', 'native'])
     stub = new StubCrmServer({ delayMs: 2 })
     const target = await stub.start()
     const signal0 = new AbortController().signal
     for (const name of ENGINE_NAMES) {
       const w = workload({
-        load: name === 'open' ? { model: 'open', rate: 200, durationS: 30, maxInFlight: 50 } : { model: 'closed', connections: 4, durationS: 30 },
+        load: name === 'native' ? { model: 'open', rate: 200, durationS: 30, maxInFlight: 50 } : { model: 'closed', connections: 4, durationS: 30 },
       })
       const dataset = await seedDataset(target, w, signal0)
       // Aborted once the load is under way (50 requests answered), however long that took.

@@ -58,7 +58,7 @@ afterAll(async () => {
 const MIX = { get_customer: 50, search_customers: 10, customer_360: 10, create_customer: 5, update_customer: 10, add_activity: 10, list_deals: 5 }
 
 describe('engines against the real CRM', () => {
-  for (const engine of ['open', 'autocannon'] as const) {
+  for (const engine of ['native', 'autocannon'] as const) {
     it(`${engine}: every operation succeeds, no stale reads, no lost writes, SUT metrics scraped`, async () => {
       const w: Workload = {
         mix: MIX,
@@ -66,9 +66,9 @@ describe('engines against the real CRM', () => {
         // requests, so the stale-read check runs however few requests a busy machine manages.
         keys: { kind: 'hotspot', hotKeyShare: 0.005, hotTrafficShare: 0.9 },
         datasetSize: 2000,
-        seed: engine === 'open' ? 21 : 22,
+        seed: engine === 'native' ? 21 : 22,
         requestTimeoutMs: 5000,
-        load: engine === 'open' ? { model: 'open', rate: 150, durationS: 2, maxInFlight: 100 } : { model: 'closed', connections: 8, durationS: 2 },
+        load: engine === 'native' ? { model: 'open', rate: 150, durationS: 2, maxInFlight: 100 } : { model: 'closed', connections: 8, durationS: 2 },
       }
       const signal = new AbortController().signal
       const dataset = await seedDataset(replica, w, signal, { adminToken: ADMIN_TOKEN })
@@ -101,7 +101,7 @@ describe('engines against the real CRM', () => {
       expect(Object.keys(scraped.sut.shards).sort()).toEqual(['0', '1'])
       expect(scraped.sut.cache?.hits).toBeGreaterThan(0)
       // One offered rate per planned second; a late end on a busy machine adds only seconds without arrivals.
-      if (engine === 'open') {
+      if (engine === 'native') {
         expect(r.timeSeries.slice(0, 2).map((p) => p.offeredRate)).toEqual([150, 150])
         for (const p of r.timeSeries.slice(2)) expect(p.offeredRate ?? 0).toBe(0)
       }

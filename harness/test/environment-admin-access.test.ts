@@ -6,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import type { Workload } from '../src/workload/workload.js'
 
@@ -23,7 +22,7 @@ describe('local environment: admin access', () => {
   })
 
   it('seeds through a replica with the per-start token, slows members with it, and never shows it in a command line', async () => {
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' })
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs') }).start(topology, new AbortController().signal)
     const admin = env.adminEndpoint()
     const replicaUrls = env.members().filter((m) => m.role === 'replica').map((m) => m.url)

@@ -12,7 +12,6 @@ import type { StartedEnvironment } from '../src/environment/environment.js'
 import type { RunResult } from '../src/results/results-schema.js'
 import { runSuite } from '../src/runner/run-suite.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { validateScenario } from '../src/scenario/validate-scenario.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import type { Workload } from '../src/workload/workload.js'
@@ -94,7 +93,7 @@ describe('cache memcached in containers', () => {
   })
 
   it('one memcached container on 127.0.0.1 only (no UDP) is shared by two replica containers, survives kill and restart, and goes at stop', async () => {
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached' } })
     const signal = new AbortController().signal
     env = await new ContainerEnvironment({ logDir: path.join(dir, 'memcached'), faults: [], say: () => undefined }).start(topology, signal)
     const runId = env.describe!().containers!.runId
@@ -210,7 +209,7 @@ describe('queue-push through a RabbitMQ container', () => {
   })
 
   it('the broker listens on 127.0.0.1 only (AMQP, Erlang distribution, epmd); the shards publish to it, downstream consumes from it', async () => {
-    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'rabbitmq' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'rabbitmq' } })
     const signal = new AbortController().signal
     env = await new ContainerEnvironment({ logDir: path.join(dir, 'rabbitmq'), faults: [], say: () => undefined }).start(topology, signal)
     const runId = env.describe!().containers!.runId
@@ -247,7 +246,7 @@ describe('queue-push through a Kafka container', () => {
   })
 
   it('the broker and its controller listen on 127.0.0.1 only; shards publish to it, downstream consumes; its files go at stop', async () => {
-    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } })
     const logDir = path.join(dir, 'kafka')
     env = await new ContainerEnvironment({ logDir, faults: [], say: () => undefined }).start(topology, new AbortController().signal)
     const runId = env.describe!().containers!.runId

@@ -12,7 +12,6 @@ import { adminHeaders, type StartedEnvironment } from '../src/environment/enviro
 import type { RunResult, SuiteResult } from '../src/results/results-schema.js'
 import { runSuite } from '../src/runner/run-suite.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { validateScenario } from '../src/scenario/validate-scenario.js'
 import { seedDataset } from '../src/workload/dataset.js'
 import type { Workload } from '../src/workload/workload.js'
@@ -97,7 +96,7 @@ describe('CPU quota', () => {
     // asserted here (a starved machine gave these replicas a quarter core each). What holds on
     // any machine is the quota itself: Docker gives each replica its own 0.5 CPU, and no replica
     // uses more, alone or beside the other.
-    const topology = topologySchema.parse({ replicas: 2, shards: 2, cache: { strategy: 'none' }, balancer: { engine: 'haproxy' }, resources: { replica: { cpus: 0.5 } } }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 2, cache: { strategy: 'none' }, balancer: { implementation: 'haproxy' }, resources: { replica: { cpus: 0.5 } } })
     const signal = new AbortController().signal
     env = await new ContainerEnvironment({ logDir: path.join(dir, 'cpu'), faults: [], say: () => undefined }).start(topology, signal)
     const started = env
@@ -153,7 +152,7 @@ describe('admin access and durable shards in containers', () => {
 
   it('seeds through a replica with the per-start token, which no command line shows; a restarted durable shard keeps its writes', async () => {
     const logDir = path.join(dir, 'admin-durable')
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', durability: 'always', cache: { strategy: 'none' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', durability: 'always', cache: { strategy: 'none' } })
     const signal = new AbortController().signal
     env = await new ContainerEnvironment({ logDir, faults: [], say: () => undefined }).start(topology, signal)
     const admin = env.adminEndpoint()
@@ -206,9 +205,9 @@ describe('every kind of member in a container, and container faults', () => {
   it('PostgreSQL shards, Redis, an nginx balancer and limited replicas serve; pause, resume and cpus act on the container', async () => {
     const logDir = path.join(dir, 'kinds')
     const topology = topologySchema.parse({
-      replicas: 2, shards: 1, partition: 'single', store: 'postgres', cache: { strategy: 'redis' }, balancer: { engine: 'nginx' },
+      replicas: 2, shards: 1, partition: 'single', store: 'postgres', cache: { strategy: 'redis' }, balancer: { implementation: 'nginx' },
       resources: { replica: { cpus: 0.5, memoryMb: 256 } },
-    }) as Topology
+    })
     const signal = new AbortController().signal
     // PostgreSQL runs initdb on its first start: give it time on a busy machine.
     env = await new ContainerEnvironment({ logDir, faults: [], say: () => undefined, startupTimeoutMs: 180_000 }).start(topology, signal)
@@ -284,7 +283,7 @@ describe('loadlab doctor with Docker', () => {
 describe('a member that does not start', () => {
   it('fails the start with its log, and no container of the run is left', async () => {
     // The balancer refuses 3 weights for 2 backends (exit 2) after the shard and replicas started.
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, balancer: { strategy: 'weighted-round-robin', weights: [1, 2, 3] } }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, balancer: { strategy: 'weighted-round-robin', weights: [1, 2, 3] } })
     const start = new ContainerEnvironment({ logDir: path.join(dir, 'bad'), faults: [], say: () => undefined }).start(topology, new AbortController().signal)
     await expect(start).rejects.toThrow(/balancer \(container loadlab-.*-balancer, image loadlab\/crm:\w+\) did not start: its container exited \(code 2\)[\s\S]*weights/)
     const mine = await docker.listContainers({ all: true, filters: { label: [`${LABEL_HARNESS}=${harnessIdentity()}`] } })
@@ -352,7 +351,7 @@ describe('bandwidth, timeout and reset on a link through Toxiproxy', () => {
 
   it('a narrow link slows a large answer, a timeout or reset on it turns into errors, heal restores it', async () => {
     const link = 'replica-1 -> shard-0'
-    const topology = topologySchema.parse({ replicas: 1, shards: 1 }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1 })
     const signal = new AbortController().signal
     env = await new ContainerEnvironment({ logDir: path.join(dir, 'link-faults'), faults: [{ atS: 0, action: 'reset', link }], say: () => undefined }).start(topology, signal)
     const runId = env.describe!().containers!.runId

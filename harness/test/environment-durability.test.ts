@@ -7,7 +7,6 @@ import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { MATRIX_PATHS } from '../src/scenario/matrix-paths.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 
 // `topology.durability` gives the embedded shards an append-only log in the run folder: a shard
 // killed and restarted by faults replays it and still has what it acknowledged. Before, a
@@ -30,7 +29,7 @@ describe('local environment: shard durability', () => {
 
   it('durability always: a shard killed and restarted keeps every acknowledged write', async () => {
     const logDir = path.join(dir, 'logs')
-    const topology = topologySchema.parse({ replicas: 1, shards: 1, partition: 'single', durability: 'always' }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, partition: 'single', durability: 'always' })
     env = await new LocalEnvironment({ logDir }).start(topology, new AbortController().signal)
     const ids: string[] = []
     for (let i = 0; i < 10; i++) {

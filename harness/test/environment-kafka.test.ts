@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { listeningAddresses } from './support/listening-sockets.js'
 import { isAlive, pidsIn, runLoadlab, waitFor } from './support/run-fixtures.js'
 
@@ -42,7 +41,7 @@ describe('local environment: queue-push with broker kafka', () => {
   })
 
   it('runs Kafka listening on 127.0.0.1 only, carries a change to downstream, and is gone after stop', async () => {
-    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1, sync: { strategy: 'queue-push', broker: 'kafka' } })
     env = await new LocalEnvironment({ logDir, pidFile }).start(topology, new AbortController().signal)
     const kafka = env.members().find((m) => m.name === 'kafka')
     expect(kafka).toMatchObject({ role: 'kafka', metricsUrl: null, url: expect.stringMatching(/^kafka:\/\/127\.0\.0\.1:\d+$/) })

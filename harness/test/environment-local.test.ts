@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment, SUT_MAIN } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { isAlive, pidsIn } from './support/run-fixtures.js'
 
 // Starts a real topology from the built SUT (npm run build runs before vitest).
@@ -24,7 +23,7 @@ describe('local environment', () => {
   })
 
   it('starts 1 shard, 2 replicas and a balancer, survives kill/restart faults and leaves no process behind', async () => {
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' })
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs'), pidFile }).start(topology, new AbortController().signal)
     const members = env.members()
     expect(members.map((m) => m.name).sort()).toEqual(['balancer', 'replica-1', 'replica-2', 'shard-0'])
@@ -67,7 +66,7 @@ describe('local environment', () => {
   })
 
   it('names the member and shows its log when it cannot start', async () => {
-    const topology = topologySchema.parse({ replicas: 1, shards: 1 }) as Topology
+    const topology = topologySchema.parse({ replicas: 1, shards: 1 })
     const broken = new LocalEnvironment({ logDir: path.join(dir, 'logs-broken'), sutMain: path.join(dir, 'missing-main.js'), pidFile: path.join(dir, 'pids-broken.txt') })
     await expect(broken.start(topology, new AbortController().signal)).rejects.toThrow(/shard-0 exited .* before it was ready[\s\S]*Cannot find module/)
     expect(pidsIn(path.join(dir, 'pids-broken.txt')).filter(isAlive)).toEqual([])

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { isAlive, pidsIn } from './support/run-fixtures.js'
 
 // Cache `memcached` in a local topology: LoadLab starts a real memcached (Debian's package) on
@@ -27,7 +26,7 @@ describe('local environment: cache memcached', () => {
   })
 
   it('starts memcached on 127.0.0.1 only, shared by two replicas (a read on one is a hit on the other, a write through one is seen by both), survives its restart, and stops it', async () => {
-    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached', writePolicy: 'invalidate' } }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'memcached', writePolicy: 'invalidate' } })
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs'), pidFile }).start(topology, new AbortController().signal)
     const memcached = env.members().find((m) => m.name === 'memcached')
     expect(memcached).toMatchObject({ role: 'memcached', metricsUrl: null, url: expect.stringMatching(/^memcached:\/\/127\.0\.0\.1:\d+$/) })

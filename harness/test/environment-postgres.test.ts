@@ -8,7 +8,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StartedEnvironment } from '../src/environment/environment.js'
 import { LocalEnvironment } from '../src/environment/local-environment.js'
 import { topologySchema } from '../src/scenario/scenario-schema.js'
-import type { Topology } from '../src/scenario/scenario.js'
 import { isAlive, pidsIn, REPO_ROOT, waitFor } from './support/run-fixtures.js'
 
 // Store `postgres` in a local topology: LoadLab initdb's a PostgreSQL cluster in the run folder
@@ -25,16 +24,16 @@ describe('local environment: store postgres', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('refuses capacity.shard with store postgres, naming the field and the fix', () => {
-    const result = topologySchema.safeParse({ store: 'postgres', capacity: { shard: { serviceTime: 'constant:3' } } })
+  it('refuses emulation.shard with store postgres, naming the field and the fix', () => {
+    const result = topologySchema.safeParse({ store: 'postgres', emulation: { shard: { serviceTime: 'constant:3' } } })
     expect(result.success).toBe(false)
-    expect(result.error!.issues[0]).toMatchObject({ path: ['capacity', 'shard'], message: expect.stringMatching(/remove capacity\.shard, or use store "embedded"/) })
+    expect(result.error!.issues[0]).toMatchObject({ path: ['emulation', 'shard'], message: expect.stringMatching(/remove emulation\.shard, or use store "embedded"/) })
   })
 
   it('range-partitioned shards on a cluster of its own: serves the CRM, survives a postgres restart, removes the cluster on stop', async () => {
     const logDir = path.join(dir, 'logs')
     const pidFile = path.join(dir, 'pids.txt')
-    const topology = topologySchema.parse({ replicas: 2, shards: 3, partition: 'range', store: 'postgres' }) as Topology
+    const topology = topologySchema.parse({ replicas: 2, shards: 3, partition: 'range', store: 'postgres' })
     env = await new LocalEnvironment({ logDir, pidFile }).start(topology, new AbortController().signal)
     expect(env.members().map((m) => m.name).sort()).toEqual(['balancer', 'postgres', 'replica-1', 'replica-2'])
     const postgres = env.members().find((m) => m.name === 'postgres')!
@@ -81,8 +80,8 @@ describe('local environment: store postgres', () => {
     const script = `
       const { LocalEnvironment } = await import(${JSON.stringify(path.join(REPO_ROOT, 'harness/dist/environment/local-environment.js'))})
       const topology = { replicas: 1, shards: 2, partition: 'hash', store: 'postgres', durability: 'none',
-        balancer: { strategy: 'round-robin', engine: 'builtin' },
-        cache: { strategy: 'memcached', size: 100, ttlMs: 1000, writePolicy: 'invalidate' }, capacity: {}, sync: { strategy: 'none' } }
+        balancer: { strategy: 'round-robin', implementation: 'builtin' },
+        cache: { strategy: 'memcached', size: 100, ttlMs: 1000, writePolicy: 'invalidate' }, emulation: {}, sync: { strategy: 'none' } }
       await new LocalEnvironment({ logDir: ${JSON.stringify(logDir)}, pidFile: ${JSON.stringify(pidFile)} }).start(topology, new AbortController().signal)
       console.log('UP')
       setInterval(() => {}, 1000)

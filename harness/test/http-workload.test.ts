@@ -162,7 +162,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(bodies).toContainEqual(expected[1])
   })
 
-  it('a stall (late answers for the first second of every five) shows in the open engine\'s p99', async () => {
+  it('a stall (late answers for the first second of every five) shows in the native engine\'s p99', async () => {
     const STALL_MS = 1000
     const PERIOD_MS = 5000
     const t0 = Date.now()

@@ -57,8 +57,8 @@ export default defineScenario({
       `import { defineScenario } from ${DEFINE}
 export default defineScenario({
   name: 'engines', kind: 'comparison', description: 'real balancer engines and a shared redis cache, with faults',
-  topology: { replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'redis' }, capacity: { replica: { serviceTime: 'constant:2', slots: 8, queueLimit: 256 } } },
-  matrix: { 'balancer.engine': ['haproxy', 'nginx'] },
+  topology: { replicas: 2, shards: 1, partition: 'single', cache: { strategy: 'redis' }, emulation: { replica: { serviceTime: 'constant:2', slots: 8, queueLimit: 256 } } },
+  matrix: { 'balancer.implementation': ['haproxy', 'nginx'] },
   workload: { mix: { get_customer: 8, update_customer: 2 }, keys: { kind: 'zipf', s: 1 }, datasetSize: 300 },
   load: { model: 'open', stages: [{ durationS: 1, target: 40 }, { durationS: 3, target: 80 }], maxInFlight: 64 },
   warmup: { durationS: 1 },
@@ -76,8 +76,8 @@ export default defineScenario({
     expect(await run.exited, run.stdout() + run.stderr()).toBe(0)
     const suite = readSuite(out)
     expect(suite.runs.map((r) => [r.cellLabel, r.topology.balancer?.engine, r.topology.cache.strategy, r.status])).toEqual([
-      ['lb-engine=haproxy', 'haproxy', 'redis', 'ok'],
-      ['lb-engine=nginx', 'nginx', 'redis', 'ok'],
+      ['balancer-impl=haproxy', 'haproxy', 'redis', 'ok'],
+      ['balancer-impl=nginx', 'nginx', 'redis', 'ok'],
     ])
     const members = readFileSync(path.join(out, 'pids.txt'), 'utf8').split('\n').map((l) => l.split(' ')[1]).filter(Boolean)
     expect(members.filter((m) => m === 'redis')).toHaveLength(2) // one per run

@@ -46,7 +46,7 @@ function outDir(): string {
 
 /** Latency grows with the offered rate beyond 300 req/s: a knee at 300. */
 class FakeEngine implements LoadEngine {
-  readonly name = 'open' as const
+  readonly name = 'native' as const
   runs = 0
   constructor(
     private readonly onRun?: (ctx: EngineContext, n: number) => void,
@@ -74,7 +74,7 @@ class FakeEngine implements LoadEngine {
       vi.advanceTimersByTime(this.advanceClockMs)
     }
     ctx.onTick?.({ elapsedS: 1, totalS: 1, second: 0, offeredRate: rate })
-    return { engine: 'open', durationS: 1, sent: rate, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
+    return { engine: 'native', durationS: 1, sent: rate, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
   }
 }
 
@@ -203,7 +203,7 @@ describe('runSuite', () => {
 
 /** Ticks once per "second" without waiting; its warm-up latency follows `warmupLatency(second)`. */
 class WarmingEngine implements LoadEngine {
-  readonly name = 'open' as const
+  readonly name = 'native' as const
   warmupTicks: number[] = []
   constructor(
     private readonly warmupLatency: (second: number) => number,
@@ -231,7 +231,7 @@ class WarmingEngine implements LoadEngine {
       await new Promise((resolve) => setImmediate(resolve))
     }
     if (!measuring) this.warmupTicks.push(ticks)
-    return { engine: 'open', durationS: ticks, sent: 50 * ticks, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
+    return { engine: 'native', durationS: ticks, sent: 50 * ticks, dropped: 0, maxInFlight: 4, generatorCpu: 0.1, eventLoopLagP99Ms: 1, notes: [] }
   }
 }
 

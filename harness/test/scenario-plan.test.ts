@@ -43,9 +43,9 @@ describe('run plan', () => {
     expect(() => validateScenario({ ...base, warmup: { durationS: 5, maxS: 2 } }, 'f.ts')).toThrow(/warmup.maxS must be at least warmup.durationS/)
   })
 
-  it('fills a capacity field varied by the matrix with its defaults', () => {
-    const s = validateScenario({ ...base, matrix: { 'capacity.replica.slots': [2, 4] } }, 'f.ts')
-    expect(planRuns(s).runs[1]!.topology?.capacity.replica).toEqual({ serviceTime: 'off', slots: 4, queueLimit: 64 })
+  it('fills an emulation field varied by the matrix with its defaults', () => {
+    const s = validateScenario({ ...base, matrix: { 'emulation.replica.slots': [2, 4] } }, 'f.ts')
+    expect(planRuns(s).runs[1]!.topology?.emulation.replica).toEqual({ serviceTime: 'off', slots: 4, queueLimit: 64 })
   })
 
   it('turns a stress scenario into rate steps with an open load, each ramp in rising order', async () => {

@@ -101,7 +101,7 @@ describe('scenario validation', () => {
 
   it('fills defaults', () => {
     const s = validateScenario(base, 'f.ts')
-    expect(s.topology).toMatchObject({ replicas: 2, shards: 1, partition: 'hash', cache: { strategy: 'none' }, balancer: { strategy: 'round-robin', engine: 'builtin' } })
+    expect(s.topology).toMatchObject({ replicas: 2, shards: 1, partition: 'hash', cache: { strategy: 'none' }, balancer: { strategy: 'round-robin', implementation: 'builtin' } })
     expect(s.repetitions).toBe(1)
     expect(s.workload.seed).toBe(1)
   })

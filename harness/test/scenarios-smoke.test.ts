@@ -149,7 +149,7 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
   },
   spike(suite) {
     const [run] = suite.runs
-    // The open engine with stages: every planned arrival was sent or dropped, and the 1 s
+    // The native engine with stages: every planned arrival was sent or dropped, and the 1 s
     // warm-up (at the first stage's rate) stayed out of the metrics, or the count would exceed the plan.
     expect(run!.load.model === 'open' && run!.load.stages && run!.load.stages.length).toBe(5)
     expect(run!.metrics.http_reqs.count + run!.metrics.dropped_iterations.count).toBe(plannedArrivals(run!))

@@ -23,7 +23,7 @@ import { LocalAgents } from './local-agents.js'
 
 export interface AgentEngineOptions {
   /** What each agent runs: the open (arrival-rate) or the autocannon (closed) engine. */
-  engine: 'open' | 'autocannon'
+  engine: 'native' | 'autocannon'
   /** How many agents share the load (fewer are used when the load has fewer connections / in-flight slots). */
   agents: number
   /** Wait for remote agents on this address instead of starting local ones. */
@@ -51,7 +51,7 @@ const DEFAULT_SILENCE_LIMIT_MS = 10_000
 const PREPARE_TIMEOUT_MS = 60_000
 
 export class AgentEngine implements LoadEngine {
-  readonly name: 'open' | 'autocannon'
+  readonly name: 'native' | 'autocannon'
   private readonly local: boolean
   private coordinator: AgentCoordinator | null = null
   private launcher: LocalAgents | null = null

@@ -60,7 +60,7 @@ const segmentSchema = z.object({ index: count, count: z.number().int().min(1) })
 export const scheduleLagSchema = z.object({ p50Ms: z.number().min(0), p99Ms: z.number().min(0), maxMs: z.number().min(0), histogram: z.string().min(1).nullable() })
 
 export const engineSummarySchema = z.object({
-  engine: z.enum(['autocannon', 'open', 'k6']),
+  engine: z.enum(['autocannon', 'native', 'k6']),
   durationS: z.number().min(0),
   sent: count,
   dropped: count,
@@ -117,7 +117,7 @@ export const rejectSchema = z.object({ type: z.literal('reject'), message: z.str
 export const assignSchema = z.object({
   type: z.literal('assign'),
   phase,
-  engine: z.enum(['autocannon', 'open']),
+  engine: z.enum(['autocannon', 'native']),
   workload: workloadSchema,
   target: z.url(),
   segment: segmentSchema,

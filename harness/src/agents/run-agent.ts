@@ -129,7 +129,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     const engineFor = (name: Assign['engine']): LoadEngine => {
       let engine = engines.get(name)
       if (!engine) {
-        // One engine per kind for the agent's life: the open engine sizes its warm connections from its previous phase.
+        // One engine per kind for the agent's life: the native engine sizes its warm connections from its previous phase.
         engine = createEngine(name)
         engines.set(name, engine)
       }

@@ -35,7 +35,7 @@ export async function runAgentsScalingBench(durationS: number): Promise<Check[]>
   const best: number[] = []
   try {
     for (const agents of [1, 2]) {
-      const engine = new AgentEngine({ engine: 'open', agents })
+      const engine = new AgentEngine({ engine: 'native', agents })
       try {
         await loadlabOpen(engine, server.url, 1000, 1) // JIT and connections warm
         best.push(await highestSustained(`${agents} agent${agents > 1 ? 's' : ''}`, (rate) => loadlabOpen(engine, server.url, rate, stepS)))

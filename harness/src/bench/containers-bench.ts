@@ -12,7 +12,6 @@ import { harnessIdentity, LABEL_HARNESS, LABEL_MEMBER, LABEL_RUN, newRunId } fro
 import { ADMIN_TOKEN_ENV, type AdminEndpoint, type StartedEnvironment } from '../environment/environment.js'
 import { LocalEnvironment } from '../environment/local-environment.js'
 import { topologySchema } from '../scenario/scenario-schema.js'
-import type { Topology } from '../scenario/scenario.js'
 import { seedDataset } from '../workload/dataset.js'
 import type { Workload } from '../workload/workload.js'
 
@@ -66,7 +65,7 @@ function median(values: readonly number[]): number {
 const quiet = () => undefined
 
 async function startupTimes(dir: string): Promise<number[]> {
-  const topology = topologySchema.parse({ replicas: 2, shards: 2, cache: { strategy: 'lru' } }) as Topology
+  const topology = topologySchema.parse({ replicas: 2, shards: 2, cache: { strategy: 'lru' } })
   const times: number[] = []
   for (let i = 0; i < STARTS; i++) {
     const started = Date.now()
@@ -148,7 +147,7 @@ async function main(): Promise<void> {
     )
     failed ||= !startupOk
 
-    const one = topologySchema.parse({ replicas: 1, shards: 1, partition: 'single', cache: { strategy: 'lru', size: CUSTOMERS * 2 } }) as Topology
+    const one = topologySchema.parse({ replicas: 1, shards: 1, partition: 'single', cache: { strategy: 'lru', size: CUSTOMERS * 2 } })
     const signal = new AbortController().signal
     const local = await new LocalEnvironment({ logDir: path.join(dir, 'local') }).start(one, signal)
     envs.push(local)

@@ -66,7 +66,7 @@ function withServiceTime(s: Scenario, factor: number, durationS: number | undefi
   if (!s.topology) throw new Error('the performance scenario must start a topology')
   const shard = { serviceTime: `constant:${Number((BASE_SERVICE_MS * factor).toFixed(3))}`, slots: 8, queueLimit: 256 }
   const load = durationS !== undefined && s.load.model === 'open' && s.load.durationS !== undefined ? { ...s.load, durationS } : s.load
-  return { ...s, repetitions: 1, matrix: {}, load, topology: { ...s.topology, capacity: { ...s.topology.capacity, shard } } }
+  return { ...s, repetitions: 1, matrix: {}, load, topology: { ...s.topology, emulation: { ...s.topology.emulation, shard } } }
 }
 
 async function collect(poolFile: string, rounds: number, durationS: number | undefined): Promise<void> {
@@ -88,7 +88,7 @@ async function collect(poolFile: string, rounds: number, durationS: number | und
       const started = Date.now()
       const run = await executeRun(planned, {
         scenario: s,
-        engine: createEngine(planned.workload.load.model === 'closed' ? 'autocannon' : 'open'),
+        engine: createEngine(planned.workload.load.model === 'closed' ? 'autocannon' : 'native'),
         environment: createEnvironment(s, logDir),
         logDir,
         signal: controller.signal,

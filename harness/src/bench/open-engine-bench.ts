@@ -6,7 +6,7 @@ import { VersionTracker } from '../workload/version-tracker.js'
 import { benchWorkload, startBenchServer, syntheticDataset } from './bench-server.js'
 import { findVegeta, runVegeta } from './vegeta.js'
 
-// `make bench` (open model): LoadLab's open engine, as a user runs it (one load agent, the
+// `make bench` (open model): LoadLab's native engine (open model), as a user runs it (one load agent, the
 // harness merging its reports), side by side with Vegeta against the same bare node:http server
 // in a child process. Targets:
 //   - highest sustained open rate (no drops, no errors, >= 99% of the offered rate answered)
@@ -80,12 +80,12 @@ export interface Check { name: string; value: string; target: string; met: boole
 export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
   const checks: Check[] = []
   const stepS = Math.max(2, Math.round(durationS / 3))
-  console.log(`open engine vs Vegeta: ${durationS} s per measurement (${stepS} s rate steps), LoadLab through 1 load agent, bare node:http server in a child process`)
+  console.log(`native engine vs Vegeta: ${durationS} s per measurement (${stepS} s rate steps), LoadLab through 1 load agent, bare node:http server in a child process`)
   const vegeta = findVegeta()
   if ('missing' in vegeta) console.log(`  ${vegeta.missing}`)
   const server = await startBenchServer(0)
   const delayed = await startBenchServer(20)
-  const engine = new AgentEngine({ engine: 'open', agents: 1 })
+  const engine = new AgentEngine({ engine: 'native', agents: 1 })
   const vegetaOpen = async (url: URL, rate: number, seconds: number): Promise<OpenMeasurement> => {
     if ('missing' in vegeta) throw new Error(vegeta.missing)
     const v = await runVegeta(vegeta.bin, url.origin, rate, seconds)
@@ -151,7 +151,7 @@ export function benchDurationS(): number {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runOpenEngineBench(benchDurationS()).then(
-    (checks) => process.exit(printChecks('open engine vs Vegeta', checks) ? 0 : 99),
+    (checks) => process.exit(printChecks('native engine vs Vegeta', checks) ? 0 : 99),
     (err: unknown) => {
       console.error(err)
       process.exit(1)

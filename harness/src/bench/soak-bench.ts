@@ -1,11 +1,11 @@
 import { pathToFileURL } from 'node:url'
 import { linearRegression } from 'simple-statistics'
-import { OpenEngine } from '../engines/open-engine.js'
+import { NativeEngine } from '../engines/native-engine.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import { benchWorkload, startBenchServer, syntheticDataset } from './bench-server.js'
 
-// `make bench` soak option: does the harness's memory stay flat on a long run? The open engine
+// `make bench` soak option: does the harness's memory stay flat on a long run? The native engine
 // sends 2,000 req/s for SOAK_MINUTES (default 10) to a bare node:http server in a child
 // process, through the real RunRecorder (histograms, not raw samples). Samples the resident
 // set size every second, prints each minute's peak, fits a line through the per-minute peaks
@@ -28,7 +28,7 @@ export async function runSoakBench(minutes: number): Promise<boolean> {
     const recorder = new RunRecorder(Date.now())
     let nextMinute = 1
     let intervalPeak = 0
-    const summary = await new OpenEngine().run(
+    const summary = await new NativeEngine().run(
       benchWorkload({ model: 'open', rate: RATE, durationS, maxInFlight: 1000 }),
       server.url,
       {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { AGENT_ENV } from '../agents/agent-options.js'
 import { defaultAgentCount } from '../agents/agent-engine.js'
-import { ENGINE_NAMES } from '../engines/engine-registry.js'
+import { DEPRECATED_ENGINE_NAMES, ENGINE_NAMES, resolveEngineName } from '../engines/engine-registry.js'
 import { killAllChildrenSync } from '../environment/child-registry.js'
 import { k8sEngines } from '../k8s/cluster/k8s-engines.js'
 import { dockerRuntime } from '../environment/containers/docker-runtime.js'
@@ -29,7 +29,8 @@ export const EXIT_HANGUP = 129
 const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: EXIT_INTERRUPTED, SIGTERM: EXIT_TERMINATED, SIGHUP: EXIT_HANGUP }
 
 export interface RunCommandOptions {
-  engine?: EngineChoice
+  /** Load engine: one of ENGINE_NAMES, or a former name (DEPRECATED_ENGINE_NAMES) run under its new one with a note. */
+  engine?: EngineChoice | string
   /** Where the topology runs; overrides the scenario's `environment`. */
   env?: EnvironmentName
   out?: string
@@ -81,6 +82,14 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
 }
 
+/** Checks --engine: a name of ENGINE_NAMES, or a former one (kept as typed: the run prints its deprecation once). */
+export function parseEngine(text: string): string {
+  if (resolveEngineName(text) === null) {
+    throw new InvalidArgumentError(`"${text}" is not a load engine: choose one of ${ENGINE_NAMES.join(', ')}`)
+  }
+  return text
+}
+
 /** Parses --tolerance: a relative change such as 0.05 (5%). */
 export function parseTolerance(text: string): number {
   const value = Number(text)
@@ -112,13 +121,18 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   if (opts.k8s && opts.agents !== undefined) throw new UsageError('with --k8s the agents are pods: give their number with --parallelism N instead of --agents')
   if (opts.k8s && !opts.agentListen) throw new UsageError('--k8s needs --agent-listen HOST:PORT: an address of this machine the pods can reach, where the run waits for them')
   if (!opts.k8s && opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
+  const engine = opts.engine === undefined ? null : resolveEngineName(opts.engine)
+  if (engine === null && opts.engine !== undefined) throw new UsageError(`--engine ${opts.engine}: not a load engine; choose one of ${ENGINE_NAMES.join(', ')}`)
   const explicitOut = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
   let scenario = await loadScenario(scenarioArg, process.cwd(), { environment: opts.env })
   if (opts.quick) scenario = applyQuick(scenario)
   if (scenario.topology && !existsSync(SUT_MAIN)) {
     throw new UsageError(`the system under test is not built (${SUT_MAIN} is missing): run \`npm run build\` (or \`make build\`) first`)
   }
-  for (const note of checkSuite(scenario, { engine: opts.engine }).notes) process.stderr.write(`note: ${note}\n`)
+  // Former spellings first: they stay worth fixing even when the check below refuses the run.
+  const deprecations = [...(engine?.deprecation ? [engine.deprecation] : []), ...scenario.deprecations]
+  for (const note of deprecations) process.stderr.write(`note: ${note}\n`)
+  for (const note of checkSuite(scenario, { engine: engine?.name }).notes) process.stderr.write(`note: ${note}\n`)
   const log = (line: string): void => {
     process.stderr.write(`loadlab coordinator: ${line}\n`)
   }
@@ -176,7 +190,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   let exportError = null as { error: unknown } | null
   try {
     const outcome = await runSuite(scenario, {
-      engine: opts.engine,
+      engine: engine?.name,
       outDir,
       baselineFile: opts.baseline,
       tolerance: opts.tolerance,
@@ -219,7 +233,9 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .command('run')
     .description('run a scenario (a file or a name from scenarios/) and write results.json and the reports')
     .argument('<scenario>', 'scenario file (scenarios/quickstart.ts) or name (quickstart)')
-    .addOption(new Option('--engine <name>', 'load engine (default: autocannon for closed loads, open for arrival rates)').choices(ENGINE_NAMES))
+    .addOption(
+      new Option('--engine <name>', `load engine: ${ENGINE_NAMES.join(' or ')} (default: autocannon for closed loads, native for arrival rates; ${Object.keys(DEPRECATED_ENGINE_NAMES).map((old) => `"${old}" is the former name of ${DEPRECATED_ENGINE_NAMES[old]}`).join(', ')})`).argParser(parseEngine),
+    )
     .addOption(new Option('--env <name>', "where the topology runs (default: the scenario's `environment`, else local)").choices(ENVIRONMENT_NAMES))
     .option('--out <dir>', 'output folder, new or empty (default: reports/<scenario>-<timestamp>/)')
     .option('--force', 'replace --out when it holds an earlier LoadLab output')

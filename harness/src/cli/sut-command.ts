@@ -19,6 +19,7 @@ import { seedDataset } from '../workload/dataset.js'
  */
 export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: number; seed?: boolean; env?: EnvironmentName }): Promise<number> {
   const scenario = await loadScenario(scenarioArg, process.cwd(), { environment: opts.env })
+  for (const note of scenario.deprecations) process.stderr.write(`note: ${note}\n`)
   if (!scenario.topology) throw new UsageError(`${scenario.name} targets ${scenario.target?.href}, a system LoadLab does not start; nothing to bring up`)
   const plan = planRuns(scenario)
   const cells = [...new Map(plan.runs.map((r) => [r.cellLabel, r])).values()]

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { arrivalOffsetMs, type ArrivalSchedule } from './arrival-schedule.js'
 
-// Wakes the open engine's event loop when its next arrival is due, to the microsecond and
+// Wakes the native engine's event loop when its next arrival is due, to the microsecond and
 // without busy-waiting. Node's timers have 1 ms granularity (the event loop's clock counts
 // whole milliseconds), which sends arrivals up to ~1 ms late; spinning on setImmediate is
 // precise but burns a core - CPU taken from the system under test when both share a machine,
@@ -19,7 +19,7 @@ import { arrivalOffsetMs, type ArrivalSchedule } from './arrival-schedule.js'
 // That message still takes a few hundred microseconds to wake the event loop on a virtual
 // machine (measured: schedule lag p50 0.3-0.4 ms). So the helper posts WAKE_LEAD_MS before the
 // arrival is due, and the engine, woken early and idle, spins the last fraction of a millisecond
-// (see OpenEngine's pump): precise, and bounded to WAKE_LEAD_MS of CPU per idle arrival.
+// (see NativeEngine's pump): precise, and bounded to WAKE_LEAD_MS of CPU per idle arrival.
 
 // Control words: [0] state (0 = waiting to begin, 1 = running, 2 = stop), [1] armed (1 = the
 // engine wants a wake-up); then the start time in process.hrtime nanoseconds.

@@ -80,7 +80,7 @@ function requestCache(host: string): (spec: RequestSpec) => Buffer {
 }
 
 function closedLoad(w: Workload): ClosedLoad {
-  if (w.load.model !== 'closed') throw new Error(`the autocannon engine drives load.model 'closed', got '${w.load.model}'; use the open engine for arrival rates`)
+  if (w.load.model !== 'closed') throw new Error(`the autocannon engine drives load.model 'closed', got '${w.load.model}'; use the native engine (--engine native) for arrival rates`)
   const l = w.load
   if (!(Number.isInteger(l.connections) && l.connections >= 1)) throw new Error(`load.connections must be an integer >= 1, got ${l.connections}`)
   if (!(l.durationS > 0)) throw new Error(`load.durationS must be > 0 seconds, got ${l.durationS}`)

@@ -2,9 +2,9 @@ import net from 'node:net'
 import { HTTPParser } from 'http-parser-js'
 import { errorLabel } from './error-label.js'
 
-// The open engine's HTTP/1.1 client: keep-alive connections to one origin, one request in
+// The native engine's HTTP/1.1 client: keep-alive connections to one origin, one request in
 // flight per connection, responses parsed by http-parser-js (autocannon's parser). Why not
-// undici: a CPU profile of the open engine put most of its time per request in undici's
+// undici: a CPU profile of the native engine put most of its time per request in undici's
 // generality (request validation, the pool's scan for a free client, header objects, handler
 // wrappers), none of it measurement. This client does only what a load generator needs:
 // connections opened BEFORE the measured phase (warm), a free connection in O(1), the
@@ -145,7 +145,7 @@ export class ConnectionPool<T> {
   opened = 0
 
   constructor(origin: URL, private readonly options: ConnectionPoolOptions, readonly hooks: PoolHooks<T>) {
-    if (origin.protocol !== 'http:') throw new Error(`the open engine speaks plain HTTP/1.1; ${origin.href} is ${origin.protocol.replace(':', '')}: put a TLS-terminating proxy in front, or use the autocannon engine`)
+    if (origin.protocol !== 'http:') throw new Error(`the native engine speaks plain HTTP/1.1; ${origin.href} is ${origin.protocol.replace(':', '')}: put a TLS-terminating proxy in front, or use the autocannon engine`)
     if (!(Number.isInteger(options.maxConnections) && options.maxConnections >= 1)) throw new Error(`maxConnections must be an integer >= 1, got ${options.maxConnections}`)
     this.port = Number(origin.port || 80)
     this.host = origin.hostname.replace(/^\[|\]$/g, '')

@@ -4,11 +4,11 @@ import type { Dataset } from '../workload/dataset.js'
 import type { VersionTracker } from '../workload/version-tracker.js'
 import type { ExecutionSegment } from '../workload/execution-segment.js'
 
-export type EngineName = 'autocannon' | 'open' | 'k6'
+export type EngineName = 'autocannon' | 'native' | 'k6'
 
 /** What the runner shows while an engine runs. */
 export interface EngineTick {
-  /** Seconds since the measured phase began, at the end of the second that just ended (the open engine reports whole seconds). */
+  /** Seconds since the measured phase began, at the end of the second that just ended (the native engine reports whole seconds). */
   elapsedS: number
   totalS: number
   /** 0-based index of the second that just ended. */

@@ -58,7 +58,7 @@ describe('RunRecorder', () => {
   it('adds offered rate and cache hit rate to the series', () => {
     const rec = new RunRecorder(START)
     rec.add([{ epochMs: START, op: 'get_customer', status: 200, latencyMs: 1, serviceLatencyMs: 1 }])
-    rec.noteOfferedRate(1, 100) // the open engine's tick at the end of second 0
+    rec.noteOfferedRate(1, 100) // the native engine's tick at the end of second 0
     rec.noteOfferedRate(2, 200)
     const r = rec.finish(2, [0.5, 0.75])
     // closed model: latency == service latency, so both summaries agree

@@ -125,7 +125,7 @@ export class RunRecorder implements MetricsSink {
 
   /**
    * Called by the runner from the engine's onTick with EngineTick.elapsedS and .offeredRate: the
-   * rate the open engine aimed for in the second that ENDED at `endS` (endS = 1 -> second 0).
+   * rate the native engine aimed for in the second that ENDED at `endS` (endS = 1 -> second 0).
    */
   noteOfferedRate(endS: number, rate: number): void {
     this.offered.set(Math.max(0, Math.ceil(endS - 1e-6) - 1), rate)

@@ -41,7 +41,7 @@ export interface MetricsSink extends SampleSink {
 
 /** What an engine reports when it stops, besides the samples. */
 export interface EngineSummary {
-  engine: 'autocannon' | 'open' | 'k6'
+  engine: 'autocannon' | 'native' | 'k6'
   /** Actual duration of the measured phase in seconds. */
   durationS: number
   /** Requests the engine sent (excluding dropped). */

@@ -211,7 +211,7 @@ export interface RunResult {
   topology: TopologyInfo
   workload: Workload
   load: LoadModel
-  engine: 'autocannon' | 'open' | 'k6'
+  engine: 'autocannon' | 'native' | 'k6'
   startedAt: string
   /** Seconds of warm-up before the measured phase (adaptive: until the system stopped warming). Added in schema 1 (optional). */
   warmupS?: number

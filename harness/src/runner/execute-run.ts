@@ -403,12 +403,12 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 
     environment,
     replicas: t.replicas,
     shards: t.shards,
-    balancer: t.replicas > 1 ? { strategy: t.balancer.strategy, engine: t.balancer.engine } : null,
+    balancer: t.replicas > 1 ? { strategy: t.balancer.strategy, engine: t.balancer.implementation } : null,
     partition: t.partition,
     cache: { ...t.cache },
     store: t.store,
-    capacity: t.capacity.replica ?? null,
-    ...(t.capacity.shard ? { shardCapacity: t.capacity.shard } : {}),
+    capacity: t.emulation.replica ?? null,
+    ...(t.emulation.shard ? { shardCapacity: t.emulation.shard } : {}),
     ...(t.durability !== 'none' ? { durability: t.durability } : {}),
     ...(t.sync.strategy !== 'none'
       ? { sync: { strategy: t.sync.strategy, ...(t.sync.strategy === 'queue-push' ? { broker: t.sync.broker } : {}), ...(t.sync.strategy === 'scheduled-pull' ? { intervalMs: t.sync.intervalMs } : {}) } }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { analyzeSuite } from '../analysis/analyze-suite.js'
 import { isPastKnee, kneePointFromRun } from '../analysis/knee.js'
 import { AgentEngine, defaultAgentCount } from '../agents/agent-engine.js'
-import { createEngine } from '../engines/engine-registry.js'
+import { createEngine, type SelectableEngineName } from '../engines/engine-registry.js'
 import type { LoadEngine } from '../engines/load-engine.js'
 import { createEnvironment } from '../environment/create-environment.js'
 import type { Environment } from '../environment/environment.js'
@@ -25,10 +25,10 @@ import { machineInfo } from './machine-info.js'
 import { Reporters, type Reporter, type ReporterFailure } from './reporter.js'
 import { toolVersion } from './tool-version.js'
 
-export type EngineChoice = 'autocannon' | 'open'
+export type EngineChoice = SelectableEngineName
 
 export interface RunSuiteOptions {
-  /** Load engine; default: autocannon for closed loads, open for open loads. */
+  /** Load engine; default: autocannon for closed loads, native for open (arrival-rate) loads. */
   engine?: EngineChoice
   /** Folder for the runs' logs/ and pids.txt (reporters write their files where the CLI told them); created if missing. */
   outDir: string
@@ -173,7 +173,7 @@ export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engi
     try {
       makeEngine(name).plan(run.workload)
     } catch (error) {
-      throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'open' ? 'autocannon' : 'open'}, or leave --engine out to pick by load model`)
+      throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'native' ? 'autocannon' : 'native'}, or leave --engine out to pick by load model`)
     }
   }
   const targets = plan.runs.map((run) => ({ id: run.id, cellLabel: run.cellLabel, cell: run.cell, engine: engineFor(run, opts.engine), workload: run.workload, external: run.topology === null, topology: topologyInfo(scenario, run, scenario.environment) }))
@@ -184,9 +184,9 @@ export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engi
   return { plan, thresholds, notes: faultNotes(plan.runs) }
 }
 
-/** --engine, or the engine made for the load model: autocannon for closed, open for arrival rates. */
+/** --engine, or the engine made for the load model: autocannon for closed, native for arrival rates. */
 function engineFor(run: PlannedRun, choice: EngineChoice | undefined): EngineChoice {
-  return choice ?? (run.workload.load.model === 'closed' ? 'autocannon' : 'open')
+  return choice ?? (run.workload.load.model === 'closed' ? 'autocannon' : 'native')
 }
 
 function runFolder(index: number, run: PlannedRun): string {

@@ -12,7 +12,7 @@ const QUICK_DATASET = 1_000
  */
 export function applyQuick(s: Scenario): Scenario {
   const q = s.quick ?? {}
-  const load: LoadModel = (q.load as LoadModel | undefined) ?? shorten(s.load)
+  const load: LoadModel = q.load ?? shorten(s.load)
   const scale = loadDurationS(load) / Math.max(loadDurationS(s.load), 1e-9)
   return {
     ...s,

@@ -40,15 +40,20 @@ const thinkSchema = z.union([
 ])
 
 const stepFields = {
+  /** The op tag: thresholds read `http_req_duration{op:<name>}`. */
   name: opName,
   method: z.enum(HTTP_METHODS).default('GET'),
+  /** Joined to `target`; starts with '/'. Strings in path, query, headers and body may hold `${...}` templates. */
   path: z.string().startsWith('/', { message: 'a path starts with "/" (it is joined to `target`)' }),
   headers: headers.optional(),
   query: z.record(z.string().min(1), queryValue).optional(),
   json: z.json().optional(),
   body: z.string().optional(),
+  /** Each condition is one sample of the `checks` rate metric. */
   check: checkSchema.optional(),
+  /** Variables for later steps of the same flow iteration: `${name}`. */
   extract: z.record(identifier, extractSchema).optional(),
+  /** Pause after this step (ms), fixed or a uniform range. */
   thinkMs: thinkSchema.optional(),
 }
 
@@ -62,7 +67,9 @@ export const httpFlowSpecSchema = z.strictObject({ name: opName, weight: z.numbe
 
 export const httpSpecSchema = z
   .strictObject({
+    /** Independent requests, each drawn by weight (default 1). */
     requests: z.array(httpRequestSpecSchema).default([]),
+    /** User journeys: one iteration runs the steps in order. */
     flows: z.array(httpFlowSpecSchema).default([]),
     /** Data sets: name -> CSV or JSON file (relative to the scenario file) and the order rows are handed out in. */
     data: z.record(identifier, z.strictObject({ file: z.string().min(1), order: z.enum(DATA_ORDERS).default('sequential') })).default({}),

@@ -7,17 +7,17 @@ export const MATRIX_PATHS = [
   'store',
   'durability',
   'balancer.strategy',
-  'balancer.engine',
+  'balancer.implementation',
   'cache.strategy',
   'cache.size',
   'cache.ttlMs',
   'cache.writePolicy',
-  'capacity.replica.serviceTime',
-  'capacity.replica.slots',
-  'capacity.replica.queueLimit',
-  'capacity.shard.serviceTime',
-  'capacity.shard.slots',
-  'capacity.shard.queueLimit',
+  'emulation.replica.serviceTime',
+  'emulation.replica.slots',
+  'emulation.replica.queueLimit',
+  'emulation.shard.serviceTime',
+  'emulation.shard.slots',
+  'emulation.shard.queueLimit',
   'resources.replica.cpus',
   'resources.replica.memoryMb',
   'resources.shard.cpus',
@@ -35,8 +35,8 @@ export type MatrixPath = (typeof MATRIX_PATHS)[number]
 
 /**
  * Sets `path` to `value` inside a (plain, cloned) topology object, creating the objects on the
- * way. Called when validating a matrix and when building each cell's topology. A capacity field
- * without a service time gets 'off' so the capacity object stays complete.
+ * way. Called when validating a matrix and when building each cell's topology. An emulation field
+ * without a service time gets 'off' so the emulation object stays complete.
  */
 export function setTopologyPath<T extends Record<string, unknown>>(topology: T, path: string, value: unknown): T {
   const keys = path.split('.')
@@ -47,7 +47,7 @@ export function setTopologyPath<T extends Record<string, unknown>>(topology: T, 
     node = node[key] as Record<string, unknown>
   }
   node[keys[keys.length - 1]!] = value
-  if (keys[0] === 'capacity' && keys.length === 3 && node.serviceTime === undefined) node.serviceTime = 'off'
+  if (keys[0] === 'emulation' && keys.length === 3 && node.serviceTime === undefined) node.serviceTime = 'off'
   return topology
 }
 
@@ -55,7 +55,7 @@ export function setTopologyPath<T extends Record<string, unknown>>(topology: T, 
 export function labelForPath(path: string): string {
   if (path === 'cache.strategy') return 'cache'
   if (path === 'balancer.strategy') return 'balancer'
-  if (path === 'balancer.engine') return 'lb-engine'
+  if (path === 'balancer.implementation') return 'balancer-impl'
   if (path === 'sync.strategy') return 'sync'
   const limit = /^resources\.(\w+)\.(cpus|memoryMb)$/.exec(path)
   if (limit) return `${limit[1]}.${limit[2]}`

@@ -17,10 +17,11 @@ describe('the matrix type of a scenario', () => {
     const ok: MatrixSpec = {
       'cache.strategy': ['none', 'lru', 'memcached'],
       replicas: [1, 2],
-      'balancer.engine': ['haproxy'],
+      'balancer.implementation': ['haproxy'],
       durability: ['always'],
       'sync.strategy': ['sync-call', 'queue-push'],
       'resources.replica.cpus': [0.5, 1],
+      'emulation.shard.serviceTime': ['off', 'constant:2'],
     }
     const versions: MatrixSpec = { target: ['http://127.0.0.1:8080', 'http://127.0.0.1:8081'] }
     // @ts-expect-error a misspelt path
@@ -31,6 +32,12 @@ describe('the matrix type of a scenario', () => {
     const wrongType: MatrixSpec = { replicas: ['2'] }
     // @ts-expect-error a sync strategy the contract does not list
     const unknownSync: MatrixSpec = { 'sync.strategy': ['two-phase-commit'] }
-    expect([ok, versions, misspelt, unknownName, wrongType, unknownSync]).toHaveLength(6)
+    // @ts-expect-error a balancer implementation the contract does not list
+    const unknownImplementation: MatrixSpec = { 'balancer.implementation': ['envoy'] }
+    // @ts-expect-error a service time given as a number
+    const serviceTimeNumber: MatrixSpec = { 'emulation.shard.serviceTime': [2] }
+    // @ts-expect-error a former spelling: files still load with it (and a note), but the editor asks for the current one
+    const former: MatrixSpec = { 'capacity.shard.serviceTime': ['off'] }
+    expect([ok, versions, misspelt, unknownName, wrongType, unknownSync, unknownImplementation, serviceTimeNumber, former]).toHaveLength(9)
   })
 })

@@ -129,8 +129,8 @@ export function cellLabelOf(cell: Record<string, string | number>): string {
 function cellTopology(base: Topology, cell: Record<string, string | number>): Topology {
   const draft = structuredClone(base) as unknown as Record<string, unknown>
   for (const [path, value] of Object.entries(cell)) setTopologyPath(draft, path, value)
-  // Validated already (validateScenario checks every matrix value); parsing fills capacity defaults.
-  return topologySchema.parse(draft) as Topology
+  // Validated already (validateScenario checks every matrix value); parsing fills the emulation defaults.
+  return topologySchema.parse(draft)
 }
 
 function stressRates(scenario: Scenario): number[] {

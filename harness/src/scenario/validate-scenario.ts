@@ -1,12 +1,12 @@
 import type { z } from 'zod'
 import { parseThresholds } from '../gates/threshold-expression.js'
-import type { LoadModel } from '../workload/workload.js'
 import { formatFieldPath } from './format-field-path.js'
 import { MATRIX_PATHS, setTopologyPath } from './matrix-paths.js'
 import { NETWORK_FAULT_ACTIONS, type EnvironmentName, type Scenario, type Topology } from './scenario.js'
 import { ScenarioError } from './scenario-error.js'
 import { scenarioSchema, topologySchema, type ParsedScenario } from './scenario-schema.js'
 import { resolveHttpWorkload } from './resolve-http-workload.js'
+import { renameDeprecatedSpellings } from './rename-deprecated-spellings.js'
 import type { HttpWorkload } from '../workload/http-workload.js'
 
 /** What the command line may change in a scenario before it is checked (`loadlab run --env`). */
@@ -18,12 +18,15 @@ export interface ScenarioOverrides {
  * Checks a scenario object (the default export of a scenario file) and fills in its defaults.
  * Called once by `loadScenario` (and by tests with objects). Throws a ScenarioError whose
  * message names the file, every bad field by its path and, for a choice, the allowed values.
+ * Old spellings of renamed fields are accepted; the result lists them in `deprecations`.
  */
 export function validateScenario(input: unknown, file: string | null, overrides: ScenarioOverrides = {}): Scenario {
   const where = file ?? 'scenario'
   if (overrides.environment !== undefined && input !== null && typeof input === 'object') {
     input = { ...input, environment: overrides.environment }
   }
+  const renamed = renameDeprecatedSpellings(input)
+  input = renamed.input
   const parsed = scenarioSchema.safeParse(input)
   if (!parsed.success) throw new ScenarioError(describeIssues(where, parsed.error.issues, input))
   const s = parsed.data
@@ -58,7 +61,7 @@ export function validateScenario(input: unknown, file: string | null, overrides:
   if (problems.length > 0) {
     throw new ScenarioError(`${where} is not a valid scenario:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   }
-  return toScenario(s, topology as Topology | null, target, file, http)
+  return toScenario(s, topology, target, file, http, renamed.deprecations)
 }
 
 /**
@@ -89,7 +92,7 @@ function httpPlaceholderWorkload(s: ParsedScenario): Scenario['workload'] {
   return { mix: {}, keys: { kind: 'uniform' }, datasetSize: 0, seed: s.http?.seed ?? 1, requestTimeoutMs: s.http?.requestTimeoutMs ?? 5_000 }
 }
 
-function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null, http: HttpWorkload | null): Scenario {
+function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null, http: HttpWorkload | null, deprecations: string[]): Scenario {
   return {
     name: s.name,
     kind: s.kind,
@@ -101,7 +104,7 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
     matrix: s.matrix,
     workload: s.workload ?? httpPlaceholderWorkload(s),
     http,
-    load: s.load as LoadModel,
+    load: s.load,
     warmupS: s.warmup.durationS,
     warmupMaxS: s.warmup.maxS ?? DEFAULT_WARMUP_FACTOR * s.warmup.durationS,
     repetitions: s.repetitions,
@@ -110,7 +113,8 @@ function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | 
     slo: s.slo ?? (s.kind === 'stress' ? { latency: { stat: 'p95', belowMs: 200 }, maxErrorRate: 0.01 } : null),
     stress: s.stress ?? null,
     capacity: s.capacity ? { targetRps: s.capacity.targetRps, headroom: s.capacity.headroom } : null,
-    quick: s.quick ? (s.quick as Scenario['quick']) : null,
+    quick: s.quick ?? null,
+    deprecations,
   }
 }
 

@@ -87,7 +87,7 @@ export function makeRun(o: RunOptions): RunResult {
     },
     workload: { mix: { get_customer: 60, search_customers: 20, update_customer: 20 }, keys: { kind: 'zipf', s: 1 }, datasetSize: 5000, seed: 42, load, requestTimeoutMs: 5000 },
     load,
-    engine: load.model === 'open' ? 'open' : 'autocannon',
+    engine: load.model === 'open' ? 'native' : 'autocannon',
     startedAt: '2026-11-22T03:00:00.000Z',
     durationS: seconds,
     status: 'ok',

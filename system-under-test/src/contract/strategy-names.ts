@@ -131,7 +131,7 @@ export const CHOICE_KINDS: readonly ChoiceKind[] = [
   { field: 'cache.strategy', label: 'cache strategy', flag: '--cache', names: CACHE_STRATEGIES, info: CACHE_STRATEGY_INFO },
   { field: 'cache.writePolicy', label: 'write policy', flag: '--write-policy', names: WRITE_POLICIES, info: WRITE_POLICY_INFO },
   { field: 'balancer.strategy', label: 'balancer strategy', flag: '--strategy', names: BALANCER_STRATEGIES, info: BALANCER_STRATEGY_INFO },
-  { field: 'balancer.engine', label: 'balancer engine', flag: '--engine', names: BALANCER_ENGINES, info: BALANCER_ENGINE_INFO },
+  { field: 'balancer.implementation', label: 'balancer implementation', flag: '--engine', names: BALANCER_ENGINES, info: BALANCER_ENGINE_INFO },
   { field: 'partition', label: 'partition', flag: '--partition', names: PARTITION_STRATEGIES, info: PARTITION_STRATEGY_INFO },
   { field: 'store', label: 'store', flag: '--store', names: SHARD_STORES, info: SHARD_STORE_INFO },
   { field: 'durability', label: 'durability', flag: '--durability', names: DURABILITY_LEVELS, info: DURABILITY_INFO },

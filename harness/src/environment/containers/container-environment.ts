@@ -125,7 +125,7 @@ class ContainerTopology implements StartedEnvironment {
   async bringUp(signal: AbortSignal): Promise<void> {
     const t = this.topology
     this.links = proxiedLinks(t, this.options.faults)
-    const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.engine !== 'builtin' ? t.balancer.engine : 'node'
+    const crmRuntime: CrmRuntime = t.replicas > 1 && t.balancer.implementation !== 'builtin' ? t.balancer.implementation : 'node'
     // Resolve (pull, build) every image before the first container starts: start-up time then
     // measures containers, and a missing image fails before anything runs.
     const broker = t.sync.strategy === 'queue-push' ? t.sync.broker : null

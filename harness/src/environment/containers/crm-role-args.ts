@@ -18,7 +18,7 @@ const HOST = '127.0.0.1'
  * log; `brokerUrl`: sync strategy queue-push, the broker its change feed goes to.
  */
 export function shardArgs(t: Topology, index: number, port: number, dataFile: string, brokerUrl: string | null = null): string[] {
-  return contractShardArgs({ host: HOST, port, shardIndex: index, durability: { level: t.durability, dataFile }, capacity: t.capacity.shard, publishTo: brokerUrl })
+  return contractShardArgs({ host: HOST, port, shardIndex: index, durability: { level: t.durability, dataFile }, capacity: t.emulation.shard, publishTo: brokerUrl })
 }
 
 export interface ReplicaWiring {
@@ -50,12 +50,12 @@ export function replicaArgs(t: Topology, w: ReplicaWiring): string[] {
     redisUrl: w.redisUrl,
     memcachedServer: w.memcachedServer ?? null,
     syncCall: w.syncCallUrl ? { url: w.syncCallUrl } : null,
-    capacity: t.capacity.replica,
+    capacity: t.emulation.replica,
   })
 }
 
 export function balancerArgs(t: Topology, port: number, adminPort: number, backends: string[]): string[] {
-  return contractBalancerArgs({ host: HOST, port, adminPort, strategy: t.balancer.strategy, engine: t.balancer.engine, backendUrls: backends, weights: t.balancer.weights })
+  return contractBalancerArgs({ host: HOST, port, adminPort, strategy: t.balancer.strategy, engine: t.balancer.implementation, backendUrls: backends, weights: t.balancer.weights })
 }
 
 /** The downstream system of a sync strategy: its log in `dataFile`, fed by sync calls, a broker (`consume`) or pulls (`pullFrom`). */

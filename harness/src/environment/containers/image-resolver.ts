@@ -53,7 +53,7 @@ export class ImageResolver {
     return this.once(kind, () => this.resolveBase(kind))
   }
 
-  /** The CRM service image on the given runtime (node; haproxy or nginx for a balancer engine), built from this checkout when missing. */
+  /** The CRM service image on the given runtime (node; haproxy or nginx for a balancer implementation), built from this checkout when missing. */
   crm(runtime: CrmRuntime): Promise<ImageChoice> {
     return this.once(`crm:${runtime}`, async () => {
       const node = await this.base('node')

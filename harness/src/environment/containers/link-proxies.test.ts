@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { topologySchema } from '../../scenario/scenario-schema.js'
-import type { FaultSpec, Topology } from '../../scenario/scenario.js'
+import type { FaultSpec } from '../../scenario/scenario.js'
 import { linksOfFault, proxiedLinks, topologyLinks, unmatchedNetworkFaults } from './link-proxies.js'
 
-const topology = (input: object) => topologySchema.parse(input) as Topology
+const topology = (input: object) => topologySchema.parse(input)
 const names = (links: Array<{ from: string; to: string }>) => links.map((l) => `${l.from} -> ${l.to}`)
 
 describe('which links run through Toxiproxy', () => {

@@ -21,7 +21,7 @@ export interface K8sAgentEngineOptions {
   cluster: ClusterConnection
   /** The manifests to apply (scenario ConfigMap, agents' Job), with the coordinator URL the pods use. */
   export: ManifestExport
-  engine: 'open' | 'autocannon'
+  engine: 'native' | 'autocannon'
   /** Number of agent pods (the Job's parallelism). */
   parallelism: number
   /** Where this process's coordinator listens for the pods. */
@@ -37,7 +37,7 @@ export interface K8sAgentEngineOptions {
 const POD_POLL_MS = 1000
 
 export class K8sAgentEngine implements LoadEngine {
-  readonly name: 'open' | 'autocannon'
+  readonly name: 'native' | 'autocannon'
   private readonly agents: AgentEngine
   private deployed: DeployedExport | null = null
 

@@ -31,7 +31,7 @@ const DEFAULT_READY_TIMEOUT_MS = 5 * 60_000
  * context; no server contacted yet). Returns the engine factory the suite runs with: each planned
  * run deploys its own Job of agent pods and deletes it afterwards. Throws UsageError (exit 2).
  */
-export async function k8sEngines(scenarioArg: string, scenario: Scenario, f: K8sRunFlags, log: (line: string) => void): Promise<(engine: 'open' | 'autocannon') => LoadEngine> {
+export async function k8sEngines(scenarioArg: string, scenario: Scenario, f: K8sRunFlags, log: (line: string) => void): Promise<(engine: 'native' | 'autocannon') => LoadEngine> {
   if (scenario.topology) {
     throw new UsageError(
       `run --k8s loads a target of your own, and ${scenario.name} has a topology for LoadLab to start on this machine: ` +

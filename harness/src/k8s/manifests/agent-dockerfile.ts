@@ -2,7 +2,7 @@
  * The Dockerfile of the image every LoadLab pod runs (agents, and with --sut the CRM's members):
  * a build of this checkout on Node 20, with `loadlab` on the PATH. Built from the root of a
  * LoadLab checkout (the build context), so the image runs exactly the code that exported the
- * manifests. haproxy, nginx, redis-server and memcached are there for the CRM's balancer engines and its
+ * manifests. haproxy, nginx, redis-server and memcached are there for the CRM's balancer implementations and its
  * shared cache; agents do not need them.
  */
 export function agentDockerfile(): string {

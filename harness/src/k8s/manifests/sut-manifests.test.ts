@@ -1,12 +1,11 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import { topologySchema } from '../../scenario/scenario-schema.js'
-import type { Topology } from '../../scenario/scenario.js'
 import { sutManifests } from './sut-manifests.js'
 
 describe('sutManifests: the shared caches', () => {
   it('cache memcached: a memcached Deployment and Service, and every replica pointed at it', () => {
-    const t = topologySchema.parse({ replicas: 2, cache: { strategy: 'memcached' } }) as Topology
+    const t = topologySchema.parse({ replicas: 2, cache: { strategy: 'memcached' } })
     const objects = sutManifests('run1', 'load', t, 'img:1')
     const names = objects.map((o) => `${o.kind}/${o.metadata?.name}`)
     expect(names).toEqual(expect.arrayContaining(['Deployment/run1-memcached', 'Service/run1-memcached']))
@@ -20,7 +19,7 @@ describe('sutManifests: the shared caches', () => {
   })
 
   it('cache none: no cache server at all', () => {
-    const objects = sutManifests('run1', 'load', topologySchema.parse({}) as Topology, 'img:1')
+    const objects = sutManifests('run1', 'load', topologySchema.parse({}), 'img:1')
     expect(objects.some((o) => /memcached|redis/.test(o.metadata?.name ?? ''))).toBe(false)
   })
 })

@@ -67,7 +67,7 @@ export function renderValiditySection(ctx: ReportContext): ReportSection {
         )
       : null
 
-  const openRuns = suite.runs.filter((r) => r.load?.model === 'open' || r.engine === 'open')
+  const openRuns = suite.runs.filter((r) => r.load?.model === 'open' || r.engine === 'native')
   const coordinatedOmission =
     openRuns.length > 0
       ? html`<h3>Coordinated omission</h3>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { OpenEngine } from '../src/engines/open-engine.js'
+import { NativeEngine } from '../src/engines/native-engine.js'
 import { RunRecorder } from '../src/metrics/run-recorder.js'
 import { VersionTracker } from '../src/workload/version-tracker.js'
 import { seedDataset } from '../src/workload/dataset.js'
@@ -22,7 +22,7 @@ afterEach(async () => {
   stub = undefined
 })
 
-async function runOpen(w: Workload, engine = new OpenEngine(), signal = new AbortController().signal) {
+async function runOpen(w: Workload, engine = new NativeEngine(), signal = new AbortController().signal) {
   const target = await stub!.start()
   const dataset = await seedDataset(target, w, signal)
   const versions = new VersionTracker()
@@ -36,7 +36,7 @@ async function runOpen(w: Workload, engine = new OpenEngine(), signal = new Abor
   return { summary, result: recorder.finish(summary.durationS), ticks, versions, dataset, samples }
 }
 
-describe('open engine', () => {
+describe('native engine', () => {
   it('sends the planned number of requests on schedule and measures latency from each intended start', async () => {
     stub = new StubCrmServer({ delayMs: 20 })
     const { summary, result, ticks } = await runOpen(workload({ model: 'open', rate: 200, durationS: 2, maxInFlight: 100 }))
@@ -65,7 +65,7 @@ describe('open engine', () => {
     stub = new StubCrmServer({ delayMs: 2 })
     stub.stallAfter(300, 1000)
     // 4 sockets like a small client pool; up to 120 requests may wait for one.
-    const { summary, result, samples } = await runOpen(workload({ model: 'open', rate: 300, durationS: 3, maxInFlight: 120 }), new OpenEngine({ connections: 4 }))
+    const { summary, result, samples } = await runOpen(workload({ model: 'open', rate: 300, durationS: 3, maxInFlight: 120 }), new NativeEngine({ connections: 4 }))
     const m = result.metrics
     expect(summary.sent + summary.dropped).toBe(900)
     // Arrivals during the stall wait for its end: the corrected latency shows it.
@@ -92,7 +92,7 @@ describe('open engine', () => {
     const watch = setInterval(() => (stub?.stats.routes.get('GET /customers/:id') ?? 0) >= 50 && ac.abort(), 5)
     const began = Date.now()
     try {
-      const { summary } = await runOpen(workload({ model: 'open', rate: 100, durationS: 30, maxInFlight: 50 }), new OpenEngine(), ac.signal)
+      const { summary } = await runOpen(workload({ model: 'open', rate: 100, durationS: 30, maxInFlight: 50 }), new NativeEngine(), ac.signal)
       expect(ac.signal.aborted).toBe(true)
       expect(Date.now() - began).toBeLessThan(15_000)
       expect(summary.durationS).toBeLessThan(15)

@@ -49,7 +49,7 @@ const SPIN_MARGIN_MS = 0.1
 const DEFAULT_EXPECTED_LATENCY_MS = 25
 
 function openLoad(w: Workload): OpenLoad {
-  if (w.load.model !== 'open') throw new Error(`the open engine drives load.model 'open', got '${w.load.model}'; use the autocannon engine for the closed model`)
+  if (w.load.model !== 'open') throw new Error(`the native engine drives load.model 'open', got '${w.load.model}'; use the autocannon engine for the closed model`)
   if (!(Number.isInteger(w.load.maxInFlight) && w.load.maxInFlight >= 1)) throw new Error(`load.maxInFlight must be an integer >= 1, got ${w.load.maxInFlight}`)
   return w.load
 }
@@ -59,7 +59,7 @@ function peakRate(load: OpenLoad): number {
   return load.rate ?? Math.max(0, ...(load.stages ?? []).map((s) => s.target))
 }
 
-export interface OpenEngineOptions {
+export interface NativeEngineOptions {
   /**
    * Sockets kept to the target. Default: maxInFlight, so a request never waits for a socket and
    * the uncorrected latency is the server's. Fewer sockets model a client with a connection
@@ -94,13 +94,13 @@ interface Prepared {
   handlers: { write(x: Exchange): void; response(x: Exchange, status: number, body: string | undefined, headers: string[] | undefined): void; error(x: Exchange, e: string): void }
 }
 
-export class OpenEngine implements LoadEngine {
-  readonly name = 'open' as const
+export class NativeEngine implements LoadEngine {
+  readonly name = 'native' as const
   private prepared: Prepared | null = null
   /** Concurrency and peak rate of the previous run: the warm-start estimate for the next (Little's law). */
   private previous: { maxInFlight: number; peakRate: number } | null = null
 
-  constructor(private readonly options: OpenEngineOptions = {}) {}
+  constructor(private readonly options: NativeEngineOptions = {}) {}
 
   plan(w: Workload): ExecutionStep[] {
     const load = openLoad(w)
@@ -396,7 +396,7 @@ export class OpenEngine implements LoadEngine {
     if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${warm} were opened before it): the first request on each includes a TCP handshake`)
     const scheduleLag: ScheduleLag = { p50Ms: percentileMs(lag, 50), p99Ms: percentileMs(lag, 99), maxMs: maxMs(lag), histogram: encodeHistogram(lag) }
     return {
-      engine: 'open',
+      engine: 'native',
       durationS,
       sent,
       dropped,
