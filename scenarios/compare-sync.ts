@@ -15,7 +15,8 @@ import { defineScenario } from '../harness/src/scenario/define-scenario.js'
 export default defineScenario({
   name: 'compare-sync',
   kind: 'comparison',
-  description: 'none vs sync-call vs queue-push (RabbitMQ) vs scheduled-pull: write latency, sync lag and backlog, downstream killed at 10 s and restarted at 15 s',
+  description:
+    'none vs sync-call vs queue-push (RabbitMQ) vs scheduled-pull: write latency, sync lag and backlog, downstream killed at 10 s and restarted at 15 s',
   topology: {
     replicas: 2,
     shards: 2,

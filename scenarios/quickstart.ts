@@ -6,7 +6,8 @@ import { defineScenario } from '../harness/src/scenario/define-scenario.js'
 export default defineScenario({
   name: 'quickstart',
   kind: 'comparison',
-  description: 'Cache none vs LRU vs LFU under a Zipf workload: 2 replicas behind the builtin balancer (consistent-hash by customer), 2 hash-partitioned shards with a 20 ms service time',
+  description:
+    'Cache none vs LRU vs LFU under a Zipf workload: 2 replicas behind the builtin balancer (consistent-hash by customer), 2 hash-partitioned shards with a 20 ms service time',
   topology: {
     replicas: 2,
     shards: 2,

@@ -72,7 +72,12 @@ describe('loadlab agent (remote agents)', () => {
     engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
     agent(['--coordinator', url.href, '--slice', '0/1', '--target', target.href])
-    const summary = await engine.run(workload, new URL('http://127.0.0.1:9'), { sink: new RunRecorder(Date.now()), signal, dataset, versions: new VersionTracker() })
+    const summary = await engine.run(workload, new URL('http://127.0.0.1:9'), {
+      sink: new RunRecorder(Date.now()),
+      signal,
+      dataset,
+      versions: new VersionTracker(),
+    })
     expect(summary.agents?.[0]?.status).toBe('done')
     expect(stub.stats.routes.get('GET /customers/:id')).toBe(summary.sent)
   })
@@ -107,7 +112,9 @@ describe('loadlab agent (remote agents)', () => {
       socket.on('data', (c: Buffer) => (text += c.toString()))
       socket.on('close', () => resolve(text))
     })
-    socket.write(`${JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION + 1, index: 0, count: 1, token: '', agent: { name: 'x', pid: 1, host: 'h', node: 'v', version: '9' } })}\n`)
+    socket.write(
+      `${JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION + 1, index: 0, count: 1, token: '', agent: { name: 'x', pid: 1, host: 'h', node: 'v', version: '9' } })}\n`,
+    )
     const msg = JSON.parse((await reply).trim()) as { type: string; message: string }
     expect(msg.type).toBe('reject')
     expect(msg.message).toMatch(new RegExp(`protocol ${PROTOCOL_VERSION + 1}, this coordinator ${PROTOCOL_VERSION}: run the same LoadLab version`))
@@ -117,11 +124,13 @@ describe('loadlab agent (remote agents)', () => {
     engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
     const text = await new Promise<string>((resolve, reject) => {
-      http.get(url, (res) => {
-        let body = ''
-        res.on('data', (c: Buffer) => (body += c.toString()))
-        res.on('end', () => resolve(body))
-      }).on('error', reject)
+      http
+        .get(url, (res) => {
+          let body = ''
+          res.on('data', (c: Buffer) => (body += c.toString()))
+          res.on('end', () => resolve(body))
+        })
+        .on('error', reject)
     })
     expect(text).toMatch(new RegExp(`LoadLab coordinator, agent protocol ${PROTOCOL_VERSION}\\b`))
   })

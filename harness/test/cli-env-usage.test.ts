@@ -20,7 +20,9 @@ describe('loadlab run --env', () => {
     const run = runLoadlab(['run', 'scale-out-containers', '--env', 'local', '--out', path.join(dir, 'b')])
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toContain('scale-out-containers.ts is not a valid scenario')
-    expect(run.stderr()).toMatch(/topology\.resources: CPU and memory limits need containers, but --env local runs local processes; run it with --env containers/)
+    expect(run.stderr()).toMatch(
+      /topology\.resources: CPU and memory limits need containers, but --env local runs local processes; run it with --env containers/,
+    )
   })
 
   it('a misspelt LOADLAB_IMAGES exits 2 naming the variable and its values', async () => {
@@ -32,6 +34,8 @@ describe('loadlab run --env', () => {
   it('images build names the kinds it knows', async () => {
     const run = runLoadlab(['images', 'build', 'mysql'])
     expect(await run.exited).toBe(2)
-    expect(run.stderr()).toContain('"mysql" is not an image kind: use debian, node, redis, memcached, rabbitmq, kafka, postgres, haproxy, nginx, toxiproxy, crm')
+    expect(run.stderr()).toContain(
+      '"mysql" is not an image kind: use debian, node, redis, memcached, rabbitmq, kafka, postgres, haproxy, nginx, toxiproxy, crm',
+    )
   })
 })

@@ -40,7 +40,7 @@ async function exitOf(run: CliRun, boundMs = 60_000): Promise<number> {
 const CASE = { timeout: 300_000 }
 
 describe('loadlab run --out', CASE, () => {
-  it("refuses an empty --out instead of writing into the current folder", async () => {
+  it('refuses an empty --out instead of writing into the current folder', async () => {
     const cwd = mkdtempSync(path.join(dir, 'cwd-'))
     const run = runLoadlab(['run', scenario, '--out', ''], { cwd })
     expect(await exitOf(run)).toBe(2)

@@ -75,7 +75,9 @@ export default class EventLog {
     expect(await byName.exited, byName.stderr()).toBe(1)
     expect(JSON.parse(readFileSync(path.join(dir, 'out-k6-reporter', 'summary-export.json'), 'utf8'))).toHaveProperty('metrics.http_reqs')
     expect(await failing.exited, failing.stderr()).toBe(1)
-    expect(failing.stderr()).toMatch(/--summary-export \S*blocker\/k6\.json: cannot write it \(.*(EEXIST|ENOTDIR).*\); results\.json and the reports above are complete\n/)
+    expect(failing.stderr()).toMatch(
+      /--summary-export \S*blocker\/k6\.json: cannot write it \(.*(EEXIST|ENOTDIR).*\); results\.json and the reports above are complete\n/,
+    )
     expect(failing.stderr()).not.toMatch(/reporter failed/)
     expect(failing.stdout()).not.toContain('k6 summary:')
     expect(existsSync(path.join(dir, 'out-k6-failing', 'results.json'))).toBe(true)

@@ -43,7 +43,10 @@ export default defineScenario({
   return file
 }
 
-interface LedgerChild { pid: number; member: string }
+interface LedgerChild {
+  pid: number
+  member: string
+}
 
 /** Children of every harness recorded in the test's runtime folder. */
 function ledgerChildren(): LedgerChild[] {
@@ -83,44 +86,58 @@ async function doctor(): Promise<string> {
 }
 
 describe('SIGKILL of the harness', () => {
-  it('during seeding: every member (roles, redis-server, HAProxy) stops by itself', async () => {
-    const { run, pids } = await killDuring(/seeding\.\.\./, scenarioFile('kill-seeding', 'haproxy'), path.join(dir, 'out-seeding'))
-    // 2 shards, redis, 2 replicas, the balancer and its HAProxy
-    expect(pids.length).toBeGreaterThanOrEqual(7)
-    run.child.kill('SIGKILL')
-    await run.exited
-    await waitFor(() => pids.every((pid) => !isAlive(pid)), 30_000, 'every member to exit after the harness died')
-    expect(await doctor()).toContain('no process left by a killed run')
-  }, CASE_TIMEOUT_MS)
+  it(
+    'during seeding: every member (roles, redis-server, HAProxy) stops by itself',
+    async () => {
+      const { run, pids } = await killDuring(/seeding\.\.\./, scenarioFile('kill-seeding', 'haproxy'), path.join(dir, 'out-seeding'))
+      // 2 shards, redis, 2 replicas, the balancer and its HAProxy
+      expect(pids.length).toBeGreaterThanOrEqual(7)
+      run.child.kill('SIGKILL')
+      await run.exited
+      await waitFor(() => pids.every((pid) => !isAlive(pid)), 30_000, 'every member to exit after the harness died')
+      expect(await doctor()).toContain('no process left by a killed run')
+    },
+    CASE_TIMEOUT_MS,
+  )
 
-  it('during warm-up: every member (roles, redis-server, nginx) stops by itself', async () => {
-    const { run, pids } = await killDuring(/warm-up\.\.\./, scenarioFile('kill-warmup', 'nginx'), path.join(dir, 'out-warmup'))
-    expect(pids.length).toBeGreaterThanOrEqual(7) // nginx runs a master and a worker
-    run.child.kill('SIGKILL')
-    await run.exited
-    await waitFor(() => pids.every((pid) => !isAlive(pid)), 30_000, 'every member to exit after the harness died')
-    expect(await doctor()).toContain('no process left by a killed run')
-  }, CASE_TIMEOUT_MS)
+  it(
+    'during warm-up: every member (roles, redis-server, nginx) stops by itself',
+    async () => {
+      const { run, pids } = await killDuring(/warm-up\.\.\./, scenarioFile('kill-warmup', 'nginx'), path.join(dir, 'out-warmup'))
+      expect(pids.length).toBeGreaterThanOrEqual(7) // nginx runs a master and a worker
+      run.child.kill('SIGKILL')
+      await run.exited
+      await waitFor(() => pids.every((pid) => !isAlive(pid)), 30_000, 'every member to exit after the harness died')
+      expect(await doctor()).toContain('no process left by a killed run')
+    },
+    CASE_TIMEOUT_MS,
+  )
 
-  it('during measurement, with the balancer killed too: doctor stops the orphaned HAProxy and only it', async () => {
-    const { run, pids } = await killDuring(/ s left/, scenarioFile('kill-measuring', 'haproxy'), path.join(dir, 'out-measuring'))
-    const balancer = ledgerChildren().find((c) => c.member === 'balancer')!
-    const haproxy = processesInGroup(balancer.pid).filter((p) => p.comm === 'haproxy').map((p) => p.pid)
-    expect(haproxy.length).toBeGreaterThanOrEqual(1)
-    // The balancer dies without closing, then the harness: nobody is left to stop HAProxy.
-    process.kill(balancer.pid, 'SIGKILL')
-    run.child.kill('SIGKILL')
-    await run.exited
-    const others = pids.filter((pid) => !haproxy.includes(pid))
-    await waitFor(() => others.every((pid) => !isAlive(pid)), 30_000, 'the other members to exit after the harness died')
-    expect(haproxy.filter(isAlive)).toEqual(haproxy)
+  it(
+    'during measurement, with the balancer killed too: doctor stops the orphaned HAProxy and only it',
+    async () => {
+      const { run, pids } = await killDuring(/ s left/, scenarioFile('kill-measuring', 'haproxy'), path.join(dir, 'out-measuring'))
+      const balancer = ledgerChildren().find((c) => c.member === 'balancer')!
+      const haproxy = processesInGroup(balancer.pid)
+        .filter((p) => p.comm === 'haproxy')
+        .map((p) => p.pid)
+      expect(haproxy.length).toBeGreaterThanOrEqual(1)
+      // The balancer dies without closing, then the harness: nobody is left to stop HAProxy.
+      process.kill(balancer.pid, 'SIGKILL')
+      run.child.kill('SIGKILL')
+      await run.exited
+      const others = pids.filter((pid) => !haproxy.includes(pid))
+      await waitFor(() => others.every((pid) => !isAlive(pid)), 30_000, 'the other members to exit after the harness died')
+      expect(haproxy.filter(isAlive)).toEqual(haproxy)
 
-    const said = await doctor()
-    expect(said).toMatch(/stopped \d+ process(es)? left running by a LoadLab run that was killed/)
-    expect(said).toContain('balancer (haproxy)')
-    await waitFor(() => haproxy.every((pid) => !isAlive(pid)), 10_000, 'the orphaned HAProxy to be stopped')
-    expect(readdirSync(runtimeDir).filter((f) => f.endsWith('.jsonl'))).toEqual([])
-  }, CASE_TIMEOUT_MS)
+      const said = await doctor()
+      expect(said).toMatch(/stopped \d+ process(es)? left running by a LoadLab run that was killed/)
+      expect(said).toContain('balancer (haproxy)')
+      await waitFor(() => haproxy.every((pid) => !isAlive(pid)), 10_000, 'the orphaned HAProxy to be stopped')
+      expect(readdirSync(runtimeDir).filter((f) => f.endsWith('.jsonl'))).toEqual([])
+    },
+    CASE_TIMEOUT_MS,
+  )
 })
 
 /** A small topology for the npx cases: what matters is that a run is measuring when npx is stopped. */
@@ -161,7 +178,9 @@ async function stopNpxDuringRun(name: string, signal: 'SIGINT' | 'SIGTERM', npmE
   await waitFor(() => / s left/.test(stderr) || npx.exitCode !== null, 150_000, `the measured phase under npx (${name})`)
   expect(npx.exitCode, stderr).toBeNull()
   const pids = topologyPids()
-  const harnesses = readdirSync(runtimeDir).filter((f) => f.endsWith('.jsonl')).map((f) => Number(f.split('-')[0]))
+  const harnesses = readdirSync(runtimeDir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => Number(f.split('-')[0]))
   expect(harnesses.length).toBe(1)
   started.push(...harnesses)
 
@@ -178,15 +197,23 @@ async function stopNpxDuringRun(name: string, signal: 'SIGINT' | 'SIGTERM', npmE
 }
 
 describe('npx loadlab run stopped by a signal to npx', () => {
-  it('SIGINT: npm passes it on to LoadLab (the project runs npm scripts with bash), which stops with 130', async () => {
-    const { stderr, suite } = await stopNpxDuringRun('npx-int', 'SIGINT', {})
-    expect(stderr).toMatch(/SIGINT: stopping the current run/)
-    expect(suite.verdict.exitCode).toBe(130)
-  }, CASE_TIMEOUT_MS)
+  it(
+    'SIGINT: npm passes it on to LoadLab (the project runs npm scripts with bash), which stops with 130',
+    async () => {
+      const { stderr, suite } = await stopNpxDuringRun('npx-int', 'SIGINT', {})
+      expect(stderr).toMatch(/SIGINT: stopping the current run/)
+      expect(suite.verdict.exitCode).toBe(130)
+    },
+    CASE_TIMEOUT_MS,
+  )
 
-  it('SIGTERM with npm running scripts through sh, which keeps signals from LoadLab: LoadLab notices npm is gone and stops with 143', async () => {
-    const { stderr, suite } = await stopNpxDuringRun('npx-term', 'SIGTERM', { npm_config_script_shell: 'sh' })
-    expect(stderr).toMatch(/the process that launched LoadLab \(npm, pid \d+\) exited: stopping the current run/)
-    expect(suite.verdict.exitCode).toBe(143)
-  }, CASE_TIMEOUT_MS)
+  it(
+    'SIGTERM with npm running scripts through sh, which keeps signals from LoadLab: LoadLab notices npm is gone and stops with 143',
+    async () => {
+      const { stderr, suite } = await stopNpxDuringRun('npx-term', 'SIGTERM', { npm_config_script_shell: 'sh' })
+      expect(stderr).toMatch(/the process that launched LoadLab \(npm, pid \d+\) exited: stopping the current run/)
+      expect(suite.verdict.exitCode).toBe(143)
+    },
+    CASE_TIMEOUT_MS,
+  )
 })

@@ -129,7 +129,10 @@ export default defineScenario({
       [['run', 'quickstart', '--agent-target', 'http://crm:8080'], /--agent-target only applies to --k8s runs/],
       [['run', 'quickstart', '--k8s'], /--k8s needs --agent-listen HOST:PORT/],
       [['run', 'quickstart', '--k8s', '--agents', '2', '--agent-listen', '127.0.0.1:7070'], /give their number with --parallelism N instead of --agents/],
-      [['run', 'quickstart', '--k8s', '--agent-listen', '127.0.0.1:7070'], /run --k8s loads a target of your own, and quickstart has a topology .*loadlab k8s export --sut/],
+      [
+        ['run', 'quickstart', '--k8s', '--agent-listen', '127.0.0.1:7070'],
+        /run --k8s loads a target of your own, and quickstart has a topology .*loadlab k8s export --sut/,
+      ],
     ]
     for (const [args, message] of cases) {
       const run = runLoadlab(args)
@@ -168,7 +171,9 @@ export default defineScenario({
     const run = runLoadlab(['doctor'], { env: { PATH: '/nonexistent', K6_BIN: '', JAVA_HOME: '' } })
     expect(await run.exited).toBe(0)
     expect(run.stdout()).toMatch(/missing\s+redis-server\s+not found\s+-> disables cache strategy "redis"/)
-    expect(run.stdout()).toMatch(/missing\s+kafka\s+broker kafka needs Java 17 or newer: install it .*-> disables sync strategy "queue-push" \(broker kafka, Apache Kafka 3\.9\.\d+\)/)
+    expect(run.stdout()).toMatch(
+      /missing\s+kafka\s+broker kafka needs Java 17 or newer: install it .*-> disables sync strategy "queue-push" \(broker kafka, Apache Kafka 3\.9\.\d+\)/,
+    )
     expect(run.stdout()).toMatch(/ok\s+node/)
     expect(run.stdout()).toMatch(/missing\s+k6 .*disables the k6 engine/)
   })

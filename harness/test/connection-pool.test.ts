@@ -32,17 +32,21 @@ async function listen(server: net.Server): Promise<URL> {
 function pool(url: URL, maxConnections = 4, timeoutMs = 2000) {
   const results = new Map<number, Result>()
   const waiters = new Map<number, () => void>()
-  const p = new ConnectionPool<number>(url, { maxConnections, timeoutMs }, {
-    onWrite: () => undefined,
-    onResponse: (tag, status, body) => {
-      results.set(tag, { status, body })
-      waiters.get(tag)?.()
+  const p = new ConnectionPool<number>(
+    url,
+    { maxConnections, timeoutMs },
+    {
+      onWrite: () => undefined,
+      onResponse: (tag, status, body) => {
+        results.set(tag, { status, body })
+        waiters.get(tag)?.()
+      },
+      onError: (tag, error) => {
+        results.set(tag, { error })
+        waiters.get(tag)?.()
+      },
     },
-    onError: (tag, error) => {
-      results.set(tag, { error })
-      waiters.get(tag)?.()
-    },
-  })
+  )
   const request = (tag: number, path = '/', wantBody = true, extra = ''): Promise<Result> =>
     new Promise((resolve) => {
       waiters.set(tag, () => resolve(results.get(tag)!))
@@ -130,7 +134,14 @@ describe('connection pool (the native engine\u2019s HTTP client)', () => {
 })
 
 describe('native engine warm start', () => {
-  const w = (warm: Workload['load']): Workload => ({ mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 20, seed: 1, load: warm, requestTimeoutMs: 5000 })
+  const w = (warm: Workload['load']): Workload => ({
+    mix: { get_customer: 1 },
+    keys: { kind: 'uniform' },
+    datasetSize: 20,
+    seed: 1,
+    load: warm,
+    requestTimeoutMs: 5000,
+  })
   let stub: StubCrmServer | undefined
   afterEach(async () => {
     await stub?.close()

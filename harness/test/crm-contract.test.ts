@@ -44,7 +44,11 @@ describe('the harness side of the CRM contract', () => {
   })
 
   it('the report explains each compared strategy in the contract’s words', () => {
-    const runs = [{ cell: { 'cache.strategy': 'lru' } }, { cell: { 'cache.strategy': 'none' } }, { cell: { 'cache.strategy': 'lru' } }] as unknown as RunResult[]
+    const runs = [
+      { cell: { 'cache.strategy': 'lru' } },
+      { cell: { 'cache.strategy': 'none' } },
+      { cell: { 'cache.strategy': 'lru' } },
+    ] as unknown as RunResult[]
     const cache = CHOICE_KINDS.find((k) => k.field === 'cache.strategy')
     expect(describeComparedChoices(runs)).toEqual([
       { kind: 'cache strategy', name: 'lru', about: cache?.info.lru?.about },

@@ -68,7 +68,12 @@ describe('autocannon engine', () => {
     expect(result.metrics.http_req_failed.fails).toBe(0)
     // What the server received follows the weights 6:2:1:1.
     const routes = stub!.stats.routes
-    const received = { get_customer: routes.get('GET /customers/:id') ?? 0, search_customers: routes.get('GET /customers') ?? 0, customer_360: routes.get('GET /customers/:id/360') ?? 0, create_customer: routes.get('POST /customers') ?? 0 }
+    const received = {
+      get_customer: routes.get('GET /customers/:id') ?? 0,
+      search_customers: routes.get('GET /customers') ?? 0,
+      customer_360: routes.get('GET /customers/:id/360') ?? 0,
+      create_customer: routes.get('POST /customers') ?? 0,
+    }
     const n = Object.values(received).reduce((a, b) => a + b, 0)
     expectShare(received.get_customer, n, 0.6, 'get_customer')
     expectShare(received.search_customers, n, 0.2, 'search_customers')
@@ -105,7 +110,12 @@ describe('autocannon engine', () => {
     const all = reads.reduce((a, b) => a + b, 0)
     expect(all).toBeGreaterThanOrEqual(100)
     // The 50 most read of 500 keys: the hot tenth (once each hot key was read more than any cold one).
-    expectShare(reads.slice(0, 50).reduce((a, b) => a + b, 0), all, 0.9, 'reads of the 50 most read keys')
+    expectShare(
+      reads.slice(0, 50).reduce((a, b) => a + b, 0),
+      all,
+      0.9,
+      'reads of the 50 most read keys',
+    )
   })
 
   it('counts stale reads when the server answers with a version older than one it acknowledged', async () => {
@@ -127,7 +137,9 @@ describe('autocannon engine', () => {
 
   it('verifyWrites finds an acknowledged update the server lost', async () => {
     stub = new StubCrmServer()
-    const { target, versions } = await runClosed(workload({ mix: { update_customer: 1, create_customer: 1 }, datasetSize: 50, load: { model: 'closed', connections: 4, durationS: 1 } }))
+    const { target, versions } = await runClosed(
+      workload({ mix: { update_customer: 1, create_customer: 1 }, datasetSize: 50, load: { model: 'closed', connections: 4, durationS: 1 } }),
+    )
     const signal = new AbortController().signal
     const clean = await verifyWrites(target, versions, signal)
     expect(clean).toMatchObject({ count: 0, checked: versions.size, unverified: 0 })

@@ -65,7 +65,10 @@ describe('native engine', () => {
     stub = new StubCrmServer({ delayMs: 2 })
     stub.stallAfter(300, 1000)
     // 4 sockets like a small client pool; up to 120 requests may wait for one.
-    const { summary, result, samples } = await runOpen(workload({ model: 'open', rate: 300, durationS: 3, maxInFlight: 120 }), new NativeEngine({ connections: 4 }))
+    const { summary, result, samples } = await runOpen(
+      workload({ model: 'open', rate: 300, durationS: 3, maxInFlight: 120 }),
+      new NativeEngine({ connections: 4 }),
+    )
     const m = result.metrics
     expect(summary.sent + summary.dropped).toBe(900)
     // Arrivals during the stall wait for its end: the corrected latency shows it.

@@ -49,7 +49,7 @@ describe('SutScraper (the SUT /metrics scraper)', () => {
     expect(perSecondCacheHitRate.filter(Number.isFinite)).toEqual([0.75])
   })
 
-  it('files each scrape interval\'s hits and misses under the second it covered', async () => {
+  it("files each scrape interval's hits and misses under the second it covered", async () => {
     // A fake clock for Date and the scrape interval (the scrapes themselves are real HTTP): the
     // replica's counters are set between scrapes, so each second's hit rate is known exactly.
     vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })

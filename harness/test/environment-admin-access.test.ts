@@ -25,7 +25,10 @@ describe('local environment: admin access', () => {
     const topology = topologySchema.parse({ replicas: 2, shards: 1, partition: 'single' })
     env = await new LocalEnvironment({ logDir: path.join(dir, 'logs') }).start(topology, new AbortController().signal)
     const admin = env.adminEndpoint()
-    const replicaUrls = env.members().filter((m) => m.role === 'replica').map((m) => m.url)
+    const replicaUrls = env
+      .members()
+      .filter((m) => m.role === 'replica')
+      .map((m) => m.url)
     expect(replicaUrls).toContain(admin.url.origin)
     expect(admin.url.origin).not.toBe(env.entrypoint().origin)
     expect(admin.token).toMatch(/^[\w-]{32,}$/)
@@ -41,7 +44,11 @@ describe('local environment: admin access', () => {
     for (const member of ['replica-1', 'shard-0']) {
       await expect(env.fault({ action: 'slow', member, factor: 1 })).resolves.toBe('service time x1')
     }
-    const slowdown = await request(new URL('/admin/slowdown', admin.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"factor":1}' })
+    const slowdown = await request(new URL('/admin/slowdown', admin.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"factor":1}',
+    })
     expect(slowdown.statusCode).toBe(401)
     await slowdown.body.text()
 

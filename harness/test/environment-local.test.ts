@@ -67,7 +67,11 @@ describe('local environment', () => {
 
   it('names the member and shows its log when it cannot start', async () => {
     const topology = topologySchema.parse({ replicas: 1, shards: 1 })
-    const broken = new LocalEnvironment({ logDir: path.join(dir, 'logs-broken'), sutMain: path.join(dir, 'missing-main.js'), pidFile: path.join(dir, 'pids-broken.txt') })
+    const broken = new LocalEnvironment({
+      logDir: path.join(dir, 'logs-broken'),
+      sutMain: path.join(dir, 'missing-main.js'),
+      pidFile: path.join(dir, 'pids-broken.txt'),
+    })
     await expect(broken.start(topology, new AbortController().signal)).rejects.toThrow(/shard-0 exited .* before it was ready[\s\S]*Cannot find module/)
     expect(pidsIn(path.join(dir, 'pids-broken.txt')).filter(isAlive)).toEqual([])
   })

@@ -27,7 +27,10 @@ describe('local environment: store postgres', () => {
   it('refuses emulation.shard with store postgres, naming the field and the fix', () => {
     const result = topologySchema.safeParse({ store: 'postgres', emulation: { shard: { serviceTime: 'constant:3' } } })
     expect(result.success).toBe(false)
-    expect(result.error!.issues[0]).toMatchObject({ path: ['emulation', 'shard'], message: expect.stringMatching(/remove emulation\.shard, or use store "embedded"/) })
+    expect(result.error!.issues[0]).toMatchObject({
+      path: ['emulation', 'shard'],
+      message: expect.stringMatching(/remove emulation\.shard, or use store "embedded"/),
+    })
   })
 
   it('range-partitioned shards on a cluster of its own: serves the CRM, survives a postgres restart, removes the cluster on stop', async () => {
@@ -35,7 +38,12 @@ describe('local environment: store postgres', () => {
     const pidFile = path.join(dir, 'pids.txt')
     const topology = topologySchema.parse({ replicas: 2, shards: 3, partition: 'range', store: 'postgres' })
     env = await new LocalEnvironment({ logDir, pidFile }).start(topology, new AbortController().signal)
-    expect(env.members().map((m) => m.name).sort()).toEqual(['balancer', 'postgres', 'replica-1', 'replica-2'])
+    expect(
+      env
+        .members()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['balancer', 'postgres', 'replica-1', 'replica-2'])
     const postgres = env.members().find((m) => m.name === 'postgres')!
     expect(postgres).toMatchObject({ role: 'postgres', metricsUrl: null, url: expect.stringMatching(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/crm$/) })
     expect(existsSync(path.join(logDir, 'postgres', 'data', 'PG_VERSION'))).toBe(true)

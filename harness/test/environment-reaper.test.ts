@@ -46,7 +46,11 @@ async function deadHarness(): Promise<{ pid: number; startTicks: number }> {
   return { pid: id.pid, startTicks: id.startTicks }
 }
 
-function writeLedger(runtime: string, harness: { pid: number; startTicks: number }, records: Array<{ pid: number; startTicks: number; member: string; match: string[] }>): string {
+function writeLedger(
+  runtime: string,
+  harness: { pid: number; startTicks: number },
+  records: Array<{ pid: number; startTicks: number; member: string; match: string[] }>,
+): string {
   const file = path.join(runtime, `${harness.pid}-${harness.startTicks}.jsonl`)
   const lines = [
     { kind: 'harness', pid: harness.pid, startTicks: harness.startTicks, argv: ['node', 'loadlab.js', 'run'], cwd: '/', startedAt: new Date().toISOString() },
@@ -78,7 +82,9 @@ describe('reapLeftovers', () => {
     const runtime = freshRuntimeDir()
     const m = await member('reaper-test-live')
     const self = readProcessIdentity(process.pid)!
-    const file = writeLedger(runtime, { pid: self.pid, startTicks: self.startTicks }, [{ pid: m.pid, startTicks: m.startTicks, member: 'replica-1', match: ['reaper-test-live'] }])
+    const file = writeLedger(runtime, { pid: self.pid, startTicks: self.startTicks }, [
+      { pid: m.pid, startTicks: m.startTicks, member: 'replica-1', match: ['reaper-test-live'] },
+    ])
     const report = reapLeftovers(runtime)
     expect(report.reaped).toEqual([])
     expect(report.liveHarnesses).toBe(1)
@@ -139,9 +145,13 @@ export default defineScenario({
     const runtime = freshRuntimeDir()
     const leftover = await member('reaper-test-doctor-leftover')
     const live = await member('reaper-test-doctor-live')
-    writeLedger(runtime, await deadHarness(), [{ pid: leftover.pid, startTicks: leftover.startTicks, member: 'shard-1', match: ['reaper-test-doctor-leftover'] }])
+    writeLedger(runtime, await deadHarness(), [
+      { pid: leftover.pid, startTicks: leftover.startTicks, member: 'shard-1', match: ['reaper-test-doctor-leftover'] },
+    ])
     const self = readProcessIdentity(process.pid)!
-    writeLedger(runtime, { pid: self.pid, startTicks: self.startTicks }, [{ pid: live.pid, startTicks: live.startTicks, member: 'shard-0', match: ['reaper-test-doctor-live'] }])
+    writeLedger(runtime, { pid: self.pid, startTicks: self.startTicks }, [
+      { pid: live.pid, startTicks: live.startTicks, member: 'shard-0', match: ['reaper-test-doctor-live'] },
+    ])
     const doctor = runLoadlab(['doctor'], { env: { LOADLAB_RUNTIME_DIR: runtime } })
     await doctor.exited
     expect(doctor.stdout()).toContain(`shard-1 (pid ${leftover.pid})`)

@@ -15,7 +15,8 @@ const file = (name: string) => path.join(dir, name)
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'loadlab-gates-cli-'))
   const write = (name: string, value: unknown) => writeFileSync(file(name), typeof value === 'string' ? value : JSON.stringify(value))
-  const two = (medianMs: number, seed: number) => makeSuiteResult({ runs: [1, 2].map((repetition) => ({ cell: { cache: 'lru' }, medianMs, seed: seed + repetition, repetition })) })
+  const two = (medianMs: number, seed: number) =>
+    makeSuiteResult({ runs: [1, 2].map((repetition) => ({ cell: { cache: 'lru' }, medianMs, seed: seed + repetition, repetition })) })
   write('old.json', two(10, 10))
   // The same baseline as a LoadLab of results schema version 1 wrote it (kept baselines).
   write('old-v1.json', asSchemaVersion1(two(10, 10)))
@@ -37,7 +38,10 @@ beforeAll(() => {
   // The published Cisco benchmark (usl-published-data.ts): as a CSV, and as a scale-out
   // results.json with one run per replica count.
   write('cisco.csv', ['n,throughput', ...CISCO.map(([n, x]) => `${n},${x}`)].join('\n'))
-  write('cisco.json', makeSuiteResult({ kind: 'scale-out', runs: CISCO.map(([n, rps], i) => makeRunResult({ cell: { replicas: n }, rps, seed: i + 1, noise: 0 })) }))
+  write(
+    'cisco.json',
+    makeSuiteResult({ kind: 'scale-out', runs: CISCO.map(([n, rps], i) => makeRunResult({ cell: { replicas: n }, rps, seed: i + 1, noise: 0 })) }),
+  )
   write('bad.csv', 'n,throughput\n1,800\n2,abc\n')
   write('noheader.csv', '1,800\n2,1500\n')
 })
@@ -126,7 +130,7 @@ describe('loadlab compare', () => {
 })
 
 describe('loadlab capacity', () => {
-  it('fits a CSV of the published Cisco benchmark to the book\'s model and prints it as JSON', async () => {
+  it("fits a CSV of the published Cisco benchmark to the book's model and prints it as JSON", async () => {
     const r = await cli(['capacity', 'fit', file('cisco.csv')])
     expect(r.code, r.err).toBe(0)
     const fit = JSON.parse(r.out)
@@ -164,7 +168,9 @@ describe('loadlab capacity', () => {
     // 7,000 req/s with 30% headroom need 10,000 req/s: X(15) = 9,726 < 10,000 ≤ X(16) = 10,049
     // (capacity-plan.test.ts works the numbers out).
     await expect.poll(() => existsSync(file('fit.json'))).toBe(true)
-    const plans = await Promise.all(['fit.json', 'cisco.csv', 'cisco.json'].map((source) => cli(['capacity', 'plan', '--fit', file(source), '--target-rps', '7000', '--headroom', '0.3'])))
+    const plans = await Promise.all(
+      ['fit.json', 'cisco.csv', 'cisco.json'].map((source) => cli(['capacity', 'plan', '--fit', file(source), '--target-rps', '7000', '--headroom', '0.3'])),
+    )
     for (const r of plans) {
       expect(r.code, r.err).toBe(0)
       expect(JSON.parse(r.out)).toMatchObject({ targetRps: 7000, headroom: 0.3, replicas: 16 })

@@ -12,7 +12,11 @@ import { runLoadlab } from './support/run-fixtures.js'
 // `loadlab import har` on a recording this test writes itself, then the imported scenario run
 // as written (only its load shortened) against a plain node:http server.
 
-function entry(method: string, url: string, opts: { headers?: Record<string, string>; body?: { mimeType: string; text: string }; status?: number; mime?: string } = {}): unknown {
+function entry(
+  method: string,
+  url: string,
+  opts: { headers?: Record<string, string>; body?: { mimeType: string; text: string }; status?: number; mime?: string } = {},
+): unknown {
   return {
     startedDateTime: '2026-01-01T00:00:00.000Z',
     time: 5,
@@ -27,7 +31,17 @@ function entry(method: string, url: string, opts: { headers?: Record<string, str
       bodySize: -1,
       ...(opts.body ? { postData: opts.body } : {}),
     },
-    response: { status: opts.status ?? 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 2, mimeType: opts.mime ?? 'application/json' }, redirectURL: '', headersSize: -1, bodySize: 2 },
+    response: {
+      status: opts.status ?? 200,
+      statusText: 'OK',
+      httpVersion: 'HTTP/1.1',
+      headers: [],
+      cookies: [],
+      content: { size: 2, mimeType: opts.mime ?? 'application/json' },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: 2,
+    },
     cache: {},
     timings: { send: 1, wait: 3, receive: 1 },
   }
@@ -62,7 +76,11 @@ describe('loadlab import har', () => {
             entry('GET', `${origin}/`, { mime: 'text/html' }),
             entry('GET', `${origin}/api/items?page=2&sort=name`),
             entry('GET', `${origin}/api/items?page=3&sort=name`),
-            entry('POST', `${origin}/api/login`, { headers: { Authorization: 'Bearer recorded', 'Content-Type': 'application/json' }, body: { mimeType: 'application/json', text: '{"user":"ann"}' }, status: 201 }),
+            entry('POST', `${origin}/api/login`, {
+              headers: { Authorization: 'Bearer recorded', 'Content-Type': 'application/json' },
+              body: { mimeType: 'application/json', text: '{"user":"ann"}' },
+              status: 201,
+            }),
             entry('GET', `${origin}/static/app.js`, { mime: 'application/javascript' }),
             entry('GET', `${origin}/logo.png`, { mime: 'image/png' }),
             entry('GET', 'https://cdn.example.com/lib.css', { mime: 'text/css' }),
@@ -95,7 +113,10 @@ describe('loadlab import har', () => {
       expect(flows[1]!.steps[0]!.query).toEqual({ page: '2', sort: 'name' })
 
       // Runs as written (the load shortened for the test).
-      const { suite } = await runSuite({ ...scenario, load: { model: 'open', rate: 30, durationS: 1, maxInFlight: 16 } }, { outDir: path.join(dir, 'run'), engineFactory: (n) => createEngine(n) })
+      const { suite } = await runSuite(
+        { ...scenario, load: { model: 'open', rate: 30, durationS: 1, maxInFlight: 16 } },
+        { outDir: path.join(dir, 'run'), engineFactory: (n) => createEngine(n) },
+      )
       const r = suite.runs[0]!
       expect(r.status, r.error).toBe('ok')
       expect(r.metrics.http_req_failed.fails).toBe(0)

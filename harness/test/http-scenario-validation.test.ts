@@ -10,7 +10,13 @@ import { validateScenario } from '../src/scenario/validate-scenario.js'
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-http-scenario-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const shortest = { name: 'mine', kind: 'performance', target: 'http://127.0.0.1:8080', http: { requests: [{ name: 'home', path: '/' }] }, load: { model: 'open', rate: 10, durationS: 1 } }
+const shortest = {
+  name: 'mine',
+  kind: 'performance',
+  target: 'http://127.0.0.1:8080',
+  http: { requests: [{ name: 'home', path: '/' }] },
+  load: { model: 'open', rate: 10, durationS: 1 },
+}
 
 function errorOf(input: unknown, file = path.join(dir, 'scenario.ts')): ScenarioError {
   try {
@@ -35,7 +41,18 @@ describe('HTTP scenario validation', () => {
 
   it('a bad field names the file, its path and the allowed values', async () => {
     const file = path.join(dir, 'bad-method.ts')
-    writeFileSync(file, `export default ${JSON.stringify({ ...shortest, http: { requests: [{ name: 'home', path: '/' }, { name: 'x', method: 'FETCH', path: '/x' }] } })}\n`)
+    writeFileSync(
+      file,
+      `export default ${JSON.stringify({
+        ...shortest,
+        http: {
+          requests: [
+            { name: 'home', path: '/' },
+            { name: 'x', method: 'FETCH', path: '/x' },
+          ],
+        },
+      })}\n`,
+    )
     const error = await loadScenario(file).catch((e: unknown) => e as ScenarioError)
     expect(error).toBeInstanceOf(ScenarioError)
     const message = (error as ScenarioError).message
@@ -47,7 +64,9 @@ describe('HTTP scenario validation', () => {
   it('http needs a target and excludes workload', () => {
     const { target: _t, ...noTarget } = shortest
     expect(errorOf({ ...noTarget, topology: {} }).message).toMatch(/target: `http` sends requests to your own service/)
-    expect(errorOf({ ...shortest, workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 } }).message).toMatch(/either `workload`.*or `http`/)
+    expect(errorOf({ ...shortest, workload: { mix: { get_customer: 1 }, keys: { kind: 'uniform' }, datasetSize: 10 } }).message).toMatch(
+      /either `workload`.*or `http`/,
+    )
     expect(errorOf({ ...shortest, http: { requests: [] } }).message).toMatch(/at least one request/)
     expect(errorOf({ ...shortest, http: { requests: [{ name: 'a b', path: '/' }] } }).message).toMatch(/http.requests\[0\].name.*op tag/)
     expect(errorOf({ ...shortest, http: { requests: [{ name: 'a', path: '/', headers: { Host: 'x' } }] } }).message).toMatch(/Host is set by LoadLab/)
@@ -59,9 +78,13 @@ describe('HTTP scenario validation', () => {
     expect(missing.message).toContain(path.join(dir, 'nope.csv'))
     expect(missing.message).toMatch(/does not exist/)
     writeFileSync(path.join(dir, 'broken.csv'), 'id,name\n1,ann\n2,"bob\n')
-    expect(errorOf({ ...shortest, http: { data: { users: { file: 'broken.csv' } }, requests: [{ name: 'a', path: '/${users.id}' }] } }).message).toMatch(/broken\.csv is not valid CSV/)
+    expect(errorOf({ ...shortest, http: { data: { users: { file: 'broken.csv' } }, requests: [{ name: 'a', path: '/${users.id}' }] } }).message).toMatch(
+      /broken\.csv is not valid CSV/,
+    )
     writeFileSync(path.join(dir, 'broken.json'), '[{"id": 1}, ')
-    expect(errorOf({ ...shortest, http: { data: { users: { file: 'broken.json' } }, requests: [{ name: 'a', path: '/${users.id}' }] } }).message).toMatch(/broken\.json is not valid JSON/)
+    expect(errorOf({ ...shortest, http: { data: { users: { file: 'broken.json' } }, requests: [{ name: 'a', path: '/${users.id}' }] } }).message).toMatch(
+      /broken\.json is not valid JSON/,
+    )
   })
 
   it('templates are checked before anything runs: data columns, env names, extracted variables', () => {

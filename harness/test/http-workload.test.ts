@@ -14,7 +14,13 @@ import { runLoadlab } from './support/run-fixtures.js'
 // LoadLab endpoint, the user's requests and flows only. Engines run in this process (the CLI
 // test at the end goes through load agents), with short bounded load to 127.0.0.1.
 
-interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; at: number }
+interface Seen {
+  method: string
+  url: string
+  headers: http.IncomingHttpHeaders
+  body: string
+  at: number
+}
 
 async function serve(handler: (req: Seen, res: http.ServerResponse) => void): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = []
@@ -85,7 +91,17 @@ describe('HTTP scenarios against a plain node:http server', () => {
   it('a threshold on an op the scenario does not have is refused before anything runs, listing its requests', async () => {
     const srv = await serve((_req, res) => res.end('ok'))
     servers.push(srv)
-    const s = validateScenario({ name: 'typo', kind: 'performance', target: srv.url, http: { requests: [{ name: 'home', path: '/' }] }, load: { model: 'open', rate: 5, durationS: 1 }, thresholds: { 'http_req_duration{op:hom}': ['p(95)<100'] } }, path.join(dir, 'typo.ts'))
+    const s = validateScenario(
+      {
+        name: 'typo',
+        kind: 'performance',
+        target: srv.url,
+        http: { requests: [{ name: 'home', path: '/' }] },
+        load: { model: 'open', rate: 5, durationS: 1 },
+        thresholds: { 'http_req_duration{op:hom}': ['p(95)<100'] },
+      },
+      path.join(dir, 'typo.ts'),
+    )
     const error = await runSuite(s, { outDir: path.join(dir, 'typo-out'), engineFactory: (name) => createEngine(name) }).catch((e: unknown) => e as Error)
     expect((error as Error).message).toMatch(/unknown op "hom"; requests and steps: home/)
     expect(srv.seen).toEqual([])
@@ -115,7 +131,14 @@ describe('HTTP scenarios against a plain node:http server', () => {
           {
             name: 'journey',
             steps: [
-              { name: 'login', method: 'POST', path: '/login', json: { user: 'u${seq}' }, extract: { token: { json: '$.token' } }, thinkMs: { min: 1, max: 5 } },
+              {
+                name: 'login',
+                method: 'POST',
+                path: '/login',
+                json: { user: 'u${seq}' },
+                extract: { token: { json: '$.token' } },
+                thinkMs: { min: 1, max: 5 },
+              },
               { name: 'profile', path: '/me', headers: { authorization: 'Bearer ${token}' }, check: { status: 200 } },
             ],
           },
@@ -162,7 +185,7 @@ describe('HTTP scenarios against a plain node:http server', () => {
     expect(bodies).toContainEqual(expected[1])
   })
 
-  it('a stall (late answers for the first second of every five) shows in the native engine\'s p99', async () => {
+  it("a stall (late answers for the first second of every five) shows in the native engine's p99", async () => {
     const STALL_MS = 1000
     const PERIOD_MS = 5000
     const t0 = Date.now()
@@ -195,7 +218,15 @@ describe('HTTP scenarios against a plain node:http server', () => {
     // the stall's share of the requests - and of the p99 - is tiny (coordinated omission).
     const openStalled = stalled
     srv.seen.length = 0
-    const closed = (await run({ name: 'stall-closed', kind: 'performance', target: srv.url, http: { requests: [{ name: 'ping', path: '/ping' }] }, load: { model: 'closed', connections: 2, durationS: 5 } })).runs[0]!
+    const closed = (
+      await run({
+        name: 'stall-closed',
+        kind: 'performance',
+        target: srv.url,
+        http: { requests: [{ name: 'ping', path: '/ping' }] },
+        load: { model: 'closed', connections: 2, durationS: 5 },
+      })
+    ).runs[0]!
     expect(closed.status, closed.error).toBe('ok')
     const closedStalled = srv.seen.filter((s) => (s.at - t0) % PERIOD_MS < STALL_MS).length
     expect(closedStalled).toBeLessThanOrEqual(2 * 2)

@@ -53,7 +53,9 @@ async function exportWithCli(args: string[]): Promise<{ objects: KubernetesObjec
   const dir = path.join(out, `export-${Math.random().toString(36).slice(2)}`)
   const run = runLoadlab(['k8s', 'export', ...args, '--out', dir])
   expect(await run.exited, run.stderr()).toBe(0)
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
   return { objects: files.flatMap((f) => loadAllYaml(readFileSync(path.join(dir, f), 'utf8')) as KubernetesObject[]), dir }
 }
 
@@ -92,7 +94,12 @@ describe('k8s export on a real API server', { timeout: TEST_MS }, () => {
     try {
       expect(applied.created).toHaveLength(objects.length)
       // the CRM: 2 shards, 2 replicas, the balancer
-      const sut = await waitForPodsReady(c, { namespace: ns, labelSelector: 'app.kubernetes.io/instance=loadlab-quickstart,app.kubernetes.io/component in (shard,replica,balancer)', count: 5, timeoutMs: WAIT_MS })
+      const sut = await waitForPodsReady(c, {
+        namespace: ns,
+        labelSelector: 'app.kubernetes.io/instance=loadlab-quickstart,app.kubernetes.io/component in (shard,replica,balancer)',
+        count: 5,
+        timeoutMs: WAIT_MS,
+      })
       expect(sut).toHaveLength(5)
       const ready = await waitForPodsReady(c, { namespace: ns, labelSelector: 'app.kubernetes.io/component=agent', count: 3, timeoutMs: WAIT_MS })
       // spread over the nodes (topologySpreadConstraints)
@@ -141,7 +148,9 @@ describe('k8s export on a real API server', { timeout: TEST_MS }, () => {
 
   it('a namespace that does not exist is named, and nothing is created', async () => {
     const { objects } = await exportWithCli(['quickstart', '--parallelism', '1', '--sut', '--namespace', 'no-such-namespace'])
-    await expect(applyManifests(c, objects)).rejects.toThrow(/ConfigMap no-such-namespace\/loadlab-quickstart-scenario: namespaces "no-such-namespace" not found/)
+    await expect(applyManifests(c, objects)).rejects.toThrow(
+      /ConfigMap no-such-namespace\/loadlab-quickstart-scenario: namespaces "no-such-namespace" not found/,
+    )
   })
 })
 
@@ -188,10 +197,15 @@ describe('apply, wait and delete', { timeout: TEST_MS }, () => {
     // The wait times out after 5 s; what it names must not depend on how fast a busy machine's
     // controllers are, so it starts once the scheduler has marked both pods unschedulable.
     const agents = 'app.kubernetes.io/instance=unschedulable,app.kubernetes.io/component=agent'
-    const unschedulable = (p: V1Pod) => (p.status?.conditions ?? []).some((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable')
+    const unschedulable = (p: V1Pod) =>
+      (p.status?.conditions ?? []).some((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable')
     await expect.poll(async () => (await podsOf(ns, agents)).filter(unschedulable).length, { timeout: WAIT_MS, interval: 250 }).toBe(2)
-    const error = await waitForPodsReady(c, { namespace: ns, labelSelector: 'app.kubernetes.io/component=agent', count: 2, timeoutMs: 5_000 }).catch((e: unknown) => e)
-    expect((error as Error).message).toMatch(/only 0 of 2 pods .* were ready after 5 s; unschedulable-agents-0-\w+: not scheduled \(Unschedulable: .*node\(s\) didn't match Pod's node affinity\/selector/)
+    const error = await waitForPodsReady(c, { namespace: ns, labelSelector: 'app.kubernetes.io/component=agent', count: 2, timeoutMs: 5_000 }).catch(
+      (e: unknown) => e,
+    )
+    expect((error as Error).message).toMatch(
+      /only 0 of 2 pods .* were ready after 5 s; unschedulable-agents-0-\w+: not scheduled \(Unschedulable: .*node\(s\) didn't match Pod's node affinity\/selector/,
+    )
   })
 
   it('deletes only what it created: an object that existed before the apply stays', async () => {
@@ -237,11 +251,30 @@ describe('loadlab run --k8s on a real API server', { timeout: TEST_MS }, () => {
     const outDir = path.join(out, `run-${name}`)
     try {
       // prettier-ignore
-      const run = runLoadlab([
-        'run', targetScenario(name, target), '--k8s', '--parallelism', '2', '--kubeconfig', cluster!.kubeconfig, '--namespace', ns,
-        '--agent-listen', `127.0.0.1:${port}`, '--coordinator', `http://coordinator.test:${port}`, '--agent-target', `http://crm.test:${target.port}`,
-        '--image', 'registry.example/loadlab:test', '--out', outDir,
-      ], { timeoutMs: 2 * WAIT_MS })
+      const run = runLoadlab(
+        [
+          'run',
+          targetScenario(name, target),
+          '--k8s',
+          '--parallelism',
+          '2',
+          '--kubeconfig',
+          cluster!.kubeconfig,
+          '--namespace',
+          ns,
+          '--agent-listen',
+          `127.0.0.1:${port}`,
+          '--coordinator',
+          `http://coordinator.test:${port}`,
+          '--agent-target',
+          `http://crm.test:${target.port}`,
+          '--image',
+          'registry.example/loadlab:test',
+          '--out',
+          outDir,
+        ],
+        { timeoutMs: 2 * WAIT_MS },
+      )
       const code = await run.exited
       const results = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as SuiteResult
       return { code, stderr: run.stderr(), results, stub, kubelet }

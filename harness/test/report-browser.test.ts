@@ -79,7 +79,10 @@ export default defineScenario({
       }),
     )
     expect(canvases.length).toBeGreaterThanOrEqual(4)
-    expect(canvases.filter((c) => c.drawn === 0), 'blank canvases').toEqual([])
+    expect(
+      canvases.filter((c) => c.drawn === 0),
+      'blank canvases',
+    ).toEqual([])
     expect(await page.locator('h1').innerText()).toBe(HOSTILE_NAME)
     // Each run's over-time chart lists the fault it drew as a marker.
     expect(await page.getByText('slow replica-2', { exact: true }).count()).toBe(2)

@@ -79,7 +79,10 @@ export default defineScenario({
       ['balancer-impl=haproxy', 'haproxy', 'redis', 'ok'],
       ['balancer-impl=nginx', 'nginx', 'redis', 'ok'],
     ])
-    const members = readFileSync(path.join(out, 'pids.txt'), 'utf8').split('\n').map((l) => l.split(' ')[1]).filter(Boolean)
+    const members = readFileSync(path.join(out, 'pids.txt'), 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1])
+      .filter(Boolean)
     expect(members.filter((m) => m === 'redis')).toHaveLength(2) // one per run
     expect(pidsIn(path.join(out, 'pids.txt')).filter(isAlive)).toEqual([])
     for (const r of suite.runs) {
@@ -89,7 +92,10 @@ export default defineScenario({
       expect(r.metrics.cache_hit_rate?.rate, r.id).toBeGreaterThan(0)
       // Each fault fired once, at or after its atS, within the measured phase, in order (early in
       // a 4 s phase: a loaded machine runs timers late, and a fault due after the end is not applied).
-      expect(r.faults.map((f) => [f.action, f.member, f.ok, f.detail]), r.id).toEqual([
+      expect(
+        r.faults.map((f) => [f.action, f.member, f.ok, f.detail]),
+        r.id,
+      ).toEqual([
         ['slow', 'replica-1', true, 'service time x3'],
         ['pause', 'redis', true, 'SIGSTOP'],
         ['resume', 'redis', true, 'SIGCONT'],
@@ -153,12 +159,19 @@ export default defineScenario({
     for (const r of judged.runs) expect(r.status, r.error).toBe('ok')
     const baseline = judged.gates!.baseline!
     expect(baseline).toMatchObject({ file: path.join(first, 'results.json'), tolerance: 9, passed: true })
-    expect(baseline.changes.map((c) => [c.cellLabel, c.metric])).toEqual([['external', 'rps'], ['external', 'p95'], ['external', 'p99'], ['external', 'error_rate']])
+    expect(baseline.changes.map((c) => [c.cellLabel, c.metric])).toEqual([
+      ['external', 'rps'],
+      ['external', 'p95'],
+      ['external', 'p99'],
+      ['external', 'error_rate'],
+    ])
     const firstRps = suite.runs.reduce((sum, r) => sum + r.metrics.http_reqs.rate, 0) / suite.runs.length
     expect(baseline.changes[0]!.baseline).toBeCloseTo(firstRps, 6)
     // 2 runs a side: each check proves no regression, or says it cannot tell; never a regression.
     expect(baseline.changes.filter((c) => c.regression)).toEqual([])
-    expect(judged.verdict.text).toMatch(/no regression beyond the 900% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell/)
+    expect(judged.verdict.text).toMatch(
+      /no regression beyond the 900% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell/,
+    )
     expect(gated.stdout()).toMatch(/Baseline .*results.json: no regression beyond the tolerance of 900(\.0)?%/)
   }, 240_000)
 })

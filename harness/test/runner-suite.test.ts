@@ -67,7 +67,13 @@ class FakeEngine implements LoadEngine {
     const rate = w.load.model === 'open' ? (w.load.rate ?? 100) : 100
     const latency = this.latencyOf?.(this.runs) ?? (rate > 300 ? 500 : 10)
     const now = Date.now()
-    const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({ epochMs: now + i / rate, op: 'get_customer', status: 200, latencyMs: latency, serviceLatencyMs: latency }))
+    const batch: Sample[] = Array.from({ length: rate }, (_, i) => ({
+      epochMs: now + i / rate,
+      op: 'get_customer',
+      status: 200,
+      latencyMs: latency,
+      serviceLatencyMs: latency,
+    }))
     ctx.sink.add(batch)
     if (this.advanceClockMs > 0) {
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
@@ -111,7 +117,12 @@ describe('runSuite', () => {
   it('records a failed run with its error and goes on with the next', async () => {
     const scenario = validateScenario({ ...base, matrix: { 'cache.strategy': ['none', 'lru', 'lfu'] } }, 'fake.ts')
     const dir = outDir()
-    const { suite } = await runSuite(scenario, { outDir: dir, reporters: [builtinReporter('json', { outDir: dir })], engineFactory: () => new FakeEngine(), environmentFactory: fakeEnvironment(new Set([2])) })
+    const { suite } = await runSuite(scenario, {
+      outDir: dir,
+      reporters: [builtinReporter('json', { outDir: dir })],
+      engineFactory: () => new FakeEngine(),
+      environmentFactory: fakeEnvironment(new Set([2])),
+    })
     expect(suite.runs.map((r) => r.status)).toEqual(['ok', 'failed', 'ok'])
     expect(suite.runs[1]!.error).toMatch(/replica-1 would not start/)
     expect(suite.runs[0]!.metrics.http_reqs.count).toBe(100)
@@ -122,7 +133,12 @@ describe('runSuite', () => {
 
   it('stops a stress ramp once past the knee', async () => {
     const scenario = validateScenario(
-      { ...base, kind: 'stress', stress: { startRate: 100, step: 100, maxRate: 1000, stepDurationS: 1 }, slo: { latency: { stat: 'p95', belowMs: 100 }, maxErrorRate: 0.01 } },
+      {
+        ...base,
+        kind: 'stress',
+        stress: { startRate: 100, step: 100, maxRate: 1000, stepDurationS: 1 },
+        slo: { latency: { stat: 'p95', belowMs: 100 }, maxErrorRate: 0.01 },
+      },
       'fake.ts',
     )
     const engine = new FakeEngine()
@@ -138,7 +154,11 @@ describe('runSuite', () => {
     )
     let suite: SuiteResult
     try {
-      ;({ suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => new FakeEngine(undefined, 1100), environmentFactory: fakeEnvironment(new Set()) }))
+      ;({ suite } = await runSuite(scenario, {
+        outDir: outDir(),
+        engineFactory: () => new FakeEngine(undefined, 1100),
+        environmentFactory: fakeEnvironment(new Set()),
+      }))
     } finally {
       vi.useRealTimers()
     }
@@ -155,7 +175,13 @@ describe('runSuite', () => {
     const engine = new FakeEngine((_ctx, n) => {
       if (n === 2) controller.abort(new Error('SIGINT'))
     })
-    const outcome = await runSuite(scenario, { outDir: dir, reporters: [builtinReporter('json', { outDir: dir })], signal: controller.signal, engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
+    const outcome = await runSuite(scenario, {
+      outDir: dir,
+      reporters: [builtinReporter('json', { outDir: dir })],
+      signal: controller.signal,
+      engineFactory: () => engine,
+      environmentFactory: fakeEnvironment(new Set()),
+    })
     expect(outcome.aborted).toBe(true)
     expect(outcome.suite.runs.map((r) => r.status)).toEqual(['ok', 'aborted'])
     expect(outcome.suite.verdict.exitCode).toBe(130)
@@ -195,7 +221,12 @@ describe('runSuite', () => {
     const scenario = validateScenario(base, 'fake.ts')
     const engine = new FakeEngine()
     await expect(
-      runSuite(scenario, { outDir: outDir(), baselineFile: '/nonexistent/results.json', engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) }),
+      runSuite(scenario, {
+        outDir: outDir(),
+        baselineFile: '/nonexistent/results.json',
+        engineFactory: () => engine,
+        environmentFactory: fakeEnvironment(new Set()),
+      }),
     ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--baseline \/nonexistent\/results.json/) })
     expect(engine.runs).toBe(0)
   })
@@ -220,7 +251,13 @@ class WarmingEngine implements LoadEngine {
     for (let s = 0; s < seconds && !ctx.signal.aborted; s++) {
       const latency = measuring ? 10 : this.warmupLatency(s)
       const now = Date.now()
-      const samples = Array.from({ length: 50 }, (_, i) => ({ epochMs: now + i, op: 'get_customer' as const, status: 200, latencyMs: latency, serviceLatencyMs: latency }))
+      const samples = Array.from({ length: 50 }, (_, i) => ({
+        epochMs: now + i,
+        op: 'get_customer' as const,
+        status: 200,
+        latencyMs: latency,
+        serviceLatencyMs: latency,
+      }))
       if (this.viaDeltas) {
         const agent = new DeltaRecorder(now)
         agent.add(samples)
@@ -262,7 +299,9 @@ describe('runSuite: warm-up and order', () => {
     const engine = new WarmingEngine((s) => 400 / (s + 1))
     const { suite } = await runSuite(scenario, { outDir: outDir(), engineFactory: () => engine, environmentFactory: fakeEnvironment(new Set()) })
     expect(engine.warmupTicks).toEqual([8])
-    expect(suite.runs[0]!.validity.map((v) => v.message).join('\n')).toMatch(/the warm-up reached its limit \(8 s\) while latency or throughput were still improving/)
+    expect(suite.runs[0]!.validity.map((v) => v.message).join('\n')).toMatch(
+      /the warm-up reached its limit \(8 s\) while latency or throughput were still improving/,
+    )
   })
 
   it('runs the repetitions of a comparison interleaved (A B, B A), so drift hits every cell alike', async () => {

@@ -35,20 +35,31 @@ function problems(extra: Record<string, unknown>, opts: { quick?: boolean } = {}
 
 describe('faults checked against the plan', () => {
   it('accepts faults on members every cell has, timed inside the measured phase', () => {
-    expect(problems({ faults: [{ atS: 5, action: 'kill', member: 'shard-1' }, { atS: 8, action: 'pause', member: 'balancer' }] })).toBe('')
+    expect(
+      problems({
+        faults: [
+          { atS: 5, action: 'kill', member: 'shard-1' },
+          { atS: 8, action: 'pause', member: 'balancer' },
+        ],
+      }),
+    ).toBe('')
   })
 
   it('rejects a member that does not exist', () => {
     const message = problems({ faults: [{ atS: 5, action: 'kill', member: 'shard-9' }] })
     expect(message).toContain('scenarios/checks.ts cannot run as written')
-    expect(message).toContain('faults[0] (kill shard-9 at 5 s): cell "checks" has no member "shard-9" (members of "checks": shard-0, shard-1, replica-1, replica-2, balancer)')
+    expect(message).toContain(
+      'faults[0] (kill shard-9 at 5 s): cell "checks" has no member "shard-9" (members of "checks": shard-0, shard-1, replica-1, replica-2, balancer)',
+    )
   })
 
   it('plans a fault on a member only some cells have, with a note naming the cells that record it as not applied', () => {
     const scenario = (extra: Record<string, unknown>) => validateScenario({ ...base, ...extra }, 'scenarios/checks.ts')
     const replica3 = { matrix: { replicas: [1, 2, 3] }, faults: [{ atS: 5, action: 'kill', member: 'replica-3' }] }
     expect(problems(replica3)).toBe('')
-    expect(checkSuite(scenario(replica3), {}).notes).toEqual(['faults[0] (kill replica-3 at 5 s): cells "replicas=1", "replicas=2" have no member "replica-3"; recorded there as not applied'])
+    expect(checkSuite(scenario(replica3), {}).notes).toEqual([
+      'faults[0] (kill replica-3 at 5 s): cells "replicas=1", "replicas=2" have no member "replica-3"; recorded there as not applied',
+    ])
     const balancer = { matrix: { replicas: [1, 2] }, faults: [{ atS: 5, action: 'pause', member: 'balancer' }] }
     expect(checkSuite(scenario(balancer), {}).notes.join('\n')).toContain('cell "replicas=1" has no member "balancer"')
     const redis = { matrix: { 'cache.strategy': ['lru', 'redis'] }, faults: [{ atS: 5, action: 'kill', member: 'redis' }] }
@@ -63,7 +74,15 @@ describe('faults checked against the plan', () => {
   })
 
   it('knows memcached and postgres as members only of the cells that start them (postgres in place of shard processes)', () => {
-    expect(problems({ topology: { replicas: 2, shards: 2, store: 'postgres', cache: { strategy: 'memcached' } }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }, { atS: 6, action: 'restart', member: 'memcached' }] })).toBe('')
+    expect(
+      problems({
+        topology: { replicas: 2, shards: 2, store: 'postgres', cache: { strategy: 'memcached' } },
+        faults: [
+          { atS: 5, action: 'kill', member: 'postgres' },
+          { atS: 6, action: 'restart', member: 'memcached' },
+        ],
+      }),
+    ).toBe('')
     const postgres = problems({ topology: { replicas: 2, shards: 2, store: 'embedded' }, faults: [{ atS: 5, action: 'kill', member: 'postgres' }] })
     expect(postgres).toContain('cell "checks" has no member "postgres" (members of "checks": shard-0, shard-1, replica-1, replica-2, balancer)')
   })
@@ -80,27 +99,35 @@ describe('faults checked against the plan', () => {
 
 describe('thresholds checked against the plan', () => {
   it('accepts thresholds on measured metrics, existing tags and operations the workload sends', () => {
-    expect(problems({
-      matrix: { 'cache.strategy': ['none', 'lru'] },
-      thresholds: {
-        http_req_duration: ['p(95)<200'],
-        'http_req_duration{op:update_customer}': ['p(95)<300'],
-        'cache_hit_rate{cache:lru}': ['rate>0.5'],
-        'http_reqs{shard:1}': ['count>0'],
-        'http_reqs{backend:replica-2}': ['count>0'],
-        'http_reqs{status:503}': ['count==0'],
-        lost_writes: ['count==0'],
-      },
-    })).toBe('')
+    expect(
+      problems({
+        matrix: { 'cache.strategy': ['none', 'lru'] },
+        thresholds: {
+          http_req_duration: ['p(95)<200'],
+          'http_req_duration{op:update_customer}': ['p(95)<300'],
+          'cache_hit_rate{cache:lru}': ['rate>0.5'],
+          'http_reqs{shard:1}': ['count>0'],
+          'http_reqs{backend:replica-2}': ['count>0'],
+          'http_reqs{status:503}': ['count==0'],
+          lost_writes: ['count==0'],
+        },
+      }),
+    ).toBe('')
   })
 
   it('rejects an unknown metric', () => {
-    expect(problems({ thresholds: { http_req_duraton: ['p(95)<200'] } })).toContain('thresholds["http_req_duraton"]: no such metric "http_req_duraton"; metrics: http_reqs, http_req_duration')
+    expect(problems({ thresholds: { http_req_duraton: ['p(95)<200'] } })).toContain(
+      'thresholds["http_req_duraton"]: no such metric "http_req_duraton"; metrics: http_reqs, http_req_duration',
+    )
   })
 
   it('rejects an unknown tag, and a tag value no run has', () => {
-    expect(problems({ thresholds: { 'http_req_duration{cahce:lru}': ['p(95)<200'] } })).toContain('unknown tag "cahce"; tags: op, status, backend, shard, run, cell, cache')
-    expect(problems({ matrix: { 'cache.strategy': ['none', 'lru'] }, thresholds: { 'http_req_duration{cache:lfu}': ['p(95)<200'] } })).toContain('no run has cache "lfu"; cache: none, lru')
+    expect(problems({ thresholds: { 'http_req_duration{cahce:lru}': ['p(95)<200'] } })).toContain(
+      'unknown tag "cahce"; tags: op, status, backend, shard, run, cell, cache',
+    )
+    expect(problems({ matrix: { 'cache.strategy': ['none', 'lru'] }, thresholds: { 'http_req_duration{cache:lfu}': ['p(95)<200'] } })).toContain(
+      'no run has cache "lfu"; cache: none, lru',
+    )
   })
 
   it('rejects an unknown operation, and one the workload never sends', () => {

@@ -15,8 +15,12 @@ const base = {
 describe('run plan', () => {
   it('expands every combination of the matrix, in order', () => {
     expect(expandMatrix({ a: [1, 2], b: ['x', 'y', 'z'] })).toEqual([
-      { a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: 1, b: 'z' },
-      { a: 2, b: 'x' }, { a: 2, b: 'y' }, { a: 2, b: 'z' },
+      { a: 1, b: 'x' },
+      { a: 1, b: 'y' },
+      { a: 1, b: 'z' },
+      { a: 2, b: 'x' },
+      { a: 2, b: 'y' },
+      { a: 2, b: 'z' },
     ])
     expect(expandMatrix({})).toEqual([{}])
   })
@@ -27,8 +31,14 @@ describe('run plan', () => {
     expect(plan.runs).toHaveLength(8)
     // Interleaved, alternating direction: drift lands on every cell alike.
     expect(plan.runs.map((r) => r.id)).toEqual([
-      'cache=none replicas=1 #1', 'cache=none replicas=3 #1', 'cache=lru replicas=1 #1', 'cache=lru replicas=3 #1',
-      'cache=lru replicas=3 #2', 'cache=lru replicas=1 #2', 'cache=none replicas=3 #2', 'cache=none replicas=1 #2',
+      'cache=none replicas=1 #1',
+      'cache=none replicas=3 #1',
+      'cache=lru replicas=1 #1',
+      'cache=lru replicas=3 #1',
+      'cache=lru replicas=3 #2',
+      'cache=lru replicas=1 #2',
+      'cache=none replicas=3 #2',
+      'cache=none replicas=1 #2',
     ])
     const lru3 = plan.runs.find((r) => r.cellLabel === 'cache=lru replicas=3')!
     expect(lru3.topology).toMatchObject({ replicas: 3, cache: { strategy: 'lru', size: 50 } })

@@ -101,7 +101,13 @@ describe('scenario validation', () => {
 
   it('fills defaults', () => {
     const s = validateScenario(base, 'f.ts')
-    expect(s.topology).toMatchObject({ replicas: 2, shards: 1, partition: 'hash', cache: { strategy: 'none' }, balancer: { strategy: 'round-robin', implementation: 'builtin' } })
+    expect(s.topology).toMatchObject({
+      replicas: 2,
+      shards: 1,
+      partition: 'hash',
+      cache: { strategy: 'none' },
+      balancer: { strategy: 'round-robin', implementation: 'builtin' },
+    })
     expect(s.repetitions).toBe(1)
     expect(s.workload.seed).toBe(1)
   })
@@ -115,7 +121,9 @@ describe('scenario validation', () => {
 
   it('every shipped scenario is valid, with and without --quick', async () => {
     const names = listBuiltinScenarios()
-    expect(names).toEqual(expect.arrayContaining(['quickstart', 'compare-balancers', 'compare-partitions', 'compare-caches', 'scale-out', 'stress', 'failover', 'soak', 'spike']))
+    expect(names).toEqual(
+      expect.arrayContaining(['quickstart', 'compare-balancers', 'compare-partitions', 'compare-caches', 'scale-out', 'stress', 'failover', 'soak', 'spike']),
+    )
     for (const name of names) {
       const s = await loadScenario(name)
       expect(s.name).toBe(name)

@@ -22,7 +22,12 @@ const RUN_TIMEOUT_MS = 300_000
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-smoke-'))
 const names = listBuiltinScenarios()
 
-interface Finished { run: CliRun; code: number; outDir: string; suite: SuiteResult }
+interface Finished {
+  run: CliRun
+  code: number
+  outDir: string
+  suite: SuiteResult
+}
 
 // Each test starts its scenario's run and the next ones, up to CONCURRENCY at a time, then
 // awaits its own: the runs overlap, and a filtered test run (-t) starts little else.
@@ -95,7 +100,10 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
   'compare-caches'(suite, f) {
     expect(suite.runs.map((r) => r.cellLabel)).toEqual(['cache=none', 'cache=lru', 'cache=lfu', 'cache=ttl', 'cache=redis', 'cache=memcached'])
     // The harness started a redis-server for the redis cell and a memcached for the memcached cell (and only for them).
-    const members = readFileSync(path.join(f.outDir, 'pids.txt'), 'utf8').split('\n').map((l) => l.split(' ')[1]).filter(Boolean)
+    const members = readFileSync(path.join(f.outDir, 'pids.txt'), 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1])
+      .filter(Boolean)
     expect(members.filter((m) => m === 'redis')).toHaveLength(1)
     expect(members.filter((m) => m === 'memcached')).toHaveLength(1)
     const memcached = runByCell(suite, 'cache=memcached')
@@ -136,7 +144,10 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     // The faults fired at or after their atS, in order (--quick keeps them at the same place in
     // the shorter run: 10 s and 20 s of 30 become 1.7 s and 3.3 s of 5). A timer that a loaded
     // machine runs after the end of the measured phase is reported as not applied, never hidden.
-    expect(run!.faults.map((e) => [e.action, e.member])).toEqual([['kill', 'replica-2'], ['restart', 'replica-2']])
+    expect(run!.faults.map((e) => [e.action, e.member])).toEqual([
+      ['kill', 'replica-2'],
+      ['restart', 'replica-2'],
+    ])
     expect(run!.faults[0]!.ok).toBe(true)
     const planned = [1.7, 3.3]
     run!.faults.forEach((e, i) => {
@@ -161,7 +172,12 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     expect(suite.runs[0]!.metrics.stale_reads.checked).toBeGreaterThan(0)
   },
   'compare-stores'(suite) {
-    expect(suite.runs.map((r) => r.cellLabel)).toEqual(['store=embedded partition=hash', 'store=embedded partition=range', 'store=postgres partition=hash', 'store=postgres partition=range'])
+    expect(suite.runs.map((r) => r.cellLabel)).toEqual([
+      'store=embedded partition=hash',
+      'store=embedded partition=range',
+      'store=postgres partition=hash',
+      'store=postgres partition=range',
+    ])
     for (const r of suite.runs) expect(r.metrics.lost_writes?.count, r.id).toBe(0)
   },
   'compare-sync'(suite) {
@@ -174,7 +190,13 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
     ])
     expect(baseline!.metrics.sync_missing).toBeUndefined()
     for (const r of syncing) {
-      expect(r.faults.map((e) => [e.action, e.member, e.ok]), r.id).toEqual([['kill', 'downstream', true], ['restart', 'downstream', true]])
+      expect(
+        r.faults.map((e) => [e.action, e.member, e.ok]),
+        r.id,
+      ).toEqual([
+        ['kill', 'downstream', true],
+        ['restart', 'downstream', true],
+      ])
       expect(r.sync?.strategy, r.id).toBe(r.cell['sync.strategy'])
       // Nothing acknowledged is lost downstream once the run drains, whichever strategy carried it.
       if (r.sync?.drainS !== null) expect(r.metrics.sync_missing?.count, r.id).toBe(0)
@@ -183,7 +205,13 @@ const CHECKS: Record<string, (suite: SuiteResult, f: Finished) => void> = {
   'compare-brokers'(suite) {
     expect(suite.runs.map((r) => r.cellLabel)).toEqual(['sync.broker=rabbitmq', 'sync.broker=kafka'])
     for (const r of suite.runs) {
-      expect(r.faults.map((e) => [e.action, e.member, e.ok]), r.id).toEqual([['kill', 'downstream', true], ['restart', 'downstream', true]])
+      expect(
+        r.faults.map((e) => [e.action, e.member, e.ok]),
+        r.id,
+      ).toEqual([
+        ['kill', 'downstream', true],
+        ['restart', 'downstream', true],
+      ])
       expect(r.sync, r.id).toMatchObject({ strategy: 'queue-push', broker: r.cell['sync.broker'] })
       expect(r.metrics.sync_missing?.checked, r.id).toBeGreaterThan(0)
       if (r.sync?.drainS !== null) expect(r.metrics.sync_missing?.count, r.id).toBe(0)
@@ -222,31 +250,39 @@ describe('every shipped scenario with --quick', () => {
   })
 
   for (const name of names) {
-    it(`${name}: runs end to end, writes valid results and every report, leaves no process`, async () => {
-      const own = start(name)
-      const next = names.indexOf(name) + 1
-      for (const ahead of names.slice(next, next + CONCURRENCY - 1)) void start(ahead)
-      const f = await own
-      const { suite, code, run, outDir } = f
-      // The exit code is the verdict's: 0, or 99 when a threshold failed (a latency threshold can
-      // on a loaded machine); never a failed run or a crash.
-      expect([0, 99], `${run.stdout()}\n${run.stderr()}`).toContain(code)
-      expect(code).toBe(suite.verdict.exitCode)
-      if (code === 99) expect(suite.gates?.thresholds.some((t) => !t.passed), suite.verdict.text).toBe(true)
-      expect(suite.scenario.name).toBe(name)
-      expect(suite.runs.length).toBeGreaterThan(0)
-      for (const r of suite.runs) {
-        expect(r.status, `${r.id}: ${r.error ?? ''}`).toBe('ok')
-        expect(r.metrics.http_reqs.count, r.id).toBeGreaterThan(0)
-      }
-      for (const report of ['index.html', 'junit.xml', 'summary.md']) expect(existsSync(path.join(outDir, report)), report).toBe(true)
-      // Local members are listed in pids.txt; a containers scenario's members are containers,
-      // whose removal the containers environment's own tests check.
-      if (!IN_CONTAINERS.has(name)) {
-        expect(pidsIn(path.join(outDir, 'pids.txt')).length).toBeGreaterThan(0)
-        expect(pidsIn(path.join(outDir, 'pids.txt')).filter(isAlive)).toEqual([])
-      }
-      CHECKS[name]!(suite, f)
-    }, RUN_TIMEOUT_MS * 2)
+    it(
+      `${name}: runs end to end, writes valid results and every report, leaves no process`,
+      async () => {
+        const own = start(name)
+        const next = names.indexOf(name) + 1
+        for (const ahead of names.slice(next, next + CONCURRENCY - 1)) void start(ahead)
+        const f = await own
+        const { suite, code, run, outDir } = f
+        // The exit code is the verdict's: 0, or 99 when a threshold failed (a latency threshold can
+        // on a loaded machine); never a failed run or a crash.
+        expect([0, 99], `${run.stdout()}\n${run.stderr()}`).toContain(code)
+        expect(code).toBe(suite.verdict.exitCode)
+        if (code === 99)
+          expect(
+            suite.gates?.thresholds.some((t) => !t.passed),
+            suite.verdict.text,
+          ).toBe(true)
+        expect(suite.scenario.name).toBe(name)
+        expect(suite.runs.length).toBeGreaterThan(0)
+        for (const r of suite.runs) {
+          expect(r.status, `${r.id}: ${r.error ?? ''}`).toBe('ok')
+          expect(r.metrics.http_reqs.count, r.id).toBeGreaterThan(0)
+        }
+        for (const report of ['index.html', 'junit.xml', 'summary.md']) expect(existsSync(path.join(outDir, report)), report).toBe(true)
+        // Local members are listed in pids.txt; a containers scenario's members are containers,
+        // whose removal the containers environment's own tests check.
+        if (!IN_CONTAINERS.has(name)) {
+          expect(pidsIn(path.join(outDir, 'pids.txt')).length).toBeGreaterThan(0)
+          expect(pidsIn(path.join(outDir, 'pids.txt')).filter(isAlive)).toEqual([])
+        }
+        CHECKS[name]!(suite, f)
+      },
+      RUN_TIMEOUT_MS * 2,
+    )
   }
 })

@@ -51,7 +51,10 @@ async function expectBrokerOutageLosesNothing(broker: 'rabbitmq' | 'kafka'): Pro
   })
   expect(run.status, run.error).toBe('ok')
   expect(run.sync?.broker).toBe(broker)
-  expect(run.faults.map((f) => [f.action, f.ok])).toEqual([['kill', true], ['restart', true]])
+  expect(run.faults.map((f) => [f.action, f.ok])).toEqual([
+    ['kill', true],
+    ['restart', true],
+  ])
   // The CRM never waited for the broker: no write failed because it was gone.
   expect(run.metrics.status_counts['503'] ?? 0).toBe(0)
   // While it was down the changes waited in the outbox: the backlog grew past what normal delivery leaves.
@@ -87,7 +90,10 @@ describe('sync strategies with real processes', () => {
       ],
     })
     expect(run.status, run.error).toBe('ok')
-    expect(run.faults.map((f) => [f.action, f.ok])).toEqual([['kill', true], ['restart', true]])
+    expect(run.faults.map((f) => [f.action, f.ok])).toEqual([
+      ['kill', true],
+      ['restart', true],
+    ])
     expect(run.metrics.status_counts['503'] ?? 0).toBeGreaterThan(0)
     expect(run.metrics.http_req_failed.fails).toBeGreaterThanOrEqual(run.metrics.status_counts['503'] ?? 0)
     expect(run.perOperation.update_customer?.http_req_failed.fails ?? 0).toBeGreaterThan(0)

@@ -14,7 +14,19 @@
 // Exit code: 0 when the ratio meets the target, 99 when it does not, 1 on errors.
 
 import { spawnListening, spawnRole, stopAll, type SpawnedRole } from '../test/support/sut-processes.js'
-import { customerPaths, envNumber, failuresOf, meanRps, measure, median, REQUEST_ENTRIES, runBench, startSeededReplica, worstP99, type Measured } from './bench-support.js'
+import {
+  customerPaths,
+  envNumber,
+  failuresOf,
+  meanRps,
+  measure,
+  median,
+  REQUEST_ENTRIES,
+  runBench,
+  startSeededReplica,
+  worstP99,
+  type Measured,
+} from './bench-support.js'
 
 const DURATION_S = envNumber('BENCH_DURATION_S', 10)
 const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 50))
@@ -65,7 +77,9 @@ async function main(): Promise<void> {
     throw error
   }
   try {
-    process.stdout.write(`backend: ${backend.kind}\nwarming up each target (1 s), then ${ROUNDS} round(s) of ${DURATION_S} s per target, ${CONNECTIONS} connections\n`)
+    process.stdout.write(
+      `backend: ${backend.kind}\nwarming up each target (1 s), then ${ROUNDS} round(s) of ${DURATION_S} s per target, ${CONNECTIONS} connections\n`,
+    )
     for (const t of targets) await drive(t.url, backend.paths, 1)
 
     const runs = new Map<string, Measured[]>(targets.map((t) => [t.name, []]))
@@ -79,7 +93,9 @@ async function main(): Promise<void> {
       for (const t of targets) runs.get(t.name)!.push(measured[t.name])
       builtinRatios.push(measured.builtin.requestsPerSecond / measured.direct.requestsPerSecond)
       haproxyRatios.push(measured.haproxy.requestsPerSecond / measured.direct.requestsPerSecond)
-      process.stdout.write(`round ${round + 1}: ${targets.map((t) => `${t.name} ${measured[t.name].requestsPerSecond.toFixed(0)}`).join(', ')} req/s; builtin/direct ${builtinRatios[round].toFixed(3)}, haproxy/direct ${haproxyRatios[round].toFixed(3)}\n`)
+      process.stdout.write(
+        `round ${round + 1}: ${targets.map((t) => `${t.name} ${measured[t.name].requestsPerSecond.toFixed(0)}`).join(', ')} req/s; builtin/direct ${builtinRatios[round].toFixed(3)}, haproxy/direct ${haproxyRatios[round].toFixed(3)}\n`,
+      )
     }
     const mean = (name: string) => meanRps(runs.get(name)!)
     const p99 = (name: string) => worstP99(runs.get(name)!)

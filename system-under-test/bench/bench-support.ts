@@ -22,7 +22,12 @@ export function envNumber(name: string, fallback: number): number {
 }
 
 /** One autocannon run against one target. */
-export interface Measured { requestsPerSecond: number; non2xx: number; errors: number; p99Ms: number }
+export interface Measured {
+  requestsPerSecond: number
+  non2xx: number
+  errors: number
+  p99Ms: number
+}
 
 /** GETs `paths` in turn at `url` over `connections` connections for `seconds`. */
 export async function measure(url: string, paths: readonly string[], seconds: number, connections: number): Promise<Measured> {
@@ -37,7 +42,18 @@ export async function measure(url: string, paths: readonly string[], seconds: nu
  */
 export async function startSeededReplica(customers: number, emailPrefix: string): Promise<{ url: string; ids: string[] }> {
   const shard = await spawnRole('shard', ['--port', '0', '--shard-index', '0'])
-  const replica = await spawnRole('replica', ['--port', '0', '--shards', shard.url, '--partition', 'single', '--cache', 'lru', '--cache-size', String(customers * 2)])
+  const replica = await spawnRole('replica', [
+    '--port',
+    '0',
+    '--shards',
+    shard.url,
+    '--partition',
+    'single',
+    '--cache',
+    'lru',
+    '--cache-size',
+    String(customers * 2),
+  ])
   const now = Date.now()
   const seeded = Array.from({ length: customers }, (_, i) => ({
     name: `Bench Customer ${i}`,
@@ -46,7 +62,11 @@ export async function startSeededReplica(customers: number, emailPrefix: string)
     segment: (['smb', 'mid-market', 'enterprise'] as const)[i % 3],
     createdAt: new Date(now - (i + 1) * 60_000).toISOString(),
   }))
-  const res = await fetch(`${replica.url}/admin/customers/bulk`, { method: 'POST', headers: { ...TEST_ADMIN_HEADERS }, body: JSON.stringify({ customers: seeded }) })
+  const res = await fetch(`${replica.url}/admin/customers/bulk`, {
+    method: 'POST',
+    headers: { ...TEST_ADMIN_HEADERS },
+    body: JSON.stringify({ customers: seeded }),
+  })
   if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`)
   const { ids } = (await res.json()) as { ids: string[] }
   await Promise.all(ids.map((id) => fetch(`${replica.url}/customers/${id}`).then((r) => r.arrayBuffer())))

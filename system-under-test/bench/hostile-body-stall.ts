@@ -88,13 +88,22 @@ async function main(): Promise<void> {
       const started = performance.now()
       const payload = Buffer.from(text ?? '')
       size = payload.length
-      const res = text === null ? await new Promise<{ statusCode: number; body: null }>((resolve) => setTimeout(() => resolve({ statusCode: 0, body: null }), 500)) : await sender.request({
-        method: 'POST',
-        path: '/admin/customers/bulk',
-        headers: { ...TEST_ADMIN_HEADERS, ...(body.chunked ? {} : { 'content-length': String(payload.length) }) },
-        // An async iterable has no known length: undici sends it chunked.
-        body: body.chunked ? (async function* () { for (let i = 0; i < payload.length; i += 64 * 1024) yield payload.subarray(i, i + 64 * 1024) })() : payload,
-      }).catch((error: unknown) => ({ statusCode: -1, body: null, error }))
+      const res =
+        text === null
+          ? await new Promise<{ statusCode: number; body: null }>((resolve) => setTimeout(() => resolve({ statusCode: 0, body: null }), 500))
+          : await sender
+              .request({
+                method: 'POST',
+                path: '/admin/customers/bulk',
+                headers: { ...TEST_ADMIN_HEADERS, ...(body.chunked ? {} : { 'content-length': String(payload.length) }) },
+                // An async iterable has no known length: undici sends it chunked.
+                body: body.chunked
+                  ? (async function* () {
+                      for (let i = 0; i < payload.length; i += 64 * 1024) yield payload.subarray(i, i + 64 * 1024)
+                    })()
+                  : payload,
+              })
+              .catch((error: unknown) => ({ statusCode: -1, body: null, error }))
       if (res.body) await res.body.dump()
       worstAnswer = Math.max(worstAnswer, performance.now() - started)
       status = res.statusCode
@@ -103,7 +112,9 @@ async function main(): Promise<void> {
       await prober
       worstProbe = Math.max(worstProbe, longest)
     }
-    console.log(`${body.name.padEnd(42)} ${(size / MIB).toFixed(1).padStart(5)} MiB -> ${status}  answered in ${worstAnswer.toFixed(0).padStart(6)} ms  longest /health wait ${worstProbe.toFixed(0).padStart(6)} ms`)
+    console.log(
+      `${body.name.padEnd(42)} ${(size / MIB).toFixed(1).padStart(5)} MiB -> ${status}  answered in ${worstAnswer.toFixed(0).padStart(6)} ms  longest /health wait ${worstProbe.toFixed(0).padStart(6)} ms`,
+    )
   }
   await Promise.all([sender.close(), probe.close()])
   await stopAll()

@@ -22,14 +22,44 @@ const SHARD_SERVICE_TIME = process.env.BENCH_SHARD_SERVICE_TIME ?? 'exp:3'
 const WRITERS = 2
 const READERS = 6
 
-interface Tally { reads: number; stale: number; writes: number; failed: number }
+interface Tally {
+  reads: number
+  stale: number
+  writes: number
+  failed: number
+}
 
 async function measure(policy: 'invalidate' | 'write-through', redisUrl: string): Promise<Tally> {
   const shard = await spawnRole('shard', ['--port', '0', '--service-time', SHARD_SERVICE_TIME, '--slots', '16', '--queue-limit', '1000'])
-  const replicaArgs = ['--port', '0', '--shards', shard.url, '--partition', 'single', '--cache', 'redis', '--redis', redisUrl, '--cache-ttl-ms', '60000', '--write-policy', policy]
+  const replicaArgs = [
+    '--port',
+    '0',
+    '--shards',
+    shard.url,
+    '--partition',
+    'single',
+    '--cache',
+    'redis',
+    '--redis',
+    redisUrl,
+    '--cache-ttl-ms',
+    '60000',
+    '--write-policy',
+    policy,
+  ]
   const replicas = [await spawnRole('replica', replicaArgs), await spawnRole('replica', replicaArgs)]
-  const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({ name: `Stale ${i}`, email: `stale-${policy}-${i}-${Date.now()}@example.com`, company: 'C', segment: 'smb', createdAt: '2025-06-01T00:00:00Z' }))
-  const seeded = await fetch(`${replicas[0].url}/admin/customers/bulk`, { method: 'POST', headers: { ...TEST_ADMIN_HEADERS }, body: JSON.stringify({ customers }) })
+  const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({
+    name: `Stale ${i}`,
+    email: `stale-${policy}-${i}-${Date.now()}@example.com`,
+    company: 'C',
+    segment: 'smb',
+    createdAt: '2025-06-01T00:00:00Z',
+  }))
+  const seeded = await fetch(`${replicas[0].url}/admin/customers/bulk`, {
+    method: 'POST',
+    headers: { ...TEST_ADMIN_HEADERS },
+    body: JSON.stringify({ customers }),
+  })
   if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status} ${await seeded.text()}`)
   const ids = ((await seeded.json()) as { ids: string[] }).ids
   /** Highest version acknowledged to a writer, per customer. */
@@ -41,7 +71,11 @@ async function measure(policy: 'invalidate' | 'write-through', redisUrl: string)
   const writer = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const id = pick(ids)
-      const res = await request(`${pick(replicas).url}/customers/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ company: `C${tally.writes}` }) })
+      const res = await request(`${pick(replicas).url}/customers/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ company: `C${tally.writes}` }),
+      })
       const body = (await res.body.json()) as { version?: number }
       if (res.statusCode !== 200 || body.version === undefined) {
         tally.failed++
@@ -74,11 +108,15 @@ async function main(): Promise<void> {
   const redis = await startTempRedis()
   let stale = 0
   try {
-    console.log(`2 replicas, 1 shard (service time ${SHARD_SERVICE_TIME} ms), redis cache; ${WRITERS} writers, ${READERS} readers over ${CUSTOMERS} customers, ${DURATION_S} s per policy`)
+    console.log(
+      `2 replicas, 1 shard (service time ${SHARD_SERVICE_TIME} ms), redis cache; ${WRITERS} writers, ${READERS} readers over ${CUSTOMERS} customers, ${DURATION_S} s per policy`,
+    )
     for (const policy of ['invalidate', 'write-through'] as const) {
       const t = await measure(policy, redis.url)
       stale += t.stale
-      console.log(`${policy.padEnd(13)} ${String(t.reads).padStart(7)} reads  ${String(t.stale).padStart(4)} stale  ${String(t.writes).padStart(6)} writes  ${t.failed} failed requests`)
+      console.log(
+        `${policy.padEnd(13)} ${String(t.reads).padStart(7)} reads  ${String(t.stale).padStart(4)} stale  ${String(t.writes).padStart(6)} writes  ${t.failed} failed requests`,
+      )
     }
   } finally {
     await stopAll()

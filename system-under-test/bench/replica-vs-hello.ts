@@ -14,7 +14,19 @@
 // Exit code: 0 when the ratio meets the target, 99 when it does not, 1 on errors.
 
 import { spawnListening, stopAll, type SpawnedRole } from '../test/support/sut-processes.js'
-import { customerPaths, envNumber, failuresOf, meanRps, measure, median, REQUEST_ENTRIES, runBench, startSeededReplica, worstP99, type Measured } from './bench-support.js'
+import {
+  customerPaths,
+  envNumber,
+  failuresOf,
+  meanRps,
+  measure,
+  median,
+  REQUEST_ENTRIES,
+  runBench,
+  startSeededReplica,
+  worstP99,
+  type Measured,
+} from './bench-support.js'
 
 const DURATION_S = envNumber('BENCH_DURATION_S', 10)
 const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 50))
@@ -79,7 +91,9 @@ async function main(): Promise<void> {
       helloRuns.push(h)
       replicaRuns.push(r)
       roundRatios.push(r.requestsPerSecond / h.requestsPerSecond)
-      process.stdout.write(`round ${round}: hello ${h.requestsPerSecond.toFixed(0)} req/s, replica ${r.requestsPerSecond.toFixed(0)} req/s, ratio ${roundRatios[round - 1].toFixed(3)}\n`)
+      process.stdout.write(
+        `round ${round}: hello ${h.requestsPerSecond.toFixed(0)} req/s, replica ${r.requestsPerSecond.toFixed(0)} req/s, ratio ${roundRatios[round - 1].toFixed(3)}\n`,
+      )
     }
     const helloRps = meanRps(helloRuns)
     const replicaRps = meanRps(replicaRuns)

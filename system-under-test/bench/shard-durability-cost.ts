@@ -24,13 +24,24 @@ const ROUNDS = Math.max(1, Math.ceil(DURATION_S / SLICE_S))
 const CUSTOMERS = 200
 const LEVELS = ['none', 'everysec', 'always'] as const
 
-interface Slice { writesPerSecond: number; p50Ms: number; p99Ms: number; failures: number }
+interface Slice {
+  writesPerSecond: number
+  p50Ms: number
+  p99Ms: number
+  failures: number
+}
 
 async function startStack(level: (typeof LEVELS)[number], dir: string): Promise<{ url: string; ids: string[]; dataFile: string | null }> {
   const dataFile = level === 'none' ? null : path.join(dir, `${level}.aof`)
   const shard = await spawnRole('shard', ['--port', '0', '--durability', level, ...(dataFile ? ['--data-file', dataFile] : [])])
   const replica = await spawnRole('replica', ['--port', '0', '--shards', shard.url, '--partition', 'single'])
-  const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({ name: `Cost ${i}`, email: `cost-${level}-${i}@example.com`, company: 'C', segment: 'smb', createdAt: '2025-06-01T00:00:00Z' }))
+  const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({
+    name: `Cost ${i}`,
+    email: `cost-${level}-${i}@example.com`,
+    company: 'C',
+    segment: 'smb',
+    createdAt: '2025-06-01T00:00:00Z',
+  }))
   const res = await fetch(`${replica.url}/admin/customers/bulk`, { method: 'POST', headers: { ...TEST_ADMIN_HEADERS }, body: JSON.stringify({ customers }) })
   if (res.status !== 201) throw new Error(`seeding the ${level} stack failed: ${res.status} ${await res.text()}`)
   return { url: replica.url, ids: ((await res.json()) as { ids: string[] }).ids, dataFile }
@@ -41,7 +52,12 @@ async function drive(url: string, ids: readonly string[], seconds: number): Prom
     url,
     connections: CONNECTIONS,
     duration: seconds,
-    requests: ids.slice(0, 100).map((id, i) => ({ method: 'PATCH', path: `/customers/${id}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ company: `Company ${i}` }) })),
+    requests: ids.slice(0, 100).map((id, i) => ({
+      method: 'PATCH',
+      path: `/customers/${id}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ company: `Company ${i}` }),
+    })),
   })
   return { writesPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, failures: result.non2xx + result.errors }
 }
@@ -67,7 +83,11 @@ async function main(): Promise<void> {
       const failures = s.reduce((sum, x) => sum + x.failures, 0)
       const file = stacks.get(level)!.dataFile
       console.log(
-        `${level.padEnd(9)} ${median(s.map((x) => x.writesPerSecond)).toFixed(0).padStart(7)} writes/s  p50 ${p50.toFixed(1).padStart(6)} ms  p99 ${median(s.map((x) => x.p99Ms)).toFixed(1).padStart(6)} ms` +
+        `${level.padEnd(9)} ${median(s.map((x) => x.writesPerSecond))
+          .toFixed(0)
+          .padStart(7)} writes/s  p50 ${p50.toFixed(1).padStart(6)} ms  p99 ${median(s.map((x) => x.p99Ms))
+          .toFixed(1)
+          .padStart(6)} ms` +
           `  p50 x${(p50 / Math.max(baseP50, 0.001)).toFixed(2)} of none${failures > 0 ? `  (${failures} failed requests)` : ''}${file ? `  log ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB` : ''}`,
       )
     }

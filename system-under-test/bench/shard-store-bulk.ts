@@ -22,7 +22,16 @@ function customers(n: number): Customer[] {
   const base = Date.UTC(2025, 0, 1)
   return Array.from({ length: n }, (_, i) => {
     const at = new Date(base + i * 1000).toISOString()
-    return { id: newCustomerId(base + i * 1000), name: `Person ${i}`, email: `p${i}@example.com`, company: `Company ${i % 97}`, segment: 'smb', createdAt: at, updatedAt: at, version: 1 }
+    return {
+      id: newCustomerId(base + i * 1000),
+      name: `Person ${i}`,
+      email: `p${i}@example.com`,
+      company: `Company ${i % 97}`,
+      segment: 'smb',
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    }
   })
 }
 

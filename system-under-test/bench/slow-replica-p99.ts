@@ -24,14 +24,30 @@ const STRATEGIES = ['round-robin', 'least-connections', 'p2c'] as const
 
 /** p99 (ms) of one open-model run through a fresh balancer with `strategy`. */
 async function p99Through(cluster: CrmCluster, strategy: string): Promise<number> {
-  const lb = await spawnRole('balancer', ['--port', '0', '--strategy', strategy, '--backends', cluster.replicas.map((r) => r.url).join(','), '--health-interval-ms', '1000', '--health-timeout-ms', '5000', '--fall', '3'])
+  const lb = await spawnRole('balancer', [
+    '--port',
+    '0',
+    '--strategy',
+    strategy,
+    '--backends',
+    cluster.replicas.map((r) => r.url).join(','),
+    '--health-interval-ms',
+    '1000',
+    '--health-timeout-ms',
+    '5000',
+    '--fall',
+    '3',
+  ])
   try {
     const path = (i: number): string => `/customers/${cluster.customerIds[i % cluster.customerIds.length]}`
     await runLoad(lb.url, { total: 30, concurrency: 3, path }) // warm-up: connections, JIT
     const results = await runOpenLoad(lb.url, { ratePerSec: RATE, durationMs: DURATION_S * 1000, maxInFlight: 500, path })
     const failed = results.filter((r) => r.status !== 200).length
     if (failed > 0) throw new Error(`${strategy}: ${failed} of ${results.length} requests failed`)
-    return percentile(results.map((r) => r.latencyMs), 99)
+    return percentile(
+      results.map((r) => r.latencyMs),
+      99,
+    )
   } finally {
     await lb.stop()
   }

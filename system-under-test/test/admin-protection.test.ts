@@ -101,7 +101,12 @@ describe('admin protection', () => {
     expect((await adminCall(admin, '/admin/backends', { method: 'GET', token: null })).status).toBe(401)
     expect((await adminCall(admin, '/admin/backends', { method: 'GET' })).status).toBe(200)
     // The drain the probe sent from a web page (text/plain, foreign Origin) does nothing.
-    await adminCall(admin, '/admin/backends/drain', { token: null, origin: 'http://evil.example', contentType: 'text/plain', body: JSON.stringify({ url: replica.url }) })
+    await adminCall(admin, '/admin/backends/drain', {
+      token: null,
+      origin: 'http://evil.example',
+      contentType: 'text/plain',
+      body: JSON.stringify({ url: replica.url }),
+    })
     const state = JSON.parse((await adminCall(admin, '/admin/backends', { method: 'GET' })).body) as { backends: { draining: boolean }[] }
     expect(state.backends[0]!.draining).toBe(false)
     for (const base of [admin, replica.url, shard.url]) {
@@ -127,7 +132,10 @@ describe('admin protection', () => {
   })
 
   it('refuses a LOADLAB_ADMIN_TOKEN too short to be safe, exit 2 naming it', async () => {
-    const child = spawn(process.execPath, [SUT_MAIN, 'replica', '--port', '0', '--shards', shard.url], { env: { ...process.env, LOADLAB_ADMIN_TOKEN: 'secret' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [SUT_MAIN, 'replica', '--port', '0', '--shards', shard.url], {
+      env: { ...process.env, LOADLAB_ADMIN_TOKEN: 'secret' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve))

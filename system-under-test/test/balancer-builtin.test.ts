@@ -19,7 +19,14 @@ afterEach(async () => {
 
 async function start(strategy: string, count: number, extra: Record<string, unknown> = {}) {
   stubs = await startStubBackends(count)
-  balancer = await startBalancer({ strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), healthIntervalMs: 200, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN, ...extra })
+  balancer = await startBalancer({
+    strategy: strategy as 'round-robin',
+    backends: stubs.map((s) => s.url),
+    healthIntervalMs: 200,
+    healthTimeoutMs: 5000,
+    adminToken: TEST_ADMIN_TOKEN,
+    ...extra,
+  })
   return balancer
 }
 
@@ -120,8 +127,14 @@ describe('built-in balancer', () => {
     for (const stub of stubs) stub.delayMs = 15
     let killNow = false
     const load = runLoad(lb.url, {
-      total: 150, concurrency: 8, method: 'POST', body: () => ({}),
-      path: (i) => { if (i === 40) killNow = true; return '/customers' },
+      total: 150,
+      concurrency: 8,
+      method: 'POST',
+      body: () => ({}),
+      path: (i) => {
+        if (i === 40) killNow = true
+        return '/customers'
+      },
       headers: (i) => ({ 'x-request-id': `req-${i}` }),
     })
     await expect.poll(() => killNow, { timeout: 30_000, interval: 2 }).toBe(true)

@@ -28,14 +28,30 @@ function alive(pid: number): boolean {
 
 function childPids(parent: number): number[] {
   const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8', timeout: 30_000 })
-  return out.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)
+  return out.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0)
 }
 
 describe('balancer CLI', () => {
   it('--help lists every flag with its default', async () => {
     const run = await runToExit(['balancer', '--help'])
     expect(run.code).toBe(0)
-    for (const flag of ['--port', '--admin-port', '--strategy', '--backends', '--weights', '--engine', '--health-interval-ms', '--health-timeout-ms', '--rise', '--fall', '--eject-after', '--eject-ms']) {
+    for (const flag of [
+      '--port',
+      '--admin-port',
+      '--strategy',
+      '--backends',
+      '--weights',
+      '--engine',
+      '--health-interval-ms',
+      '--health-timeout-ms',
+      '--rise',
+      '--fall',
+      '--eject-after',
+      '--eject-ms',
+    ]) {
       expect(run.stdout).toContain(flag)
     }
     expect(run.stdout).toContain('default: 1000')
@@ -70,7 +86,9 @@ describe('balancer CLI', () => {
       expect(lb.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       const results = await runLoad(lb.url, { total: 40, concurrency: 1 })
       expect(tally(results.map((r) => r.backend))).toEqual(new Map(stubs.map((s) => [s.url, 20])))
-      await expect.poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 30_000 }).toEqual([20, 20])
+      await expect
+        .poll(async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends.map((b) => b.requests), { timeout: 30_000 })
+        .toEqual([20, 20])
       const metrics = String((await send(lb.adminUrl!, '/metrics')).body)
       expect(metrics).toContain(`lb_requests_total{backend="${stubs[1]!.url}"} 20`)
       expect(metrics).toContain(`lb_backend_up{backend="${stubs[0]!.url}"} 1`)
@@ -87,8 +105,22 @@ describe('balancer CLI', () => {
     stubs = await startStubBackends(2)
     const [flaky, steady] = stubs as [StubBackend, StubBackend]
     const lb = await spawnRole('balancer', [
-      '--strategy', 'round-robin', '--backends', stubs.map((s) => s.url).join(','),
-      '--health-interval-ms', '100', '--health-timeout-ms', '1000', '--fall', '1', '--rise', '3', '--eject-after', '2', '--eject-ms', '800',
+      '--strategy',
+      'round-robin',
+      '--backends',
+      stubs.map((s) => s.url).join(','),
+      '--health-interval-ms',
+      '100',
+      '--health-timeout-ms',
+      '1000',
+      '--fall',
+      '1',
+      '--rise',
+      '3',
+      '--eject-after',
+      '2',
+      '--eject-ms',
+      '800',
     ])
     const state = async () => ((await send(lb.adminUrl!, '/admin/backends')).body as BalancerSnapshot).backends[0]!
     const sendSome = async (n: number) => (await runLoad(lb.url, { total: n, concurrency: 1, path: () => '/customers/1' })).map((r) => r.backend)

@@ -37,9 +37,15 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
     async function start(): Promise<RunningBalancer> {
       stubs = await startStubBackends(2)
       balancer = await launchBalancer({
-        engine, strategy: 'round-robin', backends: stubs.map((s) => s.url),
+        engine,
+        strategy: 'round-robin',
+        backends: stubs.map((s) => s.url),
         // Ejection after 2 consecutive failures, for a long time: any blame would show.
-        ejectAfter: 2, ejectMs: 60_000, healthIntervalMs: 1000, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN,
+        ejectAfter: 2,
+        ejectMs: 60_000,
+        healthIntervalMs: 1000,
+        healthTimeoutMs: 5000,
+        adminToken: TEST_ADMIN_TOKEN,
       })
       return balancer
     }
@@ -86,8 +92,11 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
       const lb = await start()
       const body = '{"factor":50}'
       for (const path of ADMIN_PATHS) {
-        const answer = await rawRequest(lb.url, `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_ADMIN_TOKEN}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+        const answer = await rawRequest(
+          lb.url,
+          `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_ADMIN_TOKEN}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        )
         expect(answer.status, path).toBe(404)
         expect(JSON.parse(answer.body), path).toMatchObject({ error: { code: 'route_not_found' } })
       }
@@ -101,7 +110,14 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
 describe('builtin balancer: a request undici cannot forward', () => {
   it('is a 400 that does not count against the backend', async () => {
     stubs = await startStubBackends(1)
-    balancer = await launchBalancer({ engine: 'builtin', strategy: 'round-robin', backends: stubs.map((s) => s.url), ejectAfter: 1, ejectMs: 60_000, adminToken: TEST_ADMIN_TOKEN })
+    balancer = await launchBalancer({
+      engine: 'builtin',
+      strategy: 'round-robin',
+      backends: stubs.map((s) => s.url),
+      ejectAfter: 1,
+      ejectMs: 60_000,
+      adminToken: TEST_ADMIN_TOKEN,
+    })
     // An absolute-form target: Node accepts it, but it is no path to forward.
     const absolute = await rawRequest(balancer.url, 'GET http://127.0.0.1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
     expect(absolute.status).toBe(400)

@@ -22,14 +22,29 @@ for (const engine of ['builtin', 'haproxy', 'nginx'] as const) {
       const shardUrls = shards.map((s) => s.url).join(',')
       const replicas = await Promise.all([1, 2].map((i) => spawnRole('replica', ['--port', '0', '--name', `replica-${i}`, '--shards', shardUrls])))
       const lb = await spawnRole('balancer', [
-        '--port', '0', '--engine', engine, '--backends', replicas.map((r) => r.url).join(','),
+        '--port',
+        '0',
+        '--engine',
+        engine,
+        '--backends',
+        replicas.map((r) => r.url).join(','),
         // Quick to eject, slow to forgive: any blame for the shard's failure would show.
-        '--eject-after', '2', '--eject-ms', '60000', '--health-interval-ms', '200', '--health-timeout-ms', '5000',
+        '--eject-after',
+        '2',
+        '--eject-ms',
+        '60000',
+        '--health-interval-ms',
+        '200',
+        '--health-timeout-ms',
+        '5000',
       ])
 
       const ids: string[] = []
       for (let i = 0; i < CUSTOMERS; i++) {
-        const created = await send(replicas[0]!.url, '/customers', { method: 'POST', body: { name: `Dep ${i}`, email: `dep${i}-${engine}@example.com`, company: 'Deps', segment: 'smb' } })
+        const created = await send(replicas[0]!.url, '/customers', {
+          method: 'POST',
+          body: { name: `Dep ${i}`, email: `dep${i}-${engine}@example.com`, company: 'Deps', segment: 'smb' },
+        })
         expect(created.status).toBe(201)
         ids.push((created.body as { id: string }).id)
       }

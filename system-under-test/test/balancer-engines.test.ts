@@ -32,8 +32,13 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       stubs = await startStubBackends(delays.length)
       delays.forEach((ms, i) => (stubs[i]!.delayMs = ms))
       balancer = await launchBalancer({
-        engine, strategy: strategy as 'round-robin', backends: stubs.map((s) => s.url), weights,
-        healthIntervalMs: 1000, healthTimeoutMs: 5000, adminToken: TEST_ADMIN_TOKEN,
+        engine,
+        strategy: strategy as 'round-robin',
+        backends: stubs.map((s) => s.url),
+        weights,
+        healthIntervalMs: 1000,
+        healthTimeoutMs: 5000,
+        adminToken: TEST_ADMIN_TOKEN,
       })
       return balancer
     }
@@ -47,10 +52,15 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       for (const stub of stubs) expect(Math.abs(counts.get(stub.url)! - 100)).toBeLessThanOrEqual(2)
       // What the stubs served, what X-Backend said and what the admin port reports agree.
       for (const stub of stubs) expect(stub.served).toBe(counts.get(stub.url))
-      await expect.poll(async () => {
-        const snapshot = (await send(lb.adminUrl, '/admin/backends')).body as BalancerSnapshot
-        return snapshot.backends.map((b) => b.requests)
-      }, { timeout: 30_000 }).toEqual(stubs.map((s) => s.served))
+      await expect
+        .poll(
+          async () => {
+            const snapshot = (await send(lb.adminUrl, '/admin/backends')).body as BalancerSnapshot
+            return snapshot.backends.map((b) => b.requests)
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(stubs.map((s) => s.served))
       const metrics = String((await send(lb.url, '/metrics')).body)
       expect(metrics).toContain(`lb_requests_total{backend="${stubs[0]!.url}"} ${stubs[0]!.served}`)
     })
@@ -67,7 +77,10 @@ for (const engine of ['haproxy', 'nginx'] as const) {
     // random(2) measured ~0.19 here, its two draws may be the same server; nginx ~0.04). The slow
     // backend is 150x slower than the others, so the share stays low when a loaded machine makes
     // the fast ones several times slower than their 2 ms.
-    for (const [strategy, maxShare] of [['least-connections', 0.15], ['p2c', 0.25]] as const) {
+    for (const [strategy, maxShare] of [
+      ['least-connections', 0.15],
+      ['p2c', 0.25],
+    ] as const) {
       it(`${strategy} sends few requests to a slow backend`, async () => {
         const lb = await start(strategy, [2, 2, 300])
         const results = await runLoad(lb.url, { total: 400, concurrency: 8 })
@@ -104,7 +117,9 @@ for (const engine of ['haproxy', 'nginx'] as const) {
       expect(drain.status).toBe(200)
       expect((drain.body as BalancerSnapshot).backends[1]!.draining).toBe(true)
       // nginx applies it by a graceful reload: give the new worker a moment.
-      await expect.poll(async () => (await runLoad(lb.url, { total: 30, concurrency: 1 })).some((r) => r.backend === stubs[1]!.url), { timeout: 30_000 }).toBe(false)
+      await expect
+        .poll(async () => (await runLoad(lb.url, { total: 30, concurrency: 1 })).some((r) => r.backend === stubs[1]!.url), { timeout: 30_000 })
+        .toBe(false)
     })
   })
 }

@@ -32,21 +32,32 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
   // and with passive ejection out of reach so the active health checks alone must do it. How
   // soon a health check notices is health-checker.test.ts's job (on a fake clock); here the
   // balancer's own record must show it sent nothing to the replica once it took it out.
-  for (const [mode, ejectAfter] of [['passive ejection and health checks', '3'], ['health checks alone', '100000']] as const) {
+  for (const [mode, ejectAfter] of [
+    ['passive ejection and health checks', '3'],
+    ['health checks alone', '100000'],
+  ] as const) {
     it(`stops sending to a crashed replica once it takes it out of rotation, and no GET fails (${mode})`, async () => {
       cluster = await startCrmCluster({ replicas: 3, serviceMs: 2, slots: 8, seedCustomers: 100 })
       const victim = cluster.replicas[1]!
-      const lb = await startBalancer('round-robin', cluster.replicas.map((r) => r.url), [...FAST_DETECTION, '--eject-after', ejectAfter])
+      const lb = await startBalancer(
+        'round-robin',
+        cluster.replicas.map((r) => r.url),
+        [...FAST_DETECTION, '--eject-after', ejectAfter],
+      )
       const ids = cluster.customerIds
       let sent = 0
       let crashNow = false
       // A bounded load of GETs from 4 workers; the victim crashes after the first 100, so most of
       // the load comes after the crash (else the test could not fail).
-      const load = runLoad(lb.url, { total: 600, concurrency: 4, path: (i) => {
-        sent = i + 1
-        if (i === 100) crashNow = true
-        return `/customers/${ids[i % ids.length]}`
-      } })
+      const load = runLoad(lb.url, {
+        total: 600,
+        concurrency: 4,
+        path: (i) => {
+          sent = i + 1
+          if (i === 100) crashNow = true
+          return `/customers/${ids[i % ids.length]}`
+        },
+      })
       await expect.poll(() => crashNow, { timeout: 60_000, interval: 5 }).toBe(true)
       await crash(victim)
       const sentBeforeCrash = sent
@@ -77,7 +88,7 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     })
   }
 
-  it('with one replica much slower, least-connections and p2c send it far less than round-robin\'s third', async () => {
+  it("with one replica much slower, least-connections and p2c send it far less than round-robin's third", async () => {
     // One slot per replica, 10 ms service time (100 req/s each); the slow one takes 300 ms (about
     // 3 req/s). Users arrive at 45 req/s whatever the answers do (open model). Round-robin would
     // send the slow replica exactly a third (see balancer-builtin.test.ts), five times what it
@@ -92,7 +103,11 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
     const path = (i: number) => `/customers/${ids[i % ids.length]}`
     const slowShare: Record<string, number> = {}
     for (const strategy of ['least-connections', 'p2c']) {
-      const lb = await startBalancer(strategy, cluster.replicas.map((r) => r.url), PATIENT_DETECTION)
+      const lb = await startBalancer(
+        strategy,
+        cluster.replicas.map((r) => r.url),
+        PATIENT_DETECTION,
+      )
       await runLoad(lb.url, { total: 30, concurrency: 3, path }) // warm-up: connections, JIT
       const results = await runOpenLoad(lb.url, { ratePerSec: 45, durationMs: 3000, maxInFlight: 200, path })
       const failed = results.filter((r) => r.status !== 200)
@@ -110,12 +125,20 @@ describe('built-in balancer failure behaviour (real replicas)', () => {
   it('applies each POST at most once when a replica dies mid-load, and never retries one', async () => {
     cluster = await startCrmCluster({ replicas: 3, serviceMs: 20, slots: 8, seedCustomers: 1 })
     const victim = cluster.replicas[0]!
-    const lb = await startBalancer('round-robin', cluster.replicas.map((r) => r.url))
+    const lb = await startBalancer(
+      'round-robin',
+      cluster.replicas.map((r) => r.url),
+    )
     let crashNow = false
     const email = (i: number) => `w${String(i).padStart(4, '0')}@failover.test`
     const load = runLoad(lb.url, {
-      total: 240, concurrency: 8, method: 'POST',
-      path: (i) => { if (i === 80) crashNow = true; return '/customers' },
+      total: 240,
+      concurrency: 8,
+      method: 'POST',
+      path: (i) => {
+        if (i === 80) crashNow = true
+        return '/customers'
+      },
       body: (i) => ({ name: `Writer ${i}`, email: email(i), company: 'LoadLab', segment: 'smb' }),
     })
     await expect.poll(() => crashNow, { timeout: 20_000, interval: 5 }).toBe(true)

@@ -28,7 +28,10 @@ afterEach(async () => {
 /** Replica caches over one server; each test gets its own key prefix so tests do not see each other. */
 function replicaCaches(count: number, ttlMs = 0, server = memcached!.server): MemcachedCacheStrategy[] {
   const keyPrefix = `test${++prefixCounter}:`
-  const caches = Array.from({ length: count }, () => createCache('memcached', { size: 1000, ttlMs, memcachedServer: server, keyPrefix }) as MemcachedCacheStrategy)
+  const caches = Array.from(
+    { length: count },
+    () => createCache('memcached', { size: 1000, ttlMs, memcachedServer: server, keyPrefix }) as MemcachedCacheStrategy,
+  )
   opened.push(...caches)
   return caches
 }
@@ -66,7 +69,11 @@ describe('memcached cache (real memcached)', () => {
 
     record = { id: 'c1', name: 'Ada L.', version: 3 }
     await replicaB.afterWrite('customer:c1', record)
-    expect(await replicaA.read('customer:c1', async () => { throw new Error('must not reach the store') })).toEqual({ hit: true, value: record })
+    expect(
+      await replicaA.read('customer:c1', async () => {
+        throw new Error('must not reach the store')
+      }),
+    ).toEqual({ hit: true, value: record })
 
     record = null
     await replicaB.afterDelete('customer:c1')

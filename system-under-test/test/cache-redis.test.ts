@@ -87,7 +87,7 @@ describe('redis cache (real redis-server)', () => {
   })
 
   it.each(['invalidate', 'write-through'] as const)(
-    'with %s, another replica\'s slow fill of the old version never reaches the writer\'s readers',
+    "with %s, another replica's slow fill of the old version never reaches the writer's readers",
     async (policy) => {
       nextPrefix()
       let record: Customer = { id: 'c1', name: 'Old', version: 1 }
@@ -146,12 +146,10 @@ describe('redis cache (real redis-server)', () => {
       server.disconnect()
     }
     // Poll rather than sleep a guessed time: the server expires the keys at its own pace.
-    await expect
-      .poll(async () => [await a.get('customer:c1'), await a.get('customer:c2')], { timeout: 30_000, interval: 100 })
-      .toEqual([undefined, undefined])
+    await expect.poll(async () => [await a.get('customer:c1'), await a.get('customer:c2')], { timeout: 30_000, interval: 100 }).toEqual([undefined, undefined])
   })
 
-  it('reports its size (keys under its prefix) and the server\'s evictions without blocking stats()', async () => {
+  it("reports its size (keys under its prefix) and the server's evictions without blocking stats()", async () => {
     nextPrefix()
     const a = replicaCache()
     const b = replicaCache()

@@ -210,11 +210,20 @@ describe('the contract: metric names', () => {
     const page = await engine.scrape({ backends: [], errors: new Map(), retries: 0 })
     const engineNames = [...page.body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1])
     // The engines cannot tell "no backend eligible" apart from other 503s: every other name is served.
-    expect(engineNames.sort()).toEqual(Object.values(BALANCER_METRICS).filter((n) => n !== BALANCER_METRICS.noBackend).sort())
+    expect(engineNames.sort()).toEqual(
+      Object.values(BALANCER_METRICS)
+        .filter((n) => n !== BALANCER_METRICS.noBackend)
+        .sort(),
+    )
   })
 
   it('a shard server serves every name the contract lists for it', async () => {
-    shard = await startShardServer({ host: '127.0.0.1', port: 0, shardIndex: 0, capacity: { serviceTime: { kind: 'off' }, slots: 1, queueLimit: 0, slowdown: 1 } })
+    shard = await startShardServer({
+      host: '127.0.0.1',
+      port: 0,
+      shardIndex: 0,
+      capacity: { serviceTime: { kind: 'off' }, slots: 1, queueLimit: 0, slowdown: 1 },
+    })
     const text = await (await fetch(`${shard.url}/metrics`)).text()
     const served = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]))
     for (const name of Object.values(SHARD_METRICS)) expect(served, name).toContain(name)

@@ -34,7 +34,13 @@ beforeAll(async () => {
   replica = await spawnRole('replica', ['--port', '0', '--name', 'fuzzed', '--shards', shardUrls, '--cache', 'lru'])
   const second = await spawnRole('replica', ['--port', '0', '--name', 'second', '--shards', shardUrls, '--cache', 'lru'])
   balancer = await spawnRole('balancer', ['--port', '0', '--backends', `${replica.url},${second.url}`, '--eject-after', '3'])
-  const customers = Array.from({ length: 30 }, (_, i) => ({ name: `Keep ${i}`, email: `keep${i}@fuzz.test`, company: 'Intact', segment: 'enterprise', createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString() }))
+  const customers = Array.from({ length: 30 }, (_, i) => ({
+    name: `Keep ${i}`,
+    email: `keep${i}@fuzz.test`,
+    company: 'Intact',
+    segment: 'enterprise',
+    createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
+  }))
   const seeded = await send(replica.url, '/admin/customers/bulk', { method: 'POST', body: { customers }, headers: TEST_ADMIN_HEADERS })
   expect(seeded.status).toBe(201)
   before = new Map()
@@ -101,12 +107,14 @@ function problemWith(outcome: Outcome): string | null {
 async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await work(items[i]!)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++
+        results[i] = await work(items[i]!)
+      }
+    }),
+  )
   return results
 }
 

@@ -10,7 +10,10 @@ import { TEST_ADMIN_TOKEN } from './support/sut-processes.js'
 // The replica's public API, in-process, over two real (in-process) embedded shard servers
 // reached over HTTP: what a client of the CRM sees.
 
-interface Stack { url: string; close(): Promise<void> }
+interface Stack {
+  url: string
+  close(): Promise<void>
+}
 
 async function startStack(overrides: Partial<ReplicaOptions> = {}): Promise<Stack> {
   const shards = await Promise.all([0, 1].map((shardIndex) => startShardServer({ host: '127.0.0.1', port: 0, shardIndex, capacity: { ...DEFAULT_CAPACITY } })))
@@ -48,7 +51,11 @@ async function startStack(overrides: Partial<ReplicaOptions> = {}): Promise<Stac
   }
 }
 
-interface Reply { status: number; headers: Headers; body: any }
+interface Reply {
+  status: number
+  headers: Headers
+  body: any
+}
 
 async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const init: RequestInit = { method, headers: { ...(path.startsWith('/admin') ? { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } : {}), ...headers } }
@@ -68,7 +75,13 @@ async function call(base: string, method: string, path: string, body?: unknown, 
 }
 
 let counter = 0
-interface CustomerBody { name: unknown; email: unknown; company: unknown; segment: unknown; [field: string]: unknown }
+interface CustomerBody {
+  name: unknown
+  email: unknown
+  company: unknown
+  segment: unknown
+  [field: string]: unknown
+}
 function newCustomer(overrides: Record<string, unknown> = {}): CustomerBody {
   counter++
   return { name: `Ada Lovelace ${counter}`, email: `ada${counter}-${Date.now()}@example.com`, company: 'Analytical Engines', segment: 'smb', ...overrides }
@@ -161,7 +174,9 @@ describe('replica API over two shard servers (no cache)', () => {
 
   it('lets exactly one of many concurrent creates with the same email win', async () => {
     const email = `race-${Date.now()}@example.com`
-    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => api('POST', '/customers', newCustomer({ email: i % 2 === 0 ? email : email.toUpperCase() }))))
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => api('POST', '/customers', newCustomer({ email: i % 2 === 0 ? email : email.toUpperCase() }))),
+    )
     expect(replies.filter((r) => r.status === 201)).toHaveLength(1)
     expect(replies.filter((r) => r.status === 409)).toHaveLength(11)
     const search = await api('GET', `/customers?q=${encodeURIComponent(email)}`)
@@ -394,12 +409,34 @@ describe('capacity', () => {
   })
 
   it('answers 503 overloaded with Retry-After when a shard refuses for capacity, never 500', async () => {
-    const shard = await startShardServer({ host: '127.0.0.1', port: 0, shardIndex: 0, capacity: { serviceTime: { kind: 'constant', ms: 60_000 }, slots: 1, queueLimit: 0, slowdown: 1 } })
-    const replica = await startReplica({
-      host: '127.0.0.1', port: 0, shards: [shard.url], store: 'embedded', partition: 'single', virtualNodes: 160,
-      rangeStartMs: 0, rangeEndMs: 1, cache: 'none', cacheSize: 10, cacheTtlMs: 0, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY },
+    const shard = await startShardServer({
+      host: '127.0.0.1',
+      port: 0,
+      shardIndex: 0,
+      capacity: { serviceTime: { kind: 'constant', ms: 60_000 }, slots: 1, queueLimit: 0, slowdown: 1 },
     })
-    stacks.push({ url: replica.url, close: async () => { await replica.close(); await shard.close() } })
+    const replica = await startReplica({
+      host: '127.0.0.1',
+      port: 0,
+      shards: [shard.url],
+      store: 'embedded',
+      partition: 'single',
+      virtualNodes: 160,
+      rangeStartMs: 0,
+      rangeEndMs: 1,
+      cache: 'none',
+      cacheSize: 10,
+      cacheTtlMs: 0,
+      writePolicy: 'invalidate',
+      capacity: { ...DEFAULT_CAPACITY },
+    })
+    stacks.push({
+      url: replica.url,
+      close: async () => {
+        await replica.close()
+        await shard.close()
+      },
+    })
     // The shard's only slot is taken (by a call straight to it) and it has no queue.
     const busy = holdRequest(`${shard.url}/rpc/countCustomers`, '{"args":[]}')
     await expectMetric(shard.url, 'shard_capacity_in_service{shard="0"}', 1)
@@ -417,8 +454,19 @@ describe('capacity', () => {
     const url = gone.url
     await gone.close()
     const replica = await startReplica({
-      host: '127.0.0.1', port: 0, shards: [url], store: 'embedded', partition: 'single', virtualNodes: 160,
-      rangeStartMs: 0, rangeEndMs: 1, cache: 'none', cacheSize: 10, cacheTtlMs: 0, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY },
+      host: '127.0.0.1',
+      port: 0,
+      shards: [url],
+      store: 'embedded',
+      partition: 'single',
+      virtualNodes: 160,
+      rangeStartMs: 0,
+      rangeEndMs: 1,
+      cache: 'none',
+      cacheSize: 10,
+      cacheTtlMs: 0,
+      writePolicy: 'invalidate',
+      capacity: { ...DEFAULT_CAPACITY },
     })
     stacks.push({ url: replica.url, close: () => replica.close() })
     const ready = await call(replica.url, 'GET', '/ready')

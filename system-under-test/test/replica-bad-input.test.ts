@@ -31,9 +31,14 @@ function post(path: string, headers: Record<string, string>, body: string, timeo
 
 describe('bad input to the replica', () => {
   it('refuses a seeded createdAt before 1970 with 400 naming the field', async () => {
-    const reply = await send(stack.url, '/admin/customers/bulk', { method: 'POST', body: { customers: [seed('2020-01-01T00:00:00Z', 'a'), seed('1969-12-31T23:59:59Z', 'b')] } })
+    const reply = await send(stack.url, '/admin/customers/bulk', {
+      method: 'POST',
+      body: { customers: [seed('2020-01-01T00:00:00Z', 'a'), seed('1969-12-31T23:59:59Z', 'b')] },
+    })
     expect(reply.status, JSON.stringify(reply.body)).toBe(400)
-    expect(reply.body).toMatchObject({ error: { code: 'validation_failed', details: [{ field: 'customers.1.createdAt', message: expect.stringContaining('1970') }] } })
+    expect(reply.body).toMatchObject({
+      error: { code: 'validation_failed', details: [{ field: 'customers.1.createdAt', message: expect.stringContaining('1970') }] },
+    })
     // An offset that puts the instant before 1970 is refused too; the epoch itself is fine.
     expect((await send(stack.url, '/admin/customers/bulk', { method: 'POST', body: { customers: [seed('1970-01-01T00:30:00+01:00', 'c')] } })).status).toBe(400)
     expect((await send(stack.url, '/admin/customers/bulk', { method: 'POST', body: { customers: [seed('1970-01-01T00:00:00Z', 'd')] } })).status).toBe(201)
@@ -67,9 +72,19 @@ describe('bad input to the replica', () => {
     const tooBig = await post('/admin/customers/bulk', { 'content-length': String(huge.length) }, huge)
     expect(tooBig.status).toBe(413)
     // Depth inside strings does not count.
-    const flat = await send(stack.url, '/customers', { method: 'POST', body: { name: '[[[[[[[[[[[[[[[[[[[[', email: 'brackets@example.com', company: '{{{{{{{{{{{{', segment: 'smb' } })
+    const flat = await send(stack.url, '/customers', {
+      method: 'POST',
+      body: { name: '[[[[[[[[[[[[[[[[[[[[', email: 'brackets@example.com', company: '{{{{{{{{{{{{', segment: 'smb' },
+    })
     expect(flat.status).toBe(201)
-    expect((await send(stack.url, '/customers', { method: 'POST', body: { name: { a: { b: { c: { d: { e: { f: { g: { h: {} } } } } } } } }, email: 'x@example.com', company: 'c', segment: 'smb' } })).status).toBe(400)
+    expect(
+      (
+        await send(stack.url, '/customers', {
+          method: 'POST',
+          body: { name: { a: { b: { c: { d: { e: { f: { g: { h: {} } } } } } } } }, email: 'x@example.com', company: 'c', segment: 'smb' },
+        })
+      ).status,
+    ).toBe(400)
   })
 
   it('refuses a compressed or non-UTF-8 body with 415 rather than inflating it', async () => {

@@ -16,8 +16,19 @@ beforeAll(async () => {
   cached = await startReplicaStack({ cache: 'lru', cacheSize: 1000 })
   // A second replica over the same shards, without a cache: its writes never reach the first one's cache.
   other = await startReplica({
-    host: '127.0.0.1', port: 0, shards: cached.shards.map((s) => s.url), store: 'embedded', partition: 'hash', virtualNodes: 160,
-    rangeStartMs: 0, rangeEndMs: 1, cache: 'none', cacheSize: 1, cacheTtlMs: 0, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY },
+    host: '127.0.0.1',
+    port: 0,
+    shards: cached.shards.map((s) => s.url),
+    store: 'embedded',
+    partition: 'hash',
+    virtualNodes: 160,
+    rangeStartMs: 0,
+    rangeEndMs: 1,
+    cache: 'none',
+    cacheSize: 1,
+    cacheTtlMs: 0,
+    writePolicy: 'invalidate',
+    capacity: { ...DEFAULT_CAPACITY },
   })
 })
 
@@ -30,7 +41,10 @@ const NO_CACHE = { 'cache-control': 'no-cache' }
 
 describe('Cache-Control: no-cache on reads', () => {
   it('reads the stored customer past a stale cached copy, and neither reads nor fills the cache', async () => {
-    const created = await send(cached.url, '/customers', { method: 'POST', body: { name: 'Grace', email: 'grace@bypass.test', company: 'Navy', segment: 'smb' } })
+    const created = await send(cached.url, '/customers', {
+      method: 'POST',
+      body: { name: 'Grace', email: 'grace@bypass.test', company: 'Navy', segment: 'smb' },
+    })
     const id = (created.body as { id: string }).id
     expect((await send(cached.url, `/customers/${id}`)).headers['x-cache']).toBe('miss')
     expect((await send(cached.url, `/customers/${id}`)).headers['x-cache']).toBe('hit')
@@ -51,7 +65,10 @@ describe('Cache-Control: no-cache on reads', () => {
   })
 
   it('reads the 360 view from the shards, and a bypassed read does not fill the cache', async () => {
-    const created = await send(cached.url, '/customers', { method: 'POST', body: { name: 'Ada', email: 'ada@bypass.test', company: 'Engines', segment: 'smb' } })
+    const created = await send(cached.url, '/customers', {
+      method: 'POST',
+      body: { name: 'Ada', email: 'ada@bypass.test', company: 'Engines', segment: 'smb' },
+    })
     const id = (created.body as { id: string }).id
     const first = await send(cached.url, `/customers/${id}/360`, { headers: NO_CACHE })
     expect(first.headers['x-cache']).toBe('bypass')

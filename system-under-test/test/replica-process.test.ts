@@ -39,11 +39,42 @@ describe('main.js', () => {
   it('`replica --help` lists every flag with its default and exits 0', async () => {
     const run = await runToExit(['replica', '--help'])
     expect(run.code).toBe(0)
-    for (const flag of ['--port', '--host', '--name', '--shards', '--store', '--partition', '--virtual-nodes', '--range-start', '--range-end', '--cache ', '--cache-size', '--cache-ttl-ms', '--write-policy', '--redis', '--memcached', '--service-time', '--slots', '--queue-limit']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--name',
+      '--shards',
+      '--store',
+      '--partition',
+      '--virtual-nodes',
+      '--range-start',
+      '--range-end',
+      '--cache ',
+      '--cache-size',
+      '--cache-ttl-ms',
+      '--write-policy',
+      '--redis',
+      '--memcached',
+      '--service-time',
+      '--slots',
+      '--queue-limit',
+    ]) {
       expect(run.stdout).toContain(flag)
     }
     const help = run.stdout.replace(/\s+/g, ' ')
-    for (const defaults of ['default: "127.0.0.1"', 'default: "hash"', 'default: "none"', 'default: 10000', 'default: 30000', 'default: "invalidate"', 'default: 160', 'default: 8', 'default: 64', 'default: off', 'default: "embedded"']) {
+    for (const defaults of [
+      'default: "127.0.0.1"',
+      'default: "hash"',
+      'default: "none"',
+      'default: 10000',
+      'default: 30000',
+      'default: "invalidate"',
+      'default: 160',
+      'default: 8',
+      'default: 64',
+      'default: off',
+      'default: "embedded"',
+    ]) {
       expect(help).toContain(defaults)
     }
   })
@@ -107,11 +138,16 @@ describe('replica with --partition range over three shard processes', () => {
   beforeAll(async () => {
     shards = await Promise.all([0, 1, 2].map((i) => spawnRole('shard', ['--port', '0', '--shard-index', String(i)])))
     replica = await spawnRole('replica', [
-      '--port', '0',
-      '--shards', shards.map((s) => s.url).join(','),
-      '--partition', 'range',
-      '--range-start', rangeStart.toISOString(),
-      '--range-end', rangeEnd.toISOString(),
+      '--port',
+      '0',
+      '--shards',
+      shards.map((s) => s.url).join(','),
+      '--partition',
+      'range',
+      '--range-start',
+      rangeStart.toISOString(),
+      '--range-end',
+      rangeEnd.toISOString(),
     ])
   })
 

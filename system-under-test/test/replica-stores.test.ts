@@ -32,7 +32,12 @@ describe('replica --store postgres over two databases', () => {
 
     const ids: string[] = []
     for (let i = 0; i < 12; i++) {
-      const created = await call('POST', `${replica.url}/customers`, { name: `Pg Person ${String(i).padStart(2, '0')}`, email: `pg${i}@example.com`, company: 'PG', segment: 'smb' })
+      const created = await call('POST', `${replica.url}/customers`, {
+        name: `Pg Person ${String(i).padStart(2, '0')}`,
+        email: `pg${i}@example.com`,
+        company: 'PG',
+        segment: 'smb',
+      })
       expect(created.status).toBe(201)
       ids.push(created.body.id)
     }
@@ -44,7 +49,10 @@ describe('replica --store postgres over two databases', () => {
     const names: string[] = []
     let cursor: string | null = null
     do {
-      const page: { status: number; body: any } = await call('GET', `${replica.url}/customers?q=pg%20person&limit=4${cursor === null ? '' : `&cursor=${cursor}`}`)
+      const page: { status: number; body: any } = await call(
+        'GET',
+        `${replica.url}/customers?q=pg%20person&limit=4${cursor === null ? '' : `&cursor=${cursor}`}`,
+      )
       expect(page.status).toBe(200)
       names.push(...page.body.items.map((c: { name: string }) => c.name))
       cursor = page.body.nextCursor
@@ -63,7 +71,9 @@ describe('two replicas sharing a --cache redis', () => {
     redis = await startTempRedis()
     const shard = await spawnRole('shard', ['--port', '0'])
     const [a, b] = await Promise.all(
-      ['a', 'b'].map((name) => spawnRole('replica', ['--port', '0', '--name', name, '--shards', shard.url, '--partition', 'single', '--cache', 'redis', '--redis', redis!.url])),
+      ['a', 'b'].map((name) =>
+        spawnRole('replica', ['--port', '0', '--name', name, '--shards', shard.url, '--partition', 'single', '--cache', 'redis', '--redis', redis!.url]),
+      ),
     )
     expect((await call('GET', `${a!.url}/ready`)).status).toBe(200)
     const created = await call('POST', `${a!.url}/customers`, { name: 'Shared', email: 'shared@example.com', company: 'R', segment: 'smb' })

@@ -39,7 +39,10 @@ async function writeUntil(replica: SpawnedRole, running: () => boolean, tag: str
     while (running()) {
       const i = n++
       if (mine === null || i % 3 === 0) {
-        const created = await send(replica.url, '/customers', { method: 'POST', body: { name: `Durable ${i}`, email: `${tag}-${w}-${i}@durable.test`, company: 'C', segment: 'smb' } }).catch(() => null)
+        const created = await send(replica.url, '/customers', {
+          method: 'POST',
+          body: { name: `Durable ${i}`, email: `${tag}-${w}-${i}@durable.test`, company: 'C', segment: 'smb' },
+        }).catch(() => null)
         if (created?.status === 201) {
           mine = (created.body as { id: string }).id
           versions.set(mine, 1)
@@ -69,18 +72,23 @@ describe('embedded shard durability', () => {
       let killed = false
       const writes = writeUntil(replica, () => !killed, durability)
       // Kill once plenty of writes were acknowledged, while the writers are still sending.
-      await expect.poll(async () => (await send(shard.url, '/metrics')).body, { timeout: 30_000, interval: 50 }).toMatch(/shard_customers\{shard="0"\} ([5-9]\d|\d{3,})/)
+      await expect
+        .poll(async () => (await send(shard.url, '/metrics')).body, { timeout: 30_000, interval: 50 })
+        .toMatch(/shard_customers\{shard="0"\} ([5-9]\d|\d{3,})/)
       await crash(shard)
       killed = true
       const { versions } = await writes
       expect(versions.size).toBeGreaterThanOrEqual(50)
 
       const restarted = await startShard(shardArgs, Number(new URL(shard.url).port))
-      await expect.poll(() => restarted.output().stderr).toMatch(new RegExp(`durability ${durability}: replayed \\d+ changes from ${dataFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`))
+      await expect
+        .poll(() => restarted.output().stderr)
+        .toMatch(new RegExp(`durability ${durability}: replayed \\d+ changes from ${dataFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`))
       const lost: string[] = []
       for (const [id, version] of versions) {
         const read = await send(replica.url, `/customers/${id}`, { headers: { 'cache-control': 'no-cache' } })
-        if (read.status !== 200 || (read.body as { version: number }).version < version) lost.push(`${id} v${version}: ${read.status} ${JSON.stringify(read.body)}`)
+        if (read.status !== 200 || (read.body as { version: number }).version < version)
+          lost.push(`${id} v${version}: ${read.status} ${JSON.stringify(read.body)}`)
       }
       expect(lost, `${lost.length} of ${versions.size} acknowledged writes lost`).toEqual([])
     })

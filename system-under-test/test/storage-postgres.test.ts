@@ -106,7 +106,9 @@ describe('PostgresShardStore specifics', () => {
       const day = 86_400_000
       const now = Date.UTC(2026, 5, 1)
       const strategy = new RangePartition(3, now - 365 * day, now)
-      const stores = [0, 1, 2].map((i) => new PostgresShardStore(`${db}?options=${encodeURIComponent(`-c search_path=shard_${i}`)}`, { rangeBounds: strategy.idBoundsOf(i) }))
+      const stores = [0, 1, 2].map(
+        (i) => new PostgresShardStore(`${db}?options=${encodeURIComponent(`-c search_path=shard_${i}`)}`, { rangeBounds: strategy.idBoundsOf(i) }),
+      )
       opened.push(...stores)
       await Promise.all(stores.map((s) => s.init()))
 
@@ -115,7 +117,9 @@ describe('PostgresShardStore specifics', () => {
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
          WHERE i.inhparent = 'public.customers_by_time'::regclass ORDER BY 1`,
       )
-      expect((await admin.query(`SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'public.customers_by_time'::regclass`)).rows).toEqual([{ partstrat: 'r' }])
+      expect((await admin.query(`SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'public.customers_by_time'::regclass`)).rows).toEqual([
+        { partstrat: 'r' },
+      ])
       expect(parts.map((p) => p.partition)).toEqual(['shard_0', 'shard_1', 'shard_2'])
       expect(parts[0]!.bound).toMatch(/FROM \(MINVALUE\) TO \('cus_/)
       expect(parts[2]!.bound).toMatch(/TO \(MAXVALUE\)/)

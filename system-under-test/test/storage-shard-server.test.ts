@@ -106,7 +106,12 @@ describe('embedded shard server', () => {
 
   it('accepts a slowdown factor and refuses a bad one with 400 naming the field', async () => {
     const { server } = await start()
-    const post = (body: string) => fetch(`${server.url}/admin/slowdown`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body })
+    const post = (body: string) =>
+      fetch(`${server.url}/admin/slowdown`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+        body,
+      })
     const ok = await post('{"factor":10}')
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ factor: 10 })
@@ -117,7 +122,8 @@ describe('embedded shard server', () => {
 
   it('answers bad RPC bodies with 400 and details, unknown operations with 404, never a 500', async () => {
     const { server } = await start()
-    const post = (path: string, body: string, type = 'application/json') => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body })
+    const post = (path: string, body: string, type = 'application/json') =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body })
     const badArgs = await post('/rpc/getCustomer', '{"args":[42]}')
     expect(badArgs.status).toBe(400)
     expect(((await badArgs.json()) as { error: { details: unknown[] } }).error.details.length).toBeGreaterThan(0)
@@ -147,7 +153,8 @@ describe('embedded shard server', () => {
 describe('shard CLI (as a process)', () => {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
   // Killed after 30 s whatever happens: a CLI that hangs fails its test instead of outliving it.
-  const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', main, 'shard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' })
+  const run = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', main, 'shard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' })
 
   it('prints LISTENING with the real port, serves, and exits 0 on SIGTERM', async () => {
     const child = run(['--port', '0', '--shard-index', '2'])
@@ -205,7 +212,9 @@ const held: { release(): void }[] = []
 /** A countCustomers RPC the test holds open (it waits for its slot and service time) until release() aborts it (afterEach releases any left). */
 function holdRpc(url: string): { release(): void } {
   const controller = new AbortController()
-  fetch(`${url}/rpc/countCustomers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":[]}', signal: controller.signal }).catch(() => undefined)
+  fetch(`${url}/rpc/countCustomers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":[]}', signal: controller.signal }).catch(
+    () => undefined,
+  )
   const hold = { release: () => controller.abort() }
   held.push(hold)
   return hold
@@ -213,7 +222,11 @@ function holdRpc(url: string): { release(): void } {
 
 /** POSTs JSON to one of the server's admin routes, with its admin token. */
 function postJson(server: RunningShardServer, path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body: JSON.stringify(body) })
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+    body: JSON.stringify(body),
+  })
 }
 
 /** The value of one series (name with labels) on a /metrics page. */

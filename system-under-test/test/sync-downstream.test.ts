@@ -24,9 +24,20 @@ async function startCrm(overrides: Partial<ReplicaOptions> = {}): Promise<string
   const shards = await Promise.all([0, 1].map((shardIndex) => startShardServer({ host: '127.0.0.1', port: 0, shardIndex, capacity: { ...DEFAULT_CAPACITY } })))
   closers.push(() => Promise.all(shards.map((s) => s.close())).then(() => undefined))
   const replica = await startReplica({
-    host: '127.0.0.1', port: 0, shards: shards.map((s) => s.url), store: 'embedded', partition: 'hash', virtualNodes: 160,
-    rangeStartMs: Date.parse('2025-01-01T00:00:00Z'), rangeEndMs: Date.parse('2026-01-01T00:00:00Z'),
-    cache: 'none', cacheSize: 100, cacheTtlMs: 30_000, writePolicy: 'invalidate', capacity: { ...DEFAULT_CAPACITY }, adminToken: TEST_ADMIN_TOKEN,
+    host: '127.0.0.1',
+    port: 0,
+    shards: shards.map((s) => s.url),
+    store: 'embedded',
+    partition: 'hash',
+    virtualNodes: 160,
+    rangeStartMs: Date.parse('2025-01-01T00:00:00Z'),
+    rangeEndMs: Date.parse('2026-01-01T00:00:00Z'),
+    cache: 'none',
+    cacheSize: 100,
+    cacheTtlMs: 30_000,
+    writePolicy: 'invalidate',
+    capacity: { ...DEFAULT_CAPACITY },
+    adminToken: TEST_ADMIN_TOKEN,
     ...overrides,
   })
   closers.push(() => replica.close())
@@ -98,7 +109,11 @@ describe('sync-call', () => {
     const c = await createCustomer(crm, 5)
     expect((await json(`${downstream.url}/records/${c.id}`)).body).toMatchObject({ version: 1, deleted: false })
     await downstream.close()
-    const failed = await json(`${crm}/customers/${c.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ company: 'Gone' }) })
+    const failed = await json(`${crm}/customers/${c.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ company: 'Gone' }),
+    })
     expect(failed.status).toBe(503)
     expect(failed.body.error.code).toBe('downstream_unavailable')
     expect(failed.headers.get('x-dependency-unavailable')).toBe('downstream')

@@ -35,7 +35,13 @@ export interface CoordinatorOptions {
   log(line: string): void
 }
 
-export interface AgentInfo { index: number; name: string; pid: number; host: string; version: string }
+export interface AgentInfo {
+  index: number
+  name: string
+  pid: number
+  host: string
+  version: string
+}
 
 export type AgentOutcome =
   | { status: 'done'; info: AgentInfo; summary: WireEngineSummary }
@@ -74,10 +80,15 @@ export class AgentCoordinator {
   private phaseSeq = 0
   private closed = false
 
-  private constructor(private readonly server: http.Server, private readonly options: CoordinatorOptions) {
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: CoordinatorOptions,
+  ) {
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       if (req.url !== UPGRADE_PATH || String(req.headers.upgrade).toLowerCase() !== UPGRADE_PROTOCOL) {
-        socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nagents connect with GET ${UPGRADE_PATH} and Upgrade: ${UPGRADE_PROTOCOL}\n`)
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nagents connect with GET ${UPGRADE_PATH} and Upgrade: ${UPGRADE_PROTOCOL}\n`,
+        )
         return
       }
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${UPGRADE_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`)
@@ -134,7 +145,11 @@ export class AgentCoordinator {
       const onAbort = (): void => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
       const timer = setTimeout(() => {
         const gone = missing()
-        finish(new Error(`agent${gone.length > 1 ? 's' : ''} ${gone.join(', ')} of ${this.options.count} did not connect to ${this.url.href} within ${timeoutMs / 1000} s${explain(gone)}`))
+        finish(
+          new Error(
+            `agent${gone.length > 1 ? 's' : ''} ${gone.join(', ')} of ${this.options.count} did not connect to ${this.url.href} within ${timeoutMs / 1000} s${explain(gone)}`,
+          ),
+        )
       }, timeoutMs)
       const finish = (err: Error | null): void => {
         clearTimeout(timer)
@@ -157,7 +172,10 @@ export class AgentCoordinator {
     const phase = ++this.phaseSeq
     const waiting = new Set(assignments.keys())
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`${[...waiting].map((i) => `agent ${i}`).join(', ')} not ready ${timeoutMs / 1000} s after being assigned the load`)), timeoutMs)
+      const timer = setTimeout(
+        () => finish(new Error(`${[...waiting].map((i) => `agent ${i}`).join(', ')} not ready ${timeoutMs / 1000} s after being assigned the load`)),
+        timeoutMs,
+      )
       const onAbort = (): void => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
       const finish = (err: Error | null): void => {
         clearTimeout(timer)
@@ -221,20 +239,25 @@ export class AgentCoordinator {
     }
     // An agent that stops talking (paused, partitioned, wedged) is dropped: its connection is
     // closed, which reports it lost like a crash would.
-    const watchdog = setInterval(() => {
-      const now = Date.now()
-      for (const index of indexes) {
-        const m = this.members.get(index)
-        if (m && !outcomes.has(index) && now - m.lastHeardMs > this.options.silenceLimitMs) m.channel.destroy(`no report for ${this.options.silenceLimitMs / 1000} s`)
-      }
-    }, Math.min(1000, this.options.silenceLimitMs / 4))
+    const watchdog = setInterval(
+      () => {
+        const now = Date.now()
+        for (const index of indexes) {
+          const m = this.members.get(index)
+          if (m && !outcomes.has(index) && now - m.lastHeardMs > this.options.silenceLimitMs)
+            m.channel.destroy(`no report for ${this.options.silenceLimitMs / 1000} s`)
+        }
+      },
+      Math.min(1000, this.options.silenceLimitMs / 4),
+    )
     const now = Date.now()
     for (const index of indexes) {
       const m = this.members.get(index)
       if (!m) settle(index, { status: 'lost', info: infoOf(index), reason: 'not connected at the start', afterMs: null })
       else {
         m.lastHeardMs = now
-        if (!m.channel.send({ type: 'start', phase })) settle(index, { status: 'lost', info: m.info, reason: 'the connection closed at the start', afterMs: null })
+        if (!m.channel.send({ type: 'start', phase }))
+          settle(index, { status: 'lost', info: m.info, reason: 'the connection closed at the start', afterMs: null })
       }
     }
     return {
@@ -270,7 +293,11 @@ export class AgentCoordinator {
             channel.close(problem, { type: 'reject', message: problem })
             return
           }
-          member = { info: { index: msg.index, name: msg.agent.name, pid: msg.agent.pid, host: msg.agent.host, version: msg.agent.version }, channel, lastHeardMs: Date.now() }
+          member = {
+            info: { index: msg.index, name: msg.agent.name, pid: msg.agent.pid, host: msg.agent.host, version: msg.agent.version },
+            channel,
+            lastHeardMs: Date.now(),
+          }
           this.members.set(msg.index, member)
           channel.send({ type: 'welcome', protocol: PROTOCOL_VERSION })
           for (const w of [...this.rosterWatchers]) w()
@@ -306,9 +333,11 @@ export class AgentCoordinator {
   /** Why an agent's hello is refused, or null when it may join. */
   private refusal(h: Hello): string | null {
     if (this.closed) return 'the coordinator is shutting down'
-    if (h.protocol !== PROTOCOL_VERSION) return `the agent speaks protocol ${h.protocol}, this coordinator ${PROTOCOL_VERSION}: run the same LoadLab version on both sides`
-    if (h.token !== this.options.token) return 'wrong token: give the agent the coordinator\'s LOADLAB_AGENT_TOKEN'
-    if (h.count !== this.options.count) return `the agent was started as one of ${h.count}, this run has ${this.options.count} agents: start it with --slice ${h.index}/${this.options.count}`
+    if (h.protocol !== PROTOCOL_VERSION)
+      return `the agent speaks protocol ${h.protocol}, this coordinator ${PROTOCOL_VERSION}: run the same LoadLab version on both sides`
+    if (h.token !== this.options.token) return "wrong token: give the agent the coordinator's LOADLAB_AGENT_TOKEN"
+    if (h.count !== this.options.count)
+      return `the agent was started as one of ${h.count}, this run has ${this.options.count} agents: start it with --slice ${h.index}/${this.options.count}`
     if (h.index >= this.options.count) return `index ${h.index} is out of range 0..${this.options.count - 1}`
     const existing = this.members.get(h.index)
     if (existing) return `index ${h.index} is already taken by ${existing.info.name}`

@@ -60,7 +60,8 @@ export class AgentEngine implements LoadEngine {
   private readonly log: (line: string) => void
 
   constructor(private readonly options: AgentEngineOptions) {
-    if (!(Number.isInteger(options.agents) && options.agents >= 1)) throw new Error(`the number of load agents must be a whole number >= 1, got ${options.agents}`)
+    if (!(Number.isInteger(options.agents) && options.agents >= 1))
+      throw new Error(`the number of load agents must be a whole number >= 1, got ${options.agents}`)
     this.name = options.engine
     this.local = options.listen === undefined
     this.token = options.token ?? (this.local ? randomBytes(16).toString('hex') : '')
@@ -100,7 +101,9 @@ export class AgentEngine implements LoadEngine {
     const connectTimeoutMs = this.options.connectTimeoutMs ?? (this.local ? 30_000 : 300_000)
     const missing = indexes.filter((i) => !coordinator.connected().includes(i))
     if (!this.local && missing.length > 0) {
-      this.log(`waiting up to ${connectTimeoutMs / 1000} s for ${missing.length} load agent(s): start each with \`loadlab agent --coordinator ${coordinator.url.href} --slice I/${this.options.agents}\` (I = ${missing.join(', ')})`)
+      this.log(
+        `waiting up to ${connectTimeoutMs / 1000} s for ${missing.length} load agent(s): start each with \`loadlab agent --coordinator ${coordinator.url.href} --slice I/${this.options.agents}\` (I = ${missing.join(', ')})`,
+      )
     }
     await coordinator.waitForAgents(indexes, connectTimeoutMs, ctx.signal, (missing) =>
       this.launcher
@@ -183,7 +186,11 @@ export class AgentEngine implements LoadEngine {
     const all = [...outcomes.values()]
     if (all.every((o) => o.status === 'failed')) {
       const first = all[0] as Extract<AgentOutcome, { status: 'failed' }>
-      throw new Error(indexes.length === 1 ? first.message : `every load agent failed; ${describeSegment({ index: first.info.index, count: indexes.length })}: ${first.message}`)
+      throw new Error(
+        indexes.length === 1
+          ? first.message
+          : `every load agent failed; ${describeSegment({ index: first.info.index, count: indexes.length })}: ${first.message}`,
+      )
     }
     return summary
   }
@@ -214,7 +221,13 @@ export class AgentEngine implements LoadEngine {
   }
 
   /** One summary for the run from every agent's: counts add, histograms merge, the worst generator health shows. */
-  private combine(outcomes: Map<number, AgentOutcome>, n: number, recorded: Map<number, { requests: number; dropped: number }>, elapsedS: number, problems: string[]): EngineSummary {
+  private combine(
+    outcomes: Map<number, AgentOutcome>,
+    n: number,
+    recorded: Map<number, { requests: number; dropped: number }>,
+    elapsedS: number,
+    problems: string[],
+  ): EngineSummary {
     const lag = createLatencyHistogram()
     let lagSeen = false
     let durationS = 0
@@ -235,7 +248,10 @@ export class AgentEngine implements LoadEngine {
       if (o.status !== 'done') {
         sent += rec.requests
         dropped += rec.dropped
-        const problem = o.status === 'failed' ? `failed: ${o.message}` : `lost${o.afterMs === null ? ' before it started' : ` ${(o.afterMs / 1000).toFixed(1)} s into the measured phase`} (${o.reason}${this.launcher ? `; ${this.launcher.describe(index)}` : ''})`
+        const problem =
+          o.status === 'failed'
+            ? `failed: ${o.message}`
+            : `lost${o.afterMs === null ? ' before it started' : ` ${(o.afterMs / 1000).toFixed(1)} s into the measured phase`} (${o.reason}${this.launcher ? `; ${this.launcher.describe(index)}` : ''})`
         agents.push({ ...base, status: o.status, sent: rec.requests, dropped: rec.dropped, cpu: 0, eventLoopLagP99Ms: 0, problem })
         continue
       }
@@ -258,7 +274,9 @@ export class AgentEngine implements LoadEngine {
       for (const note of s.notes) noteAgents.set(note, [...(noteAgents.get(note) ?? []), index])
       agents.push({ ...base, status: 'done', sent: s.sent, dropped: s.dropped, cpu: s.generatorCpu, eventLoopLagP99Ms: s.eventLoopLagP99Ms })
     }
-    const notes = [...noteAgents].map(([note, who]) => (n === 1 ? note : `${who.length === n ? 'every agent' : `agent${who.length > 1 ? 's' : ''} ${who.join(', ')}`}: ${note}`))
+    const notes = [...noteAgents].map(([note, who]) =>
+      n === 1 ? note : `${who.length === n ? 'every agent' : `agent${who.length > 1 ? 's' : ''} ${who.join(', ')}`}: ${note}`,
+    )
     notes.push(...problems)
     return {
       engine: this.name,

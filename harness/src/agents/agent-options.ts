@@ -79,7 +79,9 @@ export function resolveAgentOptions(flags: AgentFlags, env: NodeJS.ProcessEnv, l
     const indexText = env[AGENT_ENV.index] ?? env[AGENT_ENV.jobIndex]
     const countText = env[AGENT_ENV.count]
     if (indexText === undefined || countText === undefined) {
-      throw new UsageError(`loadlab agent needs its slice: --slice I/N (I 0-based), or ${AGENT_ENV.index} (or ${AGENT_ENV.jobIndex}, set by a Kubernetes Indexed Job) and ${AGENT_ENV.count}`)
+      throw new UsageError(
+        `loadlab agent needs its slice: --slice I/N (I 0-based), or ${AGENT_ENV.index} (or ${AGENT_ENV.jobIndex}, set by a Kubernetes Indexed Job) and ${AGENT_ENV.count}`,
+      )
     }
     index = integer(indexText, `the agent index (${env[AGENT_ENV.index] !== undefined ? AGENT_ENV.index : AGENT_ENV.jobIndex})`, 0, 'indexes are 0-based')
     count = integer(countText, `the agent count (${AGENT_ENV.count})`, 1, 'give the number of agents')

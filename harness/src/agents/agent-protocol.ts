@@ -33,7 +33,12 @@ const keysSchema = z.discriminatedUnion('kind', [
 ])
 
 const loadSchema = z.discriminatedUnion('model', [
-  z.object({ model: z.literal('closed'), connections: z.number().int().min(1), durationS: z.number().positive(), pipelining: z.number().int().min(1).optional() }),
+  z.object({
+    model: z.literal('closed'),
+    connections: z.number().int().min(1),
+    durationS: z.number().positive(),
+    pipelining: z.number().int().min(1).optional(),
+  }),
   z.object({
     model: z.literal('open'),
     rate: z.number().positive().optional(),
@@ -57,7 +62,12 @@ export const workloadSchema = z.object({
 
 const segmentSchema = z.object({ index: count, count: z.number().int().min(1) }).refine((s) => s.index < s.count, { message: 'index must be below count' })
 
-export const scheduleLagSchema = z.object({ p50Ms: z.number().min(0), p99Ms: z.number().min(0), maxMs: z.number().min(0), histogram: z.string().min(1).nullable() })
+export const scheduleLagSchema = z.object({
+  p50Ms: z.number().min(0),
+  p99Ms: z.number().min(0),
+  maxMs: z.number().min(0),
+  histogram: z.string().min(1).nullable(),
+})
 
 export const engineSummarySchema = z.object({
   engine: z.enum(['autocannon', 'native', 'k6']),

@@ -20,7 +20,10 @@ function agentEntry(): { args: string[] } {
   return { args: [fileURLToPath(new URL('./agent-main.js', here))] }
 }
 
-interface LocalAgent { child: ChildProcess; stderr: string[] }
+interface LocalAgent {
+  child: ChildProcess
+  stderr: string[]
+}
 
 export class LocalAgents {
   private readonly agents = new Map<number, LocalAgent>()
@@ -82,7 +85,8 @@ export class LocalAgents {
   describe(index: number): string {
     const a = this.agents.get(index)
     if (!a) return ''
-    const exit = a.child.exitCode !== null ? `exited with code ${a.child.exitCode}` : a.child.signalCode !== null ? `killed by ${a.child.signalCode}` : 'still running'
+    const exit =
+      a.child.exitCode !== null ? `exited with code ${a.child.exitCode}` : a.child.signalCode !== null ? `killed by ${a.child.signalCode}` : 'still running'
     const tail = a.stderr.slice(-3).join(' | ')
     return `${exit}${tail ? `; it said: ${tail}` : ''}`
   }

@@ -7,7 +7,15 @@ import { DeltaRecorder } from '../metrics/delta-recorder.js'
 import { toolVersion } from '../runner/tool-version.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import type { Workload } from '../workload/workload.js'
-import { coordinatorMessageSchema, PROTOCOL_VERSION, UPGRADE_PATH, UPGRADE_PROTOCOL, type AgentMessage, type Assign, type CoordinatorMessage } from './agent-protocol.js'
+import {
+  coordinatorMessageSchema,
+  PROTOCOL_VERSION,
+  UPGRADE_PATH,
+  UPGRADE_PROTOCOL,
+  type AgentMessage,
+  type Assign,
+  type CoordinatorMessage,
+} from './agent-protocol.js'
 import type { AgentOptions } from './agent-options.js'
 import { MessageChannel } from './message-channel.js'
 
@@ -61,7 +69,11 @@ function upgrade(url: URL): Promise<net.Socket> {
     })
     req.on('response', (res) => {
       res.resume()
-      reject(new Error(`${url.href} answered HTTP ${res.statusCode} instead of switching to the agent protocol: is it a LoadLab coordinator (loadlab run --agent-listen)?`))
+      reject(
+        new Error(
+          `${url.href} answered HTTP ${res.statusCode} instead of switching to the agent protocol: is it a LoadLab coordinator (loadlab run --agent-listen)?`,
+        ),
+      )
     })
     req.on('error', reject)
     req.end()
@@ -76,7 +88,11 @@ async function connectWithRetry(url: URL, deadlineMs: number, log: (line: string
     } catch (err) {
       const message = (err as Error).message
       // Retry only while nothing listens (yet): anything else will not get better by waiting.
-      const refused = (err as { code?: string }).code === 'ECONNREFUSED' || (err as { code?: string }).code === 'ECONNRESET' || (err as { code?: string }).code === 'ENOTFOUND' || (err as { code?: string }).code === 'EAI_AGAIN'
+      const refused =
+        (err as { code?: string }).code === 'ECONNREFUSED' ||
+        (err as { code?: string }).code === 'ECONNRESET' ||
+        (err as { code?: string }).code === 'ENOTFOUND' ||
+        (err as { code?: string }).code === 'EAI_AGAIN'
       if (!refused || Date.now() >= deadlineMs) throw new Error(`cannot reach the coordinator at ${url.href}: ${message}`)
       if (!announced) log(`waiting for the coordinator at ${url.href} (${message})`)
       announced = true

@@ -68,8 +68,17 @@ describe('analyzeSuite: comparisons', () => {
 
 describe('analyzeSuite: single runs', () => {
   it('gives a single run an interval of its own noise, but a comparison of single runs none', () => {
-    const a = analyzeSuite(makeSuiteResult({ runs: [{ cell: { cache: 'none' }, seed: 1 }, { cell: { cache: 'lru' }, medianMs: 5, seed: 2 }] }))
-    expect(a.cells[0]!.metrics.p95!.method).toMatch(/^random effects over 1 run \(6 batches of 5 s per run.*within-run noise only.*too narrow by an unknown amount/)
+    const a = analyzeSuite(
+      makeSuiteResult({
+        runs: [
+          { cell: { cache: 'none' }, seed: 1 },
+          { cell: { cache: 'lru' }, medianMs: 5, seed: 2 },
+        ],
+      }),
+    )
+    expect(a.cells[0]!.metrics.p95!.method).toMatch(
+      /^random effects over 1 run \(6 batches of 5 s per run.*within-run noise only.*too narrow by an unknown amount/,
+    )
     expect(a.cells[0]!.metrics.p95!.lo).toBeLessThan(a.cells[0]!.metrics.p95!.hi)
     const p95 = a.comparisons.find((c) => c.metric === 'p95')!
     expect(p95).toMatchObject({ significant: false, outcome: 'cannot-tell', better: null })
@@ -83,7 +92,14 @@ describe('analyzeSuite: single runs', () => {
 describe('analyzeSuite: stress, scale-out and partitions', () => {
   it('finds the knee of a stress suite', () => {
     const runs = [200, 400, 600, 800, 1000].map((rate, i) =>
-      makeRunResult({ cell: { rate }, offeredRate: rate, rps: Math.min(rate, 750), medianMs: rate <= 600 ? 20 : 150, errorRate: rate > 800 ? 0.05 : 0, seed: i + 1 }),
+      makeRunResult({
+        cell: { rate },
+        offeredRate: rate,
+        rps: Math.min(rate, 750),
+        medianMs: rate <= 600 ? 20 : 150,
+        errorRate: rate > 800 ? 0.05 : 0,
+        seed: i + 1,
+      }),
     )
     const a = analyzeSuite(makeSuiteResult({ kind: 'stress', runs, slo: { latency: { stat: 'p95', belowMs: 200 }, maxErrorRate: 0.01 } }))
     expect(a.knee?.maxSustainableRps).toBe(600)
@@ -115,7 +131,13 @@ describe('analyzeSuite: stress, scale-out and partitions', () => {
   it('shows per-shard load and flags a hot shard', () => {
     const runs = [
       makeRunResult({ cell: { partition: 'range' }, shards: { '0': 100, '1': 100, '2': 200, '3': 1600 }, topology: { shards: 4 }, seed: 1 }),
-      makeRunResult({ cell: { partition: 'consistent-hash' }, shards: { '0': 490, '1': 510, '2': 505, '3': 495 }, topology: { shards: 4 }, keysMovedIfShardAdded: 0.2, seed: 2 }),
+      makeRunResult({
+        cell: { partition: 'consistent-hash' },
+        shards: { '0': 490, '1': 510, '2': 505, '3': 495 },
+        topology: { shards: 4 },
+        keysMovedIfShardAdded: 0.2,
+        seed: 2,
+      }),
     ]
     const a = analyzeSuite(makeSuiteResult({ runs }))
     const range = a.partitions!.find((p) => p.cellLabel === 'partition=range')!
@@ -156,7 +178,15 @@ describe('analyzeSuite: intervals from a single run', () => {
 
 describe('analyzeSuite: degenerate suites', () => {
   it('handles an empty suite and a suite whose runs all failed without NaN', () => {
-    for (const suite of [makeSuiteResult({ runs: [] }), makeSuiteResult({ runs: [{ status: 'failed', rps: 0 }, { status: 'failed', rps: 0, cell: { replicas: 2 } }] })]) {
+    for (const suite of [
+      makeSuiteResult({ runs: [] }),
+      makeSuiteResult({
+        runs: [
+          { status: 'failed', rps: 0 },
+          { status: 'failed', rps: 0, cell: { replicas: 2 } },
+        ],
+      }),
+    ]) {
       const a = analyzeSuite(suite)
       expectNoNonFinite(a)
       expect(JSON.parse(JSON.stringify(a))).toEqual(a)

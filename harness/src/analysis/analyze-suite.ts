@@ -69,14 +69,15 @@ export function analyzeSuite(suite: SuiteResult, opts: AnalyzeOptions = {}): Sui
   analysis.cells = cells.map((g) => summarizeCell(g, suite.runs, io))
   for (const g of cells) if (g.runs.length === 0) notes.push(`${g.cellLabel}: every run failed, so the cell has no figures`)
   if (cells.some((g) => g.runs.length === 1) && cells.length > 0) {
-    notes.push('cells with a single repetition: their own intervals cover within-run noise only, and a comparison of two such cells has no interval (cannot tell); add repetitions to capture run-to-run variation')
+    notes.push(
+      'cells with a single repetition: their own intervals cover within-run noise only, and a comparison of two such cells has no interval (cannot tell); add repetitions to capture run-to-run variation',
+    )
   }
   const cold = findColdRuns(cells)
   if (cold.length > 0) {
     analysis.coldRuns = cold
     notes.push(...cold.map((c) => c.text))
   }
-
 
   const slo = suite.scenario.slo
   const points = stressPoints(suite.runs, slo)
@@ -86,7 +87,9 @@ export function analyzeSuite(suite: SuiteResult, opts: AnalyzeOptions = {}): Sui
   if (xs.length >= 2 || (suite.scenario.kind === 'scale-out' && xs.length >= 1)) {
     analysis.scalability = fitUsl(xs)
     if (suite.runs.some((r) => r.cell.replicas !== undefined && r.load.model === 'open')) {
-      notes.push('scale-out throughput comes from open-model runs: where the offered rate was below capacity, the USL fit understates what the replicas can serve')
+      notes.push(
+        'scale-out throughput comes from open-model runs: where the offered rate was below capacity, the USL fit understates what the replicas can serve',
+      )
     }
     if (opts.targetRps !== undefined) analysis.capacityPlan = planCapacity(analysis.scalability, opts.targetRps, opts.headroom ?? DEFAULT_HEADROOM)
   }

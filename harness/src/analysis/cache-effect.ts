@@ -17,7 +17,7 @@ export interface CacheCell {
 }
 
 function strategyOf(c: CacheCell): string {
-  return typeof c.cell.cache === 'string' ? c.cell.cache : c.runs[0]?.topology.cache.strategy ?? 'none'
+  return typeof c.cell.cache === 'string' ? c.cell.cache : (c.runs[0]?.topology.cache.strategy ?? 'none')
 }
 
 function meanLatency(runs: readonly RunResult[]): number | null {
@@ -26,13 +26,18 @@ function meanLatency(runs: readonly RunResult[]): number | null {
 }
 
 function hitRate(c: CacheCell, opts: GroupIntervalOptions): Interval | null {
-  if (strategyOf(c) === 'none' && !c.runs.some((r) => r.metrics.cache_hit_rate)) return { estimate: 0, lo: 0, hi: 0, n: c.runs.length, method: 'no cache: hit rate 0 by construction' }
+  if (strategyOf(c) === 'none' && !c.runs.some((r) => r.metrics.cache_hit_rate))
+    return { estimate: 0, lo: 0, hi: 0, n: c.runs.length, method: 'no cache: hit rate 0 by construction' }
   return cellMetricInterval(ANALYSIS_METRIC_DEFINITIONS.cache_hit_rate, c.runs, opts)
 }
 
 /** The cell without its `cache` key: cells equal in everything else are compared with each other. */
 function peerKey(c: CacheCell): string {
-  return JSON.stringify(Object.entries(c.cell).filter(([k]) => k !== 'cache').sort(([a], [b]) => a.localeCompare(b)))
+  return JSON.stringify(
+    Object.entries(c.cell)
+      .filter(([k]) => k !== 'cache')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  )
 }
 
 /**

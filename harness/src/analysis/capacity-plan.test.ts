@@ -24,17 +24,22 @@ describe('planCapacity', () => {
     { target: 7000, headroom: 0.3, replicas: 16, why: 'needs 10,000: X(15) = 9,726 < 10,000 ≤ X(16) = 10,049' },
     { target: 10048, headroom: 0, replicas: 16, why: 'needs 10,048 ≤ X(16) = 10,048.7' },
     { target: 10049, headroom: 0, replicas: 17, why: 'needs 10,049 > X(16) = 10,048.7' },
-  ])('picks the smallest N whose throughput less the headroom covers $target req/s with $headroom headroom: $replicas ($why)', ({ target, headroom, replicas }) => {
-    const plan = planCapacity(published, target, headroom)
-    expect(plan.replicas).toBe(replicas)
-    expect(plan.reason).toMatch(new RegExp(`^${replicas} replicas give [\\d,]+ req/s by the fit; with ${Math.round(headroom * 100)}% headroom they serve`))
-  })
+  ])(
+    'picks the smallest N whose throughput less the headroom covers $target req/s with $headroom headroom: $replicas ($why)',
+    ({ target, headroom, replicas }) => {
+      const plan = planCapacity(published, target, headroom)
+      expect(plan.replicas).toBe(replicas)
+      expect(plan.reason).toMatch(new RegExp(`^${replicas} replicas give [\\d,]+ req/s by the fit; with ${Math.round(headroom * 100)}% headroom they serve`))
+    },
+  )
 
   it('says when the count lies beyond the measured replica counts', () => {
     // 12,300 req/s: X(32) = 12,296 < 12,300 ≤ X(33) = 12,319, and the data stop at N = 32.
     const plan = planCapacity(published, 12_300, 0)
     expect(plan.replicas).toBe(33)
-    expect(plan.reason).toBe('33 replicas give 12,319 req/s by the fit; with 0% headroom they serve 12,319 req/s ≥ 12,300 req/s (extrapolated beyond the measured N ≤ 32)')
+    expect(plan.reason).toBe(
+      '33 replicas give 12,319 req/s by the fit; with 0% headroom they serve 12,319 req/s ≥ 12,300 req/s (extrapolated beyond the measured N ≤ 32)',
+    )
   })
 
   it('says the peak X(N*) is below the target instead of inventing a count', () => {

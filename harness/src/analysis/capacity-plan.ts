@@ -42,9 +42,10 @@ function planFromFit(fit: UslFit, targetRps: number, headroom: number): Capacity
     if (x > best.x) best = { n, x }
     else if (fit.nStar === null && n > maxMeasured && x - best.x <= 1e-9 * best.x) break
   }
-  const peak = fit.nStar !== null && fit.xStar !== null
-    ? `the peak X(N*) = ${fmt(fit.xStar)} req/s at N* ≈ ${fit.nStar.toFixed(1)}`
-    : `the highest fitted throughput, ${fmt(best.x)} req/s at N = ${best.n}${fit.sigma > 0 ? ` (ceiling λ/σ ≈ ${fmt(fit.lambda / fit.sigma)} req/s)` : ''},`
+  const peak =
+    fit.nStar !== null && fit.xStar !== null
+      ? `the peak X(N*) = ${fmt(fit.xStar)} req/s at N* ≈ ${fit.nStar.toFixed(1)}`
+      : `the highest fitted throughput, ${fmt(best.x)} req/s at N = ${best.n}${fit.sigma > 0 ? ` (ceiling λ/σ ≈ ${fmt(fit.lambda / fit.sigma)} req/s)` : ''},`
   return {
     targetRps,
     headroom,

@@ -63,7 +63,13 @@ export function comparisonOutcome(metric: AnalysisMetric, d: Interval): NonNulla
 }
 
 /** Sentence for a comparison; the interval is (b − a)/a or b − a as `metric` defines. */
-export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: string, d: Interval, outcome: NonNullable<Comparison['outcome']> = comparisonOutcome(metric, d)): string {
+export function comparisonText(
+  metric: AnalysisMetric,
+  aLabel: string,
+  bLabel: string,
+  d: Interval,
+  outcome: NonNullable<Comparison['outcome']> = comparisonOutcome(metric, d),
+): string {
   const def = ANALYSIS_METRIC_DEFINITIONS[metric]
   const ratio = def.scale === 'ratio'
   if (outcome === 'cannot-tell') {
@@ -71,7 +77,8 @@ export function comparisonText(metric: AnalysisMetric, aLabel: string, bLabel: s
       ? `cannot tell whether ${aLabel} and ${bLabel} differ in ${def.label}: ${bLabel} vs ${aLabel} ${signedChange(def, d.estimate)} (${d.noInterval}); repeat the runs to get an interval`
       : `cannot tell whether ${aLabel} and ${bLabel} differ in ${def.label}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}; more repetitions would narrow the interval`
   }
-  if (outcome === 'no-difference') return `no significant difference in ${def.label} between ${aLabel} and ${bLabel}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}`
+  if (outcome === 'no-difference')
+    return `no significant difference in ${def.label} between ${aLabel} and ${bLabel}: ${bLabel} vs ${aLabel} ${changeWithInterval(def, d)}`
   const bHigher = d.estimate > 0
   const bBetter = bHigher === def.higherIsBetter
   const [winner, loser] = bBetter ? [bLabel, aLabel] : [aLabel, bLabel]
@@ -97,7 +104,7 @@ export function compareCells(cells: readonly CellGroup[], opts: GroupIntervalOpt
       if (!d) continue
       const outcome = comparisonOutcome(metric, d)
       const significant = outcome === 'different'
-      const bBetter = (d.estimate > 0) === def.higherIsBetter
+      const bBetter = d.estimate > 0 === def.higherIsBetter
       out.push({
         metric,
         a: a.cellLabel,

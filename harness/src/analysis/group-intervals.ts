@@ -85,7 +85,12 @@ export function cellMetricInterval(def: AnalysisMetricDefinition, runs: readonly
  * random-effects interval. Null when either side lacks the metric. With one run per side the
  * result has `noInterval` ("1 run each"): nothing measured says how much runs differ.
  */
-export function compareGroups(def: AnalysisMetricDefinition, aRuns: readonly RunResult[], bRuns: readonly RunResult[], opts: GroupIntervalOptions = {}): Interval | null {
+export function compareGroups(
+  def: AnalysisMetricDefinition,
+  aRuns: readonly RunResult[],
+  bRuns: readonly RunResult[],
+  opts: GroupIntervalOptions = {},
+): Interval | null {
   const a = observeRuns(def, aRuns)
   const b = observeRuns(def, bRuns)
   if (a.length === 0 || b.length === 0) return null

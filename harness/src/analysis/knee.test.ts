@@ -66,7 +66,9 @@ describe('isPastKnee', () => {
 
 describe('knee points from runs', () => {
   it('builds one point per offered rate from stress runs', () => {
-    const runs = [300, 600, 900].map((rate, i) => makeRunResult({ cell: { rate }, offeredRate: rate, rps: Math.min(rate, 700), medianMs: rate > 700 ? 300 : 20, seed: i + 1 }))
+    const runs = [300, 600, 900].map((rate, i) =>
+      makeRunResult({ cell: { rate }, offeredRate: rate, rps: Math.min(rate, 700), medianMs: rate > 700 ? 300 : 20, seed: i + 1 }),
+    )
     const pts = stressPoints(runs, slo)
     expect(pts.map((p) => p.offeredRps)).toEqual([300, 600, 900])
     expect(pts.map((p) => p.sloOk)).toEqual([true, true, false])
@@ -76,7 +78,9 @@ describe('knee points from runs', () => {
   it('cuts a single ramping run into steps of equal offered rate', () => {
     const run = makeRunResult({ durationS: 20, rps: 100, seed: 4 })
     run.load = { model: 'open', stages: [{ durationS: 20, target: 400 }], maxInFlight: 100 }
-    run.timeSeries.forEach((p, i) => { p.offeredRate = 100 * (1 + Math.floor(i / 5)) })
+    run.timeSeries.forEach((p, i) => {
+      p.offeredRate = 100 * (1 + Math.floor(i / 5))
+    })
     const pts = kneePointsFromRamp(run, slo)
     expect(pts.map((p) => p.offeredRps)).toEqual([100, 200, 300, 400])
     expect(stressPoints([run], slo)).toHaveLength(4)

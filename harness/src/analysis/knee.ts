@@ -55,7 +55,11 @@ function secondsLatency(points: readonly TimePoint[], stat: SloStat): number {
   const pick = (p: TimePoint) => (stat === 'p50' ? p.p50 : stat === 'p99' ? p.p99 : p.p95)
   let num = 0
   let den = 0
-  for (const p of points) if (p.reqs > 0) { num += pick(p) * p.reqs; den += p.reqs }
+  for (const p of points)
+    if (p.reqs > 0) {
+      num += pick(p) * p.reqs
+      den += p.reqs
+    }
   return den > 0 ? num / den : 0
 }
 
@@ -126,7 +130,8 @@ function failureReasons(p: KneePoint, slo: Slo | null): string[] {
   if (slo && p.latency >= slo.latency.belowMs) reasons.push(`${slo.latency.stat} reaches ${p.latency.toFixed(1)} ms (SLO < ${slo.latency.belowMs} ms)`)
   const maxErr = slo ? slo.maxErrorRate : DEFAULT_MAX_ERROR_RATE
   if (p.errorRate > maxErr) reasons.push(`errors reach ${(p.errorRate * 100).toFixed(2)}% (allowed ${+(maxErr * 100).toFixed(3)}%)`)
-  if (p.offeredRps > 0 && p.achievedRps < FOLLOW_SHARE * p.offeredRps) reasons.push(`throughput stops following the offered load (${fmtRate(p.achievedRps)} achieved)`)
+  if (p.offeredRps > 0 && p.achievedRps < FOLLOW_SHARE * p.offeredRps)
+    reasons.push(`throughput stops following the offered load (${fmtRate(p.achievedRps)} achieved)`)
   return reasons
 }
 
@@ -141,9 +146,10 @@ export function findKnee(pointsIn: readonly KneePoint[], slo: Slo | null): KneeR
   // Where latency turns up: the first point whose latency is at least twice the lowest-load latency.
   const floor = points[0]!.latency
   const turn = floor > 0 ? points.find((p) => p.latency >= 2 * floor) : undefined
-  const turnText = turn && (lastOk < 0 || turn.offeredRps <= points[Math.min(points.length - 1, lastOk + 1)]!.offeredRps)
-    ? `; ${stat} latency turns up (2× its low-load ${floor.toFixed(1)} ms) at ${fmtRate(turn.offeredRps)} offered`
-    : ''
+  const turnText =
+    turn && (lastOk < 0 || turn.offeredRps <= points[Math.min(points.length - 1, lastOk + 1)]!.offeredRps)
+      ? `; ${stat} latency turns up (2× its low-load ${floor.toFixed(1)} ms) at ${fmtRate(turn.offeredRps)} offered`
+      : ''
   if (lastOk === points.length - 1) {
     return {
       maxSustainableRps: points[lastOk]!.offeredRps,
@@ -155,7 +161,12 @@ export function findKnee(pointsIn: readonly KneePoint[], slo: Slo | null): KneeR
   const fail = points[lastOk + 1]!
   const reasons = failureReasons(fail, slo).join(', ') || 'the SLO fails'
   if (lastOk < 0) {
-    return { maxSustainableRps: null, points, evidence: `the SLO fails already at the lowest offered rate, ${fmtRate(fail.offeredRps)}: ${reasons}`, sloText: text }
+    return {
+      maxSustainableRps: null,
+      points,
+      evidence: `the SLO fails already at the lowest offered rate, ${fmtRate(fail.offeredRps)}: ${reasons}`,
+      sloText: text,
+    }
   }
   return {
     maxSustainableRps: points[lastOk]!.offeredRps,

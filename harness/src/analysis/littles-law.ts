@@ -32,9 +32,10 @@ export function checkLittlesLaw(run: RunResult): LittlesLawCheck | null {
   const check: LittlesLawCheck = { runId: run.id, expectedConcurrency: expected, measuredConcurrency: measured, deviation, ok }
   if (!ok) {
     const head = `Little's law: ${run.id}: throughput × mean latency = ${x.toFixed(1)} req/s × ${(w * 1000).toFixed(1)} ms = ${measured.toFixed(1)} requests in flight, but ${expected} were kept open (${deviation > 0 ? '+' : ''}${(deviation * 100).toFixed(0)}%)`
-    const cause = deviation < 0
-      ? `: the connections were idle part of the time, most likely the load generator was the bottleneck (its CPU ${(run.generator.cpu * 100).toFixed(0)}% of a core, event-loop lag p99 ${run.generator.eventLoopLagP99Ms.toFixed(1)} ms) or requests failed before being timed; the latency figures understate what a faster client would see`
-      : `: latency covers more time than the throughput window (requests queued inside the generator, timeouts counted at their full length, or a measured phase shorter than the latency window); treat the percentiles with care`
+    const cause =
+      deviation < 0
+        ? `: the connections were idle part of the time, most likely the load generator was the bottleneck (its CPU ${(run.generator.cpu * 100).toFixed(0)}% of a core, event-loop lag p99 ${run.generator.eventLoopLagP99Ms.toFixed(1)} ms) or requests failed before being timed; the latency figures understate what a faster client would see`
+        : `: latency covers more time than the throughput window (requests queued inside the generator, timeouts counted at their full length, or a measured phase shorter than the latency window); treat the percentiles with care`
     check.message = head + cause
   }
   return check

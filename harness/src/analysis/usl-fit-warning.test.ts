@@ -26,7 +26,13 @@ describe('USL fit on data that do not scale', () => {
   })
 
   it('warns on flat data measured from N=2', () => {
-    expect(fitUsl([{ n: 2, throughput: 1000 }, { n: 4, throughput: 1000 }, { n: 8, throughput: 990 }]).warning).toContain('does not increase with replicas')
+    expect(
+      fitUsl([
+        { n: 2, throughput: 1000 },
+        { n: 4, throughput: 1000 },
+        { n: 8, throughput: 990 },
+      ]).warning,
+    ).toContain('does not increase with replicas')
   })
 
   it('stays quiet on data that scale, also past a real peak', () => {
@@ -39,7 +45,10 @@ describe('USL fit on data that do not scale', () => {
   })
 
   it('shows the warning in summary.md and index.html', async () => {
-    const suite = makeSuiteResult({ kind: 'scale-out', runs: decreasing.map((p, i) => ({ cell: { replicas: p.n }, rps: p.throughput, seed: i + 1, noise: 0.01 })) })
+    const suite = makeSuiteResult({
+      kind: 'scale-out',
+      runs: decreasing.map((p, i) => ({ cell: { replicas: p.n }, rps: p.throughput, seed: i + 1, noise: 0.01 })),
+    })
     const { analyzeSuite } = await import('./analyze-suite.js')
     suite.analysis = analyzeSuite(suite)
     expect(suite.analysis.scalability?.warning).toBeDefined()

@@ -67,7 +67,12 @@ describe('fitUsl', () => {
   })
 
   it('reports residuals and scaling efficiency per N', () => {
-    const fit = fitUsl([{ n: 1, throughput: 1000 }, { n: 2, throughput: 1900 }, { n: 4, throughput: 3400 }, { n: 8, throughput: 5000 }])
+    const fit = fitUsl([
+      { n: 1, throughput: 1000 },
+      { n: 2, throughput: 1900 },
+      { n: 4, throughput: 3400 },
+      { n: 8, throughput: 5000 },
+    ])
     expect(fit.points.map((p) => p.efficiency)).toEqual([1, 0.95, 0.85, 0.625])
     for (const p of fit.points) expect(p.residual).toBeCloseTo(p.throughput - p.fitted, 9)
     expect(fit.nStar).toBeGreaterThan(8)
@@ -93,10 +98,25 @@ describe('fitUsl', () => {
     const cases = [
       fitUsl([]),
       fitUsl([{ n: 2, throughput: 900 }]),
-      fitUsl([{ n: 1, throughput: 1000 }, { n: 3, throughput: 2500 }]),
-      fitUsl([{ n: 1, throughput: 0 }, { n: 2, throughput: 0 }, { n: 3, throughput: 0 }]),
-      fitUsl([{ n: 1, throughput: 100 }, { n: 1, throughput: 110 }, { n: 2, throughput: Number.NaN }]),
-      fitUsl([{ n: 1, throughput: 100 }, { n: 2, throughput: 100 }, { n: 3, throughput: 100 }]),
+      fitUsl([
+        { n: 1, throughput: 1000 },
+        { n: 3, throughput: 2500 },
+      ]),
+      fitUsl([
+        { n: 1, throughput: 0 },
+        { n: 2, throughput: 0 },
+        { n: 3, throughput: 0 },
+      ]),
+      fitUsl([
+        { n: 1, throughput: 100 },
+        { n: 1, throughput: 110 },
+        { n: 2, throughput: Number.NaN },
+      ]),
+      fitUsl([
+        { n: 1, throughput: 100 },
+        { n: 2, throughput: 100 },
+        { n: 3, throughput: 100 },
+      ]),
     ]
     for (const fit of cases) {
       const json = JSON.stringify(fit)

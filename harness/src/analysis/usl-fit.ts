@@ -7,8 +7,15 @@ import type { UslFit } from '../results/results-schema.js'
 // cannot land in a wrong basin, then Levenberg–Marquardt on (λ, σ, κ), projected onto
 // λ > 0, 0 ≤ σ ≤ 1, κ ≥ 0, polishes it.
 
-export interface ThroughputPoint { n: number; throughput: number }
-export interface UslParameters { sigma: number; kappa: number; lambda: number }
+export interface ThroughputPoint {
+  n: number
+  throughput: number
+}
+export interface UslParameters {
+  sigma: number
+  kappa: number
+  lambda: number
+}
 
 export function uslThroughput(p: UslParameters, n: number): number {
   const d = 1 + p.sigma * (n - 1) + p.kappa * n * (n - 1)
@@ -46,7 +53,10 @@ function gridStart(points: readonly ThroughputPoint[], fixKappaZero: boolean): U
       const lambda = projectLambda(points, sigma, kappa)
       const p = { sigma, kappa, lambda }
       const e = sse(points, p)
-      if (e < bestErr) { best = p; bestErr = e }
+      if (e < bestErr) {
+        best = p
+        bestErr = e
+      }
     }
   }
   return best
@@ -95,7 +105,10 @@ function levenbergMarquardt(points: readonly ThroughputPoint[], start: UslParame
     for (let attempt = 0; attempt < 12 && !improved; attempt++) {
       const a = jtj.map((row, i) => row.map((v, k) => (i === k ? v + mu * (v > 0 ? v : 1e-12) : v)))
       const delta = solve3(a, jtr)
-      if (!delta) { mu *= 10; continue }
+      if (!delta) {
+        mu *= 10
+        continue
+      }
       const cand = {
         lambda: Math.max(1e-12, p.lambda + delta[0]!),
         sigma: Math.min(1, Math.max(0, p.sigma + delta[1]!)),
@@ -136,7 +149,16 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
   const points = aggregateThroughputPoints(raw)
   const notes: string[] = []
   if (points.length === 0 || points.every((q) => q.throughput === 0)) {
-    return { sigma: 0, kappa: 0, lambda: 0, nStar: null, xStar: null, r2: 0, points: points.map((q) => ({ ...q, fitted: 0, residual: q.throughput, efficiency: 0 })), note: 'no non-zero throughput measured: nothing to fit' }
+    return {
+      sigma: 0,
+      kappa: 0,
+      lambda: 0,
+      nStar: null,
+      xStar: null,
+      r2: 0,
+      points: points.map((q) => ({ ...q, fitted: 0, residual: q.throughput, efficiency: 0 })),
+      note: 'no non-zero throughput measured: nothing to fit',
+    }
   }
   let params: UslParameters
   if (points.length === 1) {
@@ -157,7 +179,9 @@ export function fitUsl(raw: readonly ThroughputPoint[]): UslFit {
   let xStar: number | null = null
   if (points.length >= 3) {
     if (kappaNegligible) {
-      notes.push(`no retrograde region measured (κ ≈ 0 up to N=${maxN}); throughput still rising${params.sigma > 0 ? `, towards a ceiling of λ/σ ≈ ${Math.round(params.lambda / params.sigma)} req/s` : ''}`)
+      notes.push(
+        `no retrograde region measured (κ ≈ 0 up to N=${maxN}); throughput still rising${params.sigma > 0 ? `, towards a ceiling of λ/σ ≈ ${Math.round(params.lambda / params.sigma)} req/s` : ''}`,
+      )
     } else {
       nStar = uslPeakN(params)
       xStar = nStar !== null ? uslThroughput(params, nStar) : null
@@ -207,7 +231,9 @@ function scaleOutWarning(points: readonly ThroughputPoint[], nStar: number | nul
     )
   }
   if (nStar !== null && nStar < first.n) {
-    warnings.push(`the fitted peak N* ≈ ${nStar.toFixed(2)} lies below the smallest measured N = ${first.n}: no replica count exists there, so N* and X(N*) are artefacts of the fit, not a recommendation`)
+    warnings.push(
+      `the fitted peak N* ≈ ${nStar.toFixed(2)} lies below the smallest measured N = ${first.n}: no replica count exists there, so N* and X(N*) are artefacts of the fit, not a recommendation`,
+    )
   }
   return warnings.length > 0 ? warnings.join('; ') : null
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { hasSettled, mserTruncation, type WarmupSample } from './warm-up.js'
 
-const steady = (n: number, rps = 300, p95 = 10): WarmupSample[] => Array.from({ length: n }, (_, i) => ({ rps: rps + (i % 2 ? 5 : -5), p95: p95 * (i % 3 === 0 ? 1.05 : 0.97) }))
+const steady = (n: number, rps = 300, p95 = 10): WarmupSample[] =>
+  Array.from({ length: n }, (_, i) => ({ rps: rps + (i % 2 ? 5 : -5), p95: p95 * (i % 3 === 0 ? 1.05 : 0.97) }))
 
 describe('warm-up detection', () => {
   it('keeps warming while p95 falls or closed-model throughput rises, and stops once both are flat', () => {

@@ -28,9 +28,14 @@ export async function runAgentsScalingBench(durationS: number): Promise<Check[]>
   const targetWorkers = judged ? cores - Math.floor(cores / 2) : 1
   // Children (the agents) inherit this process's cores; -a moves every thread of it.
   const pin = spawnSync('taskset', ['-a', '-p', '-c', agentCores, String(process.pid)], { encoding: 'utf8' })
-  if (pin.error || pin.status !== 0) console.log(`  could not pin the generator to cores ${agentCores} (taskset: ${pin.error?.message ?? pin.stderr.trim()}): generator and target share the machine's cores`)
+  if (pin.error || pin.status !== 0)
+    console.log(
+      `  could not pin the generator to cores ${agentCores} (taskset: ${pin.error?.message ?? pin.stderr.trim()}): generator and target share the machine's cores`,
+    )
   const stepS = Math.max(2, Math.round(durationS / 3))
-  console.log(`load agents scaling: ${cores} cores; target on cores ${targetCores} (${targetWorkers} node:http worker${targetWorkers > 1 ? 's' : ''}), agents on cores ${agentCores}; ${stepS} s rate steps`)
+  console.log(
+    `load agents scaling: ${cores} cores; target on cores ${targetCores} (${targetWorkers} node:http worker${targetWorkers > 1 ? 's' : ''}), agents on cores ${agentCores}; ${stepS} s rate steps`,
+  )
   const server = await startBenchServer({ workers: targetWorkers, cpus: targetCores, port: await freePort() })
   const best: number[] = []
   try {

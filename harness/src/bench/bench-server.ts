@@ -39,7 +39,10 @@ if (cluster.isPrimary && workers > 1) {
 setInterval(() => { if (process.ppid === 1) process.exit(0) }, 1000).unref()
 `
 
-export interface BenchServer { url: URL; stop(): Promise<void> }
+export interface BenchServer {
+  url: URL
+  stop(): Promise<void>
+}
 
 export interface BenchServerOptions {
   /** Every response waits this long (ms). */

@@ -95,7 +95,9 @@ async function startPublished(docker: Dockerode, runId: string, image: string): 
   const labels = (member: string) => ({ [LABEL_RUN]: runId, [LABEL_MEMBER]: member, [LABEL_HARNESS]: harnessIdentity() })
   const network = await docker.createNetwork({ Name: `loadlab-${runId}`, Labels: labels('network') })
   const shard = await docker.createContainer({
-    Image: image, name: `loadlab-${runId}-shard-0`, Labels: labels('shard-0'),
+    Image: image,
+    name: `loadlab-${runId}-shard-0`,
+    Labels: labels('shard-0'),
     Cmd: ['shard', '--host', '0.0.0.0', '--port', '7001'],
     Env: [`${ADMIN_TOKEN_ENV}=${PUBLISHED_TOKEN}`],
     HostConfig: { NetworkMode: network.id },
@@ -103,8 +105,24 @@ async function startPublished(docker: Dockerode, runId: string, image: string): 
   })
   await shard.start()
   const replica = await docker.createContainer({
-    Image: image, name: `loadlab-${runId}-replica-1`, Labels: labels('replica-1'),
-    Cmd: ['replica', '--host', '0.0.0.0', '--port', '8080', '--shards', 'http://shard-0:7001', '--partition', 'single', '--cache', 'lru', '--cache-size', String(CUSTOMERS * 2)],
+    Image: image,
+    name: `loadlab-${runId}-replica-1`,
+    Labels: labels('replica-1'),
+    Cmd: [
+      'replica',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8080',
+      '--shards',
+      'http://shard-0:7001',
+      '--partition',
+      'single',
+      '--cache',
+      'lru',
+      '--cache-size',
+      String(CUSTOMERS * 2),
+    ],
     Env: [`${ADMIN_TOKEN_ENV}=${PUBLISHED_TOKEN}`],
     ExposedPorts: { '8080/tcp': {} },
     HostConfig: { NetworkMode: network.id, PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
@@ -171,16 +189,20 @@ async function main(): Promise<void> {
       for (let k = 0; k < targets.length; k++) {
         const t = targets[(round + k) % targets.length]!
         const result = await autocannon({ url: t.url, connections: CONNECTIONS, duration: SLICE_S, requests: t.paths.map((p) => ({ method: 'GET', path: p })) })
-        if (result.non2xx + result.errors > 0) throw new Error(`${t.label}: ${result.non2xx} non-2xx answers and ${result.errors} errors: the figures are not comparable`)
+        if (result.non2xx + result.errors > 0)
+          throw new Error(`${t.label}: ${result.non2xx} non-2xx answers and ${result.errors} errors: the figures are not comparable`)
         t.rps.push(result.requests.average)
       }
     }
     // One target per side, in the sides' order; every target ran every round.
     const [base, host, publish] = targets as [Target, Target, Target]
     const ratio = (t: Target) => median(t.rps.map((r, i) => r / base.rps[i]!))
-    for (const t of targets) process.stdout.write(`${t.label.padEnd(26)} ${median(t.rps).toFixed(0).padStart(7)} req/s${t === base ? '' : `   x${ratio(t).toFixed(2)} of local`}\n`)
+    for (const t of targets)
+      process.stdout.write(`${t.label.padEnd(26)} ${median(t.rps).toFixed(0).padStart(7)} req/s${t === base ? '' : `   x${ratio(t).toFixed(2)} of local`}\n`)
     const hostOk = ratio(host) >= RATIO_TARGET
-    process.stdout.write(`one replica in a container (host network) vs a local process: x${ratio(host).toFixed(2)} (target >= ${RATIO_TARGET}) ${hostOk ? 'ok' : 'BELOW TARGET'}; published port: x${ratio(publish).toFixed(2)}\n`)
+    process.stdout.write(
+      `one replica in a container (host network) vs a local process: x${ratio(host).toFixed(2)} (target >= ${RATIO_TARGET}) ${hostOk ? 'ok' : 'BELOW TARGET'}; published port: x${ratio(publish).toFixed(2)}\n`,
+    )
     failed ||= !hostOk
   } finally {
     await Promise.all(envs.map((e) => e.stop()))

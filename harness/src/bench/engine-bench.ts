@@ -17,7 +17,12 @@ import { benchDurationS, printChecks, type Check } from './open-engine-bench.js'
 
 const CONNECTIONS = 50
 
-interface Measured { rps: number; cpuUsPerReq: number; requests: number; seconds: number }
+interface Measured {
+  rps: number
+  cpuUsPerReq: number
+  requests: number
+  seconds: number
+}
 
 /** LoadLab's autocannon engine in one load agent: req/s, and the agent process's CPU time per request. */
 async function ours(engine: AgentEngine, url: URL, durationS: number): Promise<Measured> {
@@ -80,10 +85,18 @@ export async function runEngineBench(durationS: number): Promise<Check[]> {
     console.log(`  bare autocannon:                     ${fmt(b)}`)
     console.log(`  wrk (-t1):                           ${typeof wrkRps === 'number' ? `${wrkRps.toFixed(0).padStart(7)} req/s` : wrkRps}`)
     const load = os.loadavg()[0]!
-    if (load > os.availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores: other processes compete, req/s figures are noisy; the CPU-per-request figures are the steadier comparison`)
+    if (load > os.availableParallelism())
+      console.log(
+        `note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores: other processes compete, req/s figures are noisy; the CPU-per-request figures are the steadier comparison`,
+      )
     return [
       { name: 'req/s, loadlab autocannon engine / bare autocannon', value: (a.rps / b.rps).toFixed(3), target: '>= 0.90', met: a.rps >= 0.9 * b.rps },
-      { name: 'CPU per request, loadlab autocannon engine / bare autocannon', value: `${a.cpuUsPerReq.toFixed(1)} / ${b.cpuUsPerReq.toFixed(1)} µs = ${(a.cpuUsPerReq / b.cpuUsPerReq).toFixed(2)}`, target: '<= 1.10', met: a.cpuUsPerReq <= 1.1 * b.cpuUsPerReq },
+      {
+        name: 'CPU per request, loadlab autocannon engine / bare autocannon',
+        value: `${a.cpuUsPerReq.toFixed(1)} / ${b.cpuUsPerReq.toFixed(1)} µs = ${(a.cpuUsPerReq / b.cpuUsPerReq).toFixed(2)}`,
+        target: '<= 1.10',
+        met: a.cpuUsPerReq <= 1.1 * b.cpuUsPerReq,
+      },
     ]
   } finally {
     await engine.close()

@@ -101,7 +101,9 @@ async function collect(poolFile: string, rounds: number, durationS: number | und
       const line: PoolRun = { round, slot, factor, wallS: (Date.now() - started) / 1000, run: { ...run, timeSeries: run.timeSeries, histogram: '' } }
       appendFileSync(poolFile, `${JSON.stringify(line)}\n`)
       done.push(line)
-      process.stderr.write(`round ${round + 1}/${rounds} x${factor}: p95 ${run.metrics.http_req_duration.p95.toFixed(2)} ms, ${run.metrics.http_reqs.rate.toFixed(0)} req/s (${line.wallS.toFixed(0)} s)\n`)
+      process.stderr.write(
+        `round ${round + 1}/${rounds} x${factor}: p95 ${run.metrics.http_req_duration.p95.toFixed(2)} ms, ${run.metrics.http_reqs.rate.toFixed(0)} req/s (${line.wallS.toFixed(0)} s)\n`,
+      )
     }
   }
 }
@@ -202,26 +204,32 @@ export const DESIGNS: Design[] = [
     },
     fails: todaysGateFails,
   },
-  ...[2, 4, 6].map((n): Design => ({
-    name: `new-${n}`,
-    perSide: n,
-    rounds: n,
-    describe: `${n} vs ${n}, interleaved, random-effects interval`,
-    gate: (pool, r, f) => {
-      const rounds = Array.from({ length: n }, (_, i) => r + i)
-      const baseline = take(pool, rounds, 0)
-      const current = take(pool, rounds, candidateSlot(f))
-      return baseline && current ? { baseline, current } : null
-    },
-    fails: newGateFails,
-  })),
+  ...[2, 4, 6].map(
+    (n): Design => ({
+      name: `new-${n}`,
+      perSide: n,
+      rounds: n,
+      describe: `${n} vs ${n}, interleaved, random-effects interval`,
+      gate: (pool, r, f) => {
+        const rounds = Array.from({ length: n }, (_, i) => r + i)
+        const baseline = take(pool, rounds, 0)
+        const current = take(pool, rounds, candidateSlot(f))
+        return baseline && current ? { baseline, current } : null
+      },
+      fails: newGateFails,
+    }),
+  ),
   {
     name: 'history-1',
     perSide: 1,
     rounds: 11,
     describe: '1 candidate run vs a history of the 10 baseline runs before it',
     gate: (pool, r, f) => {
-      const baseline = take(pool, Array.from({ length: 10 }, (_, i) => r + i), 0)
+      const baseline = take(
+        pool,
+        Array.from({ length: 10 }, (_, i) => r + i),
+        0,
+      )
       const current = take(pool, [r + 10], candidateSlot(f))
       return baseline && current ? { baseline, current } : null
     },
@@ -256,7 +264,16 @@ export function evaluate(pool: PoolRun[]): PowerRow[] {
         if (d.fails(g.baseline, g.current)) failed++
       }
       const sideRuns = d.name === 'history-1' ? 1 : d.perSide
-      rows.push({ design: d.name, factor, gates, failed, rate: gates > 0 ? failed / gates : 0, interval: wilson(failed, gates), loadSPerSide: sideRuns * loadS, wallSPerGate: (d.name === 'history-1' ? 1 : 2 * d.perSide) * meanWall })
+      rows.push({
+        design: d.name,
+        factor,
+        gates,
+        failed,
+        rate: gates > 0 ? failed / gates : 0,
+        interval: wilson(failed, gates),
+        loadSPerSide: sideRuns * loadS,
+        wallSPerGate: (d.name === 'history-1' ? 1 : 2 * d.perSide) * meanWall,
+      })
     }
   }
   return rows
@@ -304,11 +321,14 @@ export function formatPower(rows: PowerRow[], pool: PoolRun[]): string {
     return xs.length > 0 ? xs.reduce((s, v) => s + v, 0) / xs.length : Number.NaN
   }
   const lines = ['slowdown  mean p95 of the pool (true change)']
-  for (const f of SLOWDOWNS) lines.push(`x${f.toFixed(1)}      ${p95(f).toFixed(2)} ms (${f === 1 ? 'reference' : `${((p95(f) / p95(1) - 1) * 100).toFixed(1)}%`})`)
+  for (const f of SLOWDOWNS)
+    lines.push(`x${f.toFixed(1)}      ${p95(f).toFixed(2)} ms (${f === 1 ? 'reference' : `${((p95(f) / p95(1) - 1) * 100).toFixed(1)}%`})`)
   lines.push('', 'design     slowdown  gates  failed  rate (95% CI)          load/side  wall/gate')
   for (const r of rows) {
     const what = r.factor === 1 ? 'false alarms' : 'detection'
-    lines.push(`${r.design.padEnd(10)} x${r.factor.toFixed(1)}      ${String(r.gates).padStart(5)}  ${String(r.failed).padStart(6)}  ${`${(r.rate * 100).toFixed(0)}% (${(r.interval[0] * 100).toFixed(0)}–${(r.interval[1] * 100).toFixed(0)}%)`.padEnd(16)} ${what.padEnd(12)} ${`${r.loadSPerSide.toFixed(0)} s`.padStart(6)}  ${`${r.wallSPerGate.toFixed(0)} s`.padStart(7)}`)
+    lines.push(
+      `${r.design.padEnd(10)} x${r.factor.toFixed(1)}      ${String(r.gates).padStart(5)}  ${String(r.failed).padStart(6)}  ${`${(r.rate * 100).toFixed(0)}% (${(r.interval[0] * 100).toFixed(0)}–${(r.interval[1] * 100).toFixed(0)}%)`.padEnd(16)} ${what.padEnd(12)} ${`${r.loadSPerSide.toFixed(0)} s`.padStart(6)}  ${`${r.wallSPerGate.toFixed(0)} s`.padStart(7)}`,
+    )
   }
   lines.push('', ...DESIGNS.map((d) => `${d.name}: ${d.describe}`))
   return `${lines.join('\n')}\n`

@@ -75,12 +75,20 @@ export async function highestSustained(name: string, measure: (rate: number) => 
 }
 
 /** A benchmark's verdict on one target; `judged: false` for a figure shown for information, or a target this machine cannot judge (it never fails the run). */
-export interface Check { name: string; value: string; target: string; met: boolean; judged?: boolean }
+export interface Check {
+  name: string
+  value: string
+  target: string
+  met: boolean
+  judged?: boolean
+}
 
 export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
   const checks: Check[] = []
   const stepS = Math.max(2, Math.round(durationS / 3))
-  console.log(`native engine vs Vegeta: ${durationS} s per measurement (${stepS} s rate steps), LoadLab through 1 load agent, bare node:http server in a child process`)
+  console.log(
+    `native engine vs Vegeta: ${durationS} s per measurement (${stepS} s rate steps), LoadLab through 1 load agent, bare node:http server in a child process`,
+  )
   const vegeta = findVegeta()
   if ('missing' in vegeta) console.log(`  ${vegeta.missing}`)
   const server = await startBenchServer(0)
@@ -90,7 +98,15 @@ export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
     if ('missing' in vegeta) throw new Error(vegeta.missing)
     const v = await runVegeta(vegeta.bin, url.origin, rate, seconds)
     // Vegeta never drops: an attack that could not keep the rate shows as a lower sent rate.
-    return { offered: rate, achieved: v.achieved, dropped: v.sentRate < 0.99 * rate ? Math.round((rate - v.sentRate) * seconds) : 0, failed: Math.round(v.requests * (1 - v.success)), p50Ms: v.p50Ms, p99Ms: v.p99Ms, cpuUsPerRequest: v.cpuUsPerRequest }
+    return {
+      offered: rate,
+      achieved: v.achieved,
+      dropped: v.sentRate < 0.99 * rate ? Math.round((rate - v.sentRate) * seconds) : 0,
+      failed: Math.round(v.requests * (1 - v.success)),
+      p50Ms: v.p50Ms,
+      p99Ms: v.p99Ms,
+      cpuUsPerRequest: v.cpuUsPerRequest,
+    }
   }
   try {
     // JIT and connections warm for both, outside any measurement.
@@ -100,35 +116,65 @@ export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
     console.log('highest sustained open rate (no drops, no errors, >= 99% answered):')
     const ours = await highestSustained('loadlab', (rate) => loadlabOpen(engine, server.url, rate, stepS))
     const theirs = 'bin' in vegeta ? await highestSustained('vegeta', (rate) => vegetaOpen(server.url, rate, stepS)) : null
-    if (theirs !== null) checks.push({ name: 'highest sustained rate, loadlab / vegeta', value: `${ours} / ${theirs} = ${(ours / Math.max(1, theirs)).toFixed(2)}`, target: '>= 1.00', met: ours >= theirs })
+    if (theirs !== null)
+      checks.push({
+        name: 'highest sustained rate, loadlab / vegeta',
+        value: `${ours} / ${theirs} = ${(ours / Math.max(1, theirs)).toFixed(2)}`,
+        target: '>= 1.00',
+        met: ours >= theirs,
+      })
 
     const half = Math.max(500, Math.round((theirs ?? ours) / 2))
     console.log(`at half of ${theirs !== null ? 'Vegeta' : 'LoadLab'}'s highest sustained rate, ${half} req/s for ${durationS} s (whole run):`)
     const a = await loadlabOpen(engine, server.url, half, durationS)
-    console.log(`  loadlab  p50 ${a.p50Ms.toFixed(3)} ms, p99 ${a.p99Ms.toFixed(3)} ms, ${a.cpuUsPerRequest.toFixed(1)} µs CPU/request, schedule lag p50 ${a.lagP50Ms?.toFixed(3)} / p99 ${a.lagP99Ms?.toFixed(3)} ms`)
+    console.log(
+      `  loadlab  p50 ${a.p50Ms.toFixed(3)} ms, p99 ${a.p99Ms.toFixed(3)} ms, ${a.cpuUsPerRequest.toFixed(1)} µs CPU/request, schedule lag p50 ${a.lagP50Ms?.toFixed(3)} / p99 ${a.lagP99Ms?.toFixed(3)} ms`,
+    )
     if ('bin' in vegeta) {
       const b = await vegetaOpen(server.url, half, durationS)
       console.log(`  vegeta   p50 ${b.p50Ms.toFixed(3)} ms, p99 ${b.p99Ms.toFixed(3)} ms, ${b.cpuUsPerRequest.toFixed(1)} µs CPU/request`)
-      checks.push({ name: `p50 at ${half} req/s, loadlab - vegeta`, value: `${(a.p50Ms - b.p50Ms).toFixed(3)} ms`, target: '<= 0.3 ms', met: a.p50Ms - b.p50Ms <= 0.3 })
+      checks.push({
+        name: `p50 at ${half} req/s, loadlab - vegeta`,
+        value: `${(a.p50Ms - b.p50Ms).toFixed(3)} ms`,
+        target: '<= 0.3 ms',
+        met: a.p50Ms - b.p50Ms <= 0.3,
+      })
       checks.push({ name: `p99 at ${half} req/s, loadlab / vegeta`, value: (a.p99Ms / b.p99Ms).toFixed(2), target: '<= 1.5', met: a.p99Ms <= 1.5 * b.p99Ms })
-      checks.push({ name: `CPU per request at ${half} req/s, loadlab / vegeta (information)`, value: `${a.cpuUsPerRequest.toFixed(1)} / ${b.cpuUsPerRequest.toFixed(1)} µs = ${(a.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(2)}`, target: '-', met: true, judged: false })
+      checks.push({
+        name: `CPU per request at ${half} req/s, loadlab / vegeta (information)`,
+        value: `${a.cpuUsPerRequest.toFixed(1)} / ${b.cpuUsPerRequest.toFixed(1)} µs = ${(a.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(2)}`,
+        target: '-',
+        met: true,
+        judged: false,
+      })
     }
 
     console.log(`fixed 20 ms server at 200 req/s for ${durationS} s:`)
     const c = await loadlabOpen(engine, delayed.url, 200, durationS, 200)
-    console.log(`  loadlab  corrected p50 ${c.p50Ms.toFixed(3)} ms (${(c.p50Ms - 20).toFixed(3)} ms above the server's 20 ms), schedule lag p50 ${c.lagP50Ms?.toFixed(3)} / p99 ${c.lagP99Ms?.toFixed(3)} ms`)
-    if (c.lagP50Ms !== undefined) checks.push({ name: 'schedule lag p50 at 200 req/s', value: `${c.lagP50Ms.toFixed(3)} ms`, target: '<= 0.1 ms', met: c.lagP50Ms <= 0.1 })
+    console.log(
+      `  loadlab  corrected p50 ${c.p50Ms.toFixed(3)} ms (${(c.p50Ms - 20).toFixed(3)} ms above the server's 20 ms), schedule lag p50 ${c.lagP50Ms?.toFixed(3)} / p99 ${c.lagP99Ms?.toFixed(3)} ms`,
+    )
+    if (c.lagP50Ms !== undefined)
+      checks.push({ name: 'schedule lag p50 at 200 req/s', value: `${c.lagP50Ms.toFixed(3)} ms`, target: '<= 0.1 ms', met: c.lagP50Ms <= 0.1 })
     if ('bin' in vegeta) {
       const d = await vegetaOpen(delayed.url, 200, durationS)
       console.log(`  vegeta   p50 ${d.p50Ms.toFixed(3)} ms (${(d.p50Ms - 20).toFixed(3)} ms above)`)
-      checks.push({ name: 'p50 against a 20 ms server at 200 req/s, loadlab - vegeta', value: `${(c.p50Ms - d.p50Ms).toFixed(3)} ms`, target: '<= 0.3 ms', met: c.p50Ms - d.p50Ms <= 0.3 })
+      checks.push({
+        name: 'p50 against a 20 ms server at 200 req/s, loadlab - vegeta',
+        value: `${(c.p50Ms - d.p50Ms).toFixed(3)} ms`,
+        target: '<= 0.3 ms',
+        met: c.p50Ms - d.p50Ms <= 0.3,
+      })
     }
   } finally {
     await engine.close()
     await Promise.all([server.stop(), delayed.stop()])
   }
   const load = os.loadavg()[0]!
-  if (load > os.availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores: other processes compete, so rates and latencies are noisy; the CPU-per-request figures are the steadier comparison`)
+  if (load > os.availableParallelism())
+    console.log(
+      `note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores: other processes compete, so rates and latencies are noisy; the CPU-per-request figures are the steadier comparison`,
+    )
   return checks
 }
 

@@ -28,33 +28,31 @@ export async function runSoakBench(minutes: number): Promise<boolean> {
     const recorder = new RunRecorder(Date.now())
     let nextMinute = 1
     let intervalPeak = 0
-    const summary = await new NativeEngine().run(
-      benchWorkload({ model: 'open', rate: RATE, durationS, maxInFlight: 1000 }),
-      server.url,
-      {
-        sink: recorder,
-        signal: new AbortController().signal,
-        dataset: syntheticDataset(10_000),
-        versions: new VersionTracker(),
-        onTick: (t) => {
-          // RSS is sampled every second and each interval is judged by its PEAK: one reading a
-          // minute lands anywhere on the garbage collector's sawtooth (127, 107, 127, 113 MB...)
-          // and a line through such points shows a "trend" that is only GC timing. A leak
-          // raises the peaks.
-          intervalPeak = Math.max(intervalPeak, rssMb())
-          // Report each minute (and every 10 s for runs shorter than two minutes).
-          const step = minutes < 2 ? 1 / 6 : 1
-          if (t.elapsedS / 60 >= nextMinute * step) {
-            const m = intervalPeak
-            intervalPeak = 0
-            points.push([nextMinute * step, m])
-            const live = recorder.live()
-            console.log(`  ${(nextMinute * step).toFixed(2)} min: peak RSS ${m.toFixed(1)} MB, ${live.rps} req/s, p95 ${live.p95.toFixed(2)} ms, errors ${live.errors}, dropped ${live.dropped}`)
-            nextMinute++
-          }
-        },
+    const summary = await new NativeEngine().run(benchWorkload({ model: 'open', rate: RATE, durationS, maxInFlight: 1000 }), server.url, {
+      sink: recorder,
+      signal: new AbortController().signal,
+      dataset: syntheticDataset(10_000),
+      versions: new VersionTracker(),
+      onTick: (t) => {
+        // RSS is sampled every second and each interval is judged by its PEAK: one reading a
+        // minute lands anywhere on the garbage collector's sawtooth (127, 107, 127, 113 MB...)
+        // and a line through such points shows a "trend" that is only GC timing. A leak
+        // raises the peaks.
+        intervalPeak = Math.max(intervalPeak, rssMb())
+        // Report each minute (and every 10 s for runs shorter than two minutes).
+        const step = minutes < 2 ? 1 / 6 : 1
+        if (t.elapsedS / 60 >= nextMinute * step) {
+          const m = intervalPeak
+          intervalPeak = 0
+          points.push([nextMinute * step, m])
+          const live = recorder.live()
+          console.log(
+            `  ${(nextMinute * step).toFixed(2)} min: peak RSS ${m.toFixed(1)} MB, ${live.rps} req/s, p95 ${live.p95.toFixed(2)} ms, errors ${live.errors}, dropped ${live.dropped}`,
+          )
+          nextMinute++
+        }
       },
-    )
+    })
     const result = recorder.finish(summary.durationS)
     const end = rssMb()
     const peak = Math.max(start, end, ...points.map(([, m]) => m))
@@ -65,11 +63,15 @@ export async function runSoakBench(minutes: number): Promise<boolean> {
     if (minutes >= 3) {
       const fit = linearRegression(points.slice(1))
       okTrend = fit.m < MAX_SLOPE_MB_PER_MIN
-      console.log(`trend of the per-minute RSS peaks ${fit.m.toFixed(2)} MB/min over ${points.length - 1} points after the first minute (target < ${MAX_SLOPE_MB_PER_MIN}: ${okTrend ? 'met' : 'NOT met'})`)
+      console.log(
+        `trend of the per-minute RSS peaks ${fit.m.toFixed(2)} MB/min over ${points.length - 1} points after the first minute (target < ${MAX_SLOPE_MB_PER_MIN}: ${okTrend ? 'met' : 'NOT met'})`,
+      )
     } else {
       console.log(`trend: not judged, ${minutes} min is too short to separate warm-up from growth (needs SOAK_MINUTES >= 3)`)
     }
-    console.log(`sent ${summary.sent}, achieved ${result.metrics.http_reqs.rate.toFixed(0)} req/s, dropped ${summary.dropped}, p99 ${result.metrics.http_req_duration.p99.toFixed(2)} ms, generator ${(summary.generatorCpu * 100).toFixed(0)}% of a core`)
+    console.log(
+      `sent ${summary.sent}, achieved ${result.metrics.http_reqs.rate.toFixed(0)} req/s, dropped ${summary.dropped}, p99 ${result.metrics.http_req_duration.p99.toFixed(2)} ms, generator ${(summary.generatorCpu * 100).toFixed(0)}% of a core`,
+    )
     return okPeak && okTrend
   } finally {
     await server.stop()

@@ -16,7 +16,10 @@ export function registerAgentCommand(program: Command, setExit: (code: number) =
     .option('--coordinator <url>', `the coordinator, http://HOST:PORT (or ${AGENT_ENV.coordinator})`)
     .option('--slice <I/N>', `slice I (0-based) of N agents (or ${AGENT_ENV.index} / ${AGENT_ENV.jobIndex}, and ${AGENT_ENV.count})`)
     .option('--target <url>', `send the load here instead of the coordinator's target: the system under test as this agent reaches it (or ${AGENT_ENV.target})`)
-    .option('--scenario <file>', 'the scenario this agent is part of (a pod mounts it from the export\'s ConfigMap): checked before connecting, so an image that cannot load it fails at once')
+    .option(
+      '--scenario <file>',
+      "the scenario this agent is part of (a pod mounts it from the export's ConfigMap): checked before connecting, so an image that cannot load it fails at once",
+    )
     .option('--name <name>', `how the coordinator names this agent, e.g. its pod (or ${AGENT_ENV.name}; default host:pid)`)
     .addHelpText('after', `\nThe coordinator may require a shared secret: set ${AGENT_ENV.token} to the same value on both sides.`)
     .action(async (flags: AgentFlags & { scenario?: string }) => {

@@ -35,13 +35,16 @@ function read(file: string): string {
     return readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new CliExit(2, `${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : code ?? String(error)}); check the path`)
+    throw new CliExit(2, `${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}); check the path`)
   }
 }
 
 /** Parses `n,throughput` CSV; errors name the file, the line number and the fix. */
 export function parseThroughputCsv(text: string, file: string): ThroughputPoint[] {
-  const lines = text.split(/\r?\n/).map((l, i) => ({ no: i + 1, text: l.trim() })).filter((l) => l.text !== '' && !l.text.startsWith('#'))
+  const lines = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ no: i + 1, text: l.trim() }))
+    .filter((l) => l.text !== '' && !l.text.startsWith('#'))
   const [headerLine] = lines
   if (headerLine === undefined) throw new CliExit(2, `${file}: empty; write a header "n,throughput" and one line per replica count, e.g. "3,2450"`)
   const header = headerLine.text.split(',').map((h) => h.trim().toLowerCase())
@@ -55,7 +58,16 @@ export function parseThroughputCsv(text: string, file: string): ThroughputPoint[
     const cells = l.text.split(',').map((c) => c.trim())
     const n = Number(cells[nCol])
     const x = Number(cells[xCol])
-    if (cells[nCol] === undefined || cells[xCol] === undefined || cells[nCol] === '' || cells[xCol] === '' || !Number.isInteger(n) || n < 1 || !Number.isFinite(x) || x < 0) {
+    if (
+      cells[nCol] === undefined ||
+      cells[xCol] === undefined ||
+      cells[nCol] === '' ||
+      cells[xCol] === '' ||
+      !Number.isInteger(n) ||
+      n < 1 ||
+      !Number.isFinite(x) ||
+      x < 0
+    ) {
       throw new CliExit(2, `${file}: line ${l.no}: "${l.text}": n must be a whole number ≥ 1 and throughput a number ≥ 0 (req/s)`)
     }
     points.push({ n, throughput: x })
@@ -75,7 +87,10 @@ export function readFitSource(file: string, allowFit: boolean): FitSource {
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new CliExit(2, `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); give a CSV "n,throughput", a results.json or a fit JSON`)
+    throw new CliExit(
+      2,
+      `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); give a CSV "n,throughput", a results.json or a fit JSON`,
+    )
   }
   if (json && typeof json === 'object' && 'sigma' in json) {
     if (!allowFit) throw new CliExit(2, `${file}: this is already a fit; give the measurements (CSV "n,throughput" or a results.json) to fit`)
@@ -86,7 +101,20 @@ export function readFitSource(file: string, allowFit: boolean): FitSource {
       throw new CliExit(2, `${file}: ${issue.path.join('.') || 'fit'}: ${issue.message}; give the JSON printed by \`loadlab capacity fit\``)
     }
     const { sigma, kappa, lambda, nStar, xStar, r2, points, note, warning } = r.data
-    return { kind: 'fit', fit: { sigma, kappa, lambda, nStar, xStar, r2, points: points.map(({ n, throughput, fitted, residual, efficiency }) => ({ n, throughput, fitted, residual, efficiency })), ...(note !== undefined ? { note } : {}), ...(warning !== undefined ? { warning } : {}) } }
+    return {
+      kind: 'fit',
+      fit: {
+        sigma,
+        kappa,
+        lambda,
+        nStar,
+        xStar,
+        r2,
+        points: points.map(({ n, throughput, fitted, residual, efficiency }) => ({ n, throughput, fitted, residual, efficiency })),
+        ...(note !== undefined ? { note } : {}),
+        ...(warning !== undefined ? { warning } : {}),
+      },
+    }
   }
   let suite: SuiteResult
   try {
@@ -97,7 +125,10 @@ export function readFitSource(file: string, allowFit: boolean): FitSource {
   }
   const points = scaleOutPoints(groupCells(suite.runs))
   if (points.length === 0) {
-    throw new CliExit(2, `${file}: no run has a "replicas" matrix key, so there is no throughput per replica count; run a scale-out scenario or give a CSV "n,throughput"`)
+    throw new CliExit(
+      2,
+      `${file}: no run has a "replicas" matrix key, so there is no throughput per replica count; run a scale-out scenario or give a CSV "n,throughput"`,
+    )
   }
   return { kind: 'points', points }
 }
@@ -115,14 +146,21 @@ export function runCapacityPlan(file: string, targetRps: number, headroom: numbe
   const src = readFitSource(file, true)
   const fit = src.kind === 'fit' ? src.fit : fitUsl(src.points)
   const plan = planCapacity(fit, targetRps, headroom)
-  io.out(`${JSON.stringify({ ...plan, fit: { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, xStar: fit.xStar, r2: fit.r2, ...(fit.warning ? { warning: fit.warning } : {}) } }, null, 2)}\n`)
-  io.err(plan.replicas !== null ? `${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}: ${plan.reason}.\n` : `no replica count reaches the target: ${plan.reason}.\n`)
+  io.out(
+    `${JSON.stringify({ ...plan, fit: { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, xStar: fit.xStar, r2: fit.r2, ...(fit.warning ? { warning: fit.warning } : {}) } }, null, 2)}\n`,
+  )
+  io.err(
+    plan.replicas !== null
+      ? `${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}: ${plan.reason}.\n`
+      : `no replica count reaches the target: ${plan.reason}.\n`,
+  )
   return plan
 }
 
 function parseTarget(text: string): number {
   const r = z.coerce.number().finite().positive().safeParse(text)
-  if (!r.success || text.trim() === '') throw new CliExit(2, `--target-rps ${JSON.stringify(text)}: give the load to plan for in requests per second, a number > 0, e.g. --target-rps 2000`)
+  if (!r.success || text.trim() === '')
+    throw new CliExit(2, `--target-rps ${JSON.stringify(text)}: give the load to plan for in requests per second, a number > 0, e.g. --target-rps 2000`)
   return r.data
 }
 

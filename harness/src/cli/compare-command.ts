@@ -81,21 +81,29 @@ export function formatComparison(gate: BaselineGate, baselineFile: string, curre
   const width = Math.max(4, ...gate.changes.map((c) => c.cellLabel.length))
   for (const c of gate.changes) {
     const words = c.outcome ? OUTCOME_WORDS[c.outcome] : c.regression ? 'REGRESSION' : ''
-    lines.push(`  ${words.padEnd(26)} ${c.cellLabel.padEnd(width)}  ${fmtValue(c.metric, c.baseline).padStart(13)} -> ${fmtValue(c.metric, c.current).padStart(13)}  ${runsText(c).padEnd(14)} ${c.text ?? ''}`)
+    lines.push(
+      `  ${words.padEnd(26)} ${c.cellLabel.padEnd(width)}  ${fmtValue(c.metric, c.baseline).padStart(13)} -> ${fmtValue(c.metric, c.current).padStart(13)}  ${runsText(c).padEnd(14)} ${c.text ?? ''}`,
+    )
   }
   for (const note of gate.notes ?? []) lines.push(`  note: ${note}`)
   const regressions = gate.changes.filter((c) => c.regression)
   const unsure = gate.changes.filter((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive')
   if (regressions.length > 0) lines.push(`${regressions.length} regression${regressions.length === 1 ? '' : 's'} beyond the tolerance`)
   else if (!gate.passed) lines.push('the comparison failed')
-  else if (unsure.length === gate.changes.length) lines.push(`cannot tell: ${unsure.some((c) => c.noInterval) ? `${unsure.find((c) => c.noInterval)!.noInterval}; ` : ''}repeat the runs (2 or more per side), or compare against a folder of earlier results`)
+  else if (unsure.length === gate.changes.length)
+    lines.push(
+      `cannot tell: ${unsure.some((c) => c.noInterval) ? `${unsure.find((c) => c.noInterval)!.noInterval}; ` : ''}repeat the runs (2 or more per side), or compare against a folder of earlier results`,
+    )
   else if (unsure.length > 0) lines.push(`no regression proven, but ${unsure.length} of ${gate.changes.length} checks cannot tell`)
   else lines.push('no regression beyond the tolerance')
   return `${lines.join('\n')}\n`
 }
 
 function markdown(gate: BaselineGate, baselineFile: string, currentFile: string): string {
-  const rows = gate.changes.map((c) => `| ${c.regression ? '❌' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '?' : c.significant ? '≠' : '·'} | ${escapeMarkdown(c.cellLabel)} | ${c.metric} | ${fmtValue(c.metric, c.baseline)} | ${fmtValue(c.metric, c.current)} | ${escapeMarkdown(runsText(c))} | ${escapeMarkdown(c.text ?? '')} |`)
+  const rows = gate.changes.map(
+    (c) =>
+      `| ${c.regression ? '❌' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '?' : c.significant ? '≠' : '·'} | ${escapeMarkdown(c.cellLabel)} | ${c.metric} | ${fmtValue(c.metric, c.baseline)} | ${fmtValue(c.metric, c.current)} | ${escapeMarkdown(runsText(c))} | ${escapeMarkdown(c.text ?? '')} |`,
+  )
   const unsure = gate.changes.some((c) => c.outcome === 'cannot-tell' || c.outcome === 'inconclusive')
   return [
     `## LoadLab compare: ${escapeMarkdown(baselineFile)} → ${escapeMarkdown(currentFile)}`,
@@ -126,12 +134,18 @@ export function runCompare(baselineFile: string, currentFile: string, opts: Comp
   io.out(formatComparison(gate, baselineFile, currentFile))
   if (out) {
     prepareOutputFolder(out, 'compare')
-    writeFileSync(path.join(out.dir, 'comparison.json'), `${JSON.stringify({ baseline: baselineFile, current: currentFile, metrics: BASELINE_METRICS, ...gate }, null, 2)}\n`)
+    writeFileSync(
+      path.join(out.dir, 'comparison.json'),
+      `${JSON.stringify({ baseline: baselineFile, current: currentFile, metrics: BASELINE_METRICS, ...gate }, null, 2)}\n`,
+    )
     writeFileSync(path.join(out.dir, 'comparison.md'), markdown(gate, baselineFile, currentFile))
     io.err(`wrote ${path.join(out.dir, 'comparison.json')} and comparison.md\n`)
   }
   if (!gate.passed) {
-    throw new CliExit(99, gate.changes.length === 0 ? `${baselineFile} and ${currentFile} share no cell: nothing could be compared` : 'regression beyond the tolerance (see above)')
+    throw new CliExit(
+      99,
+      gate.changes.length === 0 ? `${baselineFile} and ${currentFile} share no cell: nothing could be compared` : 'regression beyond the tolerance (see above)',
+    )
   }
   return gate
 }
@@ -142,7 +156,11 @@ export function registerCompareCommand(program: Command, io: CliIo = processIo):
     .description('compare results metric by metric with confidence intervals; exit 99 only on a regression beyond the tolerance')
     .argument('<baseline>', 'results.json of the reference run (the old build), or a folder of earlier results.json files (a history)')
     .argument('<current>', 'results.json of the run to judge (the new build)')
-    .option('--tolerance <share>', 'relative change tolerated for throughput and latency, e.g. 0.05 = 5% (error rate: tolerance/10 absolute)', String(DEFAULT_TOLERANCE))
+    .option(
+      '--tolerance <share>',
+      'relative change tolerated for throughput and latency, e.g. 0.05 = 5% (error rate: tolerance/10 absolute)',
+      String(DEFAULT_TOLERANCE),
+    )
     .option('--out <dir>', 'also write comparison.json and comparison.md into this folder (new or empty)')
     .option('--force', 'replace --out when it holds an earlier LoadLab output')
     .action((baselineFile: string, currentFile: string, flags: { tolerance: string; out?: string; force?: boolean }) => {

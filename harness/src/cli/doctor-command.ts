@@ -88,20 +88,40 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push({
     name: 'leftovers',
     ok: true,
-    detail: describeReaped(reaped) ?? `no process left by a killed run${reaped.liveHarnesses > 0 ? ` (${reaped.liveHarnesses} LoadLab process${reaped.liveHarnesses === 1 ? '' : 'es'} running now, left alone)` : ''}`,
+    detail:
+      describeReaped(reaped) ??
+      `no process left by a killed run${reaped.liveHarnesses > 0 ? ` (${reaped.liveHarnesses} LoadLab process${reaped.liveHarnesses === 1 ? '' : 'es'} running now, left alone)` : ''}`,
     disables: 'nothing',
     essential: false,
   })
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-  checks.push({ name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: process.version, disables: 'LoadLab itself (needs Node >= 20.19)', essential: true })
+  checks.push({
+    name: 'node',
+    ok: major > 20 || (major === 20 && minor >= 19),
+    detail: process.version,
+    disables: 'LoadLab itself (needs Node >= 20.19)',
+    essential: true,
+  })
   let port = 0
   try {
     port = await freePort()
   } catch {
     port = 0
   }
-  checks.push({ name: 'loopback port', ok: port > 0, detail: port > 0 ? `127.0.0.1:${port} free` : 'cannot listen on 127.0.0.1', disables: 'every local topology', essential: true })
-  checks.push({ name: 'system under test', ok: existsSync(SUT_MAIN), detail: existsSync(SUT_MAIN) ? SUT_MAIN : `${SUT_MAIN} missing: run \`npm run build\``, disables: 'every local topology', essential: true })
+  checks.push({
+    name: 'loopback port',
+    ok: port > 0,
+    detail: port > 0 ? `127.0.0.1:${port} free` : 'cannot listen on 127.0.0.1',
+    disables: 'every local topology',
+    essential: true,
+  })
+  checks.push({
+    name: 'system under test',
+    ok: existsSync(SUT_MAIN),
+    detail: existsSync(SUT_MAIN) ? SUT_MAIN : `${SUT_MAIN} missing: run \`npm run build\``,
+    disables: 'every local topology',
+    essential: true,
+  })
   checks.push(...(await containerChecks()))
   const k6 = process.env.K6_BIN && existsSync(process.env.K6_BIN) ? process.env.K6_BIN : findOnPath('k6')
   checks.push(binaryCheck('k6', k6, 'the k6 engine (set K6_BIN or put k6 on PATH)'))
@@ -170,7 +190,11 @@ async function cleanLeftovers(): Promise<string[]> {
 export function registerDoctorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description(`check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, ${programsTheStrategiesNeed().map((n) => n.program).join(', ')}, kafka`)
+    .description(
+      `check this machine: Node, ports, the built SUT, Docker and images, k6, Chromium, ${programsTheStrategiesNeed()
+        .map((n) => n.program)
+        .join(', ')}, kafka`,
+    )
     .option('--clean', 'remove the containers of LoadLab runs whose harness died (killed, crashed)')
     .action(async (opts: { clean?: boolean }) => {
       if (opts.clean) process.stdout.write(`${(await cleanLeftovers()).join('\n')}\n\n`)
@@ -180,7 +204,12 @@ export function registerDoctorCommand(program: Command, setExit: (code: number) 
         (c) => `${c.ok ? 'ok     ' : c.essential ? 'MISSING' : 'missing'}  ${c.name.padEnd(width)}  ${c.detail}${c.ok ? '' : `  -> disables ${c.disables}`}`,
       )
       const broken = checks.filter((c) => !c.ok && c.essential)
-      lines.push('', broken.length === 0 ? 'LoadLab can run local scenarios on this machine.' : `LoadLab cannot run local scenarios: fix ${broken.map((c) => c.name).join(', ')}.`)
+      lines.push(
+        '',
+        broken.length === 0
+          ? 'LoadLab can run local scenarios on this machine.'
+          : `LoadLab cannot run local scenarios: fix ${broken.map((c) => c.name).join(', ')}.`,
+      )
       const docker = checks.find((c) => c.name === 'docker')
       lines.push(docker?.ok ? 'Docker answers: scenarios can also run in containers (--env containers).' : 'Without Docker, --env containers is not available.')
       process.stdout.write(`${lines.join('\n')}\n`)

@@ -30,7 +30,9 @@ export async function imageStatus(): Promise<ImageStatus[]> {
   const preference = imagePreference()
   const out: ImageStatus[] = []
   for (const kind of BASE_IMAGE_KINDS) {
-    const candidates = await Promise.all(imageCandidates(kind, preference).map(async (c) => ({ name: c.name, source: c.source, present: await store.has(c.name) })))
+    const candidates = await Promise.all(
+      imageCandidates(kind, preference).map(async (c) => ({ name: c.name, source: c.source, present: await store.has(c.name) })),
+    )
     const use = candidates.find((c) => c.present) ?? null
     out.push({ kind, use: use ? { name: use.name, source: use.source } : null, candidates })
   }

@@ -23,10 +23,22 @@ export function importHarCommand(file: string, opts: ImportHarOptions): void {
   if (!existsSync(file)) throw new UsageError(`${file} does not exist: give the path of a .har file (the browser's network panel: "Save all as HAR")`)
   const out = opts.out ? path.resolve(opts.out) : null
   if (out && existsSync(out)) throw new UsageError(`--out ${opts.out} exists already; choose another file or delete it first`)
-  let importPath = path.relative(path.dirname(out ?? path.resolve('scenario.ts')), DEFINE_SCENARIO).split(path.sep).join('/')
+  let importPath = path
+    .relative(path.dirname(out ?? path.resolve('scenario.ts')), DEFINE_SCENARIO)
+    .split(path.sep)
+    .join('/')
   if (!importPath.startsWith('.')) importPath = `./${importPath}`
-  const name = path.basename(file).replace(/\.har$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'imported'
-  const result = importHar(readFileSync(file, 'utf8'), file, { includeStatic: opts.includeStatic, keepAuth: opts.keepAuth, name, defineScenarioImport: importPath })
+  const name =
+    path
+      .basename(file)
+      .replace(/\.har$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-') || 'imported'
+  const result = importHar(readFileSync(file, 'utf8'), file, {
+    includeStatic: opts.includeStatic,
+    keepAuth: opts.keepAuth,
+    name,
+    defineScenarioImport: importPath,
+  })
   if (out) writeFileSync(out, result.text)
   else process.stdout.write(result.text)
   const lines = [`imported ${result.requests} request(s) against ${result.target}${out ? ` into ${out}` : ''}`, ...result.notes.map((n) => `  note: ${n}`)]

@@ -72,7 +72,7 @@ export function registerK8sCommand(program: Command, setExit: (code: number) => 
   const k8s = program.command('k8s').description('more load than one machine: run the agents as a Kubernetes Indexed Job')
   k8s
     .command('export')
-    .description('write the Kubernetes manifests of a distributed run (scenario ConfigMap, agents\' Indexed Job, optionally the CRM) and the image\'s Dockerfile')
+    .description("write the Kubernetes manifests of a distributed run (scenario ConfigMap, agents' Indexed Job, optionally the CRM) and the image's Dockerfile")
     .argument('<scenario>', 'scenario file or name')
     .requiredOption('--parallelism <n>', 'number of agent pods; pod i of N generates slice i of the load', wholeNumber('--parallelism', 1))
     .option('--image <image>', 'image the pods run (default loadlab:<version>; build it with the printed command)')
@@ -81,7 +81,10 @@ export function registerK8sCommand(program: Command, setExit: (code: number) => 
     .option('--force', 'replace the output folder when it holds an earlier LoadLab output')
     .option('--name <name>', 'base of the object names (default loadlab-<scenario name>)')
     .option('--coordinator <url>', 'URL at which the pods reach the coordinator (default: a Service <name>-coordinator, written too)')
-    .option('--agent-target <url>', "where the pods reach the scenario's target, when not at its URL (which is then this machine's way in, e.g. a port-forward)")
+    .option(
+      '--agent-target <url>',
+      "where the pods reach the scenario's target, when not at its URL (which is then this machine's way in, e.g. a port-forward)",
+    )
     .option('--sut', "also deploy the reference CRM with the scenario's topology (shards, replicas, balancer) and load it")
     .option('--cell <n>', 'with --sut: the matrix cell whose topology to deploy (1 = first)', wholeNumber('--cell', 1))
     .action(async (scenario: string, flags: K8sExportFlags) => {

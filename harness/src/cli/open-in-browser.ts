@@ -9,10 +9,13 @@ import { pathToFileURL } from 'node:url'
 export function openInBrowser(file: string, say: (line: string) => void = (l) => void process.stdout.write(`${l}\n`)): void {
   const url = pathToFileURL(file).href
   const command: [string, ...string[]] | null =
-    process.platform === 'darwin' ? ['open', url]
-    : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url]
-    : process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? ['xdg-open', url]
-    : null
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '', url]
+        : process.env.DISPLAY || process.env.WAYLAND_DISPLAY
+          ? ['xdg-open', url]
+          : null
   if (!command) {
     say(`No desktop here to open it in: open ${url} in a browser (it works offline, straight from disk).`)
     return

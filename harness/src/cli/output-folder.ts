@@ -65,13 +65,17 @@ export function checkOutputFolder(value: string, opts: OutputFolderOptions): Che
   const fromLoadLab = isLoadLabOutput(dir)
   const foreign = entries.filter((e) => !LOADLAB_ENTRIES.has(e) && !PARTIAL_WRITE.test(e))
   if (!fromLoadLab) {
-    throw new UsageError(`${flag} ${shown} is a folder with other files in it (${preview(entries)}): give a new or empty folder. LoadLab replaces only an earlier LoadLab output folder, and only with --force`)
+    throw new UsageError(
+      `${flag} ${shown} is a folder with other files in it (${preview(entries)}): give a new or empty folder. LoadLab replaces only an earlier LoadLab output folder, and only with --force`,
+    )
   }
   if (!opts.force) {
     throw new UsageError(`${flag} ${shown} holds an earlier LoadLab output: add --force to replace it (its files are deleted), or give a new folder`)
   }
   if (foreign.length > 0) {
-    throw new UsageError(`${flag} ${shown} holds an earlier LoadLab output but also files LoadLab did not write (${preview(foreign)}): move them away or give a new folder; --force replaces only what LoadLab wrote`)
+    throw new UsageError(
+      `${flag} ${shown} holds an earlier LoadLab output but also files LoadLab did not write (${preview(foreign)}): move them away or give a new folder; --force replaces only what LoadLab wrote`,
+    )
   }
   return { dir, state: 'replace' }
 }
@@ -129,7 +133,9 @@ function refuseVirtual(existing: string, flag: string, shown: string): void {
   }
   const inside = (root: string): boolean => real === root || real.startsWith(`${root}/`)
   if (VIRTUAL_ROOTS.some(inside) && !REAL_UNDER_DEV.some(inside)) {
-    throw new UsageError(`${flag} ${shown} is in ${VIRTUAL_ROOTS.find(inside)}, a virtual file system that holds no reports: give a folder on disk, for example ${flag} reports/my-run`)
+    throw new UsageError(
+      `${flag} ${shown} is in ${VIRTUAL_ROOTS.find(inside)}, a virtual file system that holds no reports: give a folder on disk, for example ${flag} reports/my-run`,
+    )
   }
 }
 

@@ -67,7 +67,9 @@ const K8S_ONLY = ['parallelism', 'coordinator', 'agentTarget', 'kubeconfig', 'co
 export function parseAgents(text: string): number {
   const n = Number(text)
   if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 1024) {
-    throw new InvalidArgumentError(`"${text}" is not a number of load agents: give a whole number from 1 to 1024 (default: one per spare core, ${defaultAgentCount()} here)`)
+    throw new InvalidArgumentError(
+      `"${text}" is not a number of load agents: give a whole number from 1 to 1024 (default: one per spare core, ${defaultAgentCount()} here)`,
+    )
   }
   return n
 }
@@ -101,7 +103,10 @@ export function parseTolerance(text: string): number {
 
 /** reports/<scenario>-<UTC timestamp>/ under the current directory. */
 export function defaultOutDir(scenarioName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')
   const safe = scenarioName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'scenario'
   return path.resolve('reports', `${safe}-${stamp}`)
 }
@@ -117,10 +122,13 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
   // Flag mistakes first: nothing is read, reaped or written before they are fixed.
   const k8sFlag = K8S_ONLY.find((k) => opts[k] !== undefined)
-  if (!opts.k8s && k8sFlag) throw new UsageError(`--${k8sFlag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies to --k8s runs: add --k8s, or leave it out`)
+  if (!opts.k8s && k8sFlag)
+    throw new UsageError(`--${k8sFlag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies to --k8s runs: add --k8s, or leave it out`)
   if (opts.k8s && opts.agents !== undefined) throw new UsageError('with --k8s the agents are pods: give their number with --parallelism N instead of --agents')
-  if (opts.k8s && !opts.agentListen) throw new UsageError('--k8s needs --agent-listen HOST:PORT: an address of this machine the pods can reach, where the run waits for them')
-  if (!opts.k8s && opts.agentListen && opts.agents === undefined) throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
+  if (opts.k8s && !opts.agentListen)
+    throw new UsageError('--k8s needs --agent-listen HOST:PORT: an address of this machine the pods can reach, where the run waits for them')
+  if (!opts.k8s && opts.agentListen && opts.agents === undefined)
+    throw new UsageError('--agent-listen needs --agents N: how many remote agents to wait for (each started with --slice I/N)')
   const engine = opts.engine === undefined ? null : resolveEngineName(opts.engine)
   if (engine === null && opts.engine !== undefined) throw new UsageError(`--engine ${opts.engine}: not a load engine; choose one of ${ENGINE_NAMES.join(', ')}`)
   const explicitOut = opts.out === undefined ? null : checkOutputFolder(opts.out, { flag: '--out', force: opts.force })
@@ -161,7 +169,10 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const out = explicitOut ?? checkOutputFolder(unusedFolder(defaultOutDir(scenario.name)), { flag: '--out' })
   const outDir = out.dir
   // A --reporter that cannot load is refused (exit 2) before anything is reaped or written.
-  const reporters = await createReporters([...(opts.reporter ?? []), ...(opts.summaryExport ? [SUMMARY_EXPORT_REPORTER] : [])], { outDir, summaryExport: opts.summaryExport })
+  const reporters = await createReporters([...(opts.reporter ?? []), ...(opts.summaryExport ? [SUMMARY_EXPORT_REPORTER] : [])], {
+    outDir,
+    summaryExport: opts.summaryExport,
+  })
   const reaped = describeReaped(reapLeftovers())
   if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
   prepareOutputFolder(out, 'run')
@@ -214,7 +225,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     if (exportError) {
       const { error } = exportError
       const flag = opts.summaryExport ? `--summary-export ${opts.summaryExport}` : `--reporter ${SUMMARY_EXPORT_REPORTER} (${exporter?.file})`
-      process.stderr.write(`${flag}: cannot write it (${error instanceof Error ? error.message : String(error)}); results.json and the reports above are complete\n`)
+      process.stderr.write(
+        `${flag}: cannot write it (${error instanceof Error ? error.message : String(error)}); results.json and the reports above are complete\n`,
+      )
     }
     process.stdout.write(`${lines.join('\n')}\n`)
     if (opts.open && files['index.html']) openInBrowser(files['index.html'])
@@ -234,7 +247,12 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     .description('run a scenario (a file or a name from scenarios/) and write results.json and the reports')
     .argument('<scenario>', 'scenario file (scenarios/quickstart.ts) or name (quickstart)')
     .addOption(
-      new Option('--engine <name>', `load engine: ${ENGINE_NAMES.join(' or ')} (default: autocannon for closed loads, native for arrival rates; ${Object.keys(DEPRECATED_ENGINE_NAMES).map((old) => `"${old}" is the former name of ${DEPRECATED_ENGINE_NAMES[old]}`).join(', ')})`).argParser(parseEngine),
+      new Option(
+        '--engine <name>',
+        `load engine: ${ENGINE_NAMES.join(' or ')} (default: autocannon for closed loads, native for arrival rates; ${Object.keys(DEPRECATED_ENGINE_NAMES)
+          .map((old) => `"${old}" is the former name of ${DEPRECATED_ENGINE_NAMES[old]}`)
+          .join(', ')})`,
+      ).argParser(parseEngine),
     )
     .addOption(new Option('--env <name>', "where the topology runs (default: the scenario's `environment`, else local)").choices(ENVIRONMENT_NAMES))
     .option('--out <dir>', 'output folder, new or empty (default: reports/<scenario>-<timestamp>/)')
@@ -250,11 +268,15 @@ export function registerRunCommand(program: Command, setExit: (code: number) => 
     )
     .option('--agents <n>', `load agents (worker processes) the load is shared by (default: one per spare core, ${defaultAgentCount()} here)`, parseAgents)
     .option('--summary-export <file>', "also write k6's summary-export JSON (k6 metric names and threshold flags) to this file")
-    .option('--agent-listen <host:port>', 'wait for that many remote agents (`loadlab agent --coordinator http://HOST:PORT`) instead of starting local ones', parseListen)
+    .option(
+      '--agent-listen <host:port>',
+      'wait for that many remote agents (`loadlab agent --coordinator http://HOST:PORT`) instead of starting local ones',
+      parseListen,
+    )
     .option('--k8s', 'run the agents as pods of a Kubernetes Indexed Job: applied before each run, deleted after it (needs --agent-listen)')
     .option('--parallelism <n>', 'with --k8s: agent pods; pod i of N sends slice i of the load (default 1)', parseAgents)
-    .option('--coordinator <url>', 'with --k8s: the URL the pods reach this machine\'s --agent-listen at (default http://<--agent-listen>)')
-    .option('--agent-target <url>', 'with --k8s: where the pods reach the scenario\'s target, when not at the same URL as this machine (a Service name)')
+    .option('--coordinator <url>', "with --k8s: the URL the pods reach this machine's --agent-listen at (default http://<--agent-listen>)")
+    .option('--agent-target <url>', "with --k8s: where the pods reach the scenario's target, when not at the same URL as this machine (a Service name)")
     .option('--kubeconfig <file>', 'with --k8s: kubeconfig file (default $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'with --k8s: kubeconfig context (default its current context)')
     .option('--namespace <ns>', 'with --k8s: namespace of the pods (must exist; default "default")')

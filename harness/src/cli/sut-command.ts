@@ -25,7 +25,8 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
   const cells = [...new Map(plan.runs.map((r) => [r.cellLabel, r])).values()]
   const index = (opts.cell ?? 1) - 1
   const run = cells[index]
-  if (!run) throw new UsageError(`--cell ${opts.cell}: ${scenario.name} has ${cells.length} cell(s): ${cells.map((c, i) => `${i + 1} = ${c.cellLabel}`).join(', ')}`)
+  if (!run)
+    throw new UsageError(`--cell ${opts.cell}: ${scenario.name} has ${cells.length} cell(s): ${cells.map((c, i) => `${i + 1} = ${c.cellLabel}`).join(', ')}`)
   const logDir = path.resolve(opts.logs ?? mkdtempSync(path.join(tmpdir(), `loadlab-sut-${scenario.name}-`)))
   const reaped = describeReaped(reapLeftovers())
   if (reaped) process.stderr.write(`loadlab: ${reaped}\n`)
@@ -43,7 +44,9 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
     // Under npx with sh in between, a SIGTERM stops npm but never reaches this process (watch-launcher.ts).
     if (launchedByNpm()) stopWatching = watchLauncher(onSignal)
   })
-  process.stderr.write(`starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`)
+  process.stderr.write(
+    `starting ${scenario.name}${cells.length > 1 ? ` (cell ${index + 1} of ${cells.length}: ${run.cellLabel}; pick another with --cell)` : ''}...\n`,
+  )
   const env = await createEnvironment(scenario, logDir).start(run.topology, controller.signal)
   try {
     if (opts.seed !== false) {
@@ -52,7 +55,10 @@ export async function sutUp(scenarioArg: string, opts: { logs?: string; cell?: n
       process.stderr.write(`seeded ${dataset.customerIds.length} customers (the scenario's dataset; --no-seed to skip)\n`)
     }
     const lines = [`entrypoint: ${env.entrypoint().href}`, 'members:']
-    for (const m of env.members()) lines.push(`  ${m.name.padEnd(10)} ${m.url.padEnd(26)} ${m.container ? `container ${m.container}` : `pid ${m.pid ?? '-'}`}${m.metricsUrl ? `  metrics ${m.metricsUrl}` : ''}`)
+    for (const m of env.members())
+      lines.push(
+        `  ${m.name.padEnd(10)} ${m.url.padEnd(26)} ${m.container ? `container ${m.container}` : `pid ${m.pid ?? '-'}`}${m.metricsUrl ? `  metrics ${m.metricsUrl}` : ''}`,
+      )
     lines.push(`logs: ${logDir}`, '', `try: curl -s '${new URL('/customers?q=a&limit=3', env.entrypoint()).href}'`, 'press Ctrl-C to stop every member')
     process.stdout.write(`${lines.join('\n')}\n`)
     // Containers hold no handle in this process (local children do): keep it alive until the signal.
@@ -74,7 +80,7 @@ export function registerSutCommand(program: Command, setExit: (code: number) => 
     .command('up')
     .description("start a scenario's topology and keep it running until Ctrl-C")
     .argument('<scenario>', 'scenario file or name')
-    .option('--logs <dir>', 'folder for the members\' logs (default: a temporary folder)')
+    .option('--logs <dir>', "folder for the members' logs (default: a temporary folder)")
     .option('--cell <n>', 'which matrix cell to start (1 = first)', (v) => {
       const n = Number(v)
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--cell "${v}" must be a whole number >= 1`)

@@ -20,7 +20,14 @@ describe('ArrivalSchedule', () => {
   })
 
   it('ramping stages: the rate interpolates linearly (0 -> 100 over 10 s gives 500 arrivals, denser at the end)', () => {
-    const s = new ArrivalSchedule({ model: 'open', stages: [{ durationS: 10, target: 100 }, { durationS: 5, target: 100 }], maxInFlight: 10 })
+    const s = new ArrivalSchedule({
+      model: 'open',
+      stages: [
+        { durationS: 10, target: 100 },
+        { durationS: 5, target: 100 },
+      ],
+      maxInFlight: 10,
+    })
     expect(s.totalS).toBe(15)
     expect(s.rateAt(5)).toBeCloseTo(50)
     expect(s.cumulative(10)).toBeCloseTo(500)
@@ -32,7 +39,16 @@ describe('ArrivalSchedule', () => {
   })
 
   it('a 0-second stage jumps the rate', () => {
-    const times = all(new ArrivalSchedule({ model: 'open', stages: [{ durationS: 0, target: 50 }, { durationS: 2, target: 50 }], maxInFlight: 10 }))
+    const times = all(
+      new ArrivalSchedule({
+        model: 'open',
+        stages: [
+          { durationS: 0, target: 50 },
+          { durationS: 2, target: 50 },
+        ],
+        maxInFlight: 10,
+      }),
+    )
     expect(times).toHaveLength(100)
   })
 
@@ -44,12 +60,14 @@ describe('ArrivalSchedule', () => {
 type OpenLoad = Extract<LoadModel, { model: 'open' }>
 
 const openLoad: fc.Arbitrary<OpenLoad> = fc.oneof(
-  fc.record({ rate: fc.double({ min: 0.5, max: 20_000, noNaN: true }), durationS: fc.double({ min: 0.05, max: 3, noNaN: true }) }).map(({ rate, durationS }) => ({
-    model: 'open' as const,
-    rate,
-    durationS: Math.min(durationS, 20_000 / rate),
-    maxInFlight: 100,
-  })),
+  fc
+    .record({ rate: fc.double({ min: 0.5, max: 20_000, noNaN: true }), durationS: fc.double({ min: 0.05, max: 3, noNaN: true }) })
+    .map(({ rate, durationS }) => ({
+      model: 'open' as const,
+      rate,
+      durationS: Math.min(durationS, 20_000 / rate),
+      maxInFlight: 100,
+    })),
   fc
     .array(fc.record({ durationS: fc.constantFrom(0, 0.5, 1, 2.5), target: fc.integer({ min: 0, max: 4000 }) }), { minLength: 1, maxLength: 4 })
     .filter((stages) => stages.some((s) => s.durationS > 0))
@@ -85,6 +103,8 @@ describe('ArrivalSchedule sliced between agents (execution segments)', () => {
   })
 
   it('refuses an index outside 0..N-1 with a message naming both', () => {
-    expect(() => new ArrivalSchedule({ model: 'open', rate: 10, durationS: 1, maxInFlight: 1 }, { index: 3, count: 3 })).toThrow(/index must be an integer from 0 to 2 \(count 3\), got 3/)
+    expect(() => new ArrivalSchedule({ model: 'open', rate: 10, durationS: 1, maxInFlight: 1 }, { index: 3, count: 3 })).toThrow(
+      /index must be an integer from 0 to 2 \(count 3\), got 3/,
+    )
   })
 })

@@ -11,7 +11,13 @@ import { checkSegment, shareOf, WHOLE_LOAD, type ExecutionSegment } from '../wor
 type OpenLoad = Extract<LoadModel, { model: 'open' }>
 
 /** A stretch of the plan where the rate goes linearly from r0 to r1; n0 arrivals came before it. */
-export interface ScheduleSegment { startS: number; durationS: number; r0: number; r1: number; n0: number }
+export interface ScheduleSegment {
+  startS: number
+  durationS: number
+  r0: number
+  r1: number
+  n0: number
+}
 
 /**
  * Offset (ms from the start) of arrival k of the whole plan, or null past its end. `cursor.seg`

@@ -44,10 +44,15 @@ import { VirtualUsers } from './virtual-users.js'
 
 type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
-interface Outstanding { spec: RequestSpec; sentPerf: number }
+interface Outstanding {
+  spec: RequestSpec
+  sentPerf: number
+}
 
 /** What autocannon's Client keeps of the request being written, and its iterator (internal shapes, autocannon 8). */
-interface IteratorRequest { requestBuffer: Buffer }
+interface IteratorRequest {
+  requestBuffer: Buffer
+}
 interface RequestIteratorInternals {
   currentRequest: IteratorRequest
   resetted: boolean
@@ -80,11 +85,13 @@ function requestCache(host: string): (spec: RequestSpec) => Buffer {
 }
 
 function closedLoad(w: Workload): ClosedLoad {
-  if (w.load.model !== 'closed') throw new Error(`the autocannon engine drives load.model 'closed', got '${w.load.model}'; use the native engine (--engine native) for arrival rates`)
+  if (w.load.model !== 'closed')
+    throw new Error(`the autocannon engine drives load.model 'closed', got '${w.load.model}'; use the native engine (--engine native) for arrival rates`)
   const l = w.load
   if (!(Number.isInteger(l.connections) && l.connections >= 1)) throw new Error(`load.connections must be an integer >= 1, got ${l.connections}`)
   if (!(l.durationS > 0)) throw new Error(`load.durationS must be > 0 seconds, got ${l.durationS}`)
-  if (l.pipelining !== undefined && !(Number.isInteger(l.pipelining) && l.pipelining >= 1)) throw new Error(`load.pipelining must be an integer >= 1, got ${l.pipelining}`)
+  if (l.pipelining !== undefined && !(Number.isInteger(l.pipelining) && l.pipelining >= 1))
+    throw new Error(`load.pipelining must be an integer >= 1, got ${l.pipelining}`)
   return l
 }
 
@@ -128,7 +135,9 @@ export class AutocannonEngine implements LoadEngine {
   plan(w: Workload): ExecutionStep[] {
     const l = closedLoad(w)
     const pipe = l.pipelining && l.pipelining > 1 ? `, pipelining ${l.pipelining}` : ''
-    return [{ startS: 0, durationS: l.durationS, connections: l.connections, description: `${l.connections} connections for ${l.durationS} s (closed model${pipe})` }]
+    return [
+      { startS: 0, durationS: l.durationS, connections: l.connections, description: `${l.connections} connections for ${l.durationS} s (closed model${pipe})` },
+    ]
   }
 
   /** Opens the run's connections (all of them: the closed model keeps every one busy). */
@@ -153,7 +162,8 @@ export class AutocannonEngine implements LoadEngine {
     if (w.http) return this.users.run(w, target, ctx)
     const pipelining = load.pipelining ?? 1
     const connections = shareOf(load.connections, ctx.segment ?? WHOLE_LOAD)
-    if (connections === 0) throw new Error(`${load.connections} connection(s) cannot be shared by ${ctx.segment?.count} load agents: use at most ${load.connections} agents`)
+    if (connections === 0)
+      throw new Error(`${load.connections} connection(s) cannot be shared by ${ctx.segment?.count} load agents: use at most ${load.connections} agents`)
     const gen = createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: ctx.segment?.index ?? 0 })
     if (ctx.signal.aborted) {
       await this.close()
@@ -190,7 +200,14 @@ export class AutocannonEngine implements LoadEngine {
     const setupClient = (client: autocannon.Client): void => {
       const it = (client as unknown as { requestIterator?: RequestIteratorInternals }).requestIterator
       const hooks = client as unknown as Record<string, unknown>
-      if (!it || typeof it.nextRequest !== 'function' || typeof it.recordBody !== 'function' || !it.currentRequest || typeof hooks._connect !== 'function' || typeof hooks._destroyConnection !== 'function') {
+      if (
+        !it ||
+        typeof it.nextRequest !== 'function' ||
+        typeof it.recordBody !== 'function' ||
+        !it.currentRequest ||
+        typeof hooks._connect !== 'function' ||
+        typeof hooks._destroyConnection !== 'function'
+      ) {
         throw new Error('the installed autocannon does not have the client internals this engine was built for (autocannon 8); pin autocannon@8')
       }
       const fifo: Outstanding[] = []
@@ -314,8 +331,14 @@ export class AutocannonEngine implements LoadEngine {
     const endPerf = performance.now()
     batcher.flush()
     const health = monitor.stop()
-    if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${warmCount} were opened before it): the first request on each includes a TCP handshake`)
-    if (closedUnanswered > 0) notes.push(`${closedUnanswered} request(s) were written on connections the server was closing (keep-alive limit) and re-sent on new ones; they are not recorded`)
+    if (openedDuringRun > 0)
+      notes.push(
+        `${openedDuringRun} connection(s) were opened during the measured phase (${warmCount} were opened before it): the first request on each includes a TCP handshake`,
+      )
+    if (closedUnanswered > 0)
+      notes.push(
+        `${closedUnanswered} request(s) were written on connections the server was closing (keep-alive limit) and re-sent on new ones; they are not recorded`,
+      )
     return {
       engine: 'autocannon',
       durationS: (endPerf - startPerf) / 1000,

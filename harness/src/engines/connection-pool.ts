@@ -29,7 +29,12 @@ export interface ConnectionPoolOptions {
   timeoutMs: number
 }
 
-interface Pending<T> { payload: string; wantBody: boolean; wantHeaders: boolean; tag: T }
+interface Pending<T> {
+  payload: string
+  wantBody: boolean
+  wantHeaders: boolean
+  tag: T
+}
 
 const SERVER_KEEP_ALIVE_MARGIN_MS = 1000
 
@@ -51,7 +56,11 @@ class Connection<T> {
   /** Why the socket failed, once it did ('ECONNREFUSED', ...). */
   lastError: string | undefined
 
-  constructor(private readonly pool: ConnectionPool<T>, port: number, host: string) {
+  constructor(
+    private readonly pool: ConnectionPool<T>,
+    port: number,
+    host: string,
+  ) {
     this.socket = net.connect({ port, host, noDelay: true })
     this.socket.on('connect', () => {
       this.connected = true
@@ -144,9 +153,17 @@ export class ConnectionPool<T> {
   /** Connections opened since the pool was created (warm ones included). */
   opened = 0
 
-  constructor(origin: URL, private readonly options: ConnectionPoolOptions, readonly hooks: PoolHooks<T>) {
-    if (origin.protocol !== 'http:') throw new Error(`the native engine speaks plain HTTP/1.1; ${origin.href} is ${origin.protocol.replace(':', '')}: put a TLS-terminating proxy in front, or use the autocannon engine`)
-    if (!(Number.isInteger(options.maxConnections) && options.maxConnections >= 1)) throw new Error(`maxConnections must be an integer >= 1, got ${options.maxConnections}`)
+  constructor(
+    origin: URL,
+    private readonly options: ConnectionPoolOptions,
+    readonly hooks: PoolHooks<T>,
+  ) {
+    if (origin.protocol !== 'http:')
+      throw new Error(
+        `the native engine speaks plain HTTP/1.1; ${origin.href} is ${origin.protocol.replace(':', '')}: put a TLS-terminating proxy in front, or use the autocannon engine`,
+      )
+    if (!(Number.isInteger(options.maxConnections) && options.maxConnections >= 1))
+      throw new Error(`maxConnections must be an integer >= 1, got ${options.maxConnections}`)
     this.port = Number(origin.port || 80)
     this.host = origin.hostname.replace(/^\[|\]$/g, '')
     // Timeouts are checked a few times per timeout, not per request: a timer per request would
@@ -179,7 +196,15 @@ export class ConnectionPool<T> {
         if (failed) finish(new Error(`cannot connect to ${this.host}:${this.port}: ${failed.lastError ?? 'closed'}`))
         else if (opening.every((c) => c.connected)) finish(null)
       }
-      const timer = setTimeout(() => finish(new Error(`cannot connect to ${this.host}:${this.port}: ${opening.filter((c) => !c.connected).length} of ${opening.length} connections not open after ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () =>
+          finish(
+            new Error(
+              `cannot connect to ${this.host}:${this.port}: ${opening.filter((c) => !c.connected).length} of ${opening.length} connections not open after ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      )
       const finish = (err: Error | null): void => {
         clearTimeout(timer)
         this.warmWaiters = this.warmWaiters.filter((w) => w !== check)

@@ -49,7 +49,8 @@ const SPIN_MARGIN_MS = 0.1
 const DEFAULT_EXPECTED_LATENCY_MS = 25
 
 function openLoad(w: Workload): OpenLoad {
-  if (w.load.model !== 'open') throw new Error(`the native engine drives load.model 'open', got '${w.load.model}'; use the autocannon engine for the closed model`)
+  if (w.load.model !== 'open')
+    throw new Error(`the native engine drives load.model 'open', got '${w.load.model}'; use the autocannon engine for the closed model`)
   if (!(Number.isInteger(w.load.maxInFlight) && w.load.maxInFlight >= 1)) throw new Error(`load.maxInFlight must be an integer >= 1, got ${w.load.maxInFlight}`)
   return w.load
 }
@@ -91,7 +92,11 @@ interface Prepared {
   schedule: ArrivalSchedule
   clock: ArrivalClock
   /** Replaced by run(): the pool's hooks call these. */
-  handlers: { write(x: Exchange): void; response(x: Exchange, status: number, body: string | undefined, headers: string[] | undefined): void; error(x: Exchange, e: string): void }
+  handlers: {
+    write(x: Exchange): void
+    response(x: Exchange, status: number, body: string | undefined, headers: string[] | undefined): void
+    error(x: Exchange, e: string): void
+  }
 }
 
 export class NativeEngine implements LoadEngine {
@@ -106,7 +111,14 @@ export class NativeEngine implements LoadEngine {
     const load = openLoad(w)
     const schedule = new ArrivalSchedule(load) // validates
     if (load.rate !== undefined) {
-      return [{ startS: 0, durationS: schedule.totalS, rate: load.rate, description: `constant ${load.rate} req/s for ${schedule.totalS} s (at most ${load.maxInFlight} in flight)` }]
+      return [
+        {
+          startS: 0,
+          durationS: schedule.totalS,
+          rate: load.rate,
+          description: `constant ${load.rate} req/s for ${schedule.totalS} s (at most ${load.maxInFlight} in flight)`,
+        },
+      ]
     }
     const steps: ExecutionStep[] = []
     let t = 0
@@ -116,7 +128,12 @@ export class NativeEngine implements LoadEngine {
         startS: t,
         durationS: s.durationS,
         rate: s.target,
-        description: s.durationS === 0 ? `jump to ${s.target} req/s` : r === s.target ? `hold ${s.target} req/s for ${s.durationS} s` : `ramp ${r} -> ${s.target} req/s over ${s.durationS} s`,
+        description:
+          s.durationS === 0
+            ? `jump to ${s.target} req/s`
+            : r === s.target
+              ? `hold ${s.target} req/s for ${s.durationS} s`
+              : `ramp ${r} -> ${s.target} req/s over ${s.durationS} s`,
       })
       t += s.durationS
       r = s.target
@@ -132,13 +149,18 @@ export class NativeEngine implements LoadEngine {
     const maxInFlight = shareOf(load.maxInFlight, segment)
     const maxConnections = Math.max(1, Math.min(this.options.connections ?? maxInFlight, maxInFlight))
     const rate = peakRate(load) / segment.count
-    const expected = this.previous && this.previous.peakRate > 0 ? (this.previous.maxInFlight * rate) / this.previous.peakRate : (rate * DEFAULT_EXPECTED_LATENCY_MS) / 1000
+    const expected =
+      this.previous && this.previous.peakRate > 0 ? (this.previous.maxInFlight * rate) / this.previous.peakRate : (rate * DEFAULT_EXPECTED_LATENCY_MS) / 1000
     const warm = Math.min(maxConnections, this.options.warmConnections ?? Math.ceil(expected * 1.25) + 2)
     const handlers: Prepared['handlers'] = { write: () => undefined, response: () => undefined, error: () => undefined }
     const pool = new ConnectionPool<Exchange>(
       target,
       { maxConnections, timeoutMs: w.requestTimeoutMs },
-      { onWrite: (x) => handlers.write(x), onResponse: (x, s, body, headers) => handlers.response(x, s, body, headers), onError: (x, e) => handlers.error(x, e) },
+      {
+        onWrite: (x) => handlers.write(x),
+        onResponse: (x, s, body, headers) => handlers.response(x, s, body, headers),
+        onError: (x, e) => handlers.error(x, e),
+      },
     )
     const schedule = new ArrivalSchedule(load, segment)
     const clock = new ArrivalClock(schedule)
@@ -166,7 +188,8 @@ export class NativeEngine implements LoadEngine {
     const http = w.http ? new HttpRequestStream(w.http, { host: target.host, seed: w.seed, segment }) : null
     const gen = http ? null : createRequestGenerator(w, ctx.dataset, ctx.versions, { emailTag: ctx.emailTag, stream: segment.index })
     const p = this.prepared
-    if (!(p && p.workload === w && p.target === target.href && p.schedule.segment.index === segment.index && p.schedule.segment.count === segment.count)) await this.prepare(w, target, ctx)
+    if (!(p && p.workload === w && p.target === target.href && p.schedule.segment.index === segment.index && p.schedule.segment.count === segment.count))
+      await this.prepare(w, target, ctx)
     const { pool, warm, schedule, clock, handlers } = this.prepared!
     this.prepared = null
     const openedBefore = pool.opened
@@ -211,7 +234,12 @@ export class NativeEngine implements LoadEngine {
     const sendStep = (it: HttpIteration, intendedPerf: number): void => {
       sent++
       const r = it.current
-      pool.send(r.payload, r.wantBody, { op: r.op, iteration: it, intendedPerf, sentPerf: intendedPerf, epochMs: startWall + (intendedPerf - startPerf) }, r.wantHeaders)
+      pool.send(
+        r.payload,
+        r.wantBody,
+        { op: r.op, iteration: it, intendedPerf, sentPerf: intendedPerf, epochMs: startWall + (intendedPerf - startPerf) },
+        r.wantHeaders,
+      )
     }
     // ... and its answer is recorded and moves the iteration on; the slot is freed after its last step.
     const stepAnswered = (x: Exchange, it: HttpIteration, status: number, body: string | undefined, headers: string[] | undefined, error?: string): void => {
@@ -393,7 +421,10 @@ export class NativeEngine implements LoadEngine {
     pool.close()
     const durationS = (endPerf - startPerf) / 1000
     this.previous = { maxInFlight: maxInFlightSeen, peakRate: peakRate(load) / segment.count }
-    if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${warm} were opened before it): the first request on each includes a TCP handshake`)
+    if (openedDuringRun > 0)
+      notes.push(
+        `${openedDuringRun} connection(s) were opened during the measured phase (${warm} were opened before it): the first request on each includes a TCP handshake`,
+      )
     const scheduleLag: ScheduleLag = { p50Ms: percentileMs(lag, 50), p99Ms: percentileMs(lag, 99), maxMs: maxMs(lag), histogram: encodeHistogram(lag) }
     return {
       engine: 'native',

@@ -7,7 +7,11 @@ export class SampleBatcher {
   private buffer: Sample[] = []
   private timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly sink: SampleSink, private readonly maxBatch = 256, private readonly maxDelayMs = 100) {}
+  constructor(
+    private readonly sink: SampleSink,
+    private readonly maxBatch = 256,
+    private readonly maxDelayMs = 100,
+  ) {}
 
   /** Called by the engine for each finished or dropped request. */
   push(s: Sample): void {

@@ -18,7 +18,11 @@ import { SampleBatcher } from './sample-batcher.js'
 
 type ClosedLoad = Extract<Workload['load'], { model: 'closed' }>
 
-interface Tag { it: HttpIteration; op: string; sentPerf: number }
+interface Tag {
+  it: HttpIteration
+  op: string
+  sentPerf: number
+}
 
 const END_GRACE_EXTRA_MS = 1000
 
@@ -31,13 +35,17 @@ export class VirtualUsers {
     const load = w.load as ClosedLoad
     const users = shareOf(load.connections, ctx.segment ?? WHOLE_LOAD)
     const hooks: Hooks = { response: () => undefined, error: () => undefined }
-    const pool = new ConnectionPool<Tag>(target, { maxConnections: Math.max(1, users), timeoutMs: w.requestTimeoutMs }, {
-      onWrite: (tag) => {
-        tag.sentPerf = performance.now()
+    const pool = new ConnectionPool<Tag>(
+      target,
+      { maxConnections: Math.max(1, users), timeoutMs: w.requestTimeoutMs },
+      {
+        onWrite: (tag) => {
+          tag.sentPerf = performance.now()
+        },
+        onResponse: (tag, status, body, headers) => hooks.response(tag, status, body, headers),
+        onError: (tag, error) => hooks.error(tag, error),
       },
-      onResponse: (tag, status, body, headers) => hooks.response(tag, status, body, headers),
-      onError: (tag, error) => hooks.error(tag, error),
-    })
+    )
     try {
       await pool.warm(users, Math.min(w.requestTimeoutMs, 10_000))
     } catch (err) {
@@ -56,7 +64,8 @@ export class VirtualUsers {
     const load = w.load as ClosedLoad
     const segment = ctx.segment ?? WHOLE_LOAD
     const users = shareOf(load.connections, segment)
-    if (users === 0) throw new Error(`${load.connections} connection(s) cannot be shared by ${segment.count} load agents: use at most ${load.connections} agents`)
+    if (users === 0)
+      throw new Error(`${load.connections} connection(s) cannot be shared by ${segment.count} load agents: use at most ${load.connections} agents`)
     if (!(this.warm && this.warm.target === target.href && this.warm.index === segment.index)) await this.prepare(w, target, ctx)
     const { pool, hooks } = this.warm!
     this.warm = null
@@ -175,7 +184,10 @@ export class VirtualUsers {
     const health = monitor.stop()
     const openedDuringRun = pool.opened - openedBefore
     pool.close()
-    if (openedDuringRun > 0) notes.push(`${openedDuringRun} connection(s) were opened during the measured phase (${users} were opened before it): the first request on each includes a TCP handshake`)
+    if (openedDuringRun > 0)
+      notes.push(
+        `${openedDuringRun} connection(s) were opened during the measured phase (${users} were opened before it): the first request on each includes a TCP handshake`,
+      )
     return {
       engine: 'autocannon',
       durationS: (endPerf - startPerf) / 1000,

@@ -17,7 +17,10 @@ export interface ExternalEnvironmentOptions {
  */
 export class ExternalEnvironment implements Environment {
   readonly name = 'external'
-  constructor(private readonly target: URL, private readonly options: ExternalEnvironmentOptions = {}) {}
+  constructor(
+    private readonly target: URL,
+    private readonly options: ExternalEnvironmentOptions = {},
+  ) {}
 
   async start(_topology: Topology | null, signal: AbortSignal): Promise<StartedEnvironment> {
     const target = this.target
@@ -31,17 +34,22 @@ export class ExternalEnvironment implements Environment {
     } catch (error) {
       if (signal.aborted) throw signal.reason
       const reason = error instanceof Error ? error.message : String(error)
-      throw new EnvironmentError(
-        `target ${target.href} is not reachable (${reason}); start the system first, or fix \`target\` in the scenario`,
-      )
+      throw new EnvironmentError(`target ${target.href} is not reachable (${reason}); start the system first, or fix \`target\` in the scenario`)
     }
-    const member: Member = { name: 'target', role: 'replica', url: target.origin, metricsUrl: this.options.scrapeMetrics === false ? null : new URL(METRICS_PATH, target).href, pid: null }
+    const member: Member = {
+      name: 'target',
+      role: 'replica',
+      url: target.origin,
+      metricsUrl: this.options.scrapeMetrics === false ? null : new URL(METRICS_PATH, target).href,
+      pid: null,
+    }
     return {
       entrypoint: () => target,
       // The user's own system: seeding goes to the target, with the token the user exported (if any).
       adminEndpoint: () => ({ url: target, token: process.env[ADMIN_TOKEN_ENV] || undefined }),
       members: () => [member],
-      fault: (f: Fault) => Promise.reject(new EnvironmentError(`fault ${f.action} on ${f.member}: LoadLab did not start ${target.href}, so it cannot inject faults`)),
+      fault: (f: Fault) =>
+        Promise.reject(new EnvironmentError(`fault ${f.action} on ${f.member}: LoadLab did not start ${target.href}, so it cannot inject faults`)),
       stop: () => Promise.resolve(),
       [Symbol.asyncDispose]: () => Promise.resolve(),
     }

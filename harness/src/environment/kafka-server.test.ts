@@ -35,6 +35,10 @@ describe('the Kafka broker of the local environment', () => {
 
   it('without its jars, says which command fetches them', () => {
     process.env.LOADLAB_KAFKA_LIBS = path.join(dir, 'no-jars-here')
-    expect(() => kafkaClassPath()).toThrow(new RegExp(`Apache Kafka ${KAFKA_VERSION.replace(/\./g, '\\.')}'s jars are not in .*no-jars-here; fetch them from Maven Central with \\.ci/install-deps \\(or: mvn -q -f .*pom\\.xml dependency:copy-dependencies`))
+    expect(() => kafkaClassPath()).toThrow(
+      new RegExp(
+        `Apache Kafka ${KAFKA_VERSION.replace(/\./g, '\\.')}'s jars are not in .*no-jars-here; fetch them from Maven Central with \\.ci/install-deps \\(or: mvn -q -f .*pom\\.xml dependency:copy-dependencies`,
+      ),
+    )
   })
 })

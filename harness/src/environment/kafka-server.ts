@@ -49,7 +49,9 @@ export function kafkaClassPath(): string {
   const dir = kafkaLibDir()
   const jars = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jar')) : []
   if (!jars.some((j) => j.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
-    throw new EnvironmentError(`broker kafka: Apache Kafka ${KAFKA_VERSION}'s jars are not in ${dir}; fetch them from Maven Central with ${fetchKafkaCommand()}`)
+    throw new EnvironmentError(
+      `broker kafka: Apache Kafka ${KAFKA_VERSION}'s jars are not in ${dir}; fetch them from Maven Central with ${fetchKafkaCommand()}`,
+    )
   }
   return path.join(dir, '*')
 }
@@ -148,7 +150,7 @@ export async function formatKafkaStorage(java: string, dir: string, classPath: s
   try {
     await promisify(execFile)(command, args, { signal, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })
   } catch (error) {
-    const detail = error instanceof Error ? ((error as { stderr?: string }).stderr || error.message) : String(error)
+    const detail = error instanceof Error ? (error as { stderr?: string }).stderr || error.message : String(error)
     throw new EnvironmentError(`broker kafka: formatting its storage in ${dir} failed: ${detail.trim().split('\n').slice(-5).join(' | ')}`)
   }
 }

@@ -132,23 +132,43 @@ class LocalTopology implements StartedEnvironment {
     if (t.cache.strategy === 'redis') {
       const port = await freePort()
       redisUrl = `redis://127.0.0.1:${port}`
-      await this.launch('redis', 'redis', 'redis-server', (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], signal, port, [REDIS_READY], redisUrl, {
-        whenHarnessDies: 'kill',
-        // redis-server replaces its command line with "redis-server 127.0.0.1:<port>".
-        commandLineMatch: (p) => ['redis-server', `:${p}`],
-      })
+      await this.launch(
+        'redis',
+        'redis',
+        'redis-server',
+        (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        signal,
+        port,
+        [REDIS_READY],
+        redisUrl,
+        {
+          whenHarnessDies: 'kill',
+          // redis-server replaces its command line with "redis-server 127.0.0.1:<port>".
+          commandLineMatch: (p) => ['redis-server', `:${p}`],
+        },
+      )
     }
     let memcachedServer: string | null = null
     if (t.cache.strategy === 'memcached') {
       const port = await freePort()
       memcachedServer = `127.0.0.1:${port}`
-      await this.launch('memcached', 'memcached', 'memcached', (p) => ['-l', '127.0.0.1', '-p', String(p), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)], signal, port, [], `memcached://${memcachedServer}`, {
-        whenHarnessDies: 'kill',
-        commandLineMatch: (p) => ['memcached', `-p ${p}`],
-        readyProbe: probeMemcached,
-        // memcached refuses root: setpriv drops it (memcached's own -u would clear the parent-death signal).
-        ...(runningAsRoot() ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}),
-      })
+      await this.launch(
+        'memcached',
+        'memcached',
+        'memcached',
+        (p) => ['-l', '127.0.0.1', '-p', String(p), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)],
+        signal,
+        port,
+        [],
+        `memcached://${memcachedServer}`,
+        {
+          whenHarnessDies: 'kill',
+          commandLineMatch: (p) => ['memcached', `-p ${p}`],
+          readyProbe: probeMemcached,
+          // memcached refuses root: setpriv drops it (memcached's own -u would clear the parent-death signal).
+          ...(runningAsRoot() ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}),
+        },
+      )
     }
     const replicaUrls = await Promise.all(
       Array.from({ length: t.replicas }, (_, i) =>
@@ -183,7 +203,10 @@ class LocalTopology implements StartedEnvironment {
         'balancer',
         'balancer',
         process.execPath,
-        (port) => [main, ...balancerArgs({ port, strategy: t.balancer.strategy, engine: t.balancer.implementation, backendUrls: replicaUrls, weights: t.balancer.weights })],
+        (port) => [
+          main,
+          ...balancerArgs({ port, strategy: t.balancer.strategy, engine: t.balancer.implementation, backendUrls: replicaUrls, weights: t.balancer.weights }),
+        ],
         signal,
         0,
         [LISTENING_LINE, ADMIN_LINE],
@@ -256,11 +279,22 @@ class LocalTopology implements StartedEnvironment {
     await epmd.start(signal)
     const url = amqpUrl(ports)
     // A cold Erlang VM takes some seconds more than a Node process, more on a busy machine.
-    await this.launch('rabbitmq', 'rabbitmq', RABBITMQ_SERVER, () => [], signal, ports.amqp, [RABBITMQ_READY], url, {
-      whenHarnessDies: 'kill',
-      // The Erlang VM the start script becomes, registered with this topology's epmd.
-      commandLineMatch: () => ['beam', `-epmd_port ${ports.epmd}`],
-    }, { env, startupTimeoutMs: 90_000 })
+    await this.launch(
+      'rabbitmq',
+      'rabbitmq',
+      RABBITMQ_SERVER,
+      () => [],
+      signal,
+      ports.amqp,
+      [RABBITMQ_READY],
+      url,
+      {
+        whenHarnessDies: 'kill',
+        // The Erlang VM the start script becomes, registered with this topology's epmd.
+        commandLineMatch: () => ['beam', `-epmd_port ${ports.epmd}`],
+      },
+      { env, startupTimeoutMs: 90_000 },
+    )
     return url
   }
 
@@ -280,18 +314,38 @@ class LocalTopology implements StartedEnvironment {
     const properties = writeKafkaConfig(dir, ports)
     await formatKafkaStorage(java, dir, classPath, properties, signal)
     // A cold JVM takes some seconds more than a Node process, more on a busy machine.
-    return this.launch('kafka', 'kafka', java, () => kafkaArgs(dir, classPath, properties), signal, ports.broker, [KAFKA_READY], kafkaUrl(ports), {
-      // The JVM watches no pipe from LoadLab: the kernel kills it if LoadLab dies.
-      whenHarnessDies: 'kill',
-      commandLineMatch: () => ['kafka.Kafka', properties],
-    }, { env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}) }, startupTimeoutMs: 120_000 })
+    return this.launch(
+      'kafka',
+      'kafka',
+      java,
+      () => kafkaArgs(dir, classPath, properties),
+      signal,
+      ports.broker,
+      [KAFKA_READY],
+      kafkaUrl(ports),
+      {
+        // The JVM watches no pipe from LoadLab: the kernel kills it if LoadLab dies.
+        whenHarnessDies: 'kill',
+        commandLineMatch: () => ['kafka.Kafka', properties],
+      },
+      {
+        env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}) },
+        startupTimeoutMs: 120_000,
+      },
+    )
   }
 
   /** The downstream system; its store's log lives in the run folder, so a restarted downstream keeps what it acknowledged. */
   private async startDownstream(main: string, source: Pick<DownstreamArgs, 'consume' | 'pullFrom' | 'intervalMs'>, signal: AbortSignal): Promise<string> {
     const dataFile = path.join(this.options.logDir, 'downstream.aof')
     rmSync(dataFile, { force: true })
-    return this.launch('downstream', 'downstream', process.execPath, (port) => [main, ...downstreamArgs({ port, dataFile, batch: this.topology.sync.batch, ...source })], signal)
+    return this.launch(
+      'downstream',
+      'downstream',
+      process.execPath,
+      (port) => [main, ...downstreamArgs({ port, dataFile, batch: this.topology.sync.batch, ...source })],
+      signal,
+    )
   }
 
   entrypoint(): URL {
@@ -337,11 +391,14 @@ class LocalTopology implements StartedEnvironment {
         return `restarted on ${member.url} (pid ${p.pid})`
       }
       case 'slow': {
-        if (member.role !== 'replica' && member.role !== 'shard') throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
+        if (member.role !== 'replica' && member.role !== 'shard')
+          throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or a shard`)
         return slowMember(member, f.factor ?? 1, this.adminToken)
       }
       default:
-        throw new EnvironmentError(`fault ${f.action}: local processes have no CPU quota or network links to act on; use the containers environment (--env containers)`)
+        throw new EnvironmentError(
+          `fault ${f.action}: local processes have no CPU quota or network links to act on; use the containers environment (--env containers)`,
+        )
     }
   }
 

@@ -52,19 +52,35 @@ export async function initLocalPostgres(o: LocalPostgresOptions): Promise<LocalP
   const bin = await findPostgresBinDir()
   const asRoot = runningAsRoot()
   const runAs = asRoot ? { user: POSTGRES_USER, group: POSTGRES_USER } : undefined
-  if (asRoot) await run('id', ['-u', POSTGRES_USER]).catch(() => {
-    throw new EnvironmentError(`store "postgres": running as root, and there is no "${POSTGRES_USER}" user to run PostgreSQL as: ${INSTALL_HINT}`)
-  })
+  if (asRoot)
+    await run('id', ['-u', POSTGRES_USER]).catch(() => {
+      throw new EnvironmentError(`store "postgres": running as root, and there is no "${POSTGRES_USER}" user to run PostgreSQL as: ${INSTALL_HINT}`)
+    })
   const clusterDir = await clusterFolder(o.dir, runAs)
   const data = path.join(clusterDir, 'data')
   const password = randomBytes(24).toString('base64url')
   const pwFile = path.join(clusterDir, 'initdb-password')
   await writeFile(pwFile, password, { mode: 0o600 })
   if (runAs) await chownToPostgres(pwFile)
-  const initdb = withParentDeathSignal(path.join(bin, 'initdb'), [
-    '-D', data, '-U', POSTGRES_USER, `--pwfile=${pwFile}`, '--auth-host=scram-sha-256', '--auth-local=peer',
-    '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
-  ], 'SIGKILL', runAs)
+  const initdb = withParentDeathSignal(
+    path.join(bin, 'initdb'),
+    [
+      '-D',
+      data,
+      '-U',
+      POSTGRES_USER,
+      `--pwfile=${pwFile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=peer',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ],
+    'SIGKILL',
+    runAs,
+  )
   try {
     await run(initdb.command, initdb.args, { timeout: 120_000 })
   } catch (error) {
@@ -79,8 +95,17 @@ export async function initLocalPostgres(o: LocalPostgresOptions): Promise<LocalP
   return {
     command: path.join(bin, 'postgres'),
     args: (port) => [
-      '-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-      '-c', `max_connections=${maxConnections}`, ...durability,
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `max_connections=${maxConnections}`,
+      ...durability,
     ],
     runAs,
     dataDir: data,
@@ -121,7 +146,13 @@ async function clusterFolder(dir: string, runAs: RunAs | undefined): Promise<str
   if (!runAs) return inRunFolder
   await chownToPostgres(inRunFolder)
   const probe = withParentDeathSignal('test', ['-w', inRunFolder, '-a', '-x', inRunFolder], 'SIGKILL', runAs)
-  if (await run(probe.command, probe.args).then(() => true, () => false)) return inRunFolder
+  if (
+    await run(probe.command, probe.args).then(
+      () => true,
+      () => false,
+    )
+  )
+    return inRunFolder
   await rm(inRunFolder, { recursive: true, force: true })
   const elsewhere = await mkdtemp(path.join(tmpdir(), 'loadlab-postgres-'))
   await chownToPostgres(elsewhere)
@@ -135,7 +166,10 @@ async function chownToPostgres(file: string): Promise<void> {
 }
 
 async function isFile(file: string): Promise<boolean> {
-  return stat(file).then((s) => s.isFile(), () => false)
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  )
 }
 
 /** The folder with initdb and postgres: on PATH, else Debian's /usr/lib/postgresql/<newest>/bin. */

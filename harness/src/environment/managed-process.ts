@@ -170,10 +170,7 @@ export class ManagedProcess {
         markPaused(child, false)
       }
       child.kill(this.spec.stopSignal ?? 'SIGTERM')
-      const timedOut = await Promise.race([
-        this.exited.then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
-      ])
+      const timedOut = await Promise.race([this.exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref())])
       if (timedOut && this.running) {
         signalGroup(child, 'SIGKILL')
         await this.exited

@@ -43,7 +43,12 @@ function findSetpriv(): string | null {
  * The command and arguments that run `command args` with `signal` as its parent-death signal, or
  * them unchanged where setpriv is missing (not Linux): the ledger and reaper still cover that case.
  */
-export function withParentDeathSignal(command: string, args: readonly string[], signal: 'SIGKILL' | 'SIGCONT', runAs?: RunAs): { command: string; args: string[] } {
+export function withParentDeathSignal(
+  command: string,
+  args: readonly string[],
+  signal: 'SIGKILL' | 'SIGCONT',
+  runAs?: RunAs,
+): { command: string; args: string[] } {
   const wrapper = findSetpriv()
   if (!wrapper) {
     if (runAs) throw new EnvironmentError(`${command} must run as user ${runAs.user} (LoadLab runs as root), which needs setpriv: install util-linux`)

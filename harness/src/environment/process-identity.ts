@@ -39,7 +39,10 @@ export function readProcessIdentity(pid: number): ProcessIdentity | null {
 /** The command line of `pid` as one space-joined string, or null when it cannot be read. */
 export function readCommandLine(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part) => part !== '').join(' ')
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((part) => part !== '')
+      .join(' ')
   } catch {
     return null
   }

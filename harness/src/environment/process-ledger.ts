@@ -76,12 +76,21 @@ function ledgerFile(): string | null {
   try {
     const dir = ensureRuntimeDir()
     const target = path.join(dir, `${process.pid}-${self.startTicks}${threadId > 0 ? `-t${threadId}` : ''}.jsonl`)
-    const line: HarnessRecord = { kind: 'harness', pid: process.pid, startTicks: self.startTicks, argv: process.argv, cwd: process.cwd(), startedAt: new Date().toISOString() }
+    const line: HarnessRecord = {
+      kind: 'harness',
+      pid: process.pid,
+      startTicks: self.startTicks,
+      argv: process.argv,
+      cwd: process.cwd(),
+      startedAt: new Date().toISOString(),
+    }
     appendFileSync(target, `${JSON.stringify(line)}\n`, { mode: 0o600 })
     file = target
   } catch (error) {
     unusable = true
-    process.stderr.write(`loadlab: cannot keep the record of started processes in ${runtimeDirPath()} (${error instanceof Error ? error.message : String(error)}); a killed run's leftovers will not be found\n`)
+    process.stderr.write(
+      `loadlab: cannot keep the record of started processes in ${runtimeDirPath()} (${error instanceof Error ? error.message : String(error)}); a killed run's leftovers will not be found\n`,
+    )
   }
   return file
 }

@@ -57,7 +57,9 @@ export function loadBaselineSource(target: string): BaselineSource {
   if (!st.isDirectory()) return { label: target, kind: 'file', entries: [{ file: target, suite: loadResultsFile(target) }] }
   const files = findResultsFiles(target, 0)
   if (files.length === 0) {
-    throw new ResultsFileError(`${target}: the folder holds no results.json (searched ${MAX_DEPTH} levels deep); put the results.json of earlier runs in it, one sub-folder per run`)
+    throw new ResultsFileError(
+      `${target}: the folder holds no results.json (searched ${MAX_DEPTH} levels deep); put the results.json of earlier runs in it, one sub-folder per run`,
+    )
   }
   const entries = files.map((file) => ({ file, suite: loadResultsFile(file) }))
   entries.sort((a, b) => firstStart(a.suite).localeCompare(firstStart(b.suite)))

@@ -141,7 +141,9 @@ describe('compareToBaseline against a folder of earlier results (a history)', ()
     const p95 = gate.changes.find((c) => c.metric === 'p95')!
     expect(p95.runs).toEqual({ baseline: 5, current: 1 })
     expect(p95.regression).toBe(false)
-    expect(gate.notes!.join('\n')).toMatch(/cache=lru: the history of p95 latency shifted by \+?2\d\.\d% at 2026-01-06T00:00:00.000Z \(permutation p = 0\.0\d+\); judged against the 5 runs since/)
+    expect(gate.notes!.join('\n')).toMatch(
+      /cache=lru: the history of p95 latency shifted by \+?2\d\.\d% at 2026-01-06T00:00:00.000Z \(permutation p = 0\.0\d+\); judged against the 5 runs since/,
+    )
   })
 
   it('judges against a baseline file and a history kept from schema version 1 exactly as against current files', () => {

@@ -118,7 +118,10 @@ function currentRegime(metric: AnalysisMetric, runs: readonly RunResult[], cellL
   const def = ANALYSIS_METRIC_DEFINITIONS[metric]
   const obs = observeRuns(def, runs)
   if (obs.length < 6) return { runs }
-  const shift = findMeanShift(obs.map((o) => o.value), { seed: 1 })
+  const shift = findMeanShift(
+    obs.map((o) => o.value),
+    { seed: 1 },
+  )
   if (!shift || shift.pValue >= SHIFT_P_VALUE) return { runs }
   const kept = new Set(obs.slice(shift.index).map((o) => o.runId))
   const change = def.scale === 'ratio' ? Math.exp(shift.after - shift.before) - 1 : shift.after - shift.before
@@ -130,14 +133,16 @@ function currentRegime(metric: AnalysisMetric, runs: readonly RunResult[], cellL
 }
 
 export function compareToBaseline(current: SuiteResult, baseline: SuiteResult | BaselineSource, opts: BaselineOptions): BaselineGate {
-  if (!(opts.tolerance >= 0) || !Number.isFinite(opts.tolerance)) throw new RangeError(`tolerance must be a non-negative share (0.05 = 5%), got ${opts.tolerance}`)
+  if (!(opts.tolerance >= 0) || !Number.isFinite(opts.tolerance))
+    throw new RangeError(`tolerance must be a non-negative share (0.05 = 5%), got ${opts.tolerance}`)
   const errTol = opts.errorRateTolerance ?? opts.tolerance / 10
   const source = isSource(baseline) ? baseline : baselineFromSuite(baseline, opts.file)
   const notes: string[] = []
   let entries = source.entries
   if (source.kind === 'folder') {
     const same = entries.filter((e) => e.suite.scenario.name === current.scenario.name)
-    if (same.length < entries.length) notes.push(`${entries.length - same.length} of ${entries.length} results in ${source.label} are of other scenarios and were left out`)
+    if (same.length < entries.length)
+      notes.push(`${entries.length - same.length} of ${entries.length} results in ${source.label} are of other scenarios and were left out`)
     entries = same
   }
   const baseRuns = historyRuns(source, entries)

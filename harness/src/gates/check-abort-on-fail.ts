@@ -21,7 +21,11 @@ export function checkAbortOnFail(parsed: readonly ParsedThreshold[], elapsedS: n
     const value = read(t.name, t.stat, t.tags)
     if (value === undefined || !Number.isFinite(value)) continue
     if (!compare(value, t.operator, t.limit)) {
-      return { threshold: t, value, message: `${t.metricKey} ${t.expression} failed at ${Math.round(elapsedS)} s (abortOnFail): measured ${statLabel(t.stat)} = ${Number(value.toPrecision(4))}` }
+      return {
+        threshold: t,
+        value,
+        message: `${t.metricKey} ${t.expression} failed at ${Math.round(elapsedS)} s (abortOnFail): measured ${statLabel(t.stat)} = ${Number(value.toPrecision(4))}`,
+      }
     }
   }
   return null

@@ -47,7 +47,11 @@ function problemOf(t: ParsedThreshold, runs: readonly PlannedTarget[]): string |
     return `unknown tag "${key}"; tags: ${tags.join(', ')}`
   }
   const selected = runs.filter((r) => selectors.every(([k, v]) => runTagValue(r, k) === v))
-  if (selected.length === 0) return `the tags ${selectors.map(([k, v]) => `${k}:${v}`).join(', ')} select no run together; runs: ${runs.map((r) => r.id).slice(0, 8).join(', ')}`
+  if (selected.length === 0)
+    return `the tags ${selectors.map(([k, v]) => `${k}:${v}`).join(', ')} select no run together; runs: ${runs
+      .map((r) => r.id)
+      .slice(0, 8)
+      .join(', ')}`
   const tag = dataTags[0]
   const value = tag === undefined ? '' : t.tags[tag]!
   if (tag === 'op') {
@@ -61,7 +65,11 @@ function problemOf(t: ParsedThreshold, runs: readonly PlannedTarget[]): string |
     }
     if (!(OPERATIONS as readonly string[]).includes(value)) return `unknown op "${value}"; operations: ${OPERATIONS.join(', ')}`
     const sending = selected.filter((r) => (r.workload.mix[value as (typeof OPERATIONS)[number]] ?? 0) > 0)
-    if (sending.length === 0) return `the workload never sends ${value} (its weight in workload.mix is 0 or missing); operations sent: ${Object.entries(selected[0]!.workload.mix).filter(([, w]) => (w ?? 0) > 0).map(([op]) => op).join(', ')}`
+    if (sending.length === 0)
+      return `the workload never sends ${value} (its weight in workload.mix is 0 or missing); operations sent: ${Object.entries(selected[0]!.workload.mix)
+        .filter(([, w]) => (w ?? 0) > 0)
+        .map(([op]) => op)
+        .join(', ')}`
   }
   if (tag === 'status' || tag === 'backend' || tag === 'shard') {
     if (t.name !== 'http_reqs') return `{${tag}:...} works only with http_reqs`
@@ -69,7 +77,8 @@ function problemOf(t: ParsedThreshold, runs: readonly PlannedTarget[]): string |
     if (tag === 'backend' && !selected.some((r) => r.external)) {
       const most = Math.max(...selected.map((r) => r.topology.replicas))
       const n = /^replica-(\d+)$/.exec(value)
-      if (!n || Number(n[1]) < 1 || Number(n[1]) > most) return `no backend "${value}"; backends: ${Array.from({ length: most }, (_, i) => `replica-${i + 1}`).join(', ')}`
+      if (!n || Number(n[1]) < 1 || Number(n[1]) > most)
+        return `no backend "${value}"; backends: ${Array.from({ length: most }, (_, i) => `replica-${i + 1}`).join(', ')}`
     }
     if (tag === 'shard' && !selected.some((r) => r.external)) {
       const most = Math.max(...selected.map((r) => r.topology.shards))

@@ -37,7 +37,11 @@ describe('evaluateThresholds', () => {
   })
 
   it('selects per-operation sub-metrics and scopes by matrix key', () => {
-    const suite = suiteWith({ 'http_req_duration{op:get_customer}': ['p(95)<100'], 'cache_hit_rate{cache:lru}': ['rate>0.8'], 'http_req_failed{cache:lru}': ['rate<0.01'] })
+    const suite = suiteWith({
+      'http_req_duration{op:get_customer}': ['p(95)<100'],
+      'cache_hit_rate{cache:lru}': ['rate>0.8'],
+      'http_req_failed{cache:lru}': ['rate<0.01'],
+    })
     const out = evaluateThresholds(suite)
     expect(out.filter((o) => o.metric.startsWith('http_req_duration'))).toHaveLength(2)
     const hit = out.filter((o) => o.metric.startsWith('cache_hit_rate'))
@@ -80,7 +84,15 @@ describe('evaluateThresholds', () => {
 
   it('counts requests by status, backend and shard, and treats lost_writes of a read-only run as 0', () => {
     const run = makeRunResult({ errorRate: 0.1, seed: 3 })
-    const suite = makeSuiteResult({ runs: [run], thresholds: { 'http_reqs{status:503}': ['count>0'], 'http_reqs{shard:0}': ['count>0'], 'http_reqs{backend:http://127.0.0.1:9999}': ['count>0'], lost_writes: ['count==0'] } })
+    const suite = makeSuiteResult({
+      runs: [run],
+      thresholds: {
+        'http_reqs{status:503}': ['count>0'],
+        'http_reqs{shard:0}': ['count>0'],
+        'http_reqs{backend:http://127.0.0.1:9999}': ['count>0'],
+        lost_writes: ['count==0'],
+      },
+    })
     const out = evaluateThresholds(suite)
     expect(out[0]).toMatchObject({ passed: true, value: run.metrics.status_counts['503'] })
     expect(out[1]).toMatchObject({ passed: true, value: run.sut.shards['0'] })
@@ -102,7 +114,11 @@ describe('thresholds on availability, stale_reads and dropped_iterations', () =>
       ['rate>0.8', availability, true],
       ['rate>0.95', availability, false],
     ])
-    expect(judge({ availability: ['count>1'] })[0]).toMatchObject({ passed: false, value: null, message: expect.stringMatching(/availability is a rate metric; allowed: rate/) })
+    expect(judge({ availability: ['count>1'] })[0]).toMatchObject({
+      passed: false,
+      value: null,
+      message: expect.stringMatching(/availability is a rate metric; allowed: rate/),
+    })
   })
 
   it('judges stale_reads as a counter', () => {
@@ -132,12 +148,14 @@ describe('checkAbortOnFail', () => {
     expect(decision?.message).toMatch(/p\(95\)<50 failed at 12 s \(abortOnFail\): measured p\(95\) = 80/)
     expect(checkAbortOnFail(parsed, 12, liveReaderFromSnapshot({ rps: 100, p95: 20, errors: 0, dropped: 0 }))).toBeNull()
   })
-
 })
 
 describe('evaluateThresholds and failed runs', () => {
   it('skips runs that failed before measuring anything (they exit 1, not 99)', () => {
-    const suite = makeSuiteResult({ thresholds: { http_req_duration: ['p(95)<1000'] }, runs: [{ seed: 1 }, { cell: { x: 1 }, status: 'failed', rps: 0, seed: 2 }] })
+    const suite = makeSuiteResult({
+      thresholds: { http_req_duration: ['p(95)<1000'] },
+      runs: [{ seed: 1 }, { cell: { x: 1 }, status: 'failed', rps: 0, seed: 2 }],
+    })
     expect(suite.runs[1]!.metrics.http_reqs.count).toBe(0)
     expect(evaluateThresholds(suite).map((o) => o.runId)).toEqual(['default #1'])
   })

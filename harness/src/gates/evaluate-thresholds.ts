@@ -20,7 +20,14 @@ export interface TaggableRun {
   cellLabel: string
   cell: Record<string, string | number>
   engine: string
-  topology: { cache: { strategy: string }; partition: string; balancer: { strategy: string } | null; replicas: number; shards: number; sync?: { strategy: string } }
+  topology: {
+    cache: { strategy: string }
+    partition: string
+    balancer: { strategy: string } | null
+    replicas: number
+    shards: number
+    sync?: { strategy: string }
+  }
 }
 
 export const RUN_TOPOLOGY_TAGS: Record<string, (r: TaggableRun) => string | number | undefined> = {
@@ -50,15 +57,25 @@ function histogramOf(run: RunResult): hdr.Histogram | null {
   return h
 }
 
-const SUMMARY_PERCENTILES: Array<[number, keyof LatencySummary]> = [[50, 'p50'], [90, 'p90'], [95, 'p95'], [99, 'p99'], [99.9, 'p999']]
+const SUMMARY_PERCENTILES: Array<[number, keyof LatencySummary]> = [
+  [50, 'p50'],
+  [90, 'p90'],
+  [95, 'p95'],
+  [99, 'p99'],
+  [99.9, 'p999'],
+]
 
 function trendValue(t: ParsedThreshold, summary: LatencySummary, run: RunResult, histogramAllowed: boolean): Resolved {
   if (summary.count === 0) return { error: 'no requests were measured, so there is no latency to compare' }
   switch (t.stat.kind) {
-    case 'avg': return { value: summary.mean }
-    case 'min': return { value: summary.min }
-    case 'max': return { value: summary.max }
-    case 'med': return { value: summary.p50 }
+    case 'avg':
+      return { value: summary.mean }
+    case 'min':
+      return { value: summary.min }
+    case 'max':
+      return { value: summary.max }
+    case 'med':
+      return { value: summary.p50 }
     case 'p': {
       const p = t.stat.percentile
       if (p === 0) return { value: summary.min }
@@ -71,7 +88,9 @@ function trendValue(t: ParsedThreshold, summary: LatencySummary, run: RunResult,
         const pair = run.percentiles.find(([q]) => q === p)
         if (pair) return { value: pair[1] }
       }
-      return { error: `p(${p}) is not recorded here; available: ${SUMMARY_PERCENTILES.map(([q]) => `p(${q})`).join(', ')}${histogramAllowed ? ' (the run has no histogram for other percentiles)' : ' (other percentiles exist only for the overall http_req_duration)'}` }
+      return {
+        error: `p(${p}) is not recorded here; available: ${SUMMARY_PERCENTILES.map(([q]) => `p(${q})`).join(', ')}${histogramAllowed ? ' (the run has no histogram for other percentiles)' : ' (other percentiles exist only for the overall http_req_duration)'}`,
+      }
     }
     default:
       return { error: `${statLabel(t.stat)} does not apply to a trend; use avg, min, med, max or p(N)` }
@@ -130,9 +149,12 @@ export function resolveThresholdValue(t: ParsedThreshold, run: RunResult): Resol
 /** The stat `t` names, of a metric's reading in `run`. */
 function statOfReading(t: ParsedThreshold, reading: MetricReading, run: RunResult, histogramAllowed: boolean): Resolved {
   switch (reading.type) {
-    case 'trend': return trendValue(t, reading.summary, run, histogramAllowed)
-    case 'counter': return counterValue(t, reading.count, run.durationS, reading.rate)
-    case 'rate': return rateValue(t, reading.rate)
+    case 'trend':
+      return trendValue(t, reading.summary, run, histogramAllowed)
+    case 'counter':
+      return counterValue(t, reading.count, run.durationS, reading.rate)
+    case 'rate':
+      return rateValue(t, reading.rate)
   }
 }
 
@@ -157,14 +179,27 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
   for (const t of parsed) {
     if (!isKnownMetric(t.name)) {
       // One outcome for the suite, not one per run: the problem is the scenario, not a run.
-      out.push({ runId: '(suite)', metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${METRIC_NAMES.join(', ')}` })
+      out.push({
+        runId: '(suite)',
+        metric: t.metricKey,
+        expression: t.expression,
+        value: null,
+        passed: false,
+        abortOnFail: t.abortOnFail,
+        message: `${t.metricKey} ${t.expression}: no such metric "${t.name}"; available: ${METRIC_NAMES.join(', ')}`,
+      })
       continue
     }
     const selectors = Object.entries(t.tags).filter(([k]) => !(DATA_TAGS as readonly string[]).includes(k))
     const unknown = selectors.filter(([k]) => !runs.some((r) => runTagValue(r, k) !== undefined))
     if (unknown.length > 0) {
       const cellKeys = [...new Set(runs.flatMap((r) => Object.keys(r.cell)))]
-      out.push(suiteFailure(t, `unknown tag "${unknown[0]![0]}" in ${t.metricKey}; tags: ${[...DATA_TAGS, 'run', 'cell', ...Object.keys(RUN_TOPOLOGY_TAGS), ...cellKeys].filter((k, i, a) => a.indexOf(k) === i).join(', ')}`))
+      out.push(
+        suiteFailure(
+          t,
+          `unknown tag "${unknown[0]![0]}" in ${t.metricKey}; tags: ${[...DATA_TAGS, 'run', 'cell', ...Object.keys(RUN_TOPOLOGY_TAGS), ...cellKeys].filter((k, i, a) => a.indexOf(k) === i).join(', ')}`,
+        ),
+      )
       continue
     }
     const selected = runs.filter((r) => selectors.every(([k, v]) => runTagValue(r, k) === v))
@@ -177,7 +212,15 @@ export function evaluateParsedThresholds(parsed: readonly ParsedThreshold[], run
     for (const run of selected.filter((r) => !(r.status === 'failed' && r.metrics.http_reqs.count === 0))) {
       const r = resolveThresholdValue(t, run)
       if ('error' in r) {
-        out.push({ runId: run.id, metric: t.metricKey, expression: t.expression, value: null, passed: false, abortOnFail: t.abortOnFail, message: `${t.metricKey} ${t.expression} on ${run.id}: ${r.error}` })
+        out.push({
+          runId: run.id,
+          metric: t.metricKey,
+          expression: t.expression,
+          value: null,
+          passed: false,
+          abortOnFail: t.abortOnFail,
+          message: `${t.metricKey} ${t.expression} on ${run.id}: ${r.error}`,
+        })
         continue
       }
       const passed = compare(r.value, t.operator, t.limit) && r.failure === undefined

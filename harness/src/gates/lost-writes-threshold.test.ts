@@ -46,7 +46,7 @@ describe('lost_writes threshold with unverified writes', () => {
   it("judges the checked writes when the run's faults explain the rest, and says so", () => {
     const o = outcome({ count: 0, checked: 120, unverified: 80, unverifiedExplainedBy: ['kill shard-1 at 3.0 s'] })!
     expect(o.passed).toBe(true)
-    expect(o.message).toContain('explained by the run\'s faults (kill shard-1 at 3.0 s); judged on the 120 that were read back')
+    expect(o.message).toContain("explained by the run's faults (kill shard-1 at 3.0 s); judged on the 120 that were read back")
   })
 
   it('still fails on a write that was read back lost', () => {
@@ -55,10 +55,18 @@ describe('lost_writes threshold with unverified writes', () => {
 })
 
 describe('faults that explain unverified writes', () => {
-  const event = (elapsedS: number, action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow', member: string, ok = true) => ({ elapsedS, at: '', action, member, ok })
+  const event = (elapsedS: number, action: 'kill' | 'pause' | 'resume' | 'restart' | 'slow', member: string, ok = true) => ({
+    elapsedS,
+    at: '',
+    action,
+    member,
+    ok,
+  })
 
   it('are kills and pauses of members still down at the end of the run', () => {
-    expect(faultsExplainingUnverified([event(3, 'kill', 'shard-1'), event(4, 'pause', 'replica-2'), event(6, 'resume', 'replica-2'), event(2, 'slow', 'shard-0')])).toEqual(['kill shard-1 at 3.0 s'])
+    expect(
+      faultsExplainingUnverified([event(3, 'kill', 'shard-1'), event(4, 'pause', 'replica-2'), event(6, 'resume', 'replica-2'), event(2, 'slow', 'shard-0')]),
+    ).toEqual(['kill shard-1 at 3.0 s'])
   })
 
   it('are none when the member came back, or the fault was not applied', () => {

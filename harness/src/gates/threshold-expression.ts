@@ -9,9 +9,7 @@ import { isKnownMetric, STATS_BY_TYPE, THRESHOLD_METRICS } from './threshold-met
 // evaluated against results from elsewhere); evaluation reports it as a failed (error) outcome.
 
 export type ComparisonOperator = '<' | '<=' | '>' | '>=' | '==' | '!='
-export type ThresholdStat =
-  | { kind: 'avg' | 'min' | 'med' | 'max' | 'count' | 'rate' }
-  | { kind: 'p'; percentile: number }
+export type ThresholdStat = { kind: 'avg' | 'min' | 'med' | 'max' | 'count' | 'rate' } | { kind: 'p'; percentile: number }
 
 export interface ParsedThreshold {
   /** The key as written: "http_req_duration{op:get_customer}". */
@@ -46,13 +44,19 @@ export type ThresholdRecord = Record<string, ReadonlyArray<ThresholdSpec>>
 
 const KEY_RE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$/
 const EXPR_RE = /^\s*(avg|min|med|max|count|rate|p\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))\s*(<=|>=|==|!=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$/
-const ALLOWED_EXPR = 'allowed: avg|min|med|max|p(N) for trends, count|rate for counters, rate for rates, then one of < <= > >= == != and a number, e.g. "p(95)<200" or "rate<0.01"'
+const ALLOWED_EXPR =
+  'allowed: avg|min|med|max|p(N) for trends, count|rate for counters, rate for rates, then one of < <= > >= == != and a number, e.g. "p(95)<200" or "rate<0.01"'
 
-const longForm = z.object({
-  threshold: z.string(),
-  abortOnFail: z.boolean().optional(),
-  delayAbortEval: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like "10s", "500ms" or "1m"').optional(),
-}).strict()
+const longForm = z
+  .object({
+    threshold: z.string(),
+    abortOnFail: z.boolean().optional(),
+    delayAbortEval: z
+      .string()
+      .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like "10s", "500ms" or "1m"')
+      .optional(),
+  })
+  .strict()
 
 function parseDurationS(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text)
@@ -65,7 +69,11 @@ function parseDurationS(text: string): number {
 export function parseMetricKey(metricKey: string, expressionForErrors = ''): { name: string; tags: Record<string, string> } {
   const m = KEY_RE.exec(metricKey)
   if (!m) {
-    throw new ThresholdSyntaxError(metricKey, expressionForErrors, 'the metric key must be a name or name{tag:value,...}, e.g. "http_req_duration{op:get_customer}"')
+    throw new ThresholdSyntaxError(
+      metricKey,
+      expressionForErrors,
+      'the metric key must be a name or name{tag:value,...}, e.g. "http_req_duration{op:get_customer}"',
+    )
   }
   const tags: Record<string, string> = {}
   if (m[2] !== undefined) {
@@ -74,7 +82,11 @@ export function parseMetricKey(metricKey: string, expressionForErrors = ''): { n
       const k = idx >= 0 ? part.slice(0, idx).trim() : ''
       const v = idx >= 0 ? part.slice(idx + 1).trim() : ''
       if (!k || !v || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k)) {
-        throw new ThresholdSyntaxError(metricKey, expressionForErrors, `bad tag "${part.trim()}": write tags as key:value separated by commas, e.g. {op:get_customer,cache:lru}`)
+        throw new ThresholdSyntaxError(
+          metricKey,
+          expressionForErrors,
+          `bad tag "${part.trim()}": write tags as key:value separated by commas, e.g. {op:get_customer,cache:lru}`,
+        )
       }
       tags[k] = v
     }
@@ -94,7 +106,11 @@ export function parseThreshold(metricKey: string, spec: ThresholdSpec): ParsedTh
     if (!r.success) {
       const issue = r.error.issues[0]!
       const where = issue.path.length > 0 ? issue.path.join('.') : 'object'
-      throw new ThresholdSyntaxError(metricKey, JSON.stringify(spec) ?? String(spec), `long form ${where}: ${issue.message}; allowed: { threshold: "p(95)<200", abortOnFail?: boolean, delayAbortEval?: "10s" }`)
+      throw new ThresholdSyntaxError(
+        metricKey,
+        JSON.stringify(spec) ?? String(spec),
+        `long form ${where}: ${issue.message}; allowed: { threshold: "p(95)<200", abortOnFail?: boolean, delayAbortEval?: "10s" }`,
+      )
     }
     expression = r.data.threshold
     abortOnFail = r.data.abortOnFail ?? false
@@ -106,7 +122,8 @@ export function parseThreshold(metricKey: string, spec: ThresholdSpec): ParsedTh
   let stat: ThresholdStat
   if (m[2] !== undefined) {
     const percentile = Number(m[2])
-    if (!(percentile >= 0 && percentile <= 100)) throw new ThresholdSyntaxError(metricKey, expression, `percentile ${m[2]} is out of range; use p(N) with 0 <= N <= 100`)
+    if (!(percentile >= 0 && percentile <= 100))
+      throw new ThresholdSyntaxError(metricKey, expression, `percentile ${m[2]} is out of range; use p(N) with 0 <= N <= 100`)
     stat = { kind: 'p', percentile }
   } else {
     stat = { kind: m[1] as 'avg' | 'min' | 'med' | 'max' | 'count' | 'rate' }
@@ -146,12 +163,18 @@ export function parseThresholds(record: ThresholdRecord): ParsedThreshold[] {
 /** Applies the comparison; called by the evaluator and the live abortOnFail check. */
 export function compare(value: number, operator: ComparisonOperator, limit: number): boolean {
   switch (operator) {
-    case '<': return value < limit
-    case '<=': return value <= limit
-    case '>': return value > limit
-    case '>=': return value >= limit
-    case '==': return value === limit
-    case '!=': return value !== limit
+    case '<':
+      return value < limit
+    case '<=':
+      return value <= limit
+    case '>':
+      return value > limit
+    case '>=':
+      return value >= limit
+    case '==':
+      return value === limit
+    case '!=':
+      return value !== limit
   }
 }
 

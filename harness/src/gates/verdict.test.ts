@@ -17,10 +17,12 @@ const reps = (spec: RunSpec, seed: number): RunSpec[] => [1, 2, 3].map((repetiti
 
 describe('decideVerdict', () => {
   it('states the winner with its interval and the gates in one sentence', () => {
-    const suite = finish(makeSuiteResult({
-      thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
-      runs: [...reps({ cell: { cache: 'none' }, medianMs: 10 }, 0), ...reps({ cell: { cache: 'lru' }, medianMs: 6 }, 10)],
-    }))
+    const suite = finish(
+      makeSuiteResult({
+        thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
+        runs: [...reps({ cell: { cache: 'none' }, medianMs: 10 }, 0), ...reps({ cell: { cache: 'lru' }, medianMs: 6 }, 10)],
+      }),
+    )
     expect(suite.verdict.text).toMatch(/^cache=lru beats cache=none on (p95 latency|throughput) by \d+% \(95% CI \d+%–\d+%\); all 12 thresholds passed\.$/)
     expect(suite.verdict).toMatchObject({ passed: true, exitCode: 0 })
   })
@@ -40,7 +42,9 @@ describe('decideVerdict', () => {
     expect(slower.verdict.text).toMatch(/regression against the baseline: p95 latency \+\d+% \(95% CI \+\d+% to \+\d+%\): regression beyond the 5% tolerance/)
     const same = finish(two(10, 20), {}, old)
     expect(same.verdict.exitCode).toBe(0)
-    expect(same.verdict.text).toMatch(/(no regression beyond the 5% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell)/)
+    expect(same.verdict.text).toMatch(
+      /(no regression beyond the 5% tolerance against the baseline|no regression proven against the baseline, but \d of 4 checks cannot tell)/,
+    )
     expect(same.verdict.text).not.toMatch(/no significant regression/)
   })
 
@@ -48,7 +52,9 @@ describe('decideVerdict', () => {
     const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }] })
     const slower = finish(makeSuiteResult({ runs: [{ medianMs: 14, seed: 2 }] }), {}, old)
     expect(slower.verdict.exitCode).toBe(0)
-    expect(slower.verdict.text).toMatch(/the baseline gate cannot tell \(1 run each, no interval\): repeat the runs, or give --baseline a folder of earlier results/)
+    expect(slower.verdict.text).toMatch(
+      /the baseline gate cannot tell \(1 run each, no interval\): repeat the runs, or give --baseline a folder of earlier results/,
+    )
   })
 
   it('leads with throughput for a closed-model comparison and with latency for an open one', () => {
@@ -65,7 +71,10 @@ describe('decideVerdict', () => {
 
   it('states the capacity plan', () => {
     const truth = { sigma: 0.05, kappa: 0.005, lambda: 900 }
-    const suite = finish(makeSuiteResult({ kind: 'scale-out', runs: [1, 2, 3, 4, 6].map((n) => ({ cell: { replicas: n }, rps: uslThroughput(truth, n), seed: n, noise: 0.01 })) }), { targetRps: 2000, headroom: 0.3 })
+    const suite = finish(
+      makeSuiteResult({ kind: 'scale-out', runs: [1, 2, 3, 4, 6].map((n) => ({ cell: { replicas: n }, rps: uslThroughput(truth, n), seed: n, noise: 0.01 })) }),
+      { targetRps: 2000, headroom: 0.3 },
+    )
     expect(suite.verdict.text).toMatch(/\d replicas serve 2,000 req\/s with 30% headroom/)
   })
 
@@ -87,7 +96,9 @@ describe('decideVerdict', () => {
     suite.analysis = analyzeSuite(suite)
     suite.gates = evaluateGates(suite)
     const v = decideVerdict(suite)
-    expect(v.text).toMatch(/^cannot tell whether cache=none and cache=lru differ \(1 run each, no interval; cache=lru vs cache=none throughput \+1\d\d%\): repeat the runs/)
+    expect(v.text).toMatch(
+      /^cannot tell whether cache=none and cache=lru differ \(1 run each, no interval; cache=lru vs cache=none throughput \+1\d\d%\): repeat the runs/,
+    )
     expect(v.text).not.toMatch(/no significant difference/)
   })
 })

@@ -74,7 +74,8 @@ function baselineSentence(baseline: NonNullable<GateResult['baseline']>): string
   const against = baseline.history ? `the baseline history (${baseline.history.runs} runs in ${baseline.history.files} results)` : 'the baseline'
   if (baseline.changes.length === 0) return `the baseline ${baseline.file} shares no cell with this run, so it cannot vouch for it`
   const regressions = baseline.changes.filter((c) => c.regression)
-  const describe = (c: BaselineChange) => `${c.text ?? `${c.metric} ${c.relChange}`}${baseline.changes.some((x) => x.cellLabel !== c.cellLabel) ? ` on ${c.cellLabel}` : ''}`
+  const describe = (c: BaselineChange) =>
+    `${c.text ?? `${c.metric} ${c.relChange}`}${baseline.changes.some((x) => x.cellLabel !== c.cellLabel) ? ` on ${c.cellLabel}` : ''}`
   if (regressions.length > 0) {
     return `regression against ${against}: ${describe(regressions[0]!)}${regressions.length > 1 ? ` and ${regressions.length - 1} more` : ''}`
   }
@@ -110,21 +111,27 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
       if (m.rps && m.p95) parts.push(`${cell.cellLabel} served ${fmt(m.rps.estimate)} req/s at p95 ${m.p95.estimate.toFixed(1)} ms`)
     }
     if (analysis.knee) {
-      parts.push(analysis.knee.maxSustainableRps !== null
-        ? `max sustainable throughput ${fmt(analysis.knee.maxSustainableRps)} req/s (${analysis.knee.sloText})`
-        : `no sustainable rate found: ${analysis.knee.evidence}`)
+      parts.push(
+        analysis.knee.maxSustainableRps !== null
+          ? `max sustainable throughput ${fmt(analysis.knee.maxSustainableRps)} req/s (${analysis.knee.sloText})`
+          : `no sustainable rate found: ${analysis.knee.evidence}`,
+      )
     }
     if (analysis.scalability && !analysis.capacityPlan) {
       const s = analysis.scalability
-      parts.push(s.nStar !== null && s.xStar !== null
-        ? `throughput peaks at ${fmt(s.xStar)} req/s near ${s.nStar.toFixed(1)} replicas (USL σ=${s.sigma.toFixed(3)}, κ=${s.kappa.toExponential(1)})`
-        : `scale-out: ${s.note ?? `USL σ=${s.sigma.toFixed(3)}`}`)
+      parts.push(
+        s.nStar !== null && s.xStar !== null
+          ? `throughput peaks at ${fmt(s.xStar)} req/s near ${s.nStar.toFixed(1)} replicas (USL σ=${s.sigma.toFixed(3)}, κ=${s.kappa.toExponential(1)})`
+          : `scale-out: ${s.note ?? `USL σ=${s.sigma.toFixed(3)}`}`,
+      )
     }
     if (analysis.capacityPlan) {
       const p = analysis.capacityPlan
-      parts.push(p.replicas !== null
-        ? `${p.replicas} replica${p.replicas === 1 ? '' : 's'} serve${p.replicas === 1 ? 's' : ''} ${fmt(p.targetRps)} req/s with ${Math.round(p.headroom * 100)}% headroom${/extrapolated beyond the measured N ≤ \d+/.test(p.reason) ? ` (${/extrapolated beyond the measured N ≤ \d+/.exec(p.reason)?.[0]})` : ''}`
-        : `no replica count reaches ${fmt(p.targetRps)} req/s: ${p.reason}`)
+      parts.push(
+        p.replicas !== null
+          ? `${p.replicas} replica${p.replicas === 1 ? '' : 's'} serve${p.replicas === 1 ? 's' : ''} ${fmt(p.targetRps)} req/s with ${Math.round(p.headroom * 100)}% headroom${/extrapolated beyond the measured N ≤ \d+/.test(p.reason) ? ` (${/extrapolated beyond the measured N ≤ \d+/.exec(p.reason)?.[0]})` : ''}`
+          : `no replica count reaches ${fmt(p.targetRps)} req/s: ${p.reason}`,
+      )
     }
   }
 
@@ -134,12 +141,16 @@ export function decideVerdict(suite: SuiteResult): SuiteResult['verdict'] {
   else if (failed.length === 0) parts.push(`all ${thresholds.length} threshold${thresholds.length === 1 ? '' : 's'} passed`)
   else {
     const first = failed[0]!
-    const detail = first.value === null ? first.message ?? `${first.metric} ${first.expression}: no value` : `${first.metric} ${first.expression} on ${first.runId}: measured ${fmtValue(first.value)}`
+    const detail =
+      first.value === null
+        ? (first.message ?? `${first.metric} ${first.expression}: no value`)
+        : `${first.metric} ${first.expression} on ${first.runId}: measured ${fmtValue(first.value)}`
     parts.push(`${failed.length} of ${thresholds.length} threshold${thresholds.length === 1 ? '' : 's'} failed (first: ${detail})`)
   }
   if (baseline) parts.push(baselineSentence(baseline))
   const failedRuns = suite.runs.filter((r) => r.status === 'failed')
-  if (failedRuns.length > 0) parts.push(`${failedRuns.length} run${failedRuns.length === 1 ? '' : 's'} failed (${failedRuns[0]!.id}: ${failedRuns[0]!.error ?? 'no reason recorded'})`)
+  if (failedRuns.length > 0)
+    parts.push(`${failedRuns.length} run${failedRuns.length === 1 ? '' : 's'} failed (${failedRuns[0]!.id}: ${failedRuns[0]!.error ?? 'no reason recorded'})`)
 
   const gatesFailed = failed.length > 0 || (baseline !== undefined && !baseline.passed) || (suite.gates !== null && !suite.gates.passed)
   const exitCode = gatesFailed ? EXIT_GATE_FAILED : failedRuns.length > 0 || suite.runs.length === 0 ? EXIT_RUN_FAILED : EXIT_PASS

@@ -8,7 +8,12 @@ import type { MetricsSink, Sample } from './sample.js'
 // histogram per operation plus one per second that had samples since the last report), and
 // the per-sample cost is the same as the harness's own RunRecorder.
 
-interface SecondTally { hist: LatencyHistogram; reqs: number; errors: number; dropped: number }
+interface SecondTally {
+  hist: LatencyHistogram
+  reqs: number
+  errors: number
+  dropped: number
+}
 
 export class DeltaRecorder implements MetricsSink {
   private readonly totals = new RunTotals()

@@ -24,7 +24,7 @@ export function createLatencyHistogram(): LatencyHistogram {
 
 const toRecordedUs = (ms: number): number => {
   const us = Math.round(ms * 1000)
-  return us < 1 ? 1 : Math.min(us , HIGHEST_TRACKABLE_US)
+  return us < 1 ? 1 : Math.min(us, HIGHEST_TRACKABLE_US)
 }
 
 /** Records a latency given in ms; values outside 1 µs..60 s are clamped (a 70 s stall reads as 60 s). */

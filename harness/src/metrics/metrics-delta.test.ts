@@ -31,7 +31,15 @@ const sample = (start: number): fc.Arbitrary<Sample> =>
     .map((r): Sample => {
       if (r.dropped) return { epochMs: start + r.offsetMs, op: r.op, status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true, error: 'dropped' }
       const serviceLatencyMs = Math.max(0, r.latencyMs - r.queuedMs)
-      return { epochMs: start + r.offsetMs, op: r.op, status: r.status, latencyMs: r.latencyMs, serviceLatencyMs, staleRead: r.stale, ...(r.status === 0 ? { error: 'timeout' } : {}) }
+      return {
+        epochMs: start + r.offsetMs,
+        op: r.op,
+        status: r.status,
+        latencyMs: r.latencyMs,
+        serviceLatencyMs,
+        staleRead: r.stale,
+        ...(r.status === 0 ? { error: 'timeout' } : {}),
+      }
     })
 
 /** An agent's deltas travel as JSON lines and are validated on arrival, as in the agent protocol. */
@@ -107,7 +115,17 @@ describe('merging agents’ deltas', () => {
   })
 
   it('refuses a delta whose histogram is not an encoded histogram', () => {
-    const bad = { dropped: 0, fails: 0, passes: 1, statusCounts: { '200': 1 }, staleReads: { count: 0, checked: 0 }, corrected: 'not base64 hdr', uncorrected: null, perOperation: {}, seconds: [] }
+    const bad = {
+      dropped: 0,
+      fails: 0,
+      passes: 1,
+      statusCounts: { '200': 1 },
+      staleReads: { count: 0, checked: 0 },
+      corrected: 'not base64 hdr',
+      uncorrected: null,
+      perOperation: {},
+      seconds: [],
+    }
     expect(() => new RunRecorder(Date.now()).merge(metricsDeltaSchema.parse(bad))).toThrow()
     expect(() => metricsDeltaSchema.parse({ ...bad, statusCounts: { ok: 1 } })).toThrow()
   })

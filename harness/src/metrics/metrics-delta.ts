@@ -41,7 +41,9 @@ export const metricsDeltaSchema = z.object({
   /** HTTP scenarios: check conditions that held (passes) and did not (fails); absent when none were evaluated. */
   checks: z.object({ passes: z.number().int().min(0), fails: z.number().int().min(0) }).optional(),
   /** Failed checks by op and condition since the previous report, each with its first failing response. */
-  checkFailures: z.array(z.object({ op: z.string(), check: z.string(), count: z.number().int().min(1), status: z.number().int().min(0), body: z.string() })).optional(),
+  checkFailures: z
+    .array(z.object({ op: z.string(), check: z.string(), count: z.number().int().min(1), status: z.number().int().min(0), body: z.string() }))
+    .optional(),
 })
 
 export type SecondDelta = z.infer<typeof secondDeltaSchema>

@@ -11,7 +11,13 @@ describe('RunRecorder', () => {
     const samples: Sample[] = []
     for (let s = 0; s < 3; s++) {
       for (let i = 0; i < 100; i++) {
-        samples.push({ epochMs: START + s * 1000 + i * 10, op: i % 2 ? 'get_customer' : 'search_customers', status: 200, latencyMs: 10 + s * 10, serviceLatencyMs: 5 })
+        samples.push({
+          epochMs: START + s * 1000 + i * 10,
+          op: i % 2 ? 'get_customer' : 'search_customers',
+          status: 200,
+          latencyMs: 10 + s * 10,
+          serviceLatencyMs: 5,
+        })
       }
     }
     samples.push({ epochMs: START + 500, op: 'get_customer', status: 503, latencyMs: 1, serviceLatencyMs: 1 })
@@ -64,7 +70,10 @@ describe('RunRecorder', () => {
     // closed model: latency == service latency, so both summaries agree
     expect(r.metrics.http_req_duration_uncorrected).toEqual(r.metrics.http_req_duration)
     expect(r.metrics.http_req_duration_uncorrected.count).toBe(1)
-    expect(r.timeSeries).toMatchObject([{ elapsedS: 0, offeredRate: 100, cacheHitRate: 0.5 }, { elapsedS: 1, offeredRate: 200, cacheHitRate: 0.75 }])
+    expect(r.timeSeries).toMatchObject([
+      { elapsedS: 0, offeredRate: 100, cacheHitRate: 0.5 },
+      { elapsedS: 1, offeredRate: 200, cacheHitRate: 0.75 },
+    ])
   })
 
   it('folds a trailing partial second (clock skew between engine and recorder) into the last whole second', () => {
@@ -85,7 +94,13 @@ describe('RunRecorder', () => {
       vi.setSystemTime(START)
       const rec = new RunRecorder(START)
       vi.setSystemTime(START + 1990)
-      const batch = Array.from({ length: 50 }, (_, i) => ({ epochMs: START + 1000 + 19 * i, op: 'get_customer' as const, status: i < 3 ? 500 : 200, latencyMs: i < 45 ? 10 : 100, serviceLatencyMs: 10 }))
+      const batch = Array.from({ length: 50 }, (_, i) => ({
+        epochMs: START + 1000 + 19 * i,
+        op: 'get_customer' as const,
+        status: i < 3 ? 500 : 200,
+        latencyMs: i < 45 ? 10 : 100,
+        serviceLatencyMs: 10,
+      }))
       rec.add([...batch, { epochMs: START + 1900, op: 'get_customer', status: 0, latencyMs: 0, serviceLatencyMs: 0, dropped: true }])
       vi.setSystemTime(START + 2050)
       const live = rec.live()

@@ -1,7 +1,16 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js'
 import type { OperationMetrics, RunResult, TimePoint } from '../results/results-schema.js'
 import type { MetricsSink, Sample } from './sample.js'
-import { bucketTopMs, createLatencyHistogram, maxMs, percentileDistribution, percentileMs, recordMs, summarize, type LatencyHistogram } from './latency-histogram.js'
+import {
+  bucketTopMs,
+  createLatencyHistogram,
+  maxMs,
+  percentileDistribution,
+  percentileMs,
+  recordMs,
+  summarize,
+  type LatencyHistogram,
+} from './latency-histogram.js'
 import { addEncodedHistogram, type MetricsDelta } from './metrics-delta.js'
 import { RunTotals } from './run-totals.js'
 
@@ -18,7 +27,12 @@ import { RunTotals } from './run-totals.js'
 // each agent's own start. A second stays open for late completions for `lateWindowS`, then its
 // histogram is summarized and recycled.
 
-interface SecondBucket { hist: LatencyHistogram; reqs: number; errors: number; dropped: number }
+interface SecondBucket {
+  hist: LatencyHistogram
+  reqs: number
+  errors: number
+  dropped: number
+}
 
 export interface RunRecorderOptions {
   /** Seconds a per-second bucket waits for late completions before it is summarized (>= request timeout). Default 65. */
@@ -56,7 +70,10 @@ export class RunRecorder implements MetricsSink {
   private finished = false
 
   /** `startMs`: wall clock (ms since epoch) when the measured phase began; second 0 of the series. */
-  constructor(private readonly startMs: number, opts: RunRecorderOptions = {}) {
+  constructor(
+    private readonly startMs: number,
+    opts: RunRecorderOptions = {},
+  ) {
     this.lateWindowS = Math.max(2, opts.lateWindowS ?? 65)
   }
 

@@ -17,7 +17,10 @@ const MAX_CHECK_FAILURE_KINDS = 50
 
 export const isFailedStatus = (status: number): boolean => status === 0 || status >= 400
 
-export interface OperationTally { hist: LatencyHistogram; fails: number }
+export interface OperationTally {
+  hist: LatencyHistogram
+  fails: number
+}
 
 export class RunTotals {
   readonly corrected = createLatencyHistogram()

@@ -26,7 +26,10 @@ export interface ScrapeOutcome {
 }
 
 /** Counters (monotonic) and gauges read from one member at one scrape. */
-interface Reading { counters: Map<string, number>; gauges: Map<string, number> }
+interface Reading {
+  counters: Map<string, number>
+  gauges: Map<string, number>
+}
 
 interface MemberState {
   target: ScrapeTarget
@@ -80,7 +83,10 @@ export class SutScraper {
   private startMs = 0
   private lastScrapeMs = 0
 
-  constructor(members: ScrapeTarget[], private readonly intervalMs = 1000) {
+  constructor(
+    members: ScrapeTarget[],
+    private readonly intervalMs = 1000,
+  ) {
     this.members = members.map((target) => ({ target, increase: new Map(), answered: false }))
   }
 

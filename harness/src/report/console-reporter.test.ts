@@ -5,7 +5,12 @@ import { ConsoleReporter } from './console-reporter.js'
 
 function capture(): { stream: Writable; text: () => string } {
   let text = ''
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { text += chunk.toString(); done() } })
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString()
+      done()
+    },
+  })
   return { stream, text: () => text }
 }
 
@@ -18,6 +23,8 @@ describe('ConsoleReporter', () => {
     run.sync = { strategy: 'queue-push', broker: 'rabbitmq', lag: [], backlog: [0, 12, 4], drainS: 1.5, recoveryS: 2, missingSample: [] }
     const progress = capture()
     new ConsoleReporter({ progress: progress.stream, out: capture().stream }).onRunEnd(run)
-    expect(progress.text()).toContain('sync queue-push: lag p50 25.0 ms, p95 75.0 ms, p99 120 ms; missing 0 of 40, duplicates 3, peak backlog 12, drained in 1.5 s, recovered 2 s after the last fault')
+    expect(progress.text()).toContain(
+      'sync queue-push: lag p50 25.0 ms, p95 75.0 ms, p99 120 ms; missing 0 of 40, duplicates 3, peak backlog 12, drained in 1.5 s, recovered 2 s after the last fault',
+    )
   })
 })

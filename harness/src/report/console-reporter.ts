@@ -82,7 +82,9 @@ export class ConsoleReporter implements Reporter {
       `  ${mark}: ${fmtRate(m.http_reqs.rate)} req/s, p95 ${fmtMs(m.http_req_duration.p95)} ms, p99 ${fmtMs(m.http_req_duration.p99)} ms, ` +
         `errors ${fmtPct(m.http_req_failed.rate)}` +
         (m.cache_hit_rate ? `, cache hits ${fmtPct(m.cache_hit_rate.rate)}` : '') +
-        (m.lost_writes ? `, lost writes ${m.lost_writes.count} of ${m.lost_writes.checked} checked${m.lost_writes.unverified ? ` (${m.lost_writes.unverified} unverified)` : ''}` : '') +
+        (m.lost_writes
+          ? `, lost writes ${m.lost_writes.count} of ${m.lost_writes.checked} checked${m.lost_writes.unverified ? ` (${m.lost_writes.unverified} unverified)` : ''}`
+          : '') +
         (m.checks ? `, checks ${fmtPct(m.checks.rate)}` : '') +
         (r.error ? ` - ${r.error}` : ''),
     )
@@ -130,8 +132,16 @@ export class ConsoleReporter implements Reporter {
       for (const c of comparisons.slice(0, 12)) out.push(`  ${c.text}`)
     }
     const a = suite.analysis
-    if (a?.knee) out.push('', `Knee: ${a.knee.maxSustainableRps === null ? 'not found' : `${fmtRate(a.knee.maxSustainableRps)} req/s`} (${a.knee.sloText}) - ${a.knee.evidence}`)
-    if (a?.scalability) out.push('', `USL fit: sigma ${a.scalability.sigma.toFixed(3)}, kappa ${a.scalability.kappa.toFixed(4)}, R2 ${a.scalability.r2.toFixed(3)}${a.scalability.note ? ` (${a.scalability.note})` : ''}`)
+    if (a?.knee)
+      out.push(
+        '',
+        `Knee: ${a.knee.maxSustainableRps === null ? 'not found' : `${fmtRate(a.knee.maxSustainableRps)} req/s`} (${a.knee.sloText}) - ${a.knee.evidence}`,
+      )
+    if (a?.scalability)
+      out.push(
+        '',
+        `USL fit: sigma ${a.scalability.sigma.toFixed(3)}, kappa ${a.scalability.kappa.toFixed(4)}, R2 ${a.scalability.r2.toFixed(3)}${a.scalability.note ? ` (${a.scalability.note})` : ''}`,
+      )
     if (a?.scalability?.warning) out.push(`WARNING: ${a.scalability.warning}`)
     if (a?.capacityPlan) out.push(`Capacity plan: ${a.capacityPlan.reason}`)
     const failed = suite.gates?.thresholds.filter((t) => !t.passed) ?? []
@@ -154,7 +164,10 @@ export class ConsoleReporter implements Reporter {
     if (baseline) {
       const regressions = baseline.changes.filter((c) => c.regression)
       const history = baseline.history ? ` (history: ${baseline.history.runs} runs in ${baseline.history.files} results)` : ''
-      out.push('', `Baseline ${baseline.file}${history}: ${regressions.length > 0 ? `${regressions.length} regression(s) beyond` : 'no regression beyond'} the tolerance of ${fmtPct(baseline.tolerance)}`)
+      out.push(
+        '',
+        `Baseline ${baseline.file}${history}: ${regressions.length > 0 ? `${regressions.length} regression(s) beyond` : 'no regression beyond'} the tolerance of ${fmtPct(baseline.tolerance)}`,
+      )
       for (const c of baseline.changes) out.push(`  ${c.cellLabel}: ${c.text ?? `${c.metric} ${fmtPct(c.relChange)}`}`)
       for (const n of baseline.notes ?? []) out.push(`  note: ${n}`)
     }
@@ -202,7 +215,10 @@ export function renderRunTable(suite: SuiteResult): string {
   })
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const render = (row: string[]): string =>
-    row.map((cell, i) => (i >= 2 && i <= 7 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()
+    row
+      .map((cell, i) => (i >= 2 && i <= 7 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...rows.map(render)].join('\n')
 }
 

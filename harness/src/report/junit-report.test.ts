@@ -31,7 +31,10 @@ describe('renderJunit', () => {
     const suite = makeSuiteResult({
       name: 'gate & <script>alert(1)</script>',
       thresholds: { http_req_duration: ['p(95)<5', 'avg<1000'], 'made_up{x:"y"}': ['count<1'] },
-      runs: [{ cell: { cache: 'lru' }, seed: 1 }, { cell: { cache: 'none' }, seed: 2 }],
+      runs: [
+        { cell: { cache: 'lru' }, seed: 1 },
+        { cell: { cache: 'none' }, seed: 2 },
+      ],
     })
     suite.gates = { passed: false, thresholds: evaluateThresholds(suite) }
     const xml = renderJunit(suite)
@@ -39,21 +42,38 @@ describe('renderJunit', () => {
     expect(xml).not.toContain('<script>')
     expect(xml).toContain('gate &amp; &lt;script&gt;alert(1)&lt;/script&gt;')
     expect(xml.match(/<testcase classname="cache=lru #1" name="http_req_duration p\(95\)&lt;5"/g)).toHaveLength(1)
-    expect(xml).toMatch(/<failure message="http_req_duration p\(95\)&lt;5 failed on cache=lru #1: measured p\(95\) = \d+\.\d+ ms" type="ThresholdFailed">measured value: \d+/)
+    expect(xml).toMatch(
+      /<failure message="http_req_duration p\(95\)&lt;5 failed on cache=lru #1: measured p\(95\) = \d+\.\d+ ms" type="ThresholdFailed">measured value: \d+/,
+    )
     expect(xml).toMatch(/<testcase classname="cache=none #1" name="http_req_duration avg&lt;1000" time="0.000"\/>/)
     expect(xml).toMatch(/<error message="[^"]*no such metric &quot;made_up&quot;/)
     expect(xml).toMatch(/<testsuites name="loadlab gate &amp; [^"]*" tests="7" failures="2" errors="1"/)
   })
 
   it('adds the baseline comparison and failed runs as testcases', () => {
-    const old = makeSuiteResult({ runs: [{ medianMs: 10, seed: 1 }, { medianMs: 10, seed: 4, repetition: 2 }] })
-    const suite = makeSuiteResult({ runs: [{ medianMs: 15, seed: 2 }, { medianMs: 15, seed: 5, repetition: 2 }, { cell: { x: 1 }, status: 'aborted', seed: 3 }] })
+    const old = makeSuiteResult({
+      runs: [
+        { medianMs: 10, seed: 1 },
+        { medianMs: 10, seed: 4, repetition: 2 },
+      ],
+    })
+    const suite = makeSuiteResult({
+      runs: [
+        { medianMs: 15, seed: 2 },
+        { medianMs: 15, seed: 5, repetition: 2 },
+        { cell: { x: 1 }, status: 'aborted', seed: 3 },
+      ],
+    })
     suite.runs[2]!.error = 'abortOnFail: http_req_failed rate<0.01'
     suite.gates = { passed: false, thresholds: [], baseline: compareToBaseline(suite, old, { tolerance: 0.05, file: 'base/results.json' }) }
     const xml = renderJunit(suite)
     checkWellFormed(xml)
-    expect(xml).toMatch(/<testcase classname="baseline base\/results.json" name="default p95" time="0.000">\s*<failure message="p95 on default regressed: [\d.]+ -&gt; [\d.]+, change \+\d+\.\d% \(95% CI/)
-    expect(xml).toMatch(/<testcase classname="x=1 #1" name="run completed" time="30.000">\s*<error message="x=1 #1 aborted: abortOnFail: http_req_failed rate&lt;0.01" type="RunAborted">/)
+    expect(xml).toMatch(
+      /<testcase classname="baseline base\/results.json" name="default p95" time="0.000">\s*<failure message="p95 on default regressed: [\d.]+ -&gt; [\d.]+, change \+\d+\.\d% \(95% CI/,
+    )
+    expect(xml).toMatch(
+      /<testcase classname="x=1 #1" name="run completed" time="30.000">\s*<error message="x=1 #1 aborted: abortOnFail: http_req_failed rate&lt;0.01" type="RunAborted">/,
+    )
   })
 
   it('the well-formedness check itself rejects broken XML', () => {

@@ -36,7 +36,12 @@ function thresholdCase(t: ThresholdOutcome): Case {
   const c: Case = { classname: t.runId, name: `${t.metric} ${t.expression}` }
   if (t.passed) return t.message ? { ...c, output: t.message } : c
   if (t.value === null) c.error = { type: 'ThresholdError', message: t.message ?? 'the threshold could not be evaluated' }
-  else c.failure = { type: 'ThresholdFailed', message: t.message ?? `${t.metric} ${t.expression}: measured ${fmt(t.value)}`, body: `measured value: ${fmt(t.value)}${t.abortOnFail ? ' (abortOnFail)' : ''}` }
+  else
+    c.failure = {
+      type: 'ThresholdFailed',
+      message: t.message ?? `${t.metric} ${t.expression}: measured ${fmt(t.value)}`,
+      body: `measured value: ${fmt(t.value)}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
+    }
   return c
 }
 
@@ -68,20 +73,32 @@ export function renderJunit(suite: SuiteResult): string {
   if (baseline) {
     const cases: Case[] = baseline.changes.map((ch) => {
       const isAbs = ch.metric === 'error_rate'
-      const change = isAbs ? `${ch.relChange >= 0 ? '+' : ''}${(ch.relChange * 100).toFixed(2)} pp (95% CI ${(ch.ci[0] * 100).toFixed(2)} to ${(ch.ci[1] * 100).toFixed(2)} pp)` : `${ch.relChange >= 0 ? '+' : ''}${(ch.relChange * 100).toFixed(1)}% (95% CI ${(ch.ci[0] * 100).toFixed(1)}% to ${(ch.ci[1] * 100).toFixed(1)}%)`
+      const change = isAbs
+        ? `${ch.relChange >= 0 ? '+' : ''}${(ch.relChange * 100).toFixed(2)} pp (95% CI ${(ch.ci[0] * 100).toFixed(2)} to ${(ch.ci[1] * 100).toFixed(2)} pp)`
+        : `${ch.relChange >= 0 ? '+' : ''}${(ch.relChange * 100).toFixed(1)}% (95% CI ${(ch.ci[0] * 100).toFixed(1)}% to ${(ch.ci[1] * 100).toFixed(1)}%)`
       const c: Case = { classname: `baseline ${baseline.file}`, name: `${ch.cellLabel} ${ch.metric}` }
-      if (ch.regression) c.failure = { type: 'BaselineRegression', message: `${ch.metric} on ${ch.cellLabel} regressed: ${fmt(ch.baseline)} -> ${fmt(ch.current)}, change ${change}, beyond the ${Math.round(baseline.tolerance * 100)}% tolerance`, ...(ch.method ? { body: ch.method } : {}) }
+      if (ch.regression)
+        c.failure = {
+          type: 'BaselineRegression',
+          message: `${ch.metric} on ${ch.cellLabel} regressed: ${fmt(ch.baseline)} -> ${fmt(ch.current)}, change ${change}, beyond the ${Math.round(baseline.tolerance * 100)}% tolerance`,
+          ...(ch.method ? { body: ch.method } : {}),
+        }
       return c
     })
     if (baseline.changes.length === 0) {
-      cases.push({ classname: `baseline ${baseline.file}`, name: 'baseline comparison', error: { type: 'BaselineMismatch', message: `the baseline ${baseline.file} shares no cell with this run` } })
+      cases.push({
+        classname: `baseline ${baseline.file}`,
+        name: 'baseline comparison',
+        error: { type: 'BaselineMismatch', message: `the baseline ${baseline.file} shares no cell with this run` },
+      })
     }
     suites.push({ name: `${scenario}: baseline`, cases })
   }
 
   const runCases: Case[] = suite.runs.map((r) => {
     const c: Case = { classname: r.id, name: 'run completed', time: r.durationS }
-    if (r.status !== 'ok') c.error = { type: r.status === 'aborted' ? 'RunAborted' : 'RunFailed', message: `${r.id} ${r.status}: ${r.error ?? 'no reason recorded'}` }
+    if (r.status !== 'ok')
+      c.error = { type: r.status === 'aborted' ? 'RunAborted' : 'RunFailed', message: `${r.id} ${r.status}: ${r.error ?? 'no reason recorded'}` }
     return c
   })
   suites.push({ name: `${scenario}: runs`, cases: runCases })

@@ -20,7 +20,11 @@ describe("k6's summary-export format", () => {
   })
 
   it('counts a failed request as a "pass" of http_req_failed, as k6 rate metrics do', () => {
-    expect(out.metrics.http_req_failed).toMatchObject({ passes: run.metrics.http_req_failed.fails, fails: run.metrics.http_req_failed.passes, value: run.metrics.http_req_failed.rate })
+    expect(out.metrics.http_req_failed).toMatchObject({
+      passes: run.metrics.http_req_failed.fails,
+      fails: run.metrics.http_req_failed.passes,
+      value: run.metrics.http_req_failed.rate,
+    })
     expect(run.metrics.http_req_failed.fails).toBeGreaterThan(0)
   })
 

@@ -99,7 +99,8 @@ export function k6SummaryExport(suite: SuiteResult): { root_group: unknown; metr
   const checked = all.filter((r) => r.metrics.checks)
   const checkPasses = checked.reduce((s, r) => s + r.metrics.checks!.passes, 0)
   const checkFails = checked.reduce((s, r) => s + r.metrics.checks!.fails, 0)
-  if (checked.length > 0) metrics.checks = { passes: checkPasses, fails: checkFails, value: checkPasses + checkFails > 0 ? checkPasses / (checkPasses + checkFails) : 0 }
+  if (checked.length > 0)
+    metrics.checks = { passes: checkPasses, fails: checkFails, value: checkPasses + checkFails > 0 ? checkPasses / (checkPasses + checkFails) : 0 }
 
   // Per-op submetrics, named as k6 names a tagged submetric.
   const ops = new Set(all.flatMap((r) => Object.keys(r.perOperation)))

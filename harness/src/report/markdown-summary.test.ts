@@ -32,12 +32,17 @@ describe('renderMarkdownSummary', () => {
 
   it('shows the USL fit and the capacity plan for a scale-out', () => {
     const truth = { sigma: 0.05, kappa: 0.005, lambda: 900 }
-    const suite = makeSuiteResult({ kind: 'scale-out', runs: [1, 2, 3, 4, 6].map((n) => ({ cell: { replicas: n }, rps: uslThroughput(truth, n), seed: n, noise: 0.01 })) })
+    const suite = makeSuiteResult({
+      kind: 'scale-out',
+      runs: [1, 2, 3, 4, 6].map((n) => ({ cell: { replicas: n }, rps: uslThroughput(truth, n), seed: n, noise: 0.01 })),
+    })
     suite.analysis = analyzeSuite(suite, { targetRps: 2000, headroom: 0.3 })
     suite.gates = evaluateGates(suite)
     suite.verdict = decideVerdict(suite)
     const md = renderMarkdownSummary(suite)
-    expect(md).toMatch(/### Scale-out \(Universal Scalability Law\)\n\nσ = 0\.0\d+, κ = [\d.]+e-3, λ = [\d,.]+ req\/s, R² = (0\.9\d\d|1\.000); peak [\d,]+ req\/s at N\* ≈ \d+\.\d/)
+    expect(md).toMatch(
+      /### Scale-out \(Universal Scalability Law\)\n\nσ = 0\.0\d+, κ = [\d.]+e-3, λ = [\d,.]+ req\/s, R² = (0\.9\d\d|1\.000); peak [\d,]+ req\/s at N\* ≈ \d+\.\d/,
+    )
     expect(md).toMatch(/### Capacity plan\n\nTarget 2,000 req\/s with 30% headroom: \*\*\d replicas\*\*/)
     expect(md).toMatch(/\| 1 \| [\d,.]+ \| [\d,.]+ \| -?[\d,.]+ \| 100% \|/)
   })

@@ -28,7 +28,8 @@ const REPORTERS = {
   /** The terminal view: plan, live progress, a line per run, the table and the verdict. */
   console: (o: ReporterOptions): Reporter => new ConsoleReporter({ progress: o.progress, out: o.out }),
   /** results.json: the suite, rewritten after each run; everything after measuring reads it. */
-  json: (o: ReporterOptions): Reporter => new FileReporter('json', { file: 'results.json', render: (s) => `${JSON.stringify(s, null, 2)}\n`, everyRun: true }, o.outDir),
+  json: (o: ReporterOptions): Reporter =>
+    new FileReporter('json', { file: 'results.json', render: (s) => `${JSON.stringify(s, null, 2)}\n`, everyRun: true }, o.outDir),
   /** index.html: the self-contained report. */
   html: (o: ReporterOptions): Reporter => new FileReporter('html', { file: 'index.html', render: renderHtmlReport }, o.outDir),
   /** junit.xml: a test case per threshold per run, for CI. */

@@ -5,7 +5,12 @@ import { RESULTS_SCHEMA_VERSION, type SuiteResult } from './results-schema.js'
 
 /** A current suite with every per-second field the version-1 migration renames: points, faults and sync lag. */
 function suiteWithEverySeries(): SuiteResult {
-  const suite = makeSuiteResult({ runs: [{ cell: { cache: 'lru' }, seed: 1, durationS: 6 }, { cell: { cache: 'lru' }, seed: 2, durationS: 6, repetition: 2 }] })
+  const suite = makeSuiteResult({
+    runs: [
+      { cell: { cache: 'lru' }, seed: 1, durationS: 6 },
+      { cell: { cache: 'lru' }, seed: 2, durationS: 6, repetition: 2 },
+    ],
+  })
   suite.runs[0]!.faults = [
     { elapsedS: 1.5, at: '2026-01-01T00:00:01.500Z', action: 'kill', member: 'replica-1', ok: true },
     { elapsedS: 4, at: '2026-01-01T00:00:04.000Z', action: 'restart', member: 'replica-1', ok: true },

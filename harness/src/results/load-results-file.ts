@@ -19,7 +19,16 @@ export class ResultsFileError extends Error {
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const latency = z.looseObject({ count: finite, min: finite, mean: finite, p50: finite, p90: finite, p95: finite, p99: finite, p999: finite, max: finite })
-const timePoint = z.looseObject({ elapsedS: finite, reqs: finite, errors: finite, p50: finite, p95: finite, p99: finite, offeredRate: finite.optional(), cacheHitRate: finite.optional() })
+const timePoint = z.looseObject({
+  elapsedS: finite,
+  reqs: finite,
+  errors: finite,
+  p50: finite,
+  p95: finite,
+  p99: finite,
+  offeredRate: finite.optional(),
+  cacheHitRate: finite.optional(),
+})
 const run = z.looseObject({
   id: z.string(),
   cell: z.record(z.string(), z.union([z.string(), z.number()])),
@@ -40,12 +49,17 @@ const run = z.looseObject({
     availability: z.looseObject({ rate: finite }),
     cache_hit_rate: z.looseObject({ rate: finite }).optional(),
     stale_reads: z.looseObject({ count: finite }),
-    lost_writes: z.looseObject({ count: finite, checked: finite.optional(), unverified: finite.optional(), unverifiedExplainedBy: z.array(z.string()).optional() }).optional(),
+    lost_writes: z
+      .looseObject({ count: finite, checked: finite.optional(), unverified: finite.optional(), unverifiedExplainedBy: z.array(z.string()).optional() })
+      .optional(),
     sync_lag: latency.optional(),
     sync_missing: z.looseObject({ count: finite }).optional(),
     sync_duplicates: z.looseObject({ count: finite }).optional(),
   }),
-  perOperation: z.record(z.string(), z.looseObject({ http_reqs: z.looseObject({ count: finite, rate: finite }), http_req_duration: latency, http_req_failed: z.looseObject({ rate: finite }) })),
+  perOperation: z.record(
+    z.string(),
+    z.looseObject({ http_reqs: z.looseObject({ count: finite, rate: finite }), http_req_duration: latency, http_req_failed: z.looseObject({ rate: finite }) }),
+  ),
   timeSeries: z.array(timePoint),
   histogram: z.string(),
   percentiles: z.array(z.tuple([finite, finite])),
@@ -79,8 +93,13 @@ export function parseSuiteResult(value: unknown, label: string): SuiteResult {
   const r = suiteSchema.safeParse(value)
   if (!r.success) {
     const issue = r.error.issues[0]!
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
-    throw new ResultsFileError(`${label}: ${where || 'file'}: ${issue.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : ''}; the file is not a complete results.json`)
+    const where = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '')
+    throw new ResultsFileError(
+      `${label}: ${where || 'file'}: ${issue.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : ''}; the file is not a complete results.json`,
+    )
   }
   return value as SuiteResult
 }
@@ -133,7 +152,7 @@ export function readJsonFile(file: string): unknown {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new ResultsFileError(`${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : code ?? String(error)}); check the path`)
+    throw new ResultsFileError(`${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}); check the path`)
   }
   try {
     return JSON.parse(text) as unknown

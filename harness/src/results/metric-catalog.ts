@@ -27,7 +27,7 @@ export type MetricReading =
       /** True when percentiles beyond the summary's can be read from the run's histogram (overall http_req_duration only). */
       fromHistogram?: boolean
     }
-  | { type: 'counter'; count: number; /** Per second; count / duration when left out. */ rate?: number }
+  | { type: 'counter'; count: number /** Per second; count / duration when left out. */; rate?: number }
   | { type: 'rate'; rate: number }
 
 /**
@@ -125,7 +125,8 @@ export const METRIC_CATALOG = {
     unit: 'count',
     higherIsBetter: false,
     label: 'lost writes',
-    read: (r) => (r.metrics.lost_writes ? readLostWrites(r.metrics.lost_writes) : { type: 'counter', count: 0, note: 'the run made no writes, so none could be lost' }),
+    read: (r) =>
+      r.metrics.lost_writes ? readLostWrites(r.metrics.lost_writes) : { type: 'counter', count: 0, note: 'the run made no writes, so none could be lost' },
   },
   // Sync strategies: from the CRM's acknowledgement of a change to downstream applying it.
   sync_lag: {
@@ -178,7 +179,8 @@ function readLostWrites(lost: LostWrites): MetricRead {
   const explained = lost.unverifiedExplainedBy ?? []
   const of = `${unverified} of ${lost.checked + unverified} acknowledged writes could not be read back (5xx or no answer)`
   if (lost.checked === 0) return { ...reading, failure: `${of}, so not one write was verified; lost_writes cannot pass on writes it did not check` }
-  if (explained.length === 0) return { ...reading, failure: `${of} and no fault of the scenario explains it; lost_writes cannot pass on writes it did not check` }
+  if (explained.length === 0)
+    return { ...reading, failure: `${of} and no fault of the scenario explains it; lost_writes cannot pass on writes it did not check` }
   return { ...reading, note: `${of}, explained by the run's faults (${explained.join(', ')}); judged on the ${lost.checked} that were read back` }
 }
 

@@ -240,7 +240,18 @@ export interface RunResult {
     /** Connections opened before the measured phase (warm) and during it. Added in schema 1 (optional). */
     connections?: { warm: number; openedDuringRun: number }
     /** The load agents the load ran in, each with its share and health. Added in schema 1 (optional). */
-    agents?: Array<{ index: number; name: string; pid: number; host: string; status: 'done' | 'failed' | 'lost'; sent: number; dropped: number; cpu: number; eventLoopLagP99Ms: number; problem?: string }>
+    agents?: Array<{
+      index: number
+      name: string
+      pid: number
+      host: string
+      status: 'done' | 'failed' | 'lost'
+      sent: number
+      dropped: number
+      cpu: number
+      eventLoopLagP99Ms: number
+      problem?: string
+    }>
   }
   /** topology.sync other than none: how downstream kept up. */
   sync?: SyncRunResult
@@ -354,7 +365,13 @@ export interface Comparison {
   text: string
 }
 
-export interface KneePoint { offeredRps: number; achievedRps: number; latency: number; errorRate: number; sloOk: boolean }
+export interface KneePoint {
+  offeredRps: number
+  achievedRps: number
+  latency: number
+  errorRate: number
+  sloOk: boolean
+}
 export interface KneeResult {
   maxSustainableRps: number | null
   points: KneePoint[]

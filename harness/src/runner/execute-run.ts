@@ -83,7 +83,10 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     if (!run.workload.http) {
       notify(reporters, 'onPhase', run, 'seeding')
       const admin = env.adminEndpoint()
-      dataset = await seedDataset(admin.url, run.workload, signal, { adminToken: admin.token, ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}) })
+      dataset = await seedDataset(admin.url, run.workload, signal, {
+        adminToken: admin.token,
+        ...(runTag ? { emailTag: `s${run.workload.seed}-${runTag}` } : {}),
+      })
     }
     const emailTag = runTag ? `n${run.workload.seed}-${runTag}` : undefined
     const sync = run.topology?.sync
@@ -123,7 +126,14 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
       // A matrix cell without the fault's member (no downstream under sync none) records it as not applied.
       const missing = faultMissingMember(run, f)
       if (missing !== null) {
-        faults.push({ elapsedS: f.atS, at: new Date(startMs + f.atS * 1000).toISOString(), action: f.action, member: faultTarget(f), ok: false, error: missing })
+        faults.push({
+          elapsedS: f.atS,
+          at: new Date(startMs + f.atS * 1000).toISOString(),
+          action: f.action,
+          member: faultTarget(f),
+          ok: false,
+          error: missing,
+        })
         continue
       }
       timers.push(
@@ -217,7 +227,14 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
   for (const f of run.faults) {
     const target = faultTarget(f)
     if (measuredStartMs !== null && !faults.some((e) => e.action === f.action && e.member === target && Math.abs(e.elapsedS - f.atS) < 5)) {
-      faults.push({ elapsedS: f.atS, at: new Date(measuredStartMs + f.atS * 1000).toISOString(), action: f.action, member: target, ok: false, error: 'not applied: the run ended first' })
+      faults.push({
+        elapsedS: f.atS,
+        at: new Date(measuredStartMs + f.atS * 1000).toISOString(),
+        action: f.action,
+        member: target,
+        ok: false,
+        error: 'not applied: the run ended first',
+      })
     }
   }
   faults.sort((a, b) => a.elapsedS - b.elapsedS)
@@ -249,7 +266,11 @@ export async function executeRun(run: PlannedRun, ctx: ExecuteRunContext): Promi
     validity.push({ level: (metrics.sync_missing?.count ?? 0) > 0 ? 'error' : 'warning', code: 'sync-missing', message: `sync: ${syncMeasured.result.note}` })
   }
   if (warmup && !warmup.settled && !aborted) {
-    validity.push({ level: 'warning', code: 'other', message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)` })
+    validity.push({
+      level: 'warning',
+      code: 'other',
+      message: `the warm-up reached its limit (${run.warmupMaxS} s) while latency or throughput were still improving: the first seconds measured may be cold (raise warmup.maxS)`,
+    })
   }
   if (status !== 'ok') {
     validity.unshift({
@@ -324,7 +345,11 @@ export function faultsExplainingUnverified(faults: readonly FaultEvent[]): strin
 }
 
 function generatorInfo(summary: EngineSummary | null): RunResult['generator'] {
-  const g: RunResult['generator'] = { cpu: summary?.generatorCpu ?? 0, eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0, maxInFlight: summary?.maxInFlight ?? 0 }
+  const g: RunResult['generator'] = {
+    cpu: summary?.generatorCpu ?? 0,
+    eventLoopLagP99Ms: summary?.eventLoopLagP99Ms ?? 0,
+    maxInFlight: summary?.maxInFlight ?? 0,
+  }
   if (summary?.scheduleLag) g.scheduleLag = { p50Ms: summary.scheduleLag.p50Ms, p99Ms: summary.scheduleLag.p99Ms, maxMs: summary.scheduleLag.maxMs }
   if (summary?.connections) g.connections = summary.connections
   if (summary?.agents) g.agents = summary.agents
@@ -411,7 +436,13 @@ export function topologyInfo(scenario: Scenario, run: PlannedRun, environment = 
     ...(t.emulation.shard ? { shardCapacity: t.emulation.shard } : {}),
     ...(t.durability !== 'none' ? { durability: t.durability } : {}),
     ...(t.sync.strategy !== 'none'
-      ? { sync: { strategy: t.sync.strategy, ...(t.sync.strategy === 'queue-push' ? { broker: t.sync.broker } : {}), ...(t.sync.strategy === 'scheduled-pull' ? { intervalMs: t.sync.intervalMs } : {}) } }
+      ? {
+          sync: {
+            strategy: t.sync.strategy,
+            ...(t.sync.strategy === 'queue-push' ? { broker: t.sync.broker } : {}),
+            ...(t.sync.strategy === 'scheduled-pull' ? { intervalMs: t.sync.intervalMs } : {}),
+          },
+        }
       : {}),
   }
 }

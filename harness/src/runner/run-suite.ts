@@ -121,7 +121,13 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
     await reporters.emit('onRunEnd', result, suite)
     if (run.rampLabel !== undefined && run.stressRate !== undefined && scenario.slo && run.repetition === scenario.repetitions) {
       const points = kneePoints.get(run.rampLabel) ?? []
-      points.push(kneePoint(run, suite.runs.filter((r) => r.cellLabel === run.cellLabel), scenario))
+      points.push(
+        kneePoint(
+          run,
+          suite.runs.filter((r) => r.cellLabel === run.cellLabel),
+          scenario,
+        ),
+      )
       kneePoints.set(run.rampLabel, points)
       if (safely(() => isPastKnee(points, scenario.slo!), false)) pastKnee.add(run.rampLabel)
     }
@@ -143,7 +149,11 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
   )
   suite.gates = gates
   if (suite.analysis) suite.analysis.notes.push(...notes)
-  suite.verdict = safely(() => decideVerdict(suite), fallbackVerdict(suite), (e) => notes.push(`verdict failed: ${e}`))
+  suite.verdict = safely(
+    () => decideVerdict(suite),
+    fallbackVerdict(suite),
+    (e) => notes.push(`verdict failed: ${e}`),
+  )
   if (aborted) {
     const { what, exitCode } = interruptionOf(signal.reason)
     suite.verdict = {
@@ -162,7 +172,10 @@ export async function runSuite(scenario: Scenario, opts: RunSuiteOptions): Promi
  * times, metrics, tags and operations the planned runs have (ScenarioError). Both exit 2. Called
  * by runSuite, and by `loadlab run` before it prepares the output folder.
  */
-export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engine' | 'engineFactory'>): { plan: RunPlan; thresholds: ParsedThreshold[]; notes: string[] } {
+export function checkSuite(
+  scenario: Scenario,
+  opts: Pick<RunSuiteOptions, 'engine' | 'engineFactory'>,
+): { plan: RunPlan; thresholds: ParsedThreshold[]; notes: string[] } {
   const makeEngine = opts.engineFactory ?? createEngine
   const plan = planRuns(scenario)
   const thresholds = parseThresholds(scenario.thresholds)
@@ -173,10 +186,20 @@ export function checkSuite(scenario: Scenario, opts: Pick<RunSuiteOptions, 'engi
     try {
       makeEngine(name).plan(run.workload)
     } catch (error) {
-      throw new UsageError(`--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'native' ? 'autocannon' : 'native'}, or leave --engine out to pick by load model`)
+      throw new UsageError(
+        `--engine ${name} cannot run "${run.id}": ${error instanceof Error ? error.message : String(error)}. Use --engine ${name === 'native' ? 'autocannon' : 'native'}, or leave --engine out to pick by load model`,
+      )
     }
   }
-  const targets = plan.runs.map((run) => ({ id: run.id, cellLabel: run.cellLabel, cell: run.cell, engine: engineFor(run, opts.engine), workload: run.workload, external: run.topology === null, topology: topologyInfo(scenario, run, scenario.environment) }))
+  const targets = plan.runs.map((run) => ({
+    id: run.id,
+    cellLabel: run.cellLabel,
+    cell: run.cell,
+    engine: engineFor(run, opts.engine),
+    workload: run.workload,
+    external: run.topology === null,
+    topology: topologyInfo(scenario, run, scenario.environment),
+  }))
   const problems = [...faultProblems(plan.runs), ...thresholdTargetProblems(thresholds, targets)]
   if (problems.length > 0) {
     throw new ScenarioError(`${scenario.file ?? scenario.name} cannot run as written:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
@@ -210,7 +233,6 @@ function readBaseline(target: string): BaselineSource {
     throw new UsageError(`--baseline ${error instanceof Error ? error.message : String(error)}`)
   }
 }
-
 
 function safely<T>(f: () => T, fallback: T, onError?: (message: string) => void): T {
   try {

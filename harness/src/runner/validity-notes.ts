@@ -45,7 +45,9 @@ export function validityNotes(metrics: RunMetrics, summary: EngineSummary | null
         code: 'schedule-lag',
         message:
           `arrivals went out p50 ${fmtMs(lag.p50Ms)} / p99 ${fmtMs(lag.p99Ms)} after their scheduled time (max ${fmtMs(lag.maxMs)})` +
-          (late ? ': the generator was late, and the corrected latencies include that delay. Lower the rate per agent (--agents), or free CPU on the generator machine' : ''),
+          (late
+            ? ': the generator was late, and the corrected latencies include that delay. Lower the rate per agent (--agents), or free CPU on the generator machine'
+            : ''),
       })
     }
     for (const a of summary.agents ?? []) {
@@ -113,7 +115,9 @@ export function validityNotes(metrics: RunMetrics, summary: EngineSummary | null
       code: 'lost-writes',
       message:
         `${lost.unverified} of ${lost.checked + (lost.unverified ?? 0)} acknowledged writes could not be read back after the run (5xx or no answer): they are neither confirmed nor lost; ` +
-        (explained.length > 0 ? `the run's faults explain it (${explained.join(', ')})` : 'no fault of the scenario explains it, so a lost_writes threshold fails'),
+        (explained.length > 0
+          ? `the run's faults explain it (${explained.join(', ')})`
+          : 'no fault of the scenario explains it, so a lost_writes threshold fails'),
     })
   }
   if (durationS > 0 && durationS < SHORT_RUN_S) {

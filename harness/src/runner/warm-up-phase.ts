@@ -55,7 +55,13 @@ export function longestWarmupS(run: PlannedRun): number {
  * Called by executeRun after seeding with the warm-up workload planned for longestWarmupS(run);
  * resolves when the warm-up is over (or the run was aborted).
  */
-export async function warmUp(engine: LoadEngine, run: PlannedRun, workload: Workload, target: URL, ctx: Omit<EngineContext, 'sink' | 'onTick'>): Promise<WarmupOutcome> {
+export async function warmUp(
+  engine: LoadEngine,
+  run: PlannedRun,
+  workload: Workload,
+  target: URL,
+  ctx: Omit<EngineContext, 'sink' | 'onTick'>,
+): Promise<WarmupOutcome> {
   const maxS = longestWarmupS(run)
   const started = Date.now()
   const window = new TickWindow()

@@ -70,9 +70,13 @@ export function faultNotes(runs: readonly PlannedRun[]): string[] {
   if (!first) return []
   const notes: string[] = []
   first.faults.forEach((fault, i) => {
-    const without = uniqueCells(runs).filter((run) => faultMissingMember(run, fault) !== null).map((run) => run.cellLabel)
+    const without = uniqueCells(runs)
+      .filter((run) => faultMissingMember(run, fault) !== null)
+      .map((run) => run.cellLabel)
     if (without.length > 0 && without.length < cellsWithTopology(runs)) {
-      notes.push(`faults[${i}] (${fault.action} ${fault.member} at ${fault.atS} s): ${describeCells(without)} ${without.length === 1 ? 'has' : 'have'} no member "${fault.member}"; recorded there as not applied`)
+      notes.push(
+        `faults[${i}] (${fault.action} ${fault.member} at ${fault.atS} s): ${describeCells(without)} ${without.length === 1 ? 'has' : 'have'} no member "${fault.member}"; recorded there as not applied`,
+      )
     }
   })
   return notes

@@ -16,7 +16,8 @@ const queryValue = z.union([z.string(), z.number(), z.boolean()])
 // Host and Content-Length are written by the engine (from the target and the body).
 const headers = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid HTTP header name' }), z.string()).superRefine((h, ctx) => {
   for (const name of Object.keys(h)) {
-    if (/^(host|content-length|transfer-encoding|connection)$/i.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by LoadLab (from the target and the body); leave it out` })
+    if (/^(host|content-length|transfer-encoding|connection)$/i.test(name))
+      ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by LoadLab (from the target and the body); leave it out` })
   }
 })
 
@@ -36,7 +37,9 @@ const extractSchema = z.union([
 
 const thinkSchema = z.union([
   z.number().min(0),
-  z.strictObject({ min: z.number().min(0), max: z.number().min(0) }).refine((t) => t.max >= t.min, { message: 'thinkMs.max must be >= thinkMs.min', path: ['max'] }),
+  z
+    .strictObject({ min: z.number().min(0), max: z.number().min(0) })
+    .refine((t) => t.max >= t.min, { message: 'thinkMs.max must be >= thinkMs.min', path: ['max'] }),
 ])
 
 const stepFields = {

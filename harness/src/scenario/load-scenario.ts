@@ -22,8 +22,7 @@ export function resolveScenarioFile(nameOrFile: string, cwd = process.cwd()): st
   const found = candidates.find((file) => existsSync(file))
   if (found) return found
   throw new ScenarioError(
-    `scenario "${nameOrFile}" not found (looked at ${candidates.join(', ')}). ` +
-      `Give a path to a .ts file or one of: ${listBuiltinScenarios().join(', ')}`,
+    `scenario "${nameOrFile}" not found (looked at ${candidates.join(', ')}). ` + `Give a path to a .ts file or one of: ${listBuiltinScenarios().join(', ')}`,
   )
 }
 
@@ -57,7 +56,9 @@ export async function loadScenario(nameOrFile: string, cwd = process.cwd(), over
   if (exported && typeof exported === 'object' && 'default' in exported) {
     exported = (exported as { default: unknown }).default
   } else if (
-    exported && typeof exported === 'object' && named.length > 0 &&
+    exported &&
+    typeof exported === 'object' &&
+    named.length > 0 &&
     named.every((k) => (exported as Record<string, unknown>)[k] === (mod as Record<string, unknown>)[k])
   ) {
     exported = undefined

@@ -70,27 +70,27 @@ export function planRuns(scenario: Scenario): RunPlan {
               ? scenario.load
               : { model: 'open', rate, durationS: scenario.stress!.stepDurationS, maxInFlight: scenario.load.maxInFlight },
         }
-        return Array.from({ length: scenario.repetitions }, (_, i): PlannedRun => ({
-          id: `${label || scenario.name} #${i + 1}`,
-          cell: fullCell,
-          cellLabel: label || scenario.name,
-          repetition: i + 1,
-          topology,
-          target,
-          workload,
-          warmupS: scenario.warmupS,
-          warmupMaxS: scenario.warmupMaxS,
-          faults: scenario.faults,
-          ...(rate === undefined ? {} : { stressRate: rate, rampLabel: baseLabel || scenario.name }),
-        }))
+        return Array.from(
+          { length: scenario.repetitions },
+          (_, i): PlannedRun => ({
+            id: `${label || scenario.name} #${i + 1}`,
+            cell: fullCell,
+            cellLabel: label || scenario.name,
+            repetition: i + 1,
+            topology,
+            target,
+            workload,
+            warmupS: scenario.warmupS,
+            warmupMaxS: scenario.warmupMaxS,
+            faults: scenario.faults,
+            ...(rate === undefined ? {} : { stressRate: rate, rampLabel: baseLabel || scenario.name }),
+          }),
+        )
       }),
     )
   }
   const runs = ramps ? perCell.flat(2) : interleave(perCell.map((steps) => steps[0]!))
-  const estimatedS = runs.reduce(
-    (sum, r) => sum + (r.topology ? SETUP_ESTIMATE_S : 1) + r.warmupS + loadDurationS(r.workload.load),
-    0,
-  )
+  const estimatedS = runs.reduce((sum, r) => sum + (r.topology ? SETUP_ESTIMATE_S : 1) + r.warmupS + loadDurationS(r.workload.load), 0)
   return { scenario, runs, estimatedS: Math.round(estimatedS) }
 }
 

@@ -47,8 +47,18 @@ const CASES = [
   {
     old: "threshold tag 'balancer.engine'",
     note: "threshold tag 'balancer.engine' is deprecated, write 'balancer.implementation' instead",
-    current: { ...base, topology: { replicas: 2 }, matrix: { 'balancer.implementation': ['builtin', 'nginx'] }, thresholds: { 'http_req_duration{balancer.implementation:nginx,op:get_customer}': ['p(95)<50'] } },
-    former: { ...base, topology: { replicas: 2 }, matrix: { 'balancer.implementation': ['builtin', 'nginx'] }, thresholds: { 'http_req_duration{balancer.engine:nginx,op:get_customer}': ['p(95)<50'] } },
+    current: {
+      ...base,
+      topology: { replicas: 2 },
+      matrix: { 'balancer.implementation': ['builtin', 'nginx'] },
+      thresholds: { 'http_req_duration{balancer.implementation:nginx,op:get_customer}': ['p(95)<50'] },
+    },
+    former: {
+      ...base,
+      topology: { replicas: 2 },
+      matrix: { 'balancer.implementation': ['builtin', 'nginx'] },
+      thresholds: { 'http_req_duration{balancer.engine:nginx,op:get_customer}': ['p(95)<50'] },
+    },
   },
   {
     old: "threshold tag 'engine:open'",

@@ -13,7 +13,11 @@ type StepSpec = ParsedHttpSpec['flows'][number]['steps'][number]
  * empty value in the middle of a run. Problems are returned (one line each, naming the field),
  * not thrown, so the user sees all of them at once.
  */
-export function resolveHttpWorkload(spec: ParsedHttpSpec, scenarioFile: string | null, env: NodeJS.ProcessEnv = process.env): { workload: HttpWorkload; problems: string[] } {
+export function resolveHttpWorkload(
+  spec: ParsedHttpSpec,
+  scenarioFile: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): { workload: HttpWorkload; problems: string[] } {
   const problems: string[] = []
   const base = scenarioFile ? path.dirname(scenarioFile) : process.cwd()
 
@@ -79,7 +83,8 @@ function toStep(s: StepSpec): HttpStep {
 /** Every string of a JSON value with where it sits. */
 function jsonStrings(value: unknown, at: string, out: Array<[string, string]>): void {
   if (typeof value === 'string') out.push([at, value])
-  else if (Array.isArray(value)) value.forEach((v, i) => {
+  else if (Array.isArray(value))
+    value.forEach((v, i) => {
       jsonStrings(v, `${at}[${i}]`, out)
     })
   else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) jsonStrings(v, `${at}.${k}`, out)
@@ -100,12 +105,22 @@ function checkStep(s: StepSpec, at: string, known: Set<string>, spec: ParsedHttp
       continue
     }
     for (const ref of refs) {
-      if (ref.kind === 'env' && !spec.env.includes(ref.name)) problems.push(`${where}: \${env.${ref.name}} reads an environment variable the scenario does not name; add "${ref.name}" to http.env`)
+      if (ref.kind === 'env' && !spec.env.includes(ref.name))
+        problems.push(`${where}: \${env.${ref.name}} reads an environment variable the scenario does not name; add "${ref.name}" to http.env`)
       if (ref.kind === 'data') {
-        if (!(ref.set in spec.data)) problems.push(`${where}: \${${ref.set}.${ref.column}}: no data set "${ref.set}"; data sets: ${Object.keys(spec.data).join(', ') || 'none (declare one in http.data)'}`)
-        else if (data[ref.set] && !(ref.column in data[ref.set]!.rows[0]!)) problems.push(`${where}: \${${ref.set}.${ref.column}}: ${data[ref.set]!.file} has no column "${ref.column}"; columns: ${Object.keys(data[ref.set]!.rows[0]!).join(', ')}`)
+        if (!(ref.set in spec.data))
+          problems.push(
+            `${where}: \${${ref.set}.${ref.column}}: no data set "${ref.set}"; data sets: ${Object.keys(spec.data).join(', ') || 'none (declare one in http.data)'}`,
+          )
+        else if (data[ref.set] && !(ref.column in data[ref.set]!.rows[0]!))
+          problems.push(
+            `${where}: \${${ref.set}.${ref.column}}: ${data[ref.set]!.file} has no column "${ref.column}"; columns: ${Object.keys(data[ref.set]!.rows[0]!).join(', ')}`,
+          )
       }
-      if (ref.kind === 'var' && !known.has(ref.name)) problems.push(`${where}: \${${ref.name}} is not extracted by an earlier step of this flow${known.size > 0 ? ` (extracted so far: ${[...known].join(', ')})` : ''}; extract it with \`extract: { ${ref.name}: { json: '$.…' } }\` in an earlier step`)
+      if (ref.kind === 'var' && !known.has(ref.name))
+        problems.push(
+          `${where}: \${${ref.name}} is not extracted by an earlier step of this flow${known.size > 0 ? ` (extracted so far: ${[...known].join(', ')})` : ''}; extract it with \`extract: { ${ref.name}: { json: '$.…' } }\` in an earlier step`,
+        )
     }
   }
   for (const [name, e] of Object.entries(s.extract ?? {})) {

@@ -32,9 +32,7 @@ const seconds = z.number().positive()
 // The forms of the service's --service-time flag (the contract), checked here so a typo fails
 // before any process starts.
 export { SERVICE_TIME_PATTERN }
-const serviceTime = z
-  .string()
-  .regex(SERVICE_TIME_PATTERN, { message: 'expected `off`, `constant:<ms>` or `exp:<ms>` (for example "constant:5")' })
+const serviceTime = z.string().regex(SERVICE_TIME_PATTERN, { message: 'expected `off`, `constant:<ms>` or `exp:<ms>` (for example "constant:5")' })
 
 /** Emulated capacity of one process: its service time per request and how many requests it serves at once. */
 export const emulationSchema = z.strictObject({
@@ -98,73 +96,74 @@ export const syncSchema = z.strictObject({
   drainTimeoutS: seconds.max(3_600).default(SYNC_DEFAULTS.drainTimeoutS),
 })
 
-export const topologySchema = z.strictObject({
-  /** CRM replicas (default 1). */
-  replicas: positiveInt.max(16).default(1),
-  /** Shards the customers are partitioned over (default 1). */
-  shards: positiveInt.max(16).default(1),
-  /** Used when replicas > 1. */
-  balancer: z
-    .strictObject({
-      /** How the balancer picks a replica (default round-robin). */
-      strategy: z.enum(BALANCER_STRATEGY_NAMES).default('round-robin'),
-      /** What runs the balancer: LoadLab's own Node.js balancer (`builtin`, the default), HAProxy or nginx. */
-      implementation: z.enum(BALANCER_IMPLEMENTATION_NAMES).default('builtin'),
-      /** Per replica, for the weighted strategies. */
-      weights: z.array(positiveInt).optional(),
-    })
-    .default({ strategy: 'round-robin', implementation: 'builtin' }),
-  /** How customers are spread over the shards (default hash). */
-  partition: z.enum(PARTITION_NAMES).default('hash'),
-  cache: z
-    .strictObject({
-      /** Default none. */
-      strategy: z.enum(CACHE_STRATEGY_NAMES).default('none'),
-      /** Entries per replica (default 10000). */
-      size: positiveInt.default(10_000),
-      /** Default 30000. */
-      ttlMs: positiveInt.default(30_000),
-      /** What a write does to the cache (default invalidate). */
-      writePolicy: z.enum(WRITE_POLICY_NAMES).default('invalidate'),
-    })
-    .default({ strategy: 'none', size: 10_000, ttlMs: 30_000, writePolicy: 'invalidate' }),
-  /** Where shards keep the customers: `embedded` (default) or `postgres`. */
-  store: z.enum(STORE_NAMES).default('embedded'),
-  /**
-   * Embedded shards: `none` keeps data in memory only (a restarted shard comes back empty);
-   * `everysec` and `always` append every change to a log in the run folder, replayed on restart
-   * (fsync once a second / before each answer). Default `none`.
-   */
-  durability: z.enum(DURABILITY_NAMES).default('none'),
-  /** Emulated service time, slots and queue of the replicas and/or shards (a CPU-heavy or slow tier without real work). */
-  emulation: z
-    .strictObject({ replica: emulationSchema.optional(), shard: emulationSchema.optional() })
-    .default({}),
-  /** Containers environment: CPU quota and memory limit per member kind. */
-  resources: z.partialRecord(z.enum(RESOURCE_ROLES), resourcesSchema).default({}),
-  /**
-   * Containers environment: links that behave this way from the start, by link
-   * (`'replicas -> redis': { latencyMs: 1.5 }`). A link the topology lacks (no redis) is ignored.
-   */
-  links: linksSchema.default({}),
-  sync: syncSchema.default(SYNC_DEFAULTS),
-}).superRefine((t, ctx) => {
-  // An embedded shard's service time is emulated; a PostgreSQL shard's is PostgreSQL's own.
-  if (t.store === 'postgres' && t.emulation.shard !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['emulation', 'shard'],
-      message: 'emulation.shard emulates an embedded shard\'s service time; with store "postgres" the shards are PostgreSQL itself: remove emulation.shard, or use store "embedded"',
-    })
-  }
-  if (t.store === 'postgres' && (t.sync.strategy === 'queue-push' || t.sync.strategy === 'scheduled-pull')) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['sync', 'strategy'],
-      message: `"${t.sync.strategy}" reads the shards' change feed, which only the embedded store keeps: use store "embedded", or sync strategy "sync-call" or "none"`,
-    })
-  }
-})
+export const topologySchema = z
+  .strictObject({
+    /** CRM replicas (default 1). */
+    replicas: positiveInt.max(16).default(1),
+    /** Shards the customers are partitioned over (default 1). */
+    shards: positiveInt.max(16).default(1),
+    /** Used when replicas > 1. */
+    balancer: z
+      .strictObject({
+        /** How the balancer picks a replica (default round-robin). */
+        strategy: z.enum(BALANCER_STRATEGY_NAMES).default('round-robin'),
+        /** What runs the balancer: LoadLab's own Node.js balancer (`builtin`, the default), HAProxy or nginx. */
+        implementation: z.enum(BALANCER_IMPLEMENTATION_NAMES).default('builtin'),
+        /** Per replica, for the weighted strategies. */
+        weights: z.array(positiveInt).optional(),
+      })
+      .default({ strategy: 'round-robin', implementation: 'builtin' }),
+    /** How customers are spread over the shards (default hash). */
+    partition: z.enum(PARTITION_NAMES).default('hash'),
+    cache: z
+      .strictObject({
+        /** Default none. */
+        strategy: z.enum(CACHE_STRATEGY_NAMES).default('none'),
+        /** Entries per replica (default 10000). */
+        size: positiveInt.default(10_000),
+        /** Default 30000. */
+        ttlMs: positiveInt.default(30_000),
+        /** What a write does to the cache (default invalidate). */
+        writePolicy: z.enum(WRITE_POLICY_NAMES).default('invalidate'),
+      })
+      .default({ strategy: 'none', size: 10_000, ttlMs: 30_000, writePolicy: 'invalidate' }),
+    /** Where shards keep the customers: `embedded` (default) or `postgres`. */
+    store: z.enum(STORE_NAMES).default('embedded'),
+    /**
+     * Embedded shards: `none` keeps data in memory only (a restarted shard comes back empty);
+     * `everysec` and `always` append every change to a log in the run folder, replayed on restart
+     * (fsync once a second / before each answer). Default `none`.
+     */
+    durability: z.enum(DURABILITY_NAMES).default('none'),
+    /** Emulated service time, slots and queue of the replicas and/or shards (a CPU-heavy or slow tier without real work). */
+    emulation: z.strictObject({ replica: emulationSchema.optional(), shard: emulationSchema.optional() }).default({}),
+    /** Containers environment: CPU quota and memory limit per member kind. */
+    resources: z.partialRecord(z.enum(RESOURCE_ROLES), resourcesSchema).default({}),
+    /**
+     * Containers environment: links that behave this way from the start, by link
+     * (`'replicas -> redis': { latencyMs: 1.5 }`). A link the topology lacks (no redis) is ignored.
+     */
+    links: linksSchema.default({}),
+    sync: syncSchema.default(SYNC_DEFAULTS),
+  })
+  .superRefine((t, ctx) => {
+    // An embedded shard's service time is emulated; a PostgreSQL shard's is PostgreSQL's own.
+    if (t.store === 'postgres' && t.emulation.shard !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['emulation', 'shard'],
+        message:
+          'emulation.shard emulates an embedded shard\'s service time; with store "postgres" the shards are PostgreSQL itself: remove emulation.shard, or use store "embedded"',
+      })
+    }
+    if (t.store === 'postgres' && (t.sync.strategy === 'queue-push' || t.sync.strategy === 'scheduled-pull')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sync', 'strategy'],
+        message: `"${t.sync.strategy}" reads the shards' change feed, which only the embedded store keeps: use store "embedded", or sync strategy "sync-call" or "none"`,
+      })
+    }
+  })
 
 export const keysSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('uniform') }),
@@ -177,11 +176,9 @@ export const keysSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('latest'), s: z.number().positive().max(5) }),
 ])
 
-const mixSchema = z
-  .partialRecord(z.enum(OPERATIONS), z.number().min(0))
-  .refine((mix) => Object.values(mix).some((w) => (w ?? 0) > 0), {
-    message: `give at least one operation a weight > 0 (operations: ${OPERATIONS.join(', ')})`,
-  })
+const mixSchema = z.partialRecord(z.enum(OPERATIONS), z.number().min(0)).refine((mix) => Object.values(mix).some((w) => (w ?? 0) > 0), {
+  message: `give at least one operation a weight > 0 (operations: ${OPERATIONS.join(', ')})`,
+})
 
 export const workloadSchema = z.strictObject({
   /** Operation -> weight: how often each CRM operation is drawn. */
@@ -256,7 +253,10 @@ const matrixSchema = z.record(z.string(), z.array(z.union([z.string(), z.number(
 // improving, for at most maxS in all (default 3 × durationS; maxS = durationS: a fixed warm-up).
 export const warmupSchema = z
   .strictObject({ durationS: z.number().min(0), maxS: z.number().min(0).optional() })
-  .refine((w) => w.maxS === undefined || w.maxS >= w.durationS, { message: 'warmup.maxS must be at least warmup.durationS (the minimum warm-up)', path: ['maxS'] })
+  .refine((w) => w.maxS === undefined || w.maxS >= w.durationS, {
+    message: 'warmup.maxS must be at least warmup.durationS (the minimum warm-up)',
+    path: ['maxS'],
+  })
 
 /** Shorter settings used by `--quick` (tests, a first look); anything left out gets a quick default. */
 export const quickSchema = z.strictObject({
@@ -339,13 +339,25 @@ export const scenarioSchema = z
       ctx.addIssue({ code: 'custom', path: ['target'], message: 'give either `topology` (LoadLab starts it) or `target` (you run it), not both' })
     }
     if ((s.workload === undefined) === (s.http === undefined)) {
-      ctx.addIssue({ code: 'custom', path: s.workload === undefined ? ['workload'] : ['http'], message: 'give either `workload` (operations over the CRM) or `http` (requests to your own service at `target`), not both' })
+      ctx.addIssue({
+        code: 'custom',
+        path: s.workload === undefined ? ['workload'] : ['http'],
+        message: 'give either `workload` (operations over the CRM) or `http` (requests to your own service at `target`), not both',
+      })
     }
     if (s.http !== undefined && s.target === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: '`http` sends requests to your own service: give its URL as `target` (for example "http://127.0.0.1:8080")' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message: '`http` sends requests to your own service: give its URL as `target` (for example "http://127.0.0.1:8080")',
+      })
     }
     if (s.http !== undefined && s.load.model === 'closed' && (s.load.pipelining ?? 1) > 1) {
-      ctx.addIssue({ code: 'custom', path: ['load', 'pipelining'], message: 'pipelining is not available with `http` (a flow waits for each response before its next step); leave it out' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load', 'pipelining'],
+        message: 'pipelining is not available with `http` (a flow waits for each response before its next step); leave it out',
+      })
     }
     if (s.kind === 'stress') {
       if (s.stress === undefined) {
@@ -386,21 +398,28 @@ function faultProblems(f: z.output<typeof faultSchema>): Array<{ path: string[];
   const network = (NETWORK_FAULT_ACTIONS as readonly string[]).includes(f.action)
   if (network) {
     if ((f.member === undefined) === (f.link === undefined)) {
-      problems.push({ path: ['link'], message: `a "${f.action}" fault needs either \`link\` (like 'replica-1 -> shard-0') or \`member\` (every link into or out of it), not both` })
+      problems.push({
+        path: ['link'],
+        message: `a "${f.action}" fault needs either \`link\` (like 'replica-1 -> shard-0') or \`member\` (every link into or out of it), not both`,
+      })
     } else if (f.link !== undefined) {
       const parsed = parseLink(f.link)
       if (typeof parsed === 'string') problems.push({ path: ['link'], message: parsed })
     }
   } else {
-    if (f.member === undefined) problems.push({ path: ['member'], message: `a "${f.action}" fault needs \`member\` (replica-<n>, shard-<n>, balancer or redis)` })
-    if (f.link !== undefined) problems.push({ path: ['link'], message: `\`link\` is for network faults (${NETWORK_FAULT_ACTIONS.join(', ')}); "${f.action}" acts on a \`member\`` })
+    if (f.member === undefined)
+      problems.push({ path: ['member'], message: `a "${f.action}" fault needs \`member\` (replica-<n>, shard-<n>, balancer or redis)` })
+    if (f.link !== undefined)
+      problems.push({ path: ['link'], message: `\`link\` is for network faults (${NETWORK_FAULT_ACTIONS.join(', ')}); "${f.action}" acts on a \`member\`` })
   }
   if (spec.needs && f[spec.needs as (typeof PARAMETER_FIELDS)[number]] === undefined) {
     problems.push({ path: [spec.needs], message: `a "${f.action}" fault needs \`${spec.needs}\` (for example ${spec.example})` })
   }
   for (const field of PARAMETER_FIELDS) {
     if (f[field] !== undefined && !spec.takes.includes(field)) {
-      const owners = Object.entries(FAULT_PARAMETERS).filter(([, p]) => p.takes.includes(field)).map(([action]) => action)
+      const owners = Object.entries(FAULT_PARAMETERS)
+        .filter(([, p]) => p.takes.includes(field))
+        .map(([action]) => action)
       problems.push({ path: [field], message: `\`${field}\` is for ${owners.join(', ')} faults, not "${f.action}": remove it` })
     }
   }

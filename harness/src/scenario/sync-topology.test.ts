@@ -23,8 +23,17 @@ function problemsOf(input: unknown): string {
 
 describe('topology.sync', () => {
   it('defaults to no downstream, and fills the strategy settings in', () => {
-    expect(validateScenario(scenario({}), null).topology?.sync).toEqual({ strategy: 'none', broker: 'rabbitmq', intervalMs: 1_000, batch: 500, drainTimeoutS: 60 })
-    expect(validateScenario(scenario({ sync: { strategy: 'scheduled-pull', intervalMs: 250 } }), null).topology?.sync).toMatchObject({ strategy: 'scheduled-pull', intervalMs: 250 })
+    expect(validateScenario(scenario({}), null).topology?.sync).toEqual({
+      strategy: 'none',
+      broker: 'rabbitmq',
+      intervalMs: 1_000,
+      batch: 500,
+      drainTimeoutS: 60,
+    })
+    expect(validateScenario(scenario({ sync: { strategy: 'scheduled-pull', intervalMs: 250 } }), null).topology?.sync).toMatchObject({
+      strategy: 'scheduled-pull',
+      intervalMs: 250,
+    })
   })
 
   it('a bad value names the field and the allowed values', () => {
@@ -44,7 +53,16 @@ describe('topology.sync', () => {
 
   it('is a matrix axis, and downstream and rabbitmq are fault targets', () => {
     const s = validateScenario(
-      scenario({ sync: { broker: 'rabbitmq' } }, { matrix: { 'sync.strategy': ['sync-call', 'queue-push'] }, faults: [{ atS: 1, action: 'kill', member: 'downstream' }, { atS: 2, action: 'restart', member: 'rabbitmq' }] }),
+      scenario(
+        { sync: { broker: 'rabbitmq' } },
+        {
+          matrix: { 'sync.strategy': ['sync-call', 'queue-push'] },
+          faults: [
+            { atS: 1, action: 'kill', member: 'downstream' },
+            { atS: 2, action: 'restart', member: 'rabbitmq' },
+          ],
+        },
+      ),
       null,
     )
     expect(s.faults.map((f) => f.member)).toEqual(['downstream', 'rabbitmq'])
@@ -57,13 +75,20 @@ describe('faults on the sync members', () => {
     const { planRuns } = await import('./plan-runs.js')
     const { faultNotes, faultProblems } = await import('./check-faults.js')
     const plan = (matrix: string[], member: string) =>
-      planRuns(validateScenario(scenario({ sync: { strategy: 'sync-call' } }, { matrix: { 'sync.strategy': matrix }, faults: [{ atS: 0.5, action: 'kill', member }] }), null)).runs
+      planRuns(
+        validateScenario(
+          scenario({ sync: { strategy: 'sync-call' } }, { matrix: { 'sync.strategy': matrix }, faults: [{ atS: 0.5, action: 'kill', member }] }),
+          null,
+        ),
+      ).runs
     expect(faultProblems(plan(['sync-call', 'queue-push', 'scheduled-pull'], 'downstream'))).toEqual([])
     expect(faultNotes(plan(['sync-call', 'queue-push', 'scheduled-pull'], 'downstream'))).toEqual([])
     expect(faultProblems(plan(['queue-push'], 'rabbitmq'))).toEqual([])
     // The sync none baseline beside the others: the fault applies where downstream runs.
     expect(faultProblems(plan(['none', 'sync-call'], 'downstream'))).toEqual([])
-    expect(faultNotes(plan(['none', 'sync-call'], 'downstream')).join('\n')).toMatch(/cell "sync=none" has no member "downstream"; recorded there as not applied/)
+    expect(faultNotes(plan(['none', 'sync-call'], 'downstream')).join('\n')).toMatch(
+      /cell "sync=none" has no member "downstream"; recorded there as not applied/,
+    )
     expect(faultNotes(plan(['sync-call', 'queue-push'], 'rabbitmq')).join('\n')).toMatch(/cell "sync=sync-call" has no member "rabbitmq"/)
     expect(faultProblems(plan(['none', 'sync-call'], 'rabbitmq')).join('\n')).toMatch(/no cell|have no member "rabbitmq"/)
   })
@@ -72,11 +97,30 @@ describe('faults on the sync members', () => {
     const { planRuns } = await import('./plan-runs.js')
     const { faultNotes, faultProblems } = await import('./check-faults.js')
     const problems = (brokers: string[], member: string) =>
-      faultProblems(planRuns(validateScenario(scenario({ sync: { strategy: 'queue-push' } }, { matrix: { 'sync.broker': brokers }, faults: [{ atS: 0.5, action: 'pause', member }] }), null)).runs)
+      faultProblems(
+        planRuns(
+          validateScenario(
+            scenario({ sync: { strategy: 'queue-push' } }, { matrix: { 'sync.broker': brokers }, faults: [{ atS: 0.5, action: 'pause', member }] }),
+            null,
+          ),
+        ).runs,
+      )
     expect(problems(['kafka'], 'kafka')).toEqual([])
     expect(problems(['rabbitmq', 'kafka'], 'downstream')).toEqual([])
     expect(problems(['rabbitmq', 'kafka'], 'kafka')).toEqual([])
-    expect(faultNotes(planRuns(validateScenario(scenario({ sync: { strategy: 'queue-push' } }, { matrix: { 'sync.broker': ['rabbitmq', 'kafka'] }, faults: [{ atS: 0.5, action: 'pause', member: 'kafka' }] }), null)).runs).join('\n')).toMatch(/cell "sync.broker=rabbitmq" has no member "kafka"/)
+    expect(
+      faultNotes(
+        planRuns(
+          validateScenario(
+            scenario(
+              { sync: { strategy: 'queue-push' } },
+              { matrix: { 'sync.broker': ['rabbitmq', 'kafka'] }, faults: [{ atS: 0.5, action: 'pause', member: 'kafka' }] },
+            ),
+            null,
+          ),
+        ).runs,
+      ).join('\n'),
+    ).toMatch(/cell "sync.broker=rabbitmq" has no member "kafka"/)
     expect(problems(['kafka'], 'rabbitmq').join('\n')).toMatch(/has no member "rabbitmq" \(members of "sync.broker=kafka": kafka, /)
   })
 })

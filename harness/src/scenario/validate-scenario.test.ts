@@ -29,7 +29,10 @@ describe('environment, resources and faults in a scenario', () => {
   })
 
   it('takes resources per member kind in containers, and fills no limit by default', () => {
-    const s = validateScenario({ ...base, environment: 'containers', topology: { ...base.topology, resources: { replica: { cpus: 0.5, memoryMb: 256 } } } }, null)
+    const s = validateScenario(
+      { ...base, environment: 'containers', topology: { ...base.topology, resources: { replica: { cpus: 0.5, memoryMb: 256 } } } },
+      null,
+    )
     expect(s.topology!.resources).toEqual({ replica: { cpus: 0.5, memoryMb: 256 } })
     expect(validateScenario(base, null).topology!.resources).toEqual({})
   })
@@ -43,11 +46,15 @@ describe('environment, resources and faults in a scenario', () => {
         { atS: 2, action: 'cpus', member: 'replica-1', cpus: 0.25 },
       ],
     })
-    expect(text).toMatch(/topology\.resources: CPU and memory limits need containers, but environment "local" runs local processes; set `environment: 'containers'`/)
+    expect(text).toMatch(
+      /topology\.resources: CPU and memory limits need containers, but environment "local" runs local processes; set `environment: 'containers'`/,
+    )
     expect(text).toMatch(/faults\[0\]: "latency" is a network fault/)
     expect(text).toMatch(/faults\[1\]: "cpus" changes a container's CPU quota/)
     // With the flag, the message names the flag.
-    expect(problems({ ...base, matrix: { 'resources.replica.cpus': [0.5, 1] } }, { environment: 'local' })).toMatch(/--env local runs local processes; run it with --env containers/)
+    expect(problems({ ...base, matrix: { 'resources.replica.cpus': [0.5, 1] } }, { environment: 'local' })).toMatch(
+      /--env local runs local processes; run it with --env containers/,
+    )
   })
 
   it('checks each fault: its target, the parameter it needs and none it does not take', () => {
@@ -75,30 +82,44 @@ describe('environment, resources and faults in a scenario', () => {
   })
 
   it('accepts a network fault on a member (every link into or out of it) and on a link group', () => {
-    const s = validateScenario({
-      ...base,
-      environment: 'containers',
-      faults: [
-        { atS: 1, action: 'partition', member: 'shard-0' },
-        { atS: 2, action: 'latency', link: 'replicas -> shards', latencyMs: 2, jitterMs: 1 },
-        { atS: 3, action: 'heal', member: 'shard-0' },
-      ],
-    }, null)
+    const s = validateScenario(
+      {
+        ...base,
+        environment: 'containers',
+        faults: [
+          { atS: 1, action: 'partition', member: 'shard-0' },
+          { atS: 2, action: 'latency', link: 'replicas -> shards', latencyMs: 2, jitterMs: 1 },
+          { atS: 3, action: 'heal', member: 'shard-0' },
+        ],
+      },
+      null,
+    )
     expect(s.faults.map((f) => f.action)).toEqual(['partition', 'latency', 'heal'])
   })
 
   it('takes standing link conditions in containers, in whole milliseconds, on links that exist', () => {
-    const s = validateScenario({ ...base, environment: 'containers', topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 2, jitterMs: 1 } } } }, null)
+    const s = validateScenario(
+      { ...base, environment: 'containers', topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 2, jitterMs: 1 } } } },
+      null,
+    )
     expect(s.topology!.links).toEqual({ 'replicas -> redis': { latencyMs: 2, jitterMs: 1 } })
-    const text = problems({ ...base, environment: 'containers', topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 1.5 }, 'redis -> replicas': { latencyMs: 1 }, 'replica-1 -> shard-0': {} } } })
+    const text = problems({
+      ...base,
+      environment: 'containers',
+      topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 1.5 }, 'redis -> replicas': { latencyMs: 1 }, 'replica-1 -> shard-0': {} } },
+    })
     expect(text).toMatch(/topology\.links\["replicas -> redis"\]\.latencyMs = 1\.5: whole milliseconds/)
     expect(text).toMatch(/no link from redis to replicas/)
     expect(text).toMatch(/give `latencyMs` \(and `jitterMs`\) and\/or `rateKBps`/)
-    expect(problems({ ...base, topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 2 } } } })).toMatch(/topology\.links: link latency and bandwidth go through Toxiproxy between containers/)
+    expect(problems({ ...base, topology: { ...base.topology, links: { 'replicas -> redis': { latencyMs: 2 } } } })).toMatch(
+      /topology\.links: link latency and bandwidth go through Toxiproxy between containers/,
+    )
   })
 
   it('refuses containers for a scenario with an external target', () => {
     const { topology: _t, ...withoutTopology } = base
-    expect(problems({ ...withoutTopology, faults: [], target: 'http://127.0.0.1:8080' }, { environment: 'containers' })).toMatch(/--env containers starts a topology, but "x" uses an external `target`/)
+    expect(problems({ ...withoutTopology, faults: [], target: 'http://127.0.0.1:8080' }, { environment: 'containers' })).toMatch(
+      /--env containers starts a topology, but "x" uses an external `target`/,
+    )
   })
 })

@@ -44,7 +44,9 @@ export function validateScenario(input: unknown, file: string | null, overrides:
 
   let http: HttpWorkload | null = null
   if (s.http && target?.protocol === 'https:') {
-    problems.push(`target: "${s.target}": \`http\` scenarios speak plain HTTP/1.1 (LoadLab's own client); load an http:// address, or put a TLS-terminating proxy in front of the service`)
+    problems.push(
+      `target: "${s.target}": \`http\` scenarios speak plain HTTP/1.1 (LoadLab's own client); load an http:// address, or put a TLS-terminating proxy in front of the service`,
+    )
   }
   if (s.http) {
     const resolved = resolveHttpWorkload(s.http, file)
@@ -72,7 +74,9 @@ function checkTargetMatrix(matrix: Record<string, Array<string | number>>, label
   const problems: string[] = []
   for (const [key, values] of Object.entries(matrix)) {
     if (key !== 'target') {
-      problems.push(`${label}[${JSON.stringify(key)}]: a scenario with \`target\` runs against a system LoadLab does not start, so there is no topology to vary; allowed: target (compare versions of your service), or use \`topology\``)
+      problems.push(
+        `${label}[${JSON.stringify(key)}]: a scenario with \`target\` runs against a system LoadLab does not start, so there is no topology to vary; allowed: target (compare versions of your service), or use \`topology\``,
+      )
       continue
     }
     values.forEach((v, i) => {
@@ -92,7 +96,14 @@ function httpPlaceholderWorkload(s: ParsedScenario): Scenario['workload'] {
   return { mix: {}, keys: { kind: 'uniform' }, datasetSize: 0, seed: s.http?.seed ?? 1, requestTimeoutMs: s.http?.requestTimeoutMs ?? 5_000 }
 }
 
-function toScenario(s: ParsedScenario, topology: Topology | null, target: URL | null, file: string | null, http: HttpWorkload | null, deprecations: string[]): Scenario {
+function toScenario(
+  s: ParsedScenario,
+  topology: Topology | null,
+  target: URL | null,
+  file: string | null,
+  http: HttpWorkload | null,
+  deprecations: string[],
+): Scenario {
   return {
     name: s.name,
     kind: s.kind,

@@ -70,7 +70,12 @@ export class DownstreamReader {
     const missing: string[] = []
     for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
       const chunk = ids.slice(i, i + IDS_PER_CALL)
-      const res = await this.pool.request({ method: 'POST', path: DOWNSTREAM_ROUTES.versions, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: chunk }) })
+      const res = await this.pool.request({
+        method: 'POST',
+        path: DOWNSTREAM_ROUTES.versions,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: chunk }),
+      })
       const text = await res.body.text()
       if (res.statusCode !== 200) throw new Error(`downstream answered POST ${DOWNSTREAM_ROUTES.versions} with HTTP ${res.statusCode}`)
       const { versions } = JSON.parse(text) as { versions: Array<number | null> }

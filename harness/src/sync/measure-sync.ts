@@ -94,7 +94,8 @@ function explainMissing(count: number, drainTimeoutS: number, error: string | un
   for (const member of ['downstream', ...SYNC_BROKER_NAMES]) {
     const events = faults.filter((f) => f.member === member && f.ok)
     const last = events[events.length - 1]
-    if (last && (last.action === 'kill' || last.action === 'pause')) parts.push(`${member} was ${last.action === 'kill' ? 'killed' : 'paused'} at ${last.elapsedS} s and not brought back (add a restart or resume fault)`)
+    if (last && (last.action === 'kill' || last.action === 'pause'))
+      parts.push(`${member} was ${last.action === 'kill' ? 'killed' : 'paused'} at ${last.elapsedS} s and not brought back (add a restart or resume fault)`)
   }
   return parts.join(': ')
 }

@@ -20,9 +20,19 @@ export interface SyncFigures {
 }
 
 /** Fault events that take the sync path down and bring it back. */
-export interface SyncFault { elapsedS: number; member: string; action: string }
+export interface SyncFault {
+  elapsedS: number
+  member: string
+  action: string
+}
 
-export function computeSyncFigures(acks: readonly Acknowledgement[], applied: readonly AppliedChange[], startMs: number, durationS: number, faults: readonly SyncFault[] = []): SyncFigures {
+export function computeSyncFigures(
+  acks: readonly Acknowledgement[],
+  applied: readonly AppliedChange[],
+  startMs: number,
+  durationS: number,
+  faults: readonly SyncFault[] = [],
+): SyncFigures {
   const byId = new Map<string, Array<{ version: number; atMs: number }>>()
   for (const [id, version, atMs] of applied) {
     let list = byId.get(id)
@@ -103,5 +113,16 @@ export function summarizeMs(values: readonly number[]): LatencySummary {
   const mean = sorted.reduce((sum, v) => sum + v, 0) / sorted.length
   const variance = sorted.reduce((sum, v) => sum + (v - mean) ** 2, 0) / sorted.length
   const q = (p: number): number => quantileSorted(sorted, p)
-  return { count: sorted.length, min: sorted[0]!, mean, stdev: Math.sqrt(variance), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999), max: sorted[sorted.length - 1]! }
+  return {
+    count: sorted.length,
+    min: sorted[0]!,
+    mean,
+    stdev: Math.sqrt(variance),
+    p50: q(0.5),
+    p90: q(0.9),
+    p95: q(0.95),
+    p99: q(0.99),
+    p999: q(0.999),
+    max: sorted[sorted.length - 1]!,
+  }
 }

@@ -19,7 +19,11 @@ export function readDataFile(file: string): Array<Record<string, string>> {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as { code?: string }).code
-    throw new DataFileError(code === 'ENOENT' ? `data file ${file} does not exist (paths are relative to the scenario file)` : `data file ${file} cannot be read: ${(error as Error).message}`)
+    throw new DataFileError(
+      code === 'ENOENT'
+        ? `data file ${file} does not exist (paths are relative to the scenario file)`
+        : `data file ${file} cannot be read: ${(error as Error).message}`,
+    )
   }
   const rows = file.toLowerCase().endsWith('.json') ? parseJsonRows(file, text) : parseCsvRows(file, text)
   if (rows.length === 0) throw new DataFileError(`data file ${file} has no rows`)
@@ -46,7 +50,8 @@ function parseJsonRows(file: string, text: string): Array<Record<string, string>
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new DataFileError(`data file ${file}: item ${i} is not an object`)
     const row: Record<string, string> = {}
     for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
-      if (v !== null && typeof v === 'object') throw new DataFileError(`data file ${file}: item ${i}, field "${k}" is nested; use flat objects (text, numbers, booleans)`)
+      if (v !== null && typeof v === 'object')
+        throw new DataFileError(`data file ${file}: item ${i}, field "${k}" is nested; use flat objects (text, numbers, booleans)`)
       row[k] = v === null ? '' : String(v)
     }
     return row

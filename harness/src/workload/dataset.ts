@@ -64,7 +64,9 @@ export async function seedDataset(target: URL, w: Workload, signal: AbortSignal,
     })
     const text = await res.body.text()
     if (res.statusCode !== 201 && res.statusCode !== 200) {
-      throw new Error(`seeding ${url.href} failed: HTTP ${res.statusCode} ${text.slice(0, 300)} (is the target a LoadLab CRM replica with the /admin API? For a target you run, export its admin token as ${ADMIN_TOKEN_ENV})`)
+      throw new Error(
+        `seeding ${url.href} failed: HTTP ${res.statusCode} ${text.slice(0, 300)} (is the target a LoadLab CRM replica with the /admin API? For a target you run, export its admin token as ${ADMIN_TOKEN_ENV})`,
+      )
     }
     const parsed = bulkResponse.safeParse(JSON.parse(text))
     if (!parsed.success || parsed.data.ids.length !== to - from) {

@@ -19,7 +19,8 @@ export const WHOLE_LOAD: ExecutionSegment = { index: 0, count: 1 }
 /** Throws unless 0 <= index < count (integers): a message that names both. */
 export function checkSegment(s: ExecutionSegment): ExecutionSegment {
   if (!Number.isInteger(s.count) || s.count < 1) throw new Error(`the agent count must be an integer >= 1, got ${s.count}`)
-  if (!Number.isInteger(s.index) || s.index < 0 || s.index >= s.count) throw new Error(`the agent index must be an integer from 0 to ${s.count - 1} (count ${s.count}), got ${s.index}`)
+  if (!Number.isInteger(s.index) || s.index < 0 || s.index >= s.count)
+    throw new Error(`the agent index must be an integer from 0 to ${s.count - 1} (count ${s.count}), got ${s.index}`)
   return s
 }
 

@@ -58,7 +58,21 @@ const AUTH_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization'])
 // Written by LoadLab itself (Host, lengths), meaningless on replay (HTTP/2 pseudo headers,
 // connection management), or turning a load test into a cache test (conditional requests: every
 // answer a 304) - and accept-encoding, so checks read plain bodies.
-const DROPPED_HEADERS = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'accept-encoding', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range'])
+const DROPPED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'accept-encoding',
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+])
 
 type HarEntry = z.infer<typeof harSchema>['log']['entries'][number]
 
@@ -107,7 +121,10 @@ export function importHar(text: string, file: string, opts: HarImportOptions): H
   for (const { url } of kept) byOrigin.set(url.origin, (byOrigin.get(url.origin) ?? 0) + 1)
   const origin = [...byOrigin].sort((a, b) => b[1] - a[1])[0]![0]
   const sameOrigin = kept.filter(({ url }) => url.origin === origin)
-  if (sameOrigin.length < kept.length) notes.push(`${kept.length - sameOrigin.length} request(s) to other origins (${[...byOrigin.keys()].filter((o) => o !== origin).join(', ')}) left out: a scenario has one target`)
+  if (sameOrigin.length < kept.length)
+    notes.push(
+      `${kept.length - sameOrigin.length} request(s) to other origins (${[...byOrigin.keys()].filter((o) => o !== origin).join(', ')}) left out: a scenario has one target`,
+    )
 
   const groups = new Map<string, { first: HarEntry; url: URL; count: number }>()
   for (const { e, url } of sameOrigin) {
@@ -164,7 +181,8 @@ export function importHar(text: string, file: string, opts: HarImportOptions): H
 
   const target = origin
   const loopback = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(origin)
-  if (!loopback) notes.push(`target ${origin} is not on this machine: LoadLab only loads loopback addresses; point \`target\` at a local copy of the service before running`)
+  if (!loopback)
+    notes.push(`target ${origin} is not on this machine: LoadLab only loads loopback addresses; point \`target\` at a local copy of the service before running`)
   const scenario = {
     name: opts.name,
     kind: 'performance',

@@ -19,7 +19,22 @@ describe('HTTP request stream', () => {
     const s = stream({
       data: { users: { file: 'u.csv', order: 'sequential', rows, rowCount: rows.length } },
       env: { KEY: 'k\r\nX-Injected: 1' },
-      flows: [{ name: 'f', weight: 1, steps: [{ name: 'f', method: 'POST', path: '/u/${users.id}', query: { q: '${users.id}&x' }, headers: { 'x-key': '${env.KEY}' }, json: { id: '${users.id}', quote: 'say "${users.id}"' } }] }],
+      flows: [
+        {
+          name: 'f',
+          weight: 1,
+          steps: [
+            {
+              name: 'f',
+              method: 'POST',
+              path: '/u/${users.id}',
+              query: { q: '${users.id}&x' },
+              headers: { 'x-key': '${env.KEY}' },
+              json: { id: '${users.id}', quote: 'say "${users.id}"' },
+            },
+          ],
+        },
+      ],
     })
     const payload = begin(s).current.payload
     const [head, body] = payload.split('\r\n\r\n')
@@ -31,7 +46,10 @@ describe('HTTP request stream', () => {
   })
 
   it('agents share sequential and unique rows and seq numbers without overlap', () => {
-    const w = { data: { users: { file: 'u.csv', order: 'unique' as const, rows, rowCount: rows.length } }, flows: [{ name: 'f', weight: 1, steps: [{ name: 'f', method: 'GET', path: '/${users.id}/${seq}' }] }] }
+    const w = {
+      data: { users: { file: 'u.csv', order: 'unique' as const, rows, rowCount: rows.length } },
+      flows: [{ name: 'f', weight: 1, steps: [{ name: 'f', method: 'GET', path: '/${users.id}/${seq}' }] }],
+    }
     const paths = (index: number): string[] => {
       const s = stream(w, index, 2)
       const out: string[] = []
@@ -55,7 +73,13 @@ describe('HTTP request stream', () => {
           name: 'login',
           weight: 1,
           steps: [
-            { name: 'login', method: 'POST', path: '/login', extract: { token: { json: '$.auth.token' }, loc: { header: 'Location' } }, check: { status: [200] } },
+            {
+              name: 'login',
+              method: 'POST',
+              path: '/login',
+              extract: { token: { json: '$.auth.token' }, loc: { header: 'Location' } },
+              check: { status: [200] },
+            },
             { name: 'me', method: 'GET', path: '/me', headers: { authorization: 'Bearer ${token}' }, query: { from: '${loc}' } },
           ],
         },
@@ -75,14 +99,27 @@ describe('HTTP request stream', () => {
   })
 
   it('checks: json path exists and equals, body contains; no response fails every condition', () => {
-    const w = { flows: [{ name: 'c', weight: 1, steps: [{ name: 'c', method: 'GET', path: '/', check: { bodyContains: 'ok', json: [{ path: '$.n' }, { path: '$.state', equals: 'ok' }] } }] }] }
+    const w = {
+      flows: [
+        {
+          name: 'c',
+          weight: 1,
+          steps: [{ name: 'c', method: 'GET', path: '/', check: { bodyContains: 'ok', json: [{ path: '$.n' }, { path: '$.state', equals: 'ok' }] } }],
+        },
+      ],
+    }
     expect(begin(stream(w)).respond(200, '{"n":0,"state":"ok"}', undefined)).toMatchObject({ checksPassed: 3, checksFailed: 0 })
     expect(begin(stream(w)).respond(200, '{"state":"bad"}', undefined)).toMatchObject({ checksPassed: 0, checksFailed: 3 })
     expect(begin(stream(w)).respond(0, undefined, undefined)).toMatchObject({ checksPassed: 0, checksFailed: 3, next: null })
   })
 
   it('flows are drawn by weight', () => {
-    const s = stream({ flows: [{ name: 'a', weight: 3, steps: [{ name: 'a', method: 'GET', path: '/a' }] }, { name: 'b', weight: 1, steps: [{ name: 'b', method: 'GET', path: '/b' }] }] })
+    const s = stream({
+      flows: [
+        { name: 'a', weight: 3, steps: [{ name: 'a', method: 'GET', path: '/a' }] },
+        { name: 'b', weight: 1, steps: [{ name: 'b', method: 'GET', path: '/b' }] },
+      ],
+    })
     let a = 0
     for (let i = 0; i < 4000; i++) if (begin(s).current.op === 'a') a++
     expect(a / 4000).toBeGreaterThan(0.7)

@@ -49,21 +49,38 @@ export interface StepOutcome {
 
 export const MAX_EXAMPLE_BODY = 500
 
-const ITERATION_DONE: StepOutcome = Object.freeze({ checksPassed: 0, checksFailed: 0, failures: Object.freeze([]) as unknown as CheckFailure[], next: null, thinkMs: 0 })
+const ITERATION_DONE: StepOutcome = Object.freeze({
+  checksPassed: 0,
+  checksFailed: 0,
+  failures: Object.freeze([]) as unknown as CheckFailure[],
+  next: null,
+  thinkMs: 0,
+})
 
-interface CompiledCheck { label: string; test(status: number, body: string | undefined, json: () => unknown): boolean }
+interface CompiledCheck {
+  label: string
+  test(status: number, body: string | undefined, json: () => unknown): boolean
+}
 
 interface CompiledStep {
   op: string
   render(scope: TemplateScope): string
   checks: CompiledCheck[]
-  extract: Array<{ name: string; label: string; from(status: number, body: string | undefined, headers: readonly string[] | undefined, json: () => unknown): string | undefined }>
+  extract: Array<{
+    name: string
+    label: string
+    from(status: number, body: string | undefined, headers: readonly string[] | undefined, json: () => unknown): string | undefined
+  }>
   wantBody: boolean
   wantHeaders: boolean
   think(rng: SeededRandom): number
 }
 
-interface CompiledFlow { name: string; steps: CompiledStep[]; /** Whether any step extracts variables (else its iterations share one empty map). */ extracts: boolean }
+interface CompiledFlow {
+  name: string
+  steps: CompiledStep[] /** Whether any step extracts variables (else its iterations share one empty map). */
+  extracts: boolean
+}
 
 const NO_VARS: ReadonlyMap<string, string> = new Map()
 const NO_ROWS: TemplateScope['rows'] = Object.freeze({})
@@ -204,7 +221,12 @@ function compileStep(step: HttpStep, host: string): CompiledStep {
 /** Hands out data rows in the set's order; null once a unique set is used up. */
 class RowPicker {
   private next: number
-  constructor(private readonly rows: ReadonlyArray<Record<string, string>>, private readonly order: 'sequential' | 'random' | 'unique', private readonly segment: ExecutionSegment, private readonly rng: SeededRandom) {
+  constructor(
+    private readonly rows: ReadonlyArray<Record<string, string>>,
+    private readonly order: 'sequential' | 'random' | 'unique',
+    private readonly segment: ExecutionSegment,
+    private readonly rng: SeededRandom,
+  ) {
     this.next = segment.index
   }
 
@@ -225,7 +247,10 @@ export class HttpIteration {
   /** The request to send now. */
   current: OutgoingRequest
 
-  constructor(private readonly flow: CompiledFlow, private readonly scope: TemplateScope) {
+  constructor(
+    private readonly flow: CompiledFlow,
+    private readonly scope: TemplateScope,
+  ) {
     // A flow has at least one step (the scenario schema says so).
     this.current = this.render(flow.steps[0]!)
   }
@@ -291,7 +316,10 @@ export class HttpIteration {
 }
 
 /** Why an iteration could not start (a unique data set is used up). */
-export interface IterationRefused { op: string; error: string }
+export interface IterationRefused {
+  op: string
+  error: string
+}
 
 export class HttpRequestStream {
   private readonly flows: CompiledFlow[]
@@ -302,8 +330,15 @@ export class HttpRequestStream {
   private seq: number
   private readonly seqStep: number
 
-  constructor(private readonly w: HttpWorkload, opts: RequestStreamOptions) {
-    this.flows = w.flows.map((f: HttpFlow) => ({ name: f.name, steps: f.steps.map((s) => compileStep(s, opts.host)), extracts: f.steps.some((s) => Object.keys(s.extract ?? {}).length > 0) }))
+  constructor(
+    private readonly w: HttpWorkload,
+    opts: RequestStreamOptions,
+  ) {
+    this.flows = w.flows.map((f: HttpFlow) => ({
+      name: f.name,
+      steps: f.steps.map((s) => compileStep(s, opts.host)),
+      extracts: f.steps.some((s) => Object.keys(s.extract ?? {}).length > 0),
+    }))
     let total = 0
     for (const f of w.flows) this.cumulative.push((total += f.weight))
     this.total = total

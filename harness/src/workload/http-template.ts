@@ -46,7 +46,9 @@ export function parseReference(text: string): TemplateReference {
   const dotted = /^([A-Za-z_][\w-]*)\.([^.\s]+)$/.exec(t)
   if (dotted) return dotted[1] === 'env' ? { kind: 'env', name: dotted[2]! } : { kind: 'data', set: dotted[1]!, column: dotted[2]! }
   if (IDENTIFIER.test(t)) return { kind: 'var', name: t }
-  throw new Error(`\${${t}} is not a template value; use \${uuid}, \${seq}, \${randomInt(MIN,MAX)}, \${env.NAME}, \${DATASET.COLUMN} or \${VARIABLE} (extracted by an earlier step)`)
+  throw new Error(
+    `\${${t}} is not a template value; use \${uuid}, \${seq}, \${randomInt(MIN,MAX)}, \${env.NAME}, \${DATASET.COLUMN} or \${VARIABLE} (extracted by an earlier step)`,
+  )
 }
 
 /** Every reference in a template text, in order (throws like parseReference). */
@@ -58,15 +60,20 @@ export type CompiledTemplate = (scope: TemplateScope) => string
 
 function lookup(ref: TemplateReference): (scope: TemplateScope) => string {
   switch (ref.kind) {
-    case 'uuid': return () => randomUUID()
-    case 'seq': return (s) => String(s.seq)
+    case 'uuid':
+      return () => randomUUID()
+    case 'seq':
+      return (s) => String(s.seq)
     case 'randomInt': {
       const span = ref.max - ref.min + 1
       return (s) => String(ref.min + Math.floor(s.rng.next() * span))
     }
-    case 'env': return (s) => s.env[ref.name] ?? ''
-    case 'data': return (s) => s.rows[ref.set]?.[ref.column] ?? ''
-    case 'var': return (s) => s.vars.get(ref.name) ?? ''
+    case 'env':
+      return (s) => s.env[ref.name] ?? ''
+    case 'data':
+      return (s) => s.rows[ref.set]?.[ref.column] ?? ''
+    case 'var':
+      return (s) => s.vars.get(ref.name) ?? ''
   }
 }
 

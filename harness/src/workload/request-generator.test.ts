@@ -41,7 +41,12 @@ describe('request generator', () => {
     expect(seen.get('search_customers')?.path).toMatch(/^\/customers\?q=[a-z]{2,3}&limit=20$/)
     const create = seen.get('create_customer')
     expect(create?.method).toBe('POST')
-    expect(JSON.parse(create?.body ?? '')).toMatchObject({ name: expect.any(String), email: expect.stringContaining('@'), company: expect.any(String), segment: expect.any(String) })
+    expect(JSON.parse(create?.body ?? '')).toMatchObject({
+      name: expect.any(String),
+      email: expect.stringContaining('@'),
+      company: expect.any(String),
+      segment: expect.any(String),
+    })
     const update = seen.get('update_customer')
     expect(update?.method).toBe('PATCH')
     expect(Object.keys(JSON.parse(update?.body ?? '{}'))).toHaveLength(1)
@@ -92,12 +97,19 @@ describe('request generator', () => {
     }
     // zipf 1.1: ranks 1..3 get ~15%, 7%, 4.5% of the picks - far apart, so their order is stable.
     const zipf = { ...workload({ get_customer: 1 }), keys: { kind: 'zipf', s: 1.1 } as const, datasetSize: 1000 }
-    const top3 = (stream: number): string[] => counts(zipf, stream).slice(0, 3).map(([id]) => id)
+    const top3 = (stream: number): string[] =>
+      counts(zipf, stream)
+        .slice(0, 3)
+        .map(([id]) => id)
     expect(top3(1)).toEqual(top3(0))
     expect(top3(3)).toEqual(top3(0))
     // hotspot: the 50 hot keys get ~360 picks each, the cold ones ~2.
     const hotspot = { ...workload({ get_customer: 1 }), keys: { kind: 'hotspot', hotKeyShare: 0.05, hotTrafficShare: 0.9 } as const, datasetSize: 1000 }
-    const hot = (stream: number): string[] => counts(hotspot, stream).filter(([, n]) => n >= 100).map(([id]) => id).sort()
+    const hot = (stream: number): string[] =>
+      counts(hotspot, stream)
+        .filter(([, n]) => n >= 100)
+        .map(([id]) => id)
+        .sort()
     expect(hot(0)).toHaveLength(50)
     expect(hot(2)).toEqual(hot(0))
     // ...but each stream its own sequence.

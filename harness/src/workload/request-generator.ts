@@ -51,7 +51,11 @@ export interface GeneratorOptions {
 
 export const JSON_HEADERS = { 'content-type': 'application/json' } as const
 
-interface VersionedBody { id?: unknown; version?: unknown; customer?: { version?: unknown } }
+interface VersionedBody {
+  id?: unknown
+  version?: unknown
+  customer?: { version?: unknown }
+}
 
 function parse(body: string | undefined): VersionedBody | undefined {
   if (!body) return undefined

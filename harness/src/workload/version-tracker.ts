@@ -4,7 +4,11 @@
 // lowest possible, so a read of them can never be older than what was acknowledged.
 
 /** One acknowledged write: which version of which customer, and when the acknowledgement arrived (ms since epoch). */
-export interface Acknowledgement { id: string; version: number; atMs: number }
+export interface Acknowledgement {
+  id: string
+  version: number
+  atMs: number
+}
 
 export class VersionTracker {
   private readonly versions = new Map<string, number>()

@@ -5,13 +5,13 @@ import type { HttpWorkload } from './http-workload.js'
 
 /** Operations over the CRM API; names are the `op` tag on metrics (`http_req_duration{op:get_customer}`). */
 export const OPERATIONS = [
-  'get_customer',     // GET /customers/:id
+  'get_customer', // GET /customers/:id
   'search_customers', // GET /customers?q=<prefix>&limit=20
-  'customer_360',     // GET /customers/:id/360
-  'create_customer',  // POST /customers
-  'update_customer',  // PATCH /customers/:id
-  'add_activity',     // POST /customers/:id/activities
-  'list_deals',       // GET /customers/:id/deals
+  'customer_360', // GET /customers/:id/360
+  'create_customer', // POST /customers
+  'update_customer', // PATCH /customers/:id
+  'add_activity', // POST /customers/:id/activities
+  'list_deals', // GET /customers/:id/deals
 ] as const
 export type OperationName = (typeof OPERATIONS)[number]
 export const WRITE_OPERATIONS: readonly OperationName[] = ['create_customer', 'update_customer', 'add_activity']
@@ -25,7 +25,10 @@ export type KeyPopularity =
   /** Newest customers are the most popular (recency-Zipf with exponent s): exposes range partitions. */
   | { kind: 'latest'; s: number }
 
-export interface RampStage { durationS: number; /** arrival rate (req/s) reached at the end of the stage, linearly */ target: number }
+export interface RampStage {
+  durationS: number /** arrival rate (req/s) reached at the end of the stage, linearly */
+  target: number
+}
 
 export type LoadModel =
   | { model: 'closed'; connections: number; durationS: number; pipelining?: number }

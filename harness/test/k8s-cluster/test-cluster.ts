@@ -89,53 +89,89 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
     writeFileSync(kubeconfig, kubeconfigYaml(server, pki), { mode: 0o600 })
 
     log(`k8s-test-cluster: starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok in ${dir}`)
-    components.push(launch(dir, 'etcd', 'etcd', [
-      '--name', 'loadlab', '--data-dir', path.join(dir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-      '--initial-cluster', `loadlab=http://127.0.0.1:${etcdPeerPort}`,
-    ]))
+    components.push(
+      launch(dir, 'etcd', 'etcd', [
+        '--name',
+        'loadlab',
+        '--data-dir',
+        path.join(dir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-cluster',
+        `loadlab=http://127.0.0.1:${etcdPeerPort}`,
+      ]),
+    )
     await until('etcd', components, async () => (await httpGet(`http://127.0.0.1:${etcdPort}/health`)).includes('true'))
 
-    components.push(launch(dir, 'kube-apiserver', path.join(bin, 'kube-apiserver'), [
-      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
-      `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
-      `--service-account-key-file=${pki.saPublic}`, `--service-account-signing-key-file=${pki.saKey}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC',
-      // The "kubernetes" Service may not point at a loopback address, and no pod here needs it.
-      '--endpoint-reconciler-type=none',
-      // Debian's etcd (3.4) cannot report watch progress, which the watch cache needs to serve the
-      // streaming lists client-go asks for first; its refusals restart the controllers' and kwok's
-      // watches every few seconds. Without the cache, etcd serves those lists itself.
-      '--watch-cache=false',
-      // One client (the tests) on a shared machine: no request queuing or profiling endpoints.
-      '--enable-priority-and-fairness=false', '--profiling=false',
-    ]))
+    components.push(
+      launch(dir, 'kube-apiserver', path.join(bin, 'kube-apiserver'), [
+        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--tls-cert-file=${pki.serverCert}`,
+        `--tls-private-key-file=${pki.serverKey}`,
+        `--client-ca-file=${pki.caCert}`,
+        `--service-account-key-file=${pki.saPublic}`,
+        `--service-account-signing-key-file=${pki.saKey}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--authorization-mode=RBAC',
+        // The "kubernetes" Service may not point at a loopback address, and no pod here needs it.
+        '--endpoint-reconciler-type=none',
+        // Debian's etcd (3.4) cannot report watch progress, which the watch cache needs to serve the
+        // streaming lists client-go asks for first; its refusals restart the controllers' and kwok's
+        // watches every few seconds. Without the cache, etcd serves those lists itself.
+        '--watch-cache=false',
+        // One client (the tests) on a shared machine: no request queuing or profiling endpoints.
+        '--enable-priority-and-fairness=false',
+        '--profiling=false',
+      ]),
+    )
     const kc = new KubeConfig()
     kc.loadFromFile(kubeconfig)
     await until('kube-apiserver', components, async () => (await httpsGet(`${server}/readyz`, pki)) === 'ok')
 
-    components.push(launch(dir, 'kube-controller-manager', path.join(bin, 'kube-controller-manager'), [
-      `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0',
-      `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`, '--use-service-account-credentials=false',
-      // Quicker reactions than production defaults: tests wait on these controllers.
-      '--concurrent-job-syncs=5', '--node-monitor-grace-period=60s',
-    ]))
+    components.push(
+      launch(dir, 'kube-controller-manager', path.join(bin, 'kube-controller-manager'), [
+        `--kubeconfig=${kubeconfig}`,
+        '--leader-elect=false',
+        '--secure-port=0',
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        '--use-service-account-credentials=false',
+        // Quicker reactions than production defaults: tests wait on these controllers.
+        '--concurrent-job-syncs=5',
+        '--node-monitor-grace-period=60s',
+      ]),
+    )
     components.push(launch(dir, 'kube-scheduler', path.join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0']))
-    components.push(launch(dir, 'kwok', path.join(bin, `kwok-${KWOK_VERSION}`), [
-      `--kubeconfig=${kubeconfig}`, `--config=${KWOK_STAGES}`,
-      '--manage-all-nodes=false', `--manage-nodes-with-annotation-selector=${FAKE_NODE_ANNOTATION}=fake`,
-      '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16', '--node-ip=10.0.0.1',
-    ]))
+    components.push(
+      launch(dir, 'kwok', path.join(bin, `kwok-${KWOK_VERSION}`), [
+        `--kubeconfig=${kubeconfig}`,
+        `--config=${KWOK_STAGES}`,
+        '--manage-all-nodes=false',
+        `--manage-nodes-with-annotation-selector=${FAKE_NODE_ANNOTATION}=fake`,
+        '--node-lease-duration-seconds=40',
+        '--cidr=10.244.0.0/16',
+        '--node-ip=10.0.0.1',
+      ]),
+    )
 
     const core = kc.makeApiClient(CoreV1Api)
     const nodeNames = Array.from({ length: o.nodes ?? 3 }, (_, i) => `kwok-node-${i}`)
     for (const name of nodeNames) await core.createNode({ body: fakeNode(name) })
     await until('kwok (nodes Ready)', components, async () => {
       const nodes = (await core.listNode()).items
-      return nodeNames.every((n) => nodes.some((node) => node.metadata?.name === n && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')))
+      return nodeNames.every((n) =>
+        nodes.some((node) => node.metadata?.name === n && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+      )
     })
     await until('kube-controller-manager (default ServiceAccount)', components, async () => {
       const accounts = await core.listNamespacedServiceAccount({ namespace: 'default' })
@@ -198,7 +234,9 @@ async function until(what: string, components: Component[], check: () => Promise
       // not up yet
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what} not ready after ${READY_TIMEOUT_MS / 1000} s; logs: ${components.map((c) => c.logFile).join(', ')}\n${tail(components.at(-1)?.logFile ?? '')}`)
+      throw new Error(
+        `${what} not ready after ${READY_TIMEOUT_MS / 1000} s; logs: ${components.map((c) => c.logFile).join(', ')}\n${tail(components.at(-1)?.logFile ?? '')}`,
+      )
     }
     await sleep(250)
   }
@@ -235,13 +273,33 @@ async function makeCertificates(dir: string): Promise<Pki> {
   const sign = async (name: string, subject: string, extensions: string): Promise<void> => {
     writeFileSync(f(`${name}.ext`), extensions)
     await openssl('req', '-new', '-key', f(`${name}.key`), '-subj', subject, '-out', f(`${name}.csr`))
-    await openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '7', '-extfile', f(`${name}.ext`), '-out', f(`${name}.crt`))
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '7',
+      '-extfile',
+      f(`${name}.ext`),
+      '-out',
+      f(`${name}.crt`),
+    )
   }
-  await sign('apiserver', '/CN=kube-apiserver', [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
-    'extendedKeyUsage=serverAuth',
-    '',
-  ].join('\n'))
+  await sign(
+    'apiserver',
+    '/CN=kube-apiserver',
+    [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+      'extendedKeyUsage=serverAuth',
+      '',
+    ].join('\n'),
+  )
   await sign('admin', '/O=system:masters/CN=loadlab-admin', 'extendedKeyUsage=clientAuth\n')
   await openssl('pkey', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub'))
   return {

@@ -15,7 +15,18 @@ for (const phi of [0.5, 0.8]) {
       const res = { p95: { sig: 0, width: 0, within: 0 }, rps: { sig: 0, width: 0, within: 0 } }
       for (let s = 0; s < SIMS; s++) {
         const side = (k: number) =>
-          Array.from({ length: n }, (_, i) => makeRunResult({ seed: s * 1000 + k * 100 + i + 1, repetition: i + 1, durationS: 20, rps: 300, noise: 0.08, autocorrelation: phi, runEffect: tau, samplesPerSecond: 100 }))
+          Array.from({ length: n }, (_, i) =>
+            makeRunResult({
+              seed: s * 1000 + k * 100 + i + 1,
+              repetition: i + 1,
+              durationS: 20,
+              rps: 300,
+              noise: 0.08,
+              autocorrelation: phi,
+              runEffect: tau,
+              samplesPerSecond: 100,
+            }),
+          )
         const a = side(0)
         const b = side(1)
         for (const m of ['p95', 'rps'] as const) {
@@ -26,7 +37,9 @@ for (const phi of [0.5, 0.8]) {
         }
       }
       for (const m of ['p95', 'rps'] as const) {
-        process.stdout.write(`phi=${phi} tau=${tau} n=${n} ${m}: excludes 0 in ${((res[m].sig / SIMS) * 100).toFixed(1)}%, mean width ${(res[m].width * 100).toFixed(1)}%, batches set it in ${((res[m].within / SIMS) * 100).toFixed(0)}%\n`)
+        process.stdout.write(
+          `phi=${phi} tau=${tau} n=${n} ${m}: excludes 0 in ${((res[m].sig / SIMS) * 100).toFixed(1)}%, mean width ${(res[m].width * 100).toFixed(1)}%, batches set it in ${((res[m].within / SIMS) * 100).toFixed(0)}%\n`,
+        )
       }
     }
   }

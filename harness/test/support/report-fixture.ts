@@ -85,7 +85,14 @@ export function makeRun(o: RunOptions): RunResult {
       store: 'embedded',
       capacity: { serviceTime: 'exp:2', slots: 8, queueLimit: 64 },
     },
-    workload: { mix: { get_customer: 60, search_customers: 20, update_customer: 20 }, keys: { kind: 'zipf', s: 1 }, datasetSize: 5000, seed: 42, load, requestTimeoutMs: 5000 },
+    workload: {
+      mix: { get_customer: 60, search_customers: 20, update_customer: 20 },
+      keys: { kind: 'zipf', s: 1 },
+      datasetSize: 5000,
+      seed: 42,
+      load,
+      requestTimeoutMs: 5000,
+    },
     load,
     engine: load.model === 'open' ? 'native' : 'autocannon',
     startedAt: '2026-11-22T03:00:00.000Z',
@@ -188,7 +195,11 @@ export function makeRichSuite(overrides: Partial<SuiteResult> = {}): SuiteResult
       load: { model: 'open', rate: 1000, durationS: 30, maxInFlight: 256 },
     }),
   )
-  runs[runs.length - 1]!.validity.push({ level: 'warning', code: 'generator-saturated', message: 'The load generator used 93 % of a core; latencies may include generator delay.' })
+  runs[runs.length - 1]!.validity.push({
+    level: 'warning',
+    code: 'generator-saturated',
+    message: 'The load generator used 93 % of a core; latencies may include generator delay.',
+  })
   runs[0]!.validity.push({ level: 'info', code: 'short-run', message: 'Runs shorter than 60 s give wide intervals.' })
 
   const interval = (estimate: number, spread: number) => ({ estimate, lo: estimate * (1 - spread), hi: estimate * (1 + spread), n: 2, method: 't' })
@@ -205,8 +216,24 @@ export function makeRichSuite(overrides: Partial<SuiteResult> = {}): SuiteResult
       },
     })),
     comparisons: [
-      { metric: 'rps', a: 'cache=none', b: 'cache=lru', relDiff: { estimate: 0.51, lo: 0.42, hi: 0.6, n: 2, method: 'welch' }, significant: true, better: 'cache=lru', text: 'cache=lru serves 51 % more requests per second than cache=none [42 % – 60 %].' },
-      { metric: 'rps', a: 'cache=lru', b: 'cache=lfu', relDiff: { estimate: 0.04, lo: -0.03, hi: 0.11, n: 2, method: 'welch' }, significant: false, better: null, text: 'cache=lfu and cache=lru are not distinguishable on throughput.' },
+      {
+        metric: 'rps',
+        a: 'cache=none',
+        b: 'cache=lru',
+        relDiff: { estimate: 0.51, lo: 0.42, hi: 0.6, n: 2, method: 'welch' },
+        significant: true,
+        better: 'cache=lru',
+        text: 'cache=lru serves 51 % more requests per second than cache=none [42 % – 60 %].',
+      },
+      {
+        metric: 'rps',
+        a: 'cache=lru',
+        b: 'cache=lfu',
+        relDiff: { estimate: 0.04, lo: -0.03, hi: 0.11, n: 2, method: 'welch' },
+        significant: false,
+        better: null,
+        text: 'cache=lfu and cache=lru are not distinguishable on throughput.',
+      },
     ],
     winners: { rps: 'cache=lfu', p95: 'cache=lfu' },
     knee: {
@@ -262,7 +289,15 @@ export function makeRichSuite(overrides: Partial<SuiteResult> = {}): SuiteResult
       passed: false,
       thresholds: [
         { runId: 'cache=lfu #1', metric: 'http_req_duration', expression: 'p(95)<50', value: 10.9, passed: true, abortOnFail: false },
-        { runId: 'cache=none #1', metric: 'http_req_duration{op:get_customer}', expression: 'p(99)<40', value: 49.5, passed: false, abortOnFail: false, message: 'p(99) was 49.5 ms, above 40' },
+        {
+          runId: 'cache=none #1',
+          metric: 'http_req_duration{op:get_customer}',
+          expression: 'p(99)<40',
+          value: 49.5,
+          passed: false,
+          abortOnFail: false,
+          message: 'p(99) was 49.5 ms, above 40',
+        },
         { runId: 'cache=none #1', metric: 'http_req_failed', expression: 'rate<0.01', value: 0.001, passed: true, abortOnFail: true },
       ],
       baseline: {

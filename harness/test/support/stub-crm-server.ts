@@ -5,7 +5,16 @@ import type { AddressInfo } from 'node:net'
 // versions, the bulk seeding endpoint, X-Backend/X-Replica headers, a /metrics page and knobs
 // tests turn (fixed delay, a stall, stale reads, a lost write).
 
-export interface StubCustomer { id: string; name: string; email: string; company: string; segment: string; createdAt: string; updatedAt: string; version: number }
+export interface StubCustomer {
+  id: string
+  name: string
+  email: string
+  company: string
+  segment: string
+  createdAt: string
+  updatedAt: string
+  version: number
+}
 
 export interface StubOptions {
   /** Every response is sent this many ms after the request arrived. */
@@ -169,15 +178,18 @@ export class StubCrmServer {
     if (method === 'GET' && url.pathname === '/metrics') {
       this.count('GET /metrics')
       const reads = [...this.stats.readsById.values()].reduce((a, b) => a + b, 0)
-      return reply(200, [
-        '# HELP crm_cache_hits_total Cache hits',
-        '# TYPE crm_cache_hits_total counter',
-        `crm_cache_hits_total ${Math.floor(reads * 0.75)}`,
-        `crm_cache_misses_total ${reads - Math.floor(reads * 0.75)}`,
-        `crm_shard_requests_total{shard="0"} ${this.stats.total}`,
-        `crm_http_requests_total{route="/customers/:id",method="GET",status="200"} ${this.stats.total}`,
-        '',
-      ].join('\n'))
+      return reply(
+        200,
+        [
+          '# HELP crm_cache_hits_total Cache hits',
+          '# TYPE crm_cache_hits_total counter',
+          `crm_cache_hits_total ${Math.floor(reads * 0.75)}`,
+          `crm_cache_misses_total ${reads - Math.floor(reads * 0.75)}`,
+          `crm_shard_requests_total{shard="0"} ${this.stats.total}`,
+          `crm_http_requests_total{route="/customers/:id",method="GET",status="200"} ${this.stats.total}`,
+          '',
+        ].join('\n'),
+      )
     }
     if (method === 'GET' && (url.pathname === '/health' || url.pathname === '/ready')) return reply(200, { status: 'ok' })
     if (method === 'POST' && url.pathname === '/admin/customers/bulk') {

@@ -37,7 +37,11 @@ export function checkAdminRequest(req: IncomingMessage, options: AdminGuardOptio
   }
   const origin = req.headers.origin
   if (origin !== undefined && !isLocalOrigin(origin, options.boundHost)) {
-    return { status: 403, code: 'forbidden_origin', message: `admin routes refuse requests from web pages of other origins; got Origin ${JSON.stringify(origin.slice(0, 100))}` }
+    return {
+      status: 403,
+      code: 'forbidden_origin',
+      message: `admin routes refuse requests from web pages of other origins; got Origin ${JSON.stringify(origin.slice(0, 100))}`,
+    }
   }
   if (!hasToken(req.headers.authorization, options.token)) {
     return {
@@ -48,7 +52,11 @@ export function checkAdminRequest(req: IncomingMessage, options: AdminGuardOptio
     }
   }
   if (req.method === 'POST' && !isJson(req.headers['content-type'])) {
-    return { status: 415, code: 'unsupported_media_type', message: `admin POSTs must be JSON (Content-Type: application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}` }
+    return {
+      status: 415,
+      code: 'unsupported_media_type',
+      message: `admin POSTs must be JSON (Content-Type: application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`,
+    }
   }
   return null
 }

@@ -31,7 +31,9 @@ export async function resolveAdminToken(role: string, env: NodeJS.ProcessEnv = p
   const given = env[ADMIN_TOKEN_ENV]
   if (given !== undefined && given !== '') {
     if (given.trim().length < MIN_TOKEN_LENGTH || /\s/.test(given.trim())) {
-      throw new ConfigurationError(`${ADMIN_TOKEN_ENV} must be at least ${MIN_TOKEN_LENGTH} characters without spaces (for example: openssl rand -hex 32), or unset to have the ${role} generate one`)
+      throw new ConfigurationError(
+        `${ADMIN_TOKEN_ENV} must be at least ${MIN_TOKEN_LENGTH} characters without spaces (for example: openssl rand -hex 32), or unset to have the ${role} generate one`,
+      )
     }
     return { value: given.trim(), file: null, dispose: async () => undefined }
   }

@@ -89,7 +89,11 @@ export function createApp(deps: AppDeps): Express {
     const read = await service.getCustomer(idParam(req.params.id), bypass)
     // res.json's extras (freshness check, charset juggling) buy nothing for this body.
     const json = JSON.stringify(read.value)
-    res.writeHead(200, { 'X-Cache': cacheHeader(read.hit, bypass), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
+    res.writeHead(200, {
+      'X-Cache': cacheHeader(read.hit, bypass),
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(json),
+    })
     res.end(json)
   })
   app.post('/customers', body, async (req, res) => {

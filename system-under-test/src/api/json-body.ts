@@ -42,36 +42,42 @@ export function jsonBody(limits: BodyLimits): RequestHandler {
       sendError(res, status, code, message)
     }
     if (!req.is('application/json')) {
-      return refuse(415, 'unsupported_media_type', `request body must be JSON (Content-Type: application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`)
+      return refuse(
+        415,
+        'unsupported_media_type',
+        `request body must be JSON (Content-Type: application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`,
+      )
     }
     const charset = /;\s*charset=("?)([^";\s]+)\1/i.exec(req.headers['content-type'] ?? '')?.[2]?.toLowerCase()
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
     if ((charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') || encoding !== 'identity') {
       return refuse(415, 'unsupported_media_type', 'request body must be JSON encoded as UTF-8, uncompressed (Content-Type: application/json)')
     }
-    getRawBody(req, { length: chunked ? null : declared, limit: limits.maxBytes, encoding: 'utf8' }).then(
-      (text) => {
-        const depth = nestingDepthOver(text, limits.maxDepth)
-        if (depth) {
-          throw new ValidationError(`request body is nested deeper than ${limits.maxDepth} levels: send the flat JSON document this route takes`, [
-            { field: '(body)', message: `nesting deeper than ${limits.maxDepth} levels` },
-          ])
-        }
-        try {
-          req.body = JSON.parse(text) as unknown
-        } catch {
-          return refuse(400, 'invalid_json', 'request body is not valid JSON: send a JSON object with Content-Type: application/json')
-        }
-        next()
-      },
-      (error: unknown) => {
-        const type = (error as { type?: unknown } | null)?.type
-        if (type === 'entity.too.large') return refuse(413, 'payload_too_large', `request body is larger than ${limits.maxText}: send a smaller body`)
-        if (type === 'request.size.invalid') return refuse(400, 'bad_request', 'request body is shorter or longer than its Content-Length')
-        if (type === 'request.aborted') return // the client left; nobody to answer
-        next(error)
-      },
-    ).catch(next)
+    getRawBody(req, { length: chunked ? null : declared, limit: limits.maxBytes, encoding: 'utf8' })
+      .then(
+        (text) => {
+          const depth = nestingDepthOver(text, limits.maxDepth)
+          if (depth) {
+            throw new ValidationError(`request body is nested deeper than ${limits.maxDepth} levels: send the flat JSON document this route takes`, [
+              { field: '(body)', message: `nesting deeper than ${limits.maxDepth} levels` },
+            ])
+          }
+          try {
+            req.body = JSON.parse(text) as unknown
+          } catch {
+            return refuse(400, 'invalid_json', 'request body is not valid JSON: send a JSON object with Content-Type: application/json')
+          }
+          next()
+        },
+        (error: unknown) => {
+          const type = (error as { type?: unknown } | null)?.type
+          if (type === 'entity.too.large') return refuse(413, 'payload_too_large', `request body is larger than ${limits.maxText}: send a smaller body`)
+          if (type === 'request.size.invalid') return refuse(400, 'bad_request', 'request body is shorter or longer than its Content-Length')
+          if (type === 'request.aborted') return // the client left; nobody to answer
+          next(error)
+        },
+      )
+      .catch(next)
   }
 }
 

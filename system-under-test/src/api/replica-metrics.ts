@@ -30,22 +30,70 @@ export function createReplicaMetrics(sources: ReplicaMetricsSources): ReplicaMet
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
 
-  const httpRequests = new Counter({ name: NAMES.httpRequests, help: 'HTTP requests answered, by route pattern, method and status', labelNames: ['route', 'method', 'status'] as const, registers })
-  const httpDuration = new Histogram({ name: NAMES.httpRequestDuration, help: 'HTTP request duration by route pattern', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers })
+  const httpRequests = new Counter({
+    name: NAMES.httpRequests,
+    help: 'HTTP requests answered, by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers,
+  })
+  const httpDuration = new Histogram({
+    name: NAMES.httpRequestDuration,
+    help: 'HTTP request duration by route pattern',
+    labelNames: ['route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  })
   const shardRequests = new Counter({ name: NAMES.shardRequests, help: 'Calls this replica made to each shard', labelNames: ['shard'] as const, registers })
-  const shardDuration = new Histogram({ name: NAMES.shardRequestDuration, help: 'Duration of calls to each shard', labelNames: ['shard'] as const, buckets: LATENCY_BUCKETS, registers })
+  const shardDuration = new Histogram({
+    name: NAMES.shardRequestDuration,
+    help: 'Duration of calls to each shard',
+    labelNames: ['shard'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  })
 
   // Counters fed from a snapshot: reset then inc keeps them monotonic as long as the source is.
   const fromSnapshot = (name: string, help: string, read: () => number) =>
-    new Counter({ name, help, registers, collect() { this.reset(); this.inc(Math.max(0, read())) } })
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(Math.max(0, read()))
+      },
+    })
   fromSnapshot(NAMES.cacheHits, 'Cache hits (customer and 360 reads)', () => sources.cacheStats().hits)
   fromSnapshot(NAMES.cacheMisses, 'Cache misses', () => sources.cacheStats().misses)
   fromSnapshot(NAMES.cacheEvictions, 'Entries the cache evicted to stay within its size', () => sources.cacheStats().evictions)
-  new Gauge({ name: NAMES.cacheSize, help: 'Entries in the cache now (-1 when unknown)', registers, collect() { this.set(sources.cacheStats().size) } })
+  new Gauge({
+    name: NAMES.cacheSize,
+    help: 'Entries in the cache now (-1 when unknown)',
+    registers,
+    collect() {
+      this.set(sources.cacheStats().size)
+    },
+  })
   fromSnapshot(NAMES.capacityRejected, 'Requests refused with 503 because the capacity queue was full', () => sources.capacityStats().rejected)
-  new Gauge({ name: NAMES.capacityInService, help: 'Requests holding a capacity slot now', registers, collect() { this.set(sources.capacityStats().inService) } })
-  new Gauge({ name: NAMES.capacityQueued, help: 'Requests waiting for a capacity slot now', registers, collect() { this.set(sources.capacityStats().queued) } })
-  new Gauge({ name: NAMES.keysMovedIfShardAdded, help: 'Share of customer keys that would change shard if one shard were added', registers }).set(sources.keysMovedIfShardAddedRatio)
+  new Gauge({
+    name: NAMES.capacityInService,
+    help: 'Requests holding a capacity slot now',
+    registers,
+    collect() {
+      this.set(sources.capacityStats().inService)
+    },
+  })
+  new Gauge({
+    name: NAMES.capacityQueued,
+    help: 'Requests waiting for a capacity slot now',
+    registers,
+    collect() {
+      this.set(sources.capacityStats().queued)
+    },
+  })
+  new Gauge({ name: NAMES.keysMovedIfShardAdded, help: 'Share of customer keys that would change shard if one shard were added', registers }).set(
+    sources.keysMovedIfShardAddedRatio,
+  )
 
   // Label children are looked up once per distinct label set, not per request: this is on the hot path.
   const requestChildren = new Map<string, Counter.Internal>()

@@ -22,7 +22,10 @@ export const customerPatchSchema = newCustomerSchema
 
 // A seeded customer's id encodes its createdAt as milliseconds since 1970 (customer-id.ts), so
 // earlier dates cannot be stored.
-const seedCreatedAt = isoDate.refine((text) => Date.parse(text) >= 0, 'must be 1970-01-01T00:00:00Z or later (customer ids encode the creation time from 1970 on)')
+const seedCreatedAt = isoDate.refine(
+  (text) => Date.parse(text) >= 0,
+  'must be 1970-01-01T00:00:00Z or later (customer ids encode the creation time from 1970 on)',
+)
 
 export const seedCustomerSchema = newCustomerSchema.extend({ createdAt: seedCreatedAt })
 
@@ -45,7 +48,10 @@ export const newContactSchema = z.strictObject({
 export const newDealSchema = z.strictObject({
   title: text(200),
   amount: z.number({ message: 'must be a number' }).finite().nonnegative('must be >= 0'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code like USD').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code like USD')
+    .optional(),
   stage: z.enum(DEAL_STAGES, { message: `must be one of ${DEAL_STAGES.join(', ')}` }).optional(),
 })
 
@@ -56,7 +62,12 @@ export const newActivitySchema = z.strictObject({
 })
 
 const limit = (max: number, fallback: number) =>
-  z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(fallback)
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback)
 
 export const searchQuerySchema = z.object({
   q: z.string({ message: 'give q once' }).max(200, 'must be at most 200 characters').default(''),

@@ -31,7 +31,11 @@ export function createAdminServer(control: BalancerControl, adminToken: string):
 }
 
 class BadRequest extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -58,7 +62,11 @@ async function handle(control: BalancerControl, req: IncomingMessage, res: Serve
       await control.setWeights(parse(weightsBody, await readJson(req)))
       return sendJson(res, 200, await control.snapshot())
     default:
-      throw new BadRequest(404, 'not_found', `no admin route ${route}: use GET /admin/backends, POST /admin/backends/drain {url}, POST /admin/backends/undrain {url}, POST /admin/weights {"<url>": <weight>}, GET /metrics`)
+      throw new BadRequest(
+        404,
+        'not_found',
+        `no admin route ${route}: use GET /admin/backends, POST /admin/backends/drain {url}, POST /admin/backends/undrain {url}, POST /admin/weights {"<url>": <weight>}, GET /metrics`,
+      )
   }
 }
 

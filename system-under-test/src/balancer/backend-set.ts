@@ -22,7 +22,11 @@ export class BackendSet {
 
   get(url: string): Backend {
     const backend = this.list.find((b) => b.url === url) ?? this.list.find((b) => b.url === backendOrigin(url))
-    if (!backend) throw new UnknownBackendError(url, this.list.map((b) => b.url))
+    if (!backend)
+      throw new UnknownBackendError(
+        url,
+        this.list.map((b) => b.url),
+      )
     return backend
   }
 

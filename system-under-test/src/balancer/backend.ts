@@ -27,7 +27,11 @@ export class Backend implements BackendState {
   requestCounter: { inc(): void } | undefined = undefined
   readonly pool: Pool
 
-  constructor(readonly url: string, weight: number, connections: number) {
+  constructor(
+    readonly url: string,
+    weight: number,
+    connections: number,
+  ) {
     this.weight = weight
     this.pool = new Pool(url, {
       connections,

@@ -15,7 +15,10 @@ function integer(name: string) {
 }
 
 function list(value: string): string[] {
-  return value.split(',').map((item) => item.trim()).filter((item) => item !== '')
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 /** Builds the `balancer` command; exported so the contract's flag builder can be checked against it without a process. */
@@ -37,7 +40,12 @@ export function balancerCommand(): Command {
     .option('--eject-ms <ms>', 'how long an ejected backend gets no requests', integer('--eject-ms'), 5000)
     .option('--connections <n>', 'keep-alive connections per backend (built-in engine)', integer('--connections'), 64)
     .option('--virtual-nodes <n>', 'ring points per backend for consistent-hash (built-in engine)', integer('--virtual-nodes'), 160)
-    .option('--max-body-bytes <n>', 'largest request body forwarded; a declared Content-Length over it gets 413 at once', integer('--max-body-bytes'), 1024 * 1024)
+    .option(
+      '--max-body-bytes <n>',
+      'largest request body forwarded; a declared Content-Length over it gets 413 at once',
+      integer('--max-body-bytes'),
+      1024 * 1024,
+    )
     .option('--work-dir <dir>', 'folder for haproxy/nginx config, pid and logs (default: a temp dir removed on exit)')
     .addHelpText('after', '\nAdmin token for the admin port: LOADLAB_ADMIN_TOKEN (unset: a token is generated and its file named on stderr).')
     .exitOverride()
@@ -74,26 +82,28 @@ export async function runBalancerCli(argv: string[]): Promise<void> {
   await serveRole({
     role: 'balancer',
     start: () =>
-      startWithAdminToken('balancer', (adminToken) => launchBalancer({
-        adminToken,
-        host: flags.host,
-        port: flags.port,
-        adminPort: flags.adminPort,
-        strategy: flags.strategy as (typeof BALANCER_STRATEGIES)[number],
-        engine: flags.engine as (typeof BALANCER_ENGINES)[number],
-        backends: flags.backends,
-        weights: flags.weights,
-        healthIntervalMs: flags.healthIntervalMs,
-        healthTimeoutMs: flags.healthTimeoutMs,
-        rise: flags.rise,
-        fall: flags.fall,
-        ejectAfter: flags.ejectAfter,
-        ejectMs: flags.ejectMs,
-        connectionsPerBackend: flags.connections,
-        virtualNodes: flags.virtualNodes,
-        maxBodyBytes: flags.maxBodyBytes,
-        workDir: flags.workDir,
-      })),
+      startWithAdminToken('balancer', (adminToken) =>
+        launchBalancer({
+          adminToken,
+          host: flags.host,
+          port: flags.port,
+          adminPort: flags.adminPort,
+          strategy: flags.strategy as (typeof BALANCER_STRATEGIES)[number],
+          engine: flags.engine as (typeof BALANCER_ENGINES)[number],
+          backends: flags.backends,
+          weights: flags.weights,
+          healthIntervalMs: flags.healthIntervalMs,
+          healthTimeoutMs: flags.healthTimeoutMs,
+          rise: flags.rise,
+          fall: flags.fall,
+          ejectAfter: flags.ejectAfter,
+          ejectMs: flags.ejectMs,
+          connectionsPerBackend: flags.connections,
+          virtualNodes: flags.virtualNodes,
+          maxBodyBytes: flags.maxBodyBytes,
+          workDir: flags.workDir,
+        }),
+      ),
     // A refused option may list several problems, one a line: each line names the role.
     describeStartFailure: (error) =>
       error instanceof ConfigurationError

@@ -38,7 +38,10 @@ export interface BalancerSnapshot {
 }
 
 export class UnknownBackendError extends Error {
-  constructor(readonly url: string, known: readonly string[]) {
+  constructor(
+    readonly url: string,
+    known: readonly string[],
+  ) {
     super(`unknown backend "${url}": use one of ${known.join(', ')}`)
   }
 }

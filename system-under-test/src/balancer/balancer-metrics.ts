@@ -20,7 +20,12 @@ export interface BalancerMetrics {
  */
 export function createBalancerMetrics(readState: () => readonly { url: string; inFlight: number; up: boolean }[]): BalancerMetrics {
   const registry = new Registry()
-  const requests = new Counter({ name: NAMES.requests, help: 'Requests sent to each backend (retries included)', labelNames: ['backend'] as const, registers: [registry] })
+  const requests = new Counter({
+    name: NAMES.requests,
+    help: 'Requests sent to each backend (retries included)',
+    labelNames: ['backend'] as const,
+    registers: [registry],
+  })
   const errors = new Counter({ name: NAMES.errors, help: 'Failed backend requests by kind', labelNames: ['backend', 'kind'] as const, registers: [registry] })
   const ejections = new Counter({ name: NAMES.ejections, help: 'Passive ejections of each backend', labelNames: ['backend'] as const, registers: [registry] })
   const retries = new Counter({ name: NAMES.retries, help: 'Idempotent requests retried on another backend after a connect failure', registers: [registry] })

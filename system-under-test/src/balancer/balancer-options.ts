@@ -32,9 +32,11 @@ export const balancerOptionsSchema = z
     strategy: z.enum(BALANCER_STRATEGIES, {
       error: (issue) => `unknown strategy ${JSON.stringify(issue.input)}: use one of ${BALANCER_STRATEGIES.join(', ')}`,
     }),
-    engine: z.enum(BALANCER_ENGINES, {
-      error: (issue) => `unknown engine ${JSON.stringify(issue.input)}: use one of ${BALANCER_ENGINES.join(', ')}`,
-    }).default('builtin'),
+    engine: z
+      .enum(BALANCER_ENGINES, {
+        error: (issue) => `unknown engine ${JSON.stringify(issue.input)}: use one of ${BALANCER_ENGINES.join(', ')}`,
+      })
+      .default('builtin'),
     backends: z.array(backendUrl).min(1, 'give at least one backend, like --backends http://127.0.0.1:8001'),
     /** Relative weights, same order as backends; default 1 each. */
     weights: z.array(z.number().int().min(1).max(256)).optional(),
@@ -52,9 +54,16 @@ export const balancerOptionsSchema = z
     /** Ring points per backend for consistent-hash. */
     virtualNodes: z.number().int().min(1).default(160),
     /** Largest request body the balancer forwards: a declared Content-Length over it is a 413 at once (as nginx's client_max_body_size). */
-    maxBodyBytes: z.number().int().min(0).default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(1024 * 1024),
     /** The token the admin port requires (the CLI takes it from LOADLAB_ADMIN_TOKEN); a random one when omitted. */
-    adminToken: z.string().min(1).default(() => newAdminToken()),
+    adminToken: z
+      .string()
+      .min(1)
+      .default(() => newAdminToken()),
   })
   .superRefine((o, ctx) => {
     if (o.weights && o.weights.length !== o.backends.length) {
@@ -71,4 +80,3 @@ export const balancerOptionsSchema = z
 
 export type BalancerOptionsInput = z.input<typeof balancerOptionsSchema>
 export type BalancerOptions = z.output<typeof balancerOptionsSchema>
-

@@ -20,7 +20,10 @@ export class HealthChecker {
   private readonly clients = new Map<string, Client>()
   private running = new Set<Promise<void>>()
 
-  constructor(private readonly backends: readonly Backend[], private readonly options: HealthCheckOptions) {
+  constructor(
+    private readonly backends: readonly Backend[],
+    private readonly options: HealthCheckOptions,
+  ) {
     for (const b of backends) this.clients.set(b.url, new Client(b.url, { connect: { timeout: options.timeoutMs }, pipelining: 1 }))
   }
 

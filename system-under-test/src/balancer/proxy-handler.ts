@@ -95,10 +95,14 @@ export function createProxyHandler({ backends, balancer, metrics, maxBodyBytes }
     if (lastFailure) {
       const { backend, kind } = lastFailure
       const status = kind === 'timeout' ? 504 : 502
-      sendJsonError(res, status, kind === 'timeout' ? 'backend_timeout' : 'bad_gateway',
+      sendJsonError(
+        res,
+        status,
+        kind === 'timeout' ? 'backend_timeout' : 'bad_gateway',
         retryable
           ? `backend ${backend.url} failed (${kind}) and no other backend could serve this ${method}`
-          : `backend ${backend.url} failed (${kind}); a ${method} is not retried because the backend may already have applied it`)
+          : `backend ${backend.url} failed (${kind}); a ${method} is not retried because the backend may already have applied it`,
+      )
       return
     }
     metrics.noBackend.inc()

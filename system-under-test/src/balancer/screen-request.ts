@@ -16,7 +16,11 @@ const ADMIN_PATH = /^\/+(?:\.{1,2}\/+)*admin(?:[/?#;]|$)/i
 export function screenRequest(req: IncomingMessage, maxBodyBytes: number): Refusal | null {
   const target = req.url ?? ''
   if (!target.startsWith('/')) {
-    return { status: 400, code: 'bad_request', message: `request target ${JSON.stringify(target.slice(0, 100))} is not a path: send an origin-form target such as /customers` }
+    return {
+      status: 400,
+      code: 'bad_request',
+      message: `request target ${JSON.stringify(target.slice(0, 100))} is not a path: send an origin-form target such as /customers`,
+    }
   }
   let hosts = 0
   const raw = req.rawHeaders
@@ -27,7 +31,12 @@ export function screenRequest(req: IncomingMessage, maxBodyBytes: number): Refus
   // otherwise hold the request open waiting for the rest (undici sends nothing before the body).
   const declared = req.headers['content-length']
   if (declared !== undefined && Number(declared) > maxBodyBytes) {
-    return { status: 413, code: 'payload_too_large', message: `request body of ${declared} bytes is larger than the balancer forwards (${maxBodyBytes}): send a smaller body`, headers: { connection: 'close' } }
+    return {
+      status: 413,
+      code: 'payload_too_large',
+      message: `request body of ${declared} bytes is larger than the balancer forwards (${maxBodyBytes}): send a smaller body`,
+      headers: { connection: 'close' },
+    }
   }
   if (isAdminPath(target)) {
     return { status: 404, code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly' }

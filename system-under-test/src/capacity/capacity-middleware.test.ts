@@ -106,9 +106,7 @@ describe('capacityMiddleware', () => {
   it('never leaks a slot over many requests, including failing handlers', async () => {
     const model = createCapacityModel({ ...DEFAULT_CAPACITY, serviceTime: { kind: 'constant', ms: 1 }, slots: 2, queueLimit: 100 })
     const { url } = await start(model)
-    const statuses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => fetch(`${url}/${i % 4 === 0 ? 'boom' : 'fast'}`).then((r) => r.status)),
-    )
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${url}/${i % 4 === 0 ? 'boom' : 'fast'}`).then((r) => r.status)))
     expect(statuses.filter((s) => s === 200)).toHaveLength(30)
     expect(statuses.filter((s) => s === 500)).toHaveLength(10)
     await eventually(() => expect(model.stats()).toMatchObject({ inService: 0, queued: 0, served: 40 }))

@@ -26,9 +26,7 @@ export function parseServiceTime(text: string): CapacityOptions['serviceTime'] {
   const match = /^(constant|exp):(.+)$/.exec(trimmed)
   const ms = match ? Number(match[2]) : Number.NaN
   if (!match || !Number.isFinite(ms) || ms < 0) {
-    throw new ConfigurationError(
-      `--service-time "${text}" is not valid: use ${SERVICE_TIME_FORMS}, with <ms> a number of milliseconds >= 0`,
-    )
+    throw new ConfigurationError(`--service-time "${text}" is not valid: use ${SERVICE_TIME_FORMS}, with <ms> a number of milliseconds >= 0`)
   }
   return match[1] === 'constant' ? { kind: 'constant', ms } : { kind: 'exponential', meanMs: ms }
 }

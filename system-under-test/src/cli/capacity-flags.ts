@@ -24,9 +24,13 @@ const serviceTimeFlag = (text: string): CapacityOptions['serviceTime'] => {
 /** The options to add to a role's command, in help order. */
 export function capacityOptions(): Option[] {
   return [
-    new Option('--service-time <model>', 'emulated service time: off, constant:<ms> or exp:<ms>').default(DEFAULT_CAPACITY.serviceTime, 'off').argParser(serviceTimeFlag),
+    new Option('--service-time <model>', 'emulated service time: off, constant:<ms> or exp:<ms>')
+      .default(DEFAULT_CAPACITY.serviceTime, 'off')
+      .argParser(serviceTimeFlag),
     new Option('--slots <n>', 'requests served at once by the capacity model').default(DEFAULT_CAPACITY.slots).argParser(intFlag('--slots', 1)),
-    new Option('--queue-limit <n>', 'requests allowed to wait for a slot; more get 503').default(DEFAULT_CAPACITY.queueLimit).argParser(intFlag('--queue-limit', 0)),
+    new Option('--queue-limit <n>', 'requests allowed to wait for a slot; more get 503')
+      .default(DEFAULT_CAPACITY.queueLimit)
+      .argParser(intFlag('--queue-limit', 0)),
   ]
 }
 

@@ -122,7 +122,12 @@ export async function serveRole<S extends RoleServer>(lifecycle: RoleLifecycle<S
     onOrphaned()
     return
   }
-  process.stdout.write(lifecycle.readyLines(server).map((line) => `${line}\n`).join(''))
+  process.stdout.write(
+    lifecycle
+      .readyLines(server)
+      .map((line) => `${line}\n`)
+      .join(''),
+  )
   void lifecycle.died?.(server).then((said) => {
     if (stopping) return
     stopping = true

@@ -1,4 +1,12 @@
-import type { BalancerEngineName, BalancerStrategyName, CacheStrategyName, Durability, PartitionStrategyName, ShardStoreKind, WritePolicy } from './strategy-names.js'
+import type {
+  BalancerEngineName,
+  BalancerStrategyName,
+  CacheStrategyName,
+  Durability,
+  PartitionStrategyName,
+  ShardStoreKind,
+  WritePolicy,
+} from './strategy-names.js'
 
 // The command lines of the roles, `node system-under-test/dist/main.js <role> [flags]`,
 // built from typed options. Whoever starts the service (local processes, containers, Kubernetes

@@ -8,16 +8,7 @@ import { ConflictError, NotFoundError, OverloadedError, UnavailableError, Valida
 import { deleteEvent, upsertEvent, type ChangeEvent, type FeedEntry } from '../sync/change-event.js'
 import { decodeChangesCursor, encodeChangesCursor, type ShardPosition } from '../sync/changes-cursor.js'
 import { mergeSearchPages, nameKeyOf } from './merge-search-pages.js'
-import {
-  OPEN_DEAL_STAGES,
-  type Activity,
-  type ActivityType,
-  type Contact,
-  type Customer,
-  type Deal,
-  type DealStage,
-  type Segment,
-} from './records.js'
+import { OPEN_DEAL_STAGES, type Activity, type ActivityType, type Contact, type Customer, type Deal, type DealStage, type Segment } from './records.js'
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js'
 
 // The CRM use cases over partitioned shard stores. Everything about a customer lives on the shard
@@ -26,16 +17,48 @@ import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js'
 // and its 360 view go through the cache-aside layer, which promises that after a write this
 // replica never serves the old version.
 
-export interface NewCustomer { name: string; email: string; company: string; segment: Segment }
-export interface SeedCustomer extends NewCustomer { createdAt: string }
-export interface NewContact { name: string; email: string; phone?: string | null; role?: string | null }
-export interface NewDeal { title: string; amount: number; currency?: string; stage?: DealStage }
-export interface NewActivity { type: ActivityType; at?: string; note?: string }
+export interface NewCustomer {
+  name: string
+  email: string
+  company: string
+  segment: Segment
+}
+export interface SeedCustomer extends NewCustomer {
+  createdAt: string
+}
+export interface NewContact {
+  name: string
+  email: string
+  phone?: string | null
+  role?: string | null
+}
+export interface NewDeal {
+  title: string
+  amount: number
+  currency?: string
+  stage?: DealStage
+}
+export interface NewActivity {
+  type: ActivityType
+  at?: string
+  note?: string
+}
 
-export interface SearchResult { items: Customer[]; nextCursor: string | null }
-export interface Customer360 { customer: Customer; contacts: Contact[]; openDeals: Deal[]; latestActivities: Activity[] }
+export interface SearchResult {
+  items: Customer[]
+  nextCursor: string | null
+}
+export interface Customer360 {
+  customer: Customer
+  contacts: Contact[]
+  openDeals: Deal[]
+  latestActivities: Activity[]
+}
 /** A read that may have come from the cache; the API turns `hit` into `X-Cache`. */
-export interface CachedRead<T> { value: T; hit: boolean }
+export interface CachedRead<T> {
+  value: T
+  hit: boolean
+}
 
 /** Observes every call to a shard store; used for the per-shard metrics. */
 export interface ShardCallObserver {
@@ -58,7 +81,11 @@ export interface CrmServiceOptions {
 }
 
 /** A page of the changes endpoint: changes from every shard and the cursor to read on from. */
-export interface ChangesPage { items: FeedEntry[]; cursor: string; caughtUp: boolean }
+export interface ChangesPage {
+  items: FeedEntry[]
+  cursor: string
+  caughtUp: boolean
+}
 
 /** Children shown in the 360 view (the API lists more through the per-kind routes). */
 const VIEW_CONTACTS = 20
@@ -173,9 +200,7 @@ export class CrmService {
   async searchCustomers(prefix: string, limit: number, cursor: string | null): Promise<SearchResult> {
     const after = cursor === null ? null : decodeSearchCursor(cursor)
     const q = prefix.toLowerCase()
-    const pages = await Promise.all(
-      this.partition.shardsForScan().map((shard) => this.onShard(shard, (s) => s.searchCustomers(q, limit + 1, after))),
-    )
+    const pages = await Promise.all(this.partition.shardsForScan().map((shard) => this.onShard(shard, (s) => s.searchCustomers(q, limit + 1, after))))
     const merged = mergeSearchPages(
       pages.map((p) => p.items),
       limit + 1,
@@ -190,23 +215,27 @@ export class CrmService {
   async getCustomer360(id: string, bypassCache = false): Promise<CachedRead<Customer360>> {
     assertCustomerId(id)
     const shard = this.partition.shardFor(id)
-    const read = await this.cache.read(customer360CacheKey(id), async () => {
-      const [customer, contacts, openDeals, latestActivities] = await Promise.all([
-        this.onShard(shard, (s) => s.getCustomer(id)),
-        this.onShard(shard, (s) => s.listContacts(id, VIEW_CONTACTS)),
-        this.onShard(shard, (s) => s.listDeals(id, VIEW_OPEN_DEALS, true)),
-        this.onShard(shard, (s) => s.listActivities(id, VIEW_ACTIVITIES)),
-      ])
-      if (customer === null) return null
-      const view: Customer360 = {
-        customer,
-        contacts,
-        // The store filters already; filtering again keeps the view honest whatever the store.
-        openDeals: openDeals.filter((d) => OPEN_DEAL_STAGES.includes(d.stage)),
-        latestActivities,
-      }
-      return view
-    }, { bypass: bypassCache })
+    const read = await this.cache.read(
+      customer360CacheKey(id),
+      async () => {
+        const [customer, contacts, openDeals, latestActivities] = await Promise.all([
+          this.onShard(shard, (s) => s.getCustomer(id)),
+          this.onShard(shard, (s) => s.listContacts(id, VIEW_CONTACTS)),
+          this.onShard(shard, (s) => s.listDeals(id, VIEW_OPEN_DEALS, true)),
+          this.onShard(shard, (s) => s.listActivities(id, VIEW_ACTIVITIES)),
+        ])
+        if (customer === null) return null
+        const view: Customer360 = {
+          customer,
+          contacts,
+          // The store filters already; filtering again keeps the view honest whatever the store.
+          openDeals: openDeals.filter((d) => OPEN_DEAL_STAGES.includes(d.stage)),
+          latestActivities,
+        }
+        return view
+      },
+      { bypass: bypassCache },
+    )
     if (read.value === null || read.value === undefined) throw notFound(id)
     return { value: read.value as Customer360, hit: read.hit }
   }
@@ -262,7 +291,8 @@ export class CrmService {
       throw error
     }
     if (this.syncCall !== undefined) {
-      for (let i = 0; i < customers.length; i += SYNC_CALL_BATCH) await this.syncCall(customers.slice(i, i + SYNC_CALL_BATCH).map((c) => upsertEvent(c, c.createdAt)))
+      for (let i = 0; i < customers.length; i += SYNC_CALL_BATCH)
+        await this.syncCall(customers.slice(i, i + SYNC_CALL_BATCH).map((c) => upsertEvent(c, c.createdAt)))
     }
     return customers.map((c) => c.id)
   }
@@ -334,9 +364,12 @@ export class CrmService {
     const pages = await Promise.all(
       positions.map((position, shard) =>
         this.onShard(shard, (s) => {
-          if (s.changesSince === undefined) throw new ValidationError('this CRM\'s store keeps no change feed: use the embedded store for scheduled-pull and queue-push')
+          if (s.changesSince === undefined)
+            throw new ValidationError("this CRM's store keeps no change feed: use the embedded store for scheduled-pull and queue-push")
           // A new epoch: the shard started over, so read it from its start.
-          return s.changesSince(position.epoch === '' ? 0 : position.seq, limit).then((page) => (page.epoch === position.epoch || position.epoch === '' ? page : s.changesSince!(0, limit)))
+          return s
+            .changesSince(position.epoch === '' ? 0 : position.seq, limit)
+            .then((page) => (page.epoch === position.epoch || position.epoch === '' ? page : s.changesSince!(0, limit)))
         }),
       ),
     )

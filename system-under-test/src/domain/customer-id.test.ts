@@ -23,7 +23,15 @@ describe('customer ids', () => {
   })
 
   it('returns null for what is not a customer id', () => {
-    for (const bad of ['', 'cus_', 'email:a@b.c', 'con_01jd0000000000000000000000', 'cus_01JD0000000000000000000000', 'cus_01jd00000000000000000000u0', 'cus_01jd000000000000000000000']) {
+    for (const bad of [
+      '',
+      'cus_',
+      'email:a@b.c',
+      'con_01jd0000000000000000000000',
+      'cus_01JD0000000000000000000000',
+      'cus_01jd00000000000000000000u0',
+      'cus_01jd000000000000000000000',
+    ]) {
       expect(customerIdTimeMs(bad)).toBeNull()
     }
   })

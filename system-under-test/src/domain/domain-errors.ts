@@ -3,7 +3,10 @@
 // never knows about HTTP.
 
 /** One bad input field, reported back to the client as `details[]`. */
-export interface FieldProblem { field: string; message: string }
+export interface FieldProblem {
+  field: string
+  message: string
+}
 
 export abstract class DomainError extends Error {
   /** Machine-readable code, stable for clients (`error.code` in the response body). */

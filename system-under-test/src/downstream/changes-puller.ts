@@ -56,7 +56,8 @@ export class ChangesPuller {
         if (!this.connected) this.options.log(`pulling changes from ${url}`)
         this.connected = true
       } catch (error) {
-        if (this.connected || next === 0) this.options.log(`cannot pull changes from ${url}, trying again: ${error instanceof Error ? error.message : String(error)}`)
+        if (this.connected || next === 0)
+          this.options.log(`cannot pull changes from ${url}, trying again: ${error instanceof Error ? error.message : String(error)}`)
         this.connected = false
         next++
       }

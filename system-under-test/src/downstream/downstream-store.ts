@@ -90,7 +90,9 @@ export class DownstreamStore {
 
   get(id: string): { id: string; version: number; deleted: boolean; customer: Customer | null } | null {
     const held = this.records.get(id)
-    return held === undefined ? null : { id, version: held.version, deleted: held.customer === null, customer: held.customer === null ? null : { ...held.customer } }
+    return held === undefined
+      ? null
+      : { id, version: held.version, deleted: held.customer === null, customer: held.customer === null ? null : { ...held.customer } }
   }
 
   /** Applied changes from index `from` on, at most `limit`, and the index to ask for next. */
@@ -100,7 +102,14 @@ export class DownstreamStore {
   }
 
   stats(): DownstreamStats {
-    return { records: this.records.size, received: this.received, applied: this.history.length, duplicates: this.duplicates, superseded: this.superseded, watermark: this.watermarkValue }
+    return {
+      records: this.records.size,
+      received: this.received,
+      applied: this.history.length,
+      duplicates: this.duplicates,
+      superseded: this.superseded,
+      watermark: this.watermarkValue,
+    }
   }
 
   async close(): Promise<void> {

@@ -49,7 +49,11 @@ export async function startDownstream(options: DownstreamOptions): Promise<Start
   const log = options.log ?? ((line: string) => process.stderr.write(`downstream: ${line}\n`))
   const { store, replayed } = await DownstreamStore.open(options.dataFile)
   const registry = new Registry()
-  const rejected = new Counter({ name: 'downstream_rejected_total', help: 'Broker messages dropped because they were not change events', registers: [registry] })
+  const rejected = new Counter({
+    name: 'downstream_rejected_total',
+    help: 'Broker messages dropped because they were not change events',
+    registers: [registry],
+  })
   let sourceConnected = options.consumeFrom === undefined && options.pullFrom === undefined
   for (const [name, help, key] of [
     ['downstream_records', 'Customers held (tombstones included)', 'records'],
@@ -58,9 +62,23 @@ export async function startDownstream(options: DownstreamOptions): Promise<Start
     ['downstream_duplicates', 'Changes received again (same id and version): harmless, counted', 'duplicates'],
     ['downstream_superseded', 'Changes that arrived after a newer version of the record: skipped', 'superseded'],
   ] as const) {
-    new Gauge({ name, help, registers: [registry], collect() { this.set(store.stats()[key]) } })
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(store.stats()[key])
+      },
+    })
   }
-  new Gauge({ name: 'downstream_source_connected', help: '1 while the broker connection or the last pull is up', registers: [registry], collect() { this.set(sourceConnected ? 1 : 0) } })
+  new Gauge({
+    name: 'downstream_source_connected',
+    help: '1 while the broker connection or the last pull is up',
+    registers: [registry],
+    collect() {
+      this.set(sourceConnected ? 1 : 0)
+    },
+  })
 
   const app = express()
   app.disable('x-powered-by')
@@ -73,7 +91,11 @@ export async function startDownstream(options: DownstreamOptions): Promise<Start
     const body = changesBody.safeParse(req.body)
     if (!body.success) return void res.status(400).json(validationError('body must be {"changes": [change events]}', body.error))
     const outcomes = await store.apply(body.data.changes)
-    res.json({ applied: outcomes.filter((o) => o === 'applied').length, duplicates: outcomes.filter((o) => o === 'duplicate').length, superseded: outcomes.filter((o) => o === 'superseded').length })
+    res.json({
+      applied: outcomes.filter((o) => o === 'applied').length,
+      duplicates: outcomes.filter((o) => o === 'duplicate').length,
+      superseded: outcomes.filter((o) => o === 'superseded').length,
+    })
   })
   app.post(DOWNSTREAM_ROUTES.versions, express.json({ limit: '4mb' }), (req, res) => {
     const body = versionsBody.safeParse(req.body)
@@ -118,7 +140,13 @@ export async function startDownstream(options: DownstreamOptions): Promise<Start
     }
     if (options.pullFrom !== undefined) {
       if (options.adminToken === undefined) throw new Error('pulling changes needs the CRM admin token (LOADLAB_ADMIN_TOKEN)')
-      const p = new ChangesPuller(store, { crmUrls: options.pullFrom, adminToken: options.adminToken, intervalMs: options.intervalMs, batch: options.batch, log })
+      const p = new ChangesPuller(store, {
+        crmUrls: options.pullFrom,
+        adminToken: options.adminToken,
+        intervalMs: options.intervalMs,
+        batch: options.batch,
+        log,
+      })
       puller = p
       setInterval(() => (sourceConnected = p.connected), 200).unref()
     }

@@ -91,7 +91,9 @@ export async function startReplica(options: ReplicaOptions): Promise<StartedRepl
         readinessProblems: async () => {
           const problems = await service.readinessProblems(READY_TIMEOUT_MS)
           if (cache.ping !== undefined) {
-            await withTimeout(cache.ping(), READY_TIMEOUT_MS).catch((error: unknown) => problems.push(`cache ${cache.name} is not reachable: ${error instanceof Error ? error.message : String(error)}`))
+            await withTimeout(cache.ping(), READY_TIMEOUT_MS).catch((error: unknown) =>
+              problems.push(`cache ${cache.name} is not reachable: ${error instanceof Error ? error.message : String(error)}`),
+            )
           }
           return problems
         },

@@ -17,7 +17,16 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-const customer = (id: string, email: string) => ({ id, name: 'N', email, company: 'C', segment: 'smb' as const, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z', version: 1 })
+const customer = (id: string, email: string) => ({
+  id,
+  name: 'N',
+  email,
+  company: 'C',
+  segment: 'smb' as const,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  version: 1,
+})
 
 describe('AppendOnlyLog', () => {
   for (const durability of ['everysec', 'always'] as const) {
@@ -31,7 +40,12 @@ describe('AppendOnlyLog', () => {
       const second = Array.from({ length: 100 }, (_, i) => log.append({ n: 100 + i }))
       await Promise.all([...first, ...second])
       // Everything acknowledged is in the file already, before close.
-      expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { n: number }).n)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+      expect(
+        readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { n: number }).n),
+      ).toEqual(Array.from({ length: 200 }, (_, i) => i))
       await log.close()
       const reopened = await AppendOnlyLog.open(file, durability)
       expect(reopened.entries).toHaveLength(200)
@@ -74,7 +88,11 @@ describe('LoggedShardStore', () => {
     const file = tempFile()
     const store = new LoggedShardStore(file, 'everysec')
     await store.init()
-    const entries = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { op: string })
+    const entries = () =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { op: string })
     await store.insertCustomer(customer('cus_a', 'a@x.io'))
     expect(entries().map((e) => e.op)).toEqual(['insertCustomer'])
     await store.updateCustomer('cus_a', { company: 'New' }, '2025-02-01T00:00:00.000Z')
@@ -93,7 +111,14 @@ describe('LoggedShardStore', () => {
     await store.insertCustomers([customer('cus_b', 'b@x.io'), customer('cus_c', 'c@x.io')])
     await store.updateCustomer('cus_a', { company: 'New' }, '2025-02-01T00:00:00.000Z')
     await store.updateCustomer('cus_a', { name: 'Newer' }, '2025-03-01T00:00:00.000Z')
-    await store.insertActivity({ id: 'act_1', customerId: 'cus_b', type: 'call', at: '2025-01-02T00:00:00.000Z', note: '', createdAt: '2025-01-02T00:00:00.000Z' })
+    await store.insertActivity({
+      id: 'act_1',
+      customerId: 'cus_b',
+      type: 'call',
+      at: '2025-01-02T00:00:00.000Z',
+      note: '',
+      createdAt: '2025-01-02T00:00:00.000Z',
+    })
     await store.deleteCustomer('cus_c')
     // Calls that change nothing are not logged.
     expect(await store.updateCustomer('cus_missing', { name: 'x' }, '2025-01-01T00:00:00.000Z')).toBeNull()

@@ -119,7 +119,11 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
-  const rejected = new Counter({ name: SHARD_METRICS.capacityRejected, help: 'Requests refused with 503 because the capacity queue was full', registers: [registry] })
+  const rejected = new Counter({
+    name: SHARD_METRICS.capacityRejected,
+    help: 'Requests refused with 503 because the capacity queue was full',
+    registers: [registry],
+  })
   new Gauge({
     name: SHARD_METRICS.customers,
     help: 'Customers stored on this shard',
@@ -128,17 +132,55 @@ export async function startShardServer(opts: ShardServerOptions): Promise<Runnin
       this.set(await store.countCustomers())
     },
   })
-  new Gauge({ name: SHARD_METRICS.capacityInService, help: 'Requests holding a capacity slot', registers: [registry], collect() { this.set(capacity.stats().inService) } })
-  new Gauge({ name: SHARD_METRICS.capacityQueued, help: 'Requests waiting for a capacity slot', registers: [registry], collect() { this.set(capacity.stats().queued) } })
+  new Gauge({
+    name: SHARD_METRICS.capacityInService,
+    help: 'Requests holding a capacity slot',
+    registers: [registry],
+    collect() {
+      this.set(capacity.stats().inService)
+    },
+  })
+  new Gauge({
+    name: SHARD_METRICS.capacityQueued,
+    help: 'Requests waiting for a capacity slot',
+    registers: [registry],
+    collect() {
+      this.set(capacity.stats().queued)
+    },
+  })
 
   let outbox: OutboxPublisher | null = null
   if (opts.publishTo !== undefined) {
     if (!isChangeFeedSource(store)) throw new Error('this shard store keeps no change feed to publish')
-    outbox = new OutboxPublisher(store, await createPublisher(opts.publishTo), opts.publishBatch ?? 256, (line) => process.stderr.write(`shard ${opts.shardIndex}: ${line}\n`))
+    outbox = new OutboxPublisher(store, await createPublisher(opts.publishTo), opts.publishBatch ?? 256, (line) =>
+      process.stderr.write(`shard ${opts.shardIndex}: ${line}\n`),
+    )
     const stats = outbox.stats.bind(outbox)
-    new Gauge({ name: 'shard_outbox_backlog', help: 'Changes in the outbox the broker has not confirmed yet', registers: [registry], collect() { const s = stats(); this.set(s.head - s.published) } })
-    new Gauge({ name: 'shard_outbox_published', help: 'Feed position the broker confirmed', registers: [registry], collect() { this.set(stats().published) } })
-    new Gauge({ name: 'shard_outbox_publish_failures', help: 'Failed publish attempts since start (each is retried)', registers: [registry], collect() { this.set(stats().failures) } })
+    new Gauge({
+      name: 'shard_outbox_backlog',
+      help: 'Changes in the outbox the broker has not confirmed yet',
+      registers: [registry],
+      collect() {
+        const s = stats()
+        this.set(s.head - s.published)
+      },
+    })
+    new Gauge({
+      name: 'shard_outbox_published',
+      help: 'Feed position the broker confirmed',
+      registers: [registry],
+      collect() {
+        this.set(stats().published)
+      },
+    })
+    new Gauge({
+      name: 'shard_outbox_publish_failures',
+      help: 'Failed publish attempts since start (each is retried)',
+      registers: [registry],
+      collect() {
+        this.set(stats().failures)
+      },
+    })
   }
 
   const call = store as unknown as Record<RpcOp, (...args: unknown[]) => Promise<unknown>>

@@ -58,7 +58,9 @@ export class LoggedShardStore implements ShardStore, ChangeFeedSource {
       const entry = raw as Partial<Entry> | null
       if (entry === null || typeof entry !== 'object' || typeof entry.op !== 'string' || !CHANGE_NAMES.has(entry.op) || !Array.isArray(entry.args)) {
         await opened.log.close()
-        throw new ConfigurationError(`--data-file ${this.path} is damaged at line ${i + 1} (not a change this shard logs): move the file away to start this shard empty`)
+        throw new ConfigurationError(
+          `--data-file ${this.path} is damaged at line ${i + 1} (not a change this shard logs): move the file away to start this shard empty`,
+        )
       }
       await apply[entry.op].apply(this.memory, entry.args)
     }

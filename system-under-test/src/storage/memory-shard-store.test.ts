@@ -35,7 +35,7 @@ describe('MemoryShardStore', () => {
   it('agrees with a brute-force search for many prefixes, page sizes and cursors', async () => {
     const store = new MemoryShardStore()
     let seed = 7
-    const random = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    const random = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32
     const letters = 'abcde'
     const word = (n: number): string => Array.from({ length: n }, () => letters[Math.floor(random() * letters.length)]).join('')
     const cs = Array.from({ length: 2000 }, () => customer(`${word(3)} ${word(2)}`, `${word(4)}@x.io`))

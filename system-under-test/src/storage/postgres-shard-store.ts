@@ -282,7 +282,16 @@ export class PostgresShardStore implements ShardStore {
          name = COALESCE($2, name), email = COALESCE($3, email), company = COALESCE($4, company), segment = COALESCE($5, segment),
          name_key = COALESCE($6, name_key), email_key = COALESCE($7, email_key), updated_at = $8, version = version + 1
        WHERE id = $1 RETURNING ${CUSTOMER_COLUMNS}`,
-      [id, patch.name ?? null, patch.email ?? null, patch.company ?? null, patch.segment ?? null, patch.name?.toLowerCase() ?? null, patch.email?.toLowerCase() ?? null, now],
+      [
+        id,
+        patch.name ?? null,
+        patch.email ?? null,
+        patch.company ?? null,
+        patch.segment ?? null,
+        patch.name?.toLowerCase() ?? null,
+        patch.email?.toLowerCase() ?? null,
+        now,
+      ],
     )
     const [row] = rows
     return row === undefined ? null : toCustomer(row)
@@ -328,12 +337,28 @@ export class PostgresShardStore implements ShardStore {
   }
 
   async listContacts(customerId: string, limit: number): Promise<Contact[]> {
-    const { rows } = await this.query<{ id: string; customer_id: string; name: string; email: string; phone: string | null; role: string | null; created_at: Date }>(
+    const { rows } = await this.query<{
+      id: string
+      customer_id: string
+      name: string
+      email: string
+      phone: string | null
+      role: string | null
+      created_at: Date
+    }>(
       'listContacts',
       'SELECT id, customer_id, name, email, phone, role, created_at FROM contacts WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
       [customerId, limit],
     )
-    return rows.map((r) => ({ id: r.id, customerId: r.customer_id, name: r.name, email: r.email, phone: r.phone, role: r.role, createdAt: r.created_at.toISOString() }))
+    return rows.map((r) => ({
+      id: r.id,
+      customerId: r.customer_id,
+      name: r.name,
+      email: r.email,
+      phone: r.phone,
+      role: r.role,
+      createdAt: r.created_at.toISOString(),
+    }))
   }
 
   async insertDeal(d: Deal): Promise<void> {
@@ -346,7 +371,16 @@ export class PostgresShardStore implements ShardStore {
   }
 
   async listDeals(customerId: string, limit: number, openOnly: boolean): Promise<Deal[]> {
-    const { rows } = await this.query<{ id: string; customer_id: string; title: string; amount: number; currency: string; stage: string; created_at: Date; updated_at: Date }>(
+    const { rows } = await this.query<{
+      id: string
+      customer_id: string
+      title: string
+      amount: number
+      currency: string
+      stage: string
+      created_at: Date
+      updated_at: Date
+    }>(
       'listDeals',
       `SELECT id, customer_id, title, amount, currency, stage, created_at, updated_at FROM deals
        WHERE customer_id = $1 ${openOnly ? 'AND stage = ANY($3::text[])' : ''} ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -379,11 +413,23 @@ export class PostgresShardStore implements ShardStore {
       'SELECT id, customer_id, type, at, note, created_at FROM activities WHERE customer_id = $1 ORDER BY at DESC, id DESC LIMIT $2',
       [customerId, limit],
     )
-    return rows.map((r) => ({ id: r.id, customerId: r.customer_id, type: r.type as ActivityType, at: r.at.toISOString(), note: r.note, createdAt: r.created_at.toISOString() }))
+    return rows.map((r) => ({
+      id: r.id,
+      customerId: r.customer_id,
+      type: r.type as ActivityType,
+      at: r.at.toISOString(),
+      note: r.note,
+      createdAt: r.created_at.toISOString(),
+    }))
   }
 
   /** Every statement goes through here, so errors mean the same as from the other stores. */
-  private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(op: string, sql: string, params: unknown[], childOf?: string): Promise<pg.QueryResult<R>> {
+  private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    op: string,
+    sql: string,
+    params: unknown[],
+    childOf?: string,
+  ): Promise<pg.QueryResult<R>> {
     try {
       return await this.pool.query<R>(sql, params)
     } catch (error) {

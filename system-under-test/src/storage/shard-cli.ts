@@ -31,14 +31,24 @@ export function shardCommand(): Command {
     .description('Start an embedded shard server: one shard of CRM data in memory, served over HTTP.')
     .addOption(new Option('--host <host>', 'interface to bind').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(7001).argParser(intFlag('--port', 0, 65535)))
-    .addOption(new Option('--shard-index <n>', 'index of this shard, the `shard` label on its metrics').default(0).argParser(intFlag('--shard-index', 0, 10_000)))
     .addOption(
-      new Option('--durability <level>', 'none: memory only; everysec / always: append every change to --data-file and replay it on start (fsync once a second / before each answer)')
+      new Option('--shard-index <n>', 'index of this shard, the `shard` label on its metrics').default(0).argParser(intFlag('--shard-index', 0, 10_000)),
+    )
+    .addOption(
+      new Option(
+        '--durability <level>',
+        'none: memory only; everysec / always: append every change to --data-file and replay it on start (fsync once a second / before each answer)',
+      )
         .choices(DURABILITY_LEVELS)
         .default('none'),
     )
     .addOption(new Option('--data-file <path>', 'the append-only log for --durability everysec|always (created if missing, replayed if present)'))
-    .addOption(new Option('--publish-to <url>', 'drain this shard\'s change feed (its outbox) to a broker: amqp://user:pass@127.0.0.1:5672 (RabbitMQ) or kafka://127.0.0.1:9092 (Kafka); sync strategy queue-push'))
+    .addOption(
+      new Option(
+        '--publish-to <url>',
+        "drain this shard's change feed (its outbox) to a broker: amqp://user:pass@127.0.0.1:5672 (RabbitMQ) or kafka://127.0.0.1:9092 (Kafka); sync strategy queue-push",
+      ),
+    )
     .addOption(new Option('--publish-batch <n>', 'changes per publish').default(256).argParser(intFlag('--publish-batch', 1, 10_000)))
   for (const option of capacityOptions()) command.addOption(option)
   return command
@@ -81,7 +91,8 @@ export async function runShardCli(argv: string[]): Promise<void> {
         ),
       )
       if (store) {
-        const cut = store.truncatedBytes > 0 ? `; cut ${store.truncatedBytes} bytes of an incomplete last entry (a write the crash interrupted, never acknowledged)` : ''
+        const cut =
+          store.truncatedBytes > 0 ? `; cut ${store.truncatedBytes} bytes of an incomplete last entry (a write the crash interrupted, never acknowledged)` : ''
         process.stderr.write(`shard ${flags.shardIndex}: durability ${store.durability}: replayed ${store.replayed} changes from ${store.path}${cut}\n`)
       }
       return server

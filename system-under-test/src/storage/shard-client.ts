@@ -33,7 +33,9 @@ export class ShardClient implements ShardStore {
       throw new Error(`shard address "${url}" is not a URL: use one such as http://127.0.0.1:7001 (--shards with --store embedded)`)
     }
     if (parsed.protocol !== 'http:') {
-      throw new Error(`shard address "${url}" must be an http:// URL such as http://127.0.0.1:7001 for --store embedded (postgres:// URLs need --store postgres)`)
+      throw new Error(
+        `shard address "${url}" must be an http:// URL such as http://127.0.0.1:7001 for --store embedded (postgres:// URLs need --store postgres)`,
+      )
     }
     this.url = parsed.origin
     const timeoutMs = options.timeoutMs ?? 10_000

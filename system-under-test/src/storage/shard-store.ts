@@ -6,7 +6,10 @@ import type { ChangePage } from '../sync/change-event.js'
 // embedded shard server (reached over HTTP by ShardClient) and PostgreSQL (one database a shard).
 
 /** Cursor position in the (nameKey, id) order used by prefix search; nameKey is the lower-cased name. */
-export interface SearchPosition { nameKey: string; id: string }
+export interface SearchPosition {
+  nameKey: string
+  id: string
+}
 
 export interface SearchPage {
   /** At most `limit` customers whose name or email starts with the prefix, in (nameKey, id) order, after `after`. */
@@ -14,7 +17,10 @@ export interface SearchPage {
 }
 
 /** One email reservation in a bulk claim (seeding). */
-export interface EmailClaim { email: string; customerId: string }
+export interface EmailClaim {
+  email: string
+  customerId: string
+}
 
 export type CustomerPatch = Partial<Pick<Customer, 'name' | 'email' | 'company' | 'segment'>>
 
@@ -79,5 +85,9 @@ export interface ChangeFeedSource {
 }
 
 export function isChangeFeedSource(store: object): store is ChangeFeedSource {
-  return typeof (store as Partial<ChangeFeedSource>).changesSince === 'function' && typeof (store as Partial<ChangeFeedSource>).onChange === 'function' && typeof (store as Partial<ChangeFeedSource>).feedHead === 'function'
+  return (
+    typeof (store as Partial<ChangeFeedSource>).changesSince === 'function' &&
+    typeof (store as Partial<ChangeFeedSource>).onChange === 'function' &&
+    typeof (store as Partial<ChangeFeedSource>).feedHead === 'function'
+  )
 }

@@ -3,7 +3,15 @@ import { ValidationError } from '../domain/domain-errors.js'
 import { MemoryShardStore } from '../storage/memory-shard-store.js'
 import { decodeChangesCursor, encodeChangesCursor } from './changes-cursor.js'
 
-const base = { name: 'Ada', email: 'ada@example.com', company: 'Acme', segment: 'smb' as const, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version: 1 }
+const base = {
+  name: 'Ada',
+  email: 'ada@example.com',
+  company: 'Acme',
+  segment: 'smb' as const,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
+}
 
 describe('the shard change feed (outbox)', () => {
   it('records every customer change in order with its version, a delete as a tombstone one version up', async () => {
@@ -28,13 +36,24 @@ describe('the shard change feed (outbox)', () => {
   it('a failed insert leaves nothing in the feed', async () => {
     const store = new MemoryShardStore()
     await store.insertCustomer({ ...base, id: 'cus_a' })
-    await expect(store.insertCustomers([{ ...base, id: 'cus_c' }, { ...base, id: 'cus_a' }])).rejects.toThrow()
+    await expect(
+      store.insertCustomers([
+        { ...base, id: 'cus_c' },
+        { ...base, id: 'cus_a' },
+      ]),
+    ).rejects.toThrow()
     expect(store.feedHead()).toBe(1)
   })
 
   it('the changes cursor round-trips and a tampered one is a validation error naming `after`', () => {
-    const cursor = encodeChangesCursor([{ epoch: 'e1', seq: 4 }, { epoch: 'e2', seq: 0 }])
-    expect(decodeChangesCursor(cursor, 2)).toEqual([{ epoch: 'e1', seq: 4 }, { epoch: 'e2', seq: 0 }])
+    const cursor = encodeChangesCursor([
+      { epoch: 'e1', seq: 4 },
+      { epoch: 'e2', seq: 0 },
+    ])
+    expect(decodeChangesCursor(cursor, 2)).toEqual([
+      { epoch: 'e1', seq: 4 },
+      { epoch: 'e2', seq: 0 },
+    ])
     expect(() => decodeChangesCursor(cursor, 3)).toThrow(/3 shards/)
     expect(() => decodeChangesCursor('not a cursor!', 2)).toThrow(ValidationError)
     expect(() => decodeChangesCursor(Buffer.from('{"x":1}').toString('base64url'), 2)).toThrow(/after/)

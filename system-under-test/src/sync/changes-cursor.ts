@@ -6,7 +6,10 @@ import { ValidationError } from '../domain/domain-errors.js'
 // epoch changed (it restarted) is read again from its start: receivers apply by version, so a
 // change seen twice is harmless, a change skipped would not be.
 
-export interface ShardPosition { epoch: string; seq: number }
+export interface ShardPosition {
+  epoch: string
+  seq: number
+}
 
 const cursorSchema = z.array(z.tuple([z.string().max(64), z.number().int().min(0)])).max(10_000)
 
@@ -17,7 +20,9 @@ export function encodeChangesCursor(positions: readonly ShardPosition[]): string
 /** Positions per shard; a ValidationError naming `after` for a cursor this API did not hand out or one for another number of shards. */
 export function decodeChangesCursor(cursor: string, shardCount: number): ShardPosition[] {
   const invalid = (why: string) =>
-    new ValidationError(`after is not valid (${why}): pass the cursor of the previous page unchanged, or omit it to read from the start`, [{ field: 'after', message: why }])
+    new ValidationError(`after is not valid (${why}): pass the cursor of the previous page unchanged, or omit it to read from the start`, [
+      { field: 'after', message: why },
+    ])
   if (!/^[A-Za-z0-9_-]{1,100000}$/.test(cursor)) throw invalid('not a cursor returned by this API')
   let parsed: unknown
   try {

@@ -14,7 +14,13 @@ export class DownstreamClient {
     readonly url: string,
     private readonly timeoutMs: number,
   ) {
-    this.pool = new Pool(new URL(url).origin, { connections: 16, pipelining: 1, connectTimeout: Math.min(timeoutMs, 2_000), headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+    this.pool = new Pool(new URL(url).origin, {
+      connections: 16,
+      pipelining: 1,
+      connectTimeout: Math.min(timeoutMs, 2_000),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    })
   }
 
   async send(changes: ChangeEvent[]): Promise<void> {
@@ -30,9 +36,12 @@ export class DownstreamClient {
       await res.body.dump()
       status = res.statusCode
     } catch (error) {
-      throw new DownstreamUnavailableError(`downstream ${this.url} did not take the change (${error instanceof Error ? error.message : String(error)}): the change is stored, retry the write to confirm it`)
+      throw new DownstreamUnavailableError(
+        `downstream ${this.url} did not take the change (${error instanceof Error ? error.message : String(error)}): the change is stored, retry the write to confirm it`,
+      )
     }
-    if (status < 200 || status >= 300) throw new DownstreamUnavailableError(`downstream ${this.url} refused the change (HTTP ${status}): the change is stored, retry the write to confirm it`)
+    if (status < 200 || status >= 300)
+      throw new DownstreamUnavailableError(`downstream ${this.url} refused the change (HTTP ${status}): the change is stored, retry the write to confirm it`)
   }
 
   close(): Promise<void> {

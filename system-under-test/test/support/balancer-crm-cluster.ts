@@ -26,14 +26,30 @@ export async function startCrmCluster(options: { replicas: number; serviceMs: nu
     const replicas = await Promise.all(
       Array.from({ length: options.replicas }, (_, i) =>
         spawnRole('replica', [
-          '--port', '0', '--name', `replica-${i + 1}`, '--shards', shard.url, '--partition', 'single',
-          '--service-time', `constant:${options.serviceMs}`, '--slots', String(options.slots), '--queue-limit', '256',
+          '--port',
+          '0',
+          '--name',
+          `replica-${i + 1}`,
+          '--shards',
+          shard.url,
+          '--partition',
+          'single',
+          '--service-time',
+          `constant:${options.serviceMs}`,
+          '--slots',
+          String(options.slots),
+          '--queue-limit',
+          '256',
         ]).then((r) => (started.push(r), r)),
       ),
     )
     const createdAt = Date.parse('2026-01-01T00:00:00Z')
     const customers = Array.from({ length: options.seedCustomers }, (_, i) => ({
-      name: `Seed ${i}`, email: `seed${i}@cluster.test`, company: 'LoadLab', segment: 'smb', createdAt: new Date(createdAt + i * 1000).toISOString(),
+      name: `Seed ${i}`,
+      email: `seed${i}@cluster.test`,
+      company: 'LoadLab',
+      segment: 'smb',
+      createdAt: new Date(createdAt + i * 1000).toISOString(),
     }))
     const seeded = await send(replicas[0]!.url, '/admin/customers/bulk', { method: 'POST', body: { customers } })
     if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status} ${JSON.stringify(seeded.body)}`)

@@ -60,7 +60,15 @@ export interface LoadResult {
  */
 export async function runLoad(
   baseUrl: string,
-  options: { total: number; concurrency: number; durationMs?: number; path?: (i: number) => string; method?: string; headers?: (i: number) => Record<string, string>; body?: (i: number) => unknown },
+  options: {
+    total: number
+    concurrency: number
+    durationMs?: number
+    path?: (i: number) => string
+    method?: string
+    headers?: (i: number) => Record<string, string>
+    body?: (i: number) => unknown
+  },
 ): Promise<LoadResult[]> {
   const results: LoadResult[] = []
   let next = 0
@@ -71,7 +79,11 @@ export async function runLoad(
       if (i >= options.total || performance.now() >= deadline) return
       const started = performance.now()
       try {
-        const answer = await send(baseUrl, options.path?.(i) ?? '/customers', { method: options.method, headers: options.headers?.(i), body: options.body?.(i) })
+        const answer = await send(baseUrl, options.path?.(i) ?? '/customers', {
+          method: options.method,
+          headers: options.headers?.(i),
+          body: options.body?.(i),
+        })
         results.push({ index: i, status: answer.status, backend: answer.backend, latencyMs: performance.now() - started })
       } catch (err) {
         results.push({ index: i, status: 0, backend: null, latencyMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) })
@@ -108,10 +120,12 @@ export async function runOpenLoad(
     }
     inFlight++
     pending.push(
-      send(baseUrl, options.path(i)).then(
-        (answer) => void results.push({ index: i, status: answer.status, backend: answer.backend, latencyMs: performance.now() - intended }),
-        (err: unknown) => void results.push({ index: i, status: 0, backend: null, latencyMs: performance.now() - intended, error: String(err) }),
-      ).finally(() => void inFlight--),
+      send(baseUrl, options.path(i))
+        .then(
+          (answer) => void results.push({ index: i, status: answer.status, backend: answer.backend, latencyMs: performance.now() - intended }),
+          (err: unknown) => void results.push({ index: i, status: 0, backend: null, latencyMs: performance.now() - intended, error: String(err) }),
+        )
+        .finally(() => void inFlight--),
     )
   }
   await Promise.all(pending)

@@ -82,16 +82,36 @@ export async function startStubBackend(options: { delayMs?: number; port?: numbe
   }
   return {
     url,
-    get served() { return served },
-    get appliedWrites() { return appliedWrites },
-    get inFlight() { return inFlight },
-    get delayMs() { return state.delayMs },
-    set delayMs(ms: number) { state.delayMs = ms },
-    get failStatus() { return state.failStatus },
-    set failStatus(status: number | null) { state.failStatus = status },
-    get healthStatus() { return state.healthStatus },
-    set healthStatus(status: number) { state.healthStatus = status },
-    get healthChecks() { return healthChecks },
+    get served() {
+      return served
+    },
+    get appliedWrites() {
+      return appliedWrites
+    },
+    get inFlight() {
+      return inFlight
+    },
+    get delayMs() {
+      return state.delayMs
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms
+    },
+    get failStatus() {
+      return state.failStatus
+    },
+    set failStatus(status: number | null) {
+      state.failStatus = status
+    },
+    get healthStatus() {
+      return state.healthStatus
+    },
+    set healthStatus(status: number) {
+      state.healthStatus = status
+    },
+    get healthChecks() {
+      return healthChecks
+    },
     kill: close,
     close,
   }

@@ -38,14 +38,56 @@ export const nastyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   // '${jndi:ldap://x}': a log-injection probe, sent as literal text.
-  fc.constantFrom('', ' ', '..', '../..', '%00', '%', '%%', '%E0%A4%A', '\u202e', '\u0000', 'null', 'undefined', '__proto__', 'constructor', '${jndi:ldap://x}', "' OR 1=1 --", '<script>', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '../..',
+    '%00',
+    '%',
+    '%%',
+    '%E0%A4%A',
+    '\u202e',
+    '\u0000',
+    'null',
+    'undefined',
+    '__proto__',
+    'constructor',
+    '${jndi:ldap://x}',
+    "' OR 1=1 --",
+    '<script>',
+    'x'.repeat(5000),
+  ),
 )
 
-export const customerId = fc.oneof(validLookingId, nastyText.map((t) => encodeURIComponent(t)), fc.constantFrom('cus_', 'cus_0000000000000000000000000', 'CUS_0000000000AAAAAAAAAAAAAAAA', 'con_0000000000aaaaaaaaaaaaaaaa'))
+export const customerId = fc.oneof(
+  validLookingId,
+  nastyText.map((t) => encodeURIComponent(t)),
+  fc.constantFrom('cus_', 'cus_0000000000000000000000000', 'CUS_0000000000AAAAAAAAAAAAAAAA', 'con_0000000000aaaaaaaaaaaaaaaa'),
+)
 
 const queryValue = fc.oneof(
   nastyText.map((t) => encodeURIComponent(t)),
-  fc.constantFrom('-1', '0', '1', '100', '101', '1e3', '1.5', 'NaN', 'Infinity', '9'.repeat(400), '0x10', '', 'true', '%', 'bm90LWpzb24', 'eyJuIjoxfQ', 'W10', 'eyJrIjoiYSIsImlkIjoiY3VzXzAwIn0'),
+  fc.constantFrom(
+    '-1',
+    '0',
+    '1',
+    '100',
+    '101',
+    '1e3',
+    '1.5',
+    'NaN',
+    'Infinity',
+    '9'.repeat(400),
+    '0x10',
+    '',
+    'true',
+    '%',
+    'bm90LWpzb24',
+    'eyJuIjoxfQ',
+    'W10',
+    'eyJrIjoiYSIsImlkIjoiY3VzXzAwIn0',
+  ),
 )
 
 export const query = fc
@@ -54,8 +96,26 @@ export const query = fc
 
 export const path = fc.oneof(
   fc.tuple(fc.constantFrom('/customers', '/customers/', '/customers//', '/CUSTOMERS'), query).map(([p, q]) => p + q),
-  fc.tuple(customerId, fc.constantFrom('', '/360', '/contacts', '/deals', '/activities', '/unknown', '/360/x'), query).map(([id, tail, q]) => `/customers/${id}${tail}${q}`),
-  fc.constantFrom('/', '/health', '/ready', '/metrics', '/admin', '/admin/customers/bulk', '/admin/slowdown', '/admin/unknown', '/ADMIN/slowdown', '//admin/slowdown', '/%61dmin/slowdown', '/./admin/slowdown', '/../customers', '/customers/../admin/slowdown', '/favicon.ico'),
+  fc
+    .tuple(customerId, fc.constantFrom('', '/360', '/contacts', '/deals', '/activities', '/unknown', '/360/x'), query)
+    .map(([id, tail, q]) => `/customers/${id}${tail}${q}`),
+  fc.constantFrom(
+    '/',
+    '/health',
+    '/ready',
+    '/metrics',
+    '/admin',
+    '/admin/customers/bulk',
+    '/admin/slowdown',
+    '/admin/unknown',
+    '/ADMIN/slowdown',
+    '//admin/slowdown',
+    '/%61dmin/slowdown',
+    '/./admin/slowdown',
+    '/../customers',
+    '/customers/../admin/slowdown',
+    '/favicon.ico',
+  ),
   nastyText.map((t) => `/${encodeURIComponent(t)}`),
 )
 
@@ -76,7 +136,18 @@ export const customerShape = fc.record(
     email: fc.oneof(jsonValue, nastyText, fc.constantFrom('a@b.co', 'A@B.CO', 'x@y', '@', 'a@b.co\u0000')),
     company: fc.oneof(jsonValue, nastyText),
     segment: fc.oneof(jsonValue, fc.constantFrom('smb', 'mid-market', 'enterprise', 'SMB', '')),
-    createdAt: fc.oneof(jsonValue, fc.constantFrom('1969-12-31T23:59:59Z', '1970-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2025-02-30T00:00:00Z', 'not a date', '2025-01-01T00:00:00+99:00')),
+    createdAt: fc.oneof(
+      jsonValue,
+      fc.constantFrom(
+        '1969-12-31T23:59:59Z',
+        '1970-01-01T00:00:00Z',
+        '0000-01-01T00:00:00Z',
+        '9999-12-31T23:59:59Z',
+        '2025-02-30T00:00:00Z',
+        'not a date',
+        '2025-01-01T00:00:00+99:00',
+      ),
+    ),
     title: fc.oneof(jsonValue, nastyText),
     amount: fc.oneof(jsonValue, fc.double()),
     stage: fc.oneof(jsonValue, fc.constantFrom('lead', 'won', 'maybe')),
@@ -96,10 +167,34 @@ export const body = fc.oneof(
   // Deeper than any route takes (8), far from the limits' sizes: the depth check, not the size, must refuse them.
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 5_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 2_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`) },
-  { weight: 1, arbitrary: fc.constantFrom('', '{', '{"a":1,}', '\u0000\u0001', '\ufeff{}', 'null', '"text"', '{"__proto__":{"admin":true}}', `{"customers":[${'1,'.repeat(6000)}1]}`, 'x'.repeat(70 * 1024)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '{',
+      '{"a":1,}',
+      '\u0000\u0001',
+      '\ufeff{}',
+      'null',
+      '"text"',
+      '{"__proto__":{"admin":true}}',
+      `{"customers":[${'1,'.repeat(6000)}1]}`,
+      'x'.repeat(70 * 1024),
+    ),
+  },
 )
 
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json, text/plain', '')
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'APPLICATION/JSON',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json, text/plain',
+  '',
+)
 
 export const httpCase: fc.Arbitrary<HttpCase> = fc
   .record({
@@ -123,30 +218,80 @@ export const httpCase: fc.Arbitrary<HttpCase> = fc
   })
 
 export const requestLine = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'BREW', 'G\u00c9T'), path).map(([m, p]) => `${m} ${p} HTTP/1.1`) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'BREW', 'G\u00c9T'), path)
+      .map(([m, p]) => `${m} ${p} HTTP/1.1`),
+  },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      'GET * HTTP/1.1', 'OPTIONS * HTTP/1.1', 'GET http://127.0.0.1/customers HTTP/1.1', 'GET //customers HTTP/1.1', 'GET /customers HTTP/1.0',
-      'GET /customers HTTP/2.0', 'GET /customers HTTP/9.9', 'GET /customers', 'GET  /customers  HTTP/1.1', 'GET /cust omers HTTP/1.1',
-      'GET /customers\u0000 HTTP/1.1', 'GET /customers/\u00ff HTTP/1.1', ' GET /customers HTTP/1.1', 'GET /customers HTTP/1.1 extra', 'PRI * HTTP/2.0',
+      'GET * HTTP/1.1',
+      'OPTIONS * HTTP/1.1',
+      'GET http://127.0.0.1/customers HTTP/1.1',
+      'GET //customers HTTP/1.1',
+      'GET /customers HTTP/1.0',
+      'GET /customers HTTP/2.0',
+      'GET /customers HTTP/9.9',
+      'GET /customers',
+      'GET  /customers  HTTP/1.1',
+      'GET /cust omers HTTP/1.1',
+      'GET /customers\u0000 HTTP/1.1',
+      'GET /customers/\u00ff HTTP/1.1',
+      ' GET /customers HTTP/1.1',
+      'GET /customers HTTP/1.1 extra',
+      'PRI * HTTP/2.0',
     ),
   },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }).map((s) => s.replace(/\r|\n/g, ' ')) },
 )
 
 export const header = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(
-    'Host: evil.example', 'Host: 127.0.0.1', 'Host:', 'Host: a b', 'Content-Length: -1', 'Content-Length: abc', 'Content-Length: 1, 2', 'Content-Length: 0',
-    'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked, gzip', 'Transfer-Encoding: identity', 'Expect: 100-continue', 'Expect: 999-nope',
-    'Connection: upgrade', 'Upgrade: websocket', 'Connection: keep-alive, close', 'Content-Type: application/json', 'Content-Type: text/plain',
-    'Content-Encoding: gzip', 'Cache-Control: no-cache', `Authorization: Bearer ${TEST_ADMIN_TOKEN}`, 'Authorization: Basic Og==',
-    'X-Forwarded-For: 1.2.3.4', 'X-Dependency-Unavailable: shard-0', ' folded: continuation', 'No-Colon-Header', ': empty-name', 'Bad Name: x',
-    'X-Nul: a\u0000b', 'X-Latin: caf\u00e9', 'X-Bidi: \u202egnp.exe',
-  ) },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'Host: evil.example',
+      'Host: 127.0.0.1',
+      'Host:',
+      'Host: a b',
+      'Content-Length: -1',
+      'Content-Length: abc',
+      'Content-Length: 1, 2',
+      'Content-Length: 0',
+      'Transfer-Encoding: gzip',
+      'Transfer-Encoding: chunked, gzip',
+      'Transfer-Encoding: identity',
+      'Expect: 100-continue',
+      'Expect: 999-nope',
+      'Connection: upgrade',
+      'Upgrade: websocket',
+      'Connection: keep-alive, close',
+      'Content-Type: application/json',
+      'Content-Type: text/plain',
+      'Content-Encoding: gzip',
+      'Cache-Control: no-cache',
+      `Authorization: Bearer ${TEST_ADMIN_TOKEN}`,
+      'Authorization: Basic Og==',
+      'X-Forwarded-For: 1.2.3.4',
+      'X-Dependency-Unavailable: shard-0',
+      ' folded: continuation',
+      'No-Colon-Header',
+      ': empty-name',
+      'Bad Name: x',
+      'X-Nul: a\u0000b',
+      'X-Latin: caf\u00e9',
+      'X-Bidi: \u202egnp.exe',
+    ),
+  },
   // Just under and over Node's 16 KiB limit for all headers together.
   { weight: 1, arbitrary: fc.constantFrom(8, 15, 17).map((kib) => `X-Big: ${'a'.repeat(kib * 1024)}`) },
-  { weight: 2, arbitrary: fc.tuple(fc.stringMatching(/^[A-Za-z-]{1,20}$/), fc.string({ unit: 'binary-ascii', maxLength: 30 })).map(([n, v]) => `${n}: ${v.replace(/\r|\n/g, '')}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.stringMatching(/^[A-Za-z-]{1,20}$/), fc.string({ unit: 'binary-ascii', maxLength: 30 }))
+      .map(([n, v]) => `${n}: ${v.replace(/\r|\n/g, '')}`),
+  },
 )
 
 /** How the body is framed: honest Content-Length, a Content-Length over every limit with a short body, chunked (sometimes broken), or nothing. */

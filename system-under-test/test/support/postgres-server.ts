@@ -31,7 +31,10 @@ const INSTALL_HINT =
   'PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or in /usr/lib/postgresql/*/bin: install them with `apt-get install postgresql` (.ci/run does this in CI)'
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false)
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  )
 }
 
 /** The directory holding initdb, pg_ctl and postgres; symlinks are resolved because pg_ctl looks for postgres beside itself. */
@@ -112,10 +115,29 @@ export async function startTempPostgres(): Promise<TempPostgres> {
     // A free port can be taken between our check and the server's bind: try a few.
     for (let attempt = 0; ; attempt++) {
       port = await freePort()
-      const options = ['-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB']
+      const options = [
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-k',
+        dir,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=32MB',
+      ]
       const identity = asRoot ? ['--reuid=postgres', '--regid=postgres', '--init-groups'] : []
       const logFd = openSync(log, 'a')
-      server = spawn('setpriv', [...identity, '--pdeathsig', 'SIGKILL', '--', join(bin, 'postgres'), '-D', data, ...options], { stdio: ['ignore', 'ignore', logFd] })
+      server = spawn('setpriv', [...identity, '--pdeathsig', 'SIGKILL', '--', join(bin, 'postgres'), '-D', data, ...options], {
+        stdio: ['ignore', 'ignore', logFd],
+      })
       closeSync(logFd)
       try {
         await waitUntilAccepting(server, port)
@@ -156,7 +178,8 @@ export async function startTempPostgres(): Promise<TempPostgres> {
 async function waitUntilAccepting(server: ChildProcess, port: number): Promise<void> {
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`postgres exited (${server.exitCode ?? server.signalCode}) before accepting connections on port ${port}`)
+    if (server.exitCode !== null || server.signalCode !== null)
+      throw new Error(`postgres exited (${server.exitCode ?? server.signalCode}) before accepting connections on port ${port}`)
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 2000 })
     try {
       await client.connect()
@@ -164,7 +187,8 @@ async function waitUntilAccepting(server: ChildProcess, port: number): Promise<v
       return
     } catch (error) {
       await client.end().catch(() => undefined)
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on port ${port} within 60 s: ${error instanceof Error ? error.message : String(error)}`)
+      if (Date.now() > deadline)
+        throw new Error(`postgres did not accept connections on port ${port} within 60 s: ${error instanceof Error ? error.message : String(error)}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }

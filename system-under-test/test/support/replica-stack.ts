@@ -42,7 +42,11 @@ export async function startReplicaStack(overrides: Partial<ReplicaOptions> = {},
     return {
       url: replica.url,
       shards,
-      close: () => (closing ??= replica.close().finally(() => Promise.all(shards.map((s) => s.close()))).then(() => undefined)),
+      close: () =>
+        (closing ??= replica
+          .close()
+          .finally(() => Promise.all(shards.map((s) => s.close())))
+          .then(() => undefined)),
     }
   } catch (error) {
     await Promise.all(shards.map((s) => s.close()))

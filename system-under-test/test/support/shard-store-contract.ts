@@ -180,7 +180,13 @@ export function shardStoreContract(label: string, target: ContractTarget): void 
     })
 
     it('treats LIKE wildcards and backslashes in the prefix literally', async () => {
-      const cs = [customer('100% Cotton', 'cotton@x.io'), customer('100 Percent', 'p@x.io'), customer('a_b', 'ab@x.io'), customer('axb', 'axb@x.io'), customer('c\\d', 'cd@x.io')]
+      const cs = [
+        customer('100% Cotton', 'cotton@x.io'),
+        customer('100 Percent', 'p@x.io'),
+        customer('a_b', 'ab@x.io'),
+        customer('axb', 'axb@x.io'),
+        customer('c\\d', 'cd@x.io'),
+      ]
       for (const c of cs) await store.insertCustomer(c)
       expect((await store.searchCustomers('100%', 10, null)).items.map((c) => c.name)).toEqual(['100% Cotton'])
       expect((await store.searchCustomers('a_', 10, null)).items.map((c) => c.name)).toEqual(['a_b'])
@@ -214,9 +220,7 @@ export function shardStoreContract(label: string, target: ContractTarget): void 
       await store.insertCustomers(cs)
       expect(await store.countCustomers()).toBe(1000)
       expect(await store.getCustomer(cs[777]!.id)).toEqual(cs[777])
-      expect((await store.searchCustomers('bulk 099', 20, null)).items.map((c) => c.name)).toEqual(
-        Array.from({ length: 10 }, (_, i) => `Bulk 099${i}`),
-      )
+      expect((await store.searchCustomers('bulk 099', 20, null)).items.map((c) => c.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Bulk 099${i}`))
       await store.insertCustomers([])
       expect(await store.countCustomers()).toBe(1000)
     })
@@ -262,11 +266,28 @@ export function shardStoreContract(label: string, target: ContractTarget): void 
 }
 
 function contactOf(customerId: string, createdMs: number): Contact {
-  return { id: newChildId('con', createdMs), customerId, name: 'Contact', email: `c${createdMs}@example.com`, phone: null, role: 'cto', createdAt: iso(createdMs) }
+  return {
+    id: newChildId('con', createdMs),
+    customerId,
+    name: 'Contact',
+    email: `c${createdMs}@example.com`,
+    phone: null,
+    role: 'cto',
+    createdAt: iso(createdMs),
+  }
 }
 
 function dealOf(customerId: string, createdMs: number, stage: DealStage): Deal {
-  return { id: newChildId('deal', createdMs), customerId, title: `Deal ${stage}`, amount: 1234.5, currency: 'EUR', stage, createdAt: iso(createdMs), updatedAt: iso(createdMs) }
+  return {
+    id: newChildId('deal', createdMs),
+    customerId,
+    title: `Deal ${stage}`,
+    amount: 1234.5,
+    currency: 'EUR',
+    stage,
+    createdAt: iso(createdMs),
+    updatedAt: iso(createdMs),
+  }
 }
 
 function activityOf(customerId: string, atMs: number): Activity {

@@ -14,11 +14,7 @@ export function makeBackends(count: number, weights?: readonly number[]): Backen
 }
 
 /** Picks `n` times and counts how often each url was chosen. */
-export function countPicks(
-  pick: (path: string) => BackendState | null,
-  n: number,
-  pathFor: (i: number) => string = () => '/customers',
-): Map<string, number> {
+export function countPicks(pick: (path: string) => BackendState | null, n: number, pathFor: (i: number) => string = () => '/customers'): Map<string, number> {
   const counts = new Map<string, number>()
   for (let i = 0; i < n; i++) {
     const chosen = pick(pathFor(i))

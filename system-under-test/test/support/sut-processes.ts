@@ -128,7 +128,11 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()))
 }
 
-export interface FinishedRun { code: number | null; stdout: string; stderr: string }
+export interface FinishedRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 /** Runs `main.js ...args` to completion (for --help and bad-flag checks); killed after `timeoutMs`. */
 export function runToExit(args: readonly string[], timeoutMs = 60_000): Promise<FinishedRun> {

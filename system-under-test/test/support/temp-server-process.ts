@@ -71,7 +71,10 @@ function waitForProbe(spec: TempServerSpec, child: ChildProcess, port: number, o
       if (err) reject(err)
       else resolve()
     }
-    const deadline = setTimeout(() => finish(new Error(`${spec.program} did not answer ${command} on port ${port} within ${START_TIMEOUT_MS} ms:\n${output()}`)), START_TIMEOUT_MS)
+    const deadline = setTimeout(
+      () => finish(new Error(`${spec.program} did not answer ${command} on port ${port} within ${START_TIMEOUT_MS} ms:\n${output()}`)),
+      START_TIMEOUT_MS,
+    )
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') {
         const missing = new Error(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { imageSourcesList, parseAptSources, pickDebianMirrors } from './apt-sources.js'
 
 describe('the Debian mirror of the local images', () => {
-  it('comes from this machine\'s deb822 sources, security suite included', () => {
+  it("comes from this machine's deb822 sources, security suite included", () => {
     const text = [
       'Types: deb',
       '# http://snapshot.debian.org/archive/debian/20250520T000000Z',
@@ -33,7 +33,12 @@ describe('the Debian mirror of the local images', () => {
   })
 
   it("falls back to Debian's own mirrors, and LOADLAB_DEBIAN_MIRROR wins over the machine's", () => {
-    expect(pickDebianMirrors([{ uri: 'http://ubuntu/', suites: ['noble'] }], {})).toEqual({ archive: 'http://deb.debian.org/debian', security: 'http://deb.debian.org/debian-security' })
-    expect(pickDebianMirrors([{ uri: 'http://m/debian', suites: ['bookworm'] }], { LOADLAB_DEBIAN_MIRROR: 'http://near/debian/' }).archive).toBe('http://near/debian')
+    expect(pickDebianMirrors([{ uri: 'http://ubuntu/', suites: ['noble'] }], {})).toEqual({
+      archive: 'http://deb.debian.org/debian',
+      security: 'http://deb.debian.org/debian-security',
+    })
+    expect(pickDebianMirrors([{ uri: 'http://m/debian', suites: ['bookworm'] }], { LOADLAB_DEBIAN_MIRROR: 'http://near/debian/' }).archive).toBe(
+      'http://near/debian',
+    )
   })
 })

@@ -166,7 +166,13 @@ class ContainerTopology implements StartedEnvironment {
       // Its files stay inside the container, which a kill and restart keep (persisted messages
       // survive), and go with it. A cold Erlang VM takes some seconds more than a Node process.
       await this.launch(signal, {
-        name: 'rabbitmq', role: 'rabbitmq', image: rabbitmqImage, port: ports.rabbitmq.amqp, readyPath: null, url: brokerUrl, metrics: false,
+        name: 'rabbitmq',
+        role: 'rabbitmq',
+        image: rabbitmqImage,
+        port: ports.rabbitmq.amqp,
+        readyPath: null,
+        url: brokerUrl,
+        metrics: false,
         command: ['rabbitmq-server'],
         env: { ...rabbitMqListenEnv(ports.rabbitmq, `loadlab-${this.runId}`), RABBITMQ_ENABLED_PLUGINS_FILE: RABBITMQ_PLUGINS_FILE },
         files: { [RABBITMQ_PLUGINS_FILE]: NO_PLUGINS },
@@ -184,7 +190,13 @@ class ContainerTopology implements StartedEnvironment {
       const classPath = `${KAFKA_IMAGE_LIBS}/*`
       const format = ['java', ...kafkaFormatArgs(dir, classPath, properties, newClusterId()), '--ignore-formatted']
       await this.launch(signal, {
-        name: 'kafka', role: 'kafka', image: kafkaImage, port: ports.kafka.broker, readyPath: null, url: brokerUrl, metrics: false,
+        name: 'kafka',
+        role: 'kafka',
+        image: kafkaImage,
+        port: ports.kafka.broker,
+        readyPath: null,
+        url: brokerUrl,
+        metrics: false,
         command: ['sh', '-c', `${shellWords(format)} >/dev/null && exec ${shellWords(['java', ...kafkaArgs(dir, classPath, properties)])}`],
         mounts: [this.options.logDir],
         startupTimeoutMs: 120_000,
@@ -195,25 +207,50 @@ class ContainerTopology implements StartedEnvironment {
       ...ports.shards.map((port, i) =>
         postgresImage
           ? this.launch(signal, {
-              name: `shard-${i}`, role: 'shard', image: postgresImage, port, readyPath: null, url: shardUrl(`127.0.0.1:${port}`), metrics: false,
+              name: `shard-${i}`,
+              role: 'shard',
+              image: postgresImage,
+              port,
+              readyPath: null,
+              url: shardUrl(`127.0.0.1:${port}`),
+              metrics: false,
               command: ['postgres', '-c', 'listen_addresses=127.0.0.1', '-p', String(port)],
               env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db, PGPORT: String(port) },
             })
           : this.launch(signal, {
-              name: `shard-${i}`, role: 'shard', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-              command: shardArgs(t, i, port, this.dataFile(i), brokerUrl), mounts: t.durability === 'none' ? [] : [this.options.logDir],
+              name: `shard-${i}`,
+              role: 'shard',
+              image: crm,
+              port,
+              readyPath: '/health',
+              metrics: true,
+              runsNode: true,
+              command: shardArgs(t, i, port, this.dataFile(i), brokerUrl),
+              mounts: t.durability === 'none' ? [] : [this.options.logDir],
             }),
       ),
       redisImage && ports.redis !== null
         ? this.launch(signal, {
-            name: 'redis', role: 'redis', image: redisImage, port: ports.redis, readyPath: null, url: `redis://127.0.0.1:${ports.redis}`, metrics: false,
+            name: 'redis',
+            role: 'redis',
+            image: redisImage,
+            port: ports.redis,
+            readyPath: null,
+            url: `redis://127.0.0.1:${ports.redis}`,
+            metrics: false,
             command: ['redis-server', '--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
           })
         : null,
       memcachedImage && ports.memcached !== null
         ? this.launch(signal, {
             // UDP off and loopback only, as locally; the official image runs it as user memcache, the local one too.
-            name: 'memcached', role: 'memcached', image: memcachedImage, port: ports.memcached, readyPath: null, url: `memcached://127.0.0.1:${ports.memcached}`, metrics: false,
+            name: 'memcached',
+            role: 'memcached',
+            image: memcachedImage,
+            port: ports.memcached,
+            readyPath: null,
+            url: `memcached://127.0.0.1:${ports.memcached}`,
+            metrics: false,
             command: ['memcached', '-l', '127.0.0.1', '-p', String(ports.memcached), '-U', '0', '-m', String(MEMCACHED_MEMORY_MB)],
           })
         : null,
@@ -221,7 +258,15 @@ class ContainerTopology implements StartedEnvironment {
 
     if (toxiproxyImage) {
       const port = await this.port()
-      await this.launch(signal, { name: 'toxiproxy', role: 'toxiproxy', image: toxiproxyImage, port, readyPath: '/version', command: ['-host=127.0.0.1', `-port=${port}`], metrics: false })
+      await this.launch(signal, {
+        name: 'toxiproxy',
+        role: 'toxiproxy',
+        image: toxiproxyImage,
+        port,
+        readyPath: '/version',
+        command: ['-host=127.0.0.1', `-port=${port}`],
+        metrics: false,
+      })
       this.proxies = new LinkProxies(`http://127.0.0.1:${port}`, this.links)
       for (const link of this.links) {
         const listen = await this.proxies.add(link, upstream(link.to))
@@ -235,8 +280,15 @@ class ContainerTopology implements StartedEnvironment {
     // call it (sync-call), after them when it pulls from them (scheduled-pull).
     const downstream = (source: Parameters<typeof downstreamArgs>[3]) =>
       this.launch(signal, {
-        name: 'downstream', role: 'downstream', image: crm, port: ports.downstream!, readyPath: '/health', metrics: true, runsNode: true,
-        command: downstreamArgs(t, ports.downstream!, this.downstreamFile(), source), mounts: [this.options.logDir],
+        name: 'downstream',
+        role: 'downstream',
+        image: crm,
+        port: ports.downstream!,
+        readyPath: '/health',
+        metrics: true,
+        runsNode: true,
+        command: downstreamArgs(t, ports.downstream!, this.downstreamFile(), source),
+        mounts: [this.options.logDir],
       })
     const downstreamUrl = ports.downstream === null ? null : `http://127.0.0.1:${ports.downstream}`
     if (t.sync.strategy === 'sync-call') await downstream({})
@@ -253,8 +305,23 @@ class ContainerTopology implements StartedEnvironment {
         // No Toxiproxy link reaches memcached (links go to shards, redis and replicas): always direct.
         const memcachedServer = ports.memcached === null ? null : `127.0.0.1:${ports.memcached}`
         return this.launch(signal, {
-          name, role: 'replica', image: crm, port, readyPath: '/health', metrics: true, runsNode: true,
-          command: replicaArgs(t, { name, port, shardUrls, redisUrl, memcachedServer, syncCallUrl: t.sync.strategy === 'sync-call' ? downstreamUrl : null, rangeStart, rangeEnd }),
+          name,
+          role: 'replica',
+          image: crm,
+          port,
+          readyPath: '/health',
+          metrics: true,
+          runsNode: true,
+          command: replicaArgs(t, {
+            name,
+            port,
+            shardUrls,
+            redisUrl,
+            memcachedServer,
+            syncCallUrl: t.sync.strategy === 'sync-call' ? downstreamUrl : null,
+            rangeStart,
+            rangeEnd,
+          }),
         })
       }),
     )
@@ -265,8 +332,15 @@ class ContainerTopology implements StartedEnvironment {
     }
     const backends = ports.replicas.map((_, i) => `http://${address('balancer', `replica-${i + 1}`)}`)
     await this.launch(signal, {
-      name: 'balancer', role: 'balancer', image: balancerImage ?? crm, port: ports.balancer.port, readyPath: '/ready', metrics: true, runsNode: true,
-      command: balancerArgs(t, ports.balancer.port, ports.balancer.admin, backends), metricsUrl: `http://127.0.0.1:${ports.balancer.admin}/metrics`,
+      name: 'balancer',
+      role: 'balancer',
+      image: balancerImage ?? crm,
+      port: ports.balancer.port,
+      readyPath: '/ready',
+      metrics: true,
+      runsNode: true,
+      command: balancerArgs(t, ports.balancer.port, ports.balancer.admin, backends),
+      metricsUrl: `http://127.0.0.1:${ports.balancer.admin}/metrics`,
     })
     this.entry = new URL(`http://127.0.0.1:${ports.balancer.port}`)
   }
@@ -303,7 +377,15 @@ class ContainerTopology implements StartedEnvironment {
   members(): Member[] {
     return this.running
       .filter((m): m is RunningMember & { role: MemberRole } => m.role !== 'toxiproxy')
-      .map((m) => ({ name: m.name, role: m.role, url: m.url, metricsUrl: m.metricsUrl, pid: null, container: m.container.containerName, aliases: this.aliasesOf(m.name) }))
+      .map((m) => ({
+        name: m.name,
+        role: m.role,
+        url: m.url,
+        metricsUrl: m.metricsUrl,
+        pid: null,
+        container: m.container.containerName,
+        aliases: this.aliasesOf(m.name),
+      }))
   }
 
   async fault(f: Fault): Promise<string> {
@@ -313,7 +395,11 @@ class ContainerTopology implements StartedEnvironment {
     }
     const member = f.member === undefined ? undefined : this.member(f.member)
     if (!member || member.role === 'toxiproxy') {
-      throw new EnvironmentError(`fault ${f.action}: no member "${f.member}"; members: ${this.members().map((m) => m.name).join(', ')}`)
+      throw new EnvironmentError(
+        `fault ${f.action}: no member "${f.member}"; members: ${this.members()
+          .map((m) => m.name)
+          .join(', ')}`,
+      )
     }
     const c = member.container
     switch (f.action) {
@@ -328,7 +414,13 @@ class ContainerTopology implements StartedEnvironment {
       case 'cpus':
         return c.setCpus(f.cpus ?? 1)
       case 'slow': {
-        if (member.role === 'redis' || member.role === 'memcached' || member.role === 'balancer' || member.role === 'downstream' || member.metricsUrl === null) {
+        if (
+          member.role === 'redis' ||
+          member.role === 'memcached' ||
+          member.role === 'balancer' ||
+          member.role === 'downstream' ||
+          member.metricsUrl === null
+        ) {
           throw new EnvironmentError(`fault slow: ${member.name} has no service-time model; slow a replica or an embedded shard`)
         }
         return slowMember(member, f.factor ?? 1, this.adminToken)

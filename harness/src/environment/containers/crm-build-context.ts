@@ -27,7 +27,8 @@ export function importedPackages(distDir = SUT_DIST): string[] {
   const names = new Set<string>()
   // Static imports and re-exports are statements at the start of a line in tsc's output (a help
   // text that ends in "from" is not an import); dynamic import() may sit anywhere.
-  const pattern = /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'".][^'"]*)['"]|^\s*import\s*['"]([^'".][^'"]*)['"]|\bimport\s*\(\s*['"]([^'".][^'"]*)['"]\s*\)/gm
+  const pattern =
+    /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'".][^'"]*)['"]|^\s*import\s*['"]([^'".][^'"]*)['"]|\bimport\s*\(\s*['"]([^'".][^'"]*)['"]\s*\)/gm
   for (const file of listFiles(distDir)) {
     if (!file.endsWith('.js')) continue
     for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
@@ -56,12 +57,14 @@ export function dependencyClosure(roots: readonly string[], lock: { packages: Re
     for (const name of Object.keys(deps)) {
       const found = resolveFrom(installPath, name, lock)
       if (found) visit(found)
-      else if (!pkg?.optionalDependencies?.[name]) throw new EnvironmentError(`package-lock.json has no install of ${name} (needed by ${installPath}): run \`npm ci\``)
+      else if (!pkg?.optionalDependencies?.[name])
+        throw new EnvironmentError(`package-lock.json has no install of ${name} (needed by ${installPath}): run \`npm ci\``)
     }
   }
   for (const name of roots) {
     const found = resolveFrom('', name, lock)
-    if (!found) throw new EnvironmentError(`the service imports ${name}, which package-lock.json does not install: add it to package.json and run \`npm install\``)
+    if (!found)
+      throw new EnvironmentError(`the service imports ${name}, which package-lock.json does not install: add it to package.json and run \`npm install\``)
     visit(found)
   }
   return [...seen].sort()

@@ -18,7 +18,14 @@ const HOST = '127.0.0.1'
  * log; `brokerUrl`: sync strategy queue-push, the broker its change feed goes to.
  */
 export function shardArgs(t: Topology, index: number, port: number, dataFile: string, brokerUrl: string | null = null): string[] {
-  return contractShardArgs({ host: HOST, port, shardIndex: index, durability: { level: t.durability, dataFile }, capacity: t.emulation.shard, publishTo: brokerUrl })
+  return contractShardArgs({
+    host: HOST,
+    port,
+    shardIndex: index,
+    durability: { level: t.durability, dataFile },
+    capacity: t.emulation.shard,
+    publishTo: brokerUrl,
+  })
 }
 
 export interface ReplicaWiring {
@@ -55,7 +62,15 @@ export function replicaArgs(t: Topology, w: ReplicaWiring): string[] {
 }
 
 export function balancerArgs(t: Topology, port: number, adminPort: number, backends: string[]): string[] {
-  return contractBalancerArgs({ host: HOST, port, adminPort, strategy: t.balancer.strategy, engine: t.balancer.implementation, backendUrls: backends, weights: t.balancer.weights })
+  return contractBalancerArgs({
+    host: HOST,
+    port,
+    adminPort,
+    strategy: t.balancer.strategy,
+    engine: t.balancer.implementation,
+    backendUrls: backends,
+    weights: t.balancer.weights,
+  })
 }
 
 /** The downstream system of a sync strategy: its log in `dataFile`, fed by sync calls, a broker (`consume`) or pulls (`pullFrom`). */

@@ -9,7 +9,9 @@ describe('image choice', () => {
   })
 
   it('uses an image the user named, whatever the preference', () => {
-    expect(imageCandidates('postgres', 'local', { LOADLAB_IMAGE_POSTGRES: 'registry.example/pg:16' })).toEqual([{ kind: 'postgres', name: 'registry.example/pg:16', source: 'custom' }])
+    expect(imageCandidates('postgres', 'local', { LOADLAB_IMAGE_POSTGRES: 'registry.example/pg:16' })).toEqual([
+      { kind: 'postgres', name: 'registry.example/pg:16', source: 'custom' },
+    ])
   })
 
   it('names the variable and its values when LOADLAB_IMAGES is wrong', () => {

@@ -63,7 +63,9 @@ const PREFERENCES: readonly ImagePreference[] = ['auto', 'official', 'local']
 export function imagePreference(env: NodeJS.ProcessEnv = process.env): ImagePreference {
   const value = env.LOADLAB_IMAGES?.trim() || 'auto'
   if (!(PREFERENCES as readonly string[]).includes(value)) {
-    throw new UsageError(`LOADLAB_IMAGES="${value}" is not one of ${PREFERENCES.join(', ')}: auto (default) uses what is present, official pulls from the registry, local builds without one`)
+    throw new UsageError(
+      `LOADLAB_IMAGES="${value}" is not one of ${PREFERENCES.join(', ')}: auto (default) uses what is present, official pulls from the registry, local builds without one`,
+    )
   }
   return value as ImagePreference
 }

@@ -112,7 +112,8 @@ export class ImageResolver {
     const inputs = createHash('sha256').update(`${context.hash}|${nodeId}|${baseId}`).digest('hex').slice(0, 16)
     const tag = `${CRM_IMAGE_REPOS[runtime]}:${inputs}`
     // Official bases make an image on official images; anything built here from local bases is local.
-    const source = node.source === 'official' && base.source === 'official' ? 'official' : node.source === 'custom' || base.source === 'custom' ? 'custom' : 'local'
+    const source =
+      node.source === 'official' && base.source === 'official' ? 'official' : node.source === 'custom' || base.source === 'custom' ? 'custom' : 'local'
     if (!force && (await this.store.has(tag))) return { kind: `crm-${runtime}`, name: tag, source }
     this.store.say(`building ${tag} (the CRM service from this checkout on ${base.name})...`)
     const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-build-crm-'))
@@ -157,7 +158,8 @@ export class ImageResolver {
     }
     const local = candidates.find((c) => c.source === 'local')
     if (local && this.options.build) {
-      if (reasons.length > 0) this.store.say(`${reasons.join('; ')}: building the local equivalent instead (once; \`loadlab images build\` does it ahead of time)`)
+      if (reasons.length > 0)
+        this.store.say(`${reasons.join('; ')}: building the local equivalent instead (once; \`loadlab images build\` does it ahead of time)`)
       await this.buildLocal(kind)
       return local
     }
@@ -236,7 +238,11 @@ export class ImageResolver {
     const images = await this.store.docker.listImages({ filters: { reference: [repo] } })
     for (const image of images) {
       if ((image.RepoTags ?? []).includes(keep)) continue
-      for (const tag of image.RepoTags ?? []) await this.store.docker.getImage(tag).remove().catch(() => undefined)
+      for (const tag of image.RepoTags ?? [])
+        await this.store.docker
+          .getImage(tag)
+          .remove()
+          .catch(() => undefined)
     }
   }
 }
@@ -262,5 +268,7 @@ function isToxiproxy(file: string): boolean {
 /** The broker's jars for the local Kafka image: those the local environment runs (an EnvironmentError naming the command that fetches them when missing). */
 function kafkaJarFiles(): string[] {
   const dir = path.dirname(kafkaClassPath())
-  return readdirSync(dir).filter((f) => f.endsWith('.jar')).map((f) => path.join(dir, f))
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jar'))
+    .map((f) => path.join(dir, f))
 }

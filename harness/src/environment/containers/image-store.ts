@@ -58,7 +58,11 @@ export class ImageStore {
   }
 
   /** Builds `tag` from a context folder (with its Dockerfile). Rejects with the failing step's output and the log path. */
-  async build(tag: string, contextDir: string, options: { buildargs?: Record<string, string>; labels?: Record<string, string>; target?: string } = {}): Promise<void> {
+  async build(
+    tag: string,
+    contextDir: string,
+    options: { buildargs?: Record<string, string>; labels?: Record<string, string>; target?: string } = {},
+  ): Promise<void> {
     const log = this.openLog(tag, 'build')
     try {
       const stream = (await this.docker.buildImage(
@@ -110,10 +114,13 @@ export class ImageStore {
   private follow(stream: Readable, log: OperationLog, timeoutMs: number, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       let failure: string | null = null
-      const timer = timeoutMs > 0 ? setTimeout(() => {
-        stream.destroy()
-        reject(new Error(`${what} took longer than ${timeoutMs / 1000} s`))
-      }, timeoutMs) : null
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              stream.destroy()
+              reject(new Error(`${what} took longer than ${timeoutMs / 1000} s`))
+            }, timeoutMs)
+          : null
       this.docker.modem.followProgress(
         stream,
         (error: Error | null) => {

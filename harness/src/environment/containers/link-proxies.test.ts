@@ -11,9 +11,14 @@ describe('which links run through Toxiproxy', () => {
 
   it('knows every link of a topology', () => {
     expect(names(topologyLinks(t))).toEqual([
-      'replica-1 -> shard-0', 'replica-1 -> shard-1', 'replica-1 -> redis',
-      'replica-2 -> shard-0', 'replica-2 -> shard-1', 'replica-2 -> redis',
-      'balancer -> replica-1', 'balancer -> replica-2',
+      'replica-1 -> shard-0',
+      'replica-1 -> shard-1',
+      'replica-1 -> redis',
+      'replica-2 -> shard-0',
+      'replica-2 -> shard-1',
+      'replica-2 -> redis',
+      'balancer -> replica-1',
+      'balancer -> replica-2',
     ])
     expect(names(topologyLinks(topology({ replicas: 1, shards: 1 })))).toEqual(['replica-1 -> shard-0'])
   })
@@ -22,7 +27,12 @@ describe('which links run through Toxiproxy', () => {
     const all = topologyLinks(t)
     expect(names(linksOfFault({ link: 'replicas -> redis' }, all))).toEqual(['replica-1 -> redis', 'replica-2 -> redis'])
     expect(names(linksOfFault({ member: 'shard-1' }, all))).toEqual(['replica-1 -> shard-1', 'replica-2 -> shard-1'])
-    expect(names(linksOfFault({ member: 'replica-2' }, all))).toEqual(['replica-2 -> shard-0', 'replica-2 -> shard-1', 'replica-2 -> redis', 'balancer -> replica-2'])
+    expect(names(linksOfFault({ member: 'replica-2' }, all))).toEqual([
+      'replica-2 -> shard-0',
+      'replica-2 -> shard-1',
+      'replica-2 -> redis',
+      'balancer -> replica-2',
+    ])
   })
 
   it('proxies only the links a network fault names; member faults add none', () => {
@@ -36,7 +46,10 @@ describe('which links run through Toxiproxy', () => {
   })
 
   it('proxies the links a standing link condition names, in cells that have them', () => {
-    expect(names(proxiedLinks(topology({ replicas: 2, cache: { strategy: 'redis' }, links: { 'replicas -> redis': { latencyMs: 2 } } }), []))).toEqual(['replica-1 -> redis', 'replica-2 -> redis'])
+    expect(names(proxiedLinks(topology({ replicas: 2, cache: { strategy: 'redis' }, links: { 'replicas -> redis': { latencyMs: 2 } } }), []))).toEqual([
+      'replica-1 -> redis',
+      'replica-2 -> redis',
+    ])
     expect(proxiedLinks(topology({ replicas: 2, cache: { strategy: 'lru' }, links: { 'replicas -> redis': { latencyMs: 2 } } }), [])).toEqual([])
   })
 

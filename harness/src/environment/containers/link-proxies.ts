@@ -42,7 +42,10 @@ export function isNetworkFault(action: string): action is NetworkFaultAction {
 export function proxiedLinks(t: Topology, faults: readonly FaultSpec[]): Link[] {
   const all = topologyLinks(t)
   const wanted = new Set<string>()
-  const named: Array<Pick<FaultSpec, 'member' | 'link'>> = [...Object.keys(t.links).map((link) => ({ link })), ...faults.filter((f) => isNetworkFault(f.action))]
+  const named: Array<Pick<FaultSpec, 'member' | 'link'>> = [
+    ...Object.keys(t.links).map((link) => ({ link })),
+    ...faults.filter((f) => isNetworkFault(f.action)),
+  ]
   for (const f of named) for (const l of linksOfFault(f, all)) wanted.add(linkName(l.from, l.to))
   return all.filter((l) => wanted.has(linkName(l.from, l.to)))
 }
@@ -63,7 +66,10 @@ export class LinkProxies {
   /** Toxics this run added, by proxy name: heal removes them, a second fault of a kind replaces its toxic. */
   private readonly toxics = new Map<string, Set<string>>()
 
-  constructor(apiUrl: string, private readonly links: readonly Link[]) {
+  constructor(
+    apiUrl: string,
+    private readonly links: readonly Link[],
+  ) {
     this.api = new Toxiproxy(apiUrl)
   }
 
@@ -71,7 +77,9 @@ export class LinkProxies {
   async add(link: Link, upstream: string): Promise<string> {
     const name = proxyName(link)
     // Port 0: Toxiproxy binds a free port and answers with it, so there is no race for it.
-    const proxy = await toxiproxyCall(`creating the proxy of ${linkName(link.from, link.to)}`, () => this.api.createProxy({ name, listen: '127.0.0.1:0', upstream, enabled: true }))
+    const proxy = await toxiproxyCall(`creating the proxy of ${linkName(link.from, link.to)}`, () =>
+      this.api.createProxy({ name, listen: '127.0.0.1:0', upstream, enabled: true }),
+    )
     this.proxies.set(linkName(link.from, link.to), proxy)
     return proxy.listen
   }
@@ -96,10 +104,20 @@ export class LinkProxies {
         if (!proxy) continue
         const what = `link condition ${JSON.stringify(c)} on ${linkName(link.from, link.to)}`
         if (c.latencyMs !== undefined) {
-          await toxiproxyCall(what, () => proxy.addToxic({ name: 'condition-latency', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: c.latencyMs, jitter: c.jitterMs ?? 0 } }))
+          await toxiproxyCall(what, () =>
+            proxy.addToxic({
+              name: 'condition-latency',
+              type: 'latency',
+              stream: 'downstream',
+              toxicity: 1,
+              attributes: { latency: c.latencyMs, jitter: c.jitterMs ?? 0 },
+            }),
+          )
         }
         if (c.rateKBps !== undefined) {
-          await toxiproxyCall(what, () => proxy.addToxic({ name: 'condition-bandwidth', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: c.rateKBps } }))
+          await toxiproxyCall(what, () =>
+            proxy.addToxic({ name: 'condition-bandwidth', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: c.rateKBps } }),
+          )
         }
       }
     }
@@ -176,5 +194,8 @@ export function unmatchedNetworkFaults(t: Topology, faults: readonly FaultSpec[]
   const all = topologyLinks(t)
   return faults
     .filter((f) => isNetworkFault(f.action) && linksOfFault(f, all).length === 0)
-    .map((f) => `fault ${f.action} at ${f.atS} s: no link of this topology matches ${f.link ?? f.member} (links: ${all.map((l) => linkName(l.from, l.to)).join(', ') || 'none'})`)
+    .map(
+      (f) =>
+        `fault ${f.action} at ${f.atS} s: no link of this topology matches ${f.link ?? f.member} (links: ${all.map((l) => linkName(l.from, l.to)).join(', ') || 'none'})`,
+    )
 }

@@ -32,7 +32,8 @@ export class LoopbackReady implements WaitStrategy {
       const answer = await this.probe()
       if (answer === null) return
       last = answer
-      if (Date.now() > deadline) throw new Error(`127.0.0.1:${this.port}${this.httpPath ?? ''} did not answer within ${this.timeoutMs / 1000} s (last: ${last})`)
+      if (Date.now() > deadline)
+        throw new Error(`127.0.0.1:${this.port}${this.httpPath ?? ''} did not answer within ${this.timeoutMs / 1000} s (last: ${last})`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }

@@ -190,6 +190,8 @@ export class MemberContainer {
   private startError(error: unknown): EnvironmentError {
     const reason = error instanceof Error ? error.message : String(error)
     const tail = this.tail.length > 0 ? this.tail.map((l) => `    | ${l}`).join('\n') : '    | (no output)'
-    return new EnvironmentError(`${this.name} (container ${this.spec.containerName}, image ${this.spec.image}) did not start: ${reason}. Last lines of ${this.spec.logFile}:\n${tail}`)
+    return new EnvironmentError(
+      `${this.name} (container ${this.spec.containerName}, image ${this.spec.image}) did not start: ${reason}. Last lines of ${this.spec.logFile}:\n${tail}`,
+    )
   }
 }

@@ -28,7 +28,10 @@ export async function dryRunManifests(c: ClusterConnection, objects: readonly Ku
     }
   }
   if (refused.length > 0) {
-    throw new KubernetesError(`the cluster at ${c.server} refused ${refused.length} of ${objects.length} objects (nothing was created): ${refused.join('; ')}`, 2)
+    throw new KubernetesError(
+      `the cluster at ${c.server} refused ${refused.length} of ${objects.length} objects (nothing was created): ${refused.join('; ')}`,
+      2,
+    )
   }
 }
 

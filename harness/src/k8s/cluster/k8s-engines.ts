@@ -31,7 +31,12 @@ const DEFAULT_READY_TIMEOUT_MS = 5 * 60_000
  * context; no server contacted yet). Returns the engine factory the suite runs with: each planned
  * run deploys its own Job of agent pods and deletes it afterwards. Throws UsageError (exit 2).
  */
-export async function k8sEngines(scenarioArg: string, scenario: Scenario, f: K8sRunFlags, log: (line: string) => void): Promise<(engine: 'native' | 'autocannon') => LoadEngine> {
+export async function k8sEngines(
+  scenarioArg: string,
+  scenario: Scenario,
+  f: K8sRunFlags,
+  log: (line: string) => void,
+): Promise<(engine: 'native' | 'autocannon') => LoadEngine> {
   if (scenario.topology) {
     throw new UsageError(
       `run --k8s loads a target of your own, and ${scenario.name} has a topology for LoadLab to start on this machine: ` +
@@ -40,7 +45,9 @@ export async function k8sEngines(scenarioArg: string, scenario: Scenario, f: K8s
   }
   const unspecified = f.listen.host === '0.0.0.0' || f.listen.host === '::'
   if (f.coordinator === undefined && unspecified) {
-    throw new UsageError(`--agent-listen ${f.listen.host}:${f.listen.port} listens on every address: add --coordinator http://ADDRESS:${f.listen.port}, the address the pods reach this machine on`)
+    throw new UsageError(
+      `--agent-listen ${f.listen.host}:${f.listen.port} listens on every address: add --coordinator http://ADDRESS:${f.listen.port}, the address the pods reach this machine on`,
+    )
   }
   const coordinator = f.coordinator ?? `http://${f.listen.host.includes(':') ? `[${f.listen.host}]` : f.listen.host}:${f.listen.port}`
   // The coordinator listens on an address the cluster reaches: only pods given this token may join.
@@ -55,7 +62,9 @@ export async function k8sEngines(scenarioArg: string, scenario: Scenario, f: K8s
     agentToken: token,
   })
   const cluster = connectToCluster({ kubeconfig: f.kubeconfig, context: f.context })
-  log(`agents: ${f.parallelism} pod(s) of ${exported.image} in ${cluster.context} (${cluster.server}), namespace ${exported.namespace}, reporting to ${coordinator}`)
+  log(
+    `agents: ${f.parallelism} pod(s) of ${exported.image} in ${cluster.context} (${cluster.server}), namespace ${exported.namespace}, reporting to ${coordinator}`,
+  )
   return (engine) =>
     new K8sAgentEngine({
       cluster,

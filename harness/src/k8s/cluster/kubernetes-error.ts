@@ -24,7 +24,8 @@ export function apiErrorMessage(error: unknown): string {
     return typeof message === 'string' ? `${message} (HTTP ${error.code})` : `HTTP ${error.code}`
   }
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause
-  if (cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND') return `${cause.message ?? cause.code}: is the cluster running and the kubeconfig's server right?`
+  if (cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND')
+    return `${cause.message ?? cause.code}: is the cluster running and the kubeconfig's server right?`
   return error instanceof Error ? error.message : String(error)
 }
 

@@ -78,7 +78,8 @@ function hopelessReason(p: V1Pod): string | null {
   if (phase === 'Succeeded') return `${name} exited before the run started: ${terminatedReason(p) ?? 'exit code 0'}`
   for (const s of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
     const waiting = s.state?.waiting
-    if (waiting?.reason && HOPELESS_WAITING_REASONS.has(waiting.reason)) return `${name}: container ${s.name} ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`
+    if (waiting?.reason && HOPELESS_WAITING_REASONS.has(waiting.reason))
+      return `${name}: container ${s.name} ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`
   }
   return null
 }

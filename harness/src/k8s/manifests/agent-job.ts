@@ -30,7 +30,12 @@ export function agentJob(base: string, namespace: string, o: AgentContainerOptio
           volumes: [{ name: 'scenario', configMap: { name: scenarioConfigMapName(base) } }],
           // More load than one machine: spread the agents over the nodes when the cluster can.
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorFor(base, 'agent') } },
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selectorFor(base, 'agent') },
+            },
           ],
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           automountServiceAccountToken: false,

@@ -90,7 +90,9 @@ export async function bundleScenario(scenarioFile: string): Promise<ScenarioBund
     const messages = (error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors
     const reason = messages?.length
       ? messages.map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text)).join('; ')
-      : error instanceof Error ? error.message : String(error)
+      : error instanceof Error
+        ? error.message
+        : String(error)
     throw new ScenarioError(`${scenarioFile} could not be bundled for Kubernetes: ${reason}`)
   }
 }

@@ -158,8 +158,14 @@ describe('exportManifests', () => {
     [{ scenario: 'quickstart', parallelism: 2, name: 'x'.repeat(41) }, /--name "x+": at most 40 characters/],
     [{ scenario: 'quickstart', parallelism: 2, coordinator: 'coordinator:7070' }, /--coordinator "coordinator:7070": give the http\(s\) URL/],
     [{ scenario: 'quickstart', parallelism: 2, cell: 2 }, /--cell picks the topology --sut deploys/],
-    [{ scenario: 'compare-sync', parallelism: 2, sut: true, cell: 3 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
-    [{ scenario: 'compare-brokers', parallelism: 2, sut: true, cell: 2 }, /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/],
+    [
+      { scenario: 'compare-sync', parallelism: 2, sut: true, cell: 3 },
+      /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/,
+    ],
+    [
+      { scenario: 'compare-brokers', parallelism: 2, sut: true, cell: 2 },
+      /does not deploy a downstream system or a broker yet \(topology.sync.strategy "queue-push"\)/,
+    ],
   ])('refuses %o with exit code 2 and a message naming the fix', async (options, message) => {
     const error = await exportManifests(options).catch((e: unknown) => e)
     expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) })
@@ -167,7 +173,13 @@ describe('exportManifests', () => {
 
   it('sends the pods to --agent-target when this machine reaches the target on loopback, and hands them the token in a Secret', async () => {
     const file = scenarioProject('forwarded', { target: 'http://127.0.0.1:8080' })
-    const e = await exportManifests({ scenario: file, parallelism: 2, agentTarget: 'http://crm.shop.svc:8080', agentToken: 's3cret', coordinator: 'http://10.1.2.3:7070' })
+    const e = await exportManifests({
+      scenario: file,
+      parallelism: 2,
+      agentTarget: 'http://crm.shop.svc:8080',
+      agentToken: 's3cret',
+      coordinator: 'http://10.1.2.3:7070',
+    })
     const objects = exportedObjects(e)
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Secret', 'Job'])
     const secret = find<V1Secret>(objects, 'Secret', 'loadlab-forwarded-agent-token')
@@ -182,12 +194,21 @@ describe('exportManifests', () => {
 
   it('refuses an --agent-target on loopback or next to --sut', async () => {
     const file = scenarioProject('forwarded-bad', { target: 'http://127.0.0.1:8080' })
-    await expect(exportManifests({ scenario: file, parallelism: 2, agentTarget: 'http://localhost:8080' })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--agent-target http:\/\/localhost:8080 is, inside a pod, the pod itself/) })
-    await expect(exportManifests({ scenario: 'quickstart', parallelism: 2, sut: true, agentTarget: 'http://crm:8080' })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/with --sut they load the CRM this export deploys/) })
+    await expect(exportManifests({ scenario: file, parallelism: 2, agentTarget: 'http://localhost:8080' })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--agent-target http:\/\/localhost:8080 is, inside a pod, the pod itself/),
+    })
+    await expect(exportManifests({ scenario: 'quickstart', parallelism: 2, sut: true, agentTarget: 'http://crm:8080' })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/with --sut they load the CRM this export deploys/),
+    })
   })
 
   it('refuses a target on loopback, which inside a pod is the pod itself', async () => {
     const file = scenarioProject('loopback', { target: 'http://127.0.0.1:8080' })
-    await expect(exportManifests({ scenario: file, parallelism: 2 })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/inside a pod is the pod itself/) })
+    await expect(exportManifests({ scenario: file, parallelism: 2 })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/inside a pod is the pod itself/),
+    })
   })
 })

@@ -76,7 +76,8 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
     throw new UsageError(`--namespace "${namespace}": a namespace is at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`)
   }
   const image = o.image ?? `loadlab:${toolVersion()}`
-  if (image.trim() === '' || /\s/.test(image)) throw new UsageError(`--image "${image}": give an image reference such as registry.example.com/loadlab:${toolVersion()}`)
+  if (image.trim() === '' || /\s/.test(image))
+    throw new UsageError(`--image "${image}": give an image reference such as registry.example.com/loadlab:${toolVersion()}`)
   if (o.name !== undefined) {
     const problem = baseNameProblem(o.name)
     if (problem) throw new UsageError(`--name "${o.name}": ${problem}`)
@@ -87,7 +88,8 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
   if (o.agentTarget !== undefined && !isHttpUrl(o.agentTarget)) {
     throw new UsageError(`--agent-target "${o.agentTarget}": give the http(s) URL at which the agent pods reach the target, e.g. http://crm.default.svc:8080`)
   }
-  if (o.agentTarget !== undefined && o.sut) throw new UsageError('--agent-target names where the pods reach a target of your own; with --sut they load the CRM this export deploys: leave one out')
+  if (o.agentTarget !== undefined && o.sut)
+    throw new UsageError('--agent-target names where the pods reach a target of your own; with --sut they load the CRM this export deploys: leave one out')
   if (o.cell !== undefined && !o.sut) throw new UsageError('--cell picks the topology --sut deploys: add --sut, or leave --cell out')
 
   const scenario = await loadScenario(o.scenario)
@@ -106,11 +108,12 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
     sutObjects = sutManifests(base, namespace, picked.topology, image, o.now)
     targetUrl = sutEntrypointUrl(base)
   } else if (scenario.topology) {
-    throw new UsageError(
-      `${scenario.name} describes a topology for LoadLab to start: add --sut to deploy the reference CRM with that topology in the cluster`,
-    )
+    throw new UsageError(`${scenario.name} describes a topology for LoadLab to start: add --sut to deploy the reference CRM with that topology in the cluster`)
   } else if (o.agentTarget !== undefined) {
-    if (isLoopback(new URL(o.agentTarget))) throw new UsageError(`--agent-target ${o.agentTarget} is, inside a pod, the pod itself: give an address the pods can reach (a Service name, or a host outside the cluster)`)
+    if (isLoopback(new URL(o.agentTarget)))
+      throw new UsageError(
+        `--agent-target ${o.agentTarget} is, inside a pod, the pod itself: give an address the pods can reach (a Service name, or a host outside the cluster)`,
+      )
     targetUrl = o.agentTarget
   } else if (scenario.target && isLoopback(scenario.target)) {
     throw new UsageError(
@@ -127,7 +130,11 @@ export async function exportManifests(o: ExportOptions): Promise<ManifestExport>
   if (sutObjects.length > 0) manifests.push({ name: '20-sut.yaml', objects: sutObjects })
   manifests.push({
     name: '30-agents.yaml',
-    objects: [...(o.coordinator === undefined ? [coordinatorService(base, namespace)] : []), ...(tokenSecret ? [tokenSecret] : []), agentJob(base, namespace, agents)],
+    objects: [
+      ...(o.coordinator === undefined ? [coordinatorService(base, namespace)] : []),
+      ...(tokenSecret ? [tokenSecret] : []),
+      agentJob(base, namespace, agents),
+    ],
   })
   return { scenario, base, namespace, image, manifests, targetUrl, cell }
 }
@@ -152,7 +159,10 @@ export function writeManifestExport(e: ManifestExport, outDir: string): string[]
     writeFileSync(file, header + m.objects.map((obj) => dumpYaml(obj)).join('---\n'))
     written.push(file)
   }
-  for (const [name, content] of [['Dockerfile', agentDockerfile()], ['Dockerfile.dockerignore', agentDockerignore()]] as const) {
+  for (const [name, content] of [
+    ['Dockerfile', agentDockerfile()],
+    ['Dockerfile.dockerignore', agentDockerignore()],
+  ] as const) {
     const file = path.join(outDir, name)
     writeFileSync(file, content)
     written.push(file)

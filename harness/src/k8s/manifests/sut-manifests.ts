@@ -54,7 +54,13 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
   const objects: KubernetesObject[] = [
     headlessService(base, namespace, 'shard', SHARD_PORT),
     statefulSet(base, namespace, 'shard', t.shards, {
-      ...sutContainer('shard', image, SHARD_PORT, shardArgs({ host: '0.0.0.0', port: SHARD_PORT, shardIndex: '$(POD_INDEX)', capacity: t.emulation.shard }), HEALTH_PATH),
+      ...sutContainer(
+        'shard',
+        image,
+        SHARD_PORT,
+        shardArgs({ host: '0.0.0.0', port: SHARD_PORT, shardIndex: '$(POD_INDEX)', capacity: t.emulation.shard }),
+        HEALTH_PATH,
+      ),
       env: podIndex,
     }),
     headlessService(base, namespace, 'replica', HTTP_PORT),
@@ -117,7 +123,20 @@ export function sutManifests(base: string, namespace: string, t: Topology, image
         base,
         namespace,
         'balancer',
-        sutContainer('balancer', image, HTTP_PORT, balancerArgs({ host: '0.0.0.0', port: HTTP_PORT, strategy: t.balancer.strategy, engine: t.balancer.implementation, backendUrls: replicaUrls, weights: t.balancer.weights }), READY_PATH),
+        sutContainer(
+          'balancer',
+          image,
+          HTTP_PORT,
+          balancerArgs({
+            host: '0.0.0.0',
+            port: HTTP_PORT,
+            strategy: t.balancer.strategy,
+            engine: t.balancer.implementation,
+            backendUrls: replicaUrls,
+            weights: t.balancer.weights,
+          }),
+          READY_PATH,
+        ),
       ),
       service(base, namespace, 'entrypoint', name('sut'), HTTP_PORT, selectorFor(base, 'balancer')),
     )

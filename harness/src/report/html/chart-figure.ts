@@ -17,7 +17,11 @@ export class ChartCollector {
   }
 
   /** Registers the spec and returns its figure markup. */
-  figure(spec: ChartSpec, numbers: SafeHtml, options: { caption?: HtmlValue; tall?: boolean; wide?: boolean; /** Long per-second tables stay closed when printing. */ printSkip?: boolean } = {}): SafeHtml {
+  figure(
+    spec: ChartSpec,
+    numbers: SafeHtml,
+    options: { caption?: HtmlValue; tall?: boolean; wide?: boolean /** Long per-second tables stay closed when printing. */; printSkip?: boolean } = {},
+  ): SafeHtml {
     this.specs.push(spec)
     const classes = ['chart', options.wide ? 'wide' : undefined].filter(Boolean).join(' ')
     return html`<figure class="${classes}">

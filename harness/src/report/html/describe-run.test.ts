@@ -14,7 +14,7 @@ const base: TopologyInfo = {
 }
 
 describe('describeTopology', () => {
-  it('names a containers run\'s limits, link conditions and where its images came from', () => {
+  it("names a containers run's limits, link conditions and where its images came from", () => {
     const t: TopologyInfo = {
       ...base,
       environment: 'containers',

@@ -46,7 +46,14 @@ export function describeTopology(t: TopologyInfo | undefined): string {
 export function describeComparedChoices(runs: readonly RunResult[]): Array<{ kind: string; name: string; about: string }> {
   const out: Array<{ kind: string; name: string; about: string }> = []
   for (const kind of CHOICE_KINDS) {
-    const names = [...new Set(runs.map((r) => r.cell[kind.field]).filter((v) => v !== undefined).map(String))]
+    const names = [
+      ...new Set(
+        runs
+          .map((r) => r.cell[kind.field])
+          .filter((v) => v !== undefined)
+          .map(String),
+      ),
+    ]
     for (const name of names) {
       const about = kind.info[name]?.about
       if (about) out.push({ kind: kind.label, name, about })
@@ -57,9 +64,19 @@ export function describeComparedChoices(runs: readonly RunResult[]): Array<{ kin
 
 /** "containers: replica 0.5 CPU 256 MB; replicas -> redis +2 ms ±1 ms; local images". */
 function describeContainers(c: ContainersInfo): string {
-  const limits = Object.entries(c.resources).map(([role, r]) => [role, r.cpus !== undefined ? `${formatNumber(r.cpus)} CPU` : '', r.memoryMb !== undefined ? `${formatCount(r.memoryMb)} MB` : ''].filter(Boolean).join(' '))
+  const limits = Object.entries(c.resources).map(([role, r]) =>
+    [role, r.cpus !== undefined ? `${formatNumber(r.cpus)} CPU` : '', r.memoryMb !== undefined ? `${formatCount(r.memoryMb)} MB` : '']
+      .filter(Boolean)
+      .join(' '),
+  )
   const links = Object.entries(c.linkConditions ?? {}).map(([link, l]) =>
-    [link, l.latencyMs !== undefined ? `+${l.latencyMs} ms${l.jitterMs ? ` ±${l.jitterMs} ms` : ''}` : '', l.rateKBps !== undefined ? `${formatCount(l.rateKBps)} KB/s` : ''].filter(Boolean).join(' '),
+    [
+      link,
+      l.latencyMs !== undefined ? `+${l.latencyMs} ms${l.jitterMs ? ` ±${l.jitterMs} ms` : ''}` : '',
+      l.rateKBps !== undefined ? `${formatCount(l.rateKBps)} KB/s` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
   )
   const sources = [...new Set(Object.values(c.images).map((i) => i.source))].join(' and ')
   return `containers: ${[...limits, ...links, sources ? `${sources} images` : ''].filter(Boolean).join('; ') || 'no limits'}`
@@ -69,7 +86,9 @@ function describeContainers(c: ContainersInfo): string {
 export function describeMix(workload: Workload | undefined): string {
   if (!workload) return ''
   // An HTTP scenario: its requests and flows by weight.
-  const entries = workload.http ? workload.http.flows.map((f): [string, number] => [f.name, f.weight]) : (Object.entries(workload.mix).filter(([, w]) => typeof w === 'number' && w > 0) as Array<[string, number]>)
+  const entries = workload.http
+    ? workload.http.flows.map((f): [string, number] => [f.name, f.weight])
+    : (Object.entries(workload.mix).filter(([, w]) => typeof w === 'number' && w > 0) as Array<[string, number]>)
   const total = entries.reduce((s, [, w]) => s + w, 0)
   if (total <= 0) return ''
   return entries.map(([op, w]) => `${op} ${Math.round((w / total) * 100)} %`).join(', ')

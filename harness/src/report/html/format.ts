@@ -63,7 +63,11 @@ export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return MISSING
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return iso
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC')
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC')
 }
 
 /** Seconds as "45 s" / "2 min 5 s" / "1 h 3 min". */

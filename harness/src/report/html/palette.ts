@@ -1,10 +1,7 @@
 // Restrained colours that stay distinguishable in print and for the common colour-vision
 // deficiencies (based on the Tableau 10 / Okabe-Ito families, slightly muted).
 
-export const SERIES_COLORS = [
-  '#3b6fb6', '#e08a2c', '#3a9a6b', '#8c5fb0', '#c8a415',
-  '#4aa3c1', '#c4566c', '#7a7a7a', '#2c8a8c', '#9a7447',
-] as const
+export const SERIES_COLORS = ['#3b6fb6', '#e08a2c', '#3a9a6b', '#8c5fb0', '#c8a415', '#4aa3c1', '#c4566c', '#7a7a7a', '#2c8a8c', '#9a7447'] as const
 
 export const COLORS = {
   pass: '#1f7a4d',

@@ -35,7 +35,20 @@ describe('renderHtmlReport', () => {
 
   it('renders a section per kind of data in the rich suite', () => {
     const ids = sectionIds(renderHtmlReport(makeRichSuite()))
-    for (const id of ['run-matrix', 'comparison', 'capacity', 'scalability', 'knee', 'over-time', 'latency-distribution', 'errors', 'cache', 'shards', 'gates', 'validity']) {
+    for (const id of [
+      'run-matrix',
+      'comparison',
+      'capacity',
+      'scalability',
+      'knee',
+      'over-time',
+      'latency-distribution',
+      'errors',
+      'cache',
+      'shards',
+      'gates',
+      'validity',
+    ]) {
       expect(ids, id).toContain(id)
     }
   })
@@ -81,7 +94,18 @@ describe('renderHtmlReport', () => {
       connections: { warm: 40, openedDuringRun: 3 },
       agents: [
         { index: 0, name: 'pod-0', pid: 1, host: 'a', status: 'done', sent: 100, dropped: 0, cpu: 0.2, eventLoopLagP99Ms: 1 },
-        { index: 1, name: 'pod-1', pid: 2, host: 'b', status: 'lost', sent: 40, dropped: 0, cpu: 0, eventLoopLagP99Ms: 0, problem: 'lost 2.0 s into the measured phase' },
+        {
+          index: 1,
+          name: 'pod-1',
+          pid: 2,
+          host: 'b',
+          status: 'lost',
+          sent: 40,
+          dropped: 0,
+          cpu: 0,
+          eventLoopLagP99Ms: 0,
+          problem: 'lost 2.0 s into the measured phase',
+        },
       ],
     }
     const page = renderHtmlReport(suite)

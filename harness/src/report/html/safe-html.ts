@@ -46,5 +46,10 @@ export function rawHtml(markup: string): SafeHtml {
 
 /** Joins fragments, skipping absent ones (sections without data return null). */
 export function joinHtml(parts: readonly HtmlValue[], separator = ''): SafeHtml {
-  return new SafeHtml(parts.map(render).filter((p) => p !== '').join(separator))
+  return new SafeHtml(
+    parts
+      .map(render)
+      .filter((p) => p !== '')
+      .join(separator),
+  )
 }

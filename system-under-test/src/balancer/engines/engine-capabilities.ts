@@ -23,7 +23,9 @@ export function unsupportedStrategyMessage(
   table: Readonly<Record<string, readonly string[]>> = ENGINE_STRATEGIES,
 ): string | null {
   if (table[engine]?.includes(strategy)) return null
-  const able = Object.entries(table).filter(([, strategies]) => strategies.includes(strategy)).map(([name]) => name)
+  const able = Object.entries(table)
+    .filter(([, strategies]) => strategies.includes(strategy))
+    .map(([name]) => name)
   return able.length > 0
     ? `engine "${engine}" cannot run strategy "${strategy}": use --engine ${able.join(' or --engine ')}`
     : `no engine can run strategy "${strategy}"`

@@ -29,6 +29,6 @@ export function engineServers(c: EngineConfigInput): EngineServer[] {
   const roundRobinWeights = c.strategy === 'round-robin'
   return c.backends.map((url, i) => {
     const { hostname: host, port } = new URL(url)
-    return { url, host, port, weight: roundRobinWeights ? 1 : c.weights[i] ?? 1 }
+    return { url, host, port, weight: roundRobinWeights ? 1 : (c.weights[i] ?? 1) }
   })
 }

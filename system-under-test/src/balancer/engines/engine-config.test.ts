@@ -12,8 +12,12 @@ const common = { port: 9000, host: '127.0.0.1', adminPort: 9100, workDir: '/tmp/
 describe('generated engine configs', () => {
   it('HAProxy: one balance algorithm per strategy, weights, checks, X-Backend per server', () => {
     const expected = {
-      'round-robin': 'balance roundrobin', 'weighted-round-robin': 'balance roundrobin', 'least-connections': 'balance leastconn',
-      random: 'balance random(1)', p2c: 'balance random(2)', 'consistent-hash': 'balance hdr(X-LB-Customer-Id)',
+      'round-robin': 'balance roundrobin',
+      'weighted-round-robin': 'balance roundrobin',
+      'least-connections': 'balance leastconn',
+      random: 'balance random(1)',
+      p2c: 'balance random(2)',
+      'consistent-hash': 'balance hdr(X-LB-Customer-Id)',
     } as const
     for (const strategy of BALANCER_STRATEGIES) {
       const cfg = renderHaproxyConfig({ ...common, strategy, healthIntervalMs: 1000, healthTimeoutMs: 500, rise: 2, fall: 2 })
@@ -31,8 +35,12 @@ describe('generated engine configs', () => {
 
   it('nginx: one upstream method per strategy, drained servers down, X-Backend from the upstream address', () => {
     const expected = {
-      'round-robin': null, 'weighted-round-robin': null, 'least-connections': 'least_conn;', random: 'random;',
-      p2c: 'random two least_conn;', 'consistent-hash': 'hash $lb_customer_id consistent;',
+      'round-robin': null,
+      'weighted-round-robin': null,
+      'least-connections': 'least_conn;',
+      random: 'random;',
+      p2c: 'random two least_conn;',
+      'consistent-hash': 'hash $lb_customer_id consistent;',
     } as const
     for (const strategy of BALANCER_STRATEGIES) {
       const cfg = renderNginxConfig({ ...common, strategy, drained: new Set([backends[1]!]), ejectMs: 5000, runAsRoot: false })
@@ -54,14 +62,32 @@ describe('generated engine configs', () => {
 
 describe('engine counters', () => {
   it('parses HAProxy `show stat` server rows', () => {
-    const csv = '# pxname,svname,scur,stot,status,weight,req_tot,econ,eresp,hrsp_5xx,wretr,wredis,chkdown,lastsess,lastchg\n' +
+    const csv =
+      '# pxname,svname,scur,stot,status,weight,req_tot,econ,eresp,hrsp_5xx,wretr,wredis,chkdown,lastsess,lastchg\n' +
       'lb,FRONTEND,0,10,OPEN,,10,,,0,,,,,\n' +
       'app,s1,2,7,UP,3,7,0,1,2,1,0,0,5,100\n' +
       'app,s2,0,0,DOWN,1,0,4,0,0,0,1,1,,3\n'
     const rows = parseHaproxyStats(csv)
     expect(rows).toHaveLength(2)
-    expect(rows[0]).toMatchObject({ server: 's1', status: 'UP', weight: 3, current: 2, requests: 7, responseErrors: 1, http5xx: 2, retries: 1, secondsSinceLastSession: 5 })
-    expect(rows[1]).toMatchObject({ server: 's2', status: 'DOWN', connectErrors: 4, downTransitions: 1, secondsSinceLastSession: null, secondsSinceStatusChange: 3 })
+    expect(rows[0]).toMatchObject({
+      server: 's1',
+      status: 'UP',
+      weight: 3,
+      current: 2,
+      requests: 7,
+      responseErrors: 1,
+      http5xx: 2,
+      retries: 1,
+      secondsSinceLastSession: 5,
+    })
+    expect(rows[1]).toMatchObject({
+      server: 's2',
+      status: 'DOWN',
+      connectErrors: 4,
+      downTransitions: 1,
+      secondsSinceLastSession: null,
+      secondsSinceStatusChange: 3,
+    })
   })
 
   it('counts nginx access-log lines per backend, including retries and errors', () => {
@@ -70,7 +96,12 @@ describe('engine counters', () => {
     log.count('127.0.0.1:8002, 127.0.0.1:8001|502, 200|200')
     log.count('127.0.0.1:8002|503|503')
     log.count('-|-|404')
-    expect(log.requests).toEqual(new Map([['http://127.0.0.1:8001', 2], ['http://127.0.0.1:8002', 2]]))
+    expect(log.requests).toEqual(
+      new Map([
+        ['http://127.0.0.1:8001', 2],
+        ['http://127.0.0.1:8002', 2],
+      ]),
+    )
     expect(log.retries).toBe(1)
     expect(log.errors.get('http://127.0.0.1:8002')).toEqual({ connect: 1, status_5xx: 1 })
   })

@@ -35,9 +35,7 @@ export async function startSupervisedProcess(
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       reject(
-        err.code === 'ENOENT'
-          ? new Error(`${binary} is not installed: install it with "apt-get install haproxy nginx-light" (or use --engine builtin)`)
-          : err,
+        err.code === 'ENOENT' ? new Error(`${binary} is not installed: install it with "apt-get install haproxy nginx-light" (or use --engine builtin)`) : err,
       )
     })
   })
@@ -62,7 +60,8 @@ export async function startSupervisedProcess(
         canConnect(ready.host, ready.port),
       ])
       if (outcome) break
-      if (Date.now() > deadline) throw new Error(`${binary} did not accept connections on ${ready.host}:${ready.port} within ${ready.timeoutMs ?? 10_000} ms:\n${output.trim()}`)
+      if (Date.now() > deadline)
+        throw new Error(`${binary} did not accept connections on ${ready.host}:${ready.port} within ${ready.timeoutMs ?? 10_000} ms:\n${output.trim()}`)
       await new Promise((r) => setTimeout(r, 50))
     }
   } catch (err) {

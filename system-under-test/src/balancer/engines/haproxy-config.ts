@@ -30,9 +30,15 @@ export function haproxyServerName(index: number): string {
 }
 
 // Answers HAProxy gives itself, in the CRM's error shape (no single quotes: they delimit the string).
-const ADMIN_NOT_PROXIED = JSON.stringify({ error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] } })
-const BODY_TOO_LARGE = JSON.stringify({ error: { code: 'payload_too_large', message: 'the request body is larger than the balancer forwards: send a smaller body', details: [] } })
-const TARGET_NOT_A_PATH = JSON.stringify({ error: { code: 'bad_request', message: 'the request target is not a path: send an origin-form target such as /customers', details: [] } })
+const ADMIN_NOT_PROXIED = JSON.stringify({
+  error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] },
+})
+const BODY_TOO_LARGE = JSON.stringify({
+  error: { code: 'payload_too_large', message: 'the request body is larger than the balancer forwards: send a smaller body', details: [] },
+})
+const TARGET_NOT_A_PATH = JSON.stringify({
+  error: { code: 'bad_request', message: 'the request target is not a path: send an origin-form target such as /customers', details: [] },
+})
 
 /** Generates a complete haproxy.cfg; pure so it can be unit-tested without the binary. */
 export function renderHaproxyConfig(c: HaproxyConfigInput): string {

@@ -15,7 +15,10 @@ export class NginxAccessLog {
   private partial = ''
 
   /** `addressToUrl` maps nginx's `host:port` to the backend URL as configured. */
-  constructor(private readonly path: string, private readonly addressToUrl: (address: string) => string) {}
+  constructor(
+    private readonly path: string,
+    private readonly addressToUrl: (address: string) => string,
+  ) {}
 
   /** Called before every metrics scrape or admin snapshot. */
   async read(): Promise<void> {

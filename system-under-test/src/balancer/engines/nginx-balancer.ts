@@ -36,10 +36,18 @@ export async function startNginxBalancer(options: BalancerOptions): Promise<Runn
   let proc: SupervisedProcess | null = null
   const configPath = join(workDir.path, 'nginx.conf')
   const writeConfig = () =>
-    writeFile(configPath, renderNginxConfig({
-      ...options, port, adminPort, workDir: workDir.path, weights, drained,
-      runAsRoot: typeof process.getuid === 'function' && process.getuid() === 0,
-    }))
+    writeFile(
+      configPath,
+      renderNginxConfig({
+        ...options,
+        port,
+        adminPort,
+        workDir: workDir.path,
+        weights,
+        drained,
+        runAsRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+      }),
+    )
   const reload = async () => {
     await writeConfig()
     proc?.child.kill('SIGHUP')

@@ -25,7 +25,9 @@ const UPSTREAM_METHOD: Record<BalancerStrategyName, string> = {
 export const NGINX_LOG_FORMAT = '$upstream_addr|$upstream_status|$status'
 
 // In the CRM's error shape (no single quotes: they delimit the string).
-const ADMIN_NOT_PROXIED = JSON.stringify({ error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] } })
+const ADMIN_NOT_PROXIED = JSON.stringify({
+  error: { code: 'route_not_found', message: 'the balancer serves the public CRM API only: send /admin calls to a replica directly', details: [] },
+})
 
 /** Generates a complete nginx.conf; nginx is started with `-p <workDir> -c <conf> -g 'daemon off;'`. */
 export function renderNginxConfig(c: NginxConfigInput): string {

@@ -49,13 +49,7 @@ export { BALANCER_STRATEGIES, type BalancerStrategyName }
 
 /** A backend may take a new request only when healthy, not ejected, not draining, not excluded. */
 export function isEligible(backend: BackendState, req: RequestInfo): boolean {
-  return (
-    backend.healthy &&
-    !backend.ejected &&
-    !backend.draining &&
-    backend.weight > 0 &&
-    !(req.exclude?.has(backend.url) ?? false)
-  )
+  return backend.healthy && !backend.ejected && !backend.draining && backend.weight > 0 && !(req.exclude?.has(backend.url) ?? false)
 }
 
 /** Random source in [0, 1); injectable so tests can make random strategies deterministic. */

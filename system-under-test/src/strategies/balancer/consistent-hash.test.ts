@@ -53,7 +53,11 @@ describe('consistent-hash', () => {
   it('spreads requests without a customer id round-robin', () => {
     const backends = makeBackends(3)
     const ch = new ConsistentHashBalancer()
-    const counts = countPicks((path) => ch.pick({ method: 'GET', path }, backends), 300, () => '/customers?q=a')
+    const counts = countPicks(
+      (path) => ch.pick({ method: 'GET', path }, backends),
+      300,
+      () => '/customers?q=a',
+    )
     expect([...counts.values()]).toEqual([100, 100, 100])
   })
 })

@@ -20,10 +20,16 @@ describe('least-connections', () => {
     const slow = backends[2]!
     const releases: number[] = []
     for (let i = 0; i < 300; i++) {
-      while (releases.length && releases[0]! <= i) { releases.shift(); slow.inFlight-- }
+      while (releases.length && releases[0]! <= i) {
+        releases.shift()
+        slow.inFlight--
+      }
       const chosen = lc.pick({ method: 'GET', path: '/' }, backends)!
       picks.set(chosen.url, (picks.get(chosen.url) ?? 0) + 1)
-      if (chosen === slow) { slow.inFlight++; releases.push(i + 10) }
+      if (chosen === slow) {
+        slow.inFlight++
+        releases.push(i + 10)
+      }
     }
     expect(picks.get(slow.url) ?? 0).toBeLessThan(40)
   })

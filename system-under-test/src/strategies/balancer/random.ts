@@ -6,7 +6,10 @@ export class RandomBalancer implements Balancer {
   constructor(private readonly random: RandomSource = Math.random) {}
 
   pick(req: RequestInfo, backends: readonly BackendState[]): BackendState | null {
-    return pickWeightedRandom(backends.filter((b) => isEligible(b, req)), this.random)
+    return pickWeightedRandom(
+      backends.filter((b) => isEligible(b, req)),
+      this.random,
+    )
   }
 }
 

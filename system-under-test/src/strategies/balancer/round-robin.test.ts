@@ -18,10 +18,7 @@ describe('round-robin', () => {
     backends[1]!.ejected = true
     backends[2]!.draining = true
     const rr = new RoundRobinBalancer()
-    const counts = countPicks(
-      (path) => rr.pick({ method: 'GET', path, exclude: new Set([backends[3]!.url]) }, backends),
-      50,
-    )
+    const counts = countPicks((path) => rr.pick({ method: 'GET', path, exclude: new Set([backends[3]!.url]) }, backends), 50)
     expect([...counts.entries()]).toEqual([[backends[4]!.url, 50]])
   })
 

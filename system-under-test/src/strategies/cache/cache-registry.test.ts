@@ -10,9 +10,7 @@ describe('createCache', () => {
   })
 
   it('refuses an unknown name, listing the known ones', () => {
-    expect(() => createCache('fifo' as CacheStrategyName, { size: 10, ttlMs: 0 })).toThrow(
-      /"fifo".*none, lru, lfu, ttl, redis, memcached/,
-    )
+    expect(() => createCache('fifo' as CacheStrategyName, { size: 10, ttlMs: 0 })).toThrow(/"fifo".*none, lru, lfu, ttl, redis, memcached/)
   })
 
   it('refuses redis without a URL, saying which flag to pass', () => {
@@ -25,6 +23,8 @@ describe('createCache', () => {
   })
 
   it('refuses a memcached ttl memcached would read as a date (over 30 days)', () => {
-    expect(() => createCache('memcached', { size: 10, ttlMs: 31 * 24 * 3600 * 1000, memcachedServer: '127.0.0.1:11211' })).toThrow(/--cache-ttl-ms .*\(30 days\)/)
+    expect(() => createCache('memcached', { size: 10, ttlMs: 31 * 24 * 3600 * 1000, memcachedServer: '127.0.0.1:11211' })).toThrow(
+      /--cache-ttl-ms .*\(30 days\)/,
+    )
   })
 })

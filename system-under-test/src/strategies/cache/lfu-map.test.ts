@@ -55,7 +55,7 @@ describe('LfuMap', () => {
       seed = (seed + 0x6d2b79f5) | 0
       let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-      return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0
+      return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0
     }
     for (let i = 0; i < 5_000; i++) {
       const key = `k${next(40)}`

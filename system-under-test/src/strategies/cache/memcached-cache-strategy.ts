@@ -72,7 +72,9 @@ export class MemcachedCacheStrategy implements Cache {
       throw new ConfigurationError(`--memcached "${o.memcachedServer}" is not host:port: use one like 127.0.0.1:11211`)
     }
     if (!Number.isFinite(o.ttlMs) || o.ttlMs < 0 || o.ttlMs > MAX_LIFETIME_S * 1000) {
-      throw new ConfigurationError(`--cache-ttl-ms ${o.ttlMs} is not valid for memcached: use milliseconds from 0 (no expiry) to ${MAX_LIFETIME_S * 1000} (30 days)`)
+      throw new ConfigurationError(
+        `--cache-ttl-ms ${o.ttlMs} is not valid for memcached: use milliseconds from 0 (no expiry) to ${MAX_LIFETIME_S * 1000} (30 days)`,
+      )
     }
     this.prefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX
     this.lifetimeS = Math.ceil(o.ttlMs / 1000)
@@ -131,7 +133,13 @@ export class MemcachedCacheStrategy implements Cache {
       }
       const cached = this.parse(item.value)
       // A newer version cached: it was stored after anything that could still fill, so leaving it fences too.
-      if (cached !== undefined && typeof cached === 'object' && cached !== null && typeof (cached as { version?: unknown }).version === 'number' && (cached as { version: number }).version > version) {
+      if (
+        cached !== undefined &&
+        typeof cached === 'object' &&
+        cached !== null &&
+        typeof (cached as { version?: unknown }).version === 'number' &&
+        (cached as { version: number }).version > version
+      ) {
         return false
       }
       if (item.casUniq === undefined) throw new Error('memcached answered gets without a CAS unique')

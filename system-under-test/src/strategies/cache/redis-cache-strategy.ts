@@ -145,7 +145,14 @@ export class RedisCacheStrategy implements Cache {
   async fillIfUnfenced(key: string, value: unknown, fence: CacheFence, version: number | undefined): Promise<boolean> {
     // An expired fence reads as "no fence": only a read younger than the fence's lifetime may trust it.
     if (Date.now() - fence.readAtMs > FENCE_TTL_MS / 2) return false
-    const stored = await this.client.crmFill(this.prefix + key, this.fenceKey(key), JSON.stringify(value), version === undefined ? '' : String(version), String(this.ttlMs), fence.token ?? '')
+    const stored = await this.client.crmFill(
+      this.prefix + key,
+      this.fenceKey(key),
+      JSON.stringify(value),
+      version === undefined ? '' : String(version),
+      String(this.ttlMs),
+      fence.token ?? '',
+    )
     return stored === 1
   }
 
@@ -200,7 +207,15 @@ export class RedisCacheStrategy implements Cache {
   }
 
   private async write(key: string, value: unknown, version: string): Promise<boolean> {
-    const stored = await this.client.crmWrite(this.prefix + key, this.fenceKey(key), JSON.stringify(value), version, String(this.ttlMs), this.nextFence(), String(FENCE_TTL_MS))
+    const stored = await this.client.crmWrite(
+      this.prefix + key,
+      this.fenceKey(key),
+      JSON.stringify(value),
+      version,
+      String(this.ttlMs),
+      this.nextFence(),
+      String(FENCE_TTL_MS),
+    )
     return stored === 1
   }
 

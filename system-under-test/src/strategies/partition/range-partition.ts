@@ -50,7 +50,10 @@ export class RangePartition implements PartitionStrategy {
    */
   idBoundsOf(shard: number): { from: string | null; to: string | null } {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.shardCount) throw new RangeError(`shard ${shard} is not one of 0..${this.shardCount - 1}`)
-    return { from: shard === 0 ? null : customerIdFloor(this.firstMsOf(shard)), to: shard === this.shardCount - 1 ? null : customerIdFloor(this.firstMsOf(shard + 1)) }
+    return {
+      from: shard === 0 ? null : customerIdFloor(this.firstMsOf(shard)),
+      to: shard === this.shardCount - 1 ? null : customerIdFloor(this.firstMsOf(shard + 1)),
+    }
   }
 
   /** The first ms whose customers go to `shard` or a later one (shard >= 1; shardFor is monotone in time). */

@@ -41,7 +41,8 @@ export function brokerOf(url: string, flag: string): BrokerName {
     throw new ConfigurationError(`${flag} "${url}" is not a URL: use amqp://guest:guest@127.0.0.1:5672 (RabbitMQ) or kafka://127.0.0.1:9092 (Kafka)`)
   }
   const broker = (BROKER_SCHEMES as Record<string, BrokerName>)[parsed.protocol]
-  if (broker === undefined) throw new ConfigurationError(`${flag} "${url}": unknown broker scheme ${parsed.protocol} (use amqp:// for RabbitMQ, kafka:// for Kafka)`)
+  if (broker === undefined)
+    throw new ConfigurationError(`${flag} "${url}": unknown broker scheme ${parsed.protocol} (use amqp:// for RabbitMQ, kafka:// for Kafka)`)
   if (broker === 'kafka' && (parsed.port === '' || parsed.pathname.replace(/^\/$/, '') !== '')) {
     throw new ConfigurationError(`${flag} "${url}": a Kafka URL names its bootstrap broker and nothing else: kafka://127.0.0.1:9092`)
   }

@@ -24,7 +24,11 @@ export class RabbitMqPublisher implements ChangePublisher {
     try {
       for (const e of events) {
         // The return value only says the socket buffer is full; the confirms below cover delivery.
-        channel.sendToQueue(CHANGES_CHANNEL, Buffer.from(JSON.stringify(e)), { persistent: true, contentType: 'application/json', messageId: `${e.id}@${e.version}` })
+        channel.sendToQueue(CHANGES_CHANNEL, Buffer.from(JSON.stringify(e)), {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: `${e.id}@${e.version}`,
+        })
       }
       await withTimeout(channel.waitForConfirms(), CONFIRM_TIMEOUT_MS)
     } catch (error) {

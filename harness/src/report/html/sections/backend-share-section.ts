@@ -48,7 +48,8 @@ export function renderBackendShareSection(ctx: ReportContext): ReportSection | n
     x: { title: 'backend', type: 'category', format: 'number' },
     y: { title: 'share of requests', type: 'linear', format: 'percent', min: 0 },
     legend: cells.length > 1,
-    refLines: even !== undefined && rowsPerCell > 1 ? [{ axis: 'y', value: even, label: `even split ${formatPercent(even)}`, color: '#6b7280', dashed: true }] : [],
+    refLines:
+      even !== undefined && rowsPerCell > 1 ? [{ axis: 'y', value: even, label: `even split ${formatPercent(even)}`, color: '#6b7280', dashed: true }] : [],
     datasets: cells.map((cell) => ({
       label: cell,
       kind: 'bar',

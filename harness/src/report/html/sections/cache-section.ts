@@ -57,10 +57,6 @@ export function renderCacheSection(ctx: ReportContext): ReportSection | null {
   return {
     id: 'cache',
     title: 'Cache',
-    body: joinHtml([
-      html`<p class="lede">Share of reads answered from the cache, from the service's own counters.</p>`,
-      figure ?? perRun,
-      analysisTable,
-    ]),
+    body: joinHtml([html`<p class="lede">Share of reads answered from the cache, from the service's own counters.</p>`, figure ?? perRun, analysisTable]),
   }
 }

@@ -82,7 +82,12 @@ export function renderComparisonSection(ctx: ReportContext): ReportSection | nul
             { header: 'Metric', cell: (c: Comparison) => metricInfo(c.metric).title },
             { header: 'A', cell: (c) => c.a },
             { header: 'B', cell: (c) => c.b },
-            { header: 'B vs A [CI]', numeric: true, cell: (c) => (c.relDiff.noInterval ? `${formatRelChange(c.relDiff.estimate)} (${c.relDiff.noInterval})` : formatInterval(c.relDiff, formatRelChange)) },
+            {
+              header: 'B vs A [CI]',
+              numeric: true,
+              cell: (c) =>
+                c.relDiff.noInterval ? `${formatRelChange(c.relDiff.estimate)} (${c.relDiff.noInterval})` : formatInterval(c.relDiff, formatRelChange),
+            },
             { header: 'Real?', cell: (c) => (c.significant ? '✓ real' : c.outcome === 'cannot-tell' ? 'cannot tell' : 'no difference') },
             { header: 'Better', cell: (c) => c.better ?? '' },
             { header: 'In words', cell: (c) => c.text },
@@ -101,14 +106,14 @@ export function renderComparisonSection(ctx: ReportContext): ReportSection | nul
         winners.length > 0
           ? html`Significant winners: ${winners.map(([m, cell], i) => html`${i > 0 ? '; ' : ''}<strong>${cell}</strong> on ${metricInfo(m).title.toLowerCase()}`)}.`
           : significant.length > 0
-            // No one cell beats all others (e.g. lru and lfu both beat none but tie with each
-            // other): say which pairs differ for real rather than "nothing is better".
-            ? html`No single configuration beats all the others, but these differences are real: ${significant.map((c, i) => html`${i > 0 ? '; ' : ''}${c.text}`)}.`
+            ? // No one cell beats all others (e.g. lru and lfu both beat none but tie with each
+              // other): say which pairs differ for real rather than "nothing is better".
+              html`No single configuration beats all the others, but these differences are real: ${significant.map((c, i) => html`${i > 0 ? '; ' : ''}${c.text}`)}.`
             : comparisons.length === 0
               ? 'No pairwise comparisons here: the configurations differ in more than one setting, or form a curve analysed in its own section (replica counts: Scalability).'
               : comparisons.some((c) => c.outcome === 'cannot-tell')
-              ? 'The data cannot tell whether the configurations differ: no interval excludes zero, and some are missing or too wide to rule out large differences (see the table); more repetitions would tell.'
-              : 'No configuration is significantly better than the others on any metric, and the intervals rule out large differences.'
+                ? 'The data cannot tell whether the configurations differ: no interval excludes zero, and some are missing or too wide to rule out large differences (see the table); more repetitions would tell.'
+                : 'No configuration is significantly better than the others on any metric, and the intervals rule out large differences.'
       } Whiskers show each estimate's confidence interval.</p>`,
       charts.length > 0 ? html`<div class="chart-grid">${charts}</div>` : null,
       comparisonTable,

@@ -69,7 +69,17 @@ export function renderErrorsSection(ctx: ReportContext): ReportSection | null {
     legend: several,
     refLines: [
       ...markers,
-      ...(suite.scenario.slo ? [{ axis: 'y' as const, value: 1 - suite.scenario.slo.maxErrorRate, label: `SLO ${formatPercent(1 - suite.scenario.slo.maxErrorRate)}`, color: '#c0392b', dashed: true }] : []),
+      ...(suite.scenario.slo
+        ? [
+            {
+              axis: 'y' as const,
+              value: 1 - suite.scenario.slo.maxErrorRate,
+              label: `SLO ${formatPercent(1 - suite.scenario.slo.maxErrorRate)}`,
+              color: '#c0392b',
+              dashed: true,
+            },
+          ]
+        : []),
     ],
     datasets: runs.map((r, i) => ({
       label: runLabel(ctx, r),
@@ -115,7 +125,11 @@ function checksPart(runs: readonly RunResult[]): SafeHtml | '' {
       { header: 'Request', cell: (f) => f.op },
       { header: 'Check', cell: (f) => f.check },
       { header: 'Failed', numeric: true, cell: (f) => formatCount(f.count) },
-      { header: 'First failing response', cell: (f) => html`<code>${f.status === 0 ? 'no response' : `HTTP ${f.status}`}</code> <code class="body-example">${f.body === '' ? '(empty body)' : f.body}</code>` },
+      {
+        header: 'First failing response',
+        cell: (f) =>
+          html`<code>${f.status === 0 ? 'no response' : `HTTP ${f.status}`}</code> <code class="body-example">${f.body === '' ? '(empty body)' : f.body}</code>`,
+      },
     ],
     failures,
     'Failed checks',

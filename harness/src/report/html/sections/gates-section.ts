@@ -45,7 +45,10 @@ ${
   baseline.changes.length > 0
     ? dataTable(
         [
-          { header: '', cell: (c: BaselineChange) => (c.regression ? '✘ fail' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '? cannot tell' : '✓ pass') },
+          {
+            header: '',
+            cell: (c: BaselineChange) => (c.regression ? '✘ fail' : c.outcome === 'cannot-tell' || c.outcome === 'inconclusive' ? '? cannot tell' : '✓ pass'),
+          },
           { header: 'Metric', cell: (c) => c.metric },
           { header: 'Configuration', cell: (c) => c.cellLabel },
           { header: 'Baseline', numeric: true, cell: (c) => formatValue(c.metric, c.baseline) },
@@ -53,7 +56,10 @@ ${
           {
             header: 'Change [CI]',
             numeric: true,
-            cell: (c) => (c.noInterval ? `${formatRelChange(c.relChange)} (${c.noInterval})` : formatInterval({ estimate: c.relChange, lo: c.ci?.[0], hi: c.ci?.[1] }, formatRelChange)),
+            cell: (c) =>
+              c.noInterval
+                ? `${formatRelChange(c.relChange)} (${c.noInterval})`
+                : formatInterval({ estimate: c.relChange, lo: c.ci?.[0], hi: c.ci?.[1] }, formatRelChange),
             className: (c) => (c.regression ? 'fail' : undefined),
           },
           { header: 'Runs', numeric: true, cell: (c) => (c.runs ? `${c.runs.baseline} vs ${c.runs.current}` : '') },

@@ -79,7 +79,8 @@ export function renderKeyFiguresSection(ctx: ReportContext): ReportSection | nul
   }
 
   const cards: SafeHtml[] = figures.map(
-    (f) => html`<div class="figure-card${f.tone ? ` ${f.tone}` : ''}"><div class="figure-label">${f.label}</div><div class="figure-value">${f.value}</div>${f.note ? html`<div class="figure-note">${f.note}</div>` : ''}</div>`,
+    (f) =>
+      html`<div class="figure-card${f.tone ? ` ${f.tone}` : ''}"><div class="figure-label">${f.label}</div><div class="figure-value">${f.value}</div>${f.note ? html`<div class="figure-note">${f.note}</div>` : ''}</div>`,
   )
   return { id: 'key-figures', title: 'Key figures', body: html`<div class="figures">${cards}</div>` }
 }

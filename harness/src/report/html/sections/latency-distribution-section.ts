@@ -11,9 +11,7 @@ import { html } from '../safe-html.js'
 
 /** [percentile in %, ms] pairs; from the run's distribution, else from its summary percentiles. */
 export function percentilePoints(run: RunResult): Array<[number, number]> {
-  let pairs = (run.percentiles ?? []).filter(
-    (p): p is [number, number] => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1]),
-  )
+  let pairs = (run.percentiles ?? []).filter((p): p is [number, number] => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1]))
   // Accept fractions (0.99) as well as percents (99): a distribution that never exceeds 1 is fractional.
   if (pairs.length > 0 && Math.max(...pairs.map((p) => p[0])) <= 1) pairs = pairs.map(([p, ms]) => [p * 100, ms])
   if (pairs.length === 0) {

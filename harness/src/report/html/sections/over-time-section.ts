@@ -23,7 +23,16 @@ function runChart(ctx: ReportContext, run: RunResult): SafeHtml | null {
     datasets: [
       { label: 'req/s', kind: 'line', axis: 'y', color: COLORS.rps, fill: true, data: points.map((p) => ({ x: p.elapsedS, y: p.reqs })) },
       ...(hasOffered
-        ? [{ label: 'offered req/s', kind: 'line' as const, axis: 'y' as const, color: COLORS.ideal, dashed: true, data: points.map((p) => ({ x: p.elapsedS, y: p.offeredRate ?? null })) }]
+        ? [
+            {
+              label: 'offered req/s',
+              kind: 'line' as const,
+              axis: 'y' as const,
+              color: COLORS.ideal,
+              dashed: true,
+              data: points.map((p) => ({ x: p.elapsedS, y: p.offeredRate ?? null })),
+            },
+          ]
         : []),
       { label: 'p50', kind: 'line', axis: 'y2', color: COLORS.p50, data: points.map((p) => ({ x: p.elapsedS, y: p.p50 })) },
       { label: 'p95', kind: 'line', axis: 'y2', color: COLORS.p95, data: points.map((p) => ({ x: p.elapsedS, y: p.p95 })) },

@@ -17,7 +17,8 @@ export function renderRunMatrixSection(ctx: ReportContext): ReportSection | null
   const cellColumns: Column<CellGroup>[] = [
     {
       header: 'Configuration',
-      cell: (c) => html`${c.cellLabel}${winners.has(c.cellLabel) ? html` <span class="tag pass" title="best on at least one metric, significantly">winner</span>` : ''}${c.runs.some((r) => r.status !== 'ok') ? html` <span class="tag fail">${c.runs.filter((r) => r.status !== 'ok').length} failed</span>` : ''}`,
+      cell: (c) =>
+        html`${c.cellLabel}${winners.has(c.cellLabel) ? html` <span class="tag pass" title="best on at least one metric, significantly">winner</span>` : ''}${c.runs.some((r) => r.status !== 'ok') ? html` <span class="tag fail">${c.runs.filter((r) => r.status !== 'ok').length} failed</span>` : ''}`,
     },
     { header: 'Reps', numeric: true, cell: (c) => c.runs.length },
     {

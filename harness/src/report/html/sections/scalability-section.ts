@@ -35,7 +35,12 @@ export function renderScalabilitySection(ctx: ReportContext): ReportSection | nu
   const plan = ctx.suite.analysis?.capacityPlan
   const refLines: RefLine[] = []
   if (nStar !== undefined && nStar <= curveEnd) {
-    refLines.push({ axis: 'x', value: nStar, label: `N* ≈ ${formatNumber(nStar)}${fit.xStar !== null ? ` (${formatRps(fit.xStar)})` : ''}`, color: COLORS.fail })
+    refLines.push({
+      axis: 'x',
+      value: nStar,
+      label: `N* ≈ ${formatNumber(nStar)}${fit.xStar !== null ? ` (${formatRps(fit.xStar)})` : ''}`,
+      color: COLORS.fail,
+    })
   }
   if (plan && Number.isFinite(plan.targetRps)) {
     refLines.push({ axis: 'y', value: plan.targetRps, label: `target ${formatRps(plan.targetRps)}`, color: COLORS.neutral, dashed: true })
@@ -50,7 +55,16 @@ export function renderScalabilitySection(ctx: ReportContext): ReportSection | nu
       { label: 'measured', kind: 'scatter', color: COLORS.rps, pointRadius: 5, data: points.map((p) => ({ x: p.n, y: p.throughput })) },
       ...(fitUsable ? [{ label: 'USL fit', kind: 'line' as const, color: COLORS.fit, pointRadius: 0, data: curve }] : []),
       ...(fitUsable
-        ? [{ label: 'linear scaling', kind: 'line' as const, color: COLORS.ideal, dashed: true, pointRadius: 0, data: [1, maxMeasured].map((n) => ({ x: n, y: fit.lambda * n })) }]
+        ? [
+            {
+              label: 'linear scaling',
+              kind: 'line' as const,
+              color: COLORS.ideal,
+              dashed: true,
+              pointRadius: 0,
+              data: [1, maxMeasured].map((n) => ({ x: n, y: fit.lambda * n })),
+            },
+          ]
         : []),
     ],
   }
@@ -79,8 +93,8 @@ export function renderScalabilitySection(ctx: ReportContext): ReportSection | nu
       fit.warning
         ? 'The fit cannot be used to plan replicas from these measurements:'
         : nStar !== undefined
-        ? html`Throughput peaks at about <strong>${formatNumber(nStar)} replicas</strong>${fit.xStar !== null ? html` (${formatRps(fit.xStar)})` : ''}; beyond that, coordination costs more than a replica adds.`
-        : 'The fit shows no peak in the range it can predict.'
+          ? html`Throughput peaks at about <strong>${formatNumber(nStar)} replicas</strong>${fit.xStar !== null ? html` (${formatRps(fit.xStar)})` : ''}; beyond that, coordination costs more than a replica adds.`
+          : 'The fit shows no peak in the range it can predict.'
     }</p>
 ${fit.warning ? html`<p class="note"><strong>Warning:</strong> ${fit.warning}</p>` : ''}
 ${fit.note ? html`<p class="note">${fit.note}</p>` : ''}

@@ -72,7 +72,14 @@ export function shardRows(ctx: ReportContext): ShardRow[] {
     const even = 1 / entries.length
     for (const [shard, v] of entries) {
       const hottest = v.share === max
-      rows.push({ cellLabel: cell.cellLabel, shard, requests: v.requests, share: v.share, hottest, hot: hottest && entries.length > 1 && v.share > even * HOT_SHARD_FACTOR })
+      rows.push({
+        cellLabel: cell.cellLabel,
+        shard,
+        requests: v.requests,
+        share: v.share,
+        hottest,
+        hot: hottest && entries.length > 1 && v.share > even * HOT_SHARD_FACTOR,
+      })
     }
   }
   return rows

@@ -24,7 +24,11 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
       { header: 'Lag p50', numeric: true, cell: (r) => formatMs(r.metrics.sync_lag?.p50) },
       { header: 'Lag p95', numeric: true, cell: (r) => formatMs(r.metrics.sync_lag?.p95) },
       { header: 'Lag p99', numeric: true, cell: (r) => formatMs(r.metrics.sync_lag?.p99) },
-      { header: 'Missing', numeric: true, cell: (r) => (r.metrics.sync_missing ? `${formatCount(r.metrics.sync_missing.count)} of ${formatCount(r.metrics.sync_missing.checked)}` : '–') },
+      {
+        header: 'Missing',
+        numeric: true,
+        cell: (r) => (r.metrics.sync_missing ? `${formatCount(r.metrics.sync_missing.count)} of ${formatCount(r.metrics.sync_missing.checked)}` : '–'),
+      },
       { header: 'Duplicates', numeric: true, cell: (r) => formatCount(r.metrics.sync_duplicates?.count) },
       { header: 'Peak backlog', numeric: true, cell: (r) => formatCount(Math.max(0, ...(r.sync?.backlog ?? []))) },
       { header: 'Drain', numeric: true, cell: (r) => (r.sync?.drainS === null || r.sync?.drainS === undefined ? 'not drained' : `${r.sync.drainS} s`) },
@@ -43,7 +47,12 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
     x: { title: 'seconds', type: 'linear', format: 'seconds' },
     y: { title: 'sync lag p95', type: 'linear', format: 'ms', min: 0 },
     legend: charted.length > 1,
-    datasets: charted.map((r, i) => ({ label: runLabel(ctx, r), kind: 'line', color: seriesColor(i), data: (r.sync?.lag ?? []).map((p) => ({ x: p.elapsedS, y: p.p95 })) })),
+    datasets: charted.map((r, i) => ({
+      label: runLabel(ctx, r),
+      kind: 'line',
+      color: seriesColor(i),
+      data: (r.sync?.lag ?? []).map((p) => ({ x: p.elapsedS, y: p.p95 })),
+    })),
     refLines: markers,
   }
   const backlogSpec: ChartSpec = {
@@ -52,7 +61,13 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
     x: { title: 'seconds', type: 'linear', format: 'seconds' },
     y: { title: 'versions waiting', type: 'linear', format: 'count', min: 0 },
     legend: charted.length > 1,
-    datasets: charted.map((r, i) => ({ label: runLabel(ctx, r), kind: 'line', color: seriesColor(i), stepped: true, data: (r.sync?.backlog ?? []).map((y, t) => ({ x: t + 1, y })) })),
+    datasets: charted.map((r, i) => ({
+      label: runLabel(ctx, r),
+      kind: 'line',
+      color: seriesColor(i),
+      stepped: true,
+      data: (r.sync?.backlog ?? []).map((y, t) => ({ x: t + 1, y })),
+    })),
     refLines: markers,
   }
   const writeSpec: ChartSpec = {
@@ -71,7 +86,14 @@ export function renderSyncSection(ctx: ReportContext): ReportSection | null {
       { header: 'Lag p95', numeric: true, cell: (row) => formatMs(row.lag) },
       { header: 'Backlog', numeric: true, cell: (row) => formatCount(row.backlog) },
     ],
-    charted.flatMap((r) => (r.sync?.backlog ?? []).map((backlog, elapsedS) => ({ run: runLabel(ctx, r), elapsedS, lag: r.sync?.lag.find((p) => p.elapsedS === elapsedS)?.p95 ?? null, backlog }))),
+    charted.flatMap((r) =>
+      (r.sync?.backlog ?? []).map((backlog, elapsedS) => ({
+        run: runLabel(ctx, r),
+        elapsedS,
+        lag: r.sync?.lag.find((p) => p.elapsedS === elapsedS)?.p95 ?? null,
+        backlog,
+      })),
+    ),
   )
   return {
     id: 'sync',

@@ -95,17 +95,34 @@ ${dataTable(
       ? html`<h3>Data correctness</h3>${dataTable(
           [
             { header: 'Run', cell: (r: RunResult) => r.id },
-            { header: 'Stale reads', numeric: true, cell: (r) => formatCount(r.metrics.stale_reads?.count), className: (r) => ((r.metrics.stale_reads?.count ?? 0) > 0 ? 'fail' : undefined) },
+            {
+              header: 'Stale reads',
+              numeric: true,
+              cell: (r) => formatCount(r.metrics.stale_reads?.count),
+              className: (r) => ((r.metrics.stale_reads?.count ?? 0) > 0 ? 'fail' : undefined),
+            },
             { header: 'Reads checked', numeric: true, cell: (r) => formatCount(r.metrics.stale_reads?.checked) },
-            { header: 'Lost writes', numeric: true, cell: (r) => formatCount(r.metrics.lost_writes?.count), className: (r) => ((r.metrics.lost_writes?.count ?? 0) > 0 ? 'fail' : undefined) },
+            {
+              header: 'Lost writes',
+              numeric: true,
+              cell: (r) => formatCount(r.metrics.lost_writes?.count),
+              className: (r) => ((r.metrics.lost_writes?.count ?? 0) > 0 ? 'fail' : undefined),
+            },
             { header: 'Writes checked', numeric: true, cell: (r) => formatCount(r.metrics.lost_writes?.checked) },
             {
               header: 'Writes unverified',
               numeric: true,
               cell: (r) => formatCount(r.metrics.lost_writes?.unverified),
-              className: (r) => ((r.metrics.lost_writes?.unverified ?? 0) === 0 ? undefined : (r.metrics.lost_writes?.unverifiedExplainedBy ?? []).length > 0 ? 'warn' : 'fail'),
+              className: (r) =>
+                (r.metrics.lost_writes?.unverified ?? 0) === 0 ? undefined : (r.metrics.lost_writes?.unverifiedExplainedBy ?? []).length > 0 ? 'warn' : 'fail',
             },
-            { header: 'Unverified explained by', cell: (r) => ((r.metrics.lost_writes?.unverified ?? 0) === 0 ? '' : (r.metrics.lost_writes?.unverifiedExplainedBy ?? []).join(', ') || 'no fault of the scenario') },
+            {
+              header: 'Unverified explained by',
+              cell: (r) =>
+                (r.metrics.lost_writes?.unverified ?? 0) === 0
+                  ? ''
+                  : (r.metrics.lost_writes?.unverifiedExplainedBy ?? []).join(', ') || 'no fault of the scenario',
+            },
           ],
           correctnessRuns,
         )}`
@@ -118,7 +135,11 @@ ${dataTable(
     notes.length > 0
       ? html`<h3>Run notes</h3>${dataTable(
           [
-            { header: 'Level', cell: (n: (typeof notes)[number]) => html`<span class="tag ${n.level === 'info' ? '' : n.level === 'warning' ? 'warn' : 'fail'}">${n.level}</span>` },
+            {
+              header: 'Level',
+              cell: (n: (typeof notes)[number]) =>
+                html`<span class="tag ${n.level === 'info' ? '' : n.level === 'warning' ? 'warn' : 'fail'}">${n.level}</span>`,
+            },
             { header: 'Run', cell: (n) => n.run },
             { header: 'Kind', cell: (n) => n.code },
             { header: 'Message', cell: (n) => n.message },
@@ -128,8 +149,7 @@ ${dataTable(
       : null
 
   const analysisNotes = suite.analysis?.notes ?? []
-  const analysisBlock =
-    analysisNotes.length > 0 ? html`<h3>Analysis notes</h3><ul class="notes">${analysisNotes.map((n) => html`<li>${n}</li>`)}</ul>` : null
+  const analysisBlock = analysisNotes.length > 0 ? html`<h3>Analysis notes</h3><ul class="notes">${analysisNotes.map((n) => html`<li>${n}</li>`)}</ul>` : null
 
   const failedRuns = suite.runs.filter((r) => r.status !== 'ok' || r.error)
   const failedFaults = suite.runs.flatMap((r) => (r.faults ?? []).filter((f) => !f.ok).map((f) => ({ run: r.id, ...f })))
