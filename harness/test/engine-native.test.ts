@@ -60,6 +60,18 @@ describe('native engine', () => {
     expect(Object.values(per).reduce((sum, op) => sum + op.http_reqs.count, 0)).toBe(summary.sent)
   })
 
+  it('ends every run, also when busy firing right up to the last arrival (the clock wakes it ahead of time)', async () => {
+    // Arrivals 125 µs apart keep the engine busy: its last arrivals fall due while it is firing or
+    // reading responses, after the clock's early wake-up for them has passed. Each run must still
+    // send or drop every planned arrival and end; a missed wake-up used to leave it waiting forever.
+    for (let round = 0; round < 10; round++) {
+      await stub?.close()
+      stub = new StubCrmServer({ delayMs: 0 })
+      const { summary } = await runOpen(workload({ model: 'open', rate: 8_000, durationS: 0.5, maxInFlight: 20 }, { get_customer: 1 }))
+      expect(summary.sent + summary.dropped).toBe(4_000)
+    }
+  }, 60_000)
+
   it('shows a 1 s server stall in the corrected p99, not in the uncorrected one, and drops arrivals over the cap', async () => {
     // The stall starts once 300 requests arrived (a second into the plan at 300/s), whenever that is.
     stub = new StubCrmServer({ delayMs: 2 })

@@ -18,8 +18,9 @@ import { arrivalOffsetMs, type ArrivalSchedule } from './arrival-schedule.js'
 //
 // That message still takes a few hundred microseconds to wake the event loop on a virtual
 // machine (measured: schedule lag p50 0.3-0.4 ms). So the helper posts WAKE_LEAD_MS before the
-// arrival is due, and the engine, woken early and idle, spins the last fraction of a millisecond
-// (see NativeEngine's pump): precise, and bounded to WAKE_LEAD_MS of CPU per idle arrival.
+// arrival is due, and the engine, woken early, polls the last fraction of a millisecond on
+// setImmediate turns (see NativeEngine's pump): precise to microseconds, bounded to WAKE_LEAD_MS
+// of CPU per idle arrival, and responses still get in between.
 
 // Control words: [0] state (0 = waiting to begin, 1 = running, 2 = stop), [1] armed (1 = the
 // engine wants a wake-up); then the start time in process.hrtime nanoseconds.

@@ -43,8 +43,6 @@ type OpenLoad = Extract<Workload['load'], { model: 'open' }>
 const ABORT_GRACE_MS = 1000
 /** Closer than this (ms) to its arrival, the engine re-checks on the next event-loop turn instead of waiting for the clock. */
 const CLOCK_SLACK_MS = 0.02
-/** A wake-up this much earlier than the clock's lead (a helper thread scheduled early) still spins rather than re-arming. */
-const SPIN_MARGIN_MS = 0.1
 /** Latency assumed for the warm-start estimate when this engine has not run against the target yet. */
 const DEFAULT_EXPECTED_LATENCY_MS = 25
 
@@ -362,19 +360,10 @@ export class NativeEngine implements LoadEngine {
         }
         return now
       }
-      const pump = (woken = false): void => {
+      const pump = (): void => {
         if (stopping) return
         clock.disarm()
-        let now = fireDue()
-        // Woken by the clock ahead of the next arrival and idle: spin the rest of the way (once per
-        // wake-up, at most WAKE_LEAD_MS plus its margin, so responses wait no longer than that).
-        if (woken && next !== null && startPerf + next - now <= WAKE_LEAD_MS + SPIN_MARGIN_MS) {
-          const due = startPerf + next
-          while (performance.now() < due) {
-            // busy-wait: the event loop cannot wake itself this precisely
-          }
-          now = fireDue()
-        }
+        const now = fireDue()
         if (next === null) {
           // The plan's last arrival went out; the measured phase is the planned length.
           const remaining = startPerf + schedule.totalS * 1000 - now
@@ -382,20 +371,19 @@ export class NativeEngine implements LoadEngine {
           else finish()
           return
         }
-        clock.arm()
-        // An arrival that fell due while firing (or is due within the clocks' rounding) gets no
-        // wake-up of its own: take it on the next turn of the event loop.
-        if (startPerf + next - performance.now() <= CLOCK_SLACK_MS) {
-          clock.disarm()
-          setImmediate(pump)
-        }
+        // The clock wakes the engine WAKE_LEAD_MS ahead of an arrival, so an arrival closer than
+        // that may have had its wake-up already (while the engine was busy): take it on the next
+        // turns of the event loop, which also times it to a few microseconds while responses
+        // still get in between. Further away, the clock will wake the engine.
+        if (startPerf + next - performance.now() <= WAKE_LEAD_MS + CLOCK_SLACK_MS) setImmediate(pump)
+        else clock.arm()
       }
       if (ctx.signal.aborted) {
         onAbort()
         return
       }
       ctx.signal.addEventListener('abort', onAbort, { once: true })
-      clock.begin(startPerf, () => pump(true))
+      clock.begin(startPerf, pump)
       pump()
     })
     clearInterval(ticker)
