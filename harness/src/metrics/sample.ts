@@ -1,3 +1,4 @@
+import type { AgentReport } from '../results/results-schema.js'
 import type { MetricsDelta } from './metrics-delta.js'
 import type { CheckFailure } from '../workload/http-request-stream.js'
 
@@ -40,6 +41,9 @@ export interface MetricsSink extends SampleSink {
 }
 
 /** What an engine reports when it stops, besides the samples. */
+/** The results file's record of one load agent, which the agents report. */
+export type { AgentReport }
+
 export interface EngineSummary {
   engine: 'autocannon' | 'native' | 'k6'
   /** Actual duration of the measured phase in seconds. */
@@ -59,24 +63,6 @@ export interface EngineSummary {
   /** When the load ran in agents: each agent's share and health, and what went wrong with it. */
   agents?: AgentReport[]
   notes: string[]
-}
-
-/** One load agent of a run. */
-export interface AgentReport {
-  index: number
-  /** How the agent named itself (pod name; host:pid for local agents). */
-  name: string
-  pid: number
-  host: string
-  /** done: finished its slice; failed: its engine stopped with an error; lost: its connection closed or went silent first. */
-  status: 'done' | 'failed' | 'lost'
-  sent: number
-  dropped: number
-  /** Share of one core the agent's process used, and its event-loop lag p99 (ms); 0 when it did not finish. */
-  cpu: number
-  eventLoopLagP99Ms: number
-  /** Why it did not finish, when it did not. */
-  problem?: string
 }
 
 /** How late arrivals were dispatched (ms), with the histogram (µs, encoded) so agents' lags merge exactly. */

@@ -240,18 +240,7 @@ export interface RunResult {
     /** Connections opened before the measured phase (warm) and during it. Added in schema 1 (optional). */
     connections?: { warm: number; openedDuringRun: number }
     /** The load agents the load ran in, each with its share and health. Added in schema 1 (optional). */
-    agents?: Array<{
-      index: number
-      name: string
-      pid: number
-      host: string
-      status: 'done' | 'failed' | 'lost'
-      sent: number
-      dropped: number
-      cpu: number
-      eventLoopLagP99Ms: number
-      problem?: string
-    }>
+    agents?: AgentReport[]
   }
   /** topology.sync other than none: how downstream kept up. */
   sync?: SyncRunResult
@@ -441,4 +430,22 @@ export interface SuiteResult {
   analysis: SuiteAnalysis | null
   gates: GateResult | null
   verdict: { text: string; passed: boolean; exitCode: number }
+}
+
+/** One load agent of a run. */
+export interface AgentReport {
+  index: number
+  /** How the agent named itself (pod name; host:pid for local agents). */
+  name: string
+  pid: number
+  host: string
+  /** done: finished its slice; failed: its engine stopped with an error; lost: its connection closed or went silent first. */
+  status: 'done' | 'failed' | 'lost'
+  sent: number
+  dropped: number
+  /** Share of one core the agent's process used, and its event-loop lag p99 (ms); 0 when it did not finish. */
+  cpu: number
+  eventLoopLagP99Ms: number
+  /** Why it did not finish, when it did not. */
+  problem?: string
 }
