@@ -30,6 +30,21 @@ describe('compareToBaseline', () => {
     expect(significant / changes).toBeLessThan(0.1)
   })
 
+  it('is not swung by one disturbed run: a p95 fifty times the others among six identical runs is not a regression', () => {
+    const runs = (seed: number, disturbed: number | null) =>
+      makeSuiteResult({
+        runs: Array.from({ length: 6 }, (_, i) => ({ ...base, repetition: i + 1, seed: seed * 100 + i, ...(i === disturbed ? { medianMs: 12 * 50 } : {}) })),
+      })
+    const gate = compareToBaseline(runs(1, 3), runs(2, null), { tolerance: 0.05 })
+    const p95 = gate.changes.find((c) => c.metric === 'p95')!
+    // The geometric means: one run 50 times slower moves them by 50^(1/6) ≈ 1.9, not by 9 as the
+    // arithmetic mean would, and the spread between runs says how little that means.
+    expect(p95.relChange).toBeGreaterThan(0.5)
+    expect(p95.relChange).toBeLessThan(1.5)
+    expect(p95.outcome).not.toBe('regression')
+    expect(gate.passed).toBe(true)
+  })
+
   it('finds a real 30% slowdown with 2 runs a side: a p95 regression beyond tolerance that fails the gate', () => {
     const gate = compareToBaseline(suite(1, { medianMs: 12 * 1.3 }, 2), suite(2, {}, 2), { tolerance: 0.05, file: 'old/results.json' })
     const p95 = gate.changes.find((c) => c.metric === 'p95')!

@@ -165,8 +165,10 @@ export function compareToBaseline(current: SuiteResult, baseline: SuiteResult | 
       const d = compareGroups(def, regime.runs, p.cur.runs)
       if (!d) continue
       if (regime.note) notes.push(regime.note)
-      const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length
       const vals = (runs: readonly RunResult[]) => observeRuns(def, runs).map((o) => o.raw)
+      // The figures the change is between: geometric means for ratio metrics (see compareGroups).
+      const mean = (xs: number[]) =>
+        def.scale === 'ratio' ? Math.exp(xs.reduce((s, v) => s + Math.log(v), 0) / xs.length) : xs.reduce((s, v) => s + v, 0) / xs.length
       const outcome = classifyChange(metric, d, opts.tolerance, errTol)
       changes.push({
         metric,

@@ -276,10 +276,13 @@ export type ChangeOutcome = 'regression' | 'worse' | 'improved' | 'within-tolera
 export interface BaselineChange {
   metric: string
   cellLabel: string
-  /** Mean over the baseline runs used (after a history shift, the runs since). */
+  /**
+   * Over the baseline runs used (after a history shift, the runs since): the geometric mean for
+   * throughput and latency, the mean for error rate.
+   */
   baseline: number
   current: number
-  /** (current − baseline) / baseline; error_rate: current − baseline (absolute). */
+  /** current / baseline − 1; error_rate: current − baseline (absolute). */
   relChange: number
   /** Interval of relChange; equal to [relChange, relChange] when `noInterval` is set. */
   ci: [number, number]
