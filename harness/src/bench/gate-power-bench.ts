@@ -25,7 +25,8 @@ import { must } from '../util/must.js'
 // A regression is defined by what a CI user sees, its effect on p95: level 1.2 is "p95 20%
 // slower". The bench first measures the unchanged service's p95 (median of CALIBRATION_RUNS
 // runs, kept next to the pool) and then slows the candidate's replicas by a constant delay per
-// request of (level − 1) × that p95, through the replicas' emulated service time. A constant
+// request of (level − 1) × that p95 (in whole ms, see regressionDelayMs), through the replicas'
+// emulated service time. A constant
 // delay shifts every quantile by the same amount, so p95 grows by that share. (A factor on the
 // shards' service time, the first definition, hardly moved p95: the shards of this scenario work
 // at a few % of their capacity, so +20% of their 2 ms was +0.4 ms on a p95 of ~10 ms, far below
@@ -92,6 +93,15 @@ function withRegression(s: Scenario, delayMs: number, durationS: number | undefi
   return { ...s, repetitions: 1, matrix: {}, load, topology: { ...s.topology, emulation: { ...s.topology.emulation, shard, ...replica } } }
 }
 
+/**
+ * The delay per request for a level: (level − 1) × the calibrated p95, in whole milliseconds.
+ * Node's timers count whole milliseconds (a 2.26 ms timeout fires after 3), so a fractional
+ * delay would overshoot its level; a whole one is what it says.
+ */
+export function regressionDelayMs(factor: number, p95Ms: number): number {
+  return factor === 1 ? 0 : Math.max(1, Math.round((factor - 1) * p95Ms))
+}
+
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
@@ -145,7 +155,7 @@ async function collect(poolFile: string, rounds: number, durationS: number | und
     const order = ROUND.map((factor, slot) => ({ factor, slot })).sort(() => rnd.next() - 0.5)
     for (const { factor, slot } of order) {
       if (done.some((d) => d.round === round && d.slot === slot) || controller.signal.aborted) continue
-      const delayMs = (factor - 1) * calibration.p95Ms
+      const delayMs = regressionDelayMs(factor, calibration.p95Ms)
       const r = await once(delayMs, `${round}-${slot}`)
       if (!r) continue
       const line: PoolRun = { round, slot, factor, delayMs, wallS: r.wallS, run: { ...r.run, histogram: '' } }
