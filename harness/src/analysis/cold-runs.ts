@@ -1,7 +1,7 @@
 import type { RunResult, SuiteAnalysis } from '../results/results-schema.js'
 import { ANALYSIS_METRIC_DEFINITIONS, type AnalysisMetric } from './analysis-metrics.js'
 import { observeRuns, varianceComponents, varianceOfGroupMean } from './variance-components.js'
-import { mserTruncation } from './warm-up.js'
+import { median, mserTruncation } from './warm-up.js'
 
 // Cold runs: a warm-up too short for JIT compilation, connection pools or caches shows in two
 // ways, and both are reported (never silently dropped: the reader decides):
@@ -17,12 +17,6 @@ const COLD_Z = 4
 const COLD_SHARE = 0.2
 /** A start-of-run transient: its seconds' median p95 at least this factor above the rest. */
 const TRANSIENT_FACTOR = 1.3
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
 function firstRepetition(metric: AnalysisMetric, cellLabel: string, runs: readonly RunResult[]): ColdRun | null {
   const def = ANALYSIS_METRIC_DEFINITIONS[metric]

@@ -23,7 +23,8 @@ export interface SettleOptions {
   throughputRise?: number | null
 }
 
-function median(xs: readonly number[]): number {
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ANALYSIS_METRIC_DEFINITIONS, type AnalysisMetric } from '../analysis/analysis-metrics.js'
 import { normalQuantile, studentTCritical } from '../analysis/student-t.js'
+import { median } from '../analysis/warm-up.js'
 import { createEngine } from '../engines/engine-registry.js'
 import { createEnvironment } from '../environment/create-environment.js'
 import { BASELINE_METRICS, compareToBaseline, DEFAULT_TOLERANCE } from '../gates/baseline.js'
@@ -100,12 +101,6 @@ function withRegression(s: Scenario, delayMs: number, durationS: number | undefi
  */
 export function regressionDelayMs(factor: number, p95Ms: number): number {
   return factor === 1 ? 0 : Math.max(1, Math.round((factor - 1) * p95Ms))
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 async function collect(poolFile: string, rounds: number, durationS: number | undefined): Promise<void> {
