@@ -48,9 +48,12 @@ describe('load agents (local worker processes)', () => {
     const { target, versions, recorder, ctx } = await setUp(w)
     engine = new AgentEngine({ engine: 'native', agents: 2 })
     const connectionsBeforePrepare = stub.stats.connections
+    const requestsBeforePrepare = stub.stats.total
     await engine.prepare(w, target, ctx)
     const connectionsBeforeStart = stub.stats.connections
     const requestsBeforeStart = stub.stats.total
+    // The agents' compiler warm-up runs against servers of their own: not one request reached the target.
+    expect(requestsBeforeStart).toBe(requestsBeforePrepare)
     const summary = await engine.run(w, target, ctx)
     const r = recorder.finish(summary.durationS)
 

@@ -17,11 +17,12 @@ import {
   type CoordinatorMessage,
 } from './agent-protocol.js'
 import type { AgentOptions } from './agent-options.js'
+import { warmUpEngine } from './jit-warm-up.js'
 import { MessageChannel } from './message-channel.js'
 
 // A load agent: connects to the coordinator, says which slice it runs (hello), and then for each
 // phase the coordinator assigns (the warm-up, the measured phase): prepares the engine on its
-// slice (warm connections) -> ready -> waits for start -> runs, reporting a MetricsDelta every
+// slice (compiled by a warm-up of its own the first time, see jit-warm-up.ts; warm connections) -> ready -> waits for start -> runs, reporting a MetricsDelta every
 // report interval -> done. It stops its load as soon as the coordinator says stop or goes away:
 // an agent never keeps loading a target nobody measures.
 
@@ -179,6 +180,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       p.ctx.signal = p.controller.signal
       phase = p
       try {
+        await warmUpEngine(assign.engine, p.ctx.signal)
         await p.engine.prepare?.(workload, targetOf(assign), p.ctx)
       } catch (err) {
         fail(p, err)

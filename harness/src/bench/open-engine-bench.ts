@@ -4,6 +4,7 @@ import { AgentEngine } from '../agents/agent-engine.js'
 import { RunRecorder } from '../metrics/run-recorder.js'
 import { VersionTracker } from '../workload/version-tracker.js'
 import { benchWorkload, startBenchServer, syntheticDataset } from './bench-server.js'
+import { median } from '../analysis/warm-up.js'
 import { findVegeta, runVegeta } from './vegeta.js'
 
 // `make bench` (open model): LoadLab's native engine (open model), as a user runs it (one load agent, the
@@ -12,7 +13,8 @@ import { findVegeta, runVegeta } from './vegeta.js'
 //   - highest sustained open rate (no drops, no errors, >= 99% of the offered rate answered)
 //     >= 1.0x Vegeta's;
 //   - at half of Vegeta's highest sustained rate, over the whole run (no warm-up excluded):
-//     p50 within 0.3 ms of Vegeta's, p99 within 1.5x;
+//     p50 within 0.3 ms of Vegeta's, p99 within 1.5x (medians of BENCH_PAIRS alternating runs
+//     of each, LoadLab's each with a freshly started agent);
 //   - against a server answering after a fixed 20 ms, at 200 req/s: (corrected) p50 within
 //     0.3 ms of Vegeta's, each arrival sent within 0.1 ms of its time (schedule lag p50).
 // It also prints the generator's CPU time per request of both (a figure other load on the
@@ -125,24 +127,62 @@ export async function runOpenEngineBench(durationS: number): Promise<Check[]> {
       })
 
     const half = Math.max(500, Math.round((theirs ?? ours) / 2))
-    console.log(`at half of ${theirs !== null ? 'Vegeta' : 'LoadLab'}'s highest sustained rate, ${half} req/s for ${durationS} s (whole run):`)
-    const a = await loadlabOpen(engine, server.url, half, durationS)
+    const pairs = benchPairs()
     console.log(
-      `  loadlab  p50 ${a.p50Ms.toFixed(3)} ms, p99 ${a.p99Ms.toFixed(3)} ms, ${a.cpuUsPerRequest.toFixed(1)} µs CPU/request, schedule lag p50 ${a.lagP50Ms?.toFixed(3)} / p99 ${a.lagP99Ms?.toFixed(3)} ms`,
+      `at half of ${theirs !== null ? 'Vegeta' : 'LoadLab'}'s highest sustained rate, ${half} req/s for ${durationS} s (whole run), ${pairs} alternating pairs, LoadLab with freshly started agents:`,
     )
-    if ('bin' in vegeta) {
-      const b = await vegetaOpen(server.url, half, durationS)
-      console.log(`  vegeta   p50 ${b.p50Ms.toFixed(3)} ms, p99 ${b.p99Ms.toFixed(3)} ms, ${b.cpuUsPerRequest.toFixed(1)} µs CPU/request`)
+    // One 10 s p99 of either tool varies by 2-3x from run to run on a small machine, so each tool
+    // runs several times, alternating (who goes first alternates too: the second of a pair runs on
+    // a machine the first just warmed), and the medians are compared. Each LoadLab run starts its
+    // own agent, as every `loadlab run` does, so its first second is in the figure as a user sees it.
+    const a: OpenMeasurement[] = []
+    const b: OpenMeasurement[] = []
+    for (let i = 0; i < pairs; i++) {
+      const order = i % 2 === 0 ? (['loadlab', 'vegeta'] as const) : (['vegeta', 'loadlab'] as const)
+      for (const who of order) {
+        if (who === 'vegeta') {
+          if (!('bin' in vegeta)) continue
+          const m = await vegetaOpen(server.url, half, durationS)
+          b.push(m)
+          console.log(`  pair ${i + 1} vegeta   p50 ${m.p50Ms.toFixed(3)} ms, p99 ${m.p99Ms.toFixed(3)} ms, ${m.cpuUsPerRequest.toFixed(1)} µs CPU/request`)
+        } else {
+          const fresh = new AgentEngine({ engine: 'native', agents: 1 })
+          try {
+            const m = await loadlabOpen(fresh, server.url, half, durationS)
+            a.push(m)
+            console.log(
+              `  pair ${i + 1} loadlab  p50 ${m.p50Ms.toFixed(3)} ms, p99 ${m.p99Ms.toFixed(3)} ms, schedule lag p50 ${m.lagP50Ms?.toFixed(3)} / p99 ${m.lagP99Ms?.toFixed(3)} ms`,
+            )
+          } finally {
+            await fresh.close()
+          }
+        }
+      }
+    }
+    const ourP50 = median(a.map((m) => m.p50Ms))
+    const ourP99 = median(a.map((m) => m.p99Ms))
+    console.log(`  loadlab  median p50 ${ourP50.toFixed(3)} ms, median p99 ${ourP99.toFixed(3)} ms`)
+    if (b.length > 0) {
+      const theirP50 = median(b.map((m) => m.p50Ms))
+      const theirP99 = median(b.map((m) => m.p99Ms))
+      console.log(`  vegeta   median p50 ${theirP50.toFixed(3)} ms, median p99 ${theirP99.toFixed(3)} ms`)
       checks.push({
-        name: `p50 at ${half} req/s, loadlab - vegeta`,
-        value: `${(a.p50Ms - b.p50Ms).toFixed(3)} ms`,
+        name: `median p50 at ${half} req/s, loadlab - vegeta`,
+        value: `${(ourP50 - theirP50).toFixed(3)} ms`,
         target: '<= 0.3 ms',
-        met: a.p50Ms - b.p50Ms <= 0.3,
+        met: ourP50 - theirP50 <= 0.3,
       })
-      checks.push({ name: `p99 at ${half} req/s, loadlab / vegeta`, value: (a.p99Ms / b.p99Ms).toFixed(2), target: '<= 1.5', met: a.p99Ms <= 1.5 * b.p99Ms })
+      checks.push({
+        name: `median p99 at ${half} req/s, loadlab / vegeta`,
+        value: `${ourP99.toFixed(2)} / ${theirP99.toFixed(2)} ms = ${(ourP99 / theirP99).toFixed(2)}`,
+        target: '<= 1.5',
+        met: ourP99 <= 1.5 * theirP99,
+      })
+      const ourCpu = median(a.map((m) => m.cpuUsPerRequest))
+      const theirCpu = median(b.map((m) => m.cpuUsPerRequest))
       checks.push({
         name: `CPU per request at ${half} req/s, loadlab / vegeta (information)`,
-        value: `${a.cpuUsPerRequest.toFixed(1)} / ${b.cpuUsPerRequest.toFixed(1)} µs = ${(a.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(2)}`,
+        value: `${ourCpu.toFixed(1)} / ${theirCpu.toFixed(1)} µs = ${(ourCpu / theirCpu).toFixed(2)}`,
         target: '-',
         met: true,
         judged: false,
@@ -183,6 +223,17 @@ export function printChecks(title: string, checks: Check[]): boolean {
   for (const c of checks) console.log(`  ${c.judged === false ? 'info   ' : c.met ? 'met    ' : 'NOT met'}  ${c.name}: ${c.value} (target ${c.target})`)
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: title, checks })}`)
   return checks.every((c) => c.met)
+}
+
+/** BENCH_PAIRS (default 7): how many alternating runs of each tool the half-rate latencies are the medians of. */
+function benchPairs(): number {
+  const raw = process.env.BENCH_PAIRS ?? '7'
+  const pairs = Number(raw)
+  if (!(Number.isInteger(pairs) && pairs >= 1)) {
+    console.error(`BENCH_PAIRS must be a whole number >= 1, got '${raw}'`)
+    process.exit(2)
+  }
+  return pairs
 }
 
 export function benchDurationS(): number {
