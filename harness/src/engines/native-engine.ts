@@ -9,7 +9,7 @@ import type { EngineContext, ExecutionStep, LoadEngine } from './load-engine.js'
 import { ArrivalSchedule } from './arrival-schedule.js'
 import { ConnectionPool } from './connection-pool.js'
 import { shareOf, WHOLE_LOAD } from '../workload/execution-segment.js'
-import { ArrivalClock, WAKE_LEAD_MS } from './arrival-clock.js'
+import { ArrivalClock, SPIN_MIN_GAP_MS, WAKE_LEAD_MS } from './arrival-clock.js'
 import { SampleBatcher } from './sample-batcher.js'
 
 // The open model: requests arrive on a schedule whatever the server does, like users do.
@@ -331,6 +331,8 @@ export class NativeEngine implements LoadEngine {
     await new Promise<void>((resolve) => {
       let endTimer: NodeJS.Timeout | undefined
       let next = schedule.next()
+      // The arrival before `next` (ms): whether the engine polls before `next` depends on the gap (see SPIN_MIN_GAP_MS).
+      let previousArrival = Number.NEGATIVE_INFINITY
       const finish = (): void => {
         if (stopping) return
         stopping = true
@@ -355,6 +357,7 @@ export class NativeEngine implements LoadEngine {
         // Fire everything that is due; wake-ups are late sometimes, the schedule is not.
         while (next !== null && startPerf + next <= now) {
           fire(next, now)
+          previousArrival = next
           next = schedule.next()
           now = performance.now()
         }
@@ -371,11 +374,13 @@ export class NativeEngine implements LoadEngine {
           else finish()
           return
         }
-        // The clock wakes the engine WAKE_LEAD_MS ahead of an arrival, so an arrival closer than
-        // that may have had its wake-up already (while the engine was busy): take it on the next
-        // turns of the event loop, which also times it to a few microseconds while responses
-        // still get in between. Further away, the clock will wake the engine.
-        if (startPerf + next - performance.now() <= WAKE_LEAD_MS + CLOCK_SLACK_MS) setImmediate(pump)
+        // The clock wakes the engine WAKE_LEAD_MS ahead of an arrival (one at least
+        // SPIN_MIN_GAP_MS after the previous), so such an arrival closer than that may have had
+        // its wake-up already (while the engine was busy): take it on the next turns of the event
+        // loop, which also times it to a few microseconds while responses still get in between.
+        // Otherwise the clock will wake the engine (at a dense arrival's own time).
+        const lead = next - previousArrival >= SPIN_MIN_GAP_MS ? WAKE_LEAD_MS : 0
+        if (startPerf + next - performance.now() <= lead + CLOCK_SLACK_MS) setImmediate(pump)
         else clock.arm()
       }
       if (ctx.signal.aborted) {
