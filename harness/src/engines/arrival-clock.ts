@@ -76,7 +76,15 @@ export class ArrivalClock {
     const { index, count } = schedule.segment
     this.helper = new Worker(HELPER_SOURCE(arrivalOffsetMs.toString()), {
       eval: true,
-      workerData: { shared: this.shared, segments: schedule.segments, totalArrivals: schedule.totalArrivals, index, step: count, leadMs: WAKE_LEAD_MS, spinMinGapMs: SPIN_MIN_GAP_MS },
+      workerData: {
+        shared: this.shared,
+        segments: schedule.segments,
+        totalArrivals: schedule.totalArrivals,
+        index,
+        step: count,
+        leadMs: WAKE_LEAD_MS,
+        spinMinGapMs: SPIN_MIN_GAP_MS,
+      },
     })
     this.helper.on('message', () => {
       if (!this.closed) this.onDue()
