@@ -22,8 +22,9 @@ import { MessageChannel } from './message-channel.js'
 
 // A load agent: connects to the coordinator, says which slice it runs (hello), and then for each
 // phase the coordinator assigns (the warm-up, the measured phase): prepares the engine on its
-// slice (compiled by a warm-up of its own the first time, see jit-warm-up.ts; warm connections) -> ready -> waits for start -> runs, reporting a MetricsDelta every
-// report interval -> done. It stops its load as soon as the coordinator says stop or goes away:
+// slice (the first time, a warm-up of its own compiles it, see jit-warm-up.ts; then warm
+// connections) -> ready -> waits for start -> runs, reporting a MetricsDelta every report
+// interval -> done. It stops its load as soon as the coordinator says stop or goes away:
 // an agent never keeps loading a target nobody measures.
 
 /** How long a connect attempt to the coordinator is retried (the coordinator may start after the agent, as pods do). */
