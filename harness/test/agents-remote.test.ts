@@ -34,6 +34,16 @@ afterEach(async () => {
   stub = undefined
 })
 
+/** A connection to the coordinator as an agent makes it, for a test to speak the protocol itself. */
+function connectAsAgent(url: URL): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: Number(url.port), path: '/agents', headers: { Connection: 'Upgrade', Upgrade: 'loadlab-agent' } })
+    req.on('upgrade', (_res, s: net.Socket) => resolve(s))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 function agent(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const run = runLoadlab(['agent', ...args], { env })
   agents.push(run)
@@ -101,12 +111,7 @@ describe('loadlab agent (remote agents)', () => {
   it('answers a peer speaking another protocol version with a reject that says so', async () => {
     engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
     const url = await engine.listen()
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: Number(url.port), path: '/agents', headers: { Connection: 'Upgrade', Upgrade: 'loadlab-agent' } })
-      req.on('upgrade', (_res, s: net.Socket) => resolve(s))
-      req.on('error', reject)
-      req.end()
-    })
+    const socket = await connectAsAgent(url)
     const reply = new Promise<string>((resolve) => {
       let text = ''
       socket.on('data', (c: Buffer) => (text += c.toString()))
@@ -118,6 +123,45 @@ describe('loadlab agent (remote agents)', () => {
     const msg = JSON.parse((await reply).trim()) as { type: string; message: string }
     expect(msg.type).toBe('reject')
     expect(msg.message).toMatch(new RegExp(`protocol ${PROTOCOL_VERSION + 1}, this coordinator ${PROTOCOL_VERSION}: run the same LoadLab version`))
+  })
+
+  it('an agent that keeps reporting but never finishes its phase is told to stop past the planned end, then dropped as lost: the run returns', async () => {
+    stub = new StubCrmServer()
+    const target = await stub.start()
+    const signal = new AbortController().signal
+    const dataset = await seedDataset(target, workload, signal)
+    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
+    const url = await engine.listen()
+    // A wedged agent: it prepares and starts, then reports every 100 ms and ignores `stop`.
+    const socket = await connectAsAgent(url)
+    const received: string[] = []
+    let reporting: NodeJS.Timeout | undefined
+    const send = (msg: object): void => void socket.write(`${JSON.stringify(msg)}\n`)
+    let buffered = ''
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const msg = JSON.parse(buffered.slice(0, nl)) as { type: string; phase?: number }
+        buffered = buffered.slice(nl + 1)
+        received.push(msg.type)
+        if (msg.type === 'assign') send({ type: 'ready', phase: msg.phase })
+        if (msg.type === 'start') reporting = setInterval(() => send({ type: 'progress', phase: msg.phase, delta: null, acks: [], created: [] }), 100)
+      }
+    })
+    socket.on('close', () => clearInterval(reporting))
+    send({ type: 'hello', protocol: PROTOCOL_VERSION, index: 0, count: 1, token: '', agent: { name: 'wedged', pid: 1, host: 'h', node: 'v', version: '0' } })
+    const summary = await engine.run({ ...workload, requestTimeoutMs: 500 }, target, {
+      sink: new RunRecorder(Date.now()),
+      signal,
+      dataset,
+      versions: new VersionTracker(),
+    })
+    clearInterval(reporting)
+    socket.destroy()
+    expect(received).toContain('stop')
+    expect(summary.agents?.map((a) => [a.name, a.status])).toEqual([['wedged', 'lost']])
+    expect(summary.agents?.[0]?.problem).toMatch(/still running 5 s after being told to stop/)
+    expect(summary.notes.join('\n')).toMatch(/still running 6\.5 s into a 1 s phase .*: they were stopped there/)
   })
 
   it('a plain HTTP request to the coordinator says what it is', async () => {

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ArrivalClock } from '../src/engines/arrival-clock.js'
 import { NativeEngine } from '../src/engines/native-engine.js'
 import { RunRecorder } from '../src/metrics/run-recorder.js'
 import { VersionTracker } from '../src/workload/version-tracker.js'
@@ -71,6 +72,22 @@ describe('native engine', () => {
       expect(summary.sent + summary.dropped).toBe(4_000)
     }
   }, 60_000)
+
+  it('ends at its planned length with every arrival sent even when the arrival clock never wakes it', async () => {
+    // A clock that is started but never posts a wake-up: the worst a lost wake-up can do. The end
+    // of the plan still fires whatever is due and ends the run.
+    const begin = vi.spyOn(ArrivalClock.prototype, 'begin').mockImplementation(() => undefined)
+    try {
+      stub = new StubCrmServer({ delayMs: 0 })
+      const { summary } = await runOpen(workload({ model: 'open', rate: 40, durationS: 1, maxInFlight: 100 }, { get_customer: 1 }))
+      expect(begin).toHaveBeenCalled()
+      expect(summary.sent + summary.dropped).toBe(40)
+      expect(summary.durationS).toBeGreaterThanOrEqual(1)
+      expect(summary.durationS).toBeLessThan(3)
+    } finally {
+      begin.mockRestore()
+    }
+  }, 20_000)
 
   it('shows a 1 s server stall in the corrected p99, not in the uncorrected one, and drops arrivals over the cap', async () => {
     // The stall starts once 300 requests arrived (a second into the plan at 300/s), whenever that is.

@@ -52,6 +52,8 @@ export type AgentOutcome =
 export interface PhaseRun {
   /** Called on abort: every agent stops its load and reports done. */
   stop(): void
+  /** Closes the connection of every agent still running the phase: each is reported lost, for `reason`. */
+  drop(reason: string): void
   /** Resolves once every agent of the phase is done, failed or lost. */
   outcomes: Promise<Map<number, AgentOutcome>>
 }
@@ -68,7 +70,8 @@ interface PhaseHandlers {
   failed(index: number, message: string): void
   progress(index: number, p: Progress): void
   done(index: number, summary: WireEngineSummary): void
-  lost(index: number, reason: string): void
+  /** `info` is passed along: the member is gone from the roster by then. */
+  lost(info: AgentInfo, reason: string): void
 }
 
 const HELLO_TIMEOUT_MS = 10_000
@@ -195,7 +198,7 @@ export class AgentCoordinator {
           if (waiting.size === 0) finish(null)
         },
         failed: (index, message) => finish(new Error(`${name(index)}: ${message}`)),
-        lost: (index, reason) => {
+        lost: ({ index }, reason) => {
           if (assignments.has(index)) finish(new Error(`${name(index)} was lost while preparing (${reason})`))
         },
         progress: () => undefined,
@@ -235,7 +238,7 @@ export class AgentCoordinator {
       failed: (index, message) => settle(index, { status: 'failed', info: infoOf(index), message }),
       progress: (index, p) => onProgress(index, p),
       done: (index, summary) => settle(index, { status: 'done', info: infoOf(index), summary }),
-      lost: (index, reason) => settle(index, { status: 'lost', info: infoOf(index), reason, afterMs: Date.now() - startedMs }),
+      lost: (info, reason) => settle(info.index, { status: 'lost', info, reason, afterMs: Date.now() - startedMs }),
     }
     // An agent that stops talking (paused, partitioned, wedged) is dropped: its connection is
     // closed, which reports it lost like a crash would.
@@ -263,6 +266,9 @@ export class AgentCoordinator {
     return {
       stop: () => {
         for (const index of indexes) if (!outcomes.has(index)) this.members.get(index)?.channel.send({ type: 'stop', phase })
+      },
+      drop: (reason) => {
+        for (const index of indexes) if (!outcomes.has(index)) this.members.get(index)?.channel.destroy(reason)
       },
       outcomes: all,
     }
@@ -324,7 +330,7 @@ export class AgentCoordinator {
         clearTimeout(helloTimer)
         if (!member || this.members.get(member.info.index) !== member) return
         this.members.delete(member.info.index)
-        this.handlers?.lost(member.info.index, reason)
+        this.handlers?.lost(member.info, reason)
         for (const w of [...this.rosterWatchers]) w()
       },
     })

@@ -49,6 +49,10 @@ const DEFAULT_REPORT_INTERVAL_MS = 250
 const DEFAULT_SILENCE_LIMIT_MS = 10_000
 /** Preparing = opening the warm connections, at most requestTimeoutMs (10 s) in the engine, plus start-up. */
 const PREPARE_TIMEOUT_MS = 60_000
+/** Agents still running this long (ms) after a phase's planned end and its request timeout are told to stop. */
+const OVERRUN_MARGIN_MS = 5000
+/** Agents that go on running this long (ms) after being told to stop are dropped as lost. */
+const STOP_GRACE_MS = 5000
 
 export class AgentEngine implements LoadEngine {
   readonly name: 'native' | 'autocannon'
@@ -171,11 +175,25 @@ export class AgentEngine implements LoadEngine {
       }
     }
     const ticker = setInterval(tick, 1000)
+    // Agents that keep reporting but never finish (a wedged engine, a bug) must not hang the run:
+    // past the planned end they are stopped, as on abort, and dropped if even that does not end them.
+    let overrun: NodeJS.Timeout | undefined
+    if (totalS > 0) {
+      const limitMs = totalS * 1000 + w.requestTimeoutMs + OVERRUN_MARGIN_MS
+      overrun = setTimeout(() => {
+        problems.push(
+          `the load agents were still running ${(limitMs / 1000).toFixed(1)} s into a ${totalS} s phase (its length, the request timeout and ${OVERRUN_MARGIN_MS / 1000} s): they were stopped there`,
+        )
+        run.stop()
+        overrun = setTimeout(() => run.drop(`still running ${STOP_GRACE_MS / 1000} s after being told to stop`), STOP_GRACE_MS)
+      }, limitMs)
+    }
     let outcomes: Map<number, AgentOutcome>
     try {
       outcomes = await run.outcomes
     } finally {
       clearInterval(ticker)
+      clearTimeout(overrun)
       ctx.signal.removeEventListener('abort', onAbort)
     }
     const elapsedS = (performance.now() - startPerf) / 1000

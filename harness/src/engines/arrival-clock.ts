@@ -63,6 +63,28 @@ export const WAKE_LEAD_MS = 0.4
  */
 export const SPIN_MIN_GAP_MS = 2
 
+/** Closer than this (ms) to its wake-up, the engine takes an arrival on its next event-loop turns instead of waiting for the clock. */
+const CLOCK_SLACK_MS = 0.02
+
+/**
+ * process.hrtime (ns) at `perfMs` (performance.now() time). Both read the same monotonic clock
+ * from different origins; the offset comes from reads back to back. A thread scheduled out
+ * between the two reads would make it wrong by as long as it was out (milliseconds on a loaded
+ * machine), and the helper would then wake the engine that much early for every arrival - too
+ * early to fire it, so each would wait for the next wake-up. So the reads are bracketed and
+ * retried until one pair is close together.
+ */
+export function hrtimeNsAt(perfMs: number): number {
+  let best = { gapMs: Number.POSITIVE_INFINITY, offsetNs: 0 }
+  for (let i = 0; i < 20 && best.gapMs > 0.005; i++) {
+    const before = performance.now()
+    const hr = Number(process.hrtime.bigint())
+    const after = performance.now()
+    if (after - before < best.gapMs) best = { gapMs: after - before, offsetNs: hr - ((before + after) / 2) * 1e6 }
+  }
+  return best.offsetNs + perfMs * 1e6
+}
+
 export class ArrivalClock {
   private readonly shared = new SharedArrayBuffer(16)
   private readonly ctl = new Int32Array(this.shared, 0, 2)
@@ -106,17 +128,31 @@ export class ArrivalClock {
   /** Called when the measured phase begins at `startPerf` (performance.now()); `onDue` is called WAKE_LEAD_MS before an arrival is due while armed. */
   begin(startPerf: number, onDue: () => void): void {
     this.onDue = onDue
-    this.start[0] = Number(process.hrtime.bigint()) - (performance.now() - startPerf) * 1e6
+    this.start[0] = hrtimeNsAt(startPerf)
     Atomics.store(this.ctl, 0, 1)
     Atomics.notify(this.ctl, 0)
   }
 
-  /** Called by the engine when it has fired everything due and waits for the next arrival. */
-  arm(): void {
+  /**
+   * Called by the engine when it has fired everything due and waits for its next arrival, whose
+   * wake-up is due at `wakeAtPerf` (performance.now() time). True: the helper will wake the engine
+   * then. False: that time is (nearly) here, and the engine takes the arrival on its own turns.
+   *
+   * The check comes after arming, not before: a thread scheduled out between a check and the arming
+   * (a loaded machine does that for milliseconds) would arm too late - the helper, finding the
+   * engine not armed, passes the arrival without waking anyone, counting on the engine to find it
+   * when it re-arms. The helper's pass happens after the arrival's wake-up time, so a check after
+   * arming sees that time has come. Checking only before would leave the engine waiting for a
+   * wake-up that never comes - after the plan's last arrival, for ever.
+   */
+  arm(wakeAtPerf: number): boolean {
     Atomics.store(this.ctl, 1, 1)
+    if (wakeAtPerf - performance.now() > CLOCK_SLACK_MS) return true
+    Atomics.store(this.ctl, 1, 0)
+    return false
   }
 
-  /** Called by the engine when it found an arrival due by itself after arming (no wake-up needed for it). */
+  /** Called by the engine when it runs (woken or not): it finds due arrivals itself and re-arms after. */
   disarm(): void {
     Atomics.store(this.ctl, 1, 0)
   }

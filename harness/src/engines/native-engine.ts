@@ -23,7 +23,8 @@ import { SampleBatcher } from './sample-batcher.js'
 // millisecond apart. The engine is woken for its next arrival by an ArrivalClock (microsecond
 // wake-ups without busy-waiting) and fires every arrival that is due in one go; when it is busy
 // with responses it finds due arrivals itself. How late each arrival went out (schedule lag) is
-// recorded and reported.
+// recorded and reported. The phase ends by a timer at its planned length, which also fires
+// anything still due: a wake-up the clock never delivered makes arrivals late, never a phase endless.
 //
 // HTTP workloads (the user's own service): one arrival is one flow iteration. Its first step is
 // measured from the arrival's intended time; each later step from the moment the previous one
@@ -41,8 +42,6 @@ type OpenLoad = Extract<Workload['load'], { model: 'open' }>
 
 /** How long the engine waits for in-flight requests after an abort before abandoning them. */
 const ABORT_GRACE_MS = 1000
-/** Closer than this (ms) to its arrival, the engine re-checks on the next event-loop turn instead of waiting for the clock. */
-const CLOCK_SLACK_MS = 0.02
 /** Latency assumed for the warm-start estimate when this engine has not run against the target yet. */
 const DEFAULT_EXPECTED_LATENCY_MS = 25
 
@@ -368,10 +367,8 @@ export class NativeEngine implements LoadEngine {
         clock.disarm()
         const now = fireDue()
         if (next === null) {
-          // The plan's last arrival went out; the measured phase is the planned length.
-          const remaining = startPerf + schedule.totalS * 1000 - now
-          if (remaining > 0) endTimer = setTimeout(finish, remaining)
-          else finish()
+          // The plan's last arrival went out; the measured phase is the planned length (the end timer ends it).
+          if (startPerf + schedule.totalS * 1000 <= now) finish()
           return
         }
         // The clock wakes the engine WAKE_LEAD_MS ahead of an arrival (one at least
@@ -380,14 +377,22 @@ export class NativeEngine implements LoadEngine {
         // loop, which also times it to a few microseconds while responses still get in between.
         // Otherwise the clock will wake the engine (at a dense arrival's own time).
         const lead = next - previousArrival >= SPIN_MIN_GAP_MS ? WAKE_LEAD_MS : 0
-        if (startPerf + next - performance.now() <= lead + CLOCK_SLACK_MS) setImmediate(pump)
-        else clock.arm()
+        if (!clock.arm(startPerf + next - lead)) setImmediate(pump)
       }
       if (ctx.signal.aborted) {
         onAbort()
         return
       }
       ctx.signal.addEventListener('abort', onAbort, { once: true })
+      // The phase ends at its planned length, by this timer. It also fires whatever is still due
+      // then (every arrival, by then), so no lost wake-up of the clock can keep a phase from
+      // ending. A timer can run early (Node counts from the event loop's cached time): it comes
+      // back until the plan is over.
+      const end = (): void => {
+        pump()
+        if (!stopping) endTimer = setTimeout(end, Math.max(1, startPerf + schedule.totalS * 1000 - performance.now()))
+      }
+      endTimer = setTimeout(end, Math.max(0, startPerf + schedule.totalS * 1000 - performance.now()))
       clock.begin(startPerf, pump)
       pump()
     })
