@@ -44,6 +44,17 @@ function connectAsAgent(url: URL): Promise<net.Socket> {
   })
 }
 
+/** A stub CRM with its dataset seeded, and a coordinator for `agents` remote agents listening on loopback. */
+async function coordinatorWithTarget(agents: number, token?: string) {
+  stub = new StubCrmServer()
+  const target = await stub.start()
+  const signal = new AbortController().signal
+  const dataset = await seedDataset(target, workload, signal)
+  engine = new AgentEngine({ engine: 'native', agents, listen: { host: '127.0.0.1', port: 0 }, token, log: () => undefined })
+  const url = await engine.listen()
+  return { target, url, ctx: { signal, dataset, versions: new VersionTracker() } }
+}
+
 function agent(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const run = runLoadlab(['agent', ...args], { env })
   agents.push(run)
@@ -52,44 +63,29 @@ function agent(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
 
 describe('loadlab agent (remote agents)', () => {
   it('two agents started on their own - one by --slice, one by JOB_COMPLETION_INDEX - run the load and exit 0 when the coordinator is done', async () => {
-    stub = new StubCrmServer()
-    const target = await stub.start()
-    const signal = new AbortController().signal
-    const dataset = await seedDataset(target, workload, signal)
-    engine = new AgentEngine({ engine: 'native', agents: 2, listen: { host: '127.0.0.1', port: 0 }, token: 's3cret', log: () => undefined })
-    const url = await engine.listen()
+    const { target, url, ctx } = await coordinatorWithTarget(2, 's3cret')
     const a0 = agent(['--coordinator', url.href, '--slice', '0/2', '--name', 'pod-0'], { LOADLAB_AGENT_TOKEN: 's3cret' })
     const a1 = agent(['--coordinator', url.href, '--name', 'pod-1'], { LOADLAB_AGENT_TOKEN: 's3cret', JOB_COMPLETION_INDEX: '1', LOADLAB_AGENT_COUNT: '2' })
     const recorder = new RunRecorder(Date.now())
-    const summary = await engine.run(workload, target, { sink: recorder, signal, dataset, versions: new VersionTracker() })
+    const summary = await engine!.run(workload, target, { ...ctx, sink: recorder })
     expect(summary.agents?.map((a) => [a.index, a.name, a.status])).toEqual([
       [0, 'pod-0', 'done'],
       [1, 'pod-1', 'done'],
     ])
     expect(summary.sent + summary.dropped).toBe(60)
     expect(recorder.finish(summary.durationS).metrics.http_reqs.count).toBe(summary.sent)
-    await engine.close()
+    await engine!.close()
     engine = undefined
     expect(await a0.exited).toBe(0)
     expect(await a1.exited).toBe(0)
   })
 
   it('an agent sends its load to --target when the coordinator’s target is not reachable from where it runs', async () => {
-    stub = new StubCrmServer()
-    const target = await stub.start()
-    const signal = new AbortController().signal
-    const dataset = await seedDataset(target, workload, signal)
-    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
-    const url = await engine.listen()
+    const { target, url, ctx } = await coordinatorWithTarget(1)
     agent(['--coordinator', url.href, '--slice', '0/1', '--target', target.href])
-    const summary = await engine.run(workload, new URL('http://127.0.0.1:9'), {
-      sink: new RunRecorder(Date.now()),
-      signal,
-      dataset,
-      versions: new VersionTracker(),
-    })
+    const summary = await engine!.run(workload, new URL('http://127.0.0.1:9'), { ...ctx, sink: new RunRecorder(Date.now()) })
     expect(summary.agents?.[0]?.status).toBe('done')
-    expect(stub.stats.routes.get('GET /customers/:id')).toBe(summary.sent)
+    expect(stub!.stats.routes.get('GET /customers/:id')).toBe(summary.sent)
   })
 
   it('refuses an agent with the wrong token: the agent says why and exits 2', async () => {
@@ -126,12 +122,7 @@ describe('loadlab agent (remote agents)', () => {
   })
 
   it('an agent that keeps reporting but never finishes its phase is told to stop past the planned end, then dropped as lost: the run returns', async () => {
-    stub = new StubCrmServer()
-    const target = await stub.start()
-    const signal = new AbortController().signal
-    const dataset = await seedDataset(target, workload, signal)
-    engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
-    const url = await engine.listen()
+    const { target, url, ctx } = await coordinatorWithTarget(1)
     // A wedged agent: it prepares and starts, then reports every 100 ms and ignores `stop`.
     const socket = await connectAsAgent(url)
     const received: string[] = []
@@ -150,19 +141,14 @@ describe('loadlab agent (remote agents)', () => {
     })
     socket.on('close', () => clearInterval(reporting))
     send({ type: 'hello', protocol: PROTOCOL_VERSION, index: 0, count: 1, token: '', agent: { name: 'wedged', pid: 1, host: 'h', node: 'v', version: '0' } })
-    const summary = await engine.run({ ...workload, requestTimeoutMs: 500 }, target, {
-      sink: new RunRecorder(Date.now()),
-      signal,
-      dataset,
-      versions: new VersionTracker(),
-    })
+    const summary = await engine!.run({ ...workload, requestTimeoutMs: 500 }, target, { ...ctx, sink: new RunRecorder(Date.now()) })
     clearInterval(reporting)
     socket.destroy()
     expect(received).toContain('stop')
     expect(summary.agents?.map((a) => [a.name, a.status])).toEqual([['wedged', 'lost']])
     expect(summary.agents?.[0]?.problem).toMatch(/still running 5 s after being told to stop/)
     expect(summary.notes.join('\n')).toMatch(/still running 6\.5 s into a 1 s phase .*: they were stopped there/)
-  })
+  }, 30_000)
 
   it('a plain HTTP request to the coordinator says what it is', async () => {
     engine = new AgentEngine({ engine: 'native', agents: 1, listen: { host: '127.0.0.1', port: 0 }, log: () => undefined })
